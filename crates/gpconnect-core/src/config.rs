@@ -1,0 +1,212 @@
+//! Client configuration: the SSP, the consumer system, its identity and the retry policy.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+use crate::{Asid, OdsCode};
+
+/// Where and how to reach the Spine Security Proxy.
+///
+/// ```
+/// use gpconnect_core::{Asid, SspConfig};
+/// use std::time::Duration;
+/// let ssp = SspConfig::new("https://proxy.intspineservices.nhs.uk", "200000000115".parse::<Asid>()?)
+///     .request_timeout(Duration::from_secs(20));
+/// # Ok::<(), gpconnect_core::IdError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SspConfig {
+    pub(crate) url: String,
+    pub(crate) consumer_asid: Asid,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) ca_roots: Vec<reqwest::Certificate>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) allow_http: bool,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl SspConfig {
+    /// The SSP base URL (https) and the consumer system's ASID (`Ssp-From`).
+    pub fn new(url: impl Into<String>, consumer_asid: Asid) -> Self {
+        Self {
+            url: url.into(),
+            consumer_asid,
+            identity: None,
+            ca_roots: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            allow_http: false,
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+
+    /// The client certificate and key for mutual TLS.
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Adds a CA certificate (PEM) to trust, such as the Spine root and sub CAs.
+    pub fn add_ca_pem(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
+        for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(ConfigError::CaCertificate)? {
+            self.ca_roots.push(cert);
+        }
+        Ok(self)
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one request, from sending to the end of the answer (default 30 s).
+    /// Operations can override it per call.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The largest response body read into memory (default 64 MiB). Streamed
+    /// document downloads are not limited by this.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Allows a plain `http://` SSP and SDS URL. For local tests against a mock only.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+}
+
+/// The client certificate and private key for mutual TLS with the SSP. `Debug` shows nothing of either.
+#[derive(Clone)]
+pub struct Identity(pub(crate) reqwest::Identity);
+
+impl Identity {
+    /// Builds an identity from a PEM certificate (chain) and a PEM private key.
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, ConfigError> {
+        let has = |pem: &[u8], marker: &str| String::from_utf8_lossy(pem).contains(marker);
+        if !has(cert_pem, "-----BEGIN CERTIFICATE-----") {
+            return Err(ConfigError::Identity { reason: "no PEM certificate found".into() });
+        }
+        if !has(key_pem, "PRIVATE KEY-----") {
+            return Err(ConfigError::Identity { reason: "no PEM private key found".into() });
+        }
+        let mut both = Vec::with_capacity(cert_pem.len() + key_pem.len() + 1);
+        both.extend_from_slice(cert_pem);
+        both.push(b'\n');
+        both.extend_from_slice(key_pem);
+        reqwest::Identity::from_pem(&both)
+            .map(Identity)
+            .map_err(|e| ConfigError::Identity { reason: format!("certificate or key not parseable: {e}") })
+    }
+
+    /// Reads the PEM certificate and key from files.
+    pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let read = |p: &Path, what: &str| {
+            std::fs::read(p).map_err(|e| ConfigError::Identity { reason: format!("cannot read {what} file: {e}") })
+        };
+        Self::from_pem(&read(cert.as_ref(), "certificate")?, &read(key.as_ref(), "key")?)
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Identity(..)")
+    }
+}
+
+/// The consumer system making the requests: the requesting organisation and device claims
+/// and the issuer of the access token.
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    pub(crate) ods: OdsCode,
+    pub(crate) organisation_name: String,
+    pub(crate) issuer: String,
+    pub(crate) device: Device,
+}
+
+impl Consumer {
+    /// The requesting organisation (ODS code and name, as in the `requesting_organization`
+    /// claim), the token issuer (`iss`: the consumer system's endpoint URL) and the device.
+    pub fn new(ods: OdsCode, organisation_name: impl Into<String>, issuer: impl Into<String>, device: Device) -> Self {
+        Self { ods, organisation_name: organisation_name.into(), issuer: issuer.into(), device }
+    }
+
+    /// The requesting organisation's ODS code.
+    pub fn ods(&self) -> &OdsCode {
+        &self.ods
+    }
+}
+
+/// The consumer system as the `requesting_device` claim describes it.
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub(crate) system: String,
+    pub(crate) value: String,
+    pub(crate) model: String,
+    pub(crate) version: String,
+}
+
+impl Device {
+    /// An identifier (a consumer-defined system URL and value), the product name and version.
+    pub fn new(
+        system: impl Into<String>,
+        value: impl Into<String>,
+        model: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        Self { system: system.into(), value: value.into(), model: model.into(), version: version.into() }
+    }
+}
+
+/// How reads are retried. Writes are never retried once they may have been sent.
+///
+/// Reads are retried on connection failures, timeouts, 429, 502, 503 and 504 (and the
+/// 599 of some SSP front ends), waiting for `Retry-After` when the answer gives one and
+/// otherwise for an exponential back-off with full jitter.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in all, including the first (1 = no retries).
+    pub max_attempts: u32,
+    /// The first back-off delay; later ones double, up to `max_delay`.
+    pub base_delay: Duration,
+    /// The longest single wait, including a `Retry-After`.
+    pub max_delay: Duration,
+    /// No retry starts after this much time since the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_elapsed: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// The wait before attempt `attempt + 1` (attempt counts from 1), honouring `retry_after`.
+    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.max_delay);
+        }
+        let exp = self.base_delay.saturating_mul(1 << (attempt - 1).min(16));
+        let cap = exp.min(self.max_delay);
+        cap.mul_f64(fastrand::f64())
+    }
+}

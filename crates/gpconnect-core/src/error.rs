@@ -1,0 +1,623 @@
+//! One error type for every GP Connect operation, with the OperationOutcome mapping.
+//!
+//! A caller has two questions after a failure, and the error answers both:
+//! [`Error::is_retryable`] (can I safely try again?) and [`Error::may_have_been_sent`]
+//! (could a write have reached the provider and taken effect?). The `Display` text never
+//! contains an NHS number, a name, a token or a body; those stay in fields.
+
+use std::fmt;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::fhir::OperationOutcome;
+use crate::{IdError, InteractionId};
+
+/// Shorthand for `Result<T, gpconnect_core::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The most raw body bytes an error keeps.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Everything that can go wrong with a GP Connect call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was not sent: an argument broke a rule of the spec.
+    #[error("request not sent: {0}")]
+    InvalidInput(#[from] InvalidInput),
+    /// The client configuration is unusable (URL, certificate, key).
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The Spine Directory Service could not say where the provider is.
+    #[error("directory look-up failed: {0}")]
+    Directory(#[from] Box<DirectoryError>),
+    /// The connection failed or broke.
+    #[error("could not reach the SSP or provider ({interaction:?})")]
+    Transport {
+        /// The underlying HTTP error.
+        #[source]
+        source: reqwest::Error,
+        /// Whether the request could have reached the provider.
+        sent: Sent,
+        /// The interaction that failed.
+        interaction: Option<InteractionId>,
+        /// The `Ssp-TraceID` of the last attempt.
+        trace_id: Option<Uuid>,
+    },
+    /// No answer in time, or the SSP reported a timeout (504, 599).
+    #[error("no answer after {elapsed:?} ({interaction:?})")]
+    Timeout {
+        /// Time spent on the call.
+        elapsed: Duration,
+        /// Whether the request could have reached the provider.
+        sent: Sent,
+        /// The interaction that failed.
+        interaction: Option<InteractionId>,
+        /// The `Ssp-TraceID` of the last attempt.
+        trace_id: Option<Uuid>,
+        /// The HTTP status when the SSP answered with a timeout status.
+        status: Option<u16>,
+    },
+    /// The SSP or the provider answered with an error status.
+    #[error("{0}")]
+    Provider(Box<ProviderError>),
+    /// A success answer did not match the spec.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+}
+
+/// Whether a failed request could have reached the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// The connection was never made: the request did not leave.
+    No,
+    /// The request may have been delivered; its effect is unknown.
+    Maybe,
+}
+
+/// The category of an [`Error`], for matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument broke a rule of the spec; nothing was sent.
+    InvalidInput,
+    /// The client configuration is unusable.
+    Configuration,
+    /// The token or credentials were refused (401).
+    Authentication,
+    /// The patient, record or resource does not exist (or is not shared).
+    NotFound,
+    /// No consent, no relationship, access denied, or ASID not authorised.
+    AccessDenied,
+    /// A conflict: a slot already taken, a duplicate, or a stale version.
+    Conflict,
+    /// Any other refusal by the SSP or the provider.
+    ProviderRejected,
+    /// The network failed before any answer.
+    Transport,
+    /// No answer in time.
+    Timeout,
+    /// A write may or may not have taken effect: look before trying again.
+    OutcomeUnknown,
+    /// A success answer did not match the spec.
+    Decode,
+}
+
+impl Error {
+    /// The category to match on.
+    pub fn kind(&self) -> ErrorKind {
+        if self.is_write() && self.may_have_been_sent() && !matches!(self, Error::Provider(_)) {
+            return ErrorKind::OutcomeUnknown;
+        }
+        match self {
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::Config(_) => ErrorKind::Configuration,
+            Error::Directory(d) => match d.problem {
+                DirectoryProblem::NoEndpoint | DirectoryProblem::NoAsid => ErrorKind::NotFound,
+                DirectoryProblem::Refused { status: 401 | 403 } => ErrorKind::Authentication,
+                DirectoryProblem::Refused { .. } => ErrorKind::ProviderRejected,
+                DirectoryProblem::Unreachable | DirectoryProblem::Timeout => ErrorKind::Transport,
+                DirectoryProblem::BadAnswer => ErrorKind::Decode,
+            },
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Provider(p) => p.kind(),
+            Error::Decode(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// The GP Connect or Spine error code the provider or SSP answered with.
+    pub fn code(&self) -> Option<&GpcCode> {
+        match self {
+            Error::Provider(p) => p.code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Provider(p) => Some(p.status),
+            Error::Timeout { status, .. } => *status,
+            Error::Decode(d) => Some(d.status),
+            _ => None,
+        }
+    }
+
+    /// The `Ssp-TraceID` of the (last) request, to quote to the SSP or the provider.
+    pub fn trace_id(&self) -> Option<Uuid> {
+        match self {
+            Error::Transport { trace_id, .. } | Error::Timeout { trace_id, .. } => *trace_id,
+            Error::Provider(p) => Some(p.trace_id),
+            Error::Decode(d) => Some(d.trace_id),
+            _ => None,
+        }
+    }
+
+    /// The interaction that failed, where one was under way.
+    pub fn interaction(&self) -> Option<InteractionId> {
+        match self {
+            Error::Transport { interaction, .. } | Error::Timeout { interaction, .. } => *interaction,
+            Error::Provider(p) => Some(p.interaction),
+            Error::Decode(d) => Some(d.interaction),
+            Error::Directory(d) => Some(d.interaction),
+            _ => None,
+        }
+    }
+
+    /// The OperationOutcome the provider or SSP answered with.
+    pub fn operation_outcome(&self) -> Option<&OperationOutcome> {
+        match self {
+            Error::Provider(p) => p.outcome.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a timeout (including SSP 504 and 599 answers).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// Whether trying the same call again cannot duplicate an effect and may succeed.
+    ///
+    /// True for connection failures before sending, and for reads that timed out or got
+    /// 429, 502, 503 or 504. Never true for a write that may have been sent.
+    pub fn is_retryable(&self) -> bool {
+        let read = !self.is_write();
+        match self {
+            Error::Transport { sent: Sent::No, .. } => true,
+            Error::Transport { .. } | Error::Timeout { .. } => read,
+            Error::Provider(p) => read && matches!(p.status, 429 | 502 | 503 | 504),
+            Error::Directory(d) => matches!(
+                d.problem,
+                DirectoryProblem::Unreachable | DirectoryProblem::Timeout
+            ),
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have reached the provider and taken effect.
+    ///
+    /// False when nothing was sent, and when the provider answered with a definite refusal
+    /// (4xx, 501, 503). True after a broken connection or a timeout, and after 500, 502,
+    /// 504 and 599, where the provider may have acted before failing. After a write where
+    /// this is true, read what happened before trying again.
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Error::Transport { sent, .. } | Error::Timeout { sent, .. } => *sent == Sent::Maybe,
+            Error::Provider(p) => matches!(p.status, 500 | 502 | 504 | 599),
+            _ => false,
+        }
+    }
+
+    fn is_write(&self) -> bool {
+        self.interaction().is_some_and(InteractionId::is_write)
+    }
+}
+
+/// An argument that breaks a rule of the spec. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidInput {
+    /// An identifier failed validation.
+    #[error("{0}")]
+    Identifier(#[from] IdError),
+    /// No requesting user was given for the call or the provider handle.
+    #[error("no requesting user: every GP Connect request names the logged-on user")]
+    MissingUser,
+    /// A requester detail (JWT claim) is missing or invalid.
+    #[error("requester detail `{field}`: {problem}")]
+    Requester {
+        /// The claim or field, for example `requesting_practitioner.sds-user-id`.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// An operation parameter breaks a rule of the spec.
+    #[error("parameter `{parameter}`: {problem}")]
+    Parameter {
+        /// The spec's name of the parameter, for example `consultationSearchPeriod`.
+        parameter: &'static str,
+        /// The rule it breaks.
+        problem: String,
+    },
+}
+
+/// An unusable client configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A URL could not be parsed.
+    #[error("`{what}` is not a valid URL")]
+    Url {
+        /// Which URL.
+        what: &'static str,
+    },
+    /// A plain http URL was given where https is required.
+    #[error("`{what}` must use https (plain http only with allow_http for local tests)")]
+    NotHttps {
+        /// Which URL.
+        what: &'static str,
+    },
+    /// The client certificate or key could not be read or parsed.
+    #[error("client certificate or key unusable: {reason}")]
+    Identity {
+        /// Why.
+        reason: String,
+    },
+    /// A CA certificate could not be parsed.
+    #[error("CA certificate unusable")]
+    CaCertificate(#[source] reqwest::Error),
+    /// A required part of the configuration is missing.
+    #[error("missing configuration: {0}")]
+    Missing(&'static str),
+    /// The HTTP client could not be built.
+    #[error("HTTP client could not be built")]
+    Http(#[source] reqwest::Error),
+}
+
+/// A failed Spine Directory Service look-up.
+#[derive(Debug, thiserror::Error)]
+#[error("{problem} (provider {ods}, {interaction:?})")]
+pub struct DirectoryError {
+    /// The provider's ODS code.
+    pub ods: crate::OdsCode,
+    /// The interaction looked up.
+    pub interaction: InteractionId,
+    /// What went wrong.
+    pub problem: DirectoryProblem,
+}
+
+/// What went wrong in a directory look-up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirectoryProblem {
+    /// No Endpoint is registered for this ODS code and interaction.
+    #[error("no endpoint registered in SDS")]
+    NoEndpoint,
+    /// No Device (ASID) is registered for the endpoint's party key.
+    #[error("no ASID registered in SDS")]
+    NoAsid,
+    /// SDS refused the request (for example a wrong API key).
+    #[error("SDS answered HTTP {status}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// SDS could not be reached.
+    #[error("SDS unreachable")]
+    Unreachable,
+    /// SDS did not answer in time.
+    #[error("SDS timed out")]
+    Timeout,
+    /// SDS answered something that is not a FHIR Bundle of the expected shape.
+    #[error("SDS answer not understood")]
+    BadAnswer,
+}
+
+/// An error status from the SSP or the provider, with everything it said.
+#[derive(Debug)]
+pub struct ProviderError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The first GP Connect / Spine error code of the OperationOutcome, if any.
+    pub code: Option<GpcCode>,
+    /// The parsed OperationOutcome, when the body was one.
+    pub outcome: Option<OperationOutcome>,
+    /// The interaction that failed.
+    pub interaction: InteractionId,
+    /// The `Ssp-TraceID` of the request.
+    pub trace_id: Uuid,
+    /// The `Content-Type` of the answer.
+    pub content_type: Option<String>,
+    /// The answer's `Retry-After`, when given.
+    pub retry_after: Option<Duration>,
+    /// The raw body, at most [`MAX_ERROR_BODY`] bytes.
+    pub body: RawBody,
+}
+
+impl ProviderError {
+    /// The category of this refusal.
+    pub fn kind(&self) -> ErrorKind {
+        if let Some(code) = &self.code {
+            if let Some(kind) = code.kind() {
+                return kind;
+            }
+        }
+        match self.status {
+            401 => ErrorKind::Authentication,
+            403 => ErrorKind::AccessDenied,
+            404 => ErrorKind::NotFound,
+            409 | 412 => ErrorKind::Conflict,
+            _ => ErrorKind::ProviderRejected,
+        }
+    }
+
+    /// The `diagnostics` texts of the OperationOutcome. May contain what the
+    /// provider chose to echo: treat as sensitive.
+    pub fn diagnostics(&self) -> Vec<&str> {
+        self.outcome
+            .iter()
+            .flat_map(|o| o.issue.iter())
+            .filter_map(|i| i.diagnostics.as_deref())
+            .collect()
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {} for {:?}", self.status, self.interaction)?;
+        match &self.code {
+            Some(code) => write!(f, ": {code}"),
+            None if self.outcome.is_none() => f.write_str(" without an OperationOutcome"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A success answer that does not match the spec.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// What was wrong.
+    pub problem: DecodeProblem,
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// The interaction.
+    pub interaction: InteractionId,
+    /// The `Ssp-TraceID` of the request.
+    pub trace_id: Uuid,
+    /// The raw body, at most [`MAX_ERROR_BODY`] bytes.
+    pub body: RawBody,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "answer to {:?} does not match the spec: {}", self.interaction, self.problem)
+    }
+}
+
+/// What was wrong with a success answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeProblem {
+    /// The body was empty.
+    #[error("empty body")]
+    Empty,
+    /// The content type is not FHIR JSON.
+    #[error("unexpected content type `{0}`")]
+    ContentType(String),
+    /// The body is larger than the configured limit.
+    #[error("body larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body is not valid JSON or not the expected resource.
+    #[error("at `{path}`: {message}")]
+    Json {
+        /// The JSON path of the offending element.
+        path: String,
+        /// The parser's message (line and column, never the value).
+        message: String,
+    },
+    /// The body is JSON but not the expected resource type.
+    #[error("expected a {expected}, got `{found}`")]
+    ResourceType {
+        /// The expected resourceType.
+        expected: &'static str,
+        /// What came instead.
+        found: String,
+    },
+    /// The response broke off or its content was corrupt.
+    #[error("transfer incomplete: {0}")]
+    Incomplete(String),
+}
+
+/// A response body kept for diagnosis. `Debug` shows only its length.
+#[derive(Clone, Default)]
+pub struct RawBody {
+    bytes: bytes::Bytes,
+    truncated: bool,
+}
+
+impl RawBody {
+    /// Keeps at most [`MAX_ERROR_BODY`] bytes of `bytes`.
+    pub fn new(bytes: bytes::Bytes) -> Self {
+        let truncated = bytes.len() > MAX_ERROR_BODY;
+        Self { bytes: if truncated { bytes.slice(..MAX_ERROR_BODY) } else { bytes }, truncated }
+    }
+
+    /// The kept bytes. May contain personal data: keep them out of logs.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The kept bytes as text, lossily decoded.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+
+    /// Whether the body was longer than what is kept.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawBody({} bytes{})", self.bytes.len(), if self.truncated { ", truncated" } else { "" })
+    }
+}
+
+macro_rules! gpc_codes {
+    ($( $(#[$doc:meta])* $name:ident = $code:literal => $kind:expr; )*) => {
+        /// A GP Connect / Spine error or warning code (`Spine-ErrorOrWarningCode-1`), or an
+        /// SSP error recognised from its display token.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum GpcCode {
+            $( $(#[$doc])* $name, )*
+            /// A code this SDK does not know, kept as sent.
+            Other(String),
+        }
+
+        impl GpcCode {
+            /// Maps a code as sent by a provider. Both `ACCESS_DENIED` and the
+            /// `ACCESS DENIED` spelling of the 1.6 pages are accepted.
+            pub fn from_code(code: &str) -> Self {
+                match code.trim() {
+                    $( $code => GpcCode::$name, )*
+                    "ACCESS DENIED" => GpcCode::AccessDenied,
+                    other => GpcCode::Other(other.to_owned()),
+                }
+            }
+
+            /// The code as the spec writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( GpcCode::$name => $code, )*
+                    GpcCode::Other(s) => s,
+                }
+            }
+
+            fn kind(&self) -> Option<ErrorKind> {
+                match self {
+                    $( GpcCode::$name => $kind, )*
+                    GpcCode::Other(_) => None,
+                }
+            }
+        }
+    };
+}
+
+gpc_codes! {
+    /// 400: invalid identifier system.
+    InvalidIdentifierSystem = "INVALID_IDENTIFIER_SYSTEM" => Some(ErrorKind::InvalidInput);
+    /// 400: invalid identifier value.
+    InvalidIdentifierValue = "INVALID_IDENTIFIER_VALUE" => Some(ErrorKind::InvalidInput);
+    /// 400: the NHS number is invalid.
+    InvalidNhsNumber = "INVALID_NHS_NUMBER" => Some(ErrorKind::InvalidInput);
+    /// 400: invalid patient demographics (PDS trace failed).
+    InvalidPatientDemographics = "INVALID_PATIENT_DEMOGRAPHICS" => Some(ErrorKind::ProviderRejected);
+    /// 400: the request is malformed (headers, JWT claims, body, verb).
+    BadRequest = "BAD_REQUEST" => Some(ErrorKind::ProviderRejected);
+    /// 400: conflicting values in different fields.
+    ConflictingValues = "CONFLICTING_VALUES" => Some(ErrorKind::ProviderRejected);
+    /// 403: the patient has not consented to share (dissent).
+    NoPatientConsent = "NO_PATIENT_CONSENT" => Some(ErrorKind::AccessDenied);
+    /// 403: the organisation has not consented to share.
+    NoOrganisationConsent = "NO_ORGANISATION_CONSENT" => Some(ErrorKind::AccessDenied);
+    /// 403: access denied (for example the capability is disabled at the practice).
+    AccessDenied = "ACCESS_DENIED" => Some(ErrorKind::AccessDenied);
+    /// 403: no legitimate relationship with the patient.
+    NoRelationship = "NO_RELATIONSHIP" => Some(ErrorKind::AccessDenied);
+    /// 404: organisation not found.
+    OrganisationNotFound = "ORGANISATION_NOT_FOUND" => Some(ErrorKind::NotFound);
+    /// 404: patient not found (or not shareable).
+    PatientNotFound = "PATIENT_NOT_FOUND" => Some(ErrorKind::NotFound);
+    /// 404: practitioner not found.
+    PractitionerNotFound = "PRACTITIONER_NOT_FOUND" => Some(ErrorKind::NotFound);
+    /// 404: no record found for the id.
+    NoRecordFound = "NO_RECORD_FOUND" => Some(ErrorKind::NotFound);
+    /// 409: the create would duplicate a resource (for example a slot already booked).
+    DuplicateRejected = "DUPLICATE_REJECTED" => Some(ErrorKind::Conflict);
+    /// 422: a resource failed validation.
+    InvalidResource = "INVALID_RESOURCE" => Some(ErrorKind::ProviderRejected);
+    /// 422: an operation parameter is invalid.
+    InvalidParameter = "INVALID_PARAMETER" => Some(ErrorKind::ProviderRejected);
+    /// 422: a referenced resource does not exist.
+    ReferenceNotFound = "REFERENCE_NOT_FOUND" => Some(ErrorKind::ProviderRejected);
+    /// 500: unexpected internal server error.
+    InternalServerError = "INTERNAL_SERVER_ERROR" => Some(ErrorKind::ProviderRejected);
+    /// 501 (or an in-bundle warning): not implemented.
+    NotImplemented = "NOT_IMPLEMENTED" => Some(ErrorKind::ProviderRejected);
+    /// SSP 400: the target URL differs from the endpoint registered in SDS.
+    SspTargetUrlVaries = "SSP_TARGET_URL_VARIES" => Some(ErrorKind::ProviderRejected);
+    /// SSP 403: the sender ASID is not authorised for the interaction.
+    SspSenderNotAuthorised = "SSP_SENDER_NOT_AUTHORISED" => Some(ErrorKind::AccessDenied);
+    /// SSP 403: the receiver ASID is not authorised for the interaction.
+    SspReceiverNotAuthorised = "SSP_RECEIVER_NOT_AUTHORISED" => Some(ErrorKind::AccessDenied);
+    /// SSP 403: the sender may not send this interaction to the receiver.
+    SspSenderToReceiverNotAuthorised = "SSP_SENDER_TO_RECEIVER_NOT_AUTHORISED" => Some(ErrorKind::AccessDenied);
+    /// SSP 405: method not allowed.
+    SspMethodNotAllowed = "SSP_METHOD_NOT_ALLOWED" => Some(ErrorKind::ProviderRejected);
+    /// SSP 415: unsupported media type.
+    SspUnsupportedMediaType = "SSP_UNSUPPORTED_MEDIA_TYPE" => Some(ErrorKind::ProviderRejected);
+    /// SSP 502: the SSP could not reach the provider.
+    SspErrorCommunicating = "SSP_ERROR_COMMUNICATING" => Some(ErrorKind::Transport);
+}
+
+impl GpcCode {
+    /// Recognises an SSP-generated error from its display/diagnostics token
+    /// (coding system `http://fhir.nhs.net/ValueSet/gpconnect-schedule-response-code-1-0`).
+    pub fn from_ssp_token(token: &str) -> Option<Self> {
+        let t = token.trim();
+        Some(if t.starts_with("ENDPOINT_") && t.contains("_VARIES_FROM_TARGETURL_") {
+            GpcCode::SspTargetUrlVaries
+        } else if t.starts_with("ASID_CHECK_FAILED_MESSAGESENDER") {
+            GpcCode::SspSenderNotAuthorised
+        } else if t.starts_with("PARTYKEY_INTERACTION_CHECK_FAILED") {
+            GpcCode::SspReceiverNotAuthorised
+        } else if t.starts_with("FOT_CHECK_FAILED") {
+            GpcCode::SspSenderToReceiverNotAuthorised
+        } else if t.starts_with("405") {
+            GpcCode::SspMethodNotAllowed
+        } else if t.eq_ignore_ascii_case("Unsupported_Media_Type") {
+            GpcCode::SspUnsupportedMediaType
+        } else if t.starts_with("ERROR_COMMUNICATING_TO_ENDPOINT") {
+            GpcCode::SspErrorCommunicating
+        } else {
+            return None;
+        })
+    }
+
+    /// Finds the first error code in an OperationOutcome: a Spine code, or an SSP token.
+    pub fn from_outcome(outcome: &OperationOutcome) -> Option<Self> {
+        for issue in &outcome.issue {
+            let Some(details) = &issue.details else { continue };
+            for coding in &details.coding {
+                let system = coding.system.as_deref().unwrap_or_default();
+                let code = coding.code.as_deref().unwrap_or_default();
+                if system.contains("gpconnect-schedule-response-code") || code.parse::<u16>().is_ok() {
+                    let token = coding.display.as_deref().or(issue.diagnostics.as_deref());
+                    if let Some(c) = token.and_then(Self::from_ssp_token) {
+                        return Some(c);
+                    }
+                } else if !code.is_empty() {
+                    return Some(Self::from_code(code));
+                }
+            }
+            if let Some(c) = issue.diagnostics.as_deref().and_then(Self::from_ssp_token) {
+                return Some(c);
+            }
+        }
+        None
+    }
+}
+
+impl fmt::Display for GpcCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

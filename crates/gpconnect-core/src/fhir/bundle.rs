@@ -1,0 +1,402 @@
+//! `Bundle`, raw entries and O(1) reference resolution.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use super::datatypes::{parse_reference, Meta, Reference};
+use super::one_or_many;
+use super::outcome::OperationOutcome;
+use super::primitives::FhirDateTime;
+use super::FhirResource;
+
+/// One resource kept as raw JSON, with its `resourceType` and `id` peeked.
+///
+/// Entries are not parsed until asked ([`RawResource::parse`]), so one malformed or
+/// unknown resource never stops the rest of a Bundle from being read. Like
+/// [`Decimal`](super::Decimal), it can only be deserialized from JSON text with serde_json.
+#[derive(Clone)]
+pub struct RawResource {
+    raw: Box<RawValue>,
+    resource_type: String,
+    id: Option<String>,
+}
+
+impl RawResource {
+    /// Capture a resource from JSON text.
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// The `resourceType` (empty if the value had none or was not an object).
+    pub fn resource_type(&self) -> &str {
+        &self.resource_type
+    }
+
+    /// The resource `id`, if any.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The raw JSON text, exactly as received.
+    pub fn raw(&self) -> &str {
+        self.raw.get()
+    }
+
+    /// Whether this is a `T`.
+    pub fn is<T: FhirResource>(&self) -> bool {
+        self.resource_type == T::TYPE
+    }
+
+    /// Parse into a typed resource (does not check `resourceType`; see [`is`](Self::is)).
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.raw.get())
+    }
+}
+
+impl fmt::Debug for RawResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the body: it may hold patient data.
+        f.debug_struct("RawResource")
+            .field("resource_type", &self.resource_type)
+            .field("id", &self.id)
+            .field("len", &self.raw.get().len())
+            .finish()
+    }
+}
+
+impl Serialize for RawResource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawResource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Peek {
+            #[serde(rename = "resourceType", default)]
+            resource_type: Option<String>,
+            #[serde(default)]
+            id: Option<String>,
+        }
+        let raw = Box::<RawValue>::deserialize(d)?;
+        let peek = serde_json::from_str::<Peek>(raw.get()).ok();
+        let (resource_type, id) = match peek {
+            Some(p) => (p.resource_type.unwrap_or_default(), p.id),
+            None => (String::new(), None),
+        };
+        Ok(Self {
+            raw,
+            resource_type,
+            id,
+        })
+    }
+}
+
+/// A FHIR Bundle (search results, the structured record, ...).
+///
+/// Deserialize with `serde_json::from_slice`/`from_str` (or [`Bundle::from_slice`]).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Bundle {
+    /// Logical id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `searchset | collection | transaction | ...`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    /// Total matches (searchset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Links.
+    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
+    pub link: Vec<BundleLink>,
+    /// Entries.
+    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
+    pub entry: Vec<BundleEntry>,
+}
+
+impl FhirResource for Bundle {
+    const TYPE: &'static str = "Bundle";
+}
+
+/// `Bundle.link`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BundleLink {
+    /// `self | next | ...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    /// URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// `Bundle.entry`.
+///
+/// An entry is kept even if it has no `resource` (some spec examples put the resource's
+/// fields straight on the entry; those are not recovered).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BundleEntry {
+    /// Absolute URL (or `urn:uuid:`) of the resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_url: Option<String>,
+    /// The resource, raw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<RawResource>,
+    /// Search information.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<BundleEntrySearch>,
+    /// Transaction request information.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<BundleEntryRequest>,
+    /// Transaction response information.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<BundleEntryResponse>,
+}
+
+/// `Bundle.entry.search`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BundleEntrySearch {
+    /// `match | include | outcome`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Search ranking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<super::Decimal>,
+}
+
+/// `Bundle.entry.request`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BundleEntryRequest {
+    /// HTTP method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// `Bundle.entry.response`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BundleEntryResponse {
+    /// Status line/code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Location of the created resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// ETag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Last modified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<FhirDateTime>,
+    /// Outcome (kept raw).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<RawResource>,
+}
+
+impl Bundle {
+    /// Parse a Bundle from JSON bytes.
+    pub fn from_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(json)
+    }
+
+    /// Every entry resource, raw.
+    pub fn resources(&self) -> impl Iterator<Item = &RawResource> {
+        self.entry.iter().filter_map(|e| e.resource.as_ref())
+    }
+
+    /// Entry resources whose `resourceType` is `type_name`.
+    pub fn resources_of<'a>(
+        &'a self,
+        type_name: &'a str,
+    ) -> impl Iterator<Item = &'a RawResource> + 'a {
+        self.resources()
+            .filter(move |r| r.resource_type == type_name)
+    }
+
+    /// Parse every entry of type `T`, one result per entry, so a bad entry never loses
+    /// the others.
+    pub fn parse_all<T: FhirResource + DeserializeOwned>(
+        &self,
+    ) -> Vec<Result<T, serde_json::Error>> {
+        self.resources_of(T::TYPE).map(RawResource::parse).collect()
+    }
+
+    /// Parse the first entry of type `T`, if any.
+    pub fn first<T: FhirResource + DeserializeOwned>(
+        &self,
+    ) -> Option<Result<T, serde_json::Error>> {
+        self.resources_of(T::TYPE).next().map(RawResource::parse)
+    }
+
+    /// Every `OperationOutcome` entry that parses (e.g. structured record warnings).
+    pub fn operation_outcomes(&self) -> Vec<OperationOutcome> {
+        self.parse_all::<OperationOutcome>()
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect()
+    }
+
+    /// Build an index for O(1) reference resolution.
+    pub fn index(&self) -> ResourceIndex<'_> {
+        ResourceIndex::new(self)
+    }
+}
+
+/// Maps `(resourceType, id)` and `fullUrl` to entries for O(1) reference resolution.
+///
+/// If ids repeat, the first entry wins.
+#[derive(Debug, Default, Clone)]
+pub struct ResourceIndex<'a> {
+    by_key: HashMap<(&'a str, &'a str), &'a RawResource>,
+    by_full_url: HashMap<&'a str, &'a RawResource>,
+    by_id: HashMap<&'a str, &'a RawResource>,
+}
+
+impl<'a> ResourceIndex<'a> {
+    /// Index every entry of `bundle`.
+    pub fn new(bundle: &'a Bundle) -> Self {
+        let mut idx = Self {
+            by_key: HashMap::with_capacity(bundle.entry.len()),
+            by_full_url: HashMap::with_capacity(bundle.entry.len()),
+            by_id: HashMap::with_capacity(bundle.entry.len()),
+        };
+        for e in &bundle.entry {
+            let Some(r) = e.resource.as_ref() else {
+                continue;
+            };
+            idx.insert(r);
+            if let Some(u) = e.full_url.as_deref() {
+                idx.by_full_url.entry(u).or_insert(r);
+            }
+        }
+        idx
+    }
+
+    /// Add a resource (e.g. a contained one) to the index.
+    pub fn insert(&mut self, r: &'a RawResource) {
+        if let Some(id) = r.id() {
+            self.by_key.entry((r.resource_type(), id)).or_insert(r);
+            self.by_id.entry(id).or_insert(r);
+        }
+    }
+
+    /// Number of resources indexed by `(type, id)`.
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// Look up by type and id.
+    pub fn get(&self, resource_type: &str, id: &str) -> Option<&'a RawResource> {
+        self.by_key.get(&(resource_type, id)).copied()
+    }
+
+    /// Resolve a reference string: `fullUrl` match, `Type/id` (relative or absolute URL),
+    /// or `#id` (matched by id alone).
+    pub fn resolve_str(&self, reference: &str) -> Option<&'a RawResource> {
+        if let Some(r) = self.by_full_url.get(reference) {
+            return Some(r);
+        }
+        match parse_reference(reference)? {
+            ("", id) => self.by_id.get(id).copied(),
+            (ty, id) => self.get(ty, id),
+        }
+    }
+
+    /// Resolve a [`Reference`].
+    pub fn resolve(&self, reference: &Reference) -> Option<&'a RawResource> {
+        self.resolve_str(reference.reference.as_deref()?)
+    }
+
+    /// Resolve and parse as `T`; `None` if unresolved or of another type.
+    pub fn resolve_as<T: FhirResource + DeserializeOwned>(
+        &self,
+        reference: &Reference,
+    ) -> Option<Result<T, serde_json::Error>> {
+        self.resolve(reference)
+            .filter(|r| r.is::<T>())
+            .map(RawResource::parse)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fhir::{Organization, Patient};
+
+    const BUNDLE: &str = r#"{
+      "resourceType": "Bundle", "type": "searchset", "total": 3, "futureThing": {"a": [1]},
+      "link": {"relation": "self", "url": "http://x"},
+      "entry": [
+        {"fullUrl": "urn:uuid:aaa", "resource": {"id": "p1", "resourceType": "Patient",
+          "managingOrganization": {"reference": "Organization/o1"}, "birthDate": 7}},
+        {"fullUrl": "http://x/Organization/o1", "resource": {"resourceType": "Organization", "id": "o1", "name": "Practice"}},
+        {"resource": {"resourceType": "Patient", "id": "p2", "name": [{"family": "Ok"}]}},
+        {"resource": {"resourceType": "Observation", "id": "ob1", "valueQuantity": {"value": 10864}}},
+        {"search": {"mode": "include"}}
+      ]}"#;
+
+    #[test]
+    fn bundle_keeps_entries_and_isolates_failures() {
+        let b = Bundle::from_slice(BUNDLE.as_bytes()).unwrap();
+        assert_eq!(b.entry.len(), 5);
+        assert_eq!(b.link.len(), 1);
+        assert_eq!(b.resources().count(), 4);
+        let patients = b.parse_all::<Patient>();
+        assert_eq!(patients.len(), 2);
+        assert!(patients[0].is_err(), "birthDate 7 is not a string");
+        assert_eq!(patients[1].as_ref().unwrap().id.as_deref(), Some("p2"));
+        let obs = b.resources_of("Observation").next().unwrap();
+        assert_eq!(obs.id(), Some("ob1"));
+        assert!(obs.raw().contains("10864}"));
+        let out = serde_json::to_string(&b).unwrap();
+        assert!(out.contains(r#""value": 10864}"#), "raw kept verbatim");
+    }
+
+    #[test]
+    fn index_resolves_references() {
+        let b = Bundle::from_slice(BUNDLE.as_bytes()).unwrap();
+        let idx = b.index();
+        assert_eq!(idx.len(), 4);
+        let org_ref = Reference::to("Organization", "o1");
+        let org: Organization = idx.resolve_as(&org_ref).unwrap().unwrap();
+        assert_eq!(org.name.as_deref(), Some("Practice"));
+        assert!(idx.resolve_as::<Patient>(&org_ref).is_none());
+        assert_eq!(idx.resolve_str("urn:uuid:aaa").and_then(|r| r.id()), Some("p1"));
+        assert_eq!(
+            idx.resolve_str("https://elsewhere/fhir/Patient/p2").and_then(|r| r.id()),
+            Some("p2")
+        );
+        assert_eq!(idx.resolve_str("#ob1").map(|r| r.resource_type()), Some("Observation"));
+        assert!(idx.resolve_str("Patient/nope").is_none());
+    }
+
+    #[test]
+    fn raw_resource_lenient_peek() {
+        let r = RawResource::from_json(r#""just a string""#).unwrap();
+        assert_eq!(r.resource_type(), "");
+        assert_eq!(r.id(), None);
+        let r = RawResource::from_json(r#"{"resourceType":"Pat\u0069ent","id":"1"}"#).unwrap();
+        assert_eq!(r.resource_type(), "Patient");
+        assert!(r.is::<Patient>());
+    }
+}

@@ -1,0 +1,154 @@
+//! Lenient array deserialization: accept `[..]`, a single value, or `null`/absent.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{
+    BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer,
+    MapAccessDeserializer, StrDeserializer, StringDeserializer, U64Deserializer,
+};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// Deserialize an STU3 array element leniently.
+///
+/// Accepts a JSON array (the conformant form), a single object or scalar (which some
+/// providers send where STU3 wants an array), or `null`. Use it together with
+/// `#[serde(default)]` so an absent element becomes an empty `Vec`:
+///
+/// ```
+/// use gpconnect_core::fhir::one_or_many;
+/// #[derive(serde::Deserialize)]
+/// struct Thing {
+///     #[serde(default, deserialize_with = "one_or_many")]
+///     given: Vec<String>,
+/// }
+/// let a: Thing = serde_json::from_str(r#"{"given": ["Jane", "Ann"]}"#).unwrap();
+/// let b: Thing = serde_json::from_str(r#"{"given": "Jane"}"#).unwrap();
+/// let c: Thing = serde_json::from_str(r#"{"given": null}"#).unwrap();
+/// let d: Thing = serde_json::from_str(r#"{}"#).unwrap();
+/// assert_eq!((a.given.len(), b.given.len(), c.given.len(), d.given.len()), (2, 1, 0, 0));
+/// ```
+///
+/// Implemented with a hand-written visitor (no `untagged` buffering). One limitation:
+/// an element type that captures its own raw JSON (`Box<RawValue>`, e.g.
+/// [`RawResource`](super::RawResource)) can only be read from the array form, because a
+/// lone object has already been opened by the time we know it is not an array.
+pub fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_any(OneOrManyVisitor(PhantomData))
+}
+
+struct OneOrManyVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array, a single value, or null")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(|v| vec![v])
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        T::deserialize(StrDeserializer::<E>::new(v)).map(|v| vec![v])
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        T::deserialize(BorrowedStrDeserializer::<E>::new(v)).map(|v| vec![v])
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+        T::deserialize(StringDeserializer::<E>::new(v)).map(|v| vec![v])
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        T::deserialize(BoolDeserializer::<E>::new(v)).map(|v| vec![v])
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        T::deserialize(I64Deserializer::<E>::new(v)).map(|v| vec![v])
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        T::deserialize(U64Deserializer::<E>::new(v)).map(|v| vec![v])
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        T::deserialize(F64Deserializer::<E>::new(v)).map(|v| vec![v])
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Item {
+        code: String,
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Holder {
+        #[serde(default, deserialize_with = "one_or_many")]
+        items: Vec<Item>,
+        #[serde(default, deserialize_with = "one_or_many")]
+        names: Vec<String>,
+        #[serde(default, deserialize_with = "one_or_many")]
+        nums: Vec<i64>,
+    }
+
+    #[test]
+    fn array_single_null_absent() {
+        let h: Holder = serde_json::from_str(
+            r#"{"items":[{"code":"a"},{"code":"b"}],"names":["x"],"nums":[1,2,3]}"#,
+        )
+        .unwrap();
+        assert_eq!(h.items.len(), 2);
+        assert_eq!(h.nums, vec![1, 2, 3]);
+        let h: Holder =
+            serde_json::from_str(r#"{"items":{"code":"a"},"names":"x","nums":7}"#).unwrap();
+        assert_eq!(h.items, vec![Item { code: "a".into() }]);
+        assert_eq!(h.names, vec!["x".to_string()]);
+        assert_eq!(h.nums, vec![7]);
+        let h: Holder = serde_json::from_str(r#"{"items":null,"names":null}"#).unwrap();
+        assert!(h.items.is_empty() && h.names.is_empty() && h.nums.is_empty());
+        let h: Holder = serde_json::from_str("{}").unwrap();
+        assert!(h.items.is_empty());
+        // escaped strings take the owned-string path
+        let h: Holder = serde_json::from_str(r#"{"names":"a\"b"}"#).unwrap();
+        assert_eq!(h.names, vec!["a\"b".to_string()]);
+    }
+
+    #[test]
+    fn from_value_also_works() {
+        let v = serde_json::json!({"items": {"code": "z"}});
+        let h: Holder = serde_json::from_value(v).unwrap();
+        assert_eq!(h.items[0].code, "z");
+    }
+}

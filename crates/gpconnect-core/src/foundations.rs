@@ -1,0 +1,308 @@
+//! Foundations operations every consumer needs: find a patient by NHS number, read an
+//! organisation, practitioner or location, find an organisation by ODS code, and read
+//! the capability statement.
+//!
+//! ```no_run
+//! # async fn demo(practice: gpconnect_core::Provider, clinician: gpconnect_core::User) -> gpconnect_core::Result<()> {
+//! let nhs = gpconnect_core::NhsNumber::parse("9690937286")?;
+//! match practice.foundations().find_patient(&nhs).user(&clinician).send().await? {
+//!     Some(found) => println!("registered at {:?}", found.registered_practice.as_ref().and_then(|o| o.name.as_deref())),
+//!     None => println!("no active patient with that NHS number here"),
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::error::{DecodeProblem, InvalidInput};
+use crate::fhir::{Bundle, CapabilityStatement, FhirResource, Location, Organization, Patient, Practitioner};
+use crate::{InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result, User};
+
+/// Per-call options every operation builder carries: the requesting user and a timeout.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// The requesting user, overriding the provider handle's.
+    pub user: Option<User>,
+    /// A timeout overriding the client default.
+    pub timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// Applies the options to a request.
+    pub fn apply(&self, request: Request) -> Request {
+        request.user(self.user.clone()).timeout(self.timeout)
+    }
+}
+
+/// Adds the `user` and `timeout` setters to an operation builder with an
+/// `options: CallOptions` field.
+#[macro_export]
+macro_rules! call_options {
+    ($builder:ty) => {
+        impl $builder {
+            /// The logged-on user this request is made for (the `requesting_practitioner`
+            /// claim), overriding the provider handle's user.
+            pub fn user(mut self, user: &$crate::User) -> Self {
+                self.options.user = Some(user.clone());
+                self
+            }
+
+            /// A timeout for this call, overriding the client default.
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.timeout = Some(timeout);
+                self
+            }
+        }
+    };
+}
+
+/// A value from the provider with the `Ssp-TraceID` of the request and the resource
+/// version (`ETag`). Dereferences to the value.
+#[derive(Debug, Clone)]
+pub struct Traced<T> {
+    /// The value.
+    pub value: T,
+    /// The `Ssp-TraceID` of the request that fetched it.
+    pub trace_id: Uuid,
+    /// The version from the `ETag` header (`W/"3"` gives `3`), when given.
+    pub version: Option<String>,
+}
+
+impl<T> Traced<T> {
+    /// Parses a response's body as `T`.
+    pub fn from_response(response: &Response) -> Result<Self>
+    where
+        T: DeserializeOwned + FhirResource,
+    {
+        Ok(Self { value: response.resource()?, trace_id: response.trace_id, version: response.etag_version().map(str::to_owned) })
+    }
+
+    /// The value, without the trace ID.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> Deref for Traced<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// The foundations operations of a provider; from [`Provider::foundations`].
+#[derive(Debug, Clone)]
+pub struct Foundations {
+    provider: Provider,
+}
+
+impl Provider {
+    /// The foundations operations (patient search, organisation, practitioner and
+    /// location reads, capability statement).
+    pub fn foundations(&self) -> Foundations {
+        Foundations { provider: self.clone() }
+    }
+}
+
+impl Foundations {
+    /// Finds an active patient by NHS number.
+    ///
+    /// Sends `GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}`
+    /// (`urn:nhs:names:services:gpconnect:fhir:rest:search:patient-1`, `patient/*.read`).
+    /// No match is not an error: the answer is `None`.
+    pub fn find_patient(&self, nhs_number: &NhsNumber) -> FindPatient {
+        FindPatient { provider: self.provider.clone(), nhs_number: nhs_number.clone(), options: CallOptions::default() }
+    }
+
+    /// Reads a patient by logical id (`GET /Patient/{id}`).
+    pub fn read_patient(&self, id: &str) -> Read<Patient> {
+        self.read(InteractionId::ReadPatient, id)
+    }
+
+    /// Reads an organisation by logical id (`GET /Organization/{id}`).
+    pub fn read_organization(&self, id: &str) -> Read<Organization> {
+        self.read(InteractionId::ReadOrganization, id)
+    }
+
+    /// Reads a practitioner by logical id (`GET /Practitioner/{id}`).
+    pub fn read_practitioner(&self, id: &str) -> Read<Practitioner> {
+        self.read(InteractionId::ReadPractitioner, id)
+    }
+
+    /// Reads a location by logical id (`GET /Location/{id}`).
+    pub fn read_location(&self, id: &str) -> Read<Location> {
+        self.read(InteractionId::ReadLocation, id)
+    }
+
+    /// Reads the foundations and appointments capability statement (`GET /metadata`).
+    pub fn capability_statement(&self) -> Read<CapabilityStatement> {
+        Read {
+            provider: self.provider.clone(),
+            interaction: InteractionId::ReadMetadata,
+            path: Ok("metadata".into()),
+            options: CallOptions::default(),
+            _resource: PhantomData,
+        }
+    }
+
+    /// Finds an organisation by ODS code
+    /// (`GET /Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|{ods}`).
+    pub fn find_organization(&self, ods: &OdsCode) -> FindOrganization {
+        FindOrganization { provider: self.provider.clone(), ods: ods.clone(), options: CallOptions::default() }
+    }
+
+    fn read<T>(&self, interaction: InteractionId, id: &str) -> Read<T> {
+        Read {
+            provider: self.provider.clone(),
+            interaction,
+            path: logical_id(id).map(|id| format!("{}/{id}", interaction_resource(interaction))),
+            options: CallOptions::default(),
+            _resource: PhantomData,
+        }
+    }
+}
+
+fn interaction_resource(interaction: InteractionId) -> &'static str {
+    match interaction {
+        InteractionId::ReadPatient => "Patient",
+        InteractionId::ReadOrganization => "Organization",
+        InteractionId::ReadPractitioner => "Practitioner",
+        _ => "Location",
+    }
+}
+
+/// Checks a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`.
+pub fn logical_id(id: &str) -> Result<&str, InvalidInput> {
+    if (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+        Ok(id)
+    } else {
+        Err(InvalidInput::Parameter { parameter: "id", problem: "a logical id is 1 to 64 letters, digits, '-' or '.'".into() })
+    }
+}
+
+/// Reads one resource by id; see [`Foundations::read_organization`] and friends.
+#[derive(Debug)]
+pub struct Read<T> {
+    provider: Provider,
+    interaction: InteractionId,
+    path: Result<String, InvalidInput>,
+    options: CallOptions,
+    _resource: PhantomData<fn() -> T>,
+}
+
+impl<T> Read<T> {
+    /// The logged-on user this request is made for.
+    pub fn user(mut self, user: &User) -> Self {
+        self.options.user = Some(user.clone());
+        self
+    }
+
+    /// A timeout for this call, overriding the client default.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+}
+
+impl<T: DeserializeOwned + FhirResource> Read<T> {
+    /// Sends the read. A missing resource is an error of kind `NotFound`.
+    pub async fn send(self) -> Result<Traced<T>> {
+        let request = self.options.apply(Request::get(self.interaction, self.path?));
+        Traced::from_response(&self.provider.send(request).await?)
+    }
+}
+
+/// A patient found by NHS number, with the practice they are registered at.
+#[derive(Debug, Clone)]
+pub struct FoundPatient {
+    /// The patient (CareConnect-GPC-Patient-1). Its `Debug` output is redacted.
+    pub patient: Patient,
+    /// The registered practice (`managingOrganization`), from the search answer or read
+    /// with a second request when the answer did not include it.
+    pub registered_practice: Option<Organization>,
+    /// The `Ssp-TraceID` of the search.
+    pub trace_id: Uuid,
+}
+
+impl FoundPatient {
+    /// The patient's logical id at this provider, used by later requests.
+    pub fn id(&self) -> Option<&str> {
+        self.patient.id.as_deref()
+    }
+}
+
+/// Finds a patient by NHS number; see [`Foundations::find_patient`].
+#[derive(Debug)]
+pub struct FindPatient {
+    provider: Provider,
+    nhs_number: NhsNumber,
+    options: CallOptions,
+}
+
+crate::call_options!(FindPatient);
+
+impl FindPatient {
+    /// Sends the search. `Ok(None)` when the provider has no active patient with that number.
+    pub async fn send(self) -> Result<Option<FoundPatient>> {
+        let request = Request::get(InteractionId::SearchPatient, "Patient")
+            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose()));
+        let response = self.provider.send(self.options.apply(request)).await?;
+        let bundle: Bundle = response.resource()?;
+        let mut patients = Vec::new();
+        for raw in bundle.resources_of(Patient::TYPE) {
+            patients.push(raw.parse::<Patient>().map_err(|e| {
+                response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
+            })?);
+        }
+        let Some(patient) = patients.into_iter().find(|p| p.nhs_number() == Some(self.nhs_number.expose())) else {
+            return Ok(None);
+        };
+        let index = bundle.index();
+        let mut registered_practice = match &patient.managing_organization {
+            Some(reference) => index.resolve_as::<Organization>(reference).and_then(|r| r.ok()),
+            None => None,
+        };
+        if registered_practice.is_none() {
+            if let Some(id) = patient.managing_organization.as_ref().and_then(|r| r.id()) {
+                let read = Foundations { provider: self.provider.clone() }.read_organization(id);
+                let read = Read { options: self.options.clone(), ..read };
+                registered_practice = Some(read.send().await?.into_inner());
+            }
+        }
+        Ok(Some(FoundPatient { patient, registered_practice, trace_id: response.trace_id }))
+    }
+}
+
+/// Finds an organisation by ODS code; see [`Foundations::find_organization`].
+#[derive(Debug)]
+pub struct FindOrganization {
+    provider: Provider,
+    ods: OdsCode,
+    options: CallOptions,
+}
+
+crate::call_options!(FindOrganization);
+
+impl FindOrganization {
+    /// Sends the search. `Ok(None)` when the provider knows no such organisation.
+    pub async fn send(self) -> Result<Option<Traced<Organization>>> {
+        let request = Request::get(InteractionId::SearchOrganization, "Organization")
+            .query("identifier", format!("{}|{}", OdsCode::SYSTEM, self.ods.as_str()));
+        let response = self.provider.send(self.options.apply(request)).await?;
+        let bundle: Bundle = response.resource()?;
+        for raw in bundle.resources_of(Organization::TYPE) {
+            let org: Organization = raw.parse().map_err(|e: serde_json::Error| {
+                response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
+            })?;
+            if org.ods_code().is_none_or(|code| code.eq_ignore_ascii_case(self.ods.as_str())) {
+                return Ok(Some(Traced { value: org, trace_id: response.trace_id, version: None }));
+            }
+        }
+        Ok(None)
+    }
+}

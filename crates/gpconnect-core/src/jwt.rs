@@ -1,0 +1,500 @@
+//! The GP Connect access token: an unsigned JWT carrying the audit claims.
+//!
+//! A new token is made for every request: header `{"alg":"none","typ":"JWT"}`, claims as
+//! below, encoded `base64url(header).base64url(claims).` with the trailing dot. `exp` is
+//! always exactly `iat + 300`, as provider conformance tests demand. [`Claims::validate`]
+//! checks a claim set the way providers check it, so a token this SDK makes is never
+//! malformed.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::error::InvalidInput;
+use crate::{Consumer, InteractionId, OdsCode};
+
+/// Seconds between `iat` and `exp`: exactly five minutes.
+pub const TOKEN_LIFETIME_SECS: i64 = 300;
+/// The SDS user ID identifier system.
+pub const SDS_USER_ID_SYSTEM: &str = "https://fhir.nhs.uk/Id/sds-user-id";
+/// The SDS role profile ID identifier system.
+pub const SDS_ROLE_PROFILE_SYSTEM: &str = "https://fhir.nhs.uk/Id/sds-role-profile-id";
+/// The value the spec allows when an SDS identifier is not known.
+pub const UNKNOWN: &str = "UNK";
+
+/// The logged-on user a request is made for (the `requesting_practitioner` claim).
+///
+/// Must be the real user, never a fixed system user. `Debug` shows none of the details.
+///
+/// ```
+/// use gpconnect_core::User;
+/// let clinician = User::new("10019", "Jones")
+///     .given("Claire")
+///     .prefix("Dr")
+///     .sds_user_id("111222333444")
+///     .sds_role_profile_id("444555666777")
+///     .local_identifier("https://consumersupplier.com/Id/user-guid", "98ed4f78-814d-4266-8d5b-cde742f3093c");
+/// ```
+#[derive(Clone, Default)]
+pub struct User {
+    id: String,
+    family: String,
+    given: Vec<String>,
+    prefix: Vec<String>,
+    sds_user_id: Option<String>,
+    sds_role_profile_id: Option<String>,
+    local: Vec<(String, String)>,
+}
+
+impl User {
+    /// The user's id in the consumer system (`sub` and `requesting_practitioner.id`) and family name.
+    pub fn new(id: impl Into<String>, family: impl Into<String>) -> Self {
+        Self { id: id.into(), family: family.into(), ..Self::default() }
+    }
+
+    /// Adds a given name.
+    pub fn given(mut self, given: impl Into<String>) -> Self {
+        self.given.push(given.into());
+        self
+    }
+
+    /// Adds a name prefix such as `Dr`.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix.push(prefix.into());
+        self
+    }
+
+    /// The user's smartcard SDS user ID, or [`UNKNOWN`] (`UNK`) where the user has none.
+    /// Required: a user without it is refused before sending.
+    pub fn sds_user_id(mut self, id: impl Into<String>) -> Self {
+        self.sds_user_id = Some(id.into());
+        self
+    }
+
+    /// The user's SDS role profile ID. Sent as `UNK` when not given, as the spec allows.
+    pub fn sds_role_profile_id(mut self, id: impl Into<String>) -> Self {
+        self.sds_role_profile_id = Some(id.into());
+        self
+    }
+
+    /// Adds a consumer-defined identifier for the user (system URL and value).
+    pub fn local_identifier(mut self, system: impl Into<String>, value: impl Into<String>) -> Self {
+        self.local.push((system.into(), value.into()));
+        self
+    }
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("User(..)")
+    }
+}
+
+/// A FHIR identifier inside a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimIdentifier {
+    /// The identifier system URI.
+    pub system: String,
+    /// The value.
+    pub value: String,
+}
+
+/// The `requesting_device` claim: a minimal FHIR Device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestingDevice {
+    /// Always `Device`.
+    #[serde(rename = "resourceType")]
+    pub resource_type: String,
+    /// The consumer-defined device identifier.
+    pub identifier: Vec<ClaimIdentifier>,
+    /// The product name.
+    pub model: String,
+    /// The product version.
+    pub version: String,
+}
+
+/// The `requesting_organization` claim: a minimal FHIR Organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestingOrganization {
+    /// Always `Organization`.
+    #[serde(rename = "resourceType")]
+    pub resource_type: String,
+    /// The ODS code identifier.
+    pub identifier: Vec<ClaimIdentifier>,
+    /// The organisation's name.
+    pub name: String,
+}
+
+/// A name in the `requesting_practitioner` claim (STU3 shape).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimName {
+    /// Family name.
+    pub family: String,
+    /// Given names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub given: Vec<String>,
+    /// Prefixes such as `Dr`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefix: Vec<String>,
+}
+
+impl fmt::Debug for ClaimName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClaimName(..)")
+    }
+}
+
+/// The `requesting_practitioner` claim: a minimal FHIR Practitioner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestingPractitioner {
+    /// Always `Practitioner`.
+    #[serde(rename = "resourceType")]
+    pub resource_type: String,
+    /// The user's id in the consumer system; equals `sub`.
+    pub id: String,
+    /// SDS user ID, SDS role profile ID and consumer identifiers.
+    pub identifier: Vec<ClaimIdentifier>,
+    /// The user's name.
+    pub name: Vec<ClaimName>,
+}
+
+/// The GP Connect JWT claim set, exactly as the spec lays it out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The consumer system's endpoint URL.
+    pub iss: String,
+    /// The user's id; equals `requesting_practitioner.id`.
+    pub sub: String,
+    /// The provider's service root URL as registered in SDS.
+    pub aud: String,
+    /// Expiry: `iat + 300`.
+    pub exp: i64,
+    /// Creation time, Unix seconds.
+    pub iat: i64,
+    /// `directcare` or `migration`.
+    pub reason_for_request: String,
+    /// For example `patient/*.read` or `patient/*.read conf/N`.
+    pub requested_scope: String,
+    /// The consumer system.
+    pub requesting_device: RequestingDevice,
+    /// The user's organisation.
+    pub requesting_organization: RequestingOrganization,
+    /// The logged-on user.
+    pub requesting_practitioner: RequestingPractitioner,
+}
+
+/// The confidentiality part of `requested_scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidentiality {
+    /// `conf/N`: normal (what a missing confidentiality scope means).
+    Normal,
+    /// `conf/R`: restricted, for GP2GP-style migration only.
+    Restricted,
+}
+
+impl Claims {
+    /// Builds and validates the claims for one request.
+    ///
+    /// `aud` is the provider's service root URL; `now` is the Unix time of `iat`.
+    pub fn new(
+        consumer: &Consumer,
+        user: &User,
+        aud: &str,
+        interaction: InteractionId,
+        confidentiality: Option<Confidentiality>,
+        now: i64,
+    ) -> Result<Self, InvalidInput> {
+        let mut scope = interaction.scope().as_str().to_owned();
+        match confidentiality {
+            Some(Confidentiality::Normal) => scope.push_str(" conf/N"),
+            Some(Confidentiality::Restricted) => scope.push_str(" conf/R"),
+            None => {}
+        }
+        let mut identifier = vec![
+            ClaimIdentifier {
+                system: SDS_USER_ID_SYSTEM.into(),
+                value: user.sds_user_id.clone().ok_or(InvalidInput::Requester {
+                    field: "requesting_practitioner.sds-user-id",
+                    problem: "missing: give the smartcard user ID, or UNK",
+                })?,
+            },
+            ClaimIdentifier {
+                system: SDS_ROLE_PROFILE_SYSTEM.into(),
+                value: user.sds_role_profile_id.clone().unwrap_or_else(|| UNKNOWN.into()),
+            },
+        ];
+        identifier.extend(user.local.iter().map(|(s, v)| ClaimIdentifier { system: s.clone(), value: v.clone() }));
+        let claims = Claims {
+            iss: consumer.issuer.clone(),
+            sub: user.id.clone(),
+            aud: aud.to_owned(),
+            exp: now + TOKEN_LIFETIME_SECS,
+            iat: now,
+            reason_for_request: interaction.reason_for_request().into(),
+            requested_scope: scope,
+            requesting_device: RequestingDevice {
+                resource_type: "Device".into(),
+                identifier: vec![ClaimIdentifier {
+                    system: consumer.device.system.clone(),
+                    value: consumer.device.value.clone(),
+                }],
+                model: consumer.device.model.clone(),
+                version: consumer.device.version.clone(),
+            },
+            requesting_organization: RequestingOrganization {
+                resource_type: "Organization".into(),
+                identifier: vec![ClaimIdentifier {
+                    system: OdsCode::SYSTEM.into(),
+                    value: consumer.ods.as_str().into(),
+                }],
+                name: consumer.organisation_name.clone(),
+            },
+            requesting_practitioner: RequestingPractitioner {
+                resource_type: "Practitioner".into(),
+                id: user.id.clone(),
+                identifier,
+                name: vec![ClaimName {
+                    family: user.family.clone(),
+                    given: user.given.clone(),
+                    prefix: user.prefix.clone(),
+                }],
+            },
+        };
+        claims.validate()?;
+        Ok(claims)
+    }
+
+    /// Checks the claims the way GP Connect providers do (the provider conformance
+    /// tests' JWT rules), so a bad token is refused here rather than by the provider.
+    pub fn validate(&self) -> Result<(), InvalidInput> {
+        fn need(ok: bool, field: &'static str, problem: &'static str) -> Result<(), InvalidInput> {
+            if ok {
+                Ok(())
+            } else {
+                Err(InvalidInput::Requester { field, problem })
+            }
+        }
+        let blank = |s: &str| s.trim().is_empty();
+        let is_url = |s: &str| url::Url::parse(s).is_ok_and(|u| u.has_host());
+        need(is_url(&self.iss), "iss", "must be the consumer system's endpoint URL")?;
+        need(is_url(&self.aud), "aud", "must be the provider's service root URL")?;
+        need(!blank(&self.sub), "sub", "missing user id")?;
+        need(self.sub == self.requesting_practitioner.id, "sub", "must equal requesting_practitioner.id")?;
+        need(self.exp - self.iat == TOKEN_LIFETIME_SECS, "exp", "must be exactly iat + 300")?;
+        need(
+            matches!(self.reason_for_request.as_str(), "directcare" | "migration"),
+            "reason_for_request",
+            "must be directcare or migration",
+        )?;
+        let mut scope = self.requested_scope.split(' ');
+        need(
+            matches!(
+                scope.next(),
+                Some("patient/*.read" | "patient/*.write" | "organization/*.read" | "organization/*.write")
+            ) && matches!(scope.next(), None | Some("conf/N" | "conf/R"))
+                && scope.next().is_none(),
+            "requested_scope",
+            "must be a GP Connect scope, optionally with conf/N or conf/R",
+        )?;
+        let d = &self.requesting_device;
+        need(d.resource_type == "Device", "requesting_device", "resourceType must be Device")?;
+        need(
+            !d.identifier.is_empty() && d.identifier.iter().all(|i| is_url(&i.system) && !blank(&i.value)),
+            "requesting_device.identifier",
+            "needs a system URL and a value",
+        )?;
+        need(!blank(&d.model), "requesting_device.model", "missing product name")?;
+        need(!blank(&d.version), "requesting_device.version", "missing product version")?;
+        let o = &self.requesting_organization;
+        need(o.resource_type == "Organization", "requesting_organization", "resourceType must be Organization")?;
+        need(
+            o.identifier.iter().any(|i| i.system == OdsCode::SYSTEM && OdsCode::parse(&i.value).is_ok()),
+            "requesting_organization.identifier",
+            "needs a valid ODS code",
+        )?;
+        need(!blank(&o.name), "requesting_organization.name", "missing organisation name")?;
+        let p = &self.requesting_practitioner;
+        need(p.resource_type == "Practitioner", "requesting_practitioner", "resourceType must be Practitioner")?;
+        need(!blank(&p.id), "requesting_practitioner.id", "missing user id")?;
+        need(
+            p.identifier.iter().any(|i| i.system == SDS_USER_ID_SYSTEM && !blank(&i.value)),
+            "requesting_practitioner.sds-user-id",
+            "missing: give the smartcard user ID, or UNK",
+        )?;
+        need(
+            p.identifier.iter().all(|i| is_url(&i.system) && !blank(&i.value)),
+            "requesting_practitioner.identifier",
+            "every identifier needs a system URL and a value",
+        )?;
+        need(
+            !p.name.is_empty() && p.name.iter().all(|n| !blank(&n.family)),
+            "requesting_practitioner.name",
+            "missing family name",
+        )?;
+        Ok(())
+    }
+
+    /// Encodes the claims as the unsigned token `base64url(header).base64url(claims).`.
+    pub fn encode(&self) -> AccessToken {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("claims serialise"));
+        AccessToken(SecretString::from(format!("{header}.{claims}.")))
+    }
+
+    /// Decodes an unsigned GP Connect token back into claims (for tests and mocks).
+    pub fn decode(token: &str) -> Option<Self> {
+        let mut parts = token.split('.');
+        let (_header, claims, signature) = (parts.next()?, parts.next()?, parts.next()?);
+        if !signature.is_empty() || parts.next().is_some() {
+            return None;
+        }
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).ok()?).ok()
+    }
+}
+
+/// A serialised access token. `Debug` never shows it.
+#[derive(Clone)]
+pub struct AccessToken(SecretString);
+
+impl AccessToken {
+    /// The token text, for the `Authorization: Bearer` header only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Device;
+
+    fn example_consumer() -> Consumer {
+        Consumer::new(
+            "A1001".parse().unwrap(),
+            "Test Hospital",
+            "https://consumersupplier.thirdparty.nhs.uk/",
+            Device::new("https://consumersupplier.com/Id/device-identifier", "CONS-APP-4", "Consumer product name", "5.3.0"),
+        )
+    }
+
+    fn example_user() -> User {
+        User::new("10019", "Jones")
+            .given("Claire")
+            .prefix("Dr")
+            .sds_user_id("111222333444")
+            .sds_role_profile_id("444555666777")
+            .local_identifier("https://consumersupplier.com/Id/user-guid", "98ed4f78-814d-4266-8d5b-cde742f3093c")
+    }
+
+    #[test]
+    fn matches_the_spec_example_payload_field_by_field() {
+        let expected: serde_json::Value = serde_json::from_str(include_str!(
+            "../../gpconnect-testkit/fixtures/jwt__payload__example.json"
+        ))
+        .unwrap();
+        let claims = Claims::new(
+            &example_consumer(),
+            &example_user(),
+            "https://providersupplier.thirdparty.nhs.uk/GP0001/STU3/1",
+            InteractionId::SearchPatient,
+            None,
+            1469436687,
+        )
+        .unwrap();
+        let actual = serde_json::to_value(&claims).unwrap();
+        for (key, value) in expected.as_object().unwrap() {
+            assert_eq!(&actual[key], value, "claim {key}");
+        }
+        assert_eq!(actual.as_object().unwrap().len(), expected.as_object().unwrap().len());
+    }
+
+    #[test]
+    fn token_is_unsigned_with_trailing_dot_and_round_trips() {
+        let claims = Claims::new(
+            &example_consumer(),
+            &example_user(),
+            "https://p.example/A1/STU3/1/gpconnect",
+            InteractionId::BookAppointment,
+            None,
+            1_700_000_000,
+        )
+        .unwrap();
+        let token = claims.encode();
+        let text = token.expose();
+        assert!(text.ends_with('.'));
+        let header = URL_SAFE_NO_PAD.decode(text.split('.').next().unwrap()).unwrap();
+        assert_eq!(header, br#"{"alg":"none","typ":"JWT"}"#);
+        let back = Claims::decode(text).unwrap();
+        assert_eq!(back, claims);
+        assert_eq!(back.exp - back.iat, 300);
+        assert_eq!(back.requested_scope, "patient/*.write");
+        assert!(!format!("{token:?}").contains(text));
+    }
+
+    #[test]
+    fn scope_and_reason_follow_the_interaction() {
+        let c = example_consumer();
+        let u = example_user();
+        let aud = "https://p.example/A1/STU3/1/gpconnect/structured";
+        let s = Claims::new(&c, &u, aud, InteractionId::GetStructuredRecord, Some(Confidentiality::Normal), 0).unwrap();
+        assert_eq!(s.requested_scope, "patient/*.read conf/N");
+        let m = Claims::new(&c, &u, aud, InteractionId::MigrateStructuredRecord, Some(Confidentiality::Restricted), 0)
+            .unwrap();
+        assert_eq!((m.requested_scope.as_str(), m.reason_for_request.as_str()), ("patient/*.read conf/R", "migration"));
+        let slots = Claims::new(&c, &u, aud, InteractionId::SearchFreeSlots, None, 0).unwrap();
+        assert_eq!(slots.requested_scope, "organization/*.read");
+    }
+
+    #[test]
+    fn missing_or_invalid_requester_details_are_typed_errors() {
+        let c = example_consumer();
+        let aud = "https://p.example/A1/STU3/1";
+        let field = |user: User, consumer: &Consumer, aud: &str| match Claims::new(
+            consumer,
+            &user,
+            aud,
+            InteractionId::SearchPatient,
+            None,
+            0,
+        ) {
+            Err(InvalidInput::Requester { field, .. }) => field,
+            other => panic!("expected a requester error, got {other:?}"),
+        };
+        assert_eq!(field(User::new("1", "Jones"), &c, aud), "requesting_practitioner.sds-user-id");
+        assert_eq!(field(User::new("", "Jones").sds_user_id("UNK"), &c, aud), "sub");
+        assert_eq!(field(User::new("1", " ").sds_user_id("UNK"), &c, aud), "requesting_practitioner.name");
+        assert_eq!(field(example_user(), &c, "not a url"), "aud");
+        let mut no_iss = example_consumer();
+        no_iss.issuer = String::new();
+        assert_eq!(field(example_user(), &no_iss, aud), "iss");
+        let mut no_device = example_consumer();
+        no_device.device.model = String::new();
+        assert_eq!(field(example_user(), &no_device, aud), "requesting_device.model");
+        // UNK is explicitly allowed.
+        assert!(Claims::new(&c, &User::new("1", "Jones").sds_user_id("UNK"), aud, InteractionId::SearchPatient, None, 0).is_ok());
+    }
+
+    #[test]
+    fn validate_rejects_what_providers_reject() {
+        let mut claims =
+            Claims::new(&example_consumer(), &example_user(), "https://p.example/x", InteractionId::ReadMetadata, None, 10)
+                .unwrap();
+        claims.exp = claims.iat + 299;
+        assert!(claims.validate().is_err());
+        claims.exp = claims.iat + 300;
+        claims.requested_scope = "patient/*.read conf/X".into();
+        assert!(claims.validate().is_err());
+        claims.requested_scope = "organization/*.read".into();
+        claims.requesting_practitioner.resource_type = "Patient".into();
+        assert!(claims.validate().is_err());
+    }
+}

@@ -1,0 +1,133 @@
+//! Pre-flight: check a provider set-up end to end before the first clinical request.
+//!
+//! For each capability asked about, [`Provider::preflight`] resolves the service root
+//! (SDS or by hand) and reads the capability statement through the SSP, which also
+//! proves the TLS handshake with the client certificate. The report says, per step,
+//! what works and what is wrong.
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::fhir::CapabilityStatement;
+use crate::{Capability, InteractionId, Provider, Request, ServiceRoot};
+
+/// One step of a pre-flight check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// Finding the service root and ASID (SDS look-up or hand configuration).
+    Directory,
+    /// Connecting to the SSP with TLS (and the client certificate).
+    TlsHandshake,
+    /// Reading the capability statement through the SSP.
+    CapabilityStatement,
+}
+
+/// The result of one step for one capability.
+#[derive(Debug)]
+pub struct Check {
+    /// The capability checked.
+    pub capability: Capability,
+    /// The step.
+    pub step: Step,
+    /// `Ok` with a short description, or the error.
+    pub outcome: Result<String, Error>,
+}
+
+/// What a pre-flight found, step by step.
+#[derive(Debug, Default)]
+pub struct PreflightReport {
+    /// Every check made, in order. A step is skipped when an earlier one failed.
+    pub checks: Vec<Check>,
+}
+
+impl PreflightReport {
+    /// Whether every check passed.
+    pub fn is_ok(&self) -> bool {
+        self.checks.iter().all(|c| c.outcome.is_ok())
+    }
+
+    /// The checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.outcome.is_err())
+    }
+}
+
+impl fmt::Display for PreflightReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.checks {
+            match &c.outcome {
+                Ok(detail) => writeln!(f, "ok    {:?} {:?}: {detail}", c.capability, c.step)?,
+                Err(e) => writeln!(f, "FAIL  {:?} {:?}: {e}", c.capability, c.step)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn metadata_interaction(capability: Capability) -> InteractionId {
+    match capability {
+        Capability::Structured => InteractionId::ReadStructuredMetadata,
+        Capability::Documents => InteractionId::ReadDocumentsMetadata,
+        _ => InteractionId::ReadMetadata,
+    }
+}
+
+/// Whether an error comes from the TLS layer (handshake, certificate).
+fn is_tls_failure(e: &Error) -> bool {
+    let Error::Transport { source, .. } = e else { return false };
+    let mut cause: Option<&dyn std::error::Error> = Some(source);
+    while let Some(c) = cause {
+        let text = c.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+impl Provider {
+    /// Checks the set-up for each capability: directory, TLS handshake, capability
+    /// statement. Needs a user on the handle ([`Provider::with_user`]) for the token.
+    pub async fn preflight(&self, capabilities: &[Capability]) -> PreflightReport {
+        let mut report = PreflightReport::default();
+        for &capability in capabilities {
+            let interaction = metadata_interaction(capability);
+            let root: ServiceRoot = match self.service_root(interaction).await {
+                Ok(root) => {
+                    report.checks.push(Check {
+                        capability,
+                        step: Step::Directory,
+                        outcome: Ok(format!("{} as ASID {}", root.url, root.asid)),
+                    });
+                    root
+                }
+                Err(e) => {
+                    report.checks.push(Check { capability, step: Step::Directory, outcome: Err(e) });
+                    continue;
+                }
+            };
+            let read = self.send(Request::get(interaction, "metadata")).await;
+            let tls_ok = !matches!(&read, Err(e) if is_tls_failure(e) || matches!(e, Error::Transport { sent: crate::error::Sent::No, .. }));
+            match read {
+                Err(e) if !tls_ok => {
+                    report.checks.push(Check { capability, step: Step::TlsHandshake, outcome: Err(e) });
+                }
+                read => {
+                    report.checks.push(Check { capability, step: Step::TlsHandshake, outcome: Ok("connected".into()) });
+                    let outcome = read.and_then(|r| r.resource::<CapabilityStatement>()).map(|cs| {
+                        format!(
+                            "{} version {}",
+                            cs.software.as_ref().and_then(|s| s.name.as_deref()).unwrap_or("provider"),
+                            cs.version.as_deref().unwrap_or("unknown")
+                        )
+                    });
+                    let _ = &root;
+                    report.checks.push(Check { capability, step: Step::CapabilityStatement, outcome });
+                }
+            }
+        }
+        report
+    }
+}

@@ -1,0 +1,192 @@
+//! The one request shape every operation produces, and the raw response it gets back.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::error::{DecodeError, DecodeProblem, RawBody};
+use crate::jwt::Confidentiality;
+use crate::{Error, InteractionId, User};
+
+/// The FHIR JSON media type, exactly as GP Connect writes it (no space before `charset`).
+pub const FHIR_JSON: &str = "application/fhir+json;charset=utf-8";
+
+/// One GP Connect request, before the transport adds the SSP, headers and token.
+///
+/// Built by the operation builders of the API crates; the interaction decides the
+/// `Ssp-InteractionID`, the JWT scope and the service root.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub(crate) interaction: InteractionId,
+    pub(crate) method: Method,
+    pub(crate) target: Target,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    pub(crate) user: Option<User>,
+    pub(crate) confidentiality: Option<Confidentiality>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// Where a request goes, relative to the provider's service root.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A path under the service root, such as `Patient/$gpc.getstructuredrecord`.
+    Path(String),
+    /// An absolute provider URL, such as a DocumentReference's `attachment.url`.
+    Absolute(String),
+}
+
+impl Request {
+    /// A request with no body. `path` is relative to the service root
+    /// (`Patient/2`), or an absolute provider URL (`https://...`).
+    pub fn get(interaction: InteractionId, path: impl Into<String>) -> Self {
+        Self::new(interaction, Method::GET, path.into())
+    }
+
+    /// A POST with a FHIR JSON body.
+    pub fn post(interaction: InteractionId, path: impl Into<String>, body: impl Into<Bytes>) -> Self {
+        Self::new(interaction, Method::POST, path.into()).body(body)
+    }
+
+    /// A PUT with a FHIR JSON body.
+    pub fn put(interaction: InteractionId, path: impl Into<String>, body: impl Into<Bytes>) -> Self {
+        Self::new(interaction, Method::PUT, path.into()).body(body)
+    }
+
+    fn new(interaction: InteractionId, method: Method, path: String) -> Self {
+        let target = if path.starts_with("https://") || path.starts_with("http://") {
+            Target::Absolute(path)
+        } else {
+            Target::Path(path.trim_start_matches('/').to_owned())
+        };
+        Self {
+            interaction,
+            method,
+            target,
+            query: Vec::new(),
+            body: None,
+            headers: Vec::new(),
+            user: None,
+            confidentiality: None,
+            timeout: None,
+        }
+    }
+
+    fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Adds a query parameter; repeated names are kept in order. Values are
+    /// percent-encoded by the transport (`|` becomes `%7C`).
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a header such as `If-Match` or `Prefer`.
+    pub fn header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The requesting user, overriding the provider handle's user.
+    pub fn user(mut self, user: Option<User>) -> Self {
+        if user.is_some() {
+            self.user = user;
+        }
+        self
+    }
+
+    /// Adds a confidentiality scope (`conf/N`, `conf/R`) to the JWT.
+    pub fn confidentiality(mut self, conf: Confidentiality) -> Self {
+        self.confidentiality = Some(conf);
+        self
+    }
+
+    /// A timeout for this call, overriding the client default.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        if timeout.is_some() {
+            self.timeout = timeout;
+        }
+        self
+    }
+
+    /// The interaction this request performs.
+    pub fn interaction(&self) -> InteractionId {
+        self.interaction
+    }
+}
+
+/// A success answer, with the body read into memory.
+#[derive(Debug)]
+pub struct Response {
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The raw body. May contain personal data: keep it out of logs.
+    pub body: RawBytes,
+    /// The `Ssp-TraceID` sent with the request that succeeded.
+    pub trace_id: Uuid,
+    /// The interaction.
+    pub interaction: InteractionId,
+}
+
+/// Response bytes whose `Debug` shows only the length.
+#[derive(Clone, Default)]
+pub struct RawBytes(pub Bytes);
+
+impl std::fmt::Debug for RawBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawBytes({} bytes)", self.0.len())
+    }
+}
+
+impl Response {
+    /// Parses the body as `T`, or a [`DecodeError`] naming the offending JSON path.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let de = &mut serde_json::Deserializer::from_slice(&self.body.0);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            self.decode_error(DecodeProblem::Json { path: e.path().to_string(), message: e.inner().to_string() })
+        })
+    }
+
+    /// Parses the body as a FHIR resource of the given type, checking `resourceType`.
+    pub fn resource<T: DeserializeOwned + crate::fhir::FhirResource>(&self) -> Result<T, Error> {
+        #[derive(serde::Deserialize)]
+        struct Peek {
+            #[serde(rename = "resourceType")]
+            resource_type: Option<String>,
+        }
+        let peek: Peek = self.json()?;
+        match peek.resource_type.as_deref() {
+            Some(t) if t == T::TYPE => self.json(),
+            other => Err(self.decode_error(DecodeProblem::ResourceType {
+                expected: T::TYPE,
+                found: other.unwrap_or("(none)").to_owned(),
+            })),
+        }
+    }
+
+    /// The weak ETag version (`W/"3"` gives `3`), when the answer has one.
+    pub fn etag_version(&self) -> Option<&str> {
+        let tag = self.headers.get(http::header::ETAG)?.to_str().ok()?;
+        Some(tag.trim().trim_start_matches("W/").trim_matches('"'))
+    }
+
+    /// A decode error for this response.
+    pub fn decode_error(&self, problem: DecodeProblem) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            problem,
+            status: self.status,
+            interaction: self.interaction,
+            trace_id: self.trace_id,
+            body: RawBody::new(self.body.0.clone()),
+        }))
+    }
+}

@@ -1,0 +1,189 @@
+//! Spine Directory Service (SDS FHIR API) look-ups: a provider's ODS code and an
+//! interaction ID give its service root URL (`Endpoint.address`) and ASID (`Device`).
+//!
+//! The look-up uses the interaction of the operation being sent, so the interaction
+//! in SDS and in `Ssp-InteractionID` can never differ. Answers are cached in memory
+//! and expire (the spec: cache per session, re-resolve per patient encounter).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::error::{ConfigError, DirectoryError, DirectoryProblem};
+use crate::fhir::one_or_many;
+use crate::{Asid, Error, InteractionId, OdsCode, Result, ServiceRoot};
+
+/// The identifier system of interaction IDs in SDS.
+pub const INTERACTION_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhsServiceInteractionId";
+/// The identifier system of MHS party keys in SDS.
+pub const PARTY_KEY_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhsMhsPartyKey";
+
+/// How to reach the SDS FHIR API.
+#[derive(Clone)]
+pub struct SdsConfig {
+    pub(crate) url: String,
+    pub(crate) api_key: SecretString,
+    pub(crate) cache_ttl: Duration,
+    pub(crate) timeout: Duration,
+}
+
+impl SdsConfig {
+    /// The SDS FHIR base URL (ending `.../spine-directory/FHIR/R4`) and the API key sent
+    /// in the `apikey` header.
+    pub fn new(url: impl Into<String>, api_key: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            api_key: SecretString::from(api_key.into()),
+            cache_ttl: Duration::from_secs(15 * 60),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// How long a look-up is reused (default 15 minutes).
+    pub fn cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = ttl;
+        self
+    }
+
+    /// Time allowed for one SDS request (default 10 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+impl fmt::Debug for SdsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SdsConfig").field("url", &self.url).field("cache_ttl", &self.cache_ttl).finish_non_exhaustive()
+    }
+}
+
+type CacheKey = (OdsCode, InteractionId);
+
+pub(crate) struct SdsClient {
+    http: reqwest::Client,
+    config: SdsConfig,
+    cache: Mutex<HashMap<CacheKey, (Instant, ServiceRoot)>>,
+}
+
+#[derive(Deserialize)]
+struct Bundle {
+    #[serde(default, deserialize_with = "one_or_many")]
+    entry: Vec<Entry>,
+}
+
+#[derive(Deserialize, Default)]
+struct Entry {
+    resource: Option<Identified>,
+}
+
+#[derive(Deserialize, Default)]
+struct Identified {
+    #[serde(rename = "resourceType")]
+    resource_type: Option<String>,
+    address: Option<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    identifier: Vec<Ident>,
+}
+
+#[derive(Deserialize, Default)]
+struct Ident {
+    system: Option<String>,
+    value: Option<String>,
+}
+
+impl Identified {
+    fn identifier(&self, system: &str) -> Option<&str> {
+        self.identifier.iter().find(|i| i.system.as_deref() == Some(system)).and_then(|i| i.value.as_deref())
+    }
+}
+
+impl SdsClient {
+    pub(crate) fn new(config: SdsConfig, connect_timeout: Duration) -> Result<Self, ConfigError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .timeout(config.timeout)
+            .build()
+            .map_err(ConfigError::Http)?;
+        Ok(Self { http, config: SdsConfig { url: config.url.trim_end_matches('/').to_owned(), ..config }, cache: Mutex::default() })
+    }
+
+    /// The service root and ASID for `ods` and `interaction`, from the cache or SDS.
+    pub(crate) async fn resolve(&self, ods: &OdsCode, interaction: InteractionId) -> Result<ServiceRoot> {
+        let key = (ods.clone(), interaction);
+        if let Some((at, root)) = self.cache.lock().expect("sds cache").get(&key) {
+            if at.elapsed() < self.config.cache_ttl {
+                return Ok(root.clone());
+            }
+        }
+        let root = self.look_up(ods, interaction).await?;
+        let mut cache = self.cache.lock().expect("sds cache");
+        cache.retain(|_, (at, _)| at.elapsed() < self.config.cache_ttl);
+        cache.insert(key, (Instant::now(), root.clone()));
+        Ok(root)
+    }
+
+    async fn look_up(&self, ods: &OdsCode, interaction: InteractionId) -> Result<ServiceRoot> {
+        let fail = |problem| Error::Directory(Box::new(DirectoryError { ods: ods.clone(), interaction, problem }));
+        let organization = format!("{}|{}", OdsCode::SYSTEM, ods.as_str());
+        let interaction_id = format!("{INTERACTION_SYSTEM}|{}", interaction.urn());
+        let endpoints: Vec<Identified> =
+            self.search("Endpoint", &[("organization", &organization), ("identifier", &interaction_id)]).await.map_err(fail)?;
+        let endpoint = endpoints
+            .iter()
+            .find(|e| e.resource_type.as_deref() == Some("Endpoint") && e.address.is_some())
+            .ok_or_else(|| fail(DirectoryProblem::NoEndpoint))?;
+        let address = endpoint.address.clone().unwrap_or_default();
+        let mut query = vec![("organization", organization.as_str()), ("identifier", interaction_id.as_str())];
+        let party_key = endpoint.identifier(PARTY_KEY_SYSTEM).map(|k| format!("{PARTY_KEY_SYSTEM}|{k}"));
+        if let Some(key) = &party_key {
+            query.push(("identifier", key));
+        }
+        let devices: Vec<Identified> = self.search("Device", &query).await.map_err(fail)?;
+        let asid = devices
+            .iter()
+            .filter(|d| d.resource_type.as_deref() == Some("Device"))
+            .find_map(|d| d.identifier(Asid::SYSTEM))
+            .and_then(|a| Asid::parse(a).ok())
+            .ok_or_else(|| fail(DirectoryProblem::NoAsid))?;
+        ServiceRoot::new(address, asid).map_err(|_| fail(DirectoryProblem::BadAnswer))
+    }
+
+    async fn search(&self, resource: &str, query: &[(&str, &str)]) -> Result<Vec<Identified>, DirectoryProblem> {
+        let mut url = url::Url::parse(&format!("{}/{resource}", self.config.url))
+            .map_err(|_| DirectoryProblem::BadAnswer)?;
+        url.query_pairs_mut().extend_pairs(query);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .http
+                .get(url.clone())
+                .header("apikey", self.config.api_key.expose_secret())
+                .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+                .header(http::header::ACCEPT, "application/fhir+json")
+                .send()
+                .await;
+            let problem = match result {
+                Ok(resp) if resp.status().is_success() => {
+                    let bytes = resp.bytes().await.map_err(|_| DirectoryProblem::Unreachable)?;
+                    let bundle: Bundle =
+                        serde_json::from_slice(&bytes).map_err(|_| DirectoryProblem::BadAnswer)?;
+                    return Ok(bundle.entry.into_iter().filter_map(|e| e.resource).collect());
+                }
+                Ok(resp) if resp.status().is_server_error() => DirectoryProblem::Refused { status: resp.status().as_u16() },
+                Ok(resp) => return Err(DirectoryProblem::Refused { status: resp.status().as_u16() }),
+                Err(e) if e.is_timeout() => DirectoryProblem::Timeout,
+                Err(_) => DirectoryProblem::Unreachable,
+            };
+            if attempt >= 2 {
+                return Err(problem);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}

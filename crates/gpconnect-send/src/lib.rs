@@ -1,0 +1,4 @@
+//! **Not built yet.** This crate reserves the name and the facade feature for the
+//! GP Connect send API. It exposes nothing and performs no requests; see the
+//! project README for what is available today.
+#![deny(missing_docs)]

@@ -1,0 +1,60 @@
+//! An in-process mock Spine for testing GP Connect consumers: the Spine Security Proxy
+//! (SSP), a GP Connect provider behind it, and the SDS FHIR API, all on one
+//! [`wiremock::MockServer`] on `127.0.0.1`.
+//!
+//! Every request is checked the way the SSP and real providers check it and answered
+//! with the specification's example payloads:
+//!
+//! * the service root in the path (`{ssp}/https://provider.../gpconnect/Patient`) must be
+//!   one of the provider's roots, else the SSP's `400` target-URL error;
+//! * `Ssp-TraceID` (a UUID), `Ssp-From` (consumer ASID, else SSP `403`), `Ssp-To`
+//!   (provider ASID, else SSP `403`), `Ssp-InteractionID` (must be the interaction of the
+//!   route), `Accept` and, with a body, `Content-Type` (`application/fhir+json;charset=utf-8`);
+//! * the unsigned JWT in `Authorization: Bearer`: every claim, `exp - iat == 300`, `aud`
+//!   equal to the service root, scope and reason for the interaction, the three claim
+//!   resources, `sub == requesting_practitioner.id` (`400 BAD_REQUEST`, or
+//!   `422 INVALID_RESOURCE` for an invalid claim resource).
+//!
+//! Each answered request is logged, decoded, in [`MockSpine::received`].
+//!
+//! # Example
+//! ```no_run
+//! use gpconnect_core::Capability;
+//! use gpconnect_testkit::MockSpine;
+//!
+//! # async fn demo() {
+//! let spine = MockSpine::start().await;
+//! // Point the SDK (or any client) at spine.ssp_url() and spine.sds_url(), with
+//! // consumer ASID spine.consumer_asid() and SDS key spine.sds_api_key().
+//! let patient_search = spine.url(Capability::Foundations, "Patient");
+//! # let _ = patient_search;
+//! // ... run the code under test ...
+//! for request in spine.received().await {
+//!     assert!(request.verdict.is_accepted(), "{request:?}");
+//! }
+//! # }
+//! ```
+//!
+//! Mount stricter mocks of your own with [`MockSpine::server`] at a priority number lower
+//! than [`CATCH_ALL_PRIORITY`]; they win over the testkit's catch-all route.
+#![deny(missing_docs)]
+
+pub mod fixtures;
+mod nhs;
+pub mod outcome;
+mod provider;
+mod received;
+mod sds;
+mod spine;
+mod ssp;
+pub mod validate;
+
+pub use fixtures::fixture;
+pub use nhs::is_valid_nhs_number;
+pub use outcome::{Rejection, SpineCode};
+pub use received::{ReceivedRequest, Target, Verdict};
+pub use sds::SDS_BASE_PATH;
+pub use spine::{
+    MockSpine, MockSpineBuilder, CATCH_ALL_PRIORITY, DEFAULT_CONSUMER_ASID, DEFAULT_PATIENTS,
+    DEFAULT_PROVIDER_ASID, DEFAULT_PROVIDER_ODS, DEFAULT_SDS_API_KEY, PROVIDER_HOST,
+};

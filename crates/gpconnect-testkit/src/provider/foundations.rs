@@ -1,0 +1,220 @@
+//! Foundations routes: capability statement, patient / organisation / practitioner search
+//! and read, location read. Answers are the spec's `foundations__*.json` examples.
+
+use gpconnect_core::{Capability, InteractionId};
+use serde_json::Value;
+
+use super::{empty_searchset, token, Ctx, Reply, Route};
+use crate::fixtures::fixture_json;
+use crate::nhs::is_valid_nhs_number;
+use crate::outcome::{Rejection, SpineCode};
+
+const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
+const ODS_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
+const SDS_USER_SYSTEM: &str = "https://fhir.nhs.uk/Id/sds-user-id";
+
+/// The logical id of the organisation in the spec's examples.
+pub(crate) const ORGANIZATION_ID: &str = "23";
+/// The ODS code of the organisation in the spec's examples.
+pub(crate) const EXAMPLE_ODS: &str = "A00001";
+/// The logical id of the practitioner in the spec's examples.
+pub(crate) const PRACTITIONER_ID: &str = "15";
+/// The SDS user id of the practitioner in the spec's examples.
+pub(crate) const PRACTITIONER_SDS_USER_ID: &str = "111122223333";
+/// The logical id of the location in the spec's examples.
+pub(crate) const LOCATION_ID: &str = "17";
+
+const F: Capability = Capability::Foundations;
+
+pub(crate) static ROUTES: &[Route] = &[
+    Route {
+        capability: F,
+        method: "GET",
+        path: "metadata",
+        interactions: &[InteractionId::ReadMetadata],
+        handler: metadata,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "Patient",
+        interactions: &[InteractionId::SearchPatient],
+        handler: search_patient,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "Patient/{id}",
+        interactions: &[InteractionId::ReadPatient],
+        handler: read_patient,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "Organization",
+        interactions: &[InteractionId::SearchOrganization],
+        handler: search_organization,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "Organization/{id}",
+        interactions: &[InteractionId::ReadOrganization],
+        handler: read_organization,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "Practitioner",
+        interactions: &[InteractionId::SearchPractitioner],
+        handler: search_practitioner,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "Practitioner/{id}",
+        interactions: &[InteractionId::ReadPractitioner],
+        handler: read_practitioner,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "Location/{id}",
+        interactions: &[InteractionId::ReadLocation],
+        handler: read_location,
+    },
+];
+
+fn metadata(_: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    Ok(Reply::ok(fixture_json(
+        "foundations__get-capability-statement-response.json",
+    )))
+}
+
+/// The one `identifier` search parameter as (system, value), checked against `system`.
+fn identifier_param<'a>(ctx: &'a Ctx<'_>, system: &str) -> Result<&'a str, Rejection> {
+    let values = ctx.query_values("identifier");
+    let [value] = values.as_slice() else {
+        return Err(Rejection::bad_request(
+            "exactly one identifier search parameter is required",
+        ));
+    };
+    match token(value) {
+        (Some(s), v) if s == system => Ok(v),
+        _ => Err(Rejection::provider(
+            SpineCode::InvalidIdentifierSystem,
+            format!("identifier system must be {system}"),
+        )),
+    }
+}
+
+/// Sets the first identifier of `system` in `resource` to `value`.
+fn set_identifier(resource: &mut Value, system: &str, value: &str) {
+    if let Some(ids) = resource.get_mut("identifier").and_then(Value::as_array_mut) {
+        for id in ids {
+            if id.get("system").and_then(Value::as_str) == Some(system) {
+                id["value"] = Value::String(value.to_string());
+            }
+        }
+    }
+}
+
+fn patient_resource(mut resource: Value, id: &str, nhs: &str) -> Value {
+    resource["id"] = Value::String(id.to_string());
+    set_identifier(&mut resource, NHS_NUMBER_SYSTEM, nhs);
+    resource
+}
+
+fn search_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let nhs = identifier_param(ctx, NHS_NUMBER_SYSTEM)?.to_string();
+    if !is_valid_nhs_number(&nhs) {
+        return Err(Rejection::provider(
+            SpineCode::InvalidNhsNumber,
+            "NHS number fails the format or check digit test",
+        ));
+    }
+    let Some(id) = ctx.state.patients.get(&nhs).cloned() else {
+        return Ok(Reply::ok(empty_searchset()));
+    };
+    let mut bundle = fixture_json("foundations__find-patient-response.json");
+    if let Some(resource) = bundle.pointer_mut("/entry/0/resource") {
+        *resource = patient_resource(resource.take(), &id, &nhs);
+    }
+    Ok(Reply::ok(bundle))
+}
+
+fn read_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let id = ctx.param("id").to_string();
+    let nhs = ctx
+        .state
+        .patients
+        .iter()
+        .find(|(_, logical)| **logical == id)
+        .map(|(nhs, _)| nhs.clone())
+        .ok_or_else(|| {
+            Rejection::provider(
+                SpineCode::PatientNotFound,
+                "no patient with this logical id",
+            )
+        })?;
+    let resource = fixture_json("foundations__read-patient-response.json");
+    Ok(Reply::ok(patient_resource(resource, &id, &nhs)))
+}
+
+fn search_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let ods = identifier_param(ctx, ODS_SYSTEM)?.to_string();
+    if ods != EXAMPLE_ODS && ods != ctx.config.provider_ods {
+        return Ok(Reply::ok(empty_searchset()));
+    }
+    let mut bundle = fixture_json("foundations__find-organization-response.json");
+    if let Some(resource) = bundle.pointer_mut("/entry/0/resource") {
+        set_identifier(resource, ODS_SYSTEM, &ods);
+    }
+    Ok(Reply::ok(bundle))
+}
+
+fn read_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    if ctx.param("id") != ORGANIZATION_ID {
+        return Err(Rejection::provider(
+            SpineCode::OrganisationNotFound,
+            "no organisation with this logical id",
+        ));
+    }
+    Ok(Reply::ok(fixture_json(
+        "foundations__read-organization-response.json",
+    )))
+}
+
+fn search_practitioner(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let user = identifier_param(ctx, SDS_USER_SYSTEM)?;
+    if user != PRACTITIONER_SDS_USER_ID {
+        return Ok(Reply::ok(empty_searchset()));
+    }
+    Ok(Reply::ok(fixture_json(
+        "foundations__find-practitioner-response.json",
+    )))
+}
+
+fn read_practitioner(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    if ctx.param("id") != PRACTITIONER_ID {
+        return Err(Rejection::provider(
+            SpineCode::PractitionerNotFound,
+            "no practitioner with this logical id",
+        ));
+    }
+    Ok(Reply::ok(fixture_json(
+        "foundations__read-practitioner-response.json",
+    )))
+}
+
+fn read_location(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    if ctx.param("id") != LOCATION_ID {
+        return Err(Rejection::provider(
+            SpineCode::NoRecordFound,
+            "no location with this logical id",
+        ));
+    }
+    Ok(Reply::ok(fixture_json(
+        "foundations__read-location-response.json",
+    )))
+}
