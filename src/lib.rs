@@ -1,1 +1,67 @@
-//! placeholder
+//! # gpconnect: NHS England's GP Connect from Rust
+//!
+//! Read and update a patient's GP record (EMIS Web, TPP SystmOne, Vision) through the
+//! Spine Security Proxy with every header, token, interaction ID and error code right.
+//!
+//! This facade re-exports [`gpconnect_core`] (client, identifiers, errors, FHIR types,
+//! foundations) and each API crate behind a cargo feature of the same name:
+//!
+//! | feature | module | API |
+//! | --- | --- | --- |
+//! | `structured` (default) | [`structured`] | Access Record Structured |
+//! | `documents` | `documents` | Access Document |
+//! | `appointments` | `appointments` | Appointment Management |
+//! | `send`, `update`, `patient` | | not built yet |
+//! | `full` | | all of the above |
+//!
+//! ```no_run
+//! use gpconnect::{Client, Consumer, Device, Identity, NhsNumber, SspConfig, User};
+//!
+//! # async fn demo(cert: &[u8], key: &[u8]) -> gpconnect::Result<()> {
+//! let gp = Client::builder()
+//!     .ssp(SspConfig::new("https://proxy.intspineservices.nhs.uk", "200000000115".parse()?)
+//!         .identity(Identity::from_pem(cert, key)?))
+//!     .sds(gpconnect::sds::SdsConfig::new("https://int.api.service.nhs.uk/spine-directory/FHIR/R4", "api-key"))
+//!     .consumer(Consumer::new(
+//!         "A1001".parse()?,
+//!         "Test Hospital",
+//!         "https://consumer.example.nhs.uk/",
+//!         Device::new("https://consumer.example.nhs.uk/Id/device", "CONS-1", "Consumer", "1.0"),
+//!     ))
+//!     .build()?;                                   // cheap to clone; make one, share it
+//!
+//! let clinician = User::new("10019", "Jones").sds_user_id("111222333444");
+//! let practice = gp.provider(&"A20047".parse()?).with_user(clinician);
+//! let nhs = NhsNumber::parse("9690937286")?;
+//! if let Some(found) = practice.foundations().find_patient(&nhs).send().await? {
+//!     println!("patient id {:?} at {:?}", found.id(), found.registered_practice.and_then(|o| o.name));
+//! }
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub use gpconnect_core::*;
+
+/// Access Record Structured (feature `structured`).
+#[cfg(feature = "structured")]
+pub use gpconnect_structured as structured;
+
+/// Access Document (feature `documents`).
+#[cfg(feature = "documents")]
+pub use gpconnect_documents as documents;
+
+/// Appointment Management (feature `appointments`).
+#[cfg(feature = "appointments")]
+pub use gpconnect_appointments as appointments;
+
+/// Send Document (feature `send`; not built yet).
+#[cfg(feature = "send")]
+pub use gpconnect_send as send;
+
+/// Update Record (feature `update`; not built yet).
+#[cfg(feature = "update")]
+pub use gpconnect_update as update;
+
+/// The patient-facing APIs (feature `patient`; not built yet).
+#[cfg(feature = "patient")]
+pub use gpconnect_patient as patient;

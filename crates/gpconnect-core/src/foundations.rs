@@ -70,7 +70,7 @@ pub struct Traced<T> {
     /// The `Ssp-TraceID` of the request that fetched it.
     pub trace_id: Uuid,
     /// The version from the `ETag` header (`W/"3"` gives `3`), when given.
-    pub version: Option<String>,
+    pub version_id: Option<String>,
 }
 
 impl<T> Traced<T> {
@@ -79,7 +79,7 @@ impl<T> Traced<T> {
     where
         T: DeserializeOwned + FhirResource,
     {
-        Ok(Self { value: response.resource()?, trace_id: response.trace_id, version: response.etag_version().map(str::to_owned) })
+        Ok(Self { value: response.resource()?, trace_id: response.trace_id, version_id: response.etag_version().map(str::to_owned) })
     }
 
     /// The value, without the trace ID.
@@ -300,7 +300,7 @@ impl FindOrganization {
                 response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
             })?;
             if org.ods_code().is_none_or(|code| code.eq_ignore_ascii_case(self.ods.as_str())) {
-                return Ok(Some(Traced { value: org, trace_id: response.trace_id, version: None }));
+                return Ok(Some(Traced { value: org, trace_id: response.trace_id, version_id: None }));
             }
         }
         Ok(None)

@@ -89,11 +89,7 @@ impl<'de> Deserialize<'de> for RawResource {
             Some(p) => (p.resource_type.unwrap_or_default(), p.id),
             None => (String::new(), None),
         };
-        Ok(Self {
-            raw,
-            resource_type,
-            id,
-        })
+        Ok(Self { raw, resource_type, id })
     }
 }
 
@@ -220,35 +216,24 @@ impl Bundle {
     }
 
     /// Entry resources whose `resourceType` is `type_name`.
-    pub fn resources_of<'a>(
-        &'a self,
-        type_name: &'a str,
-    ) -> impl Iterator<Item = &'a RawResource> + 'a {
-        self.resources()
-            .filter(move |r| r.resource_type == type_name)
+    pub fn resources_of<'a>(&'a self, type_name: &'a str) -> impl Iterator<Item = &'a RawResource> + 'a {
+        self.resources().filter(move |r| r.resource_type == type_name)
     }
 
     /// Parse every entry of type `T`, one result per entry, so a bad entry never loses
     /// the others.
-    pub fn parse_all<T: FhirResource + DeserializeOwned>(
-        &self,
-    ) -> Vec<Result<T, serde_json::Error>> {
+    pub fn parse_all<T: FhirResource + DeserializeOwned>(&self) -> Vec<Result<T, serde_json::Error>> {
         self.resources_of(T::TYPE).map(RawResource::parse).collect()
     }
 
     /// Parse the first entry of type `T`, if any.
-    pub fn first<T: FhirResource + DeserializeOwned>(
-        &self,
-    ) -> Option<Result<T, serde_json::Error>> {
+    pub fn first<T: FhirResource + DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
         self.resources_of(T::TYPE).next().map(RawResource::parse)
     }
 
     /// Every `OperationOutcome` entry that parses (e.g. structured record warnings).
     pub fn operation_outcomes(&self) -> Vec<OperationOutcome> {
-        self.parse_all::<OperationOutcome>()
-            .into_iter()
-            .filter_map(Result::ok)
-            .collect()
+        self.parse_all::<OperationOutcome>().into_iter().filter_map(Result::ok).collect()
     }
 
     /// Build an index for O(1) reference resolution.
@@ -332,9 +317,7 @@ impl<'a> ResourceIndex<'a> {
         &self,
         reference: &Reference,
     ) -> Option<Result<T, serde_json::Error>> {
-        self.resolve(reference)
-            .filter(|r| r.is::<T>())
-            .map(RawResource::parse)
+        self.resolve(reference).filter(|r| r.is::<T>()).map(RawResource::parse)
     }
 }
 
@@ -382,10 +365,7 @@ mod tests {
         assert_eq!(org.name.as_deref(), Some("Practice"));
         assert!(idx.resolve_as::<Patient>(&org_ref).is_none());
         assert_eq!(idx.resolve_str("urn:uuid:aaa").and_then(|r| r.id()), Some("p1"));
-        assert_eq!(
-            idx.resolve_str("https://elsewhere/fhir/Patient/p2").and_then(|r| r.id()),
-            Some("p2")
-        );
+        assert_eq!(idx.resolve_str("https://elsewhere/fhir/Patient/p2").and_then(|r| r.id()), Some("p2"));
         assert_eq!(idx.resolve_str("#ob1").map(|r| r.resource_type()), Some("Observation"));
         assert!(idx.resolve_str("Patient/nope").is_none());
     }

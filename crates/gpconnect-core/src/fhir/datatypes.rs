@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::one_or_many;
+use super::one_or_many::{one_or_first, one_or_many};
 use super::primitives::{Decimal, FhirDateTime};
 
 /// NHS number identifier system.
@@ -19,9 +19,7 @@ pub const SNOMED_SYSTEM: &str = "http://snomed.info/sct";
 pub fn same_url(a: &str, b: &str) -> bool {
     fn strip(s: &str) -> &str {
         let s = s.trim();
-        s.strip_prefix("https://")
-            .or_else(|| s.strip_prefix("http://"))
-            .unwrap_or(s)
+        s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).unwrap_or(s)
     }
     strip(a).eq_ignore_ascii_case(strip(b))
 }
@@ -82,10 +80,7 @@ impl CodeableConcept {
 
     /// Text for display: `text` if present, else the first coding `display`.
     pub fn display_text(&self) -> Option<&str> {
-        self.text
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .or_else(|| self.coding.iter().find_map(|c| c.display.as_deref()))
+        self.text.as_deref().filter(|t| !t.is_empty()).or_else(|| self.coding.iter().find_map(|c| c.display.as_deref()))
     }
 }
 
@@ -119,11 +114,7 @@ pub struct Identifier {
 impl Identifier {
     /// Build an identifier from a system and value.
     pub fn new(system: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
-            system: Some(system.into()),
-            value: Some(value.into()),
-            ..Self::default()
-        }
+        Self { system: Some(system.into()), value: Some(value.into()), ..Self::default() }
     }
 
     /// Whether this identifier's system matches `system` (http/https insensitive).
@@ -140,9 +131,7 @@ pub trait Identifiers {
 
 impl Identifiers for [Identifier] {
     fn value_for(&self, system: &str) -> Option<&str> {
-        self.iter()
-            .find(|i| i.is_system(system))
-            .and_then(|i| i.value.as_deref())
+        self.iter().find(|i| i.is_system(system)).and_then(|i| i.value.as_deref())
     }
 }
 
@@ -164,10 +153,7 @@ pub struct Reference {
 impl Reference {
     /// A relative `Type/id` reference.
     pub fn to(resource_type: &str, id: &str) -> Self {
-        Self {
-            reference: Some(format!("{resource_type}/{id}")),
-            ..Self::default()
-        }
+        Self { reference: Some(format!("{resource_type}/{id}")), ..Self::default() }
     }
 
     /// Split the reference into `(resource type, id)`.
@@ -212,8 +198,8 @@ pub fn parse_reference(r: &str) -> Option<(&str, &str)> {
         id = segs.next()?;
         ty = segs.next()?;
     }
-    let type_ok = ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && ty.chars().all(|c| c.is_ascii_alphanumeric());
+    let type_ok =
+        ty.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && ty.chars().all(|c| c.is_ascii_alphanumeric());
     (type_ok && !id.is_empty()).then_some((ty, id))
 }
 
@@ -290,8 +276,8 @@ pub struct HumanName {
     /// Full text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// Family name (a single string in STU3).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Family name (a single string in STU3; a DSTU2-style array keeps its first element).
+    #[serde(deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
     /// Given names.
     #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
@@ -533,10 +519,7 @@ impl Extension {
 
     /// Any date-typed value: `valueDateTime`, then `valueDate`, then `valueInstant`.
     pub fn value_any_date(&self) -> Option<&FhirDateTime> {
-        self.value_date_time
-            .as_ref()
-            .or(self.value_date.as_ref())
-            .or(self.value_instant.as_ref())
+        self.value_date_time.as_ref().or(self.value_date.as_ref()).or(self.value_instant.as_ref())
     }
 
     /// Any string-like value: `valueString`, `valueCode`, `valueUri` or `valueId`.
@@ -648,19 +631,10 @@ mod tests {
 
     #[test]
     fn reference_parse_forms() {
-        let r = |s: &str| Reference {
-            reference: Some(s.into()),
-            ..Default::default()
-        };
+        let r = |s: &str| Reference { reference: Some(s.into()), ..Default::default() };
         assert_eq!(r("Patient/123").parse(), Some(("Patient", "123")));
-        assert_eq!(
-            r("https://provider.nhs.uk/fhir/Organization/7").parse(),
-            Some(("Organization", "7"))
-        );
-        assert_eq!(
-            r("http://x/fhir/Patient/9/_history/2").parse(),
-            Some(("Patient", "9"))
-        );
+        assert_eq!(r("https://provider.nhs.uk/fhir/Organization/7").parse(), Some(("Organization", "7")));
+        assert_eq!(r("http://x/fhir/Patient/9/_history/2").parse(), Some(("Patient", "9")));
         assert_eq!(r("#med1").parse(), Some(("", "med1")));
         assert!(r("#med1").is_contained());
         assert_eq!(r("#med1").resource_type(), None);
@@ -680,8 +654,7 @@ mod tests {
         .unwrap();
         assert_eq!(cc.code_in("https://snomed.info/sct"), Some("123"));
         assert_eq!(cc.display_text(), Some("Thing"));
-        let n: HumanName =
-            serde_json::from_str(r#"{"family":"Smith","given":"Jane","prefix":["Mrs"]}"#).unwrap();
+        let n: HumanName = serde_json::from_str(r#"{"family":"Smith","given":"Jane","prefix":["Mrs"]}"#).unwrap();
         assert_eq!(n.display(), "Mrs Jane Smith");
     }
 
@@ -693,9 +666,7 @@ mod tests {
                 {"url":"https://example.org/x","valueQuantity":{"value":10864,"unit":"mg"}}]"#,
         )
         .unwrap();
-        let e = exts
-            .extension("https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid")
-            .unwrap();
+        let e = exts.extension("https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid").unwrap();
         assert_eq!(e.sub("descriptionId").and_then(|s| s.value_text()), Some("42"));
         let q = exts.extension("http://example.org/x").unwrap();
         let out = serde_json::to_string(q).unwrap();
@@ -705,10 +676,8 @@ mod tests {
 
     #[test]
     fn identifiers_value_for() {
-        let ids = vec![
-            Identifier::new("https://fhir.nhs.uk/Id/nhs-number", "9690937278"),
-            Identifier::new("urn:local", "x"),
-        ];
+        let ids =
+            [Identifier::new("https://fhir.nhs.uk/Id/nhs-number", "9690937278"), Identifier::new("urn:local", "x")];
         assert_eq!(ids.value_for("http://fhir.nhs.uk/Id/nhs-number"), Some("9690937278"));
         assert_eq!(ids.value_for("urn:other"), None);
     }

@@ -12,6 +12,9 @@
 //!
 //! - **Arrays**: every array element accepts a JSON array, a single value where STU3 wants
 //!   an array, `null`, or absence (see [`one_or_many`]).
+//! - **Single values**: a few 0..1 elements that providers are known to send as arrays
+//!   (`Location.address`, `Location.type`, DSTU2-style `HumanName.family`) keep the first
+//!   element (see [`one_or_first`]).
 //! - **Absence**: every field is an `Option` or `Vec`; nothing is required.
 //! - **Unknown elements** (newer spec versions, `_element` primitive extensions, the
 //!   `text` narrative) are ignored.
@@ -71,23 +74,22 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 pub use bundle::{
-    Bundle, BundleEntry, BundleEntryRequest, BundleEntryResponse, BundleEntrySearch, BundleLink,
-    RawResource, ResourceIndex,
+    Bundle, BundleEntry, BundleEntryRequest, BundleEntryResponse, BundleEntrySearch, BundleLink, RawResource,
+    ResourceIndex,
 };
 pub use datatypes::{
-    parse_reference, same_url, Address, Annotation, Attachment, CodeableConcept, Coding,
-    ContactPoint, Dosage, Extension, Extensions, HumanName, Identifier, Identifiers, Meta, Period,
-    Quantity, Range, Ratio, Reference, SimpleQuantity, Timing, TimingRepeat, NHS_NUMBER_SYSTEM,
-    ODS_ORGANIZATION_CODE_SYSTEM, ODS_SITE_CODE_SYSTEM, SNOMED_SYSTEM,
+    parse_reference, same_url, Address, Annotation, Attachment, CodeableConcept, Coding, ContactPoint, Dosage,
+    Extension, Extensions, HumanName, Identifier, Identifiers, Meta, Period, Quantity, Range, Ratio, Reference,
+    SimpleQuantity, Timing, TimingRepeat, NHS_NUMBER_SYSTEM, ODS_ORGANIZATION_CODE_SYSTEM, ODS_SITE_CODE_SYSTEM,
+    SNOMED_SYSTEM,
 };
-pub use one_or_many::one_or_many;
+pub use one_or_many::{one_or_first, one_or_many};
 pub use outcome::{OperationOutcome, OperationOutcomeIssue, OutcomeCode};
 pub use primitives::{Decimal, FhirDateTime, Precision};
 pub use resources::{
-    Binary, CapabilityImplementation, CapabilityInteraction, CapabilityOperation,
-    CapabilityResource, CapabilityRest, CapabilitySearchParam, CapabilitySoftware,
-    CapabilityStatement, DocumentReference, DocumentReferenceContent, DocumentReferenceContext,
-    HealthcareService, List, ListEntry, Location, Organization, Patient, Practitioner,
+    Binary, CapabilityImplementation, CapabilityInteraction, CapabilityOperation, CapabilityResource, CapabilityRest,
+    CapabilitySearchParam, CapabilitySoftware, CapabilityStatement, DocumentReference, DocumentReferenceContent,
+    DocumentReferenceContext, HealthcareService, List, ListEntry, Location, Organization, Patient, Practitioner,
     PractitionerRole, REGISTRATION_DETAILS_URL,
 };
 
@@ -131,9 +133,7 @@ impl<T: FhirResource + Serialize> Serialize for Typed<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error;
         let json = to_json(self.0).map_err(S::Error::custom)?;
-        RawValue::from_string(json)
-            .map_err(S::Error::custom)?
-            .serialize(s)
+        RawValue::from_string(json).map_err(S::Error::custom)?.serialize(s)
     }
 }
 

@@ -4,10 +4,10 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::value::{
-    BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer,
-    MapAccessDeserializer, StrDeserializer, StringDeserializer, U64Deserializer,
+    BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
+    StrDeserializer, StringDeserializer, U64Deserializer,
 };
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// Deserialize an STU3 array element leniently.
 ///
@@ -103,6 +103,78 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     }
 }
 
+/// Deserialize a single STU3 element leniently: accepts the value, `null`/absent
+/// (`None`), or an array (the first element is kept, the rest skipped), since some
+/// providers send an array where STU3 has 0..1 (e.g. `Location.address`, or DSTU2-style
+/// `HumanName.family`). Use with `#[serde(default, deserialize_with = "one_or_first")]`.
+pub fn one_or_first<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_any(OneOrFirstVisitor(PhantomData))
+}
+
+struct OneOrFirstVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrFirstVisitor<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value, an array, or null")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let first = seq.next_element()?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(first)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        T::deserialize(StrDeserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        T::deserialize(BorrowedStrDeserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+        T::deserialize(StringDeserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        T::deserialize(BoolDeserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        T::deserialize(I64Deserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        T::deserialize(U64Deserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        T::deserialize(F64Deserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,14 +197,11 @@ mod tests {
 
     #[test]
     fn array_single_null_absent() {
-        let h: Holder = serde_json::from_str(
-            r#"{"items":[{"code":"a"},{"code":"b"}],"names":["x"],"nums":[1,2,3]}"#,
-        )
-        .unwrap();
+        let h: Holder =
+            serde_json::from_str(r#"{"items":[{"code":"a"},{"code":"b"}],"names":["x"],"nums":[1,2,3]}"#).unwrap();
         assert_eq!(h.items.len(), 2);
         assert_eq!(h.nums, vec![1, 2, 3]);
-        let h: Holder =
-            serde_json::from_str(r#"{"items":{"code":"a"},"names":"x","nums":7}"#).unwrap();
+        let h: Holder = serde_json::from_str(r#"{"items":{"code":"a"},"names":"x","nums":7}"#).unwrap();
         assert_eq!(h.items, vec![Item { code: "a".into() }]);
         assert_eq!(h.names, vec!["x".to_string()]);
         assert_eq!(h.nums, vec![7]);
@@ -143,6 +212,25 @@ mod tests {
         // escaped strings take the owned-string path
         let h: Holder = serde_json::from_str(r#"{"names":"a\"b"}"#).unwrap();
         assert_eq!(h.names, vec!["a\"b".to_string()]);
+    }
+
+    #[test]
+    fn one_or_first_forms() {
+        #[derive(Deserialize)]
+        struct H {
+            #[serde(default, deserialize_with = "one_or_first")]
+            item: Option<Item>,
+            #[serde(default, deserialize_with = "one_or_first")]
+            family: Option<String>,
+        }
+        let h: H = serde_json::from_str(r#"{"item":[{"code":"a"},{"code":"b"}],"family":["Smith","X"]}"#).unwrap();
+        assert_eq!(h.item.unwrap().code, "a");
+        assert_eq!(h.family.as_deref(), Some("Smith"));
+        let h: H = serde_json::from_str(r#"{"item":{"code":"c"},"family":"Jones"}"#).unwrap();
+        assert_eq!(h.item.unwrap().code, "c");
+        assert_eq!(h.family.as_deref(), Some("Jones"));
+        let h: H = serde_json::from_str(r#"{"item":[],"family":null}"#).unwrap();
+        assert!(h.item.is_none() && h.family.is_none());
     }
 
     #[test]

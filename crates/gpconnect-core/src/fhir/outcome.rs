@@ -17,10 +17,7 @@ pub const ERROR_CODE_SYSTEMS: &[&str] = &[
 /// Whether `system` carries Spine / GP Connect error or warning codes: one of
 /// [`ERROR_CODE_SYSTEMS`] (http/https insensitive) or any system containing `ErrorOrWarningCode`.
 pub fn is_error_code_system(system: &str) -> bool {
-    system.contains("ErrorOrWarningCode")
-        || ERROR_CODE_SYSTEMS
-            .iter()
-            .any(|s| super::datatypes::same_url(s, system))
+    system.contains("ErrorOrWarningCode") || ERROR_CODE_SYSTEMS.iter().any(|s| super::datatypes::same_url(s, system))
 }
 
 /// Outcome of an operation: errors and warnings.
@@ -85,19 +82,16 @@ pub struct OutcomeCode<'a> {
 impl OperationOutcomeIssue {
     /// Spine / GP Connect codes on this issue (see [`is_error_code_system`]).
     pub fn codes(&self) -> impl Iterator<Item = OutcomeCode<'_>> + '_ {
-        self.details
-            .iter()
-            .flat_map(|d| d.coding.iter())
-            .filter_map(move |c| {
-                let system = c.system.as_deref()?;
-                let code = c.code.as_deref()?;
-                is_error_code_system(system).then_some(OutcomeCode {
-                    code,
-                    system,
-                    display: c.display.as_deref(),
-                    severity: self.severity.as_deref(),
-                })
+        self.details.iter().flat_map(|d| d.coding.iter()).filter_map(move |c| {
+            let system = c.system.as_deref()?;
+            let code = c.code.as_deref()?;
+            is_error_code_system(system).then_some(OutcomeCode {
+                code,
+                system,
+                display: c.display.as_deref(),
+                severity: self.severity.as_deref(),
             })
+        })
     }
 
     /// Whether the severity is `error` or `fatal`.
@@ -119,10 +113,7 @@ impl OperationOutcome {
 
     /// Every issue's `diagnostics` text, in order.
     pub fn diagnostics(&self) -> Vec<&str> {
-        self.issue
-            .iter()
-            .filter_map(|i| i.diagnostics.as_deref())
-            .collect()
+        self.issue.iter().filter_map(|i| i.diagnostics.as_deref()).collect()
     }
 
     /// Whether any issue is an `error` or `fatal`.

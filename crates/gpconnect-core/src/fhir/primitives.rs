@@ -59,9 +59,7 @@ impl FhirDateTime {
             _ => {
                 if self.to_datetime().is_some() || parse_naive(s).is_some() {
                     let time = s.get(11..).unwrap_or("");
-                    Some(Precision::Seconds {
-                        fraction: time.contains('.'),
-                    })
+                    Some(Precision::Seconds { fraction: time.contains('.') })
                 } else {
                     None
                 }
@@ -196,9 +194,7 @@ impl Decimal {
     /// quotes are removed here (but kept on serialization).
     pub fn as_str(&self) -> &str {
         let s = self.0.get();
-        s.strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .unwrap_or(s)
+        s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(s)
     }
 
     /// The value as `f64` (may round), or `None` if the text is not numeric.
@@ -249,11 +245,7 @@ mod tests {
 
     #[test]
     fn datetime_keeps_offset_and_millis() {
-        for s in [
-            "2017-02-01T10:00:00+00:00",
-            "2017-02-01T10:00:00.123+01:00",
-            "2017-02-01T10:00:00.000Z",
-        ] {
+        for s in ["2017-02-01T10:00:00+00:00", "2017-02-01T10:00:00.123+01:00", "2017-02-01T10:00:00.000Z"] {
             let d: FhirDateTime = serde_json::from_str(&format!("\"{s}\"")).unwrap();
             assert_eq!(d.as_str(), s);
             assert_eq!(d.to_string(), s);
@@ -308,10 +300,7 @@ mod tests {
         for s in ["10864", "1.50", "0.001", "-3", "1e3"] {
             let q: Q = serde_json::from_str(&format!("{{\"value\": {s}}}")).unwrap();
             assert_eq!(q.value.as_str(), s);
-            assert_eq!(
-                serde_json::to_string(&q).unwrap(),
-                format!("{{\"value\":{s}}}")
-            );
+            assert_eq!(serde_json::to_string(&q).unwrap(), format!("{{\"value\":{s}}}"));
         }
         let q: Q = serde_json::from_slice(br#"{"value":10864}"#).unwrap();
         assert_eq!(q.value.to_f64(), Some(10864.0));

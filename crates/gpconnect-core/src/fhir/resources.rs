@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bundle::RawResource;
 use super::datatypes::*;
-use super::one_or_many;
+use super::one_or_many::{one_or_first, one_or_many};
 use super::primitives::FhirDateTime;
 use super::FhirResource;
 
@@ -100,34 +100,22 @@ impl Patient {
 
     /// The `preferredBranchSurgery` reference (a `Location`) from the registration details.
     pub fn preferred_branch_surgery(&self) -> Option<&Reference> {
-        self.registration_details()?
-            .sub("preferredBranchSurgery")?
-            .value_reference
-            .as_deref()
+        self.registration_details()?.sub("preferredBranchSurgery")?.value_reference.as_deref()
     }
 
     /// The `registrationPeriod` from the registration details.
     pub fn registration_period(&self) -> Option<&Period> {
-        self.registration_details()?
-            .sub("registrationPeriod")?
-            .value_period
-            .as_deref()
+        self.registration_details()?.sub("registrationPeriod")?.value_period.as_deref()
     }
 
     /// The `registrationType` from the registration details.
     pub fn registration_type(&self) -> Option<&CodeableConcept> {
-        self.registration_details()?
-            .sub("registrationType")?
-            .value_codeable_concept
-            .as_deref()
+        self.registration_details()?.sub("registrationType")?.value_codeable_concept.as_deref()
     }
 
     /// The official name if there is one, else the first name.
     pub fn official_name(&self) -> Option<&HumanName> {
-        self.name
-            .iter()
-            .find(|n| n.use_.as_deref() == Some("official"))
-            .or_else(|| self.name.first())
+        self.name.iter().find(|n| n.use_.as_deref() == Some("official")).or_else(|| self.name.first())
     }
 }
 
@@ -289,14 +277,14 @@ pub struct Location {
     /// `instance | kind`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
-    /// Type of location.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// Type of location (an array keeps its first element).
+    #[serde(rename = "type", deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CodeableConcept>,
     /// Contact details.
     #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub telecom: Vec<ContactPoint>,
-    /// Address.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Address (0..1 in STU3; an array, as some providers send, keeps its first element).
+    #[serde(deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Physical form.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -509,8 +497,8 @@ pub struct DocumentReferenceContent {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DocumentReferenceContext {
-    /// Encounter.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Encounter (an array keeps its first element).
+    #[serde(deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
     pub encounter: Option<Reference>,
     /// Events.
     #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
@@ -601,18 +589,12 @@ pub struct CapabilityStatement {
 impl CapabilityStatement {
     /// Whether any `rest.operation` has `name` (e.g. `gpc.getstructuredrecord`).
     pub fn supports_operation(&self, name: &str) -> bool {
-        self.rest
-            .iter()
-            .flat_map(|r| r.operation.iter())
-            .any(|o| o.name.as_deref() == Some(name))
+        self.rest.iter().flat_map(|r| r.operation.iter()).any(|o| o.name.as_deref() == Some(name))
     }
 
     /// The `rest.resource` entry for `resource_type`, if any.
     pub fn resource(&self, resource_type: &str) -> Option<&CapabilityResource> {
-        self.rest
-            .iter()
-            .flat_map(|r| r.resource.iter())
-            .find(|r| r.type_.as_deref() == Some(resource_type))
+        self.rest.iter().flat_map(|r| r.resource.iter()).find(|r| r.type_.as_deref() == Some(resource_type))
     }
 }
 
@@ -728,10 +710,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.nhs_number(), Some("9690937278"));
         assert_eq!(p.official_name().unwrap().display(), "Jane Smith");
-        assert_eq!(
-            p.preferred_branch_surgery().and_then(|r| r.parse()),
-            Some(("Location", "2"))
-        );
+        assert_eq!(p.preferred_branch_surgery().and_then(|r| r.parse()), Some(("Location", "2")));
         assert_eq!(
             p.registration_period().and_then(|p| p.start.as_ref()).map(|d| d.as_str()),
             Some("2017-02-01T10:00:00+00:00")

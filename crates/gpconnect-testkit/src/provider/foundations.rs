@@ -15,6 +15,9 @@ const SDS_USER_SYSTEM: &str = "https://fhir.nhs.uk/Id/sds-user-id";
 
 /// The logical id of the organisation in the spec's examples.
 pub(crate) const ORGANIZATION_ID: &str = "23";
+/// The registered practice's logical id in the spec's patient examples
+/// (`managingOrganization: Organization/14`); answered with the same organisation.
+pub(crate) const PATIENT_PRACTICE_ID: &str = "14";
 /// The ODS code of the organisation in the spec's examples.
 pub(crate) const EXAMPLE_ODS: &str = "A00001";
 /// The logical id of the practitioner in the spec's examples.
@@ -174,15 +177,16 @@ fn search_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
 }
 
 fn read_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
-    if ctx.param("id") != ORGANIZATION_ID {
+    let id = ctx.param("id");
+    if id != ORGANIZATION_ID && id != PATIENT_PRACTICE_ID {
         return Err(Rejection::provider(
             SpineCode::OrganisationNotFound,
             "no organisation with this logical id",
         ));
     }
-    Ok(Reply::ok(fixture_json(
-        "foundations__read-organization-response.json",
-    )))
+    let mut org = fixture_json("foundations__read-organization-response.json");
+    org["id"] = id.into();
+    Ok(Reply::ok(org))
 }
 
 fn search_practitioner(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {

@@ -1,0 +1,220 @@
+//! Foundations operations end to end through the testkit's mock SSP, provider and SDS:
+//! method, path, every header, the decoded JWT claims and the answer.
+
+use gpconnect_core::error::InvalidInput;
+use gpconnect_core::{Capability, Error, ErrorKind, GpcCode, InteractionId, NhsNumber, User};
+use gpconnect_testkit::{MockSpine, ReceivedRequest, Target};
+use serde_json::json;
+
+const NHS: &str = "9690937286";
+
+fn nhs() -> NhsNumber {
+    NhsNumber::parse(NHS).unwrap()
+}
+
+fn ssp_requests(all: &[ReceivedRequest]) -> Vec<&ReceivedRequest> {
+    all.iter().filter(|r| r.target == Target::Ssp).collect()
+}
+
+/// Checks the headers and claims every GP Connect request must carry.
+fn assert_gp_connect_request(spine: &MockSpine, r: &ReceivedRequest, interaction: InteractionId, scope: &str) {
+    assert!(r.verdict.is_accepted(), "testkit rejected the request: {:?}", r.verdict);
+    assert_eq!(r.interaction, Some(interaction));
+    assert_eq!(r.header("ssp-interactionid"), Some(interaction.urn()));
+    assert_eq!(r.header("ssp-from"), Some(spine.consumer_asid()));
+    assert_eq!(r.header("ssp-to"), Some(spine.provider_asid()));
+    let trace = r.header("ssp-traceid").expect("Ssp-TraceID");
+    assert!(uuid::Uuid::parse_str(trace).is_ok(), "trace id is a UUID");
+    assert_eq!(r.header("accept"), Some("application/fhir+json;charset=utf-8"));
+    let auth = r.header("authorization").expect("Authorization");
+    assert!(auth.starts_with("Bearer ") && auth.ends_with('.'), "unsigned JWT with trailing dot");
+    let claims = r.claims.as_ref().expect("decoded claims");
+    let root = spine.service_root(interaction.capability());
+    assert_eq!(r.service_root.as_deref(), Some(root.as_str()));
+    assert_eq!(claims["aud"], json!(root));
+    assert_eq!(claims["iss"], json!("https://consumersupplier.thirdparty.nhs.uk/"));
+    assert_eq!(claims["requested_scope"], json!(scope));
+    assert_eq!(claims["reason_for_request"], json!("directcare"));
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 300);
+    assert_eq!(claims["sub"], json!("10019"));
+    assert_eq!(claims["requesting_practitioner"]["id"], json!("10019"));
+    assert_eq!(
+        claims["requesting_practitioner"]["identifier"][0],
+        json!({"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "111222333444"})
+    );
+    assert_eq!(
+        claims["requesting_organization"]["identifier"][0],
+        json!({"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "A1001"})
+    );
+    assert_eq!(claims["requesting_device"]["resourceType"], json!("Device"));
+}
+
+#[tokio::test]
+async fn find_patient_looks_up_sds_then_searches_by_nhs_number_with_every_header() {
+    let spine = MockSpine::start().await;
+
+    let found = spine.provider().foundations().find_patient(&nhs()).send().await.unwrap().expect("a patient");
+
+    assert_eq!(found.patient.nhs_number(), Some(NHS));
+    let practice = found.registered_practice.as_ref().expect("registered practice");
+    assert_eq!(practice.name.as_deref(), Some("The Trevelyan Practice"));
+    let all = spine.received().await;
+    let sds: Vec<_> = all.iter().filter(|r| r.target == Target::Sds).collect();
+    assert_eq!(sds.len(), 4, "Endpoint + Device for each of the two interactions");
+    assert_eq!(sds[0].fhir_path, "Endpoint");
+    assert_eq!(sds[0].header("apikey"), Some(spine.sds_api_key()));
+    assert_eq!(
+        sds[0].query_values("identifier"),
+        vec![format!("https://fhir.nhs.uk/Id/nhsServiceInteractionId|{}", InteractionId::SearchPatient.urn())]
+    );
+    assert_eq!(sds[0].query_values("organization"), vec!["https://fhir.nhs.uk/Id/ods-organization-code|A20047"]);
+    assert_eq!(sds[1].fhir_path, "Device");
+    assert!(sds[1].query_values("identifier").contains(&"https://fhir.nhs.uk/Id/nhsMhsPartyKey|A20047-821870"));
+
+    let ssp = ssp_requests(&all);
+    assert_eq!(ssp.len(), 2);
+    let search = ssp[0];
+    assert_eq!(search.method, "GET");
+    assert_eq!(search.fhir_path, "Patient");
+    assert_eq!(search.query, vec![("identifier".to_string(), format!("https://fhir.nhs.uk/Id/nhs-number|{NHS}"))]);
+    assert!(search.body.is_none());
+    assert_gp_connect_request(&spine, search, InteractionId::SearchPatient, "patient/*.read");
+    assert_eq!(search.header("ssp-traceid"), Some(found.trace_id.to_string().as_str()));
+
+    let read = ssp[1];
+    assert_eq!((read.method.as_str(), read.fhir_path.as_str()), ("GET", "Organization/14"));
+    assert_gp_connect_request(&spine, read, InteractionId::ReadOrganization, "organization/*.read");
+}
+
+#[tokio::test]
+async fn an_unknown_patient_is_none_not_an_error() {
+    let spine = MockSpine::start().await;
+    let unknown = NhsNumber::parse("9000000009").unwrap();
+    assert!(spine.provider().foundations().find_patient(&unknown).send().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn reads_organisation_practitioner_location_and_capability_statement() {
+    let spine = MockSpine::start().await;
+    let f = spine.provider().foundations();
+
+    let org = f.read_organization("23").send().await.unwrap();
+    assert_eq!(org.ods_code(), Some("A00001"));
+    let practitioner = f.read_practitioner("15").send().await.unwrap();
+    assert_eq!(practitioner.id.as_deref(), Some("15"));
+    let location = f.read_location("17").send().await.unwrap();
+    assert_eq!(location.id.as_deref(), Some("17"));
+    let found = f.find_organization(&"A00001".parse().unwrap()).send().await.unwrap().expect("organisation");
+    assert_eq!(found.ods_code(), Some("A00001"));
+    let metadata = f.capability_statement().send().await.unwrap();
+    assert_eq!(metadata.version.as_deref(), Some("1.6.2"), "{:?}", metadata.value);
+
+    let all = spine.received().await;
+    let ssp = ssp_requests(&all);
+    let expected = [
+        (InteractionId::ReadOrganization, "Organization/23"),
+        (InteractionId::ReadPractitioner, "Practitioner/15"),
+        (InteractionId::ReadLocation, "Location/17"),
+        (InteractionId::SearchOrganization, "Organization"),
+        (InteractionId::ReadMetadata, "metadata"),
+    ];
+    assert_eq!(ssp.len(), expected.len());
+    for (r, (interaction, path)) in ssp.iter().zip(expected) {
+        assert_eq!((r.method.as_str(), r.fhir_path.as_str()), ("GET", path));
+        assert_gp_connect_request(&spine, r, interaction, "organization/*.read");
+    }
+    assert_eq!(ssp[3].query_values("identifier"), vec!["https://fhir.nhs.uk/Id/ods-organization-code|A00001"]);
+    let sds_lookups = all.iter().filter(|r| r.target == Target::Sds).count();
+    assert_eq!(sds_lookups, 2 * 5, "each interaction is looked up once with its own ID");
+}
+
+#[tokio::test]
+async fn unknown_ids_are_typed_not_found_errors_with_outcome_and_trace() {
+    let spine = MockSpine::start().await;
+    let f = spine.provider().foundations();
+
+    let err = f.read_organization("999").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.code(), Some(&GpcCode::OrganisationNotFound));
+    assert_eq!(err.status(), Some(404));
+    assert!(err.operation_outcome().is_some());
+    assert!(err.trace_id().is_some());
+    let Error::Provider(p) = &err else { panic!("provider error") };
+    assert!(p.body.text().contains("ORGANISATION_NOT_FOUND"));
+    assert!(!err.is_retryable() && !err.may_have_been_sent());
+
+    let err = f.read_practitioner("999").send().await.unwrap_err();
+    assert_eq!(err.code(), Some(&GpcCode::PractitionerNotFound));
+    let err = f.read_location("999").send().await.unwrap_err();
+    assert_eq!(err.code(), Some(&GpcCode::NoRecordFound));
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_sent() {
+    let spine = MockSpine::start().await;
+    let provider = spine.client().provider(&"A20047".parse().unwrap());
+
+    let no_user = provider.foundations().find_patient(&nhs()).send().await.unwrap_err();
+    assert!(matches!(no_user, Error::InvalidInput(InvalidInput::MissingUser)));
+    assert_eq!(no_user.kind(), ErrorKind::InvalidInput);
+
+    let no_sds_id = User::new("1", "Jones");
+    let err = provider.foundations().find_patient(&nhs()).user(&no_sds_id).send().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Requester { field: "requesting_practitioner.sds-user-id", .. })));
+
+    let err = provider.foundations().read_organization("../Patient/1").user(&gpconnect_testkit::test_user()).send().await;
+    assert!(matches!(err.unwrap_err(), Error::InvalidInput(InvalidInput::Parameter { parameter: "id", .. })));
+
+    assert!(ssp_requests(&spine.received().await).is_empty(), "nothing reached the SSP");
+}
+
+#[tokio::test]
+async fn sds_answers_are_cached_per_interaction() {
+    let spine = MockSpine::start().await;
+    let provider = spine.provider();
+    for _ in 0..3 {
+        provider.foundations().read_location("17").send().await.unwrap();
+    }
+    let all = spine.received().await;
+    assert_eq!(all.iter().filter(|r| r.target == Target::Sds).count(), 2);
+    assert_eq!(ssp_requests(&all).len(), 3);
+}
+
+#[tokio::test]
+async fn directory_failures_are_typed() {
+    let spine = MockSpine::start().await;
+    let client = spine.client();
+    let unknown = client.provider(&"Y99999".parse().unwrap()).with_user(gpconnect_testkit::test_user());
+    let err = unknown.foundations().read_location("17").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(matches!(err, Error::Directory(_)));
+
+    let wrong_key = gpconnect_core::Client::builder()
+        .ssp(spine.ssp_config())
+        .sds(gpconnect_core::sds::SdsConfig::new(spine.sds_url(), "wrong"))
+        .consumer(gpconnect_testkit::test_consumer())
+        .build()
+        .unwrap();
+    let err = wrong_key
+        .provider(&"A20047".parse().unwrap())
+        .with_user(gpconnect_testkit::test_user())
+        .foundations()
+        .read_location("17")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Authentication);
+}
+
+#[tokio::test]
+async fn preflight_reports_each_step() {
+    let spine = MockSpine::start().await;
+    let report = spine.provider().preflight(&[Capability::Foundations]).await;
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.checks.len(), 3);
+
+    let unknown = spine.client().provider(&"Y99999".parse().unwrap()).with_user(gpconnect_testkit::test_user());
+    let report = unknown.preflight(&[Capability::Foundations]).await;
+    assert!(!report.is_ok());
+    assert_eq!(report.failures().next().unwrap().step, gpconnect_core::preflight::Step::Directory);
+}
