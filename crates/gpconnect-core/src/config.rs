@@ -102,9 +102,13 @@ impl Identity {
         both.extend_from_slice(cert_pem);
         both.push(b'\n');
         both.extend_from_slice(key_pem);
-        reqwest::Identity::from_pem(&both)
-            .map(Identity)
-            .map_err(|e| ConfigError::Identity { reason: format!("certificate or key not parseable: {e}") })
+        let unusable =
+            |e: reqwest::Error| ConfigError::Identity { reason: format!("certificate or key not usable: {e}") };
+        let identity = reqwest::Identity::from_pem(&both).map_err(unusable)?;
+        // rustls checks the key only when a TLS configuration is built: do it now, not
+        // at the first request.
+        reqwest::Client::builder().identity(identity.clone()).build().map_err(unusable)?;
+        Ok(Identity(identity))
     }
 
     /// Reads the PEM certificate and key from files.

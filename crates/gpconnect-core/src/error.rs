@@ -65,6 +65,17 @@ pub enum Error {
     /// A success answer did not match the spec.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+    /// Writing a downloaded body to the caller's output (a file, a buffer) failed.
+    #[error("could not write the downloaded content ({interaction:?})")]
+    Output {
+        /// The I/O error of the output.
+        #[source]
+        source: std::io::Error,
+        /// The interaction whose answer was being written.
+        interaction: Option<InteractionId>,
+        /// The `Ssp-TraceID` of the request.
+        trace_id: Option<Uuid>,
+    },
 }
 
 /// Whether a failed request could have reached the provider.
@@ -102,6 +113,8 @@ pub enum ErrorKind {
     OutcomeUnknown,
     /// A success answer did not match the spec.
     Decode,
+    /// The caller's output (a file, a buffer) could not be written.
+    Output,
 }
 
 impl Error {
@@ -124,6 +137,7 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Provider(p) => p.kind(),
             Error::Decode(_) => ErrorKind::Decode,
+            Error::Output { .. } => ErrorKind::Output,
         }
     }
 
@@ -148,7 +162,9 @@ impl Error {
     /// The `Ssp-TraceID` of the (last) request, to quote to the SSP or the provider.
     pub fn trace_id(&self) -> Option<Uuid> {
         match self {
-            Error::Transport { trace_id, .. } | Error::Timeout { trace_id, .. } => *trace_id,
+            Error::Transport { trace_id, .. } | Error::Timeout { trace_id, .. } | Error::Output { trace_id, .. } => {
+                *trace_id
+            }
             Error::Provider(p) => Some(p.trace_id),
             Error::Decode(d) => Some(d.trace_id),
             _ => None,
@@ -158,7 +174,9 @@ impl Error {
     /// The interaction that failed, where one was under way.
     pub fn interaction(&self) -> Option<InteractionId> {
         match self {
-            Error::Transport { interaction, .. } | Error::Timeout { interaction, .. } => *interaction,
+            Error::Transport { interaction, .. }
+            | Error::Timeout { interaction, .. }
+            | Error::Output { interaction, .. } => *interaction,
             Error::Provider(p) => Some(p.interaction),
             Error::Decode(d) => Some(d.interaction),
             Error::Directory(d) => Some(d.interaction),
@@ -189,10 +207,7 @@ impl Error {
             Error::Transport { sent: Sent::No, .. } => true,
             Error::Transport { .. } | Error::Timeout { .. } => read,
             Error::Provider(p) => read && matches!(p.status, 429 | 502 | 503 | 504),
-            Error::Directory(d) => matches!(
-                d.problem,
-                DirectoryProblem::Unreachable | DirectoryProblem::Timeout
-            ),
+            Error::Directory(d) => matches!(d.problem, DirectoryProblem::Unreachable | DirectoryProblem::Timeout),
             _ => false,
         }
     }
@@ -357,11 +372,7 @@ impl ProviderError {
     /// The `diagnostics` texts of the OperationOutcome. May contain what the
     /// provider chose to echo: treat as sensitive.
     pub fn diagnostics(&self) -> Vec<&str> {
-        self.outcome
-            .iter()
-            .flat_map(|o| o.issue.iter())
-            .filter_map(|i| i.diagnostics.as_deref())
-            .collect()
+        self.outcome.iter().flat_map(|o| o.issue.iter()).filter_map(|i| i.diagnostics.as_deref()).collect()
     }
 }
 
@@ -619,5 +630,11 @@ impl GpcCode {
 impl fmt::Display for GpcCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl From<IdError> for Error {
+    fn from(e: IdError) -> Self {
+        Error::InvalidInput(InvalidInput::Identifier(e))
     }
 }

@@ -79,7 +79,11 @@ impl<T> Traced<T> {
     where
         T: DeserializeOwned + FhirResource,
     {
-        Ok(Self { value: response.resource()?, trace_id: response.trace_id, version_id: response.etag_version().map(str::to_owned) })
+        Ok(Self {
+            value: response.resource()?,
+            trace_id: response.trace_id,
+            version_id: response.etag_version().map(str::to_owned),
+        })
     }
 
     /// The value, without the trace ID.
@@ -181,7 +185,10 @@ pub fn logical_id(id: &str) -> Result<&str, InvalidInput> {
     if (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
         Ok(id)
     } else {
-        Err(InvalidInput::Parameter { parameter: "id", problem: "a logical id is 1 to 64 letters, digits, '-' or '.'".into() })
+        Err(InvalidInput::Parameter {
+            parameter: "id",
+            problem: "a logical id is 1 to 64 letters, digits, '-' or '.'".into(),
+        })
     }
 }
 

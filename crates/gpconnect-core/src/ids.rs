@@ -71,11 +71,7 @@ impl NhsNumber {
         if count != 10 {
             return Err(IdError::NhsNumberLength(count));
         }
-        let sum: u32 = digits[..9]
-            .iter()
-            .zip((2..=10).rev())
-            .map(|(d, w)| u32::from(d - b'0') * w)
-            .sum();
+        let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| u32::from(d - b'0') * w).sum();
         let check = match 11 - (sum % 11) {
             11 => 0,
             10 => return Err(IdError::NhsNumberCheckImpossible),

@@ -172,11 +172,7 @@ pub struct UnknownInteraction;
 impl FromStr for InteractionId {
     type Err = UnknownInteraction;
     fn from_str(s: &str) -> Result<Self, UnknownInteraction> {
-        InteractionId::ALL
-            .iter()
-            .copied()
-            .find(|i| i.urn() == s)
-            .ok_or(UnknownInteraction)
+        InteractionId::ALL.iter().copied().find(|i| i.urn() == s).ok_or(UnknownInteraction)
     }
 }
 
@@ -191,9 +187,7 @@ mod tests {
             assert_eq!(i.to_string().parse::<InteractionId>(), Ok(i));
             assert!(i.urn().starts_with("urn:nhs:names:services:gpconnect:"));
         }
-        assert!("urn:nhs:names:services:gpconnect:fhir:rest:read:nothing-1"
-            .parse::<InteractionId>()
-            .is_err());
+        assert!("urn:nhs:names:services:gpconnect:fhir:rest:read:nothing-1".parse::<InteractionId>().is_err());
     }
 
     #[test]

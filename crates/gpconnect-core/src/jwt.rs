@@ -382,7 +382,12 @@ mod tests {
             "A1001".parse().unwrap(),
             "Test Hospital",
             "https://consumersupplier.thirdparty.nhs.uk/",
-            Device::new("https://consumersupplier.com/Id/device-identifier", "CONS-APP-4", "Consumer product name", "5.3.0"),
+            Device::new(
+                "https://consumersupplier.com/Id/device-identifier",
+                "CONS-APP-4",
+                "Consumer product name",
+                "5.3.0",
+            ),
         )
     }
 
@@ -397,10 +402,8 @@ mod tests {
 
     #[test]
     fn matches_the_spec_example_payload_field_by_field() {
-        let expected: serde_json::Value = serde_json::from_str(include_str!(
-            "../../gpconnect-testkit/fixtures/jwt__payload__example.json"
-        ))
-        .unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_str(include_str!("../../gpconnect-testkit/fixtures/jwt__payload__example.json")).unwrap();
         let claims = Claims::new(
             &example_consumer(),
             &example_user(),
@@ -480,14 +483,28 @@ mod tests {
         no_device.device.model = String::new();
         assert_eq!(field(example_user(), &no_device, aud), "requesting_device.model");
         // UNK is explicitly allowed.
-        assert!(Claims::new(&c, &User::new("1", "Jones").sds_user_id("UNK"), aud, InteractionId::SearchPatient, None, 0).is_ok());
+        assert!(Claims::new(
+            &c,
+            &User::new("1", "Jones").sds_user_id("UNK"),
+            aud,
+            InteractionId::SearchPatient,
+            None,
+            0
+        )
+        .is_ok());
     }
 
     #[test]
     fn validate_rejects_what_providers_reject() {
-        let mut claims =
-            Claims::new(&example_consumer(), &example_user(), "https://p.example/x", InteractionId::ReadMetadata, None, 10)
-                .unwrap();
+        let mut claims = Claims::new(
+            &example_consumer(),
+            &example_user(),
+            "https://p.example/x",
+            InteractionId::ReadMetadata,
+            None,
+            10,
+        )
+        .unwrap();
         claims.exp = claims.iat + 299;
         assert!(claims.validate().is_err());
         claims.exp = claims.iat + 300;

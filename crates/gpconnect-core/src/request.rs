@@ -17,8 +17,9 @@ pub const FHIR_JSON: &str = "application/fhir+json;charset=utf-8";
 /// One GP Connect request, before the transport adds the SSP, headers and token.
 ///
 /// Built by the operation builders of the API crates; the interaction decides the
-/// `Ssp-InteractionID`, the JWT scope and the service root.
-#[derive(Debug, Clone)]
+/// `Ssp-InteractionID`, the JWT scope and the service root. `Debug` leaves out query
+/// values and the body, which can hold NHS numbers.
+#[derive(Clone)]
 pub struct Request {
     pub(crate) interaction: InteractionId,
     pub(crate) method: Method,
@@ -29,6 +30,18 @@ pub struct Request {
     pub(crate) user: Option<User>,
     pub(crate) confidentiality: Option<Confidentiality>,
     pub(crate) timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("interaction", &self.interaction)
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("query", &self.query.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .field("body_bytes", &self.body.as_ref().map(|b| b.len()))
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a request goes, relative to the provider's service root.

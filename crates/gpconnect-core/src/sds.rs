@@ -109,7 +109,11 @@ impl SdsClient {
             .timeout(config.timeout)
             .build()
             .map_err(ConfigError::Http)?;
-        Ok(Self { http, config: SdsConfig { url: config.url.trim_end_matches('/').to_owned(), ..config }, cache: Mutex::default() })
+        Ok(Self {
+            http,
+            config: SdsConfig { url: config.url.trim_end_matches('/').to_owned(), ..config },
+            cache: Mutex::default(),
+        })
     }
 
     /// The service root and ASID for `ods` and `interaction`, from the cache or SDS.
@@ -131,8 +135,10 @@ impl SdsClient {
         let fail = |problem| Error::Directory(Box::new(DirectoryError { ods: ods.clone(), interaction, problem }));
         let organization = format!("{}|{}", OdsCode::SYSTEM, ods.as_str());
         let interaction_id = format!("{INTERACTION_SYSTEM}|{}", interaction.urn());
-        let endpoints: Vec<Identified> =
-            self.search("Endpoint", &[("organization", &organization), ("identifier", &interaction_id)]).await.map_err(fail)?;
+        let endpoints: Vec<Identified> = self
+            .search("Endpoint", &[("organization", &organization), ("identifier", &interaction_id)])
+            .await
+            .map_err(fail)?;
         let endpoint = endpoints
             .iter()
             .find(|e| e.resource_type.as_deref() == Some("Endpoint") && e.address.is_some())
@@ -154,8 +160,8 @@ impl SdsClient {
     }
 
     async fn search(&self, resource: &str, query: &[(&str, &str)]) -> Result<Vec<Identified>, DirectoryProblem> {
-        let mut url = url::Url::parse(&format!("{}/{resource}", self.config.url))
-            .map_err(|_| DirectoryProblem::BadAnswer)?;
+        let mut url =
+            url::Url::parse(&format!("{}/{resource}", self.config.url)).map_err(|_| DirectoryProblem::BadAnswer)?;
         url.query_pairs_mut().extend_pairs(query);
         let mut attempt = 0;
         loop {
@@ -171,11 +177,12 @@ impl SdsClient {
             let problem = match result {
                 Ok(resp) if resp.status().is_success() => {
                     let bytes = resp.bytes().await.map_err(|_| DirectoryProblem::Unreachable)?;
-                    let bundle: Bundle =
-                        serde_json::from_slice(&bytes).map_err(|_| DirectoryProblem::BadAnswer)?;
+                    let bundle: Bundle = serde_json::from_slice(&bytes).map_err(|_| DirectoryProblem::BadAnswer)?;
                     return Ok(bundle.entry.into_iter().filter_map(|e| e.resource).collect());
                 }
-                Ok(resp) if resp.status().is_server_error() => DirectoryProblem::Refused { status: resp.status().as_u16() },
+                Ok(resp) if resp.status().is_server_error() => {
+                    DirectoryProblem::Refused { status: resp.status().as_u16() }
+                }
                 Ok(resp) => return Err(DirectoryProblem::Refused { status: resp.status().as_u16() }),
                 Err(e) if e.is_timeout() => DirectoryProblem::Timeout,
                 Err(_) => DirectoryProblem::Unreachable,

@@ -21,9 +21,31 @@ use crate::{Asid, GpcCode, InteractionId, OdsCode, Provider, User};
 
 /// RFC 3986 query encoding: everything but unreserved characters and `:` `/` `@` `,`.
 const QUERY: &AsciiSet = &CONTROLS
-    .add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}')
-    .add(b'|').add(b'+').add(b'&').add(b'=').add(b'%').add(b'?').add(b'[').add(b']')
-    .add(b'^').add(b'\\').add(b'\'').add(b';').add(b'!').add(b'$').add(b'(').add(b')').add(b'*');
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'|')
+    .add(b'+')
+    .add(b'&')
+    .add(b'=')
+    .add(b'%')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'^')
+    .add(b'\\')
+    .add(b'\'')
+    .add(b';')
+    .add(b'!')
+    .add(b'$')
+    .add(b'(')
+    .add(b')')
+    .add(b'*');
 
 static SSP_TRACE_ID: HeaderName = HeaderName::from_static("ssp-traceid");
 static SSP_FROM: HeaderName = HeaderName::from_static("ssp-from");
@@ -218,8 +240,9 @@ impl Client {
             attempt += 1;
             let trace_id = Uuid::new_v4();
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-            let token = Claims::new(&inner.consumer, call.user, &call.root.url, req.interaction, req.confidentiality, now)?
-                .encode();
+            let token =
+                Claims::new(&inner.consumer, call.user, &call.root.url, req.interaction, req.confidentiality, now)?
+                    .encode();
             let mut builder = inner
                 .http
                 .request(req.method.clone(), url.clone())

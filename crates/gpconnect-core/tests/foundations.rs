@@ -160,9 +160,13 @@ async fn bad_input_is_refused_before_anything_is_sent() {
 
     let no_sds_id = User::new("1", "Jones");
     let err = provider.foundations().find_patient(&nhs()).user(&no_sds_id).send().await.unwrap_err();
-    assert!(matches!(err, Error::InvalidInput(InvalidInput::Requester { field: "requesting_practitioner.sds-user-id", .. })));
+    assert!(matches!(
+        err,
+        Error::InvalidInput(InvalidInput::Requester { field: "requesting_practitioner.sds-user-id", .. })
+    ));
 
-    let err = provider.foundations().read_organization("../Patient/1").user(&gpconnect_testkit::test_user()).send().await;
+    let err =
+        provider.foundations().read_organization("../Patient/1").user(&gpconnect_testkit::test_user()).send().await;
     assert!(matches!(err.unwrap_err(), Error::InvalidInput(InvalidInput::Parameter { parameter: "id", .. })));
 
     assert!(ssp_requests(&spine.received().await).is_empty(), "nothing reached the SSP");

@@ -85,7 +85,7 @@ impl CodeableConcept {
 }
 
 /// A business identifier.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Identifier {
     /// `usual | official | temp | secondary`.
@@ -267,7 +267,7 @@ pub struct Ratio {
 }
 
 /// A person's name.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HumanName {
     /// `usual | official | temp | nickname | anonymous | old | maiden`.
@@ -312,7 +312,7 @@ impl HumanName {
 }
 
 /// A phone number, email etc.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContactPoint {
     /// `phone | fax | email | pager | url | sms | other`.
@@ -333,7 +333,7 @@ pub struct ContactPoint {
 }
 
 /// A postal address.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Address {
     /// `home | work | temp | old`.
@@ -682,3 +682,22 @@ mod tests {
         assert_eq!(ids.value_for("urn:other"), None);
     }
 }
+
+/// Implements a `Debug` that shows only the named non-personal fields.
+macro_rules! redacted_debug {
+    ($ty:ident $(, $field:ident)*) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))$(.field(stringify!($field), &self.$field))*.finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use redacted_debug;
+
+// Identifier values (NHS numbers), names, contact details and addresses are personal
+// data: their `Debug` output leaves them out.
+redacted_debug!(Identifier, system);
+redacted_debug!(HumanName);
+redacted_debug!(ContactPoint, system);
+redacted_debug!(Address);

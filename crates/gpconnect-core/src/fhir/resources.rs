@@ -33,8 +33,8 @@ impl_resource!(
     CapabilityStatement,
 );
 
-/// A patient.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// A patient. `Debug` shows only the logical id.
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Patient {
     /// Logical id.
@@ -720,3 +720,5 @@ mod tests {
         assert!(!out.contains("null"));
     }
 }
+
+super::datatypes::redacted_debug!(Patient, id);

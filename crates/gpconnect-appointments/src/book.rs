@@ -1,0 +1,209 @@
+//! Book an appointment: `POST /Appointment`.
+
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
+use gpconnect_core::error::InvalidInput;
+use gpconnect_core::foundations::{logical_id, CallOptions};
+use gpconnect_core::{InteractionId, OdsCode, Provider, Request, Result};
+use serde_json::{json, Value};
+
+use crate::model::{
+    Appointment, APPOINTMENT_PROFILE, BOOKING_ORGANISATION_URL, ORGANISATION_TYPE_SYSTEM, ORGANIZATION_PROFILE,
+};
+use crate::search::FreeSlot;
+use crate::{appointment_from_response, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
+
+/// The organisation making the booking: the contained `Organization` of a booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingOrganisation {
+    ods: Option<OdsCode>,
+    name: String,
+    phone: String,
+}
+
+impl BookingOrganisation {
+    /// The booking organisation's name and a phone number the practice can call back
+    /// on; its ODS code is the client's consumer ODS unless [`ods`](Self::ods) says otherwise.
+    pub fn new(name: impl Into<String>, phone: impl Into<String>) -> Self {
+        Self { ods: None, name: name.into(), phone: phone.into() }
+    }
+
+    /// The booking organisation's ODS code, when it is not the client's consumer ODS.
+    pub fn ods(mut self, ods: &OdsCode) -> Self {
+        self.ods = Some(ods.clone());
+        self
+    }
+}
+
+/// Books one or more adjacent slots; see [`Appointments::book`](crate::Appointments::book).
+#[derive(Debug)]
+pub struct Book {
+    pub(crate) provider: Provider,
+    pub(crate) slots: Vec<FreeSlot>,
+    pub(crate) patient_id: String,
+    pub(crate) description: Option<String>,
+    pub(crate) comment: Option<String>,
+    pub(crate) booking_organisation: Option<BookingOrganisation>,
+    pub(crate) options: CallOptions,
+}
+
+gpconnect_core::call_options!(Book);
+
+fn invalid(parameter: &'static str, problem: impl Into<String>) -> gpconnect_core::Error {
+    InvalidInput::Parameter { parameter, problem: problem.into() }.into()
+}
+
+fn instant(t: &gpconnect_core::fhir::FhirDateTime) -> Option<DateTime<FixedOffset>> {
+    t.to_datetime()
+}
+
+impl Book {
+    /// The short description shown to the practice (required; at most 100 characters; not
+    /// for clinical transfer-of-care information).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Patient-specific notes (optional; at most 500 characters).
+    pub fn comment(mut self, text: impl Into<String>) -> Self {
+        self.comment = Some(text.into());
+        self
+    }
+
+    /// The organisation making the booking (required).
+    pub fn booking_organisation(mut self, organisation: BookingOrganisation) -> Self {
+        self.booking_organisation = Some(organisation);
+        self
+    }
+
+    /// Validates everything and builds the Appointment body.
+    pub(crate) fn body(&self, created: DateTime<FixedOffset>) -> Result<Value> {
+        let slots = &self.slots;
+        let Some(first) = slots.first() else { return Err(invalid("slot", "at least one slot is required")) };
+        let last = slots.last().expect("non-empty");
+        for s in slots {
+            logical_id(&s.id).map_err(|_| invalid("slot", "a slot id is not a logical id"))?;
+        }
+        if first.schedule_id.is_none() {
+            return Err(invalid("slot", "the slot names no schedule"));
+        }
+        for pair in slots.windows(2) {
+            let (prev, next) = (&pair[0], &pair[1]);
+            if next.schedule_id != first.schedule_id {
+                return Err(invalid("slot", "all slots must belong to the same schedule"));
+            }
+            let adjacent = match (instant(&prev.end), instant(&next.start)) {
+                (Some(a), Some(b)) => a == b,
+                _ => prev.end.as_str() == next.start.as_str(),
+            };
+            if !adjacent {
+                return Err(invalid("slot", "each slot must start when the previous one ends"));
+            }
+            if next.delivery_channel != first.delivery_channel {
+                return Err(invalid("slot", "all slots must have the same delivery channel"));
+            }
+            if next.service_type != first.service_type {
+                return Err(invalid("slot", "all slots must have the same service type"));
+            }
+            if next.searched_organisation_type != first.searched_organisation_type {
+                return Err(invalid("slot", "all slots must come from searches with the same organisation type"));
+            }
+        }
+        if let (Some(s), Some(e)) = (instant(&first.start), instant(&last.end)) {
+            if e <= s {
+                return Err(invalid("end", "the appointment ends before it starts"));
+            }
+        }
+        logical_id(&self.patient_id).map_err(|_| invalid("participant", "the patient id is not a logical id"))?;
+        let location_id = first
+            .location
+            .as_ref()
+            .map(|l| l.id.as_str())
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| invalid("participant", "the slot's schedule names no Location"))?;
+        let description = self.description.as_deref().map(str::trim).unwrap_or_default();
+        if description.is_empty() {
+            return Err(invalid("description", "a description is required"));
+        }
+        if description.chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(invalid("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
+        }
+        if let Some(comment) = &self.comment {
+            if comment.chars().count() > MAX_COMMENT_CHARS {
+                return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
+            }
+        }
+        let org = self
+            .booking_organisation
+            .as_ref()
+            .ok_or_else(|| invalid("contained", "the booking organisation (name, phone) is required"))?;
+        if org.name.trim().is_empty() {
+            return Err(invalid("contained", "the booking organisation needs a name"));
+        }
+        if org.phone.trim().is_empty() {
+            return Err(invalid("contained", "the booking organisation needs a telecom (phone)"));
+        }
+        let ods = org.ods.clone().unwrap_or_else(|| self.provider.client().consumer().ods().clone());
+
+        let mut organisation = json!({
+            "resourceType": "Organization",
+            "id": "1",
+            "meta": { "profile": [ORGANIZATION_PROFILE] },
+            "identifier": [ { "system": OdsCode::SYSTEM, "value": ods.as_str() } ],
+            "name": org.name.trim(),
+            "telecom": [ { "system": "phone", "value": org.phone.trim() } ],
+        });
+        if let Some(kind) = &first.searched_organisation_type {
+            organisation["type"] = json!([ { "coding": [ { "system": ORGANISATION_TYPE_SYSTEM, "code": kind.code() } ] } ]);
+        }
+        let mut participant = vec![
+            json!({ "actor": { "reference": format!("Patient/{}", self.patient_id) }, "status": "accepted" }),
+            json!({ "actor": { "reference": format!("Location/{location_id}") }, "status": "accepted" }),
+        ];
+        if let Some(p) = &first.practitioner {
+            participant.push(json!({ "actor": { "reference": format!("Practitioner/{}", p.id) }, "status": "accepted" }));
+        }
+        if let Some(id) = &first.healthcare_service_id {
+            participant.push(json!({ "actor": { "reference": format!("HealthcareService/{id}") }, "status": "accepted" }));
+        }
+        let mut body = json!({
+            "resourceType": "Appointment",
+            "meta": { "profile": [APPOINTMENT_PROFILE] },
+            "contained": [organisation],
+            "extension": [ { "url": BOOKING_ORGANISATION_URL, "valueReference": { "reference": "#1" } } ],
+            "status": "booked",
+            "description": description,
+            "start": first.start.as_str(),
+            "end": last.end.as_str(),
+            "slot": slots.iter().map(|s| json!({ "reference": format!("Slot/{}", s.id) })).collect::<Vec<_>>(),
+            "created": created.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            "participant": participant,
+        });
+        if let Some(comment) = self.comment.as_deref().filter(|c| !c.trim().is_empty()) {
+            body["comment"] = Value::String(comment.to_owned());
+        }
+        Ok(body)
+    }
+
+    /// Sends the booking.
+    ///
+    /// `POST /Appointment` (`urn:nhs:names:services:gpconnect:fhir:rest:create:appointment-1`,
+    /// `patient/*.write`).
+    ///
+    /// # Errors
+    /// `InvalidInput` for a bad slot combination, description or comment (nothing sent);
+    /// `Conflict` (`409 DUPLICATE_REJECTED`) when a slot was taken meanwhile;
+    /// `422 REFERENCE_NOT_FOUND` for an unknown slot; `422 INVALID_RESOURCE`.
+    ///
+    /// Not retried, and **not safe to retry blindly**: after an error of kind
+    /// `OutcomeUnknown` (connection lost after sending, timeout, 500/502/504) call
+    /// [`Appointments::find_booking`](crate::Appointments::find_booking) to see whether it was booked.
+    pub async fn send(self) -> Result<Appointment> {
+        let now = Utc::now().with_nanosecond(0).expect("zero nanoseconds").fixed_offset();
+        let body = self.body(now)?;
+        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
+        let request = self.options.apply(Request::post(InteractionId::BookAppointment, "Appointment", bytes));
+        let response = self.provider.send(request).await?;
+        appointment_from_response(&response)
+    }
+}

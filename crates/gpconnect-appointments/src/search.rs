@@ -1,0 +1,448 @@
+//! Search for free slots: `GET /Slot`.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use gpconnect_core::error::{DecodeProblem, InvalidInput};
+use gpconnect_core::fhir::{
+    one_or_many, Address, Bundle, Extension, Extensions, FhirDateTime, FhirResource, HealthcareService, Location,
+    Organization, Practitioner, Reference, ResourceIndex,
+};
+use gpconnect_core::foundations::CallOptions;
+use gpconnect_core::{InteractionId, OdsCode, Provider, Request, Response, Result};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::model::{
+    DeliveryChannel, PractitionerRole, ScheduleResource, ServiceFilteringStatus, SlotResource,
+    DOS_SERVICE_ID_SYSTEM, ORGANISATION_TYPE_SYSTEM, SERVICE_FILTERING_STATUS_URL,
+};
+
+/// The longest `start`..`end` window a provider accepts (spec 4.1: two weeks).
+pub const MAX_WINDOW_DAYS: i64 = 14;
+
+/// One end of a slot search window: a whole date or a date-time with its UTC offset.
+///
+/// Sent as `start=ge<value>` / `end=le<value>` (`2026-03-02` or `2026-03-02T09:00:00+00:00`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotTime {
+    /// A whole date (`yyyy-mm-dd`).
+    Date(NaiveDate),
+    /// A date-time with offset (`yyyy-mm-ddThh:mm:ss+hh:mm`; UK local time).
+    DateTime(DateTime<FixedOffset>),
+}
+
+impl From<NaiveDate> for SlotTime {
+    fn from(d: NaiveDate) -> Self {
+        SlotTime::Date(d)
+    }
+}
+
+impl From<DateTime<FixedOffset>> for SlotTime {
+    fn from(d: DateTime<FixedOffset>) -> Self {
+        SlotTime::DateTime(d)
+    }
+}
+
+impl fmt::Display for SlotTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SlotTime::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            SlotTime::DateTime(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%:z")),
+        }
+    }
+}
+
+impl SlotTime {
+    /// The date part.
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            SlotTime::Date(d) => *d,
+            SlotTime::DateTime(t) => t.date_naive(),
+        }
+    }
+
+    /// The instant, a whole date taken at midnight in `offset`.
+    fn instant(&self, offset: FixedOffset) -> DateTime<FixedOffset> {
+        match self {
+            SlotTime::Date(d) => offset
+                .from_local_datetime(&d.and_time(NaiveTime::MIN))
+                .single()
+                .expect("a fixed offset maps every local time"),
+            SlotTime::DateTime(t) => *t,
+        }
+    }
+
+    fn offset(&self) -> Option<FixedOffset> {
+        match self {
+            SlotTime::Date(_) => None,
+            SlotTime::DateTime(t) => Some(*t.offset()),
+        }
+    }
+}
+
+/// Checks a slot search window: `end` not before `start`, at most 14 days apart.
+///
+/// Two dates are compared as days (`2026-03-01`..`2026-03-15` is 14 days, accepted, as
+/// the provider conformance tests do); a date against a date-time is taken at midnight in
+/// the date-time's offset.
+pub fn check_window(start: SlotTime, end: SlotTime) -> Result<(), InvalidInput> {
+    let offset = start.offset().or(end.offset()).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    let (s, e) = (start.instant(offset), end.instant(offset));
+    if e < s {
+        return Err(InvalidInput::Parameter { parameter: "end", problem: "end is before start".into() });
+    }
+    if e - s > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(InvalidInput::Parameter {
+            parameter: "end",
+            problem: format!("the window from start to end exceeds {MAX_WINDOW_DAYS} days; split it (see split_window)"),
+        });
+    }
+    Ok(())
+}
+
+/// Splits the dates `from`..=`to` into consecutive windows of at most 14 days each, for
+/// one slot search per window. Empty when `to` is before `from`.
+///
+/// ```
+/// # use chrono::NaiveDate;
+/// let d = |day| NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+/// let windows = gpconnect_appointments::split_window(d(1), d(31));
+/// assert_eq!(windows, vec![(d(1), d(15)), (d(16), d(30)), (d(31), d(31))]);
+/// ```
+pub fn split_window(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let end = (start + Duration::days(MAX_WINDOW_DAYS)).min(to);
+        out.push((start, end));
+        start = end + Duration::days(1);
+    }
+    out
+}
+
+/// The consumer's organisation type, for `searchFilter` and the booking organisation's
+/// `type` (`GPConnect-OrganisationType-1`).
+///
+/// The spec pages name `gp-practice` and `urgent-care`; other codes of the code system
+/// go in [`OrganisationType::Other`] (UNSURE: the full code list is not on the 1.2.x pages).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OrganisationType {
+    /// `gp-practice`.
+    GpPractice,
+    /// `urgent-care`.
+    UrgentCare,
+    /// Any other code of `GPConnect-OrganisationType-1`.
+    Other(String),
+}
+
+impl OrganisationType {
+    /// The code.
+    pub fn code(&self) -> &str {
+        match self {
+            OrganisationType::GpPractice => "gp-practice",
+            OrganisationType::UrgentCare => "urgent-care",
+            OrganisationType::Other(s) => s,
+        }
+    }
+}
+
+/// Whether to ask for the recommended `_include:recurse` resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Includes {
+    /// `Schedule:actor:Practitioner`, `Schedule:actor:Location` and
+    /// `Location:managingOrganization` (the default, recommended by the spec).
+    Recommended,
+    /// Only the mandatory `_include=Slot:schedule`.
+    ScheduleOnly,
+}
+
+/// A practitioner as shown with a slot or appointment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotPractitioner {
+    /// Logical id.
+    pub id: String,
+    /// Display name (`prefix given family`).
+    pub name: Option<String>,
+    /// `male | female | other | unknown`.
+    pub gender: Option<String>,
+}
+
+/// The location (surgery) of a slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotLocation {
+    /// Logical id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Address.
+    pub address: Option<Address>,
+}
+
+/// A free slot with what the spec says consumers must show (spec 4.1), and what booking
+/// needs. Pass one or more adjacent slots to [`Appointments::book`](crate::Appointments::book).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreeSlot {
+    /// Logical id (`Slot/<id>`).
+    pub id: String,
+    /// Start.
+    pub start: FhirDateTime,
+    /// End.
+    pub end: FhirDateTime,
+    /// The schedule's logical id.
+    pub schedule_id: Option<String>,
+    /// Delivery channel (`Extension-GPConnect-DeliveryChannel-2`).
+    pub delivery_channel: Option<DeliveryChannel>,
+    /// Slot type (`Slot.serviceType.text`).
+    pub service_type: Option<String>,
+    /// Session / rota name (`Schedule.serviceCategory.text`).
+    pub service_category: Option<String>,
+    /// Practitioner role (`Extension-GPConnect-PractitionerRole-1` on the schedule).
+    pub practitioner_role: Option<PractitionerRole>,
+    /// The practitioner, when the schedule names one.
+    pub practitioner: Option<SlotPractitioner>,
+    /// The location, when the schedule names one (it should).
+    pub location: Option<SlotLocation>,
+    /// The organisation managing the location.
+    pub organisation: Option<Organization>,
+    /// The 1.2.8 healthcare service the schedule belongs to, when included.
+    pub healthcare_service: Option<HealthcareService>,
+    /// The logical id of the 1.2.8 healthcare service actor, when the schedule names one.
+    pub healthcare_service_id: Option<String>,
+    /// The organisation type sent in the search, which the booking organisation's `type`
+    /// must equal.
+    pub searched_organisation_type: Option<OrganisationType>,
+}
+
+/// The answer to a free slot search.
+#[derive(Debug, Clone)]
+pub struct FreeSlots {
+    /// The free slots, in the order the provider sent them.
+    pub slots: Vec<FreeSlot>,
+    /// The 1.2.8 service filtering status, when the provider reported one.
+    pub service_filtering: Option<ServiceFilteringStatus>,
+    /// The `Ssp-TraceID` of the search.
+    pub trace_id: Uuid,
+}
+
+/// Searches for free slots; see [`Appointments::search_free_slots`](crate::Appointments::search_free_slots).
+#[derive(Debug)]
+pub struct SearchFreeSlots {
+    pub(crate) provider: Provider,
+    pub(crate) start: SlotTime,
+    pub(crate) end: SlotTime,
+    pub(crate) consumer_ods: Option<OdsCode>,
+    pub(crate) organisation_type: Option<OrganisationType>,
+    pub(crate) dos_service_id: Option<String>,
+    pub(crate) includes: Includes,
+    pub(crate) options: CallOptions,
+}
+
+gpconnect_core::call_options!(SearchFreeSlots);
+
+impl SearchFreeSlots {
+    /// The consumer ODS code sent in `searchFilter` (default: the client's consumer ODS).
+    pub fn consumer_ods(mut self, ods: &OdsCode) -> Self {
+        self.consumer_ods = Some(ods.clone());
+        self
+    }
+
+    /// The consumer's organisation type sent in `searchFilter` (none by default). The
+    /// booking organisation of a booking from these slots carries the same type.
+    pub fn organisation_type(mut self, kind: OrganisationType) -> Self {
+        self.organisation_type = Some(kind);
+        self
+    }
+
+    /// 1.2.8: the DOS service id (`service.identifier=https://fhir.nhs.uk/Id/uec-dos-service-id|<id>`),
+    /// which also asks for `_include:recurse=Schedule:actor:HealthcareService`. Only for
+    /// providers whose capability statement says 1.2.8 (spec 4.8).
+    pub fn dos_service_id(mut self, id: impl Into<String>) -> Self {
+        self.dos_service_id = Some(id.into());
+        self
+    }
+
+    /// Which resources to include (default [`Includes::Recommended`]).
+    pub fn includes(mut self, includes: Includes) -> Self {
+        self.includes = includes;
+        self
+    }
+
+    pub(crate) fn request(&self) -> Result<Request> {
+        check_window(self.start, self.end)?;
+        if let Some(id) = &self.dos_service_id {
+            if id.trim().is_empty() || id.contains('|') {
+                return Err(InvalidInput::Parameter {
+                    parameter: "service.identifier",
+                    problem: "the DOS service id is empty or contains '|'".into(),
+                }
+                .into());
+            }
+        }
+        if let Some(OrganisationType::Other(code)) = &self.organisation_type {
+            if code.trim().is_empty() || code.contains('|') {
+                return Err(InvalidInput::Parameter {
+                    parameter: "searchFilter",
+                    problem: "the organisation type code is empty or contains '|'".into(),
+                }
+                .into());
+            }
+        }
+        let ods = self.consumer_ods.clone().unwrap_or_else(|| self.provider.client().consumer().ods().clone());
+        let mut request = Request::get(InteractionId::SearchFreeSlots, "Slot")
+            .query("start", format!("ge{}", self.start))
+            .query("end", format!("le{}", self.end))
+            .query("status", "free")
+            .query("_include", "Slot:schedule");
+        if self.includes == Includes::Recommended {
+            request = request
+                .query("_include:recurse", "Schedule:actor:Practitioner")
+                .query("_include:recurse", "Schedule:actor:Location")
+                .query("_include:recurse", "Location:managingOrganization");
+        }
+        if let Some(id) = &self.dos_service_id {
+            request = request
+                .query("_include:recurse", "Schedule:actor:HealthcareService")
+                .query("service.identifier", format!("{DOS_SERVICE_ID_SYSTEM}|{id}"));
+        }
+        request = request.query("searchFilter", format!("{}|{}", OdsCode::SYSTEM, ods.as_str()));
+        if let Some(kind) = &self.organisation_type {
+            request = request.query("searchFilter", format!("{ORGANISATION_TYPE_SYSTEM}|{}", kind.code()));
+        }
+        Ok(self.options.apply(request))
+    }
+
+    /// Sends the search.
+    ///
+    /// `GET /Slot?start=ge..&end=le..&status=free&_include=Slot:schedule&...`
+    /// (`urn:nhs:names:services:gpconnect:fhir:rest:search:slot-1`, `organization/*.read`).
+    ///
+    /// # Errors
+    /// `InvalidInput` naming `start`/`end` for a window over 14 days or reversed (nothing
+    /// sent); `422 INVALID_PARAMETER`; `NO_RECORD_FOUND` when 1.2.8 service filtering is
+    /// on and the DOS service is unknown; transport errors. Safe to retry: a read.
+    pub async fn send(self) -> Result<FreeSlots> {
+        let request = self.request()?;
+        let response = self.provider.send(request).await?;
+        parse_free_slots(&response, self.organisation_type.clone())
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BundleMetaPeek {
+    meta: Option<MetaPeek>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MetaPeek {
+    #[serde(deserialize_with = "one_or_many")]
+    extension: Vec<Extension>,
+}
+
+fn json_error(response: &Response, path: &str, e: serde_json::Error) -> gpconnect_core::Error {
+    response.decode_error(DecodeProblem::Json { path: path.into(), message: e.to_string() })
+}
+
+pub(crate) fn parse_free_slots(response: &Response, searched: Option<OrganisationType>) -> Result<FreeSlots> {
+    let bundle: Bundle = response.resource()?;
+    let peek: BundleMetaPeek = response.json()?;
+    let service_filtering = peek
+        .meta
+        .and_then(|m| m.extension.extension(SERVICE_FILTERING_STATUS_URL).and_then(|e| e.value_code.clone()))
+        .map(|c| ServiceFilteringStatus::from_code(&c));
+    let slots = free_slots_from_bundle(&bundle, searched).map_err(|e| json_error(response, "entry.resource", e))?;
+    Ok(FreeSlots { slots, service_filtering, trace_id: response.trace_id })
+}
+
+/// Builds the typed slots of a search answer, resolving schedule, practitioner, location,
+/// organisation and healthcare service.
+pub(crate) fn free_slots_from_bundle(
+    bundle: &Bundle,
+    searched: Option<OrganisationType>,
+) -> std::result::Result<Vec<FreeSlot>, serde_json::Error> {
+    let index = bundle.index();
+    let mut out = Vec::new();
+    for raw in bundle.resources_of(SlotResource::TYPE) {
+        let slot: SlotResource = raw.parse()?;
+        let (Some(id), Some(start), Some(end)) = (slot.id.clone(), slot.start.clone(), slot.end.clone()) else {
+            continue;
+        };
+        let schedule: Option<ScheduleResource> = match &slot.schedule {
+            Some(r) => index.resolve_as(r).transpose()?,
+            None => None,
+        };
+        let actor = |ty: &str| -> Option<&Reference> {
+            schedule.as_ref()?.actor.iter().find(|r| r.resource_type() == Some(ty))
+        };
+        let practitioner = match actor("Practitioner") {
+            Some(r) => Some(practitioner_view(&index, r)?),
+            None => None,
+        }
+        .flatten();
+        let location: Option<Location> = resolve(&index, actor("Location"))?;
+        let organisation: Option<Organization> = match location.as_ref().and_then(|l| l.managing_organization.as_ref())
+        {
+            Some(r) => index.resolve_as(r).transpose()?,
+            None => None,
+        };
+        let healthcare_service: Option<HealthcareService> = resolve(&index, actor("HealthcareService"))?;
+        out.push(FreeSlot {
+            id,
+            start,
+            end,
+            schedule_id: slot.schedule.as_ref().and_then(|r| r.id()).map(str::to_owned),
+            delivery_channel: DeliveryChannel::from_extensions(&slot.extension),
+            service_type: slot.service_type.iter().find_map(|c| c.display_text().map(str::to_owned)),
+            service_category: schedule
+                .as_ref()
+                .and_then(|s| s.service_category.as_ref())
+                .and_then(|c| c.display_text().map(str::to_owned)),
+            practitioner_role: schedule.as_ref().and_then(|s| PractitionerRole::from_extensions(&s.extension)),
+            practitioner,
+            location: location.map(|l| SlotLocation {
+                id: l.id.clone().or_else(|| actor("Location").and_then(|r| r.id()).map(str::to_owned)).unwrap_or_default(),
+                name: l.name,
+                address: l.address,
+            }),
+            organisation,
+            healthcare_service,
+            healthcare_service_id: actor("HealthcareService").and_then(|r| r.id()).map(str::to_owned),
+            searched_organisation_type: searched.clone(),
+        });
+        // A schedule whose location was not included still names it: keep its id.
+        if let Some(last) = out.last_mut() {
+            if last.location.is_none() {
+                if let Some(id) = actor("Location").and_then(|r| r.id()) {
+                    last.location = Some(SlotLocation { id: id.to_owned(), name: None, address: None });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn resolve<T: FhirResource + serde::de::DeserializeOwned>(
+    index: &ResourceIndex<'_>,
+    reference: Option<&Reference>,
+) -> std::result::Result<Option<T>, serde_json::Error> {
+    match reference {
+        Some(r) => index.resolve_as(r).transpose(),
+        None => Ok(None),
+    }
+}
+
+fn practitioner_view(
+    index: &ResourceIndex<'_>,
+    reference: &Reference,
+) -> std::result::Result<Option<SlotPractitioner>, serde_json::Error> {
+    let Some(id) = reference.id() else { return Ok(None) };
+    let found: Option<Practitioner> = index.resolve_as(reference).transpose()?;
+    Ok(Some(SlotPractitioner {
+        id: id.to_owned(),
+        name: found.as_ref().and_then(|p| p.name.first()).map(|n| n.display()).filter(|n| !n.is_empty()),
+        gender: found.and_then(|p| p.gender),
+    }))
+}

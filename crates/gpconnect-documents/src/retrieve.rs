@@ -1,0 +1,375 @@
+//! Step 3: retrieve a document (`GET {attachment.url}`), decoded as it arrives.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use gpconnect_core::error::{DecodeError, DecodeProblem, InvalidInput, RawBody};
+use gpconnect_core::foundations::CallOptions;
+use gpconnect_core::{Error, InteractionId, Provider, Request, Result, StreamingResponse};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use uuid::Uuid;
+
+use crate::scanner::BinaryScanner;
+use crate::search::Document;
+
+/// The most body bytes looked at to tell a FHIR Binary from a raw document when the
+/// answer has no `Content-Type`.
+const SNIFF_LIMIT: usize = 64;
+/// Buffer size of the file writer of [`RetrieveDocument::download_to_file`].
+const FILE_BUFFER: usize = 256 * 1024;
+
+/// A retrieved document: what was written, never the bytes themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retrieved {
+    /// The document's MIME type (`Binary.contentType`, or the answer's `Content-Type`
+    /// when the provider sent the raw bytes).
+    pub content_type: Option<String>,
+    /// Document bytes written to the output (decoded, not base64).
+    pub bytes: u64,
+    /// The `Binary.id`, when the answer was a FHIR Binary that had one.
+    pub binary_id: Option<String>,
+    /// How the provider sent the document.
+    pub format: BodyFormat,
+    /// The `Ssp-TraceID` of the request.
+    pub trace_id: Uuid,
+}
+
+/// How a provider sent a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyFormat {
+    /// A FHIR `Binary` in JSON with base64 `content` (what the spec says).
+    FhirBinary,
+    /// The raw document bytes with their own `Content-Type`.
+    Raw,
+}
+
+/// Retrieves one document; see [`DocumentsClient::retrieve`](crate::DocumentsClient::retrieve).
+pub struct RetrieveDocument {
+    provider: Provider,
+    url: Result<String, InvalidInput>,
+    options: CallOptions,
+    progress: Option<Box<dyn FnMut(u64) + Send>>,
+}
+
+gpconnect_core::call_options!(RetrieveDocument);
+
+impl fmt::Debug for RetrieveDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetrieveDocument")
+            .field("url", &self.url)
+            .field("options", &self.options)
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks an `attachment.url`: an absolute http(s) URL (opaque otherwise, per spec 3.3).
+fn attachment_url(url: Option<&str>) -> Result<String, InvalidInput> {
+    let problem = |p: &str| InvalidInput::Parameter { parameter: "attachment.url", problem: p.into() };
+    let url = url.map(str::trim).filter(|u| !u.is_empty()).ok_or_else(|| {
+        problem("the document has no attachment URL (a placeholder: see Document::placeholder_reason)")
+    })?;
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !url.contains(char::is_whitespace) => {
+            Ok(url.to_owned())
+        }
+        _ => Err(problem("not an absolute http(s) URL")),
+    }
+}
+
+impl RetrieveDocument {
+    pub(crate) fn for_document(provider: Provider, document: &Document) -> Self {
+        Self::new(provider, attachment_url(document.url.as_deref()))
+    }
+
+    pub(crate) fn for_url(provider: Provider, url: &str) -> Self {
+        Self::new(provider, attachment_url(Some(url)))
+    }
+
+    fn new(provider: Provider, url: Result<String, InvalidInput>) -> Self {
+        Self { provider, url, options: CallOptions::default(), progress: None }
+    }
+
+    /// Called after each piece is written with the number of document bytes written so
+    /// far (for a progress bar; compare with [`Document::size`]).
+    pub fn on_progress(mut self, progress: impl FnMut(u64) + Send + 'static) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// Streams the document into `output`, decoding the base64 as it arrives: memory
+    /// use does not grow with the size of the document.
+    ///
+    /// Sends `GET {ssp}/{attachment.url}` (`urn:nhs:names:services:gpconnect:documents:fhir:rest:read:binary-1`,
+    /// scope `patient/*.read`). `output` is flushed on success.
+    ///
+    /// # Errors
+    /// Nothing is sent for a missing or relative URL (`InvalidInput`). `NotFound`
+    /// (`NO_RECORD_FOUND`: unknown id, or a document over the 5 MB limit), `PATIENT_NOT_FOUND`,
+    /// `ACCESS DENIED`; a transfer that broke off, fewer bytes than `Content-Length`, a
+    /// Binary that never closed or corrupt base64 are `Error::Decode` with
+    /// `DecodeProblem::Incomplete`; a Binary without `content` is `DecodeProblem::Json`
+    /// at path `content`; a failed write is `Error::Output`. After any error `output`
+    /// may hold part of the document: discard it ([`download_to_file`](Self::download_to_file)
+    /// does this for you).
+    ///
+    /// Safe to retry: a read.
+    pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(mut self, output: &mut W) -> Result<Retrieved> {
+        let url = self.url?;
+        let request = self.options.apply(Request::get(InteractionId::RetrieveDocument, url));
+        let response = self.provider.send_streaming(request).await?;
+        stream_into(response, output, self.progress.as_mut()).await
+    }
+
+    /// Downloads the document to `path`: writes a temporary file next to it and renames
+    /// it to `path` only once the whole document arrived and checked out; on any error
+    /// (or if the future is dropped) the temporary file is removed and `path` is left as
+    /// it was.
+    ///
+    /// # Errors
+    /// As [`write_to`](Self::write_to); failing to create, write, sync or rename the file
+    /// is `Error::Output`.
+    pub async fn download_to_file(self, path: impl AsRef<Path>) -> Result<Retrieved> {
+        let path = path.as_ref();
+        if let Err(invalid) = &self.url {
+            return Err(invalid.clone().into());
+        }
+        let output_error =
+            |e: std::io::Error| Error::Output { source: e, interaction: Some(InteractionId::RetrieveDocument), trace_id: None };
+        let temp = TempFile::new(path);
+        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&temp.path).await.map_err(output_error)?;
+        let mut writer = tokio::io::BufWriter::with_capacity(FILE_BUFFER, file);
+        let retrieved = self.write_to(&mut writer).await?;
+        let with_trace = |e: std::io::Error| Error::Output {
+            source: e,
+            interaction: Some(InteractionId::RetrieveDocument),
+            trace_id: Some(retrieved.trace_id),
+        };
+        writer.flush().await.map_err(with_trace)?;
+        let file = writer.into_inner();
+        file.sync_all().await.map_err(with_trace)?;
+        drop(file);
+        tokio::fs::rename(&temp.path, path).await.map_err(with_trace)?;
+        temp.keep();
+        Ok(retrieved)
+    }
+}
+
+/// A temporary file beside the target, removed on drop unless kept.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl TempFile {
+    fn new(target: &Path) -> Self {
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+        let temp_name = format!(".{name}.{}.part", Uuid::new_v4().simple());
+        let path = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join(temp_name),
+            _ => PathBuf::from(temp_name),
+        };
+        Self { path, keep: false }
+    }
+
+    fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+enum Mode {
+    Sniff(Vec<u8>),
+    Json(BinaryScanner),
+    Raw,
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || essence == "application/fhir+json" || essence.ends_with("+json")
+}
+
+/// Decides from the first body bytes when there is no `Content-Type`: `{` then `"` (after
+/// optional whitespace) is JSON; anything else (RTF starts `{\rtf`) is a raw document.
+fn sniff(start: &[u8]) -> Option<bool> {
+    let mut rest = start.iter().copied().filter(|b| !b.is_ascii_whitespace());
+    match (rest.next(), rest.next()) {
+        (Some(b'{'), Some(b'"' | b'}')) => Some(true),
+        (Some(b'{'), None) if start.len() < SNIFF_LIMIT => None,
+        (None, _) if start.len() < SNIFF_LIMIT => None,
+        _ => Some(false),
+    }
+}
+
+struct Sink<'a, W: ?Sized> {
+    output: &'a mut W,
+    trace_id: Uuid,
+}
+
+impl<W: AsyncWrite + Unpin + ?Sized> Sink<'_, W> {
+    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.output.write_all(bytes).await.map_err(|e| Error::Output {
+            source: e,
+            interaction: Some(InteractionId::RetrieveDocument),
+            trace_id: Some(self.trace_id),
+        })
+    }
+}
+
+pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
+    mut response: StreamingResponse,
+    output: &mut W,
+    mut progress: Option<&mut Box<dyn FnMut(u64) + Send>>,
+) -> Result<Retrieved> {
+    let trace_id = response.trace_id();
+    let status = response.status();
+    let declared_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let content_length = response.content_length();
+    let decode_error = |problem: DecodeProblem| {
+        Error::Decode(Box::new(DecodeError {
+            problem,
+            status,
+            interaction: InteractionId::RetrieveDocument,
+            trace_id,
+            body: RawBody::default(),
+        }))
+    };
+    let mut mode = match declared_type.as_deref() {
+        Some(t) if is_json(t) => Mode::Json(BinaryScanner::new()),
+        Some(_) => Mode::Raw,
+        None => Mode::Sniff(Vec::new()),
+    };
+    let mut sink = Sink { output, trace_id };
+    let mut decoded = Vec::new();
+    let mut received: u64 = 0;
+    let mut raw_written: u64 = 0;
+    loop {
+        let Some(chunk) = response.chunk().await? else { break };
+        received += chunk.len() as u64;
+        let owned: Option<Vec<u8>>;
+        if let Mode::Sniff(buffer) = &mut mode {
+            buffer.extend_from_slice(&chunk);
+            match sniff(buffer) {
+                None => continue,
+                Some(json) => {
+                    owned = Some(std::mem::take(buffer));
+                    mode = if json { Mode::Json(BinaryScanner::new()) } else { Mode::Raw };
+                }
+            }
+        } else {
+            owned = None;
+        }
+        let piece: &[u8] = owned.as_deref().unwrap_or(&chunk);
+        let written = match &mut mode {
+            Mode::Json(scanner) => {
+                decoded.clear();
+                scanner.feed(piece, &mut decoded).map_err(decode_error)?;
+                sink.write(&decoded).await?;
+                scanner.decoded()
+            }
+            Mode::Raw => {
+                sink.write(piece).await?;
+                raw_written += piece.len() as u64;
+                raw_written
+            }
+            Mode::Sniff(_) => unreachable!("decided above"),
+        };
+        if let Some(progress) = progress.as_mut() {
+            progress(written);
+        }
+    }
+    if let Some(expected) = content_length {
+        if received < expected {
+            return Err(decode_error(DecodeProblem::Incomplete(format!(
+                "received {received} of the {expected} bytes of Content-Length"
+            ))));
+        }
+    }
+    let retrieved = match mode {
+        Mode::Json(scanner) => {
+            if let Some(found) = scanner.resource_type().filter(|t| *t != "Binary") {
+                return Err(decode_error(DecodeProblem::ResourceType { expected: "Binary", found: found.to_owned() }));
+            }
+            let scanned = scanner.finish().map_err(decode_error)?;
+            Retrieved {
+                content_type: scanned.content_type,
+                bytes: scanned.bytes,
+                binary_id: scanned.id,
+                format: BodyFormat::FhirBinary,
+                trace_id,
+            }
+        }
+        Mode::Sniff(buffer) if buffer.iter().all(u8::is_ascii_whitespace) => {
+            return Err(decode_error(DecodeProblem::Empty));
+        }
+        Mode::Sniff(buffer) => {
+            // A short body that never decided: a JSON-looking start that ended.
+            let mut scanner = BinaryScanner::new();
+            decoded.clear();
+            scanner.feed(&buffer, &mut decoded).map_err(decode_error)?;
+            sink.write(&decoded).await?;
+            let scanned = scanner.finish().map_err(decode_error)?;
+            Retrieved {
+                content_type: scanned.content_type,
+                bytes: scanned.bytes,
+                binary_id: scanned.id,
+                format: BodyFormat::FhirBinary,
+                trace_id,
+            }
+        }
+        Mode::Raw => {
+            Retrieved { content_type: declared_type, bytes: raw_written, binary_id: None, format: BodyFormat::Raw, trace_id }
+        }
+    };
+    sink.output.flush().await.map_err(|e| Error::Output {
+        source: e,
+        interaction: Some(InteractionId::RetrieveDocument),
+        trace_id: Some(trace_id),
+    })?;
+    Ok(retrieved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_urls_must_be_absolute() {
+        assert!(attachment_url(Some("https://p.example/A1/STU3/1/gpconnect/documents/Binary/1")).is_ok());
+        assert!(attachment_url(Some("http://p.example/Binary/1")).is_ok());
+        for bad in [None, Some(""), Some("Binary/1"), Some("https://"), Some("https:///x"), Some("https://a b/c")] {
+            assert!(
+                matches!(attachment_url(bad), Err(InvalidInput::Parameter { parameter: "attachment.url", .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_content_types_and_sniffing() {
+        assert!(is_json("application/fhir+json;charset=utf-8"));
+        assert!(is_json("Application/JSON"));
+        assert!(!is_json("application/pdf"));
+        assert_eq!(sniff(b"  {\"resourceType\""), Some(true));
+        assert_eq!(sniff(b"{\\rtf1\\ansi"), Some(false));
+        assert_eq!(sniff(b"%PDF"), Some(false));
+        assert_eq!(sniff(b"  {"), None);
+    }
+}

@@ -1,0 +1,636 @@
+//! A streaming scanner for a FHIR `Binary` in JSON: finds `contentType` and the
+//! base64 `content` string and decodes the content chunk by chunk, so memory stays flat
+//! whatever the size of the document.
+//!
+//! It accepts keys in any order, any other members (skipped, nested or not), whitespace
+//! anywhere JSON allows it, JSON escapes inside the base64 string (`\/`, `\n`, `\r`,
+//! `\t`, `\uXXXX`), whitespace inside the base64 text, and a trailing comma before the
+//! closing brace (the spec's own example has one). Padding is optional at the very end.
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use gpconnect_core::error::DecodeProblem;
+
+/// Standard alphabet, canonical trailing bits, padding optional (FHIR `base64Binary`).
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Longest key or small string value kept; longer ones are skipped, not stored.
+const MAX_SMALL: usize = 1024;
+/// Deepest nesting accepted inside skipped values.
+const MAX_DEPTH: u32 = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before the opening `{`.
+    Start,
+    /// After `{` or `,`: a key, or `}` (empty object or trailing comma).
+    KeyOrEnd,
+    /// Inside a key string.
+    Key,
+    /// After a key, before `:`.
+    Colon,
+    /// After `:`, before the value.
+    Value,
+    /// Inside a short string value we keep (`contentType`, `resourceType`, `id`).
+    Small,
+    /// Inside the `content` string.
+    Content,
+    /// Inside any other value.
+    Skip,
+    /// After a value: `,` or `}`.
+    AfterValue,
+    /// After the closing `}`.
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    ContentType,
+    ResourceType,
+    Id,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContentEscape {
+    None,
+    /// After a backslash.
+    Backslash,
+    /// Inside `\uXXXX`: digits read so far and the value.
+    Unicode(u8, u32),
+}
+
+#[derive(Debug, Default)]
+struct Skip {
+    depth: u32,
+    in_string: bool,
+    escape: bool,
+    /// A number, `true`, `false` or `null` at depth 0.
+    scalar: bool,
+}
+
+/// What the scanner found once the Binary closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Scanned {
+    /// `Binary.contentType`.
+    pub content_type: Option<String>,
+    /// `Binary.id`.
+    pub id: Option<String>,
+    /// Decoded bytes produced.
+    pub bytes: u64,
+}
+
+/// The scanner. Feed it body chunks; it appends decoded bytes to an output buffer.
+#[derive(Debug)]
+pub(crate) struct BinaryScanner {
+    state: State,
+    /// Raw bytes of the current key or small value, escapes kept.
+    small: Vec<u8>,
+    small_overflow: bool,
+    small_escape: bool,
+    field: Option<Field>,
+    key_is_content: bool,
+    skip: Skip,
+    escape: ContentEscape,
+    /// Base64 characters not yet decoded (fewer than 4 between calls).
+    pending: Vec<u8>,
+    padded: bool,
+    content_seen: bool,
+    content_type: Option<String>,
+    resource_type: Option<String>,
+    id: Option<String>,
+    decoded: u64,
+    /// Body bytes consumed, for error positions.
+    offset: u64,
+}
+
+fn json_error(offset: u64, message: impl Into<String>) -> DecodeProblem {
+    DecodeProblem::Json { path: "$".into(), message: format!("{} at byte {offset}", message.into()) }
+}
+
+fn corrupt(offset: u64, message: &str) -> DecodeProblem {
+    DecodeProblem::Incomplete(format!("Binary.content is not valid base64 ({message}) at byte {offset}"))
+}
+
+impl Default for BinaryScanner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BinaryScanner {
+    /// A scanner at the start of a body.
+    pub fn new() -> Self {
+        Self {
+            state: State::Start,
+            small: Vec::new(),
+            small_overflow: false,
+            small_escape: false,
+            field: None,
+            key_is_content: false,
+            skip: Skip::default(),
+            escape: ContentEscape::None,
+            pending: Vec::with_capacity(64 * 1024),
+            padded: false,
+            content_seen: false,
+            content_type: None,
+            resource_type: None,
+            id: None,
+            decoded: 0,
+            offset: 0,
+        }
+    }
+
+    /// Decoded bytes produced so far.
+    pub fn decoded(&self) -> u64 {
+        self.decoded
+    }
+
+    /// `contentType`, once read.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// Scans one chunk, appending decoded content to `out`.
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeProblem> {
+        let mut i = 0;
+        while i < chunk.len() {
+            i = self.step(chunk, i, out)?;
+        }
+        self.offset += chunk.len() as u64;
+        Ok(())
+    }
+
+    /// Checks the body ended at the end of a complete Binary with content.
+    pub fn finish(self) -> Result<Scanned, DecodeProblem> {
+        if self.state != State::Done {
+            return Err(DecodeProblem::Incomplete(format!(
+                "the body ended after {} bytes, before the Binary closed",
+                self.offset
+            )));
+        }
+        if !self.content_seen {
+            return Err(DecodeProblem::Json { path: "content".into(), message: "the Binary has no content".into() });
+        }
+        // The tail was decoded when the content string closed.
+        debug_assert!(self.pending.is_empty());
+        Ok(Scanned { content_type: self.content_type, id: self.id, bytes: self.decoded })
+    }
+
+    fn pos(&self, i: usize) -> u64 {
+        self.offset + i as u64
+    }
+
+    /// Handles input from `chunk[i]`; returns the next index.
+    fn step(&mut self, chunk: &[u8], i: usize, out: &mut Vec<u8>) -> Result<usize, DecodeProblem> {
+        let b = chunk[i];
+        match self.state {
+            State::Content => return self.content(chunk, i, out),
+            State::Skip => return self.skip(chunk, i),
+            State::Key | State::Small => return Ok(self.small_string(chunk, i)),
+            _ => {}
+        }
+        if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            return Ok(i + 1);
+        }
+        match self.state {
+            State::Start => {
+                if b != b'{' {
+                    return Err(json_error(self.pos(i), "the body is not a JSON object"));
+                }
+                self.state = State::KeyOrEnd;
+            }
+            State::KeyOrEnd => match b {
+                b'"' => {
+                    self.small.clear();
+                    self.small_overflow = false;
+                    self.small_escape = false;
+                    self.state = State::Key;
+                }
+                b'}' => self.state = State::Done,
+                _ => return Err(json_error(self.pos(i), "expected a member name")),
+            },
+            State::Colon => {
+                if b != b':' {
+                    return Err(json_error(self.pos(i), "expected `:`"));
+                }
+                self.state = State::Value;
+            }
+            State::Value => self.value(b, i)?,
+            State::AfterValue => match b {
+                b',' => self.state = State::KeyOrEnd,
+                b'}' => self.state = State::Done,
+                _ => return Err(json_error(self.pos(i), "expected `,` or `}`")),
+            },
+            State::Done => return Err(json_error(self.pos(i), "data after the end of the Binary")),
+            State::Key | State::Small | State::Content | State::Skip => unreachable!(),
+        }
+        Ok(i + 1)
+    }
+
+    fn value(&mut self, b: u8, i: usize) -> Result<(), DecodeProblem> {
+        if self.key_is_content {
+            match b {
+                b'"' => {
+                    if self.content_seen {
+                        return Err(json_error(self.pos(i), "`content` appears twice"));
+                    }
+                    self.content_seen = true;
+                    self.escape = ContentEscape::None;
+                    self.state = State::Content;
+                    return Ok(());
+                }
+                b'n' => {} // `null`: no content; skipped below and reported at the end.
+                _ => {
+                    return Err(DecodeProblem::Json {
+                        path: "content".into(),
+                        message: "Binary.content is not a string".into(),
+                    })
+                }
+            }
+        }
+        if b == b'"' && self.field.is_some() {
+            self.small.clear();
+            self.small_overflow = false;
+            self.small_escape = false;
+            self.state = State::Small;
+            return Ok(());
+        }
+        self.skip = Skip::default();
+        match b {
+            b'"' => self.skip.in_string = true,
+            b'{' | b'[' => self.skip.depth = 1,
+            b'}' | b']' | b',' | b':' => return Err(json_error(self.pos(i), "expected a value")),
+            _ => self.skip.scalar = true,
+        }
+        self.state = State::Skip;
+        Ok(())
+    }
+
+    /// Collects a key or small string; returns the next index.
+    fn small_string(&mut self, chunk: &[u8], mut i: usize) -> usize {
+        while i < chunk.len() {
+            let b = chunk[i];
+            i += 1;
+            if self.small_escape {
+                self.small_escape = false;
+            } else if b == b'\\' {
+                self.small_escape = true;
+            } else if b == b'"' {
+                self.end_small();
+                return i;
+            }
+            if self.small.len() < MAX_SMALL {
+                self.small.push(b);
+            } else {
+                self.small_overflow = true;
+            }
+        }
+        i
+    }
+
+    fn end_small(&mut self) {
+        let text = if self.small_overflow {
+            None
+        } else {
+            let mut quoted = Vec::with_capacity(self.small.len() + 2);
+            quoted.push(b'"');
+            quoted.extend_from_slice(&self.small);
+            quoted.push(b'"');
+            serde_json::from_slice::<String>(&quoted).ok()
+        };
+        if self.state == State::Key {
+            self.key_is_content = text.as_deref() == Some("content");
+            self.field = match text.as_deref() {
+                Some("contentType") => Some(Field::ContentType),
+                Some("resourceType") => Some(Field::ResourceType),
+                Some("id") => Some(Field::Id),
+                _ => None,
+            };
+            self.state = State::Colon;
+        } else {
+            match self.field {
+                Some(Field::ContentType) => self.content_type = text,
+                Some(Field::ResourceType) => self.resource_type = text,
+                Some(Field::Id) => self.id = text,
+                None => {}
+            }
+            self.field = None;
+            self.state = State::AfterValue;
+        }
+    }
+
+    /// Skips any other value; returns the next index.
+    fn skip(&mut self, chunk: &[u8], mut i: usize) -> Result<usize, DecodeProblem> {
+        let s = &mut self.skip;
+        while i < chunk.len() {
+            let b = chunk[i];
+            if s.in_string {
+                i += 1;
+                if s.escape {
+                    s.escape = false;
+                } else if b == b'\\' {
+                    s.escape = true;
+                } else if b == b'"' {
+                    s.in_string = false;
+                    if s.depth == 0 {
+                        self.after_skipped();
+                        return Ok(i);
+                    }
+                }
+                continue;
+            }
+            if s.scalar {
+                if matches!(b, b',' | b'}' | b' ' | b'\n' | b'\r' | b'\t') {
+                    // Not consumed: AfterValue reads it.
+                    self.after_skipped();
+                    return Ok(i);
+                }
+                if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')) {
+                    return Err(json_error(self.offset + i as u64, "unexpected character in a value"));
+                }
+                i += 1;
+                continue;
+            }
+            i += 1;
+            match b {
+                b'"' => s.in_string = true,
+                b'{' | b'[' => {
+                    s.depth += 1;
+                    if s.depth > MAX_DEPTH {
+                        return Err(json_error(self.offset + i as u64, "nesting too deep"));
+                    }
+                }
+                b'}' | b']' => {
+                    s.depth -= 1;
+                    if s.depth == 0 {
+                        self.after_skipped();
+                        return Ok(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(i)
+    }
+
+    fn after_skipped(&mut self) {
+        self.field = None;
+        self.key_is_content = false;
+        self.state = State::AfterValue;
+    }
+
+    /// Inside the content string; returns the next index.
+    fn content(&mut self, chunk: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, DecodeProblem> {
+        while i < chunk.len() {
+            match self.escape {
+                ContentEscape::None => {}
+                ContentEscape::Backslash => {
+                    let b = chunk[i];
+                    i += 1;
+                    self.escape = ContentEscape::None;
+                    match b {
+                        b'/' => self.push_char(b'/', i)?,
+                        b'n' | b'r' | b't' => {}
+                        b'u' => self.escape = ContentEscape::Unicode(0, 0),
+                        _ => return Err(corrupt(self.pos(i - 1), "unexpected escape")),
+                    }
+                    continue;
+                }
+                ContentEscape::Unicode(n, value) => {
+                    let b = chunk[i];
+                    i += 1;
+                    let digit = (b as char).to_digit(16).ok_or_else(|| corrupt(self.pos(i - 1), "bad \\u escape"))?;
+                    let value = value * 16 + digit;
+                    if n + 1 < 4 {
+                        self.escape = ContentEscape::Unicode(n + 1, value);
+                        continue;
+                    }
+                    self.escape = ContentEscape::None;
+                    match u8::try_from(value) {
+                        Ok(c) if c.is_ascii_whitespace() => {}
+                        Ok(c) if c.is_ascii() => self.push_char(c, i)?,
+                        _ => return Err(corrupt(self.pos(i - 1), "non-ASCII character")),
+                    }
+                    continue;
+                }
+            }
+            let rest = &chunk[i..];
+            let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            self.push_segment(&rest[..end], i)?;
+            i += end;
+            if i == chunk.len() {
+                break;
+            }
+            let b = chunk[i];
+            i += 1;
+            if b == b'\\' {
+                self.escape = ContentEscape::Backslash;
+            } else {
+                // The closing quote.
+                self.decode_pending(out, true, i)?;
+                self.state = State::AfterValue;
+                self.key_is_content = false;
+                self.field = None;
+                return Ok(i);
+            }
+        }
+        self.decode_pending(out, false, i)?;
+        Ok(i)
+    }
+
+    fn push_char(&mut self, c: u8, i: usize) -> Result<(), DecodeProblem> {
+        self.push_segment(&[c], i)
+    }
+
+    fn push_segment(&mut self, segment: &[u8], i: usize) -> Result<(), DecodeProblem> {
+        if segment.is_empty() {
+            return Ok(());
+        }
+        if self.padded {
+            return Err(corrupt(self.pos(i), "data after padding"));
+        }
+        let has_space = memchr::memchr3(b' ', b'\n', b'\r', segment).is_some() || memchr::memchr(b'\t', segment).is_some();
+        if has_space {
+            self.pending.extend(segment.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+        } else {
+            self.pending.extend_from_slice(segment);
+        }
+        Ok(())
+    }
+
+    /// Decodes every complete quad of `pending` (and, at the end, the tail) into `out`.
+    fn decode_pending(&mut self, out: &mut Vec<u8>, end: bool, i: usize) -> Result<(), DecodeProblem> {
+        let whole = if end { self.pending.len() } else { self.pending.len() / 4 * 4 };
+        if whole == 0 {
+            return Ok(());
+        }
+        if end && whole % 4 == 1 {
+            return Err(corrupt(self.pos(i), "a single character left over"));
+        }
+        let input = &self.pending[..whole];
+        if !end && input[whole - 1] == b'=' {
+            self.padded = true;
+        }
+        let start = out.len();
+        out.resize(start + whole.div_ceil(4) * 3, 0);
+        match BASE64.decode_slice(input, &mut out[start..]) {
+            Ok(n) => {
+                out.truncate(start + n);
+                self.decoded += n as u64;
+            }
+            Err(e) => {
+                out.truncate(start);
+                return Err(corrupt(self.pos(i), &e.to_string()));
+            }
+        }
+        self.pending.copy_within(whole.., 0);
+        self.pending.truncate(self.pending.len() - whole);
+        Ok(())
+    }
+
+    /// The `resourceType` read, if any.
+    pub fn resource_type(&self) -> Option<&str> {
+        self.resource_type.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::STANDARD;
+
+    fn scan_in_chunks(body: &[u8], size: usize) -> Result<(Scanned, Vec<u8>), DecodeProblem> {
+        let mut s = BinaryScanner::new();
+        let mut out = Vec::new();
+        for chunk in body.chunks(size.max(1)) {
+            s.feed(chunk, &mut out)?;
+        }
+        let scanned = s.finish()?;
+        Ok((scanned, out))
+    }
+
+    fn payload(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i * 7 + i / 13) as u8).collect()
+    }
+
+    #[test]
+    fn decodes_the_same_bytes_whatever_the_chunk_size() {
+        for len in [0, 1, 2, 3, 4, 5, 57, 300] {
+            let data = payload(len);
+            let b64 = STANDARD.encode(&data);
+            let body = format!(
+                r#"{{"resourceType":"Binary","id":"x","meta":{{"a":[1,{{"b":"}}"}}]}},"contentType":"application/pdf","content":"{b64}"}}"#
+            );
+            for size in 1..=9 {
+                let (scanned, out) = scan_in_chunks(body.as_bytes(), size).unwrap();
+                assert_eq!(out, data, "len {len} chunk {size}");
+                assert_eq!(scanned.bytes, len as u64);
+                assert_eq!(scanned.content_type.as_deref(), Some("application/pdf"));
+                assert_eq!(scanned.id.as_deref(), Some("x"));
+            }
+        }
+    }
+
+    #[test]
+    fn handles_escapes_whitespace_and_key_order_in_one_byte_chunks() {
+        let data = payload(200);
+        let b64 = STANDARD.encode(&data);
+        // Escape every '/', break lines with \n and \r\n escapes, add \u0041-style escapes
+        // for letters, and put content before contentType.
+        let mut escaped = String::new();
+        for (k, c) in b64.chars().enumerate() {
+            match c {
+                '/' => escaped.push_str("\\/"),
+                'A' => escaped.push_str("\\u0041"),
+                _ => escaped.push(c),
+            }
+            if k % 19 == 18 {
+                escaped.push_str("\\r\\n");
+            }
+        }
+        let body = format!(
+            "\n {{ \"content\" : \"{escaped}\" ,\n\t\"contentType\" : \"text\\/plain\" , \"size\" : 12.5e3, \"ok\": true, \"n\": null }} \n"
+        );
+        let (scanned, out) = scan_in_chunks(body.as_bytes(), 1).unwrap();
+        assert_eq!(out, data);
+        assert_eq!(scanned.content_type.as_deref(), Some("text/plain"));
+    }
+
+    #[test]
+    fn accepts_the_trailing_comma_of_the_specs_example() {
+        let body = br#"{"resourceType":"Binary","contentType":"text/plain","content":"aGk=",}"#;
+        let (_, out) = scan_in_chunks(body, 3).unwrap();
+        assert_eq!(out, b"hi");
+    }
+
+    #[test]
+    fn accepts_unpadded_content() {
+        let (_, out) = scan_in_chunks(br#"{"content":"aGk"}"#, 1).unwrap();
+        assert_eq!(out, b"hi");
+    }
+
+    #[test]
+    fn a_body_that_stops_early_is_incomplete() {
+        let body = br#"{"resourceType":"Binary","contentType":"text/plain","content":"aGVsbG8gd29y"#;
+        for size in [1, 5, 100] {
+            let err = scan_in_chunks(body, size).unwrap_err();
+            assert!(matches!(err, DecodeProblem::Incomplete(_)), "{err:?}");
+        }
+        let err = scan_in_chunks(br#"{"content":"aGk=""#, 4).unwrap_err();
+        assert!(matches!(err, DecodeProblem::Incomplete(_)), "{err:?}");
+    }
+
+    #[test]
+    fn corrupt_base64_is_an_error() {
+        for body in [
+            &br#"{"content":"aGk*aGk="}"#[..],
+            br#"{"content":"aGk=aGk="}"#,
+            br#"{"content":"aGVsbG8gd29ybGQ=a"}"#,
+            br#"{"content":"a"}"#,
+            br#"{"content":"aGk\b"}"#,
+            br#"{"content":"aGl="}"#, // non-canonical trailing bits
+        ] {
+            let err = scan_in_chunks(body, 1).unwrap_err();
+            assert!(matches!(err, DecodeProblem::Incomplete(ref m) if m.contains("base64")), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn missing_or_duplicate_content_is_an_error() {
+        let err = scan_in_chunks(br#"{"resourceType":"Binary","contentType":"text/plain"}"#, 2).unwrap_err();
+        assert_eq!(err, DecodeProblem::Json { path: "content".into(), message: "the Binary has no content".into() });
+        let err = scan_in_chunks(br#"{"content":null}"#, 2).unwrap_err();
+        assert!(matches!(err, DecodeProblem::Json { ref path, .. } if path == "content"));
+        let err = scan_in_chunks(br#"{"content":"aGk=","content":"aGk="}"#, 2).unwrap_err();
+        assert!(matches!(err, DecodeProblem::Json { .. }));
+        let err = scan_in_chunks(br#"{"content":5}"#, 2).unwrap_err();
+        assert!(matches!(err, DecodeProblem::Json { .. }));
+    }
+
+    #[test]
+    fn not_json_is_an_error() {
+        assert!(matches!(scan_in_chunks(b"%PDF-1.4", 3), Err(DecodeProblem::Json { .. })));
+        assert!(matches!(scan_in_chunks(br#"{"content":"aGk="} x"#, 3), Err(DecodeProblem::Json { .. })));
+    }
+
+    #[test]
+    fn reads_the_specs_binary_examples() {
+        for name in ["documents__retrieve-binary__response.json", "documents__retrieve-binary__response.fixed.json"] {
+            let text = gpconnect_testkit::fixture(name);
+            let fixed: serde_json::Value =
+                serde_json::from_str(gpconnect_testkit::fixture("documents__retrieve-binary__response.fixed.json"))
+                    .unwrap();
+            let want = STANDARD.decode(fixed["content"].as_str().unwrap()).unwrap();
+            for size in [1, 2, 3, 4, 7, 4096] {
+                let (scanned, out) = scan_in_chunks(text.as_bytes(), size).unwrap();
+                assert_eq!(out, want, "{name} in {size}-byte chunks");
+                assert_eq!(scanned.content_type.as_deref(), Some("application/msword"));
+                assert_eq!(scanned.id.as_deref(), Some("07a6483f-732b-461e-86b6-edb665c45510"));
+            }
+        }
+    }
+}

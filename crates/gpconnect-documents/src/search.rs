@@ -1,0 +1,374 @@
+//! Steps 1 and 2: find the patient on the documents server, then search their documents.
+
+use chrono::NaiveDate;
+use gpconnect_core::error::{DecodeProblem, InvalidInput};
+use gpconnect_core::fhir::{
+    Bundle, CodeableConcept, DocumentReference, FhirDateTime, FhirResource, Organization, Patient, Practitioner,
+    PractitionerRole, Reference, ResourceIndex,
+};
+use gpconnect_core::foundations::{logical_id, CallOptions};
+use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result};
+use uuid::Uuid;
+
+/// The five `_include` / `_revinclude:recurse` parameters every document search sends
+/// (spec 3.2: a provider answers `INVALID_PARAMETER` without them), in the spec's order.
+pub const MANDATORY_INCLUDES: [(&str, &str); 5] = [
+    ("_include", "DocumentReference:subject:Patient"),
+    ("_include", "DocumentReference:custodian:Organization"),
+    ("_include", "DocumentReference:author:Organization"),
+    ("_include", "DocumentReference:author:Practitioner"),
+    ("_revinclude:recurse", "PractitionerRole:practitioner"),
+];
+
+/// The largest document the retrieve interaction serves (spec 3.3); larger ones are
+/// listed as placeholders and retrieving them answers `NO_RECORD_FOUND`.
+pub const RETRIEVAL_LIMIT: u64 = 5 * 1024 * 1024;
+
+fn json_problem(response: &Response, path: &str, e: serde_json::Error) -> gpconnect_core::Error {
+    response.decode_error(DecodeProblem::Json { path: path.into(), message: e.to_string() })
+}
+
+/// The patient found on the documents server; see
+/// [`DocumentsClient::find_patient`](crate::DocumentsClient::find_patient).
+#[derive(Debug, Clone)]
+pub struct DocumentsPatient {
+    /// The patient's logical id on the documents server, for [`DocumentsClient::search_documents`](crate::DocumentsClient::search_documents).
+    pub id: String,
+    /// The patient resource. Its `Debug` output is redacted.
+    pub patient: Patient,
+    /// The `Ssp-TraceID` of the search.
+    pub trace_id: Uuid,
+}
+
+/// Finds a patient on the documents server; see
+/// [`DocumentsClient::find_patient`](crate::DocumentsClient::find_patient).
+#[derive(Debug)]
+pub struct FindPatient {
+    provider: Provider,
+    nhs_number: NhsNumber,
+    options: CallOptions,
+}
+
+gpconnect_core::call_options!(FindPatient);
+
+impl FindPatient {
+    pub(crate) fn new(provider: Provider, nhs_number: &NhsNumber) -> Self {
+        Self { provider, nhs_number: nhs_number.clone(), options: CallOptions::default() }
+    }
+
+    /// Sends the search. `Ok(None)` when the documents server has no such patient
+    /// (an empty searchset is not an error).
+    pub async fn send(self) -> Result<Option<DocumentsPatient>> {
+        let request = Request::get(InteractionId::SearchDocumentsPatient, "Patient")
+            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose()));
+        let response = self.provider.send(self.options.apply(request)).await?;
+        let bundle: Bundle = response.resource()?;
+        for raw in bundle.resources_of(Patient::TYPE) {
+            let patient: Patient = raw.parse().map_err(|e| json_problem(&response, "entry.resource", e))?;
+            // A provider answering for another NHS number would be a serious fault: skip it.
+            if patient.nhs_number().is_some_and(|n| n != self.nhs_number.expose()) {
+                continue;
+            }
+            let Some(id) = patient.id.clone() else { continue };
+            return Ok(Some(DocumentsPatient { id, patient, trace_id: response.trace_id }));
+        }
+        Ok(None)
+    }
+}
+
+/// Searches a patient's documents; see
+/// [`DocumentsClient::search_documents`](crate::DocumentsClient::search_documents).
+#[derive(Debug)]
+pub struct SearchDocuments {
+    provider: Provider,
+    patient_id: String,
+    created_from: Option<NaiveDate>,
+    created_to: Option<NaiveDate>,
+    author: Option<OdsCode>,
+    description: Option<String>,
+    document_type: Option<(String, String)>,
+    facility: Option<(String, String)>,
+    options: CallOptions,
+}
+
+gpconnect_core::call_options!(SearchDocuments);
+
+fn token_param(parameter: &'static str, system: &str, code: &str) -> Result<String, InvalidInput> {
+    let bad = |problem: &str| InvalidInput::Parameter { parameter, problem: problem.into() };
+    let system = system.trim();
+    let code = code.trim();
+    if !(system.starts_with("http://") || system.starts_with("https://") || system.starts_with("urn:"))
+        || system.contains(['|', ',', ' '])
+    {
+        return Err(bad("the system must be an absolute URI (for example http://snomed.info/sct)"));
+    }
+    if code.is_empty() || code.contains(['|', ',']) || code.contains(char::is_whitespace) {
+        return Err(bad("the code must be non-empty, without spaces, `|` or `,`"));
+    }
+    Ok(format!("{system}|{code}"))
+}
+
+impl SearchDocuments {
+    pub(crate) fn new(provider: Provider, patient_id: &str) -> Self {
+        Self {
+            provider,
+            patient_id: patient_id.to_owned(),
+            created_from: None,
+            created_to: None,
+            author: None,
+            description: None,
+            document_type: None,
+            facility: None,
+            options: CallOptions::default(),
+        }
+    }
+
+    /// Only documents created on or after `date` (`created=ge{date}`).
+    pub fn created_from(mut self, date: NaiveDate) -> Self {
+        self.created_from = Some(date);
+        self
+    }
+
+    /// Only documents created on or before `date` (`created=le{date}`).
+    pub fn created_to(mut self, date: NaiveDate) -> Self {
+        self.created_to = Some(date);
+        self
+    }
+
+    /// Only documents authored by the organisation with this ODS code
+    /// (`author=https://fhir.nhs.uk/Id/ods-organization-code|{ods}`; the spec allows no
+    /// other author identifier).
+    pub fn author(mut self, ods: &OdsCode) -> Self {
+        self.author = Some(ods.clone());
+        self
+    }
+
+    /// Only documents whose description or type matches `text` (`description={text}`).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Documents 1.0.x only: `type={system}|{code}` (for example a SNOMED CT code).
+    /// Removed in later versions, whose providers ignore it (spec 3.2).
+    pub fn document_type(mut self, system: impl Into<String>, code: impl Into<String>) -> Self {
+        self.document_type = Some((system.into(), code.into()));
+        self
+    }
+
+    /// Documents 1.0.x only: `facility={system}|{code}` (the practice setting, a clinical
+    /// specialty). Removed in later versions, whose providers ignore it (spec 3.2).
+    pub fn facility(mut self, system: impl Into<String>, code: impl Into<String>) -> Self {
+        self.facility = Some((system.into(), code.into()));
+        self
+    }
+
+    fn request(&self) -> Result<Request, InvalidInput> {
+        let id = logical_id(&self.patient_id)
+            .map_err(|_| InvalidInput::Parameter { parameter: "id", problem: "the patient's logical id is 1 to 64 letters, digits, '-' or '.' (from find_patient)".into() })?;
+        if let (Some(from), Some(to)) = (self.created_from, self.created_to) {
+            if from > to {
+                return Err(InvalidInput::Parameter {
+                    parameter: "created",
+                    problem: format!("the start {from} is after the end {to}"),
+                });
+            }
+        }
+        let mut request = Request::get(InteractionId::SearchDocuments, format!("Patient/{id}/DocumentReference"));
+        for (name, value) in MANDATORY_INCLUDES {
+            request = request.query(name, value);
+        }
+        if let Some(from) = self.created_from {
+            request = request.query("created", format!("ge{from}"));
+        }
+        if let Some(to) = self.created_to {
+            request = request.query("created", format!("le{to}"));
+        }
+        if let Some(ods) = &self.author {
+            request = request.query("author", format!("{}|{}", OdsCode::SYSTEM, ods.as_str()));
+        }
+        if let Some(text) = &self.description {
+            let text = text.trim();
+            if text.is_empty() || text.chars().any(char::is_control) {
+                return Err(InvalidInput::Parameter {
+                    parameter: "description",
+                    problem: "the text must be non-empty, without control characters".into(),
+                });
+            }
+            request = request.query("description", text);
+        }
+        if let Some((system, code)) = &self.document_type {
+            request = request.query("type", token_param("type", system, code)?);
+        }
+        if let Some((system, code)) = &self.facility {
+            request = request.query("facility", token_param("facility", system, code)?);
+        }
+        Ok(self.options.apply(request))
+    }
+
+    /// Sends the search; validates every parameter first (nothing is sent on bad input).
+    pub async fn send(self) -> Result<DocumentList> {
+        let request = self.request()?;
+        let response = self.provider.send(request).await?;
+        DocumentList::from_response(&response)
+    }
+}
+
+/// The answer to a document search: the patient's documents, newest first as the
+/// provider ordered them, with authors and custodians resolved from the Bundle.
+#[derive(Debug, Clone)]
+pub struct DocumentList {
+    /// The documents.
+    pub documents: Vec<Document>,
+    /// The patient (from `_include=DocumentReference:subject:Patient`). `Debug` is redacted.
+    pub patient: Option<Patient>,
+    /// The `Ssp-TraceID` of the search.
+    pub trace_id: Uuid,
+}
+
+impl DocumentList {
+    /// Builds the view from a searchset answer.
+    pub fn from_response(response: &Response) -> Result<Self> {
+        let bundle: Bundle = response.resource()?;
+        let index = bundle.index();
+        let mut documents = Vec::new();
+        for raw in bundle.resources_of(DocumentReference::TYPE) {
+            let reference: DocumentReference =
+                raw.parse().map_err(|e| json_problem(response, "entry.resource(DocumentReference)", e))?;
+            documents.push(Document::resolve(reference, &index));
+        }
+        let patient = match bundle.resources_of(Patient::TYPE).next() {
+            Some(raw) => Some(raw.parse().map_err(|e| json_problem(response, "entry.resource(Patient)", e))?),
+            None => None,
+        };
+        Ok(Self { documents, patient, trace_id: response.trace_id })
+    }
+
+    /// The documents that can be retrieved (not placeholders).
+    pub fn retrievable(&self) -> impl Iterator<Item = &Document> {
+        self.documents.iter().filter(|d| d.is_retrievable())
+    }
+}
+
+/// One document of a search, with its references resolved.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The DocumentReference's logical id.
+    pub id: Option<String>,
+    /// `current | superseded | entered-in-error`.
+    pub status: Option<String>,
+    /// The kind of document (`DocumentReference.type`, usually SNOMED CT).
+    pub document_type: Option<CodeableConcept>,
+    /// The human-readable description (the document's title).
+    pub description: Option<String>,
+    /// When the document was created (`created`).
+    pub created: Option<FhirDateTime>,
+    /// When the document was indexed (`indexed`), which the `created` filter falls back to.
+    pub indexed: Option<FhirDateTime>,
+    /// The authoring organisation: an `author` Organization, or the organisation of the
+    /// authoring practitioner's PractitionerRole.
+    pub author_organization: Option<Organization>,
+    /// The authoring practitioner, when an `author` is a Practitioner.
+    pub author_practitioner: Option<Practitioner>,
+    /// The organisation that keeps the document (`custodian`).
+    pub custodian: Option<Organization>,
+    /// The document's size in bytes (`attachment.size`), to show before retrieving.
+    pub size: Option<u64>,
+    /// The document's MIME type (`attachment.contentType`).
+    pub content_type: Option<String>,
+    /// The absolute provider URL to retrieve the document from (`attachment.url`).
+    pub url: Option<String>,
+    /// The consultation it belongs to (`context.encounter`).
+    pub encounter: Option<Reference>,
+    /// Why the document cannot be retrieved, when it cannot; see [`Document::placeholder_reason`].
+    placeholder: Option<String>,
+    /// The DocumentReference as received, for anything else.
+    pub reference: DocumentReference,
+}
+
+impl Document {
+    fn resolve(reference: DocumentReference, index: &ResourceIndex<'_>) -> Self {
+        fn org(index: &ResourceIndex<'_>, r: &Reference) -> Option<Organization> {
+            index.resolve_as::<Organization>(r).and_then(|r| r.ok())
+        }
+        let mut author_organization = None;
+        let mut author_practitioner = None;
+        for author in &reference.author {
+            if author_organization.is_none() {
+                author_organization = org(index, author);
+            }
+            if author_practitioner.is_none() {
+                author_practitioner = index.resolve_as::<Practitioner>(author).and_then(|r| r.ok());
+            }
+        }
+        if author_organization.is_none() {
+            if let Some(practitioner_id) = author_practitioner.as_ref().and_then(|p| p.id.as_deref()) {
+                author_organization = index
+                    .resources_of_type(PractitionerRole::TYPE)
+                    .filter_map(|raw| raw.parse::<PractitionerRole>().ok())
+                    .filter(|role| role.practitioner.as_ref().and_then(Reference::id) == Some(practitioner_id))
+                    .find_map(|role| role.organization.as_ref().and_then(|r| org(index, r)));
+            }
+        }
+        let custodian = reference.custodian.as_ref().and_then(|r| org(index, r));
+        let attachment = reference.content.iter().find_map(|c| c.attachment.as_ref());
+        let url = attachment.and_then(|a| a.url.clone()).filter(|u| !u.trim().is_empty());
+        let size = attachment.and_then(|a| a.size);
+        let title = attachment.and_then(|a| a.title.clone()).filter(|t| !t.trim().is_empty());
+        // attachment.title is only used for placeholders (spec 3.2), and carries the reason.
+        let placeholder = match (&title, &url, size) {
+            (Some(reason), _, _) => Some(reason.clone()),
+            (None, None, _) => Some("no attachment URL".to_owned()),
+            (None, Some(_), Some(size)) if size > RETRIEVAL_LIMIT => {
+                Some(format!("larger than the {RETRIEVAL_LIMIT}-byte retrieval limit"))
+            }
+            _ => None,
+        };
+        Self {
+            id: reference.id.clone(),
+            status: reference.status.clone(),
+            document_type: reference.type_.clone(),
+            description: reference.description.clone(),
+            created: reference.created.clone(),
+            indexed: reference.indexed.clone(),
+            author_organization,
+            author_practitioner,
+            custodian,
+            size,
+            content_type: attachment.and_then(|a| a.content_type.clone()),
+            url,
+            encounter: reference.context.as_ref().and_then(|c| c.encounter.clone()),
+            placeholder,
+            reference,
+        }
+    }
+
+    /// The title to show: the description, else the type's display text.
+    pub fn title(&self) -> Option<&str> {
+        self.description.as_deref().or_else(|| self.document_type.as_ref().and_then(|t| t.display_text()))
+    }
+
+    /// The creation date, falling back to the indexed date as the spec's filter does.
+    pub fn created_or_indexed(&self) -> Option<&FhirDateTime> {
+        self.created.as_ref().or(self.indexed.as_ref())
+    }
+
+    /// Why the document is listed but cannot be retrieved (the `attachment.title` the
+    /// provider gave a placeholder, no URL, or over the 5 MB limit); `None` when it can be.
+    pub fn placeholder_reason(&self) -> Option<&str> {
+        self.placeholder.as_deref()
+    }
+
+    /// Whether the document can be retrieved.
+    pub fn is_retrievable(&self) -> bool {
+        self.placeholder.is_none()
+    }
+
+    /// Whether a security label says not to show the document to the patient (`NOPAT`).
+    pub fn is_not_for_patient(&self) -> bool {
+        self.reference
+            .security_label
+            .iter()
+            .any(|label| label.coding.iter().any(|c| c.code.as_deref() == Some("NOPAT")))
+    }
+}

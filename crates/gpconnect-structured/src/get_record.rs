@@ -1,0 +1,510 @@
+//! `POST Patient/$gpc.getstructuredrecord`: the request builder and its `Parameters` body.
+
+use chrono::NaiveDate;
+use gpconnect_core::error::InvalidInput;
+use gpconnect_core::fhir::Bundle;
+use gpconnect_core::foundations::CallOptions;
+use gpconnect_core::{InteractionId, NhsNumber, Provider, Request, Result};
+use serde_json::{json, Value};
+
+use crate::view::StructuredRecord;
+
+/// Whether ended (resolved) allergies are returned (`includeResolvedAllergies`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// Return ended allergies too, in their own List.
+    Include,
+    /// Active allergies only.
+    Exclude,
+}
+
+/// Whether medication issues are returned (`includePrescriptionIssues`; provider default:
+/// included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrescriptionIssues {
+    /// Return each issue (`MedicationRequest` with intent `order`).
+    Include,
+    /// Authorisations only.
+    Exclude,
+}
+
+/// Medication options for [`GetRecord::include_medication`].
+///
+/// `Option<NaiveDate>` and `NaiveDate` convert into it (`include_medication(since)`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MedicationOptions {
+    from: Option<NaiveDate>,
+    issues: Option<PrescriptionIssues>,
+}
+
+impl MedicationOptions {
+    /// Every medication, provider default for issues.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only medication active on or after `date` (`medicationSearchFromDate`; not in the
+    /// future).
+    pub fn from(mut self, date: NaiveDate) -> Self {
+        self.from = Some(date);
+        self
+    }
+
+    /// Whether issues are returned (`includePrescriptionIssues`).
+    pub fn prescription_issues(mut self, issues: PrescriptionIssues) -> Self {
+        self.issues = Some(issues);
+        self
+    }
+}
+
+impl From<Option<NaiveDate>> for MedicationOptions {
+    fn from(from: Option<NaiveDate>) -> Self {
+        Self { from, issues: None }
+    }
+}
+
+impl From<NaiveDate> for MedicationOptions {
+    fn from(from: NaiveDate) -> Self {
+        Self::from(Some(from))
+    }
+}
+
+/// A search period of full dates (`valuePeriod`); either end may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchPeriod {
+    /// First day, inclusive.
+    pub start: Option<NaiveDate>,
+    /// Last day, inclusive.
+    pub end: Option<NaiveDate>,
+}
+
+impl SearchPeriod {
+    /// From `start` to `end`, both inclusive.
+    pub fn new(start: NaiveDate, end: NaiveDate) -> Self {
+        Self { start: Some(start), end: Some(end) }
+    }
+
+    /// From `start` onwards.
+    pub fn since(start: NaiveDate) -> Self {
+        Self { start: Some(start), end: None }
+    }
+
+    /// Up to `end`.
+    pub fn until(end: NaiveDate) -> Self {
+        Self { start: None, end: Some(end) }
+    }
+}
+
+/// Which consultations to return ([`GetRecord::include_consultations`]). The spec forbids
+/// sending a period and a count together; this type makes that impossible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consultations {
+    /// Every consultation.
+    All,
+    /// Consultations in a period (`consultationSearchPeriod`).
+    Period(SearchPeriod),
+    /// The `n` most recent consultations (`includeNumberOfMostRecent`, n > 0).
+    MostRecent(u32),
+}
+
+/// Problem status filter (`filterStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemStatus {
+    /// `active`.
+    Active,
+    /// `inactive`.
+    Inactive,
+}
+
+/// Problem significance filter (`filterSignificance`).
+///
+/// Only 1.5.x and 1.6.0 providers support it: 1.6.2 removed it ("Remove problem
+/// significance filter"), and a 1.6.2 provider answers it with an unrecognised-parameter
+/// warning (see [`crate::RecordWarning`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemSignificance {
+    /// `major`.
+    Major,
+    /// `minor`.
+    Minor,
+}
+
+/// Problem options for [`GetRecord::include_problems`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProblemOptions {
+    status: Option<ProblemStatus>,
+    significance: Option<ProblemSignificance>,
+}
+
+impl ProblemOptions {
+    /// Every problem.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only active or inactive problems (`filterStatus`).
+    pub fn status(mut self, status: ProblemStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only major or minor problems (`filterSignificance`; 1.5.x / 1.6.0 providers only).
+    pub fn significance(mut self, significance: ProblemSignificance) -> Self {
+        self.significance = Some(significance);
+        self
+    }
+}
+
+/// Whether immunisations that were not given are returned (`includeNotGiven`; provider
+/// default: excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotGiven {
+    /// Include records of vaccinations not given.
+    Include,
+    /// Given vaccinations only.
+    Exclude,
+}
+
+/// Whether consent/dissent status observations are returned (`includeStatus`; provider
+/// default: included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImmunisationStatus {
+    /// Include status observations.
+    Include,
+    /// Immunisations only.
+    Exclude,
+}
+
+/// Immunisation options for [`GetRecord::include_immunisations`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImmunisationOptions {
+    not_given: Option<NotGiven>,
+    status: Option<ImmunisationStatus>,
+}
+
+impl ImmunisationOptions {
+    /// Provider defaults.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// `includeNotGiven`.
+    pub fn not_given(mut self, v: NotGiven) -> Self {
+        self.not_given = Some(v);
+        self
+    }
+
+    /// `includeStatus`.
+    pub fn status(mut self, v: ImmunisationStatus) -> Self {
+        self.status = Some(v);
+        self
+    }
+}
+
+/// Every parameter of one request (what the builder collects).
+#[derive(Debug, Clone, Default)]
+struct Params {
+    allergies: Option<Resolved>,
+    medication: Option<MedicationOptions>,
+    consultations: Option<Consultations>,
+    problems: Option<ProblemOptions>,
+    immunisations: Option<ImmunisationOptions>,
+    uncategorised: Option<Option<SearchPeriod>>,
+    investigations: Option<Option<SearchPeriod>>,
+    referrals: Option<Option<SearchPeriod>>,
+    diary_entries: Option<Option<NaiveDate>>,
+}
+
+/// Gets a patient's structured record; from [`crate::Structured::get_record`].
+///
+/// Sends `POST Patient/$gpc.getstructuredrecord` with a FHIR `Parameters` body, interaction
+/// `urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1`, JWT scope
+/// `patient/*.read` (no `conf/N`: the spec says a missing confidentiality scope means
+/// `conf/N`).
+///
+/// Nothing is requested unless asked: call the `include_*` setters for the clinical areas
+/// wanted. Every value is checked by [`send`](Self::send) before anything is sent.
+#[derive(Debug, Clone)]
+pub struct GetRecord {
+    provider: Provider,
+    nhs_number: NhsNumber,
+    params: Params,
+    options: CallOptions,
+}
+
+gpconnect_core::call_options!(GetRecord);
+
+fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput {
+    InvalidInput::Parameter { parameter, problem: problem.into() }
+}
+
+impl GetRecord {
+    pub(crate) fn new(provider: Provider, nhs_number: &NhsNumber) -> Self {
+        Self { provider, nhs_number: nhs_number.clone(), params: Params::default(), options: CallOptions::default() }
+    }
+
+    /// Allergies (`includeAllergies` with its mandatory `includeResolvedAllergies` part).
+    pub fn include_allergies(mut self, resolved: Resolved) -> Self {
+        self.params.allergies = Some(resolved);
+        self
+    }
+
+    /// Medication and medical devices (`includeMedication`, with
+    /// `medicationSearchFromDate` / `includePrescriptionIssues` from `options`): pass `None`,
+    /// a date, or a [`MedicationOptions`].
+    pub fn include_medication(mut self, options: impl Into<MedicationOptions>) -> Self {
+        self.params.medication = Some(options.into());
+        self
+    }
+
+    /// Consultations (`includeConsultations`, with `consultationSearchPeriod` or
+    /// `includeNumberOfMostRecent`). Forbids the search parts of the other areas (see
+    /// [`validate`](Self::validate)).
+    pub fn include_consultations(mut self, which: Consultations) -> Self {
+        self.params.consultations = Some(which);
+        self
+    }
+
+    /// Problems (`includeProblems`, with `filterStatus` / `filterSignificance`). Forbids
+    /// the search parts of the other areas (see [`validate`](Self::validate)).
+    pub fn include_problems(mut self, options: ProblemOptions) -> Self {
+        self.params.problems = Some(options);
+        self
+    }
+
+    /// Immunisations (`includeImmunisations`, with `includeNotGiven` / `includeStatus`).
+    pub fn include_immunisations(mut self, options: ImmunisationOptions) -> Self {
+        self.params.immunisations = Some(options);
+        self
+    }
+
+    /// Uncategorised data (`includeUncategorisedData`, with
+    /// `uncategorisedDataSearchPeriod`).
+    pub fn include_uncategorised_data(mut self, period: Option<SearchPeriod>) -> Self {
+        self.params.uncategorised = Some(period);
+        self
+    }
+
+    /// Investigations (`includeInvestigations`, with `investigationSearchPeriod`, which
+    /// filters on the report's issue date).
+    pub fn include_investigations(mut self, period: Option<SearchPeriod>) -> Self {
+        self.params.investigations = Some(period);
+        self
+    }
+
+    /// Outbound referrals (`includeReferrals`, with `referralSearchPeriod`).
+    pub fn include_referrals(mut self, period: Option<SearchPeriod>) -> Self {
+        self.params.referrals = Some(period);
+        self
+    }
+
+    /// Diary entries (`includeDiaryEntries`, with `diaryEntriesSearchDate`: entries on or
+    /// before that date, which must be today or later).
+    pub fn include_diary_entries(mut self, up_to: Option<NaiveDate>) -> Self {
+        self.params.diary_entries = Some(up_to);
+        self
+    }
+
+    /// Checks the parameters against the spec's rules, with today as `today`:
+    /// dates not in the future (the diary date not in the past), period start <= end,
+    /// counts > 0, and the forbidden combinations: with `includeConsultations` none of
+    /// `medicationSearchFromDate`, `uncategorisedDataSearchPeriod`, `filterStatus`,
+    /// `filterSignificance`, `referralSearchPeriod`, `diaryEntriesSearchDate`,
+    /// `includeNotGiven`, `includeStatus`; with `includeProblems` the same list except the
+    /// problem filters. (The predefined multi-area searches that lift this rule are not
+    /// modelled.)
+    pub fn validate_on(&self, today: NaiveDate) -> std::result::Result<(), InvalidInput> {
+        let p = &self.params;
+        let past = |name: &'static str, d: NaiveDate| {
+            if d > today {
+                Err(invalid(name, "must not be in the future"))
+            } else {
+                Ok(())
+            }
+        };
+        let period = |name: &'static str, sp: &SearchPeriod| -> std::result::Result<(), InvalidInput> {
+            if let (Some(s), Some(e)) = (sp.start, sp.end) {
+                if s > e {
+                    return Err(invalid(name, "start is after end"));
+                }
+            }
+            if let Some(s) = sp.start {
+                past(name, s)?;
+            }
+            if let Some(e) = sp.end {
+                past(name, e)?;
+            }
+            Ok(())
+        };
+        if let Some(from) = p.medication.and_then(|m| m.from) {
+            past("medicationSearchFromDate", from)?;
+        }
+        match p.consultations {
+            Some(Consultations::Period(sp)) => period("consultationSearchPeriod", &sp)?,
+            Some(Consultations::MostRecent(0)) => {
+                return Err(invalid("includeNumberOfMostRecent", "must be greater than 0"))
+            }
+            _ => {}
+        }
+        for (name, sp) in [
+            ("uncategorisedDataSearchPeriod", p.uncategorised.flatten()),
+            ("investigationSearchPeriod", p.investigations.flatten()),
+            ("referralSearchPeriod", p.referrals.flatten()),
+        ] {
+            if let Some(sp) = sp {
+                period(name, &sp)?;
+            }
+        }
+        if let Some(Some(d)) = p.diary_entries {
+            if d < today {
+                return Err(invalid("diaryEntriesSearchDate", "must not be in the past"));
+            }
+        }
+        let by = if p.consultations.is_some() {
+            Some("includeConsultations")
+        } else if p.problems.is_some() {
+            Some("includeProblems")
+        } else {
+            None
+        };
+        if let Some(by) = by {
+            let forbidden = [
+                ("medicationSearchFromDate", p.medication.is_some_and(|m| m.from.is_some())),
+                ("uncategorisedDataSearchPeriod", matches!(p.uncategorised, Some(Some(_)))),
+                ("filterStatus", by == "includeConsultations" && p.problems.is_some_and(|o| o.status.is_some())),
+                (
+                    "filterSignificance",
+                    by == "includeConsultations" && p.problems.is_some_and(|o| o.significance.is_some()),
+                ),
+                ("referralSearchPeriod", matches!(p.referrals, Some(Some(_)))),
+                ("diaryEntriesSearchDate", matches!(p.diary_entries, Some(Some(_)))),
+                ("includeNotGiven", p.immunisations.is_some_and(|o| o.not_given.is_some())),
+                ("includeStatus", p.immunisations.is_some_and(|o| o.status.is_some())),
+            ];
+            if let Some((name, _)) = forbidden.iter().find(|(_, set)| *set) {
+                return Err(invalid(name, format!("not allowed together with {by} (spec: forbidden combinations)")));
+            }
+        }
+        Ok(())
+    }
+
+    /// [`validate_on`](Self::validate_on) with today's local date.
+    pub fn validate(&self) -> std::result::Result<(), InvalidInput> {
+        self.validate_on(chrono::Local::now().date_naive())
+    }
+
+    /// The FHIR `Parameters` body this request sends, without validation (see
+    /// [`validate`](Self::validate)). Parameters and parts come in the order of the spec's
+    /// example.
+    pub fn parameters(&self) -> Value {
+        let p = &self.params;
+        let b = |v: bool| Value::Bool(v);
+        let date = |d: NaiveDate| Value::String(d.format("%Y-%m-%d").to_string());
+        let period = |sp: SearchPeriod| {
+            let mut o = serde_json::Map::new();
+            if let Some(s) = sp.start {
+                o.insert("start".into(), date(s));
+            }
+            if let Some(e) = sp.end {
+                o.insert("end".into(), date(e));
+            }
+            Value::Object(o)
+        };
+        let mut out = vec![json!({
+            "name": "patientNHSNumber",
+            "valueIdentifier": { "system": NhsNumber::SYSTEM, "value": self.nhs_number.expose() },
+        })];
+        let mut push = |name: &str, parts: Vec<Value>| {
+            let mut v = json!({ "name": name });
+            if !parts.is_empty() {
+                v["part"] = Value::Array(parts);
+            }
+            out.push(v);
+        };
+        let part = |name: &str, key: &str, value: Value| json!({ "name": name, key: value });
+        if let Some(r) = p.allergies {
+            push(
+                "includeAllergies",
+                vec![part("includeResolvedAllergies", "valueBoolean", b(r == Resolved::Include))],
+            );
+        }
+        if let Some(m) = p.medication {
+            let mut parts = Vec::new();
+            if let Some(d) = m.from {
+                parts.push(part("medicationSearchFromDate", "valueDate", date(d)));
+            }
+            if let Some(i) = m.issues {
+                parts.push(part("includePrescriptionIssues", "valueBoolean", b(i == PrescriptionIssues::Include)));
+            }
+            push("includeMedication", parts);
+        }
+        if let Some(c) = p.consultations {
+            let parts = match c {
+                Consultations::All => vec![],
+                Consultations::Period(sp) => vec![part("consultationSearchPeriod", "valuePeriod", period(sp))],
+                Consultations::MostRecent(n) => vec![part("includeNumberOfMostRecent", "valuePositiveInt", json!(n))],
+            };
+            push("includeConsultations", parts);
+        }
+        if let Some(o) = p.problems {
+            let mut parts = Vec::new();
+            if let Some(s) = o.status {
+                let code = if s == ProblemStatus::Active { "active" } else { "inactive" };
+                parts.push(part("filterStatus", "valueCode", json!(code)));
+            }
+            if let Some(s) = o.significance {
+                let code = if s == ProblemSignificance::Major { "major" } else { "minor" };
+                parts.push(part("filterSignificance", "valueCode", json!(code)));
+            }
+            push("includeProblems", parts);
+        }
+        if let Some(o) = p.immunisations {
+            let mut parts = Vec::new();
+            if let Some(v) = o.not_given {
+                parts.push(part("includeNotGiven", "valueBoolean", b(v == NotGiven::Include)));
+            }
+            if let Some(v) = o.status {
+                parts.push(part("includeStatus", "valueBoolean", b(v == ImmunisationStatus::Include)));
+            }
+            push("includeImmunisations", parts);
+        }
+        for (name, part_name, value) in [
+            ("includeUncategorisedData", "uncategorisedDataSearchPeriod", p.uncategorised),
+            ("includeInvestigations", "investigationSearchPeriod", p.investigations),
+            ("includeReferrals", "referralSearchPeriod", p.referrals),
+        ] {
+            if let Some(sp) = value {
+                push(name, sp.map(|sp| vec![part(part_name, "valuePeriod", period(sp))]).unwrap_or_default());
+            }
+        }
+        if let Some(d) = p.diary_entries {
+            push(
+                "includeDiaryEntries",
+                d.map(|d| vec![part("diaryEntriesSearchDate", "valueDate", date(d))]).unwrap_or_default(),
+            );
+        }
+        json!({ "resourceType": "Parameters", "parameter": out })
+    }
+
+    /// Validates, sends, and reads the answer into a [`StructuredRecord`].
+    ///
+    /// # Errors
+    /// * `Error::InvalidInput` (`InvalidInput::Parameter` naming the spec parameter) before
+    ///   anything is sent;
+    /// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` (400),
+    ///   `NO_PATIENT_CONSENT` / `ACCESS DENIED` (403), `PATIENT_NOT_FOUND` (404, kind
+    ///   `NotFound`), `INVALID_PARAMETER` / `INVALID_RESOURCE` (422), with status,
+    ///   OperationOutcome and raw body kept;
+    /// * `Error::Timeout`, `Error::Transport`; `Error::Decode` when the answer is not a
+    ///   Bundle.
+    ///
+    /// Safe to retry: a POST, but read-only (the transport retries it like a read).
+    pub async fn send(self) -> Result<StructuredRecord> {
+        self.validate()?;
+        let body = serde_json::to_vec(&self.parameters()).map_err(|e| invalid("Parameters", e.to_string()))?;
+        let request = Request::post(InteractionId::GetStructuredRecord, "Patient/$gpc.getstructuredrecord", body);
+        let response = self.provider.send(self.options.apply(request)).await?;
+        let bundle: Bundle = response.resource()?;
+        Ok(StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id))
+    }
+}
