@@ -1,1 +1,143 @@
-//! placeholder
+//! Access Document: find a patient's documents at their GP practice and retrieve them,
+//! streamed into any [`tokio::io::AsyncWrite`] (a file, a buffer, a hasher) with memory
+//! that stays flat however large the document is.
+//!
+//! Access Document is its own FHIR server with its own service root (found in SDS with
+//! the documents interaction IDs). Using it takes three steps (spec section 3):
+//!
+//! 1. [`DocumentsClient::find_patient`]: the patient's logical id on the documents server;
+//! 2. [`DocumentsClient::search_documents`]: the patient's documents, with authors and
+//!    custodians resolved, sizes, MIME types and the URL to retrieve each from;
+//! 3. [`DocumentsClient::retrieve`]: one document, decoded from the FHIR `Binary` as it
+//!    arrives, into a writer ([`RetrieveDocument::write_to`]) or a file
+//!    ([`RetrieveDocument::download_to_file`], which only ever leaves a complete file).
+//!
+//! ```no_run
+//! use gpconnect_documents::DocumentsExt;
+//!
+//! # async fn demo(practice: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
+//! let documents = practice.documents();
+//! let Some(patient) = documents.find_patient(&nhs).send().await? else {
+//!     println!("no such patient at this practice");
+//!     return Ok(());
+//! };
+//! let list = documents
+//!     .search_documents(&patient.id)
+//!     .created_from(chrono::NaiveDate::from_ymd_opt(2019, 6, 24).unwrap())
+//!     .send()
+//!     .await?;
+//! for doc in &list.documents {
+//!     match doc.placeholder_reason() {
+//!         Some(reason) => println!("{:?}: not retrievable ({reason})", doc.title()),
+//!         None => println!("{:?}: {:?} bytes of {:?}", doc.title(), doc.size, doc.content_type),
+//!     }
+//! }
+//! if let Some(doc) = list.retrievable().next() {
+//!     let saved = documents.retrieve(doc).download_to_file("letter.doc").await?;
+//!     println!("saved {} bytes of {:?}", saved.bytes, saved.content_type);
+//!
+//!     let mut buffer = Vec::new();
+//!     documents.retrieve(doc).write_to(&mut buffer).await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every operation needs a requesting user, on the provider handle
+//! ([`Provider::with_user`]) or per call (`.user(&user)`). All three are reads with JWT
+//! scope `patient/*.read`, safe to retry.
+//!
+//! Where the spec is unsure (section 3.2): providers on documents 1.0.x also take the
+//! `type` and `facility` filters, which later versions removed and ignore; the
+//! `attachment.url` forms differ between examples and are treated as opaque.
+#![deny(missing_docs)]
+
+mod retrieve;
+mod scanner;
+mod search;
+
+use gpconnect_core::{NhsNumber, Provider};
+
+pub use retrieve::{BodyFormat, RetrieveDocument, Retrieved};
+pub use search::{
+    Document, DocumentList, DocumentsPatient, FindPatient, SearchDocuments, MANDATORY_INCLUDES, RETRIEVAL_LIMIT,
+};
+
+/// Adds [`documents`](DocumentsExt::documents) to a [`Provider`].
+pub trait DocumentsExt {
+    /// The Access Document operations of this provider.
+    fn documents(&self) -> DocumentsClient;
+}
+
+impl DocumentsExt for Provider {
+    fn documents(&self) -> DocumentsClient {
+        DocumentsClient { provider: self.clone() }
+    }
+}
+
+/// The Access Document operations of one provider; from [`DocumentsExt::documents`].
+#[derive(Debug, Clone)]
+pub struct DocumentsClient {
+    provider: Provider,
+}
+
+impl DocumentsClient {
+    /// Finds the patient on the documents server (step 1), for their logical id.
+    ///
+    /// Sends `GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}` to the
+    /// documents root (`urn:nhs:names:services:gpconnect:documents:fhir:rest:search:patient-1`,
+    /// scope `patient/*.read`). No match is `Ok(None)`, not an error.
+    ///
+    /// # Errors
+    /// `INVALID_NHS_NUMBER`, `INVALID_PARAMETER`, `PATIENT_NOT_FOUND` (deceased outside the
+    /// access window), `ACCESS DENIED`, or a timeout. Safe to retry: a read.
+    pub fn find_patient(&self, nhs_number: &NhsNumber) -> FindPatient {
+        FindPatient::new(self.provider.clone(), nhs_number)
+    }
+
+    /// Searches a patient's documents (step 2); `patient_id` is
+    /// [`DocumentsPatient::id`] from [`find_patient`](Self::find_patient).
+    ///
+    /// Sends `GET /Patient/{id}/DocumentReference` with the five mandatory
+    /// [`MANDATORY_INCLUDES`] and the filters set
+    /// (`urn:nhs:names:services:gpconnect:documents:fhir:rest:search:documentreference-1`,
+    /// scope `patient/*.read`).
+    ///
+    /// # Example
+    /// ```no_run
+    /// # use gpconnect_documents::DocumentsExt;
+    /// # async fn demo(p: gpconnect_core::Provider, ods: gpconnect_core::OdsCode) -> gpconnect_core::Result<()> {
+    /// let list = p.documents().search_documents("2").author(&ods).description("discharge").send().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// Nothing is sent (`InvalidInput`) for a bad logical id, a `created` range whose
+    /// start is after its end, a blank description or a malformed `type`/`facility`
+    /// token. From the provider: `PATIENT_NOT_FOUND`, `NO_PATIENT_CONSENT`,
+    /// `INVALID_PARAMETER`, `ACCESS DENIED` (Access Document disabled at the practice).
+    /// Safe to retry: a read.
+    pub fn search_documents(&self, patient_id: &str) -> SearchDocuments {
+        SearchDocuments::new(self.provider.clone(), patient_id)
+    }
+
+    /// Retrieves a document from a search (step 3); see [`RetrieveDocument::write_to`]
+    /// and [`RetrieveDocument::download_to_file`].
+    ///
+    /// Sends `GET {ssp}/{attachment.url}`
+    /// (`urn:nhs:names:services:gpconnect:documents:fhir:rest:read:binary-1`, scope
+    /// `patient/*.read`). A placeholder without a URL fails with `InvalidInput` before
+    /// anything is sent; one with a URL is tried (providers answer `NO_RECORD_FOUND` for
+    /// documents over the 5 MB limit).
+    ///
+    /// # Errors
+    /// See [`RetrieveDocument::write_to`]. Safe to retry: a read.
+    pub fn retrieve(&self, document: &Document) -> RetrieveDocument {
+        RetrieveDocument::for_document(self.provider.clone(), document)
+    }
+
+    /// Retrieves a document by its absolute `attachment.url` (for example from a
+    /// DocumentReference in a structured record); as [`retrieve`](Self::retrieve).
+    pub fn retrieve_url(&self, url: &str) -> RetrieveDocument {
+        RetrieveDocument::for_url(self.provider.clone(), url)
+    }
+}

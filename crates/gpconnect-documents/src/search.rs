@@ -235,7 +235,7 @@ impl DocumentList {
         for raw in bundle.resources_of(DocumentReference::TYPE) {
             let reference: DocumentReference =
                 raw.parse().map_err(|e| json_problem(response, "entry.resource(DocumentReference)", e))?;
-            documents.push(Document::resolve(reference, &index));
+            documents.push(Document::resolve(reference, &bundle, &index));
         }
         let patient = match bundle.resources_of(Patient::TYPE).next() {
             Some(raw) => Some(raw.parse().map_err(|e| json_problem(response, "entry.resource(Patient)", e))?),
@@ -287,7 +287,7 @@ pub struct Document {
 }
 
 impl Document {
-    fn resolve(reference: DocumentReference, index: &ResourceIndex<'_>) -> Self {
+    fn resolve(reference: DocumentReference, bundle: &Bundle, index: &ResourceIndex<'_>) -> Self {
         fn org(index: &ResourceIndex<'_>, r: &Reference) -> Option<Organization> {
             index.resolve_as::<Organization>(r).and_then(|r| r.ok())
         }
@@ -303,8 +303,8 @@ impl Document {
         }
         if author_organization.is_none() {
             if let Some(practitioner_id) = author_practitioner.as_ref().and_then(|p| p.id.as_deref()) {
-                author_organization = index
-                    .resources_of_type(PractitionerRole::TYPE)
+                author_organization = bundle
+                    .resources_of(PractitionerRole::TYPE)
                     .filter_map(|raw| raw.parse::<PractitionerRole>().ok())
                     .filter(|role| role.practitioner.as_ref().and_then(Reference::id) == Some(practitioner_id))
                     .find_map(|role| role.organization.as_ref().and_then(|r| org(index, r)));
