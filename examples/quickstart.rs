@@ -23,7 +23,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  gender:          {}", patient.gender.as_deref().unwrap_or("-"));
             println!(
                 "  born:            {}",
-                patient.birth_date.as_ref().and_then(|d| d.to_date()).map(|d| d.format("%Y").to_string()).unwrap_or("-".into())
+                patient
+                    .birth_date
+                    .as_ref()
+                    .and_then(|d| d.to_date())
+                    .map(|d| d.format("%Y").to_string())
+                    .unwrap_or("-".into())
             );
             if let Some(org) = &found.registered_practice {
                 println!(

@@ -6,7 +6,9 @@ use std::env;
 use std::error::Error;
 
 use gpconnect::sds::SdsConfig;
-use gpconnect::{Asid, Capability, Client, Consumer, Device, Identity, NhsNumber, Provider, ServiceRoot, SspConfig, User};
+use gpconnect::{
+    Asid, Capability, Client, Consumer, Device, Identity, NhsNumber, Provider, ServiceRoot, SspConfig, User,
+};
 use gpconnect_testkit::MockSpine;
 
 /// What an example works with.
@@ -36,7 +38,8 @@ pub async fn connect() -> Result<Setup, Box<dyn Error>> {
         return Ok(Setup { provider: mock.provider(), nhs_number, mock: Some(mock) });
     };
     let consumer_asid: Asid = required("GPCONNECT_CONSUMER_ASID")?.parse()?;
-    let mut ssp = SspConfig::new(ssp_url, consumer_asid).allow_http(var("GPCONNECT_ALLOW_HTTP").as_deref() == Some("1"));
+    let mut ssp =
+        SspConfig::new(ssp_url, consumer_asid).allow_http(var("GPCONNECT_ALLOW_HTTP").as_deref() == Some("1"));
     if let (Some(cert), Some(key)) = (var("GPCONNECT_CLIENT_CERT"), var("GPCONNECT_CLIENT_KEY")) {
         ssp = ssp.identity(Identity::from_pem_files(cert, key)?);
     }
@@ -47,7 +50,12 @@ pub async fn connect() -> Result<Setup, Box<dyn Error>> {
         required("GPCONNECT_CONSUMER_ODS")?.parse()?,
         var("GPCONNECT_CONSUMER_NAME").unwrap_or_else(|| "GP Connect Rust SDK example".into()),
         var("GPCONNECT_CONSUMER_ISSUER").unwrap_or_else(|| "https://consumer.example.nhs.uk/".into()),
-        Device::new("https://consumer.example.nhs.uk/Id/device", "gpconnect-rust-example", "gpconnect examples", env!("CARGO_PKG_VERSION")),
+        Device::new(
+            "https://consumer.example.nhs.uk/Id/device",
+            "gpconnect-rust-example",
+            "gpconnect examples",
+            env!("CARGO_PKG_VERSION"),
+        ),
     );
     let mut client = Client::builder().ssp(ssp).consumer(consumer);
     if let (Some(url), Some(key)) = (var("GPCONNECT_SDS_URL"), var("GPCONNECT_SDS_API_KEY")) {

@@ -154,17 +154,20 @@ impl Book {
             "telecom": [ { "system": "phone", "value": org.phone.trim() } ],
         });
         if let Some(kind) = &first.searched_organisation_type {
-            organisation["type"] = json!([ { "coding": [ { "system": ORGANISATION_TYPE_SYSTEM, "code": kind.code() } ] } ]);
+            organisation["type"] =
+                json!([ { "coding": [ { "system": ORGANISATION_TYPE_SYSTEM, "code": kind.code() } ] } ]);
         }
         let mut participant = vec![
             json!({ "actor": { "reference": format!("Patient/{}", self.patient_id) }, "status": "accepted" }),
             json!({ "actor": { "reference": format!("Location/{location_id}") }, "status": "accepted" }),
         ];
         if let Some(p) = &first.practitioner {
-            participant.push(json!({ "actor": { "reference": format!("Practitioner/{}", p.id) }, "status": "accepted" }));
+            participant
+                .push(json!({ "actor": { "reference": format!("Practitioner/{}", p.id) }, "status": "accepted" }));
         }
         if let Some(id) = &first.healthcare_service_id {
-            participant.push(json!({ "actor": { "reference": format!("HealthcareService/{id}") }, "status": "accepted" }));
+            participant
+                .push(json!({ "actor": { "reference": format!("HealthcareService/{id}") }, "status": "accepted" }));
         }
         let mut body = json!({
             "resourceType": "Appointment",

@@ -71,10 +71,9 @@ use gpconnect_core::{Provider, Response, Result};
 pub use book::{Book, BookingOrganisation};
 pub use manage::{Amend, Cancel, FindBooking, PatientAppointments, ReadAppointment};
 pub use model::{
-    Appointment, AppointmentStatus, DeliveryChannel, PractitionerRole, ServiceFilteringStatus,
-    APPOINTMENT_PROFILE, BOOKING_ORGANISATION_URL, CANCELLATION_REASON_URL, DELIVERY_CHANNEL_URL,
-    DOS_SERVICE_ID_SYSTEM, ORGANISATION_TYPE_SYSTEM, ORGANIZATION_PROFILE, PRACTITIONER_ROLE_URL,
-    SERVICE_FILTERING_STATUS_URL,
+    Appointment, AppointmentStatus, DeliveryChannel, PractitionerRole, ServiceFilteringStatus, APPOINTMENT_PROFILE,
+    BOOKING_ORGANISATION_URL, CANCELLATION_REASON_URL, DELIVERY_CHANNEL_URL, DOS_SERVICE_ID_SYSTEM,
+    ORGANISATION_TYPE_SYSTEM, ORGANIZATION_PROFILE, PRACTITIONER_ROLE_URL, SERVICE_FILTERING_STATUS_URL,
 };
 pub use search::{
     check_window, split_window, FreeSlot, FreeSlots, Includes, OrganisationType, SearchFreeSlots, SlotLocation,

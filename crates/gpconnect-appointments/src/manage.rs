@@ -169,8 +169,8 @@ impl Amend {
             body["comment"] = Value::String(c.clone());
         }
         let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
-        let request = Request::put(InteractionId::AmendAppointment, format!("Appointment/{id}"), bytes)
-            .header(IF_MATCH, version);
+        let request =
+            Request::put(InteractionId::AmendAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version);
         Ok(self.options.apply(request))
     }
 

@@ -3,17 +3,18 @@
 
 use std::fmt;
 
+use gpconnect_core::fhir::FhirResource;
 use gpconnect_core::fhir::{
     one_or_many, CodeableConcept, Extension, Extensions, FhirDateTime, Meta, Organization, Period, RawResource,
     Reference,
 };
-use gpconnect_core::fhir::FhirResource;
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 /// `Extension-GPConnect-DeliveryChannel-2` (on Slot and Appointment).
-pub const DELIVERY_CHANNEL_URL: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2";
+pub const DELIVERY_CHANNEL_URL: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2";
 /// `Extension-GPConnect-PractitionerRole-1` (on Schedule and Appointment).
 pub const PRACTITIONER_ROLE_URL: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-PractitionerRole-1";
@@ -336,10 +337,7 @@ impl Appointment {
             created: wire.created.clone(),
             description: wire.description.clone(),
             comment: wire.comment.clone(),
-            cancellation_reason: wire
-                .extension
-                .extension(CANCELLATION_REASON_URL)
-                .and_then(|e| e.value_string.clone()),
+            cancellation_reason: wire.extension.extension(CANCELLATION_REASON_URL).and_then(|e| e.value_string.clone()),
             slot_ids: wire.slot.iter().filter_map(|r| r.id().map(str::to_owned)).collect(),
             patient_id: actor_id("Patient"),
             location_id: actor_id("Location"),

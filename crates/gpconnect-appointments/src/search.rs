@@ -14,8 +14,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::model::{
-    DeliveryChannel, PractitionerRole, ScheduleResource, ServiceFilteringStatus, SlotResource,
-    DOS_SERVICE_ID_SYSTEM, ORGANISATION_TYPE_SYSTEM, SERVICE_FILTERING_STATUS_URL,
+    DeliveryChannel, PractitionerRole, ScheduleResource, ServiceFilteringStatus, SlotResource, DOS_SERVICE_ID_SYSTEM,
+    ORGANISATION_TYPE_SYSTEM, SERVICE_FILTERING_STATUS_URL,
 };
 
 /// The longest `start`..`end` window a provider accepts (spec 4.1: two weeks).
@@ -95,7 +95,9 @@ pub fn check_window(start: SlotTime, end: SlotTime) -> Result<(), InvalidInput> 
     if e - s > Duration::days(MAX_WINDOW_DAYS) {
         return Err(InvalidInput::Parameter {
             parameter: "end",
-            problem: format!("the window from start to end exceeds {MAX_WINDOW_DAYS} days; split it (see split_window)"),
+            problem: format!(
+                "the window from start to end exceeds {MAX_WINDOW_DAYS} days; split it (see split_window)"
+            ),
         });
     }
     Ok(())
@@ -182,7 +184,7 @@ pub struct SlotLocation {
 
 /// A free slot with what the spec says consumers must show (spec 4.1), and what booking
 /// needs. Pass one or more adjacent slots to [`Appointments::book`](crate::Appointments::book).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FreeSlot {
     /// Logical id (`Slot/<id>`).
     pub id: String,
@@ -403,7 +405,11 @@ pub(crate) fn free_slots_from_bundle(
             practitioner_role: schedule.as_ref().and_then(|s| PractitionerRole::from_extensions(&s.extension)),
             practitioner,
             location: location.map(|l| SlotLocation {
-                id: l.id.clone().or_else(|| actor("Location").and_then(|r| r.id()).map(str::to_owned)).unwrap_or_default(),
+                id: l
+                    .id
+                    .clone()
+                    .or_else(|| actor("Location").and_then(|r| r.id()).map(str::to_owned))
+                    .unwrap_or_default(),
                 name: l.name,
                 address: l.address,
             }),

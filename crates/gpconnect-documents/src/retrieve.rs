@@ -136,10 +136,14 @@ impl RetrieveDocument {
         if let Err(invalid) = &self.url {
             return Err(invalid.clone().into());
         }
-        let output_error =
-            |e: std::io::Error| Error::Output { source: e, interaction: Some(InteractionId::RetrieveDocument), trace_id: None };
+        let output_error = |e: std::io::Error| Error::Output {
+            source: e,
+            interaction: Some(InteractionId::RetrieveDocument),
+            trace_id: None,
+        };
         let temp = TempFile::new(path);
-        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&temp.path).await.map_err(output_error)?;
+        let file =
+            tokio::fs::OpenOptions::new().write(true).create_new(true).open(&temp.path).await.map_err(output_error)?;
         let mut writer = tokio::io::BufWriter::with_capacity(FILE_BUFFER, file);
         let retrieved = self.write_to(&mut writer).await?;
         let with_trace = |e: std::io::Error| Error::Output {
@@ -334,9 +338,13 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
                 trace_id,
             }
         }
-        Mode::Raw => {
-            Retrieved { content_type: declared_type, bytes: raw_written, binary_id: None, format: BodyFormat::Raw, trace_id }
-        }
+        Mode::Raw => Retrieved {
+            content_type: declared_type,
+            bytes: raw_written,
+            binary_id: None,
+            format: BodyFormat::Raw,
+            trace_id,
+        },
     };
     sink.output.flush().await.map_err(|e| Error::Output {
         source: e,

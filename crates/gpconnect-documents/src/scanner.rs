@@ -453,7 +453,8 @@ impl BinaryScanner {
         if self.padded {
             return Err(corrupt(self.pos(i), "data after padding"));
         }
-        let has_space = memchr::memchr3(b' ', b'\n', b'\r', segment).is_some() || memchr::memchr(b'\t', segment).is_some();
+        let has_space =
+            memchr::memchr3(b' ', b'\n', b'\r', segment).is_some() || memchr::memchr(b'\t', segment).is_some();
         if has_space {
             self.pending.extend(segment.iter().copied().filter(|b| !b.is_ascii_whitespace()));
         } else {

@@ -164,8 +164,10 @@ impl SearchDocuments {
     }
 
     fn request(&self) -> Result<Request, InvalidInput> {
-        let id = logical_id(&self.patient_id)
-            .map_err(|_| InvalidInput::Parameter { parameter: "id", problem: "the patient's logical id is 1 to 64 letters, digits, '-' or '.' (from find_patient)".into() })?;
+        let id = logical_id(&self.patient_id).map_err(|_| InvalidInput::Parameter {
+            parameter: "id",
+            problem: "the patient's logical id is 1 to 64 letters, digits, '-' or '.' (from find_patient)".into(),
+        })?;
         if let (Some(from), Some(to)) = (self.created_from, self.created_to) {
             if from > to {
                 return Err(InvalidInput::Parameter {

@@ -170,8 +170,7 @@ pub fn fixture(name: &str) -> &'static str {
 /// If no fixture of that name exists or it is not strict JSON (use the `.fixed.json`
 /// variant where the spec's example has a syntax slip).
 pub fn fixture_json(name: &str) -> serde_json::Value {
-    serde_json::from_str(fixture(name))
-        .unwrap_or_else(|e| panic!("testkit fixture {name} is not strict JSON: {e}"))
+    serde_json::from_str(fixture(name)).unwrap_or_else(|e| panic!("testkit fixture {name} is not strict JSON: {e}"))
 }
 
 #[cfg(test)]

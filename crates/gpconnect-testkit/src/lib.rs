@@ -44,8 +44,8 @@ mod nhs;
 pub mod outcome;
 mod provider;
 mod received;
-mod sds;
 mod sdk;
+mod sds;
 mod spine;
 mod ssp;
 pub mod validate;
@@ -57,6 +57,6 @@ pub use received::{ReceivedRequest, Target, Verdict};
 pub use sdk::{test_consumer, test_user, CONSUMER_ODS};
 pub use sds::SDS_BASE_PATH;
 pub use spine::{
-    MockSpine, MockSpineBuilder, CATCH_ALL_PRIORITY, DEFAULT_CONSUMER_ASID, DEFAULT_PATIENTS,
-    DEFAULT_PROVIDER_ASID, DEFAULT_PROVIDER_ODS, DEFAULT_SDS_API_KEY, PROVIDER_HOST,
+    MockSpine, MockSpineBuilder, CATCH_ALL_PRIORITY, DEFAULT_CONSUMER_ASID, DEFAULT_PATIENTS, DEFAULT_PROVIDER_ASID,
+    DEFAULT_PROVIDER_ODS, DEFAULT_SDS_API_KEY, PROVIDER_HOST,
 };

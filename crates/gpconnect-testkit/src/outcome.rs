@@ -3,13 +3,10 @@
 use serde_json::{json, Value};
 
 /// The coding system of provider errors (1.5/1.6 text; see spec section 1.7).
-pub const SPINE_ERROR_SYSTEM: &str =
-    "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1";
+pub const SPINE_ERROR_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1";
 /// The coding system of SSP-generated errors.
-pub const SSP_ERROR_SYSTEM: &str =
-    "http://fhir.nhs.net/ValueSet/gpconnect-schedule-response-code-1-0";
-const OPERATION_OUTCOME_PROFILE: &str =
-    "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1";
+pub const SSP_ERROR_SYSTEM: &str = "http://fhir.nhs.net/ValueSet/gpconnect-schedule-response-code-1-0";
+const OPERATION_OUTCOME_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1";
 
 /// A Spine error code a provider answers with (spec section 1.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,55 +58,22 @@ impl SpineCode {
     fn parts(self) -> (&'static str, u16, &'static str, &'static str) {
         use SpineCode::*;
         match self {
-            InvalidIdentifierSystem => (
-                "INVALID_IDENTIFIER_SYSTEM",
-                400,
-                "value",
-                "Invalid identifier system",
-            ),
-            InvalidIdentifierValue => (
-                "INVALID_IDENTIFIER_VALUE",
-                400,
-                "value",
-                "Invalid identifier value",
-            ),
+            InvalidIdentifierSystem => ("INVALID_IDENTIFIER_SYSTEM", 400, "value", "Invalid identifier system"),
+            InvalidIdentifierValue => ("INVALID_IDENTIFIER_VALUE", 400, "value", "Invalid identifier value"),
             InvalidNhsNumber => ("INVALID_NHS_NUMBER", 400, "value", "Invalid NHS number"),
             BadRequest => ("BAD_REQUEST", 400, "invalid", "Bad request"),
             AccessDenied => ("ACCESS_DENIED", 403, "forbidden", "Access denied"),
-            OrganisationNotFound => (
-                "ORGANISATION_NOT_FOUND",
-                404,
-                "not-found",
-                "Organisation not found",
-            ),
+            OrganisationNotFound => ("ORGANISATION_NOT_FOUND", 404, "not-found", "Organisation not found"),
             PatientNotFound => ("PATIENT_NOT_FOUND", 404, "not-found", "Patient not found"),
-            PractitionerNotFound => (
-                "PRACTITIONER_NOT_FOUND",
-                404,
-                "not-found",
-                "Practitioner not found",
-            ),
+            PractitionerNotFound => ("PRACTITIONER_NOT_FOUND", 404, "not-found", "Practitioner not found"),
             NoRecordFound => ("NO_RECORD_FOUND", 404, "not-found", "No record found"),
-            DuplicateRejected => (
-                "DUPLICATE_REJECTED",
-                409,
-                "duplicate",
-                "Create would lead to creation of a duplicate resource",
-            ),
-            InvalidResource => (
-                "INVALID_RESOURCE",
-                422,
-                "invalid",
-                "Invalid validation of resource",
-            ),
+            DuplicateRejected => {
+                ("DUPLICATE_REJECTED", 409, "duplicate", "Create would lead to creation of a duplicate resource")
+            }
+            InvalidResource => ("INVALID_RESOURCE", 422, "invalid", "Invalid validation of resource"),
             InvalidParameter => ("INVALID_PARAMETER", 422, "invalid", "Invalid parameter"),
             ReferenceNotFound => ("REFERENCE_NOT_FOUND", 422, "invalid", "Reference not found"),
-            InternalServerError => (
-                "INTERNAL_SERVER_ERROR",
-                500,
-                "exception",
-                "Internal server error",
-            ),
+            InternalServerError => ("INTERNAL_SERVER_ERROR", 500, "exception", "Internal server error"),
             NotImplemented => ("NOT_IMPLEMENTED", 501, "not-supported", "Not implemented"),
         }
     }
@@ -229,12 +193,7 @@ impl Rejection {
 
     /// SSP 415: unsupported media type.
     pub fn ssp_unsupported_media_type() -> Rejection {
-        Rejection::ssp(
-            415,
-            "not-supported",
-            "Unsupported_Media_Type",
-            "Unsupported_Media_Type".into(),
-        )
+        Rejection::ssp(415, "not-supported", "Unsupported_Media_Type", "Unsupported_Media_Type".into())
     }
 
     /// An SDS FHIR API error (R4 OperationOutcome).

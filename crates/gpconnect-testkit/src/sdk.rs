@@ -24,7 +24,12 @@ pub fn test_consumer() -> Consumer {
         CONSUMER_ODS.parse().expect("valid ODS"),
         "Test Hospital",
         "https://consumersupplier.thirdparty.nhs.uk/",
-        Device::new("https://consumersupplier.com/Id/device-identifier", "CONS-APP-4", "Consumer product name", "5.3.0"),
+        Device::new(
+            "https://consumersupplier.com/Id/device-identifier",
+            "CONS-APP-4",
+            "Consumer product name",
+            "5.3.0",
+        ),
     )
 }
 

@@ -17,12 +17,7 @@ const PARTY_KEY_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhsMhsPartyKey";
 const ASID_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhsSpineASID";
 
 /// Handles a request under [`SDS_BASE_PATH`]; `rest` is the path after it.
-pub(crate) fn handle(
-    config: &Config,
-    req: &wiremock::Request,
-    rest: &str,
-    query: &[(String, String)],
-) -> Outcome {
+pub(crate) fn handle(config: &Config, req: &wiremock::Request, rest: &str, query: &[(String, String)]) -> Outcome {
     let mut outcome = Outcome {
         service_root: Some(SDS_BASE_PATH.to_string()),
         fhir_path: rest.trim_start_matches('/').to_string(),
@@ -39,11 +34,7 @@ struct Search<'a> {
 }
 
 fn parse_search(query: &[(String, String)]) -> Result<Search<'_>, Rejection> {
-    let mut search = Search {
-        organization: None,
-        interaction: None,
-        party_key: None,
-    };
+    let mut search = Search { organization: None, interaction: None, party_key: None };
     for (name, value) in query {
         let (system, v) = token(value);
         match (name.as_str(), system) {
@@ -51,11 +42,7 @@ fn parse_search(query: &[(String, String)]) -> Result<Search<'_>, Rejection> {
             ("identifier", Some(INTERACTION_SYSTEM)) => search.interaction = Some(v),
             ("identifier", Some(PARTY_KEY_SYSTEM)) => search.party_key = Some(v),
             ("organization" | "identifier", _) => {
-                return Err(Rejection::sds(
-                    400,
-                    "INVALID_SEARCH_DATA",
-                    format!("unsupported {name} system"),
-                ))
+                return Err(Rejection::sds(400, "INVALID_SEARCH_DATA", format!("unsupported {name} system")))
             }
             _ => {}
         }
@@ -71,36 +58,21 @@ fn answer(
 ) -> Result<Reply, Rejection> {
     match header(req, "apikey") {
         Some(k) if k == config.sds_api_key => {}
-        _ => {
-            return Err(Rejection::sds(
-                401,
-                "ACCESS_DENIED",
-                "missing or invalid apikey header",
-            ))
-        }
+        _ => return Err(Rejection::sds(401, "ACCESS_DENIED", "missing or invalid apikey header")),
     }
     if let Some(id) = header(req, "x-request-id") {
         if !is_uuid(id) {
-            return Err(Rejection::sds(
-                400,
-                "INVALID_VALUE",
-                "X-Request-ID must be a UUID",
-            ));
+            return Err(Rejection::sds(400, "INVALID_VALUE", "X-Request-ID must be a UUID"));
         }
     }
     if req.method.as_str() != "GET" {
-        return Err(Rejection::sds(
-            405,
-            "METHOD_NOT_ALLOWED",
-            "only GET is supported",
-        ));
+        return Err(Rejection::sds(405, "METHOD_NOT_ALLOWED", "only GET is supported"));
     }
     let search = parse_search(query)?;
     let matches = |s: &Search<'_>| -> Option<InteractionId> {
         let interaction = s.interaction?.parse::<InteractionId>().ok()?;
-        (s.organization? == config.provider_ods
-            && s.party_key.is_none_or(|k| k == config.party_key))
-        .then_some(interaction)
+        (s.organization? == config.provider_ods && s.party_key.is_none_or(|k| k == config.party_key))
+            .then_some(interaction)
     };
     match fhir_path {
         "Endpoint" => {
@@ -111,10 +83,7 @@ fn answer(
                     "organization and identifier (interaction) are required",
                 ));
             }
-            let entries = matches(&search)
-                .map(|i| endpoint(config, i))
-                .into_iter()
-                .collect();
+            let entries = matches(&search).map(|i| endpoint(config, i)).into_iter().collect();
             Ok(Reply::ok(bundle(config, "Endpoint", entries)))
         }
         "Device" => {
@@ -125,17 +94,10 @@ fn answer(
                     "organization and identifier (interaction) are required",
                 ));
             }
-            let entries = matches(&search)
-                .map(|_| device(config))
-                .into_iter()
-                .collect();
+            let entries = matches(&search).map(|_| device(config)).into_iter().collect();
             Ok(Reply::ok(bundle(config, "Device", entries)))
         }
-        other => Err(Rejection::sds(
-            404,
-            "NOT_FOUND",
-            format!("no SDS resource type {other}"),
-        )),
+        other => Err(Rejection::sds(404, "NOT_FOUND", format!("no SDS resource type {other}"))),
     }
 }
 

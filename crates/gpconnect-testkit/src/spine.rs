@@ -67,10 +67,7 @@ impl Config {
             Capability::Documents => "gpconnect/documents",
             _ => "gpconnect/unknown",
         };
-        format!(
-            "https://{PROVIDER_HOST}/{}/STU3/1/{segment}",
-            self.provider_ods
-        )
+        format!("https://{PROVIDER_HOST}/{}/STU3/1/{segment}", self.provider_ods)
     }
 
     /// The CPA id shown in SSP target-URL errors.
@@ -140,26 +137,14 @@ struct Responder(Arc<Shared>);
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let shared = &self.0;
-        let query: Vec<(String, String)> = req
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let query: Vec<(String, String)> =
+            req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         let headers: Vec<(String, String)> = req
             .headers
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let body: Option<Value> = if req.body.is_empty() {
-            None
-        } else {
-            serde_json::from_slice(&req.body).ok()
-        };
+        let body: Option<Value> = if req.body.is_empty() { None } else { serde_json::from_slice(&req.body).ok() };
         let path = req.url.path();
         let now = chrono::Utc::now().timestamp();
 
@@ -168,10 +153,7 @@ impl Respond for Responder {
             Some(rest) if rest.is_empty() || rest.starts_with('/') => {
                 (Target::Sds, sds::handle(&shared.config, req, rest, &query))
             }
-            _ => (
-                Target::Ssp,
-                ssp::handle(&shared.config, &mut state, req, &query, body.as_ref(), now),
-            ),
+            _ => (Target::Ssp, ssp::handle(&shared.config, &mut state, req, &query, body.as_ref(), now)),
         };
         let (template, verdict) = match outcome.result {
             Ok(reply) => {
@@ -187,11 +169,7 @@ impl Respond for Responder {
                 ResponseTemplate::new(r.status)
                     .set_body_raw(r.body.to_string(), FHIR_JSON)
                     .insert_header("Cache-Control", "no-store"),
-                Verdict::Rejected {
-                    status: r.status,
-                    code: r.code,
-                    diagnostics: r.diagnostics,
-                },
+                Verdict::Rejected { status: r.status, code: r.code, diagnostics: r.diagnostics },
             ),
         };
         state.log.push(ReceivedRequest {
@@ -274,21 +252,12 @@ impl MockSpineBuilder {
         let mut config = self.config;
         config.base_url = server.uri();
         let mut state = State::default();
-        let patients = self
-            .patients
-            .unwrap_or_else(|| DEFAULT_PATIENTS.iter().map(|s| s.to_string()).collect());
+        let patients = self.patients.unwrap_or_else(|| DEFAULT_PATIENTS.iter().map(|s| s.to_string()).collect());
         for nhs in &patients {
-            assert!(
-                is_valid_nhs_number(nhs),
-                "testkit patient {} is not a valid NHS number",
-                masked(nhs)
-            );
+            assert!(is_valid_nhs_number(nhs), "testkit patient {} is not a valid NHS number", masked(nhs));
             state.add_patient(nhs);
         }
-        let shared = Arc::new(Shared {
-            config,
-            state: Mutex::new(state),
-        });
+        let shared = Arc::new(Shared { config, state: Mutex::new(state) });
         Mock::given(wiremock::matchers::any())
             .respond_with(Responder(shared.clone()))
             .with_priority(CATCH_ALL_PRIORITY)
@@ -377,12 +346,7 @@ impl MockSpine {
 
     /// The full URL a request for `fhir_path` on `capability` goes to, through the SSP.
     pub fn url(&self, capability: Capability, fhir_path: &str) -> String {
-        format!(
-            "{}/{}/{}",
-            self.ssp_url(),
-            self.service_root(capability),
-            fhir_path.trim_start_matches('/')
-        )
+        format!("{}/{}/{}", self.ssp_url(), self.service_root(capability), fhir_path.trim_start_matches('/'))
     }
 
     /// The underlying server, to mount stricter mocks at a higher priority than
@@ -396,11 +360,7 @@ impl MockSpine {
     /// # Panics
     /// If `nhs_number` fails the NHS number check digit test.
     pub fn add_patient(&self, nhs_number: &str) -> String {
-        assert!(
-            is_valid_nhs_number(nhs_number),
-            "testkit patient {} is not a valid NHS number",
-            masked(nhs_number)
-        );
+        assert!(is_valid_nhs_number(nhs_number), "testkit patient {} is not a valid NHS number", masked(nhs_number));
         self.shared.state().add_patient(nhs_number)
     }
 

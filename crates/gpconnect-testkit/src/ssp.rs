@@ -8,11 +8,7 @@ use crate::provider::{self, Ctx, Reply};
 use crate::spine::{Config, Outcome, State};
 use crate::validate::{self, header};
 
-const CAPABILITIES: [Capability; 3] = [
-    Capability::Foundations,
-    Capability::Structured,
-    Capability::Documents,
-];
+const CAPABILITIES: [Capability; 3] = [Capability::Foundations, Capability::Structured, Capability::Documents];
 
 /// Turns the request path into the target URL the SSP forwards to: `/https://host/...`
 /// (or `/https:/host/...` where a client collapsed the `//`) becomes `https://host/...`.
@@ -54,29 +50,17 @@ pub(crate) fn handle(
     now: i64,
 ) -> Outcome {
     let target = target_url(req.url.path());
-    let interaction =
-        header(req, "ssp-interactionid").and_then(|v| v.parse::<InteractionId>().ok());
-    let mut outcome = Outcome {
-        interaction,
-        claims: validate::decode_claims(req),
-        ..Outcome::default()
-    };
+    let interaction = header(req, "ssp-interactionid").and_then(|v| v.parse::<InteractionId>().ok());
+    let mut outcome = Outcome { interaction, claims: validate::decode_claims(req), ..Outcome::default() };
     let Some((capability, root, fhir_path)) = resolve_root(config, &target) else {
-        let registered =
-            config.service_root(interaction.map_or(Capability::Foundations, |i| i.capability()));
+        let registered = config.service_root(interaction.map_or(Capability::Foundations, |i| i.capability()));
         outcome.fhir_path = target.clone();
-        outcome.result = Err(Rejection::ssp_target_url_varies(
-            &registered,
-            &config.cpa_id(),
-            &target,
-        ));
+        outcome.result = Err(Rejection::ssp_target_url_varies(&registered, &config.cpa_id(), &target));
         return outcome;
     };
     outcome.service_root = Some(root.clone());
     outcome.fhir_path = fhir_path.clone();
-    outcome.result = check_and_route(
-        config, state, req, query, body, now, capability, &root, &fhir_path, &target,
-    );
+    outcome.result = check_and_route(config, state, req, query, body, now, capability, &root, &fhir_path, &target);
     outcome
 }
 
@@ -97,32 +81,24 @@ fn check_and_route(
     validate::check_trace_id(req)?;
     match header(req, "ssp-from") {
         None => return Err(Rejection::bad_request("Ssp-From header missing")),
-        Some(v) if v != config.consumer_asid => {
-            return Err(Rejection::ssp_sender_not_authorised(v))
-        }
+        Some(v) if v != config.consumer_asid => return Err(Rejection::ssp_sender_not_authorised(v)),
         Some(_) => {}
     }
     match header(req, "ssp-to") {
         None => return Err(Rejection::bad_request("Ssp-To header missing")),
-        Some(v) if v != config.provider_asid => {
-            return Err(Rejection::ssp_receiver_not_authorised(v))
-        }
+        Some(v) if v != config.provider_asid => return Err(Rejection::ssp_receiver_not_authorised(v)),
         Some(_) => {}
     }
     let interaction = match header(req, "ssp-interactionid") {
         None => return Err(Rejection::bad_request("Ssp-InteractionID header missing")),
-        Some(v) => v.parse::<InteractionId>().map_err(|_| {
-            Rejection::bad_request("Ssp-InteractionID is not a GP Connect interaction ID")
-        })?,
+        Some(v) => v
+            .parse::<InteractionId>()
+            .map_err(|_| Rejection::bad_request("Ssp-InteractionID is not a GP Connect interaction ID"))?,
     };
     if interaction.capability() != capability {
         // The SSP compares the target URL with the endpoint SDS holds for the interaction.
         let registered = config.service_root(interaction.capability());
-        return Err(Rejection::ssp_target_url_varies(
-            &registered,
-            &config.cpa_id(),
-            target,
-        ));
+        return Err(Rejection::ssp_target_url_varies(&registered, &config.cpa_id(), target));
     }
 
     // The provider's checks.
@@ -147,14 +123,7 @@ fn check_and_route(
     }
     validate::check_authorization(req, root, interaction, now)?;
 
-    let mut ctx = Ctx {
-        config,
-        state,
-        params,
-        query,
-        body,
-        interaction,
-    };
+    let mut ctx = Ctx { config, state, params, query, body, interaction };
     (route.handler)(&mut ctx)
 }
 
@@ -165,14 +134,8 @@ mod tests {
     #[test]
     fn target_url_keeps_or_restores_the_double_slash() {
         let want = "https://provider.testkit.invalid/A20047/STU3/1/gpconnect/Patient";
-        assert_eq!(
-            target_url("/https://provider.testkit.invalid/A20047/STU3/1/gpconnect/Patient"),
-            want
-        );
-        assert_eq!(
-            target_url("/https:/provider.testkit.invalid/A20047/STU3/1/gpconnect/Patient"),
-            want
-        );
+        assert_eq!(target_url("/https://provider.testkit.invalid/A20047/STU3/1/gpconnect/Patient"), want);
+        assert_eq!(target_url("/https:/provider.testkit.invalid/A20047/STU3/1/gpconnect/Patient"), want);
     }
 
     #[test]
@@ -180,26 +143,13 @@ mod tests {
         let config = Config::default();
         let (c, _, rest) = resolve_root(
             &config,
-            &format!(
-                "{}/Patient/$gpc.getstructuredrecord",
-                config.service_root(Capability::Structured)
-            ),
+            &format!("{}/Patient/$gpc.getstructuredrecord", config.service_root(Capability::Structured)),
         )
         .unwrap();
-        assert_eq!(
-            (c, rest.as_str()),
-            (Capability::Structured, "Patient/$gpc.getstructuredrecord")
-        );
-        let (c, _, rest) = resolve_root(
-            &config,
-            &format!("{}/metadata", config.service_root(Capability::Foundations)),
-        )
-        .unwrap();
+        assert_eq!((c, rest.as_str()), (Capability::Structured, "Patient/$gpc.getstructuredrecord"));
+        let (c, _, rest) =
+            resolve_root(&config, &format!("{}/metadata", config.service_root(Capability::Foundations))).unwrap();
         assert_eq!((c, rest.as_str()), (Capability::Foundations, "metadata"));
-        assert!(resolve_root(
-            &config,
-            "https://provider.testkit.invalid/A20047/STU3/1/gpconnectx/metadata"
-        )
-        .is_none());
+        assert!(resolve_root(&config, "https://provider.testkit.invalid/A20047/STU3/1/gpconnectx/metadata").is_none());
     }
 }

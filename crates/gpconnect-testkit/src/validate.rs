@@ -63,18 +63,14 @@ pub(crate) fn check_media_types(req: &wiremock::Request, has_body: bool) -> Resu
     match header(req, "accept") {
         None => return Err(Rejection::bad_request("Accept header missing")),
         Some(v) if !media_type_is_fhir_json(v) => {
-            return Err(Rejection::bad_request(format!(
-                "Accept header must be {FHIR_JSON}"
-            )))
+            return Err(Rejection::bad_request(format!("Accept header must be {FHIR_JSON}")))
         }
         Some(_) => {}
     }
     if has_body {
         match header(req, "content-type") {
             None => return Err(Rejection::bad_request("Content-Type header missing")),
-            Some(v) if !media_type_is_fhir_json(v) => {
-                return Err(Rejection::ssp_unsupported_media_type())
-            }
+            Some(v) if !media_type_is_fhir_json(v) => return Err(Rejection::ssp_unsupported_media_type()),
             Some(_) => {}
         }
     }
@@ -99,39 +95,27 @@ pub(crate) fn check_authorization(
     match header(req, "authorization") {
         None => Err(Rejection::bad_request("Authorization header missing")),
         Some(v) => match v.strip_prefix("Bearer ") {
-            None => Err(Rejection::bad_request(
-                "Authorization header is not a Bearer token",
-            )),
+            None => Err(Rejection::bad_request("Authorization header is not a Bearer token")),
             Some(token) => check_jwt(token, service_root, interaction, now),
         },
     }
 }
 
 fn decode_part(part: &str, what: &str) -> Result<Value, Rejection> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| {
-        Rejection::bad_request(format!("JWT {what} is not base64url without padding"))
-    })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|_| Rejection::bad_request(format!("JWT {what} is not JSON")))
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| Rejection::bad_request(format!("JWT {what} is not base64url without padding")))?;
+    serde_json::from_slice(&bytes).map_err(|_| Rejection::bad_request(format!("JWT {what} is not JSON")))
 }
 
 /// Checks a serialised GP Connect JWT (spec section 1.3).
-pub fn check_jwt(
-    token: &str,
-    service_root: &str,
-    interaction: InteractionId,
-    now: i64,
-) -> Result<(), Rejection> {
+pub fn check_jwt(token: &str, service_root: &str, interaction: InteractionId, now: i64) -> Result<(), Rejection> {
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {
-        return Err(Rejection::bad_request(
-            "JWT must be header.payload. with an empty signature and the trailing dot",
-        ));
+        return Err(Rejection::bad_request("JWT must be header.payload. with an empty signature and the trailing dot"));
     }
     if !parts[2].is_empty() {
-        return Err(Rejection::bad_request(
-            "JWT must be unsigned (empty signature)",
-        ));
+        return Err(Rejection::bad_request("JWT must be unsigned (empty signature)"));
     }
     let head = decode_part(parts[0], "header")?;
     if head.get("alg").and_then(Value::as_str) != Some("none") {
@@ -141,9 +125,7 @@ pub fn check_jwt(
         return Err(Rejection::bad_request("JWT header typ must be JWT"));
     }
     let payload = decode_part(parts[1], "payload")?;
-    let claims = payload
-        .as_object()
-        .ok_or_else(|| Rejection::bad_request("JWT payload is not a JSON object"))?;
+    let claims = payload.as_object().ok_or_else(|| Rejection::bad_request("JWT payload is not a JSON object"))?;
     check_claims(claims, service_root, interaction, now)
 }
 
@@ -151,18 +133,15 @@ fn claim_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a str, 
     match claims.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         Some(Value::String(_)) => Err(Rejection::bad_request(format!("Empty JWT {name} claim"))),
-        _ => Err(Rejection::bad_request(format!(
-            "JWT {name} claim must be a string"
-        ))),
+        _ => Err(Rejection::bad_request(format!("JWT {name} claim must be a string"))),
     }
 }
 
 fn claim_int(claims: &Map<String, Value>, name: &str) -> Result<i64, Rejection> {
-    claims.get(name).and_then(Value::as_i64).ok_or_else(|| {
-        Rejection::bad_request(format!(
-            "JWT {name} claim must be an integer (Unix seconds)"
-        ))
-    })
+    claims
+        .get(name)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| Rejection::bad_request(format!("JWT {name} claim must be an integer (Unix seconds)")))
 }
 
 fn claim_resource<'a>(
@@ -170,33 +149,27 @@ fn claim_resource<'a>(
     name: &str,
     resource_type: &str,
 ) -> Result<&'a Map<String, Value>, Rejection> {
-    let resource = claims.get(name).and_then(Value::as_object).ok_or_else(|| {
-        Rejection::bad_request(format!("JWT {name} claim must be a FHIR resource object"))
-    })?;
+    let resource = claims
+        .get(name)
+        .and_then(Value::as_object)
+        .ok_or_else(|| Rejection::bad_request(format!("JWT {name} claim must be a FHIR resource object")))?;
     match resource.get("resourceType").and_then(Value::as_str) {
         Some(t) if t == resource_type => Ok(resource),
         Some(_) => Err(Rejection::invalid_resource(format!(
             "JWT {name} claim has the wrong resourceType (expected {resource_type})"
         ))),
-        None => Err(Rejection::invalid_resource(format!(
-            "JWT {name} claim has no resourceType"
-        ))),
+        None => Err(Rejection::invalid_resource(format!("JWT {name} claim has no resourceType"))),
     }
 }
 
 /// The identifiers of a claim resource as (system, value) pairs; an invalid identifier
 /// list is an invalid resource.
-fn identifiers<'a>(
-    resource: &'a Map<String, Value>,
-    name: &str,
-) -> Result<Vec<(&'a str, &'a str)>, Rejection> {
+fn identifiers<'a>(resource: &'a Map<String, Value>, name: &str) -> Result<Vec<(&'a str, &'a str)>, Rejection> {
     let list = resource
         .get("identifier")
         .and_then(Value::as_array)
         .filter(|l| !l.is_empty())
-        .ok_or_else(|| {
-            Rejection::invalid_resource(format!("JWT {name} claim has no identifier"))
-        })?;
+        .ok_or_else(|| Rejection::invalid_resource(format!("JWT {name} claim has no identifier")))?;
     list.iter()
         .map(|i| {
             let system = i.get("system").and_then(Value::as_str);
@@ -220,9 +193,7 @@ fn check_claims(
     for name in REQUIRED_CLAIMS {
         match claims.get(*name) {
             None => return Err(Rejection::bad_request(format!("Missing JWT {name} claim"))),
-            Some(Value::Null) => {
-                return Err(Rejection::bad_request(format!("Empty JWT {name} claim")))
-            }
+            Some(Value::Null) => return Err(Rejection::bad_request(format!("Empty JWT {name} claim"))),
             Some(_) => {}
         }
     }
@@ -241,9 +212,7 @@ fn check_claims(
         return Err(Rejection::bad_request("JWT iat claim is in the future"));
     }
     if exp < now {
-        return Err(Rejection::bad_request(
-            "JWT has expired (exp is in the past)",
-        ));
+        return Err(Rejection::bad_request("JWT has expired (exp is in the past)"));
     }
     if aud != service_root {
         return Err(Rejection::bad_request(format!(
@@ -276,9 +245,7 @@ fn check_claims(
         .get("id")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            Rejection::invalid_resource("JWT requesting_practitioner claim has no id")
-        })?;
+        .ok_or_else(|| Rejection::invalid_resource("JWT requesting_practitioner claim has no id"))?;
     if !practitioner.get("name").is_some_and(Value::is_array) {
         return Err(Rejection::invalid_resource(
             "JWT requesting_practitioner claim name must be an array (STU3 HumanName list)",
@@ -293,9 +260,7 @@ fn check_claims(
         }
     }
     if sub != practitioner_id {
-        return Err(Rejection::bad_request(
-            "JWT sub claim must equal requesting_practitioner.id",
-        ));
+        return Err(Rejection::bad_request("JWT sub claim must equal requesting_practitioner.id"));
     }
     Ok(())
 }
@@ -305,9 +270,7 @@ fn check_scope(scope: &str, interaction: InteractionId) -> Result<(), Rejection>
     let mut parts = scope.split(' ');
     let resource = parts.next().unwrap_or_default();
     let conf = parts.next();
-    let ok = resource == expected
-        && matches!(conf, None | Some("conf/N") | Some("conf/R"))
-        && parts.next().is_none();
+    let ok = resource == expected && matches!(conf, None | Some("conf/N") | Some("conf/R")) && parts.next().is_none();
     if ok {
         Ok(())
     } else {
@@ -352,14 +315,7 @@ mod tests {
     }
 
     fn code(claims: &Value) -> Option<(u16, String)> {
-        check_jwt(
-            &token(claims),
-            ROOT,
-            InteractionId::SearchPatient,
-            1_700_000_000,
-        )
-        .err()
-        .map(|r| (r.status, r.code))
+        check_jwt(&token(claims), ROOT, InteractionId::SearchPatient, 1_700_000_000).err().map(|r| (r.status, r.code))
     }
 
     #[test]
@@ -382,33 +338,13 @@ mod tests {
         let cases: Vec<(&str, Value, &Want)> = vec![
             ("/exp", json!(now + 301), &bad_request),
             ("/aud", json!("https://elsewhere.invalid"), &bad_request),
-            (
-                "/requested_scope",
-                json!("organization/*.read"),
-                &bad_request,
-            ),
-            (
-                "/requested_scope",
-                json!("patient/*.read conf/X"),
-                &bad_request,
-            ),
+            ("/requested_scope", json!("organization/*.read"), &bad_request),
+            ("/requested_scope", json!("patient/*.read conf/X"), &bad_request),
             ("/reason_for_request", json!("migration"), &bad_request),
             ("/sub", json!("other"), &bad_request),
-            (
-                "/requesting_device/resourceType",
-                json!("Patient"),
-                &invalid,
-            ),
-            (
-                "/requesting_practitioner/name",
-                json!({ "family": "Jones" }),
-                &invalid,
-            ),
-            (
-                "/requesting_practitioner/identifier/0/system",
-                json!("x"),
-                &invalid,
-            ),
+            ("/requesting_device/resourceType", json!("Patient"), &invalid),
+            ("/requesting_practitioner/name", json!({ "family": "Jones" }), &invalid),
+            ("/requesting_practitioner/identifier/0/system", json!("x"), &invalid),
         ];
         for (pointer, value, want) in cases {
             let mut c = good.clone();

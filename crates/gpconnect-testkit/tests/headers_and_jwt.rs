@@ -7,43 +7,21 @@ use serde_json::{json, Value};
 
 fn search(spine: &MockSpine) -> Call {
     let mut call = Call::new(spine, InteractionId::SearchPatient, "Patient");
-    call.url = format!(
-        "{}?identifier=https://fhir.nhs.uk/Id/nhs-number%7C9690937286",
-        call.url
-    );
+    call.url = format!("{}?identifier=https://fhir.nhs.uk/Id/nhs-number%7C9690937286", call.url);
     call
 }
 
 #[tokio::test]
 async fn each_missing_header_is_a_bad_request() {
     let spine = MockSpine::start().await;
-    for name in [
-        "Ssp-TraceID",
-        "Ssp-From",
-        "Ssp-To",
-        "Ssp-InteractionID",
-        "Accept",
-        "Authorization",
-    ] {
+    for name in ["Ssp-TraceID", "Ssp-From", "Ssp-To", "Ssp-InteractionID", "Accept", "Authorization"] {
         let (status, code, body) = search(&spine).header(name, "").get().await;
-        assert_eq!(
-            (status, code.as_deref()),
-            (400, Some("BAD_REQUEST")),
-            "{name}: {body}"
-        );
-        assert!(
-            body["issue"][0]["diagnostics"]
-                .as_str()
-                .unwrap()
-                .contains(name),
-            "{name}: {body}"
-        );
+        assert_eq!((status, code.as_deref()), (400, Some("BAD_REQUEST")), "{name}: {body}");
+        assert!(body["issue"][0]["diagnostics"].as_str().unwrap().contains(name), "{name}: {body}");
     }
     let received = spine.received().await;
     assert_eq!(received.len(), 6);
-    assert!(received
-        .iter()
-        .all(|r| r.verdict.code() == Some("BAD_REQUEST")));
+    assert!(received.iter().all(|r| r.verdict.code() == Some("BAD_REQUEST")));
 }
 
 #[tokio::test]
@@ -53,50 +31,25 @@ async fn bad_header_values() {
         ("Ssp-TraceID", "not-a-uuid", 400, "BAD_REQUEST"),
         ("Ssp-From", "100000000001", 403, "403"),
         ("Ssp-To", "200000000002", 403, "403"),
-        (
-            "Ssp-InteractionID",
-            InteractionId::ReadPatient.urn(),
-            400,
-            "BAD_REQUEST",
-        ),
-        (
-            "Ssp-InteractionID",
-            "urn:nhs:names:services:gpconnect:fhir:rest:read:nothing-1",
-            400,
-            "BAD_REQUEST",
-        ),
+        ("Ssp-InteractionID", InteractionId::ReadPatient.urn(), 400, "BAD_REQUEST"),
+        ("Ssp-InteractionID", "urn:nhs:names:services:gpconnect:fhir:rest:read:nothing-1", 400, "BAD_REQUEST"),
         ("Accept", "application/json", 400, "BAD_REQUEST"),
         ("Authorization", "Basic abc", 400, "BAD_REQUEST"),
     ];
     for (name, value, want_status, want_code) in cases {
         let (status, code, body) = search(&spine).header(name, value).get().await;
-        assert_eq!(
-            (status, code.as_deref()),
-            (want_status, Some(want_code)),
-            "{name}={value}: {body}"
-        );
+        assert_eq!((status, code.as_deref()), (want_status, Some(want_code)), "{name}={value}: {body}");
     }
     let received = spine.received().await;
-    assert_eq!(
-        received[1].verdict.code(),
-        Some("ASID_CHECK_FAILED_MESSAGESENDER")
-    );
-    assert_eq!(
-        received[2].verdict.code(),
-        Some("PARTYKEY_INTERACTION_CHECK_FAILED_MESSAGERECEIVER")
-    );
+    assert_eq!(received[1].verdict.code(), Some("ASID_CHECK_FAILED_MESSAGESENDER"));
+    assert_eq!(received[2].verdict.code(), Some("PARTYKEY_INTERACTION_CHECK_FAILED_MESSAGERECEIVER"));
 }
 
 #[tokio::test]
 async fn interaction_of_another_capability_is_the_ssp_target_url_error() {
     let spine = MockSpine::start().await;
-    let (status, code, body) = search(&spine)
-        .header(
-            "Ssp-InteractionID",
-            InteractionId::GetStructuredRecord.urn(),
-        )
-        .get()
-        .await;
+    let (status, code, body) =
+        search(&spine).header("Ssp-InteractionID", InteractionId::GetStructuredRecord.urn()).get().await;
     assert_eq!((status, code.as_deref()), (400, Some("400")), "{body}");
 }
 
@@ -107,42 +60,12 @@ async fn each_bad_claim_is_answered_like_a_provider() {
     let good = claims(&root, InteractionId::SearchPatient);
     let exp = good["exp"].as_i64().unwrap();
     let cases: Vec<(&str, &str, Value, u16, &str)> = vec![
-        (
-            "exp - iat != 300",
-            "/exp",
-            json!(exp + 60),
-            400,
-            "BAD_REQUEST",
-        ),
-        (
-            "wrong scope",
-            "/requested_scope",
-            json!("organization/*.read"),
-            400,
-            "BAD_REQUEST",
-        ),
-        (
-            "sub != practitioner id",
-            "/sub",
-            json!("someone-else"),
-            400,
-            "BAD_REQUEST",
-        ),
-        (
-            "aud not the root",
-            "/aud",
-            json!("https://provider.testkit.invalid/A20047/STU3/1"),
-            400,
-            "BAD_REQUEST",
-        ),
+        ("exp - iat != 300", "/exp", json!(exp + 60), 400, "BAD_REQUEST"),
+        ("wrong scope", "/requested_scope", json!("organization/*.read"), 400, "BAD_REQUEST"),
+        ("sub != practitioner id", "/sub", json!("someone-else"), 400, "BAD_REQUEST"),
+        ("aud not the root", "/aud", json!("https://provider.testkit.invalid/A20047/STU3/1"), 400, "BAD_REQUEST"),
         ("empty iss", "/iss", json!(""), 400, "BAD_REQUEST"),
-        (
-            "wrong reason",
-            "/reason_for_request",
-            json!("migration"),
-            400,
-            "BAD_REQUEST",
-        ),
+        ("wrong reason", "/reason_for_request", json!("migration"), 400, "BAD_REQUEST"),
         (
             "missing sds-user-id",
             "/requesting_practitioner/identifier",
@@ -150,13 +73,7 @@ async fn each_bad_claim_is_answered_like_a_provider() {
             422,
             "INVALID_RESOURCE",
         ),
-        (
-            "device resourceType",
-            "/requesting_device/resourceType",
-            json!("Practitioner"),
-            422,
-            "INVALID_RESOURCE",
-        ),
+        ("device resourceType", "/requesting_device/resourceType", json!("Practitioner"), 422, "INVALID_RESOURCE"),
         (
             "practitioner resourceType",
             "/requesting_practitioner/resourceType",
@@ -176,11 +93,7 @@ async fn each_bad_claim_is_answered_like_a_provider() {
         let mut c = good.clone();
         *c.pointer_mut(pointer).unwrap() = value;
         let (status, code, body) = search(&spine).claims(&c).get().await;
-        assert_eq!(
-            (status, code.as_deref()),
-            (want_status, Some(want_code)),
-            "{what}: {body}"
-        );
+        assert_eq!((status, code.as_deref()), (want_status, Some(want_code)), "{what}: {body}");
     }
     // UNK SDS ids and a confidentiality scope are fine.
     let mut c = good.clone();
@@ -192,27 +105,16 @@ async fn each_bad_claim_is_answered_like_a_provider() {
     // The log keeps decoded claims, also of rejected requests.
     let received = spine.received().await;
     assert_eq!(received[0].claims.as_ref().unwrap()["exp"], json!(exp + 60));
-    assert_eq!(
-        received.last().unwrap().claims.as_ref().unwrap()["requested_scope"],
-        "patient/*.read conf/N"
-    );
+    assert_eq!(received.last().unwrap().claims.as_ref().unwrap()["requested_scope"], "patient/*.read conf/N");
 }
 
 #[tokio::test]
 async fn token_without_trailing_dot_is_rejected() {
     let spine = MockSpine::start().await;
-    let good = claims(
-        &spine.service_root(Capability::Foundations),
-        InteractionId::SearchPatient,
-    );
+    let good = claims(&spine.service_root(Capability::Foundations), InteractionId::SearchPatient);
     let token = common::token(&good);
-    let (status, code, _) = search(&spine)
-        .header(
-            "Authorization",
-            &format!("Bearer {}", token.trim_end_matches('.')),
-        )
-        .get()
-        .await;
+    let (status, code, _) =
+        search(&spine).header("Authorization", &format!("Bearer {}", token.trim_end_matches('.'))).get().await;
     assert_eq!((status, code.as_deref()), (400, Some("BAD_REQUEST")));
 }
 
@@ -227,9 +129,7 @@ async fn own_mocks_win_over_the_catch_all() {
         .expect(1)
         .mount(spine.server())
         .await;
-    let (status, _, _) = Call::new(&spine, InteractionId::ReadMetadata, "metadata")
-        .get()
-        .await;
+    let (status, _, _) = Call::new(&spine, InteractionId::ReadMetadata, "metadata").get().await;
     assert_eq!(status, 503);
     assert!(spine.received().await.is_empty());
 }

@@ -89,25 +89,20 @@ pub(crate) static ROUTES: &[Route] = &[
 ];
 
 fn metadata(_: &mut Ctx<'_>) -> Result<Reply, Rejection> {
-    Ok(Reply::ok(fixture_json(
-        "foundations__get-capability-statement-response.json",
-    )))
+    Ok(Reply::ok(fixture_json("foundations__get-capability-statement-response.json")))
 }
 
 /// The one `identifier` search parameter as (system, value), checked against `system`.
 fn identifier_param<'a>(ctx: &'a Ctx<'_>, system: &str) -> Result<&'a str, Rejection> {
     let values = ctx.query_values("identifier");
     let [value] = values.as_slice() else {
-        return Err(Rejection::bad_request(
-            "exactly one identifier search parameter is required",
-        ));
+        return Err(Rejection::bad_request("exactly one identifier search parameter is required"));
     };
     match token(value) {
         (Some(s), v) if s == system => Ok(v),
-        _ => Err(Rejection::provider(
-            SpineCode::InvalidIdentifierSystem,
-            format!("identifier system must be {system}"),
-        )),
+        _ => {
+            Err(Rejection::provider(SpineCode::InvalidIdentifierSystem, format!("identifier system must be {system}")))
+        }
     }
 }
 
@@ -154,12 +149,7 @@ fn read_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         .iter()
         .find(|(_, logical)| **logical == id)
         .map(|(nhs, _)| nhs.clone())
-        .ok_or_else(|| {
-            Rejection::provider(
-                SpineCode::PatientNotFound,
-                "no patient with this logical id",
-            )
-        })?;
+        .ok_or_else(|| Rejection::provider(SpineCode::PatientNotFound, "no patient with this logical id"))?;
     let resource = fixture_json("foundations__read-patient-response.json");
     Ok(Reply::ok(patient_resource(resource, &id, &nhs)))
 }
@@ -179,10 +169,7 @@ fn search_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
 fn read_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     let id = ctx.param("id");
     if id != ORGANIZATION_ID && id != PATIENT_PRACTICE_ID {
-        return Err(Rejection::provider(
-            SpineCode::OrganisationNotFound,
-            "no organisation with this logical id",
-        ));
+        return Err(Rejection::provider(SpineCode::OrganisationNotFound, "no organisation with this logical id"));
     }
     let mut org = fixture_json("foundations__read-organization-response.json");
     org["id"] = id.into();
@@ -194,31 +181,19 @@ fn search_practitioner(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     if user != PRACTITIONER_SDS_USER_ID {
         return Ok(Reply::ok(empty_searchset()));
     }
-    Ok(Reply::ok(fixture_json(
-        "foundations__find-practitioner-response.json",
-    )))
+    Ok(Reply::ok(fixture_json("foundations__find-practitioner-response.json")))
 }
 
 fn read_practitioner(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     if ctx.param("id") != PRACTITIONER_ID {
-        return Err(Rejection::provider(
-            SpineCode::PractitionerNotFound,
-            "no practitioner with this logical id",
-        ));
+        return Err(Rejection::provider(SpineCode::PractitionerNotFound, "no practitioner with this logical id"));
     }
-    Ok(Reply::ok(fixture_json(
-        "foundations__read-practitioner-response.json",
-    )))
+    Ok(Reply::ok(fixture_json("foundations__read-practitioner-response.json")))
 }
 
 fn read_location(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     if ctx.param("id") != LOCATION_ID {
-        return Err(Rejection::provider(
-            SpineCode::NoRecordFound,
-            "no location with this logical id",
-        ));
+        return Err(Rejection::provider(SpineCode::NoRecordFound, "no location with this logical id"));
     }
-    Ok(Reply::ok(fixture_json(
-        "foundations__read-location-response.json",
-    )))
+    Ok(Reply::ok(fixture_json("foundations__read-location-response.json")))
 }

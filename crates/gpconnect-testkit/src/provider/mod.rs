@@ -56,20 +56,12 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// The value of path placeholder `name`.
     pub fn param(&self, name: &str) -> &str {
-        self.params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
+        self.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or_default()
     }
 
     /// Every value of query parameter `name`.
     pub fn query_values(&self, name: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.query.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
     }
 }
 
@@ -92,11 +84,7 @@ impl Reply {
         if let Some(v) = body.pointer("/meta/versionId").and_then(Value::as_str) {
             headers.push(("ETag".to_string(), format!("W/\"{v}\"")));
         }
-        Reply {
-            status,
-            body,
-            headers,
-        }
+        Reply { status, body, headers }
     }
 }
 
@@ -144,29 +132,23 @@ pub(crate) fn find(
     method: &str,
     fhir_path: &str,
 ) -> Option<(&'static Route, Vec<(&'static str, String)>)> {
-    let segments: Vec<String> = fhir_path
-        .trim_end_matches('/')
-        .split('/')
-        .map(percent_decode)
-        .collect();
-    routes()
-        .filter(|r| r.capability == capability && r.method.eq_ignore_ascii_case(method))
-        .find_map(|r| {
-            let pattern: Vec<&'static str> = r.path.split('/').collect();
-            if pattern.len() != segments.len() {
-                return None;
-            }
-            let mut params = Vec::new();
-            for (p, s) in pattern.iter().zip(&segments) {
-                if let Some(name) = p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                    if s.is_empty() {
-                        return None;
-                    }
-                    params.push((name, s.clone()));
-                } else if p != s {
+    let segments: Vec<String> = fhir_path.trim_end_matches('/').split('/').map(percent_decode).collect();
+    routes().filter(|r| r.capability == capability && r.method.eq_ignore_ascii_case(method)).find_map(|r| {
+        let pattern: Vec<&'static str> = r.path.split('/').collect();
+        if pattern.len() != segments.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (p, s) in pattern.iter().zip(&segments) {
+            if let Some(name) = p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                if s.is_empty() {
                     return None;
                 }
+                params.push((name, s.clone()));
+            } else if p != s {
+                return None;
             }
-            Some((r, params))
-        })
+        }
+        Some((r, params))
+    })
 }

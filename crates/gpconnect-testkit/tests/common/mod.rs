@@ -10,10 +10,7 @@ use serde_json::{json, Value};
 pub const FHIR_JSON: &str = "application/fhir+json;charset=utf-8";
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// Valid claims for `interaction` sent to `aud`.
@@ -70,12 +67,7 @@ impl Call {
         Call::to(spine, interaction, interaction.capability(), fhir_path)
     }
 
-    pub fn to(
-        spine: &MockSpine,
-        interaction: InteractionId,
-        capability: Capability,
-        fhir_path: &str,
-    ) -> Call {
+    pub fn to(spine: &MockSpine, interaction: InteractionId, capability: Capability, fhir_path: &str) -> Call {
         let root = spine.service_root(capability);
         let claims = claims(&root, interaction);
         Call {
@@ -107,9 +99,7 @@ impl Call {
         self.get_with_headers().await.0
     }
 
-    pub async fn get_with_headers(
-        self,
-    ) -> ((u16, Option<String>, Value), reqwest::header::HeaderMap) {
+    pub async fn get_with_headers(self) -> ((u16, Option<String>, Value), reqwest::header::HeaderMap) {
         let client = reqwest::Client::new();
         let mut req = client.get(&self.url);
         for (n, v) in &self.headers {
@@ -119,10 +109,7 @@ impl Call {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let body: Value = res.json().await.unwrap();
-        let code = body
-            .pointer("/issue/0/details/coding/0/code")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let code = body.pointer("/issue/0/details/coding/0/code").and_then(Value::as_str).map(str::to_string);
         ((status, code, body), headers)
     }
 }
