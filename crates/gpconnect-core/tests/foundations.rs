@@ -222,3 +222,20 @@ async fn preflight_reports_each_step() {
     assert!(!report.is_ok());
     assert_eq!(report.failures().next().unwrap().step, gpconnect_core::preflight::Step::Directory);
 }
+
+#[tokio::test]
+async fn sds_answers_expire() {
+    let spine = MockSpine::start().await;
+    let client = gpconnect_core::Client::builder()
+        .ssp(spine.ssp_config())
+        .sds(spine.sds_config().cache_ttl(std::time::Duration::ZERO))
+        .consumer(gpconnect_testkit::test_consumer())
+        .build()
+        .unwrap();
+    let provider = client.provider(&"A20047".parse().unwrap()).with_user(gpconnect_testkit::test_user());
+    for _ in 0..2 {
+        provider.foundations().read_location("17").send().await.unwrap();
+    }
+    let sds = spine.received().await.into_iter().filter(|r| r.target == Target::Sds).count();
+    assert_eq!(sds, 4, "an expired answer is looked up again");
+}
