@@ -120,7 +120,7 @@ pub enum ErrorKind {
 impl Error {
     /// The category to match on.
     pub fn kind(&self) -> ErrorKind {
-        if self.is_write() && self.may_have_been_sent() && !matches!(self, Error::Provider(_)) {
+        if self.is_write() && self.may_have_been_sent() {
             return ErrorKind::OutcomeUnknown;
         }
         match self {
@@ -128,6 +128,7 @@ impl Error {
             Error::Config(_) => ErrorKind::Configuration,
             Error::Directory(d) => match d.problem {
                 DirectoryProblem::NoEndpoint | DirectoryProblem::NoAsid => ErrorKind::NotFound,
+                DirectoryProblem::NotConfigured => ErrorKind::Configuration,
                 DirectoryProblem::Refused { status: 401 | 403 } => ErrorKind::Authentication,
                 DirectoryProblem::Refused { .. } => ErrorKind::ProviderRejected,
                 DirectoryProblem::Unreachable | DirectoryProblem::Timeout => ErrorKind::Transport,
@@ -308,6 +309,9 @@ pub struct DirectoryError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DirectoryProblem {
+    /// No SDS is configured and no service root was given by hand for this capability.
+    #[error("no SDS configured and no service root given for this capability")]
+    NotConfigured,
     /// No Endpoint is registered for this ODS code and interaction.
     #[error("no endpoint registered in SDS")]
     NoEndpoint,
@@ -612,9 +616,11 @@ impl GpcCode {
                 let code = coding.code.as_deref().unwrap_or_default();
                 if system.contains("gpconnect-schedule-response-code") || code.parse::<u16>().is_ok() {
                     let token = coding.display.as_deref().or(issue.diagnostics.as_deref());
-                    if let Some(c) = token.and_then(Self::from_ssp_token) {
-                        return Some(c);
-                    }
+                    return Some(
+                        token
+                            .and_then(Self::from_ssp_token)
+                            .unwrap_or_else(|| GpcCode::Other(token.unwrap_or(code).to_owned())),
+                    );
                 } else if !code.is_empty() {
                     return Some(Self::from_code(code));
                 }

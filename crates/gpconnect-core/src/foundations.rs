@@ -34,8 +34,14 @@ pub struct CallOptions {
 
 impl CallOptions {
     /// Applies the options to a request.
-    pub fn apply(&self, request: Request) -> Request {
-        request.user(self.user.clone()).timeout(self.timeout)
+    pub fn apply(&self, mut request: Request) -> Request {
+        if let Some(user) = &self.user {
+            request = request.user(user.clone());
+        }
+        if let Some(timeout) = self.timeout {
+            request = request.timeout(timeout);
+        }
+        request
     }
 }
 

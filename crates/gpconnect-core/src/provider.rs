@@ -93,7 +93,7 @@ impl Provider {
             None => Err(Error::Directory(Box::new(DirectoryError {
                 ods: self.ods.clone(),
                 interaction,
-                problem: DirectoryProblem::NoEndpoint,
+                problem: DirectoryProblem::NotConfigured,
             }))),
         }
     }

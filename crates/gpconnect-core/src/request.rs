@@ -108,10 +108,8 @@ impl Request {
     }
 
     /// The requesting user, overriding the provider handle's user.
-    pub fn user(mut self, user: Option<User>) -> Self {
-        if user.is_some() {
-            self.user = user;
-        }
+    pub fn user(mut self, user: User) -> Self {
+        self.user = Some(user);
         self
     }
 
@@ -122,10 +120,8 @@ impl Request {
     }
 
     /// A timeout for this call, overriding the client default.
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        if timeout.is_some() {
-            self.timeout = timeout;
-        }
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
