@@ -253,7 +253,8 @@ async fn a_non_fhir_error_body_is_still_a_clear_error() {
 #[tokio::test]
 async fn unusable_success_answers_are_decode_errors_not_panics() {
     let huge = format!("{{\"resourceType\":\"Location\",\"name\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
-    let cases: Vec<(ResponseTemplate, fn(&DecodeProblem) -> bool)> = vec![
+    type Expect = fn(&DecodeProblem) -> bool;
+    let cases: Vec<(ResponseTemplate, Expect)> = vec![
         (fhir(200, ""), |p| matches!(p, DecodeProblem::Empty | DecodeProblem::Json { .. })),
         (fhir(200, "{not json"), |p| matches!(p, DecodeProblem::Json { .. })),
         (ResponseTemplate::new(200).set_body_raw("<html></html>", "text/html"), |p| {
