@@ -34,7 +34,8 @@
 //! let practice = gp.provider(&"A20047".parse()?).with_user(clinician);
 //! let nhs = NhsNumber::parse("9690937286")?;
 //! if let Some(found) = practice.foundations().find_patient(&nhs).send().await? {
-//!     println!("patient id {:?} at {:?}", found.id(), found.registered_practice.and_then(|o| o.name));
+//!     let practice = found.registered_practice.as_ref().and_then(|o| o.name.as_deref());
+//!     println!("patient id {:?} at {:?}", found.id(), practice);
 //! }
 //! # Ok(()) }
 //! ```

@@ -144,6 +144,15 @@ impl Amend {
     }
 
     pub(crate) fn request(&self) -> Result<Request> {
+        let (id, version, body) = self.prepared()?;
+        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
+        let request =
+            Request::put(InteractionId::AmendAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version);
+        Ok(self.options.apply(request))
+    }
+
+    /// The id, `If-Match` value and body, validated.
+    pub(crate) fn prepared(&self) -> Result<(String, HeaderValue, Value)> {
         let (id, version) = if_match(&self.appointment)?;
         if self.appointment.is_cancelled() {
             return Err(invalid("status", "a cancelled appointment cannot be amended"));
@@ -168,10 +177,7 @@ impl Amend {
             }
             body["comment"] = Value::String(c.clone());
         }
-        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
-        let request =
-            Request::put(InteractionId::AmendAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version);
-        Ok(self.options.apply(request))
+        Ok((id, version, body))
     }
 
     /// Sends the amendment: the appointment as read, with only description and/or
@@ -203,6 +209,15 @@ gpconnect_core::call_options!(Cancel);
 
 impl Cancel {
     pub(crate) fn request(&self) -> Result<Request> {
+        let (id, version, body) = self.prepared()?;
+        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
+        let request = Request::put(InteractionId::CancelAppointment, format!("Appointment/{id}"), bytes)
+            .header(IF_MATCH, version);
+        Ok(self.options.apply(request))
+    }
+
+    /// The id, `If-Match` value and body, validated.
+    pub(crate) fn prepared(&self) -> Result<(String, HeaderValue, Value)> {
         let (id, version) = if_match(&self.appointment)?;
         if self.appointment.is_cancelled() {
             return Err(invalid("status", "the appointment is already cancelled"));
@@ -221,10 +236,7 @@ impl Cancel {
             }
             None => body["extension"] = json!([ext]),
         }
-        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
-        let request = Request::put(InteractionId::CancelAppointment, format!("Appointment/{id}"), bytes)
-            .header(IF_MATCH, version);
-        Ok(self.options.apply(request))
+        Ok((id, version, body))
     }
 
     /// Sends the cancellation: the appointment as read, with only `status` set to

@@ -149,11 +149,6 @@ impl BinaryScanner {
         self.decoded
     }
 
-    /// `contentType`, once read.
-    pub fn content_type(&self) -> Option<&str> {
-        self.content_type.as_deref()
-    }
-
     /// Scans one chunk, appending decoded content to `out`.
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeProblem> {
         let mut i = 0;

@@ -232,18 +232,24 @@ impl DocumentList {
     /// Builds the view from a searchset answer.
     pub fn from_response(response: &Response) -> Result<Self> {
         let bundle: Bundle = response.resource()?;
+        Self::from_bundle(&bundle, response.trace_id).map_err(|(path, e)| json_problem(response, path, e))
+    }
+
+    /// Builds the view from a searchset Bundle (also works on any Bundle holding
+    /// DocumentReferences and the resources they reference). The error names the
+    /// resource that failed to parse.
+    pub fn from_bundle(bundle: &Bundle, trace_id: Uuid) -> Result<Self, (&'static str, serde_json::Error)> {
         let index = bundle.index();
         let mut documents = Vec::new();
         for raw in bundle.resources_of(DocumentReference::TYPE) {
-            let reference: DocumentReference =
-                raw.parse().map_err(|e| json_problem(response, "entry.resource(DocumentReference)", e))?;
-            documents.push(Document::resolve(reference, &bundle, &index));
+            let reference: DocumentReference = raw.parse().map_err(|e| ("entry.resource(DocumentReference)", e))?;
+            documents.push(Document::resolve(reference, bundle, &index));
         }
         let patient = match bundle.resources_of(Patient::TYPE).next() {
-            Some(raw) => Some(raw.parse().map_err(|e| json_problem(response, "entry.resource(Patient)", e))?),
+            Some(raw) => Some(raw.parse().map_err(|e| ("entry.resource(Patient)", e))?),
             None => None,
         };
-        Ok(Self { documents, patient, trace_id: response.trace_id })
+        Ok(Self { documents, patient, trace_id })
     }
 
     /// The documents that can be retrieved (not placeholders).

@@ -45,7 +45,7 @@ impl MedicationOptions {
 
     /// Only medication active on or after `date` (`medicationSearchFromDate`; not in the
     /// future).
-    pub fn from(mut self, date: NaiveDate) -> Self {
+    pub fn since(mut self, date: NaiveDate) -> Self {
         self.from = Some(date);
         self
     }
@@ -65,7 +65,7 @@ impl From<Option<NaiveDate>> for MedicationOptions {
 
 impl From<NaiveDate> for MedicationOptions {
     fn from(from: NaiveDate) -> Self {
-        Self::from(Some(from))
+        Self { from: Some(from), issues: None }
     }
 }
 

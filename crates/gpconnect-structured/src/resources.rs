@@ -23,8 +23,9 @@ macro_rules! resource {
             pub id: Option<String>,
             /// Metadata (profile, security labels).
             pub meta: Option<Meta>,
-            /// Extensions.
-            #[serde(deserialize_with = "one_or_many")]
+            /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+            /// keeps its `url` and nested extensions and loses only its value.
+            #[serde(deserialize_with = "lenient_extensions")]
             pub extension: Vec<Extension>,
             /// Business identifiers.
             #[serde(deserialize_with = "one_or_many")]
@@ -118,8 +119,8 @@ resource!(
         clinical_status: Option<String>,
         /// Verification status.
         verification_status: Option<String>,
-        /// Category (`problem-list-item`).
-        #[serde(deserialize_with = "one_or_many")]
+        /// Category (`problem-list-item`; a bare code string is read as its coding).
+        #[serde(deserialize_with = "lenient_concepts")]
         category: Vec<CodeableConcept>,
         /// Severity.
         severity: Option<CodeableConcept>,
@@ -386,7 +387,7 @@ element!(
         /// Quantity (its text may be in the `MedicationQuantityText-1` extension).
         quantity: Option<Quantity>,
         /// Expected supply duration.
-        expected_supply_duration: Option<Quantity>,
+        expected_supply_duration: Option<SupplyDuration>,
         /// Dispenser.
         performer: Option<Reference>,
     }
@@ -683,3 +684,73 @@ element!(
         body_site: Option<CodeableConcept>,
     }
 );
+
+element!(
+    /// `dispenseRequest.expectedSupplyDuration`; read extra leniently because the spec's
+    /// examples send `code` as an array.
+    SupplyDuration {
+        /// Number, as written.
+        value: Option<gpconnect_core::fhir::Decimal>,
+        /// Unit text.
+        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_first")]
+        unit: Option<String>,
+        /// Unit system.
+        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_first")]
+        system: Option<String>,
+        /// Unit code.
+        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_first")]
+        code: Option<String>,
+    }
+);
+
+/// A CodeableConcept that also accepts a bare code string (some examples send
+/// `"category": "problem-list-item"`).
+struct LenientConcept(CodeableConcept);
+
+impl<'de> Deserialize<'de> for LenientConcept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LenientConcept;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeableConcept or a code")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let coding = gpconnect_core::fhir::Coding { code: Some(v.to_owned()), ..Default::default() };
+                Ok(LenientConcept(CodeableConcept { coding: vec![coding], text: None }))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                CodeableConcept::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(LenientConcept)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn lenient_concepts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<CodeableConcept>, D::Error> {
+    let v: Vec<LenientConcept> = one_or_many(d)?;
+    Ok(v.into_iter().map(|c| c.0).collect())
+}
+
+fn lenient_extensions<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Extension>, D::Error> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct UrlOnly {
+        url: Option<String>,
+        #[serde(deserialize_with = "lenient_nested")]
+        extension: Vec<Extension>,
+    }
+    fn lenient_nested<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Extension>, D::Error> {
+        lenient_extensions(d)
+    }
+    let raws: Vec<Box<serde_json::value::RawValue>> = one_or_many(d)?;
+    Ok(raws
+        .iter()
+        .filter_map(|raw| match serde_json::from_str::<Extension>(raw.get()) {
+            Ok(e) => Some(e),
+            Err(_) => serde_json::from_str::<UrlOnly>(raw.get())
+                .ok()
+                .map(|u| Extension { url: u.url, extension: u.extension, ..Default::default() }),
+        })
+        .collect())
+}

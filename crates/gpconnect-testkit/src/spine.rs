@@ -83,6 +83,12 @@ pub(crate) struct State {
     /// Known patients: NHS number -> logical id.
     pub patients: BTreeMap<String, String>,
     next_patient_id: u64,
+    /// Appointments booked through the mock provider: logical id -> stored resource.
+    pub appointments: BTreeMap<String, Value>,
+    /// Booked slot id -> the appointment holding it (freed on cancellation).
+    pub booked_slots: BTreeMap<String, String>,
+    /// The last appointment id and version handed out.
+    pub appointment_seq: u64,
     log: Vec<ReceivedRequest>,
 }
 

@@ -123,7 +123,7 @@ fn check_and_route(
     }
     validate::check_authorization(req, root, interaction, now)?;
 
-    let mut ctx = Ctx { config, state, params, query, body, interaction };
+    let mut ctx = Ctx { config, state, params, query, body, interaction, request: req };
     (route.handler)(&mut ctx)
 }
 

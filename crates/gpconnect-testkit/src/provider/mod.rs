@@ -5,7 +5,10 @@
 //! Every request reaches a handler only after the shared checks in [`crate::ssp`] (service
 //! root, `Ssp-*` headers, interaction, media types, JWT) have passed.
 
+pub(crate) mod appointments;
+pub(crate) mod documents;
 pub(crate) mod foundations;
+pub(crate) mod structured;
 
 use gpconnect_core::{Capability, InteractionId};
 use serde_json::{json, Value};
@@ -34,7 +37,7 @@ pub(crate) struct Route {
 
 /// Every provider route of every API.
 pub(crate) fn routes() -> impl Iterator<Item = &'static Route> {
-    foundations::ROUTES.iter()
+    foundations::ROUTES.iter().chain(appointments::ROUTES.iter()).chain(documents::ROUTES.iter()).chain(structured::ROUTES.iter())
 }
 
 /// What a handler sees.
@@ -51,6 +54,8 @@ pub(crate) struct Ctx<'a> {
     /// The interaction the request was sent as.
     #[allow(dead_code)] // for routes shared by several interactions
     pub interaction: InteractionId,
+    /// The request as received (headers such as `If-Match`).
+    pub request: &'a wiremock::Request,
 }
 
 impl Ctx<'_> {

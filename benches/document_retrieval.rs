@@ -1,0 +1,198 @@
+//! Document retrieval: the SDK's streamed Binary decode against a plain reqwest download
+//! of the same bytes, from a local HTTP/1.1 server, for 1 MB, 10 MB and 100 MB documents.
+//! Also reports the peak heap growth of one retrieval of each size (counting allocator).
+//!
+//! ```text
+//! cargo bench --features documents --bench document_retrieval
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use gpconnect::documents::DocumentsExt;
+use gpconnect::{Asid, Capability, Client, Consumer, Device, Provider, ServiceRoot, SspConfig, User};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::runtime::Runtime;
+
+/// Counts live heap bytes and their peak.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const MB: usize = 1024 * 1024;
+const SIZES: [(&str, usize); 3] = [("1MB", MB), ("10MB", 10 * MB), ("100MB", 100 * MB)];
+const ROOT: &str = "http://provider.bench.invalid/A20047/STU3/1/gpconnect/documents";
+
+/// Binary JSON bodies by name, built once.
+fn bodies() -> HashMap<String, Arc<Vec<u8>>> {
+    SIZES
+        .iter()
+        .map(|(name, size)| {
+            let doc: Vec<u8> = (0..*size).map(|i| (i.wrapping_mul(31) ^ (i >> 7)) as u8).collect();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&doc);
+            let json = format!(
+                r#"{{"resourceType":"Binary","id":"{name}","contentType":"application/pdf","content":"{b64}"}}"#
+            );
+            (name.to_string(), Arc::new(json.into_bytes()))
+        })
+        .collect()
+}
+
+/// A minimal keep-alive HTTP/1.1 server: answers `GET .../{name}` with the body `name`.
+async fn serve(bodies: Arc<HashMap<String, Arc<Vec<u8>>>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let _ = socket.set_nodelay(true);
+            let bodies = bodies.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 32 * 1024];
+                let mut seen: Vec<u8> = Vec::new();
+                loop {
+                    let end = loop {
+                        if let Some(pos) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break pos + 4;
+                        }
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&seen[..end]).into_owned();
+                    seen.drain(..end);
+                    let path = head.split_whitespace().nth(1).unwrap_or("");
+                    let name = path.rsplit('/').next().unwrap_or("");
+                    let Some(body) = bodies.get(name) else {
+                        let _ = socket.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").await;
+                        continue;
+                    };
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json;charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if socket.write_all(head.as_bytes()).await.is_err() || socket.write_all(body).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn provider(ssp: &str) -> Provider {
+    let asid: Asid = "918999198738".parse().unwrap();
+    let client = Client::builder()
+        .ssp(SspConfig::new(ssp, asid.clone()).allow_http(true))
+        .consumer(Consumer::new(
+            "A1001".parse().unwrap(),
+            "Bench",
+            "https://bench.example/",
+            Device::new("https://bench.example/Id/device", "BENCH-1", "bench", "1.0"),
+        ))
+        .build()
+        .unwrap();
+    client
+        .provider(&"A20047".parse().unwrap())
+        .with_root(Capability::Documents, ServiceRoot::new(ROOT, asid).unwrap())
+        .with_user(User::new("10019", "Jones").sds_user_id("111222333444").sds_role_profile_id("444555666777"))
+}
+
+async fn sdk_download(provider: &Provider, name: &str) -> u64 {
+    let mut sink = tokio::io::sink();
+    let got = provider.documents().retrieve_url(&format!("{ROOT}/Binary/{name}")).write_to(&mut sink).await.unwrap();
+    got.bytes
+}
+
+async fn plain_download(http: &reqwest::Client, ssp: &str, name: &str) -> u64 {
+    let mut response = http.get(format!("{ssp}/{ROOT}/Binary/{name}")).send().await.unwrap();
+    let mut n = 0u64;
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        n += chunk.len() as u64;
+    }
+    n
+}
+
+fn peak_growth<F: std::future::Future<Output = u64>>(rt: &Runtime, f: F) -> (usize, u64) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let n = rt.block_on(f);
+    (PEAK.load(Ordering::Relaxed).saturating_sub(base), n)
+}
+
+fn document_retrieval(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let bodies = Arc::new(bodies());
+    let ssp = rt.block_on(serve(bodies.clone()));
+    let provider = provider(&ssp);
+    let http = reqwest::Client::builder().build().unwrap();
+
+    // Warm the connection pools, then measure the peak heap growth of single retrievals.
+    rt.block_on(sdk_download(&provider, "1MB"));
+    rt.block_on(plain_download(&http, &ssp, "1MB"));
+    for (name, size) in SIZES {
+        let (sdk_peak, n) = peak_growth(&rt, sdk_download(&provider, name));
+        assert_eq!(n, size as u64);
+        let (plain_peak, _) = peak_growth(&rt, plain_download(&http, &ssp, name));
+        eprintln!(
+            "peak heap growth, {name} document: SDK retrieval {:.2} MB, plain download {:.2} MB",
+            sdk_peak as f64 / MB as f64,
+            plain_peak as f64 / MB as f64
+        );
+    }
+
+    let mut group = c.benchmark_group("document_retrieval");
+    group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    for (name, size) in SIZES {
+        // Throughput in document bytes; the transfer is the 4/3 larger Binary JSON.
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("sdk_streamed_binary", name), name, |b, name| {
+            b.to_async(&rt).iter(|| sdk_download(&provider, name));
+        });
+        group.bench_with_input(BenchmarkId::new("plain_reqwest_same_bytes", name), name, |b, name| {
+            b.to_async(&rt).iter(|| plain_download(&http, &ssp, name));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, document_retrieval);
+criterion_main!(benches);

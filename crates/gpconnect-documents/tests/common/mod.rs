@@ -1,0 +1,92 @@
+//! Helpers shared by the wire tests.
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use gpconnect_core::{Asid, Capability, Client, Provider, ServiceRoot, SspConfig};
+use gpconnect_testkit::{MockSpine, ReceivedRequest, Target};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The provider requests the catch-all answered (SDS look-ups left out).
+pub async fn ssp_requests(spine: &MockSpine) -> Vec<ReceivedRequest> {
+    spine.received().await.into_iter().filter(|r| r.target == Target::Ssp).collect()
+}
+
+/// Checks the headers and JWT every documents request carries.
+pub fn assert_documents_request(r: &ReceivedRequest, spine: &MockSpine, interaction: &str) {
+    assert_eq!(r.method, "GET");
+    assert!(r.verdict.is_accepted(), "{:?}", r.verdict);
+    assert_eq!(r.service_root.as_deref(), Some(spine.service_root(Capability::Documents).as_str()));
+    assert_eq!(r.header("ssp-interactionid"), Some(interaction));
+    assert_eq!(r.header("ssp-from"), Some(spine.consumer_asid()));
+    assert_eq!(r.header("ssp-to"), Some(spine.provider_asid()));
+    assert!(r.header("ssp-traceid").is_some_and(|t| uuid::Uuid::parse_str(t).is_ok()));
+    assert_eq!(r.header("accept"), Some("application/fhir+json;charset=utf-8"));
+    assert!(r.header("authorization").is_some_and(|a| a.starts_with("Bearer ")));
+    let claims = r.claims.as_ref().expect("decodable JWT");
+    assert_eq!(claims["requested_scope"], "patient/*.read");
+    assert_eq!(claims["reason_for_request"], "directcare");
+    assert_eq!(claims["aud"], spine.service_root(Capability::Documents));
+    assert!(r.body.is_none());
+}
+
+/// The document bytes of the spec's Binary example.
+pub fn example_document() -> Vec<u8> {
+    let fixed: serde_json::Value =
+        serde_json::from_str(gpconnect_testkit::fixture("documents__retrieve-binary__response.fixed.json")).unwrap();
+    base64::engine::general_purpose::STANDARD.decode(fixed["content"].as_str().unwrap()).unwrap()
+}
+
+/// The documents root used with [`raw_server_provider`].
+pub const RAW_ROOT: &str = "https://provider.example/A20047/STU3/1/gpconnect/documents";
+
+/// A one-shot HTTP/1.1 server on 127.0.0.1 answering every connection with `head` then
+/// `body`, then closing; and a provider routed to it as its SSP.
+pub async fn raw_server_provider(head: String, body: Vec<u8>) -> Provider {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let (head, body) = (head.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let Ok(n) = socket.read(&mut buf).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    let asid: Asid = "918999198738".parse().unwrap();
+    let client = Client::builder()
+        .ssp(SspConfig::new(format!("http://{addr}"), asid.clone()).allow_http(true))
+        .consumer(gpconnect_testkit::test_consumer())
+        .build()
+        .unwrap();
+    client
+        .provider(&"A20047".parse().unwrap())
+        .with_root(Capability::Documents, ServiceRoot::new(RAW_ROOT, asid).unwrap())
+        .with_user(gpconnect_testkit::test_user())
+}
+
+/// Files in `dir`, sorted.
+pub fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// A fresh empty directory under the target dir.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gpconnect-documents-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,2009 @@
+//! The typed view of a structured record: one section per clinical area, references in the
+//! bundle resolved, section warnings and record warnings kept, problems reported.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use bytes::Bytes;
+use gpconnect_core::fhir::{
+    same_url, Annotation, Bundle, CodeableConcept, Coding, Extension, FhirDateTime, FhirResource,
+    HealthcareService, List, Location, OperationOutcome, Organization, Patient, Period, Practitioner,
+    PractitionerRole, Quantity, RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::resources::{
+    AllergyIntolerance, Condition, DiagnosticReport, Encounter, Immunization, Medication, MedicationRequest,
+    MedicationStatement, Observation, ProcedureRequest, ReferralRequest, Specimen,
+};
+
+const EXT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/";
+const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
+
+/// Gives a view type a `Debug` that shows its id only: the rest is patient data.
+macro_rules! redacted_debug {
+    ($($t:ty),*) => {$(
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($t)).field("id", &self.id).finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+
+/// A clinical area of the record (one primary List each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SectionKind {
+    /// Allergies and adverse reactions (`886921000000105`).
+    Allergies,
+    /// Ended allergies (`1103671000000101`).
+    EndedAllergies,
+    /// Medications and medical devices (`933361000000108`).
+    Medications,
+    /// Problems (`717711000000103`).
+    Problems,
+    /// List of consultations (`1149501000000101`).
+    Consultations,
+    /// Immunisations (`1102181000000102`).
+    Immunisations,
+    /// Uncategorised data (`826501000000100`).
+    Uncategorised,
+    /// Investigations and results (`887191000000108`).
+    Investigations,
+    /// Outbound referral (`792931000000107`).
+    Referrals,
+    /// Patient recall administration, i.e. diary entries (`714311000000108`).
+    DiaryEntries,
+}
+
+impl SectionKind {
+    /// Every section, in display order.
+    pub const ALL: [SectionKind; 10] = [
+        SectionKind::Allergies,
+        SectionKind::EndedAllergies,
+        SectionKind::Medications,
+        SectionKind::Problems,
+        SectionKind::Consultations,
+        SectionKind::Immunisations,
+        SectionKind::Uncategorised,
+        SectionKind::Investigations,
+        SectionKind::Referrals,
+        SectionKind::DiaryEntries,
+    ];
+
+    /// The SNOMED CT code of the section's primary List (1.6.2 table).
+    pub fn snomed_code(self) -> &'static str {
+        match self {
+            SectionKind::Allergies => "886921000000105",
+            SectionKind::EndedAllergies => "1103671000000101",
+            SectionKind::Medications => "933361000000108",
+            SectionKind::Problems => "717711000000103",
+            SectionKind::Consultations => "1149501000000101",
+            SectionKind::Immunisations => "1102181000000102",
+            SectionKind::Uncategorised => "826501000000100",
+            SectionKind::Investigations => "887191000000108",
+            SectionKind::Referrals => "792931000000107",
+            SectionKind::DiaryEntries => "714311000000108",
+        }
+    }
+
+    /// A snake_case name (`diary_entries`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionKind::Allergies => "allergies",
+            SectionKind::EndedAllergies => "ended_allergies",
+            SectionKind::Medications => "medications",
+            SectionKind::Problems => "problems",
+            SectionKind::Consultations => "consultations",
+            SectionKind::Immunisations => "immunisations",
+            SectionKind::Uncategorised => "uncategorised",
+            SectionKind::Investigations => "investigations",
+            SectionKind::Referrals => "referrals",
+            SectionKind::DiaryEntries => "diary_entries",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        // 886721000000107 ("Referral details") is what the 1.6.2 referrals example uses.
+        if code == "886721000000107" {
+            return Some(SectionKind::Referrals);
+        }
+        SectionKind::ALL.into_iter().find(|k| k.snomed_code() == code)
+    }
+
+    /// Titles of older providers and of the spec's `_includes` examples.
+    fn from_title(title: &str) -> Option<Self> {
+        let t = title.trim().to_ascii_lowercase();
+        Some(match t.as_str() {
+            "active allergies" | "allergies and adverse reactions" | "allergies and adverse reaction"
+            | "allergies list" | "allergies" => SectionKind::Allergies,
+            "resolved allergies" | "ended allergies" => SectionKind::EndedAllergies,
+            "medication list" | "medications and medical devices" | "medications" => SectionKind::Medications,
+            "problems" | "problem list" => SectionKind::Problems,
+            "list of consultations" | "consultation list" | "consultations" => SectionKind::Consultations,
+            "immunisations" | "immunizations" | "immunisation list" | "immunization list" => {
+                SectionKind::Immunisations
+            }
+            "uncategorised data" | "uncategorised data list" | "miscellaneous record" => SectionKind::Uncategorised,
+            "investigations and results" | "investigations" => SectionKind::Investigations,
+            "outbound referral" | "referral details" | "referrals" => SectionKind::Referrals,
+            "patient recall administration" | "diary" | "diary entries" => SectionKind::DiaryEntries,
+            _ => return None,
+        })
+    }
+}
+
+/// A warning code on a List (`Extension-CareConnect-GPC-ListWarningCode-1`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListWarning {
+    /// `confidential-items`: items withheld for confidentiality or patient preference.
+    ConfidentialItems,
+    /// `data-in-transit`: record transfer from the previous practice not complete.
+    DataInTransit,
+    /// `data-awaiting-filing`: items in the practice workflow not yet filed.
+    DataAwaitingFiling,
+    /// A code this SDK does not know.
+    Other(String),
+}
+
+impl ListWarning {
+    fn from_code(code: &str) -> Self {
+        match code {
+            "confidential-items" => ListWarning::ConfidentialItems,
+            "data-in-transit" => ListWarning::DataInTransit,
+            "data-awaiting-filing" => ListWarning::DataAwaitingFiling,
+            other => ListWarning::Other(other.to_owned()),
+        }
+    }
+
+    /// The code as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListWarning::ConfidentialItems => "confidential-items",
+            ListWarning::DataInTransit => "data-in-transit",
+            ListWarning::DataAwaitingFiling => "data-awaiting-filing",
+            ListWarning::Other(s) => s,
+        }
+    }
+}
+
+/// What a List said about itself: title, code, empty reason, warnings and notes.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ListInfo {
+    /// `List.id`, when sent (primary lists have none).
+    pub id: Option<String>,
+    /// `List.title`.
+    pub title: Option<String>,
+    /// The first coding of `List.code`.
+    pub code: Option<Coding>,
+    /// `List.emptyReason` (e.g. `no-content-recorded`).
+    pub empty_reason: Option<CodeableConcept>,
+    /// Warning codes.
+    pub warnings: Vec<ListWarning>,
+    /// `List.note` texts (warning texts, "Information not available").
+    pub notes: Vec<String>,
+    /// `List.date`.
+    pub date: Option<FhirDateTime>,
+    /// The references in `List.entry` (for secondary lists).
+    pub items: Vec<String>,
+}
+
+/// One clinical area: the List(s) that carried it and the items.
+#[derive(Clone)]
+pub struct Section<T> {
+    /// The primary List(s) of this area (none when not requested or not returned).
+    pub lists: Vec<ListInfo>,
+    /// The items, references resolved.
+    pub items: Vec<T>,
+    /// List entries that could not become an item (also in
+    /// [`StructuredRecord::view_problems`]).
+    pub unresolved: usize,
+}
+
+impl<T> Default for Section<T> {
+    fn default() -> Self {
+        Self { lists: Vec::new(), items: Vec::new(), unresolved: 0 }
+    }
+}
+
+impl<T> fmt::Debug for Section<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Section")
+            .field("lists", &self.lists.len())
+            .field("items", &self.items.len())
+            .field("unresolved", &self.unresolved)
+            .finish()
+    }
+}
+
+impl<T> Section<T> {
+    /// Whether the provider returned a List for this area.
+    pub fn is_present(&self) -> bool {
+        !self.lists.is_empty()
+    }
+
+    /// Every warning code of the area's Lists.
+    pub fn warnings(&self) -> impl Iterator<Item = &ListWarning> {
+        self.lists.iter().flat_map(|l| l.warnings.iter())
+    }
+
+    /// Whether a List of this area carries `warning`.
+    pub fn has_warning(&self, warning: &ListWarning) -> bool {
+        self.warnings().any(|w| w == warning)
+    }
+
+    /// The list title (of the first List).
+    pub fn title(&self) -> Option<&str> {
+        self.lists.first().and_then(|l| l.title.as_deref())
+    }
+
+    /// The empty reason (of the first List).
+    pub fn empty_reason(&self) -> Option<&CodeableConcept> {
+        self.lists.first().and_then(|l| l.empty_reason.as_ref())
+    }
+
+    /// The items.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Section<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+/// A warning the provider put in the bundle's `OperationOutcome` (HTTP still 200).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordWarning {
+    /// What it says.
+    pub kind: RecordWarningKind,
+    /// The parameter named (`diagnostics`, e.g. `includeProblems`).
+    pub parameter: Option<String>,
+    /// The Spine code (`NOT_IMPLEMENTED`).
+    pub code: Option<String>,
+    /// `details.text`.
+    pub text: Option<String>,
+}
+
+/// The kind of a [`RecordWarning`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordWarningKind {
+    /// `<parameter> is an unrecognised parameter` (consumer newer than provider).
+    UnrecognisedParameter,
+    /// `<parameter> has been disabled` (clinical area switched off at the practice).
+    ClinicalAreaDisabled,
+    /// Any other warning issue.
+    Other,
+}
+
+/// Any warning a record can carry, for [`StructuredRecord::has_warning`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Warning {
+    /// A List has `confidential-items`.
+    ConfidentialItems,
+    /// A List has `data-in-transit`.
+    DataInTransit,
+    /// A List has `data-awaiting-filing`.
+    DataAwaitingFiling,
+    /// The bundle says a parameter was not recognised.
+    UnrecognisedParameter,
+    /// The bundle says a clinical area is disabled.
+    ClinicalAreaDisabled,
+}
+
+/// Something in the bundle the view could not use; the rest of the record is still read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ViewProblem {
+    /// The area it affects, when known.
+    pub section: Option<SectionKind>,
+    /// `true` when a List entry could not become an item (so the section has one item
+    /// fewer than its List has entries).
+    pub lost_entry: bool,
+    /// What went wrong.
+    pub kind: ViewProblemKind,
+}
+
+/// What a [`ViewProblem`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViewProblemKind {
+    /// A reference that matches no resource in the bundle.
+    DanglingReference {
+        /// The referring resource (`Type/id`, or `List`).
+        from: String,
+        /// The reference as written.
+        reference: String,
+    },
+    /// A resource that is not valid for its type (position of the JSON error only: the
+    /// message could quote patient data).
+    UnparseableEntry {
+        /// `resourceType`.
+        resource_type: String,
+        /// `id`.
+        id: Option<String>,
+        /// Line of the error within the resource.
+        line: usize,
+        /// Column of the error within the resource.
+        column: usize,
+    },
+    /// A List whose code and title match no known area.
+    UnknownList {
+        /// `List.title`.
+        title: Option<String>,
+        /// `List.code` first code.
+        code: Option<String>,
+    },
+    /// A List entry of a type the area does not hold (e.g. a Condition in Medications).
+    UnexpectedResource {
+        /// The reference.
+        reference: String,
+        /// The resource type found.
+        resource_type: String,
+    },
+    /// A List entry without an item reference.
+    EntryWithoutItem,
+}
+
+/// A practitioner, organisation or service, resolved from a reference.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Author {
+    /// The reference as written.
+    pub reference: Option<String>,
+    /// The person's name (or the organisation / service name).
+    pub name: Option<String>,
+    /// The role (`PractitionerRole.code`).
+    pub role: Option<String>,
+    /// The organisation (`PractitionerRole.organization`, or the Organization itself).
+    pub organisation: Option<String>,
+    /// Whether the reference resolved in the bundle.
+    pub resolved: bool,
+}
+
+/// A reference to another clinical item (consultation contents, problem links), with a
+/// display name when the target is in the bundle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkedItem {
+    /// The reference as written.
+    pub reference: String,
+    /// The target's resource type (when resolved).
+    pub resource_type: Option<String>,
+    /// The target's code display, text or title.
+    pub name: Option<String>,
+    /// Whether the reference resolved in the bundle.
+    pub resolved: bool,
+}
+
+/// One allergy or adverse reaction (active or ended).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Allergy {
+    /// `AllergyIntolerance.id`.
+    pub id: Option<String>,
+    /// Substance / reaction name.
+    pub name: Option<String>,
+    /// SNOMED (or first) coding.
+    pub code: Option<Coding>,
+    /// `active | inactive | resolved`.
+    pub clinical_status: Option<String>,
+    /// `unconfirmed | confirmed | ...`.
+    pub verification_status: Option<String>,
+    /// `allergy | intolerance`.
+    pub allergy_type: Option<String>,
+    /// `medication | food | ...`.
+    pub category: Vec<String>,
+    /// `low | high | unable-to-assess`.
+    pub criticality: Option<String>,
+    /// Onset.
+    pub onset: Option<FhirDateTime>,
+    /// Date recorded.
+    pub asserted_date: Option<FhirDateTime>,
+    /// Who recorded it.
+    pub recorder: Option<Author>,
+    /// Reactions.
+    pub reactions: Vec<Reaction>,
+    /// Notes.
+    pub notes: Vec<String>,
+    /// When it ended (`Extension-CareConnect-AllergyIntoleranceEnd-1`).
+    pub end_date: Option<FhirDateTime>,
+    /// Why it ended.
+    pub end_reason: Option<String>,
+    /// Whether it came from the ended-allergies List.
+    pub ended: bool,
+}
+
+/// One reaction to an allergen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reaction {
+    /// Manifestations.
+    pub manifestations: Vec<String>,
+    /// `mild | moderate | severe`.
+    pub severity: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// The prescription type (`Extension-CareConnect-GPC-PrescriptionType-1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PrescriptionType {
+    /// `acute`.
+    Acute,
+    /// `repeat`.
+    Repeat,
+    /// `repeat-dispensing`.
+    RepeatDispensing,
+    /// `delayed-prescribing`.
+    DelayedPrescribing,
+    /// Another code.
+    Other(String),
+}
+
+/// One medication authorisation (one `MedicationStatement`, with its plan and issues).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct MedicationItem {
+    /// `MedicationStatement.id`.
+    pub id: Option<String>,
+    /// Medication name (`Medication.code`, or the inline CodeableConcept).
+    pub name: Option<String>,
+    /// SNOMED (dm+d) coding.
+    pub code: Option<Coding>,
+    /// Dosage text.
+    pub dosage: Option<String>,
+    /// Patient instruction.
+    pub patient_instruction: Option<String>,
+    /// Quantity (value and unit, or the quantity text).
+    pub quantity: Option<String>,
+    /// Expected supply duration (e.g. `28 day`).
+    pub supply_duration: Option<String>,
+    /// Statement status (`active | completed | stopped`).
+    pub status: Option<String>,
+    /// Start.
+    pub start: Option<FhirDateTime>,
+    /// End.
+    pub end: Option<FhirDateTime>,
+    /// When recorded.
+    pub date_asserted: Option<FhirDateTime>,
+    /// Acute / repeat / ....
+    pub prescription_type: Option<PrescriptionType>,
+    /// Prescribing agency (e.g. `prescribed-at-gp-practice`).
+    pub prescribing_agency: Option<String>,
+    /// Last issue date (`MedicationStatementLastIssueDate-1`).
+    pub last_issue_date: Option<FhirDateTime>,
+    /// Repeats allowed.
+    pub repeats_allowed: Option<u64>,
+    /// Repeats issued.
+    pub repeats_issued: Option<u64>,
+    /// Who authorised it.
+    pub prescriber: Option<Author>,
+    /// The issues (`MedicationRequest` intent `order` based on the plan), oldest first.
+    pub issues: Vec<MedicationIssue>,
+    /// Notes.
+    pub notes: Vec<String>,
+    /// The plan `MedicationRequest` id.
+    pub plan_id: Option<String>,
+}
+
+impl MedicationItem {
+    /// The most recent issue.
+    pub fn last_issue(&self) -> Option<&MedicationIssue> {
+        self.issues.last()
+    }
+}
+
+/// One issue of a medication.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct MedicationIssue {
+    /// `MedicationRequest.id`.
+    pub id: Option<String>,
+    /// Issue date.
+    pub date: Option<FhirDateTime>,
+    /// Status.
+    pub status: Option<String>,
+    /// Quantity.
+    pub quantity: Option<String>,
+    /// Who issued it.
+    pub prescriber: Option<Author>,
+}
+
+/// One problem (`Condition`), with its links.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Problem {
+    /// `Condition.id`.
+    pub id: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Coding.
+    pub code: Option<Coding>,
+    /// `active | inactive`.
+    pub status: Option<String>,
+    /// `major | minor`.
+    pub significance: Option<String>,
+    /// Onset.
+    pub onset: Option<FhirDateTime>,
+    /// End.
+    pub end: Option<FhirDateTime>,
+    /// Date recorded.
+    pub asserted_date: Option<FhirDateTime>,
+    /// Who recorded it.
+    pub asserter: Option<Author>,
+    /// The clinical item that was made a problem (`ActualProblem`).
+    pub actual_problem: Option<LinkedItem>,
+    /// Parent / child / sibling problems.
+    pub related_problems: Vec<(String, LinkedItem)>,
+    /// Items linked to the problem (`RelatedClinicalContent`).
+    pub linked_items: Vec<LinkedItem>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+/// One consultation (`Encounter` plus its topic / heading Lists).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Consultation {
+    /// `Encounter.id`.
+    pub id: Option<String>,
+    /// Consultation type.
+    pub kind: Option<String>,
+    /// Title of the consultation List.
+    pub title: Option<String>,
+    /// `finished | ...`.
+    pub status: Option<String>,
+    /// Start.
+    pub start: Option<FhirDateTime>,
+    /// End.
+    pub end: Option<FhirDateTime>,
+    /// The clinician (primary performer, else the first participant).
+    pub clinician: Option<Author>,
+    /// Where.
+    pub location: Option<String>,
+    /// Topics.
+    pub topics: Vec<ConsultationTopic>,
+}
+
+/// A consultation topic.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ConsultationTopic {
+    /// Title.
+    pub title: Option<String>,
+    /// The problem the topic is about.
+    pub problem: Option<LinkedItem>,
+    /// Headings (History, Examination, Plan...).
+    pub headings: Vec<ConsultationHeading>,
+    /// Items directly under the topic.
+    pub items: Vec<LinkedItem>,
+}
+
+/// A consultation heading (category) and its items.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ConsultationHeading {
+    /// Title.
+    pub title: Option<String>,
+    /// Items.
+    pub items: Vec<LinkedItem>,
+}
+
+/// Whether an immunisation entry is a vaccination or a consent/dissent status record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ImmunisationKind {
+    /// An `Immunization`.
+    #[default]
+    Vaccination,
+    /// A status `Observation` (`includeStatus`).
+    Status,
+}
+
+/// One immunisation.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Immunisation {
+    /// Resource id.
+    pub id: Option<String>,
+    /// Vaccination or status record.
+    pub kind: ImmunisationKind,
+    /// Vaccine (or status) name.
+    pub name: Option<String>,
+    /// Coding.
+    pub code: Option<Coding>,
+    /// Vaccination procedure (`Extension-CareConnect-VaccinationProcedure-1`).
+    pub procedure: Option<String>,
+    /// Date.
+    pub date: Option<FhirDateTime>,
+    /// Status.
+    pub status: Option<String>,
+    /// Not given.
+    pub not_given: Option<bool>,
+    /// Dose number.
+    pub dose_sequence: Option<u32>,
+    /// Batch.
+    pub lot_number: Option<String>,
+    /// Site.
+    pub site: Option<String>,
+    /// Route.
+    pub route: Option<String>,
+    /// Dose.
+    pub dose: Option<String>,
+    /// Who gave it.
+    pub practitioner: Option<Author>,
+    /// Manufacturer.
+    pub manufacturer: Option<Author>,
+    /// Where.
+    pub location: Option<String>,
+    /// Reasons not given.
+    pub reason_not_given: Vec<String>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+/// One investigation report with its results.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Investigation {
+    /// `DiagnosticReport.id`.
+    pub id: Option<String>,
+    /// Report name.
+    pub name: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// Issued.
+    pub issued: Option<FhirDateTime>,
+    /// Clinically relevant time.
+    pub effective: Option<FhirDateTime>,
+    /// Lab / performer.
+    pub performer: Option<Author>,
+    /// Test requested (`ProcedureRequest`).
+    pub request: Option<String>,
+    /// Who requested it.
+    pub requester: Option<Author>,
+    /// Specimens.
+    pub specimens: Vec<SpecimenSummary>,
+    /// Results: test groups (with members) and single results, filing comments.
+    pub results: Vec<TestResult>,
+    /// Conclusion.
+    pub conclusion: Option<String>,
+}
+
+/// A specimen of an investigation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpecimenSummary {
+    /// Id.
+    pub id: Option<String>,
+    /// Specimen type.
+    pub kind: Option<String>,
+    /// Collected.
+    pub collected: Option<FhirDateTime>,
+    /// Received by the lab.
+    pub received: Option<FhirDateTime>,
+}
+
+/// A test result or test group (`Observation`).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct TestResult {
+    /// Id.
+    pub id: Option<String>,
+    /// Test name.
+    pub name: Option<String>,
+    /// Coding.
+    pub code: Option<Coding>,
+    /// Value as displayed (`4.5 10*9/L`).
+    pub value: Option<String>,
+    /// The quantity, numbers as written.
+    pub quantity: Option<Quantity>,
+    /// Flag (`H`, `L`...).
+    pub interpretation: Option<String>,
+    /// Reference range text.
+    pub reference_range: Option<String>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// When.
+    pub effective: Option<FhirDateTime>,
+    /// Members of a test group.
+    pub members: Vec<TestResult>,
+}
+
+/// One outbound referral.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Referral {
+    /// `ReferralRequest.id`.
+    pub id: Option<String>,
+    /// Reason / service requested.
+    pub name: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// Priority.
+    pub priority: Option<String>,
+    /// When written.
+    pub authored_on: Option<FhirDateTime>,
+    /// Who referred.
+    pub requester: Option<Author>,
+    /// Referred to.
+    pub recipients: Vec<Author>,
+    /// Specialty.
+    pub specialty: Option<String>,
+    /// e-RS UBRN.
+    pub ubrn: Option<String>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+/// One diary entry (recall, `ProcedureRequest`).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct DiaryEntry {
+    /// `ProcedureRequest.id`.
+    pub id: Option<String>,
+    /// What.
+    pub name: Option<String>,
+    /// Coding.
+    pub code: Option<Coding>,
+    /// Status.
+    pub status: Option<String>,
+    /// Due date.
+    pub date: Option<FhirDateTime>,
+    /// When recorded.
+    pub authored_on: Option<FhirDateTime>,
+    /// Who recorded it.
+    pub requester: Option<Author>,
+    /// Reasons.
+    pub reasons: Vec<String>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+/// One uncategorised observation (including blood pressure).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct Uncategorised {
+    /// `Observation.id`.
+    pub id: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Coding.
+    pub code: Option<Coding>,
+    /// When.
+    pub date: Option<FhirDateTime>,
+    /// Status.
+    pub status: Option<String>,
+    /// Value as displayed.
+    pub value: Option<String>,
+    /// Components (e.g. systolic, diastolic) as (name, value).
+    pub components: Vec<(String, String)>,
+    /// Who recorded it.
+    pub performer: Option<Author>,
+    /// Comment.
+    pub comment: Option<String>,
+}
+
+redacted_debug!(
+    Allergy,
+    MedicationItem,
+    MedicationIssue,
+    Problem,
+    Consultation,
+    Immunisation,
+    Investigation,
+    TestResult,
+    Referral,
+    DiaryEntry,
+    Uncategorised
+);
+
+/// A patient's structured record: the typed view of the `$gpc.getstructuredrecord` Bundle.
+///
+/// Its `Debug` shows counts only.
+#[derive(Clone, Default)]
+pub struct StructuredRecord {
+    raw: Bytes,
+    bundle: Bundle,
+    trace_id: Option<Uuid>,
+    patient: Option<Patient>,
+    registered_practice: Option<Organization>,
+    allergies: Section<Allergy>,
+    ended_allergies: Section<Allergy>,
+    medications: Section<MedicationItem>,
+    problems: Section<Problem>,
+    consultations: Section<Consultation>,
+    immunisations: Section<Immunisation>,
+    investigations: Section<Investigation>,
+    referrals: Section<Referral>,
+    diary_entries: Section<DiaryEntry>,
+    uncategorised: Section<Uncategorised>,
+    secondary_lists: Vec<ListInfo>,
+    warnings: Vec<RecordWarning>,
+    view_problems: Vec<ViewProblem>,
+}
+
+impl fmt::Debug for StructuredRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StructuredRecord")
+            .field("trace_id", &self.trace_id)
+            .field("bytes", &self.raw.len())
+            .field("allergies", &self.allergies)
+            .field("ended_allergies", &self.ended_allergies)
+            .field("medications", &self.medications)
+            .field("problems", &self.problems)
+            .field("consultations", &self.consultations)
+            .field("immunisations", &self.immunisations)
+            .field("investigations", &self.investigations)
+            .field("referrals", &self.referrals)
+            .field("diary_entries", &self.diary_entries)
+            .field("uncategorised", &self.uncategorised)
+            .field("warnings", &self.warnings)
+            .field("view_problems", &self.view_problems.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl StructuredRecord {
+    /// Reads a saved `$gpc.getstructuredrecord` response Bundle. Fails only when the bytes
+    /// are not a JSON object; every resource problem is reported in
+    /// [`view_problems`](Self::view_problems) instead.
+    pub fn from_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
+        let bundle = Bundle::from_slice(json)?;
+        Ok(Self::from_bundle(bundle, Bytes::copy_from_slice(json)))
+    }
+
+    /// Builds the view from a parsed Bundle and its raw bytes.
+    pub fn from_bundle(bundle: Bundle, raw: Bytes) -> Self {
+        let mut record = build(&bundle);
+        record.bundle = bundle;
+        record.raw = raw;
+        record
+    }
+
+    pub(crate) fn with_trace_id(mut self, trace_id: Uuid) -> Self {
+        self.trace_id = Some(trace_id);
+        self
+    }
+
+    /// The `Ssp-TraceID` of the request (the Bundle's id should equal it).
+    pub fn trace_id(&self) -> Option<Uuid> {
+        self.trace_id
+    }
+
+    /// The raw response bytes. Patient data: keep out of logs.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// The Bundle, entries raw (for anything the view does not surface).
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The patient (`CareConnect-GPC-Patient-1`).
+    pub fn patient(&self) -> Option<&Patient> {
+        self.patient.as_ref()
+    }
+
+    /// The registered practice (`Patient.generalPractitioner`, else
+    /// `managingOrganization`).
+    pub fn registered_practice(&self) -> Option<&Organization> {
+        self.registered_practice.as_ref()
+    }
+
+    /// Active allergies.
+    pub fn allergies(&self) -> &Section<Allergy> {
+        &self.allergies
+    }
+
+    /// Ended allergies (only with `Resolved::Include`).
+    pub fn ended_allergies(&self) -> &Section<Allergy> {
+        &self.ended_allergies
+    }
+
+    /// Medications, one per `MedicationStatement`.
+    pub fn medications(&self) -> &Section<MedicationItem> {
+        &self.medications
+    }
+
+    /// Problems.
+    pub fn problems(&self) -> &Section<Problem> {
+        &self.problems
+    }
+
+    /// Consultations.
+    pub fn consultations(&self) -> &Section<Consultation> {
+        &self.consultations
+    }
+
+    /// Immunisations.
+    pub fn immunisations(&self) -> &Section<Immunisation> {
+        &self.immunisations
+    }
+
+    /// Investigations.
+    pub fn investigations(&self) -> &Section<Investigation> {
+        &self.investigations
+    }
+
+    /// Referrals.
+    pub fn referrals(&self) -> &Section<Referral> {
+        &self.referrals
+    }
+
+    /// Diary entries.
+    pub fn diary_entries(&self) -> &Section<DiaryEntry> {
+        &self.diary_entries
+    }
+
+    /// Uncategorised data.
+    pub fn uncategorised(&self) -> &Section<Uncategorised> {
+        &self.uncategorised
+    }
+
+    /// The Lists of a section, its item count and unresolved entry count.
+    pub fn section_summary(&self, kind: SectionKind) -> (&[ListInfo], usize, usize) {
+        macro_rules! s {
+            ($s:expr) => {
+                (&$s.lists[..], $s.items.len(), $s.unresolved)
+            };
+        }
+        match kind {
+            SectionKind::Allergies => s!(self.allergies),
+            SectionKind::EndedAllergies => s!(self.ended_allergies),
+            SectionKind::Medications => s!(self.medications),
+            SectionKind::Problems => s!(self.problems),
+            SectionKind::Consultations => s!(self.consultations),
+            SectionKind::Immunisations => s!(self.immunisations),
+            SectionKind::Uncategorised => s!(self.uncategorised),
+            SectionKind::Investigations => s!(self.investigations),
+            SectionKind::Referrals => s!(self.referrals),
+            SectionKind::DiaryEntries => s!(self.diary_entries),
+        }
+    }
+
+    /// Secondary lists (`GPConnect-SecondaryListValues-1`: items contained in
+    /// consultations or related to problems), kept as references.
+    pub fn secondary_lists(&self) -> &[ListInfo] {
+        &self.secondary_lists
+    }
+
+    /// The bundle's in-band warnings (unrecognised parameter, clinical area disabled).
+    /// The spec says consumers must show these to users.
+    pub fn warnings(&self) -> &[RecordWarning] {
+        &self.warnings
+    }
+
+    /// Whether the record carries `warning`, on any List or in the bundle.
+    pub fn has_warning(&self, warning: Warning) -> bool {
+        let list = |w: ListWarning| SectionKind::ALL.iter().any(|k| {
+            self.section_summary(*k).0.iter().any(|l| l.warnings.contains(&w))
+        }) || self.secondary_lists.iter().any(|l| l.warnings.contains(&w));
+        let outcome = |k: RecordWarningKind| self.warnings.iter().any(|w| w.kind == k);
+        match warning {
+            Warning::ConfidentialItems => list(ListWarning::ConfidentialItems),
+            Warning::DataInTransit => list(ListWarning::DataInTransit),
+            Warning::DataAwaitingFiling => list(ListWarning::DataAwaitingFiling),
+            Warning::UnrecognisedParameter => outcome(RecordWarningKind::UnrecognisedParameter),
+            Warning::ClinicalAreaDisabled => outcome(RecordWarningKind::ClinicalAreaDisabled),
+        }
+    }
+
+    /// What the view could not use: dangling references, unparseable resources, unknown
+    /// Lists, unexpected entries. Never silently dropped.
+    pub fn view_problems(&self) -> &[ViewProblem] {
+        &self.view_problems
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the view.
+
+fn notes(n: &[Annotation]) -> Vec<String> {
+    n.iter().filter_map(|a| a.text.clone()).collect()
+}
+
+fn name_of(c: Option<&CodeableConcept>) -> Option<String> {
+    let c = c?;
+    c.text
+        .clone()
+        .or_else(|| c.coding_in(SNOMED_SYSTEM).and_then(|x| x.display.clone()))
+        .or_else(|| c.coding.iter().find_map(|x| x.display.clone()))
+}
+
+fn code_of(c: Option<&CodeableConcept>) -> Option<Coding> {
+    let c = c?;
+    c.coding_in(SNOMED_SYSTEM).or(c.coding.first()).cloned()
+}
+
+fn quantity_text(q: &Quantity) -> Option<String> {
+    let v = q.value.as_ref()?.as_str().to_owned();
+    Some(match q.unit.as_deref().or(q.code.as_deref()) {
+        Some(u) => format!("{}{v} {u}", q.comparator.as_deref().unwrap_or("")),
+        None => format!("{}{v}", q.comparator.as_deref().unwrap_or("")),
+    })
+}
+
+fn ext<'a>(exts: &'a [Extension], name: &str) -> Option<&'a Extension> {
+    exts.iter().find(|e| {
+        e.url.as_deref().is_some_and(|u| {
+            same_url(u, &format!("{EXT}{name}")) || same_url(u, &format!("{UK_EXT}{name}"))
+        })
+    })
+}
+
+fn ext_code(e: &Extension) -> Option<String> {
+    e.value_codeable_concept
+        .as_deref()
+        .and_then(|c| c.coding.first())
+        .and_then(|c| c.code.clone())
+        .or_else(|| e.value_coding.as_deref().and_then(|c| c.code.clone()))
+        .or_else(|| e.value_code.clone())
+}
+
+/// A cheap peek at any resource's display name.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Named {
+    code: Option<CodeableConcept>,
+    vaccine_code: Option<CodeableConcept>,
+    title: Option<String>,
+    description: Option<String>,
+    #[serde(rename = "type", deserialize_with = "gpconnect_core::fhir::one_or_many")]
+    type_: Vec<CodeableConcept>,
+}
+
+enum ListClass {
+    Primary(SectionKind),
+    Secondary,
+    Structure,
+    Unknown,
+}
+
+const STRUCTURE_CODES: [&str; 3] = ["325851000000107", "25851000000105", "24781000000107"];
+
+fn classify(list: &List, referenced: bool) -> ListClass {
+    let codes: Vec<&str> = list
+        .code
+        .iter()
+        .flat_map(|c| c.coding.iter())
+        .filter_map(|c| c.code.as_deref())
+        .chain(list.extension.iter().filter_map(|e| {
+            e.value_codeable_concept
+                .as_deref()
+                .and_then(|c| c.coding.first())
+                .and_then(|c| c.code.as_deref())
+                .or_else(|| e.value_coding.as_deref().and_then(|c| c.code.as_deref()))
+        }))
+        .collect();
+    if referenced || codes.iter().any(|c| STRUCTURE_CODES.contains(c)) {
+        return ListClass::Structure;
+    }
+    if let Some(k) = codes.iter().find_map(|c| SectionKind::from_code(c)) {
+        return ListClass::Primary(k);
+    }
+    let secondary_system = "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1";
+    if list.code.iter().flat_map(|c| c.coding.iter()).any(|c| c.is_system(secondary_system))
+        || codes.iter().any(|c| c.starts_with("consultations-") || c.starts_with("problems-"))
+    {
+        return ListClass::Secondary;
+    }
+    if let Some(k) = list.title.as_deref().and_then(SectionKind::from_title) {
+        return ListClass::Primary(k);
+    }
+    let title = list.title.as_deref().unwrap_or("").to_ascii_lowercase();
+    if ["linked to", "referenced from", "related to", "contained in"].iter().any(|p| title.contains(p)) {
+        return ListClass::Secondary;
+    }
+    if list.encounter.is_some() {
+        return ListClass::Structure;
+    }
+    ListClass::Unknown
+}
+
+fn list_info(list: &List) -> ListInfo {
+    let warnings = list
+        .extension
+        .iter()
+        .filter(|e| {
+            e.url.as_deref().is_some_and(|u| u.ends_with("ListWarningCode-1"))
+        })
+        .filter_map(ext_code)
+        .map(|c| ListWarning::from_code(&c))
+        .collect();
+    ListInfo {
+        id: list.id.clone(),
+        title: list.title.clone(),
+        code: list.code.as_ref().and_then(|c| c.coding.first().cloned()),
+        empty_reason: list.empty_reason.clone(),
+        warnings,
+        notes: notes(&list.note),
+        date: list.date.clone(),
+        items: list.entry.iter().filter_map(|e| e.item.as_ref()?.reference.clone()).collect(),
+    }
+}
+
+fn build(bundle: &Bundle) -> StructuredRecord {
+    // Parse every List first (they own contained resources the index points into).
+    let mut lists: Vec<List> = Vec::new();
+    let mut unparsed_lists = Vec::new();
+    for raw in bundle.resources_of(List::TYPE) {
+        match raw.parse::<List>() {
+            Ok(l) => lists.push(l),
+            Err(e) => unparsed_lists.push((raw.id().map(str::to_owned), e.line(), e.column())),
+        }
+    }
+    Builder::build_with(bundle, &lists, unparsed_lists)
+}
+
+struct Builder<'a> {
+    index: ResourceIndex<'a>,
+    problems: Vec<ViewProblem>,
+    authors: HashMap<String, Author>,
+    section: Option<SectionKind>,
+}
+
+impl<'a> Builder<'a> {
+    fn problem(&mut self, lost_entry: bool, kind: ViewProblemKind) {
+        self.problems.push(ViewProblem { section: self.section, lost_entry, kind });
+    }
+
+    /// Resolves a reference string; a bare id (no `Type/`) is matched by id alone.
+    fn lookup(&self, reference: &str) -> Option<&'a RawResource> {
+        self.index.resolve_str(reference).or_else(|| {
+            if reference.contains('/') || reference.starts_with('#') {
+                None
+            } else {
+                self.index.resolve_str(&format!("#{reference}"))
+            }
+        })
+    }
+
+    fn resolve(&mut self, from: &str, r: &Reference, lost_entry: bool) -> Option<&'a RawResource> {
+        let reference = r.reference.as_deref()?;
+        let found = self.lookup(reference);
+        if found.is_none() {
+            self.problem(
+                lost_entry,
+                ViewProblemKind::DanglingReference { from: from.to_owned(), reference: reference.to_owned() },
+            );
+        }
+        found
+    }
+
+    fn parse<T: DeserializeOwned>(&mut self, raw: &RawResource, lost_entry: bool) -> Option<T> {
+        match raw.parse::<T>() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(
+                    lost_entry,
+                    ViewProblemKind::UnparseableEntry {
+                        resource_type: raw.resource_type().to_owned(),
+                        id: raw.id().map(str::to_owned),
+                        line: e.line(),
+                        column: e.column(),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    fn resolve_as<T: DeserializeOwned + FhirResource>(&mut self, from: &str, r: &Reference) -> Option<T> {
+        let raw = self.resolve(from, r, false)?;
+        if !raw.is::<T>() {
+            return None;
+        }
+        self.parse(raw, false)
+    }
+
+    fn author(&mut self, from: &str, r: Option<&Reference>) -> Option<Author> {
+        let r = r?;
+        let Some(reference) = r.reference.clone() else {
+            return r.display.clone().map(|name| Author { name: Some(name), ..Author::default() });
+        };
+        if let Some(a) = self.authors.get(&reference) {
+            return Some(a.clone());
+        }
+        let mut author = Author { reference: Some(reference.clone()), name: r.display.clone(), ..Author::default() };
+        if let Some(raw) = self.resolve(from, r, false) {
+            author.resolved = true;
+            match raw.resource_type() {
+                Practitioner::TYPE => {
+                    if let Some(p) = self.parse::<Practitioner>(raw, false) {
+                        author.name = practitioner_name(&p).or(author.name);
+                    }
+                }
+                PractitionerRole::TYPE => {
+                    if let Some(role) = self.parse::<PractitionerRole>(raw, false) {
+                        author.role = role.code.first().and_then(|c| name_of(Some(c)));
+                        if let Some(p) = role.practitioner.as_ref() {
+                            if let Some(p) = self.resolve_as::<Practitioner>(&reference, p) {
+                                author.name = practitioner_name(&p).or(author.name);
+                            }
+                        }
+                        if let Some(o) = role.organization.as_ref() {
+                            if let Some(o) = self.resolve_as::<Organization>(&reference, o) {
+                                author.organisation = o.name;
+                            }
+                        }
+                    }
+                }
+                Organization::TYPE => {
+                    if let Some(o) = self.parse::<Organization>(raw, false) {
+                        author.organisation = o.name.clone();
+                        author.name = o.name.or(author.name);
+                    }
+                }
+                HealthcareService::TYPE => {
+                    if let Some(s) = self.parse::<HealthcareService>(raw, false) {
+                        author.name = s.name.or(author.name);
+                    }
+                }
+                Location::TYPE => {
+                    if let Some(l) = self.parse::<Location>(raw, false) {
+                        author.name = l.name.or(author.name);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.authors.insert(reference, author.clone());
+        Some(author)
+    }
+
+    fn linked(&mut self, from: &str, r: &Reference) -> Option<LinkedItem> {
+        let reference = r.reference.clone()?;
+        let mut item = LinkedItem { reference, name: r.display.clone(), ..LinkedItem::default() };
+        if let Some(raw) = self.resolve(from, r, false) {
+            item.resolved = true;
+            item.resource_type = Some(raw.resource_type().to_owned());
+            if let Ok(n) = raw.parse::<Named>() {
+                item.name = name_of(n.code.as_ref())
+                    .or_else(|| name_of(n.vaccine_code.as_ref()))
+                    .or(n.title)
+                    .or(n.description)
+                    .or_else(|| name_of(n.type_.first()))
+                    .or(item.name);
+            }
+        }
+        Some(item)
+    }
+
+    fn build_with(
+        bundle: &'a Bundle,
+        lists: &'a [List],
+        unparsed_lists: Vec<(Option<String>, usize, usize)>,
+    ) -> StructuredRecord {
+        let mut index = bundle.index();
+        for l in lists {
+            for c in &l.contained {
+                index.insert(c);
+            }
+        }
+        let mut b = Builder { index, problems: Vec::new(), authors: HashMap::new(), section: None };
+        for (id, line, column) in unparsed_lists {
+            b.problem(false, ViewProblemKind::UnparseableEntry { resource_type: "List".into(), id, line, column });
+        }
+        let mut rec = StructuredRecord::default();
+
+        // Patient and practice.
+        if let Some(raw) = bundle.resources_of(Patient::TYPE).next() {
+            rec.patient = b.parse::<Patient>(raw, false);
+        }
+        if let Some(p) = rec.patient.clone() {
+            let refs = p.general_practitioner.iter().chain(p.managing_organization.iter());
+            for r in refs {
+                if b.lookup(r.reference.as_deref().unwrap_or("")).is_some_and(|raw| raw.is::<Organization>()) {
+                    rec.registered_practice = b.resolve_as::<Organization>("Patient", r);
+                    break;
+                }
+            }
+        }
+
+        // In-band warnings.
+        for raw in bundle.resources_of(OperationOutcome::TYPE) {
+            let Some(oo) = b.parse::<OperationOutcome>(raw, false) else { continue };
+            for issue in &oo.issue {
+                if issue.is_error() {
+                    continue;
+                }
+                let text = issue.details.as_ref().and_then(|d| d.text.clone());
+                let t = text.as_deref().unwrap_or("");
+                let kind = if t.contains("unrecognised parameter") {
+                    RecordWarningKind::UnrecognisedParameter
+                } else if t.contains("has been disabled") {
+                    RecordWarningKind::ClinicalAreaDisabled
+                } else {
+                    RecordWarningKind::Other
+                };
+                let parameter = issue
+                    .diagnostics
+                    .clone()
+                    .or_else(|| t.split_whitespace().next().map(str::to_owned));
+                let code = issue.codes().next().map(|c| c.code.to_owned());
+                rec.warnings.push(RecordWarning { kind, parameter, code, text });
+            }
+        }
+
+        // Which Lists are structure (referenced from other Lists).
+        let mut referenced: HashSet<&str> = HashSet::new();
+        for l in lists {
+            for e in &l.entry {
+                if let Some(r) = e.item.as_ref().and_then(|i| i.reference.as_deref()) {
+                    if let Some(("List", id)) = gpconnect_core::fhir::parse_reference(r) {
+                        referenced.insert(id);
+                    }
+                }
+            }
+        }
+        let lists_by_id: HashMap<&str, &List> =
+            lists.iter().filter_map(|l| Some((l.id.as_deref()?, l))).collect();
+        let mut consultation_lists: HashMap<&str, &List> = HashMap::new();
+        for l in lists {
+            let is_consultation = l
+                .code
+                .iter()
+                .flat_map(|c| c.coding.iter())
+                .any(|c| c.code.as_deref() == Some("325851000000107"));
+            if let (true, Some(enc)) = (is_consultation, l.encounter.as_ref().and_then(|e| e.reference.as_deref())) {
+                consultation_lists.entry(enc).or_insert(l);
+            }
+        }
+        let mut meds = MedIndex::default();
+        let mut seen: HashSet<(SectionKind, String)> = HashSet::new();
+
+        for list in lists {
+            let is_referenced = list.id.as_deref().is_some_and(|id| referenced.contains(id));
+            let kind = match classify(list, is_referenced) {
+                ListClass::Primary(k) => k,
+                ListClass::Secondary => {
+                    rec.secondary_lists.push(list_info(list));
+                    continue;
+                }
+                ListClass::Structure => continue,
+                ListClass::Unknown => {
+                    b.section = None;
+                    b.problem(
+                        false,
+                        ViewProblemKind::UnknownList {
+                            title: list.title.clone(),
+                            code: list.code.as_ref().and_then(|c| c.coding.first()).and_then(|c| c.code.clone()),
+                        },
+                    );
+                    rec.secondary_lists.push(list_info(list));
+                    continue;
+                }
+            };
+            b.section = Some(kind);
+            if kind == SectionKind::Medications && !meds.built {
+                meds.build(&mut b, bundle);
+            }
+            let info = list_info(list);
+            let mut lost = 0;
+            for entry in &list.entry {
+                let Some(item) = entry.item.as_ref().filter(|i| i.reference.is_some()) else {
+                    b.problem(true, ViewProblemKind::EntryWithoutItem);
+                    lost += 1;
+                    continue;
+                };
+                let reference = item.reference.clone().unwrap_or_default();
+                if !seen.insert((kind, reference.clone())) {
+                    continue; // the same item in two Lists of one area
+                }
+                let Some(raw) = b.resolve("List", item, true) else {
+                    lost += 1;
+                    continue;
+                };
+                let added = match kind {
+                    SectionKind::Allergies | SectionKind::EndedAllergies => b.allergy(raw).map(|mut a| {
+                        a.ended = kind == SectionKind::EndedAllergies;
+                        let s = if a.ended { &mut rec.ended_allergies } else { &mut rec.allergies };
+                        s.items.push(a);
+                    }),
+                    SectionKind::Medications => b.medication(raw, &meds).map(|m| rec.medications.items.push(m)),
+                    SectionKind::Problems => b.condition(raw).map(|p| rec.problems.items.push(p)),
+                    SectionKind::Consultations => b
+                        .consultation(raw, &consultation_lists, &lists_by_id)
+                        .map(|c| rec.consultations.items.push(c)),
+                    SectionKind::Immunisations => b.immunisation(raw).map(|i| rec.immunisations.items.push(i)),
+                    SectionKind::Uncategorised => b.uncategorised(raw).map(|u| rec.uncategorised.items.push(u)),
+                    SectionKind::Investigations => b.investigation(raw).map(|i| rec.investigations.items.push(i)),
+                    SectionKind::Referrals => b.referral(raw).map(|r| rec.referrals.items.push(r)),
+                    SectionKind::DiaryEntries => b.diary_entry(raw).map(|d| rec.diary_entries.items.push(d)),
+                };
+                if added.is_none() {
+                    lost += 1;
+                }
+            }
+            macro_rules! attach {
+                ($s:expr) => {{
+                    $s.lists.push(info);
+                    $s.unresolved += lost;
+                }};
+            }
+            match kind {
+                SectionKind::Allergies => attach!(rec.allergies),
+                SectionKind::EndedAllergies => attach!(rec.ended_allergies),
+                SectionKind::Medications => attach!(rec.medications),
+                SectionKind::Problems => attach!(rec.problems),
+                SectionKind::Consultations => attach!(rec.consultations),
+                SectionKind::Immunisations => attach!(rec.immunisations),
+                SectionKind::Uncategorised => attach!(rec.uncategorised),
+                SectionKind::Investigations => attach!(rec.investigations),
+                SectionKind::Referrals => attach!(rec.referrals),
+                SectionKind::DiaryEntries => attach!(rec.diary_entries),
+            }
+        }
+        rec.view_problems = b.problems;
+        rec
+    }
+
+    /// Parses a List entry as `T`, reporting a wrong type or bad JSON as a lost entry.
+    fn entry<T: DeserializeOwned + FhirResource>(&mut self, raw: &RawResource) -> Option<T> {
+        if !raw.is::<T>() {
+            self.problem(
+                true,
+                ViewProblemKind::UnexpectedResource {
+                    reference: format!("{}/{}", raw.resource_type(), raw.id().unwrap_or("")),
+                    resource_type: raw.resource_type().to_owned(),
+                },
+            );
+            return None;
+        }
+        self.parse(raw, true)
+    }
+
+    fn allergy(&mut self, raw: &RawResource) -> Option<Allergy> {
+        let a: AllergyIntolerance = self.entry(raw)?;
+        let from = format!("AllergyIntolerance/{}", a.id.as_deref().unwrap_or(""));
+        let end = ext(&a.extension, "Extension-CareConnect-AllergyIntoleranceEnd-1");
+        Some(Allergy {
+            name: name_of(a.code.as_ref()),
+            code: code_of(a.code.as_ref()),
+            clinical_status: a.clinical_status,
+            verification_status: a.verification_status,
+            allergy_type: a.type_,
+            category: a.category,
+            criticality: a.criticality,
+            onset: a.onset_date_time.or(a.onset_period.and_then(|p| p.start)),
+            asserted_date: a.asserted_date,
+            recorder: self.author(&from, a.recorder.as_ref()),
+            reactions: a
+                .reaction
+                .iter()
+                .map(|r| Reaction {
+                    manifestations: r.manifestation.iter().filter_map(|c| name_of(Some(c))).collect(),
+                    severity: r.severity.clone(),
+                    description: r.description.clone(),
+                })
+                .collect(),
+            notes: notes(&a.note),
+            end_date: end.and_then(|e| e.sub("endDate")).and_then(|e| e.value_any_date().cloned()),
+            end_reason: end.and_then(|e| e.sub("reasonEnded")).and_then(|e| e.value_text().map(str::to_owned)),
+            ended: false,
+            id: a.id,
+        })
+    }
+
+    fn medication_name(
+        &mut self,
+        from: &str,
+        r: Option<&Reference>,
+        cc: Option<&CodeableConcept>,
+    ) -> (Option<String>, Option<Coding>) {
+        if let Some(m) = r.and_then(|r| self.resolve_as::<Medication>(from, r)) {
+            return (name_of(m.code.as_ref()), code_of(m.code.as_ref()));
+        }
+        (name_of(cc).or_else(|| r.and_then(|r| r.display.clone())), code_of(cc))
+    }
+
+    fn medication(&mut self, raw: &RawResource, meds: &MedIndex) -> Option<MedicationItem> {
+        let s: MedicationStatement = self.entry(raw)?;
+        let from = format!("MedicationStatement/{}", s.id.as_deref().unwrap_or(""));
+        let plan_ref = s.based_on.first();
+        let plan = plan_ref.and_then(|r| {
+            let id = r.id().or(r.reference.as_deref())?;
+            meds.plans.get(id).cloned()
+        });
+        if plan.is_none() {
+            if let Some(r) = plan_ref {
+                if self.lookup(r.reference.as_deref().unwrap_or("")).is_none() {
+                    self.problem(
+                        false,
+                        ViewProblemKind::DanglingReference {
+                            from: from.clone(),
+                            reference: r.reference.clone().unwrap_or_default(),
+                        },
+                    );
+                }
+            }
+        }
+        let (name, code) = match (&s.medication_reference, &s.medication_codeable_concept, &plan) {
+            (None, None, Some(p)) => {
+                self.medication_name(&from, p.medication_reference.as_ref(), p.medication_codeable_concept.as_ref())
+            }
+            _ => self.medication_name(&from, s.medication_reference.as_ref(), s.medication_codeable_concept.as_ref()),
+        };
+        let dosage = s.dosage.first().or_else(|| plan.as_ref().and_then(|p| p.dosage_instruction.first()));
+        let mut item = MedicationItem {
+            name,
+            code,
+            dosage: dosage.and_then(|d| d.text.clone()),
+            patient_instruction: dosage.and_then(|d| d.patient_instruction.clone()),
+            status: s.status.clone(),
+            start: s.effective_period.as_ref().and_then(|p| p.start.clone()).or(s.effective_date_time.clone()),
+            end: s.effective_period.as_ref().and_then(|p| p.end.clone()),
+            date_asserted: s.date_asserted.clone(),
+            prescribing_agency: ext(&s.extension, "Extension-CareConnect-GPC-PrescribingAgency-1").and_then(ext_code),
+            last_issue_date: ext(&s.extension, "Extension-CareConnect-GPC-MedicationStatementLastIssueDate-1")
+                .and_then(|e| e.value_any_date().cloned()),
+            notes: notes(&s.note),
+            ..MedicationItem::default()
+        };
+        if let Some(p) = &plan {
+            let pfrom = format!("MedicationRequest/{}", p.id.as_deref().unwrap_or(""));
+            item.plan_id = p.id.clone();
+            item.quantity = p.dispense_request.as_ref().and_then(|d| d.quantity.as_ref()).and_then(quantity_of);
+            item.supply_duration = p
+                .dispense_request
+                .as_ref()
+                .and_then(|d| d.expected_supply_duration.as_ref())
+                .and_then(|q| {
+                    let v = q.value.as_ref()?.as_str();
+                    Some(match q.unit.as_deref().or(q.code.as_deref()) {
+                        Some(u) => format!("{v} {u}"),
+                        None => v.to_owned(),
+                    })
+                });
+            item.prescription_type =
+                ext(&p.extension, "Extension-CareConnect-GPC-PrescriptionType-1").and_then(ext_code).map(|c| {
+                    match c.as_str() {
+                        "acute" => PrescriptionType::Acute,
+                        "repeat" => PrescriptionType::Repeat,
+                        "repeat-dispensing" => PrescriptionType::RepeatDispensing,
+                        "delayed-prescribing" => PrescriptionType::DelayedPrescribing,
+                        _ => PrescriptionType::Other(c),
+                    }
+                });
+            if let Some(r) = ext(&p.extension, "Extension-CareConnect-GPC-MedicationRepeatInformation-1") {
+                let num = |e: &Extension| e.value_unsigned_int.or(e.value_positive_int).or(e.value_integer.map(|i| i as u64));
+                item.repeats_allowed = r.sub("numberOfRepeatPrescriptionsAllowed").and_then(num);
+                item.repeats_issued = r.sub("numberOfRepeatPrescriptionsIssued").and_then(num);
+            }
+            if item.repeats_allowed.is_none() {
+                item.repeats_allowed =
+                    p.dispense_request.as_ref().and_then(|d| d.number_of_repeats_allowed).map(u64::from);
+            }
+            let who = p.requester.as_ref().and_then(|r| r.agent.as_ref()).or(p.recorder.as_ref());
+            item.prescriber = self.author(&pfrom, who);
+            if let Some(id) = &p.id {
+                let mut issues: Vec<&MedicationRequest> = meds.orders.get(id.as_str()).map(|v| v.iter().collect()).unwrap_or_default();
+                issues.sort_by(|a, b| {
+                    a.authored_on.as_ref().map(|d| d.as_str()).cmp(&b.authored_on.as_ref().map(|d| d.as_str()))
+                });
+                for o in issues {
+                    let ofrom = format!("MedicationRequest/{}", o.id.as_deref().unwrap_or(""));
+                    let who = o.requester.as_ref().and_then(|r| r.agent.as_ref()).or(o.recorder.as_ref());
+                    item.issues.push(MedicationIssue {
+                        id: o.id.clone(),
+                        date: o.authored_on.clone(),
+                        status: o.status.clone(),
+                        quantity: o.dispense_request.as_ref().and_then(|d| d.quantity.as_ref()).and_then(quantity_of),
+                        prescriber: self.author(&ofrom, who),
+                    });
+                }
+            }
+        }
+        item.id = s.id;
+        Some(item)
+    }
+
+    fn condition(&mut self, raw: &RawResource) -> Option<Problem> {
+        let c: Condition = self.entry(raw)?;
+        let from = format!("Condition/{}", c.id.as_deref().unwrap_or(""));
+        let mut p = Problem {
+            name: name_of(c.code.as_ref()),
+            code: code_of(c.code.as_ref()),
+            status: c.clinical_status.clone(),
+            significance: ext(&c.extension, "Extension-CareConnect-ProblemSignificance-1").and_then(ext_code),
+            onset: c.onset_date_time.clone().or(c.onset_period.as_ref().and_then(|p| p.start.clone())),
+            end: c.abatement_date_time.clone().or(c.abatement_period.as_ref().and_then(|p| p.end.clone())),
+            asserted_date: c.asserted_date.clone(),
+            asserter: self.author(&from, c.asserter.as_ref()),
+            notes: notes(&c.note),
+            ..Problem::default()
+        };
+        for e in &c.extension {
+            let Some(url) = e.url.as_deref() else { continue };
+            if url.ends_with("Extension-CareConnect-ActualProblem-1") {
+                if let Some(r) = e.value_reference.as_deref() {
+                    p.actual_problem = self.linked(&from, r);
+                }
+            } else if url.ends_with("Extension-CareConnect-RelatedClinicalContent-1") {
+                if let Some(l) = e.value_reference.as_deref().and_then(|r| self.linked(&from, r)) {
+                    p.linked_items.push(l);
+                }
+            } else if url.ends_with("Extension-CareConnect-RelatedProblemHeader-1") {
+                let ty = e.sub("type").and_then(|t| t.value_text()).unwrap_or("related").to_owned();
+                let target = e.sub("target").and_then(|t| t.value_reference.as_deref());
+                if let Some(l) = target.and_then(|r| self.linked(&from, r)) {
+                    p.related_problems.push((ty, l));
+                }
+            }
+        }
+        p.id = c.id;
+        Some(p)
+    }
+
+    fn structure_items(&mut self, from: &str, list: &List) -> Vec<LinkedItem> {
+        list.entry.iter().filter_map(|e| e.item.as_ref()).filter_map(|r| self.linked(from, r)).collect()
+    }
+
+    fn consultation(
+        &mut self,
+        raw: &RawResource,
+        by_encounter: &HashMap<&str, &List>,
+        lists: &HashMap<&str, &List>,
+    ) -> Option<Consultation> {
+        let e: Encounter = self.entry(raw)?;
+        let from = format!("Encounter/{}", e.id.as_deref().unwrap_or(""));
+        let performer = e
+            .participant
+            .iter()
+            .find(|p| p.type_.iter().flat_map(|t| t.coding.iter()).any(|c| c.code.as_deref() == Some("PPRF")))
+            .or(e.participant.first())
+            .and_then(|p| p.individual.as_ref());
+        let mut c = Consultation {
+            kind: e.type_.first().and_then(|t| name_of(Some(t))),
+            status: e.status.clone(),
+            start: e.period.as_ref().and_then(|p| p.start.clone()),
+            end: e.period.as_ref().and_then(|p| p.end.clone()),
+            clinician: self.author(&from, performer),
+            location: e
+                .location
+                .first()
+                .and_then(|l| l.location.as_ref())
+                .and_then(|l| self.author(&from, Some(l)))
+                .and_then(|a| a.name),
+            ..Consultation::default()
+        };
+        if let Some(list) = by_encounter.get(from.as_str()) {
+            c.title = list.title.clone();
+            for entry in list.entry.iter().filter_map(|x| x.item.as_ref()) {
+                let topic_list = entry.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
+                    Some(("List", id)) => lists.get(id).copied(),
+                    _ => None,
+                });
+                let Some(topic_list) = topic_list else {
+                    // A flat item directly under the consultation: its own untitled topic.
+                    if let Some(l) = self.linked(&from, entry) {
+                        c.topics.push(ConsultationTopic { items: vec![l], ..ConsultationTopic::default() });
+                    }
+                    continue;
+                };
+                let mut topic = ConsultationTopic { title: topic_list.title.clone(), ..ConsultationTopic::default() };
+                if let Some(x) = ext(&topic_list.extension, "Extension-CareConnect-RelatedProblemHeader-1") {
+                    let target = x.sub("target").and_then(|t| t.value_reference.as_deref()).or(x.value_reference.as_deref());
+                    topic.problem = target.and_then(|r| self.linked(&from, r));
+                }
+                for item in topic_list.entry.iter().filter_map(|x| x.item.as_ref()) {
+                    let heading = item.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
+                        Some(("List", id)) => lists.get(id).copied(),
+                        _ => None,
+                    });
+                    match heading {
+                        Some(h) => {
+                            let items = self.structure_items(&from, h);
+                            topic.headings.push(ConsultationHeading { title: h.title.clone(), items });
+                        }
+                        None => {
+                            if let Some(l) = self.linked(&from, item) {
+                                topic.items.push(l);
+                            }
+                        }
+                    }
+                }
+                c.topics.push(topic);
+            }
+        }
+        c.id = e.id;
+        Some(c)
+    }
+
+    fn immunisation(&mut self, raw: &RawResource) -> Option<Immunisation> {
+        if raw.is::<Observation>() {
+            let o: Observation = self.parse(raw, true)?;
+            return Some(Immunisation {
+                kind: ImmunisationKind::Status,
+                name: name_of(o.code.as_ref()),
+                code: code_of(o.code.as_ref()),
+                date: o.effective_date_time.clone().or(o.effective_period.as_ref().and_then(|p| p.start.clone())),
+                status: o.status.clone(),
+                notes: o.comment.clone().into_iter().collect(),
+                id: o.id,
+                ..Immunisation::default()
+            });
+        }
+        let i: Immunization = self.entry(raw)?;
+        let from = format!("Immunization/{}", i.id.as_deref().unwrap_or(""));
+        Some(Immunisation {
+            kind: ImmunisationKind::Vaccination,
+            name: name_of(i.vaccine_code.as_ref()),
+            code: code_of(i.vaccine_code.as_ref()),
+            procedure: ext(&i.extension, "Extension-CareConnect-VaccinationProcedure-1")
+                .and_then(|e| name_of(e.value_codeable_concept.as_deref())),
+            date: i.date.clone(),
+            status: i.status.clone(),
+            not_given: i.not_given,
+            dose_sequence: i.vaccination_protocol.first().and_then(|p| p.dose_sequence),
+            lot_number: i.lot_number.clone(),
+            site: name_of(i.site.as_ref()),
+            route: name_of(i.route.as_ref()),
+            dose: i.dose_quantity.as_ref().and_then(quantity_text),
+            practitioner: self.author(&from, i.practitioner.first().and_then(|p| p.actor.as_ref())),
+            manufacturer: self.author(&from, i.manufacturer.as_ref()),
+            location: self.author(&from, i.location.as_ref()).and_then(|a| a.name),
+            reason_not_given: i
+                .explanation
+                .iter()
+                .flat_map(|e| e.reason_not_given.iter())
+                .filter_map(|c| name_of(Some(c)))
+                .collect(),
+            notes: notes(&i.note),
+            id: i.id,
+        })
+    }
+
+    fn test_result(&mut self, from: &str, r: &Reference, depth: u8) -> Option<TestResult> {
+        let raw = self.resolve(from, r, false)?;
+        if !raw.is::<Observation>() {
+            return None;
+        }
+        let o: Observation = self.parse(raw, false)?;
+        let ofrom = format!("Observation/{}", o.id.as_deref().unwrap_or(""));
+        let mut t = TestResult {
+            name: name_of(o.code.as_ref()),
+            code: code_of(o.code.as_ref()),
+            value: observation_value(&o),
+            quantity: o.value_quantity.clone(),
+            interpretation: name_of(o.interpretation.as_ref()),
+            reference_range: o.reference_range.first().and_then(range_text),
+            comment: o.comment.clone(),
+            status: o.status.clone(),
+            effective: o.effective_date_time.clone().or(o.effective_period.as_ref().and_then(|p| p.start.clone())),
+            ..TestResult::default()
+        };
+        if depth < 3 {
+            for rel in o.related.iter().filter(|x| x.type_.as_deref() == Some("has-member")) {
+                if let Some(m) = rel.target.as_ref().and_then(|r| self.test_result(&ofrom, r, depth + 1)) {
+                    t.members.push(m);
+                }
+            }
+        }
+        t.id = o.id;
+        Some(t)
+    }
+
+    fn investigation(&mut self, raw: &RawResource) -> Option<Investigation> {
+        let d: DiagnosticReport = self.entry(raw)?;
+        let from = format!("DiagnosticReport/{}", d.id.as_deref().unwrap_or(""));
+        let mut inv = Investigation {
+            name: name_of(d.code.as_ref()),
+            status: d.status.clone(),
+            issued: d.issued.clone(),
+            effective: d.effective_date_time.clone().or(d.effective_period.as_ref().and_then(|p| p.start.clone())),
+            performer: self.author(&from, d.performer.first().and_then(|p| p.actor.as_ref())),
+            conclusion: d.conclusion.clone(),
+            ..Investigation::default()
+        };
+        if let Some(p) = d.based_on.first().and_then(|r| self.resolve_as::<ProcedureRequest>(&from, r)) {
+            inv.request = name_of(p.code.as_ref()).or(notes(&p.note).into_iter().next());
+            inv.requester = self.author(&from, p.requester.as_ref().and_then(|r| r.agent.as_ref()));
+        }
+        for s in &d.specimen {
+            if let Some(s) = self.resolve_as::<Specimen>(&from, s) {
+                inv.specimens.push(SpecimenSummary {
+                    kind: name_of(s.type_.as_ref()),
+                    collected: s.collection.as_ref().and_then(|c| {
+                        c.collected_date_time.clone().or(c.collected_period.as_ref().and_then(|p| p.start.clone()))
+                    }),
+                    received: s.received_time.clone(),
+                    id: s.id,
+                });
+            }
+        }
+        for r in &d.result {
+            if let Some(t) = self.test_result(&from, r, 0) {
+                inv.results.push(t);
+            }
+        }
+        inv.id = d.id;
+        Some(inv)
+    }
+
+    fn referral(&mut self, raw: &RawResource) -> Option<Referral> {
+        let r: ReferralRequest = self.entry(raw)?;
+        let from = format!("ReferralRequest/{}", r.id.as_deref().unwrap_or(""));
+        let recipients = r.recipient.iter().filter_map(|x| self.author(&from, Some(x))).collect();
+        Some(Referral {
+            name: r
+                .reason_code
+                .first()
+                .and_then(|c| name_of(Some(c)))
+                .or_else(|| r.service_requested.first().and_then(|c| name_of(Some(c))))
+                .or_else(|| name_of(r.type_.as_ref())),
+            description: r.description.clone(),
+            status: r.status.clone(),
+            priority: r.priority.clone(),
+            authored_on: r.authored_on.clone(),
+            requester: self.author(&from, r.requester.as_ref().and_then(|x| x.agent.as_ref())),
+            recipients,
+            specialty: name_of(r.specialty.as_ref()),
+            ubrn: r
+                .identifier
+                .iter()
+                .find(|i| i.system.as_deref().is_some_and(|s| same_url(s, "https://fhir.nhs.uk/Id/UBRN")))
+                .and_then(|i| i.value.clone()),
+            notes: notes(&r.note),
+            id: r.id,
+        })
+    }
+
+    fn diary_entry(&mut self, raw: &RawResource) -> Option<DiaryEntry> {
+        let p: ProcedureRequest = self.entry(raw)?;
+        let from = format!("ProcedureRequest/{}", p.id.as_deref().unwrap_or(""));
+        Some(DiaryEntry {
+            name: name_of(p.code.as_ref()),
+            code: code_of(p.code.as_ref()),
+            status: p.status.clone(),
+            date: p.occurrence_date_time.clone().or(p.occurrence_period.as_ref().and_then(|x| x.start.clone())),
+            authored_on: p.authored_on.clone(),
+            requester: self.author(&from, p.requester.as_ref().and_then(|x| x.agent.as_ref())),
+            reasons: p.reason_code.iter().filter_map(|c| name_of(Some(c))).collect(),
+            notes: notes(&p.note),
+            id: p.id,
+        })
+    }
+
+    fn uncategorised(&mut self, raw: &RawResource) -> Option<Uncategorised> {
+        let o: Observation = self.entry(raw)?;
+        let from = format!("Observation/{}", o.id.as_deref().unwrap_or(""));
+        Some(Uncategorised {
+            name: name_of(o.code.as_ref()),
+            code: code_of(o.code.as_ref()),
+            date: o.effective_date_time.clone().or(o.effective_period.as_ref().and_then(|p| p.start.clone())),
+            status: o.status.clone(),
+            value: observation_value(&o),
+            components: o
+                .component
+                .iter()
+                .filter_map(|c| {
+                    let v = c
+                        .value_quantity
+                        .as_ref()
+                        .and_then(quantity_text)
+                        .or_else(|| name_of(c.value_codeable_concept.as_ref()))
+                        .or(c.value_string.clone())?;
+                    Some((name_of(c.code.as_ref()).unwrap_or_default(), v))
+                })
+                .collect(),
+            performer: self.author(&from, o.performer.first()),
+            comment: o.comment.clone(),
+            id: o.id,
+        })
+    }
+}
+
+fn quantity_of(q: &Quantity) -> Option<String> {
+    quantity_text(q).or_else(|| {
+        ext(&q.extension, "Extension-CareConnect-GPC-MedicationQuantityText-1")
+            .and_then(|e| e.value_text().map(str::to_owned))
+    })
+}
+
+fn range_text(r: &crate::resources::ReferenceRange) -> Option<String> {
+    if let Some(t) = &r.text {
+        return Some(t.clone());
+    }
+    match (r.low.as_ref().and_then(quantity_text), r.high.as_ref().and_then(quantity_text)) {
+        (Some(l), Some(h)) => Some(format!("{l} - {h}")),
+        (Some(l), None) => Some(format!(">= {l}")),
+        (None, Some(h)) => Some(format!("<= {h}")),
+        (None, None) => None,
+    }
+}
+
+fn period_text(p: &Period) -> String {
+    format!(
+        "{} - {}",
+        p.start.as_ref().map(|d| d.as_str()).unwrap_or(""),
+        p.end.as_ref().map(|d| d.as_str()).unwrap_or("")
+    )
+}
+
+fn observation_value(o: &Observation) -> Option<String> {
+    o.value_quantity
+        .as_ref()
+        .and_then(quantity_text)
+        .or_else(|| name_of(o.value_codeable_concept.as_ref()))
+        .or_else(|| o.value_string.clone())
+        .or_else(|| o.value_boolean.map(|b| b.to_string()))
+        .or_else(|| {
+            o.value_range.as_ref().and_then(|r| {
+                range_text(&crate::resources::ReferenceRange { low: r.low.clone(), high: r.high.clone(), ..Default::default() })
+            })
+        })
+        .or_else(|| {
+            o.value_ratio.as_ref().map(|r| {
+                format!(
+                    "{}/{}",
+                    r.numerator.as_ref().and_then(quantity_text).unwrap_or_default(),
+                    r.denominator.as_ref().and_then(quantity_text).unwrap_or_default()
+                )
+            })
+        })
+        .or_else(|| o.value_date_time.as_ref().map(|d| d.as_str().to_owned()))
+        .or_else(|| o.value_period.as_ref().map(period_text))
+}
+
+fn practitioner_name(p: &Practitioner) -> Option<String> {
+    let n = p.name.iter().find(|n| n.use_.as_deref() == Some("official")).or(p.name.first())?;
+    let s = n.display();
+    (!s.trim().is_empty()).then_some(s)
+}
+
+/// Plans by id and orders by plan id, parsed once per record.
+#[derive(Default)]
+struct MedIndex {
+    built: bool,
+    plans: HashMap<String, MedicationRequest>,
+    orders: HashMap<String, Vec<MedicationRequest>>,
+}
+
+impl MedIndex {
+    fn build(&mut self, b: &mut Builder<'_>, bundle: &Bundle) {
+        self.built = true;
+        for raw in bundle.resources_of(MedicationRequest::TYPE) {
+            let Some(req) = b.parse::<MedicationRequest>(raw, false) else { continue };
+            if req.intent.as_deref() == Some("order") {
+                for r in &req.based_on {
+                    if let Some(id) = r.id() {
+                        self.orders.entry(id.to_owned()).or_default().push(req.clone());
+                    }
+                }
+            } else if let Some(id) = req.id.clone() {
+                self.plans.insert(id, req);
+            }
+        }
+    }
+}
