@@ -66,3 +66,18 @@ pub use gpconnect_update as update;
 /// The patient-facing APIs (feature `patient`; not built yet).
 #[cfg(feature = "patient")]
 pub use gpconnect_patient as patient;
+
+/// The extension traits that add each enabled API to a [`Provider`]
+/// (`provider.structured()`, `provider.documents()`, `provider.appointments()`).
+///
+/// ```
+/// use gpconnect::prelude::*;
+/// ```
+pub mod prelude {
+    #[cfg(feature = "appointments")]
+    pub use gpconnect_appointments::AppointmentsExt;
+    #[cfg(feature = "documents")]
+    pub use gpconnect_documents::DocumentsExt;
+    #[cfg(feature = "structured")]
+    pub use gpconnect_structured::StructuredExt;
+}
