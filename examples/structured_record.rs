@@ -64,7 +64,8 @@ fn print_json(r: &StructuredRecord) {
             SectionKind::EndedAllergies => continue,
             k => k.name(),
         };
-        let mut codes: Vec<String> = r.section_summary(kind).0.iter().flat_map(|l| l.warnings.iter()).map(|w| w.as_str().to_owned()).collect();
+        let mut codes: Vec<String> =
+            r.section_summary(kind).0.iter().flat_map(|l| l.warnings.iter()).map(|w| w.as_str().to_owned()).collect();
         if kind == SectionKind::Allergies {
             codes.extend(r.ended_allergies().warnings().map(|w| w.as_str().to_owned()));
         }
@@ -104,18 +105,28 @@ fn print_summary(r: &StructuredRecord) {
             continue;
         }
         let title = lists[0].title.as_deref().unwrap_or(kind.name());
-        println!("\n== {title}: {items} item(s){}", if unresolved > 0 { format!(", {unresolved} unreadable") } else { String::new() });
+        println!(
+            "\n== {title}: {items} item(s){}",
+            if unresolved > 0 { format!(", {unresolved} unreadable") } else { String::new() }
+        );
         for l in lists {
             for w in &l.warnings {
                 println!("   warning: {}", w.as_str());
             }
-            if let Some(reason) = l.empty_reason.as_ref().and_then(|c| c.coding.first()).and_then(|c| c.display.as_deref()) {
+            if let Some(reason) =
+                l.empty_reason.as_ref().and_then(|c| c.coding.first()).and_then(|c| c.display.as_deref())
+            {
                 println!("   empty: {reason}");
             }
         }
     }
     for a in r.allergies().iter().chain(r.ended_allergies().iter()) {
-        println!("allergy: {} ({}){}", or_dash(a.name.as_deref()), or_dash(a.clinical_status.as_deref()), if a.ended { " ended" } else { "" });
+        println!(
+            "allergy: {} ({}){}",
+            or_dash(a.name.as_deref()),
+            or_dash(a.clinical_status.as_deref()),
+            if a.ended { " ended" } else { "" }
+        );
     }
     for m in r.medications() {
         println!(
@@ -130,16 +141,33 @@ fn print_summary(r: &StructuredRecord) {
         );
     }
     for p in r.problems() {
-        println!("problem: {} ({}), since {}, {} linked item(s)", or_dash(p.name.as_deref()), or_dash(p.status.as_deref()), d(&p.onset), p.linked_items.len());
+        println!(
+            "problem: {} ({}), since {}, {} linked item(s)",
+            or_dash(p.name.as_deref()),
+            or_dash(p.status.as_deref()),
+            d(&p.onset),
+            p.linked_items.len()
+        );
     }
     for c in r.consultations().iter().take(5) {
-        println!("consultation {}: {} with {}, {} topic(s)", d(&c.start), or_dash(c.title.as_deref().or(c.kind.as_deref())), or_dash(c.clinician.as_ref().and_then(|a| a.name.as_deref())), c.topics.len());
+        println!(
+            "consultation {}: {} with {}, {} topic(s)",
+            d(&c.start),
+            or_dash(c.title.as_deref().or(c.kind.as_deref())),
+            or_dash(c.clinician.as_ref().and_then(|a| a.name.as_deref())),
+            c.topics.len()
+        );
     }
     for i in r.immunisations() {
         println!("immunisation: {} on {}", or_dash(i.name.as_deref()), d(&i.date));
     }
     for i in r.investigations() {
-        println!("investigation: {} issued {}, {} result(s)", or_dash(i.name.as_deref()), d(&i.issued), i.results.len());
+        println!(
+            "investigation: {} issued {}, {} result(s)",
+            or_dash(i.name.as_deref()),
+            d(&i.issued),
+            i.results.len()
+        );
     }
     for x in r.referrals() {
         println!("referral: {} on {}", or_dash(x.name.as_deref()), d(&x.authored_on));

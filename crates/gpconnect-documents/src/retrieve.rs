@@ -261,7 +261,6 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         None => Mode::Sniff(Vec::new()),
     };
     let mut sink = Sink { output, trace_id };
-    let mut decoded = Vec::new();
     let mut received: u64 = 0;
     let mut raw_written: u64 = 0;
     loop {
@@ -283,9 +282,8 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         let piece: &[u8] = owned.as_deref().unwrap_or(&chunk);
         let written = match &mut mode {
             Mode::Json(scanner) => {
-                decoded.clear();
-                scanner.feed(piece, &mut decoded).map_err(decode_error)?;
-                sink.write(&decoded).await?;
+                let decoded = scanner.feed_slice(piece).map_err(decode_error)?;
+                sink.write(decoded).await?;
                 scanner.decoded()
             }
             Mode::Raw => {
@@ -326,9 +324,8 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         Mode::Sniff(buffer) => {
             // A short body that never decided: a JSON-looking start that ended.
             let mut scanner = BinaryScanner::new();
-            decoded.clear();
-            scanner.feed(&buffer, &mut decoded).map_err(decode_error)?;
-            sink.write(&decoded).await?;
+            let decoded = scanner.feed_slice(&buffer).map_err(decode_error)?;
+            sink.write(decoded).await?;
             let scanned = scanner.finish().map_err(decode_error)?;
             Retrieved {
                 content_type: scanned.content_type,

@@ -97,6 +97,10 @@ pub(crate) struct BinaryScanner {
     escape: ContentEscape,
     /// Base64 characters not yet decoded (fewer than 4 between calls).
     pending: Vec<u8>,
+    /// Decoded bytes of the current `feed` call (`buf[..used]`); only grows, never shrinks,
+    /// so it is not zero-filled again for every chunk.
+    buf: Vec<u8>,
+    used: usize,
     padded: bool,
     content_seen: bool,
     content_type: Option<String>,
@@ -133,7 +137,9 @@ impl BinaryScanner {
             key_is_content: false,
             skip: Skip::default(),
             escape: ContentEscape::None,
-            pending: Vec::with_capacity(64 * 1024),
+            pending: Vec::with_capacity(64),
+            buf: Vec::new(),
+            used: 0,
             padded: false,
             content_seen: false,
             content_type: None,
@@ -150,13 +156,21 @@ impl BinaryScanner {
     }
 
     /// Scans one chunk, appending decoded content to `out`.
+    #[cfg(test)]
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeProblem> {
+        out.extend_from_slice(self.feed_slice(chunk)?);
+        Ok(())
+    }
+
+    /// Scans one chunk; returns the content it decoded.
+    pub fn feed_slice(&mut self, chunk: &[u8]) -> Result<&[u8], DecodeProblem> {
+        self.used = 0;
         let mut i = 0;
         while i < chunk.len() {
-            i = self.step(chunk, i, out)?;
+            i = self.step(chunk, i)?;
         }
         self.offset += chunk.len() as u64;
-        Ok(())
+        Ok(&self.buf[..self.used])
     }
 
     /// Checks the body ended at the end of a complete Binary with content.
@@ -180,10 +194,10 @@ impl BinaryScanner {
     }
 
     /// Handles input from `chunk[i]`; returns the next index.
-    fn step(&mut self, chunk: &[u8], i: usize, out: &mut Vec<u8>) -> Result<usize, DecodeProblem> {
+    fn step(&mut self, chunk: &[u8], i: usize) -> Result<usize, DecodeProblem> {
         let b = chunk[i];
         match self.state {
-            State::Content => return self.content(chunk, i, out),
+            State::Content => return self.content(chunk, i),
             State::Skip => return self.skip(chunk, i),
             State::Key | State::Small => return Ok(self.small_string(chunk, i)),
             _ => {}
@@ -379,7 +393,7 @@ impl BinaryScanner {
     }
 
     /// Inside the content string; returns the next index.
-    fn content(&mut self, chunk: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, DecodeProblem> {
+    fn content(&mut self, chunk: &[u8], mut i: usize) -> Result<usize, DecodeProblem> {
         while i < chunk.len() {
             match self.escape {
                 ContentEscape::None => {}
@@ -415,7 +429,7 @@ impl BinaryScanner {
             }
             let rest = &chunk[i..];
             let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-            self.push_segment(&rest[..end], i)?;
+            self.take_segment(&rest[..end], i)?;
             i += end;
             if i == chunk.len() {
                 break;
@@ -426,40 +440,86 @@ impl BinaryScanner {
                 self.escape = ContentEscape::Backslash;
             } else {
                 // The closing quote.
-                self.decode_pending(out, true, i)?;
+                self.decode_pending(true, i)?;
                 self.state = State::AfterValue;
                 self.key_is_content = false;
                 self.field = None;
                 return Ok(i);
             }
         }
-        self.decode_pending(out, false, i)?;
+        self.decode_pending(false, i)?;
         Ok(i)
     }
 
     fn push_char(&mut self, c: u8, i: usize) -> Result<(), DecodeProblem> {
-        self.push_segment(&[c], i)
-    }
-
-    fn push_segment(&mut self, segment: &[u8], i: usize) -> Result<(), DecodeProblem> {
-        if segment.is_empty() {
-            return Ok(());
-        }
-        if self.padded {
-            return Err(corrupt(self.pos(i), "data after padding"));
-        }
-        let has_space =
-            memchr::memchr3(b' ', b'\n', b'\r', segment).is_some() || memchr::memchr(b'\t', segment).is_some();
-        if has_space {
-            self.pending.extend(segment.iter().copied().filter(|b| !b.is_ascii_whitespace()));
-        } else {
-            self.pending.extend_from_slice(segment);
+        self.push_pending(&[c], i)?;
+        if self.pending.len() >= 4 {
+            self.decode_pending(false, i)?;
         }
         Ok(())
     }
 
-    /// Decodes every complete quad of `pending` (and, at the end, the tail) into `out`.
-    fn decode_pending(&mut self, out: &mut Vec<u8>, end: bool, i: usize) -> Result<(), DecodeProblem> {
+    /// Adds characters to `pending`, leaving out whitespace.
+    fn push_pending(&mut self, bytes: &[u8], i: usize) -> Result<(), DecodeProblem> {
+        let before = self.pending.len();
+        self.pending.extend(bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+        if self.padded && self.pending.len() > before {
+            return Err(corrupt(self.pos(i), "data after padding"));
+        }
+        Ok(())
+    }
+
+    /// Takes a run of base64 text: whole quads are decoded straight from the input,
+    /// without a copy; whitespace, leftovers and quads split across chunks go through
+    /// `pending`.
+    fn take_segment(&mut self, mut segment: &[u8], i: usize) -> Result<(), DecodeProblem> {
+        // Complete a quad begun in an earlier chunk or before an escape.
+        while !self.pending.is_empty() && self.pending.len() < 4 && !segment.is_empty() {
+            let (head, rest) = segment.split_at(1);
+            self.push_pending(head, i)?;
+            segment = rest;
+        }
+        if self.pending.len() >= 4 {
+            self.decode_pending(false, i)?;
+        }
+        if !self.pending.is_empty() || segment.is_empty() {
+            return Ok(());
+        }
+        let whole = segment.len() / 4 * 4;
+        if whole > 0 {
+            if self.padded {
+                return self.push_pending(segment, i);
+            }
+            if self.decode_block(&segment[..whole]).is_err() {
+                // Whitespace inside the text, or corrupt: decide on the filtered text.
+                self.push_pending(&segment[..whole], i)?;
+                self.decode_pending(false, i)?;
+            }
+        }
+        self.push_pending(&segment[whole..], i)?;
+        if self.pending.len() >= 4 {
+            self.decode_pending(false, i)?;
+        }
+        Ok(())
+    }
+
+    /// Decodes `input` (whole quads, or the final tail) into `buf[used..]`.
+    fn decode_block(&mut self, input: &[u8]) -> Result<(), base64::DecodeSliceError> {
+        let need = self.used + input.len().div_ceil(4) * 3;
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
+        }
+        let n = BASE64.decode_slice(input, &mut self.buf[self.used..])?;
+        self.used += n;
+        self.decoded += n as u64;
+        if input.last() == Some(&b'=') {
+            self.padded = true;
+        }
+        Ok(())
+    }
+
+    /// Decodes every complete quad of `pending` (and, at the end, the tail).
+    fn decode_pending(&mut self, end: bool, i: usize) -> Result<(), DecodeProblem> {
         let whole = if end { self.pending.len() } else { self.pending.len() / 4 * 4 };
         if whole == 0 {
             return Ok(());
@@ -467,24 +527,13 @@ impl BinaryScanner {
         if end && whole % 4 == 1 {
             return Err(corrupt(self.pos(i), "a single character left over"));
         }
-        let input = &self.pending[..whole];
-        if !end && input[whole - 1] == b'=' {
-            self.padded = true;
+        let pending = std::mem::take(&mut self.pending);
+        let result = self.decode_block(&pending[..whole]);
+        self.pending = pending;
+        if let Err(e) = result {
+            return Err(corrupt(self.pos(i), &e.to_string()));
         }
-        let start = out.len();
-        out.resize(start + whole.div_ceil(4) * 3, 0);
-        match BASE64.decode_slice(input, &mut out[start..]) {
-            Ok(n) => {
-                out.truncate(start + n);
-                self.decoded += n as u64;
-            }
-            Err(e) => {
-                out.truncate(start);
-                return Err(corrupt(self.pos(i), &e.to_string()));
-            }
-        }
-        self.pending.copy_within(whole.., 0);
-        self.pending.truncate(self.pending.len() - whole);
+        self.pending.drain(..whole);
         Ok(())
     }
 

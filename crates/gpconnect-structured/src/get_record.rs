@@ -423,10 +423,7 @@ impl GetRecord {
         };
         let part = |name: &str, key: &str, value: Value| json!({ "name": name, key: value });
         if let Some(r) = p.allergies {
-            push(
-                "includeAllergies",
-                vec![part("includeResolvedAllergies", "valueBoolean", b(r == Resolved::Include))],
-            );
+            push("includeAllergies", vec![part("includeResolvedAllergies", "valueBoolean", b(r == Resolved::Include))]);
         }
         if let Some(m) = p.medication {
             let mut parts = Vec::new();

@@ -47,14 +47,14 @@ pub mod resources;
 mod view;
 
 pub use get_record::{
-    Consultations, GetRecord, ImmunisationOptions, ImmunisationStatus, MedicationOptions, NotGiven,
-    PrescriptionIssues, ProblemOptions, ProblemSignificance, ProblemStatus, Resolved, SearchPeriod,
+    Consultations, GetRecord, ImmunisationOptions, ImmunisationStatus, MedicationOptions, NotGiven, PrescriptionIssues,
+    ProblemOptions, ProblemSignificance, ProblemStatus, Resolved, SearchPeriod,
 };
 pub use view::{
-    Allergy, Author, Consultation, ConsultationHeading, ConsultationTopic, DiaryEntry, Immunisation,
-    ImmunisationKind, Investigation, LinkedItem, ListInfo, ListWarning, MedicationIssue, MedicationItem,
-    PrescriptionType, Problem, Reaction, RecordWarning, RecordWarningKind, Referral, Section, SectionKind,
-    SpecimenSummary, StructuredRecord, TestResult, Uncategorised, ViewProblem, ViewProblemKind, Warning,
+    Allergy, Author, Consultation, ConsultationHeading, ConsultationTopic, DiaryEntry, Immunisation, ImmunisationKind,
+    Investigation, LinkedItem, ListInfo, ListWarning, MedicationIssue, MedicationItem, PrescriptionType, Problem,
+    Reaction, RecordWarning, RecordWarningKind, Referral, Section, SectionKind, SpecimenSummary, StructuredRecord,
+    TestResult, Uncategorised, ViewProblem, ViewProblemKind, Warning,
 };
 
 use gpconnect_core::{NhsNumber, Provider};

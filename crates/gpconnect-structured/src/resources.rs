@@ -7,8 +7,8 @@
 //! one from [`crate::StructuredRecord::bundle`] with `RawResource::parse`).
 
 use gpconnect_core::fhir::{
-    one_or_many, Annotation, CodeableConcept, Dosage, Extension, FhirDateTime, FhirResource,
-    Identifier, Meta, Period, Quantity, Range, Ratio, Reference,
+    one_or_many, Annotation, CodeableConcept, Dosage, Extension, FhirDateTime, FhirResource, Identifier, Meta, Period,
+    Quantity, Range, Ratio, Reference,
 };
 use serde::Deserialize;
 
@@ -748,9 +748,11 @@ fn lenient_extensions<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Exte
         .iter()
         .filter_map(|raw| match serde_json::from_str::<Extension>(raw.get()) {
             Ok(e) => Some(e),
-            Err(_) => serde_json::from_str::<UrlOnly>(raw.get())
-                .ok()
-                .map(|u| Extension { url: u.url, extension: u.extension, ..Default::default() }),
+            Err(_) => serde_json::from_str::<UrlOnly>(raw.get()).ok().map(|u| Extension {
+                url: u.url,
+                extension: u.extension,
+                ..Default::default()
+            }),
         })
         .collect())
 }

@@ -6,9 +6,9 @@ use std::fmt;
 
 use bytes::Bytes;
 use gpconnect_core::fhir::{
-    same_url, Annotation, Bundle, CodeableConcept, Coding, Extension, FhirDateTime, FhirResource,
-    HealthcareService, List, Location, OperationOutcome, Organization, Patient, Period, Practitioner,
-    PractitionerRole, Quantity, RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
+    same_url, Annotation, Bundle, CodeableConcept, Coding, Extension, FhirDateTime, FhirResource, HealthcareService,
+    List, Location, OperationOutcome, Organization, Patient, Period, Practitioner, PractitionerRole, Quantity,
+    RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -118,15 +118,16 @@ impl SectionKind {
     fn from_title(title: &str) -> Option<Self> {
         let t = title.trim().to_ascii_lowercase();
         Some(match t.as_str() {
-            "active allergies" | "allergies and adverse reactions" | "allergies and adverse reaction"
-            | "allergies list" | "allergies" => SectionKind::Allergies,
+            "active allergies"
+            | "allergies and adverse reactions"
+            | "allergies and adverse reaction"
+            | "allergies list"
+            | "allergies" => SectionKind::Allergies,
             "resolved allergies" | "ended allergies" => SectionKind::EndedAllergies,
             "medication list" | "medications and medical devices" | "medications" => SectionKind::Medications,
             "problems" | "problem list" => SectionKind::Problems,
             "list of consultations" | "consultation list" | "consultations" => SectionKind::Consultations,
-            "immunisations" | "immunizations" | "immunisation list" | "immunization list" => {
-                SectionKind::Immunisations
-            }
+            "immunisations" | "immunizations" | "immunisation list" | "immunization list" => SectionKind::Immunisations,
             "uncategorised data" | "uncategorised data list" | "miscellaneous record" => SectionKind::Uncategorised,
             "investigations and results" | "investigations" => SectionKind::Investigations,
             "outbound referral" | "referral details" | "referrals" => SectionKind::Referrals,
@@ -1005,9 +1006,10 @@ impl StructuredRecord {
 
     /// Whether the record carries `warning`, on any List or in the bundle.
     pub fn has_warning(&self, warning: Warning) -> bool {
-        let list = |w: ListWarning| SectionKind::ALL.iter().any(|k| {
-            self.section_summary(*k).0.iter().any(|l| l.warnings.contains(&w))
-        }) || self.secondary_lists.iter().any(|l| l.warnings.contains(&w));
+        let list = |w: ListWarning| {
+            SectionKind::ALL.iter().any(|k| self.section_summary(*k).0.iter().any(|l| l.warnings.contains(&w)))
+                || self.secondary_lists.iter().any(|l| l.warnings.contains(&w))
+        };
         let outcome = |k: RecordWarningKind| self.warnings.iter().any(|w| w.kind == k);
         match warning {
             Warning::ConfidentialItems => list(ListWarning::ConfidentialItems),
@@ -1055,9 +1057,9 @@ fn quantity_text(q: &Quantity) -> Option<String> {
 
 fn ext<'a>(exts: &'a [Extension], name: &str) -> Option<&'a Extension> {
     exts.iter().find(|e| {
-        e.url.as_deref().is_some_and(|u| {
-            same_url(u, &format!("{EXT}{name}")) || same_url(u, &format!("{UK_EXT}{name}"))
-        })
+        e.url
+            .as_deref()
+            .is_some_and(|u| same_url(u, &format!("{EXT}{name}")) || same_url(u, &format!("{UK_EXT}{name}")))
     })
 }
 
@@ -1134,9 +1136,7 @@ fn list_info(list: &List) -> ListInfo {
     let warnings = list
         .extension
         .iter()
-        .filter(|e| {
-            e.url.as_deref().is_some_and(|u| u.ends_with("ListWarningCode-1"))
-        })
+        .filter(|e| e.url.as_deref().is_some_and(|u| u.ends_with("ListWarningCode-1")))
         .filter_map(ext_code)
         .map(|c| ListWarning::from_code(&c))
         .collect();
@@ -1346,10 +1346,7 @@ impl<'a> Builder<'a> {
                 } else {
                     RecordWarningKind::Other
                 };
-                let parameter = issue
-                    .diagnostics
-                    .clone()
-                    .or_else(|| t.split_whitespace().next().map(str::to_owned));
+                let parameter = issue.diagnostics.clone().or_else(|| t.split_whitespace().next().map(str::to_owned));
                 let code = issue.codes().next().map(|c| c.code.to_owned());
                 rec.warnings.push(RecordWarning { kind, parameter, code, text });
             }
@@ -1366,15 +1363,11 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let lists_by_id: HashMap<&str, &List> =
-            lists.iter().filter_map(|l| Some((l.id.as_deref()?, l))).collect();
+        let lists_by_id: HashMap<&str, &List> = lists.iter().filter_map(|l| Some((l.id.as_deref()?, l))).collect();
         let mut consultation_lists: HashMap<&str, &List> = HashMap::new();
         for l in lists {
-            let is_consultation = l
-                .code
-                .iter()
-                .flat_map(|c| c.coding.iter())
-                .any(|c| c.code.as_deref() == Some("325851000000107"));
+            let is_consultation =
+                l.code.iter().flat_map(|c| c.coding.iter()).any(|c| c.code.as_deref() == Some("325851000000107"));
             if let (true, Some(enc)) = (is_consultation, l.encounter.as_ref().and_then(|e| e.reference.as_deref())) {
                 consultation_lists.entry(enc).or_insert(l);
             }
@@ -1432,9 +1425,9 @@ impl<'a> Builder<'a> {
                     }),
                     SectionKind::Medications => b.medication(raw, &meds).map(|m| rec.medications.items.push(m)),
                     SectionKind::Problems => b.condition(raw).map(|p| rec.problems.items.push(p)),
-                    SectionKind::Consultations => b
-                        .consultation(raw, &consultation_lists, &lists_by_id)
-                        .map(|c| rec.consultations.items.push(c)),
+                    SectionKind::Consultations => {
+                        b.consultation(raw, &consultation_lists, &lists_by_id).map(|c| rec.consultations.items.push(c))
+                    }
                     SectionKind::Immunisations => b.immunisation(raw).map(|i| rec.immunisations.items.push(i)),
                     SectionKind::Uncategorised => b.uncategorised(raw).map(|u| rec.uncategorised.items.push(u)),
                     SectionKind::Investigations => b.investigation(raw).map(|i| rec.investigations.items.push(i)),
@@ -1574,29 +1567,26 @@ impl<'a> Builder<'a> {
             let pfrom = format!("MedicationRequest/{}", p.id.as_deref().unwrap_or(""));
             item.plan_id = p.id.clone();
             item.quantity = p.dispense_request.as_ref().and_then(|d| d.quantity.as_ref()).and_then(quantity_of);
-            item.supply_duration = p
-                .dispense_request
-                .as_ref()
-                .and_then(|d| d.expected_supply_duration.as_ref())
-                .and_then(|q| {
+            item.supply_duration =
+                p.dispense_request.as_ref().and_then(|d| d.expected_supply_duration.as_ref()).and_then(|q| {
                     let v = q.value.as_ref()?.as_str();
                     Some(match q.unit.as_deref().or(q.code.as_deref()) {
                         Some(u) => format!("{v} {u}"),
                         None => v.to_owned(),
                     })
                 });
-            item.prescription_type =
-                ext(&p.extension, "Extension-CareConnect-GPC-PrescriptionType-1").and_then(ext_code).map(|c| {
-                    match c.as_str() {
-                        "acute" => PrescriptionType::Acute,
-                        "repeat" => PrescriptionType::Repeat,
-                        "repeat-dispensing" => PrescriptionType::RepeatDispensing,
-                        "delayed-prescribing" => PrescriptionType::DelayedPrescribing,
-                        _ => PrescriptionType::Other(c),
-                    }
+            item.prescription_type = ext(&p.extension, "Extension-CareConnect-GPC-PrescriptionType-1")
+                .and_then(ext_code)
+                .map(|c| match c.as_str() {
+                    "acute" => PrescriptionType::Acute,
+                    "repeat" => PrescriptionType::Repeat,
+                    "repeat-dispensing" => PrescriptionType::RepeatDispensing,
+                    "delayed-prescribing" => PrescriptionType::DelayedPrescribing,
+                    _ => PrescriptionType::Other(c),
                 });
             if let Some(r) = ext(&p.extension, "Extension-CareConnect-GPC-MedicationRepeatInformation-1") {
-                let num = |e: &Extension| e.value_unsigned_int.or(e.value_positive_int).or(e.value_integer.map(|i| i as u64));
+                let num =
+                    |e: &Extension| e.value_unsigned_int.or(e.value_positive_int).or(e.value_integer.map(|i| i as u64));
                 item.repeats_allowed = r.sub("numberOfRepeatPrescriptionsAllowed").and_then(num);
                 item.repeats_issued = r.sub("numberOfRepeatPrescriptionsIssued").and_then(num);
             }
@@ -1607,7 +1597,8 @@ impl<'a> Builder<'a> {
             let who = p.requester.as_ref().and_then(|r| r.agent.as_ref()).or(p.recorder.as_ref());
             item.prescriber = self.author(&pfrom, who);
             if let Some(id) = &p.id {
-                let mut issues: Vec<&MedicationRequest> = meds.orders.get(id.as_str()).map(|v| v.iter().collect()).unwrap_or_default();
+                let mut issues: Vec<&MedicationRequest> =
+                    meds.orders.get(id.as_str()).map(|v| v.iter().collect()).unwrap_or_default();
                 issues.sort_by(|a, b| {
                     a.authored_on.as_ref().map(|d| d.as_str()).cmp(&b.authored_on.as_ref().map(|d| d.as_str()))
                 });
@@ -1700,10 +1691,11 @@ impl<'a> Builder<'a> {
         if let Some(list) = by_encounter.get(from.as_str()) {
             c.title = list.title.clone();
             for entry in list.entry.iter().filter_map(|x| x.item.as_ref()) {
-                let topic_list = entry.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
-                    Some(("List", id)) => lists.get(id).copied(),
-                    _ => None,
-                });
+                let topic_list =
+                    entry.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
+                        Some(("List", id)) => lists.get(id).copied(),
+                        _ => None,
+                    });
                 let Some(topic_list) = topic_list else {
                     // A flat item directly under the consultation: its own untitled topic.
                     if let Some(l) = self.linked(&from, entry) {
@@ -1713,14 +1705,16 @@ impl<'a> Builder<'a> {
                 };
                 let mut topic = ConsultationTopic { title: topic_list.title.clone(), ..ConsultationTopic::default() };
                 if let Some(x) = ext(&topic_list.extension, "Extension-CareConnect-RelatedProblemHeader-1") {
-                    let target = x.sub("target").and_then(|t| t.value_reference.as_deref()).or(x.value_reference.as_deref());
+                    let target =
+                        x.sub("target").and_then(|t| t.value_reference.as_deref()).or(x.value_reference.as_deref());
                     topic.problem = target.and_then(|r| self.linked(&from, r));
                 }
                 for item in topic_list.entry.iter().filter_map(|x| x.item.as_ref()) {
-                    let heading = item.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
-                        Some(("List", id)) => lists.get(id).copied(),
-                        _ => None,
-                    });
+                    let heading =
+                        item.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
+                            Some(("List", id)) => lists.get(id).copied(),
+                            _ => None,
+                        });
                     match heading {
                         Some(h) => {
                             let items = self.structure_items(&from, h);
@@ -1960,7 +1954,11 @@ fn observation_value(o: &Observation) -> Option<String> {
         .or_else(|| o.value_boolean.map(|b| b.to_string()))
         .or_else(|| {
             o.value_range.as_ref().and_then(|r| {
-                range_text(&crate::resources::ReferenceRange { low: r.low.clone(), high: r.high.clone(), ..Default::default() })
+                range_text(&crate::resources::ReferenceRange {
+                    low: r.low.clone(),
+                    high: r.high.clone(),
+                    ..Default::default()
+                })
             })
         })
         .or_else(|| {

@@ -67,9 +67,18 @@ async fn get_record_sends_every_part_field_by_field_and_reads_the_full_record() 
     let body = single_request(&spine).await;
     let p = &body["parameter"];
     assert_eq!(body["resourceType"], "Parameters");
-    assert_eq!(p[0], json!({"name": "patientNHSNumber", "valueIdentifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9690937286"}}));
-    assert_eq!(p[1], json!({"name": "includeAllergies", "part": [{"name": "includeResolvedAllergies", "valueBoolean": true}]}));
-    assert_eq!(p[2], json!({"name": "includeMedication", "part": [{"name": "includePrescriptionIssues", "valueBoolean": true}]}));
+    assert_eq!(
+        p[0],
+        json!({"name": "patientNHSNumber", "valueIdentifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9690937286"}})
+    );
+    assert_eq!(
+        p[1],
+        json!({"name": "includeAllergies", "part": [{"name": "includeResolvedAllergies", "valueBoolean": true}]})
+    );
+    assert_eq!(
+        p[2],
+        json!({"name": "includeMedication", "part": [{"name": "includePrescriptionIssues", "valueBoolean": true}]})
+    );
     assert_eq!(
         p[3],
         json!({"name": "includeConsultations", "part": [{"name": "consultationSearchPeriod", "valuePeriod": {"start": "2017-12-25", "end": "2018-12-25"}}]})
@@ -108,10 +117,14 @@ fn parameters_match_the_spec_all_parameters_example_field_by_field() {
         .structured()
         .get_record(&nhs)
         .include_allergies(Resolved::Include)
-        .include_medication(MedicationOptions::all().since(d(2017, 6, 4)).prescription_issues(PrescriptionIssues::Include))
+        .include_medication(
+            MedicationOptions::all().since(d(2017, 6, 4)).prescription_issues(PrescriptionIssues::Include),
+        )
         .include_consultations(Consultations::Period(SearchPeriod::new(d(2017, 12, 25), d(2018, 12, 25))))
         .include_problems(ProblemOptions::all().status(ProblemStatus::Active))
-        .include_immunisations(ImmunisationOptions::all().not_given(NotGiven::Exclude).status(ImmunisationStatus::Exclude))
+        .include_immunisations(
+            ImmunisationOptions::all().not_given(NotGiven::Exclude).status(ImmunisationStatus::Exclude),
+        )
         .include_uncategorised_data(Some(SearchPeriod::new(d(2016, 12, 25), d(2018, 12, 25))))
         .include_investigations(Some(SearchPeriod::new(d(2017, 1, 2), d(2017, 7, 2))))
         .include_referrals(Some(SearchPeriod::new(d(2016, 12, 25), d(2018, 12, 25))))
@@ -147,7 +160,9 @@ fn parameters_match_the_spec_all_parameters_example_field_by_field() {
     assert_eq!(p["parameter"][2], spec160["parameter"][4]);
 }
 
-async fn rejected(build: impl FnOnce(gpconnect_structured::GetRecord) -> gpconnect_structured::GetRecord) -> &'static str {
+async fn rejected(
+    build: impl FnOnce(gpconnect_structured::GetRecord) -> gpconnect_structured::GetRecord,
+) -> &'static str {
     let spine = MockSpine::start().await;
     let err = build(spine.provider().structured().get_record(&nhs())).send().await.unwrap_err();
     assert!(spine.received().await.is_empty(), "nothing is sent on bad input");
@@ -164,7 +179,8 @@ async fn bad_parameters_are_typed_errors_naming_the_parameter_and_nothing_is_sen
     let yesterday = today().checked_sub_days(Days::new(1)).unwrap();
     assert_eq!(rejected(|b| b.include_medication(tomorrow)).await, "medicationSearchFromDate");
     assert_eq!(
-        rejected(|b| b.include_consultations(Consultations::Period(SearchPeriod::new(d(2020, 2, 1), d(2020, 1, 1))))).await,
+        rejected(|b| b.include_consultations(Consultations::Period(SearchPeriod::new(d(2020, 2, 1), d(2020, 1, 1)))))
+            .await,
         "consultationSearchPeriod"
     );
     assert_eq!(rejected(|b| b.include_consultations(Consultations::MostRecent(0))).await, "includeNumberOfMostRecent");
@@ -174,15 +190,24 @@ async fn bad_parameters_are_typed_errors_naming_the_parameter_and_nothing_is_sen
     );
     assert_eq!(rejected(|b| b.include_diary_entries(Some(yesterday))).await, "diaryEntriesSearchDate");
     assert_eq!(
-        rejected(|b| b.include_consultations(Consultations::All).include_problems(ProblemOptions::all().status(ProblemStatus::Inactive))).await,
+        rejected(|b| b
+            .include_consultations(Consultations::All)
+            .include_problems(ProblemOptions::all().status(ProblemStatus::Inactive)))
+        .await,
         "filterStatus"
     );
     assert_eq!(
-        rejected(|b| b.include_problems(ProblemOptions::all()).include_referrals(Some(SearchPeriod::until(d(2020, 1, 1))))).await,
+        rejected(|b| b
+            .include_problems(ProblemOptions::all())
+            .include_referrals(Some(SearchPeriod::until(d(2020, 1, 1)))))
+        .await,
         "referralSearchPeriod"
     );
     assert_eq!(
-        rejected(|b| b.include_problems(ProblemOptions::all()).include_immunisations(ImmunisationOptions::all().status(ImmunisationStatus::Include))).await,
+        rejected(|b| b
+            .include_problems(ProblemOptions::all())
+            .include_immunisations(ImmunisationOptions::all().status(ImmunisationStatus::Include)))
+        .await,
         "includeStatus"
     );
 }
@@ -201,14 +226,18 @@ async fn problems_with_status_filter_is_allowed_and_answered() {
         .unwrap();
     let body = single_request(&spine).await;
     assert_eq!(body["parameter"][1], json!({"name": "includeMedication"}));
-    assert_eq!(body["parameter"][2], json!({"name": "includeProblems", "part": [{"name": "filterStatus", "valueCode": "active"}]}));
+    assert_eq!(
+        body["parameter"][2],
+        json!({"name": "includeProblems", "part": [{"name": "filterStatus", "valueCode": "active"}]})
+    );
     assert!(record.problems().is_present());
 }
 
 #[tokio::test]
 async fn medication_only_gets_the_meds_example() {
     let spine = MockSpine::start().await;
-    let record = spine.provider().structured().get_record(&nhs()).include_medication(d(2015, 1, 1)).send().await.unwrap();
+    let record =
+        spine.provider().structured().get_record(&nhs()).include_medication(d(2015, 1, 1)).send().await.unwrap();
     let body = single_request(&spine).await;
     assert_eq!(
         body["parameter"][1],
@@ -221,7 +250,8 @@ async fn medication_only_gets_the_meds_example() {
 #[tokio::test]
 async fn diary_only_gets_the_diary_example_with_entries_resolved() {
     let spine = MockSpine::start().await;
-    let record = spine.provider().structured().get_record(&nhs()).include_diary_entries(Some(today())).send().await.unwrap();
+    let record =
+        spine.provider().structured().get_record(&nhs()).include_diary_entries(Some(today())).send().await.unwrap();
     single_request(&spine).await;
     assert_eq!(record.diary_entries().len(), 2);
 }

@@ -113,7 +113,8 @@ fn every_example_parses_with_no_list_entry_lost() {
 #[test]
 fn full_record_has_every_requested_area() {
     let r = StructuredRecord::from_slice(
-        fixture("access-record__POST_Patient-gpc-getstructuredrecord__response-200__fullRecordResponse.json").as_bytes(),
+        fixture("access-record__POST_Patient-gpc-getstructuredrecord__response-200__fullRecordResponse.json")
+            .as_bytes(),
     )
     .unwrap();
     assert_eq!(r.medications().len(), 3);
@@ -172,11 +173,8 @@ fn diary_example_with_resources_outside_entry_resource_is_reported_not_dropped()
     let r = StructuredRecord::from_slice(fixture("structured__response__diaryentries1.json").as_bytes()).unwrap();
     assert_eq!(r.diary_entries().len(), 0);
     assert_eq!(r.diary_entries().unresolved, 2);
-    let dangling: Vec<_> = r
-        .view_problems()
-        .iter()
-        .filter(|p| p.section == Some(SectionKind::DiaryEntries) && p.lost_entry)
-        .collect();
+    let dangling: Vec<_> =
+        r.view_problems().iter().filter(|p| p.section == Some(SectionKind::DiaryEntries) && p.lost_entry).collect();
     assert_eq!(dangling.len(), 2);
     assert!(matches!(dangling[0].kind, ViewProblemKind::DanglingReference { .. }));
 }
@@ -209,7 +207,8 @@ fn referrals_immunisations_uncategorised_and_consultations_read() {
     let r = StructuredRecord::from_slice(fixture("structured__response__uncategorised1.json").as_bytes()).unwrap();
     assert_eq!(r.uncategorised().len(), 3);
     assert_eq!(r.uncategorised().title(), Some("Miscellaneous record"));
-    let r = StructuredRecord::from_slice(fixture("structured__response__consultations1.fixed.json").as_bytes()).unwrap();
+    let r =
+        StructuredRecord::from_slice(fixture("structured__response__consultations1.fixed.json").as_bytes()).unwrap();
     assert_eq!(r.consultations().len(), 3);
     let c = &r.consultations().items[0];
     assert_eq!(c.title.as_deref(), Some("Surgery Consultation"));
@@ -233,14 +232,12 @@ fn referrals_immunisations_uncategorised_and_consultations_read() {
 
 #[test]
 fn in_band_outcome_warnings_are_typed() {
-    let r = StructuredRecord::from_slice(fixture("structured__response__consultations-forwards1.json").as_bytes())
-        .unwrap();
+    let r =
+        StructuredRecord::from_slice(fixture("structured__response__consultations-forwards1.json").as_bytes()).unwrap();
     assert!(r.has_warning(Warning::UnrecognisedParameter));
     assert!(!r.has_warning(Warning::ClinicalAreaDisabled));
-    assert!(r
-        .warnings()
-        .iter()
-        .any(|w| w.kind == RecordWarningKind::UnrecognisedParameter && w.parameter.as_deref() == Some("includeConsultations")));
+    assert!(r.warnings().iter().any(|w| w.kind == RecordWarningKind::UnrecognisedParameter
+        && w.parameter.as_deref() == Some("includeConsultations")));
 }
 
 fn bundle(entries: Vec<Value>) -> Vec<u8> {
@@ -251,7 +248,9 @@ fn bundle(entries: Vec<Value>) -> Vec<u8> {
 #[test]
 fn list_warnings_disabled_area_and_bad_shapes_are_kept_and_reported() {
     use serde_json::json;
-    let disabled: Value = serde_json::from_str(fixture("structured__operationoutcome__clinical-area-disabled__bundle-entry.json")).unwrap();
+    let disabled: Value =
+        serde_json::from_str(fixture("structured__operationoutcome__clinical-area-disabled__bundle-entry.json"))
+            .unwrap();
     let body = bundle(vec![
         json!({"resourceType": "Patient", "id": "p", "generalPractitioner": [{"reference": "Organization/o"}]}),
         json!({"resourceType": "Organization", "id": "o", "name": "Practice"}),
@@ -291,9 +290,12 @@ fn list_warnings_disabled_area_and_bad_shapes_are_kept_and_reported() {
     let kinds: Vec<&ViewProblemKind> = r.view_problems().iter().map(|p| &p.kind).collect();
     assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::DanglingReference { reference, .. } if reference == "MedicationStatement/missing")));
     assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::DanglingReference { reference, .. } if reference == "MedicationRequest/nowhere")));
-    assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::UnparseableEntry { id: Some(id), .. } if id == "broken")));
-    assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::UnexpectedResource { resource_type, .. } if resource_type == "Condition")));
+    assert!(kinds
+        .iter()
+        .any(|k| matches!(k, ViewProblemKind::UnparseableEntry { id: Some(id), .. } if id == "broken")));
+    assert!(kinds.iter().any(
+        |k| matches!(k, ViewProblemKind::UnexpectedResource { resource_type, .. } if resource_type == "Condition")
+    ));
     assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::EntryWithoutItem)));
     assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::UnknownList { code: Some(c), .. } if c == "123")));
 }
-

@@ -68,7 +68,9 @@ fn check_part(param: &str, part: &Value) -> Result<(), Rejection> {
         "medicationSearchFromDate" | "diaryEntriesSearchDate" if !full_date(&part["valueDate"]) => {
             bad("must be a full date (yyyy-mm-dd)")
         }
-        "consultationSearchPeriod" | "uncategorisedDataSearchPeriod" | "investigationSearchPeriod"
+        "consultationSearchPeriod"
+        | "uncategorisedDataSearchPeriod"
+        | "investigationSearchPeriod"
         | "referralSearchPeriod" => {
             let p = &part["valuePeriod"];
             let (s, e) = (&p["start"], &p["end"]);
@@ -100,15 +102,17 @@ fn get_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     let by_name = |n: &str| params.iter().find(|p| p["name"] == n);
 
     // patientNHSNumber.
-    let nhs = by_name("patientNHSNumber")
-        .ok_or_else(|| invalid_parameter("patientNHSNumber is missing"))?;
+    let nhs = by_name("patientNHSNumber").ok_or_else(|| invalid_parameter("patientNHSNumber is missing"))?;
     let identifier = &nhs["valueIdentifier"];
     if identifier["system"] != NHS_NUMBER_SYSTEM {
         return Err(invalid_parameter(format!("patientNHSNumber system must be {NHS_NUMBER_SYSTEM}")));
     }
     let nhs = identifier["value"].as_str().unwrap_or_default().to_string();
     if !is_valid_nhs_number(&nhs) {
-        return Err(Rejection::provider(SpineCode::InvalidNhsNumber, "NHS number fails the format or check digit test"));
+        return Err(Rejection::provider(
+            SpineCode::InvalidNhsNumber,
+            "NHS number fails the format or check digit test",
+        ));
     }
 
     // Every other parameter: known, parts only their own, each with a value.
