@@ -95,6 +95,11 @@ async fn each_bad_claim_is_answered_like_a_provider() {
         let (status, code, body) = search(&spine).claims(&c).get().await;
         assert_eq!((status, code.as_deref()), (want_status, Some(want_code)), "{what}: {body}");
     }
+    // A practitioner with only the SDS user ID is accepted, as providers do.
+    let mut c = good.clone();
+    c["requesting_practitioner"]["identifier"] =
+        json!([{ "system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "UNK" }]);
+    assert_eq!(search(&spine).claims(&c).get().await.0, 200, "no role profile");
     // UNK SDS ids and a confidentiality scope are fine.
     let mut c = good.clone();
     c["requesting_practitioner"]["identifier"][0]["value"] = json!("UNK");

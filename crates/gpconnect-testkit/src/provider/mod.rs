@@ -37,7 +37,11 @@ pub(crate) struct Route {
 
 /// Every provider route of every API.
 pub(crate) fn routes() -> impl Iterator<Item = &'static Route> {
-    foundations::ROUTES.iter().chain(appointments::ROUTES.iter()).chain(documents::ROUTES.iter()).chain(structured::ROUTES.iter())
+    foundations::ROUTES
+        .iter()
+        .chain(appointments::ROUTES.iter())
+        .chain(documents::ROUTES.iter())
+        .chain(structured::ROUTES.iter())
 }
 
 /// What a handler sees.
