@@ -10,8 +10,8 @@ use gpconnect_core::fhir::{
     List, Location, OperationOutcome, Organization, Patient, Period, Practitioner, PractitionerRole, Quantity,
     RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
 };
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer as _};
 use uuid::Uuid;
 
 use crate::resources::{
@@ -1072,16 +1072,120 @@ fn ext_code(e: &Extension) -> Option<String> {
         .or_else(|| e.value_code.clone())
 }
 
-/// A cheap peek at any resource's display name.
+/// A resource's display name: the name of `code`, else `vaccineCode`, else `title`, else
+/// `description`, else the first `type`. `None` if none of them names it, or if one of
+/// them is malformed or repeated before the name is known.
+///
+/// Of each concept only what [`name_of`] reads is kept, and reading stops at `code` when
+/// it gives a name (it wins over everything else), so most of a clinical item is never
+/// read again after the Bundle was.
+fn item_name(raw: &RawResource) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(field_identifier, rename_all = "camelCase")]
+    enum Key {
+        Code,
+        VaccineCode,
+        Title,
+        Description,
+        Type,
+        #[serde(other)]
+        Other,
+    }
+
+    #[derive(Deserialize)]
+    struct Types(#[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<NameConcept>);
+
+    #[derive(Default)]
+    struct Named {
+        code: Option<Option<NameConcept>>,
+        vaccine_code: Option<Option<NameConcept>>,
+        title: Option<Option<String>>,
+        description: Option<Option<String>>,
+        type_: Option<Types>,
+        /// Set once the name is known (reading may stop before the end of the resource).
+        done: Option<Option<String>>,
+    }
+
+    fn read<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A, slot: &mut Option<T>) -> Result<(), A::Error> {
+        if slot.is_some() {
+            return Err(A::Error::custom("repeated element"));
+        }
+        *slot = Some(map.next_value()?);
+        Ok(())
+    }
+
+    impl<'de> Visitor<'de> for &mut Named {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a resource object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<Key>()? {
+                match key {
+                    Key::Code => {
+                        read(&mut map, &mut self.code)?;
+                        if let Some(name) = self.code.take().flatten().and_then(NameConcept::name) {
+                            self.done = Some(Some(name));
+                            return Ok(());
+                        }
+                        self.code = Some(None);
+                    }
+                    Key::VaccineCode => read(&mut map, &mut self.vaccine_code)?,
+                    Key::Title => read(&mut map, &mut self.title)?,
+                    Key::Description => read(&mut map, &mut self.description)?,
+                    Key::Type => read(&mut map, &mut self.type_)?,
+                    Key::Other => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            self.done = Some(
+                self.vaccine_code
+                    .take()
+                    .flatten()
+                    .and_then(NameConcept::name)
+                    .or(self.title.take().flatten())
+                    .or(self.description.take().flatten())
+                    .or_else(|| self.type_.take()?.0.into_iter().next().and_then(NameConcept::name)),
+            );
+            Ok(())
+        }
+    }
+
+    let mut named = Named::default();
+    // Stopping early leaves the object unfinished, which the deserializer reports as an
+    // error: whether the name is known is what counts.
+    let _ = serde_json::Deserializer::from_str(raw.raw()).deserialize_map(&mut named);
+    named.done.flatten()
+}
+
+/// The parts of a `CodeableConcept` that name it.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct Named {
-    code: Option<CodeableConcept>,
-    vaccine_code: Option<CodeableConcept>,
-    title: Option<String>,
-    description: Option<String>,
-    #[serde(rename = "type", deserialize_with = "gpconnect_core::fhir::one_or_many")]
-    type_: Vec<CodeableConcept>,
+#[serde(default)]
+struct NameConcept {
+    #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
+    coding: Vec<NameCoding>,
+    text: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NameCoding {
+    system: Option<String>,
+    display: Option<String>,
+}
+
+impl NameConcept {
+    /// Same choice as [`name_of`]: text, else the SNOMED display, else any display.
+    fn name(self) -> Option<String> {
+        let mut coding = self.coding;
+        let snomed = coding.iter().position(|c| c.system.as_deref().is_some_and(|s| same_url(s, SNOMED_SYSTEM)));
+        self.text
+            .or_else(|| snomed.and_then(|i| coding[i].display.take()))
+            .or_else(|| coding.into_iter().find_map(|c| c.display))
+    }
 }
 
 enum ListClass {
@@ -1287,14 +1391,7 @@ impl<'a> Builder<'a> {
         if let Some(raw) = self.resolve(from, r, false) {
             item.resolved = true;
             item.resource_type = Some(raw.resource_type().to_owned());
-            if let Ok(n) = raw.parse::<Named>() {
-                item.name = name_of(n.code.as_ref())
-                    .or_else(|| name_of(n.vaccine_code.as_ref()))
-                    .or(n.title)
-                    .or(n.description)
-                    .or_else(|| name_of(n.type_.first()))
-                    .or(item.name);
-            }
+            item.name = item_name(raw).or(item.name);
         }
         Some(item)
     }
@@ -2003,5 +2100,43 @@ impl MedIndex {
                 self.plans.insert(id, req);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(json: &str) -> Option<String> {
+        item_name(&RawResource::from_json(json).unwrap())
+    }
+
+    #[test]
+    fn item_name_follows_name_of_order() {
+        let snomed = r#"{"coding": [{"system": "http://x", "display": "Other"},
+            {"system": "https://snomed.info/sct", "display": "Snomed", "extension": [{"url": "u", "valueId": "1"}]}]}"#;
+        assert_eq!(
+            name(&format!(r#"{{"resourceType": "Observation", "code": {snomed}, "title": "T"}}"#)).as_deref(),
+            Some("Snomed")
+        );
+        assert_eq!(name(r#"{"code": {"coding": {"display": "One"}, "text": "Text"}}"#).as_deref(), Some("Text"));
+        assert_eq!(
+            name(r#"{"code": {"coding": [{"system": "http://snomed.info/sct"}, {"display": "Any"}]}}"#).as_deref(),
+            Some("Any")
+        );
+        // Code first wins even when it comes last; otherwise vaccineCode, title, description, type.
+        assert_eq!(name(r#"{"title": "T", "code": {"text": "C"}}"#).as_deref(), Some("C"));
+        assert_eq!(
+            name(r#"{"code": {"coding": []}, "description": "D", "vaccineCode": {"text": "V"}}"#).as_deref(),
+            Some("V")
+        );
+        assert_eq!(name(r#"{"type": {"text": "Ty"}, "description": "D", "title": "T"}"#).as_deref(), Some("T"));
+        assert_eq!(name(r#"{"type": [{"text": "Ty"}, {"text": "2"}], "description": "D"}"#).as_deref(), Some("D"));
+        assert_eq!(name(r#"{"type": [{"coding": [{"display": "Ty"}]}], "code": null}"#).as_deref(), Some("Ty"));
+        assert_eq!(name(r#"{"resourceType": "Encounter", "id": "e"}"#), None);
+        // A malformed or repeated naming element before the name is known: no name.
+        assert_eq!(name(r#"{"title": 5, "code": {"text": "C"}}"#), None);
+        assert_eq!(name(r#"{"title": "A", "title": "B"}"#), None);
+        assert_eq!(name(r#""text""#), None);
     }
 }

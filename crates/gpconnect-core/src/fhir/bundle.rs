@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -76,20 +76,70 @@ impl Serialize for RawResource {
 
 impl<'de> Deserialize<'de> for RawResource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Peek {
-            #[serde(rename = "resourceType", default)]
-            resource_type: Option<String>,
-            #[serde(default)]
-            id: Option<String>,
-        }
         let raw = Box::<RawValue>::deserialize(d)?;
-        let peek = serde_json::from_str::<Peek>(raw.get()).ok();
-        let (resource_type, id) = match peek {
-            Some(p) => (p.resource_type.unwrap_or_default(), p.id),
-            None => (String::new(), None),
-        };
+        let (resource_type, id) = peek(raw.get());
         Ok(Self { raw, resource_type, id })
+    }
+}
+
+/// Reads the top-level `resourceType` and `id` of a resource, stopping as soon as both
+/// have been read (they usually come first), so the rest of the resource is not scanned
+/// again. Anything unexpected before that (not an object, a non-string value, a repeated
+/// key) gives `("", None)`.
+fn peek(json: &str) -> (String, Option<String>) {
+    #[derive(Deserialize)]
+    #[serde(field_identifier)]
+    enum Key {
+        #[serde(rename = "resourceType")]
+        ResourceType,
+        #[serde(rename = "id")]
+        Id,
+        #[serde(other)]
+        Other,
+    }
+
+    /// Fills `found`; returns early (which the deserializer reports as an error) once
+    /// both keys are read.
+    struct Peek<'a> {
+        found: &'a mut (Option<Option<String>>, Option<Option<String>>),
+    }
+
+    impl<'de> Visitor<'de> for Peek<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a resource object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<Key>()? {
+                let slot = match key {
+                    Key::ResourceType => &mut self.found.0,
+                    Key::Id => &mut self.found.1,
+                    Key::Other => {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                };
+                if slot.is_some() {
+                    return Err(A::Error::custom("repeated key"));
+                }
+                *slot = Some(map.next_value()?);
+                if self.found.0.is_some() && self.found.1.is_some() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let mut found = (None, None);
+    let result = serde_json::Deserializer::from_str(json).deserialize_map(Peek { found: &mut found });
+    match (result, found) {
+        // Both read: the early return leaves the map unfinished, which is not an error here.
+        (_, (Some(resource_type), Some(id))) => (resource_type.unwrap_or_default(), id),
+        (Ok(()), (resource_type, id)) => (resource_type.flatten().unwrap_or_default(), id.flatten()),
+        (Err(_), _) => (String::new(), None),
     }
 }
 
@@ -378,5 +428,22 @@ mod tests {
         let r = RawResource::from_json(r#"{"resourceType":"Pat\u0069ent","id":"1"}"#).unwrap();
         assert_eq!(r.resource_type(), "Patient");
         assert!(r.is::<Patient>());
+    }
+
+    #[test]
+    fn raw_resource_peek_finds_keys_anywhere_and_rejects_bad_ones() {
+        let peek = |json: &str| {
+            let r = RawResource::from_json(json).unwrap();
+            (r.resource_type().to_owned(), r.id().map(str::to_owned))
+        };
+        let some = |t: &str, id: &str| (t.to_owned(), Some(id.to_owned()));
+        assert_eq!(peek(r#"{"meta":{"id":"no"},"id":"1","x":[{"id":2}],"resourceType":"List"}"#), some("List", "1"));
+        assert_eq!(peek(r#"{"resourceType":"List","title":"t","entry":[]}"#), ("List".to_owned(), None));
+        assert_eq!(peek(r#"{"resourceType":"List","id":null}"#), ("List".to_owned(), None));
+        assert_eq!(peek(r#"{"resourceType":7,"id":"1"}"#), (String::new(), None));
+        assert_eq!(peek(r#"{"id":"1","id":"2","resourceType":"List"}"#), (String::new(), None));
+        assert_eq!(peek("[1]"), (String::new(), None));
+        let r = RawResource::from_json(r#"{"resourceType":"List","id":"1","entry":[1, 2]}"#).unwrap();
+        assert_eq!(r.raw(), r#"{"resourceType":"List","id":"1","entry":[1, 2]}"#, "raw kept whole");
     }
 }
