@@ -15,6 +15,9 @@ use crate::search::Document;
 /// The most body bytes looked at to tell a FHIR Binary from a raw document when the
 /// answer has no `Content-Type`.
 const SNIFF_LIMIT: usize = 64;
+/// Body bytes scanned (and their decoded content written) at a time: 16 KiB of base64
+/// and the 12 KiB it decodes to fit in a core's L1 data cache together.
+const DECODE_STEP: usize = 16 * 1024;
 /// Buffer size of the file writer of [`RetrieveDocument::download_to_file`].
 const FILE_BUFFER: usize = 256 * 1024;
 
@@ -282,8 +285,12 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         let piece: &[u8] = owned.as_deref().unwrap_or(&chunk);
         let written = match &mut mode {
             Mode::Json(scanner) => {
-                let decoded = scanner.feed_slice(piece).map_err(decode_error)?;
-                sink.write(decoded).await?;
+                // In steps small enough that the text and what it decodes to stay in the L1
+                // cache: this is faster than whole chunks, and bounds the decode buffer.
+                for step in piece.chunks(DECODE_STEP) {
+                    let decoded = scanner.feed_slice(step).map_err(decode_error)?;
+                    sink.write(decoded).await?;
+                }
                 scanner.decoded()
             }
             Mode::Raw => {
