@@ -1,7 +1,6 @@
 //! Book an appointment: `POST /Appointment`.
 
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
-use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::{logical_id, CallOptions};
 use gpconnect_core::{InteractionId, OdsCode, Provider, Request, Result};
 use serde_json::{json, Value};
@@ -10,7 +9,7 @@ use crate::model::{
     Appointment, APPOINTMENT_PROFILE, BOOKING_ORGANISATION_URL, ORGANISATION_TYPE_SYSTEM, ORGANIZATION_PROFILE,
 };
 use crate::search::FreeSlot;
-use crate::{appointment_from_response, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
+use crate::{appointment_from_response, invalid, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
 
 /// The organisation making the booking: the contained `Organization` of a booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,10 +46,6 @@ pub struct Book {
 }
 
 gpconnect_core::call_options!(Book);
-
-fn invalid(parameter: &'static str, problem: impl Into<String>) -> gpconnect_core::Error {
-    InvalidInput::Parameter { parameter, problem: problem.into() }.into()
-}
 
 fn instant(t: &gpconnect_core::fhir::FhirDateTime) -> Option<DateTime<FixedOffset>> {
     t.to_datetime()

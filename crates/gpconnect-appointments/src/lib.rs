@@ -206,3 +206,8 @@ pub(crate) fn appointment_from_response(response: &Response) -> Result<Appointme
 
 #[cfg(test)]
 mod tests;
+
+/// A typed error naming the spec parameter that breaks a rule; nothing is sent.
+pub(crate) fn invalid(parameter: &'static str, problem: impl Into<String>) -> gpconnect_core::Error {
+    gpconnect_core::error::InvalidInput::parameter(parameter, problem).into()
+}

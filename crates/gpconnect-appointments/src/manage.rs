@@ -1,7 +1,7 @@
 //! Read, list, amend and cancel appointments, and find out whether a booking happened.
 
 use chrono::{NaiveDate, Utc};
-use gpconnect_core::error::{DecodeProblem, InvalidInput};
+use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::fhir::Bundle;
 use gpconnect_core::foundations::{logical_id, CallOptions};
 use gpconnect_core::{InteractionId, Provider, Request, Result};
@@ -11,11 +11,7 @@ use serde_json::{json, Value};
 
 use crate::model::{Appointment, CANCELLATION_REASON_URL};
 use crate::search::FreeSlot;
-use crate::{appointment_from_response, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
-
-fn invalid(parameter: &'static str, problem: impl Into<String>) -> gpconnect_core::Error {
-    InvalidInput::Parameter { parameter, problem: problem.into() }.into()
-}
+use crate::{appointment_from_response, invalid, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
 
 /// Today's date, as the range checks of a patient's appointments see it (UTC; see
 /// [`Appointments::patient_appointments`](crate::Appointments::patient_appointments)).

@@ -260,6 +260,13 @@ pub enum InvalidInput {
     },
 }
 
+impl InvalidInput {
+    /// An operation parameter, named as the spec names it, that breaks a rule of the spec.
+    pub fn parameter(parameter: &'static str, problem: impl Into<String>) -> Self {
+        InvalidInput::Parameter { parameter, problem: problem.into() }
+    }
+}
+
 /// An unusable client configuration.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -235,7 +235,7 @@ pub struct GetRecord {
 gpconnect_core::call_options!(GetRecord);
 
 fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput {
-    InvalidInput::Parameter { parameter, problem: problem.into() }
+    InvalidInput::parameter(parameter, problem)
 }
 
 impl GetRecord {
