@@ -18,20 +18,26 @@
 //! Each answered request is logged, decoded, in [`MockSpine::received`].
 //!
 //! # Example
-//! ```no_run
-//! use gpconnect_core::Capability;
-//! use gpconnect_testkit::MockSpine;
+//! ```
+//! use gpconnect_core::{InteractionId, NhsNumber};
+//! use gpconnect_testkit::{MockSpine, Target};
 //!
-//! # async fn demo() {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
 //! let spine = MockSpine::start().await;
-//! // Point the SDK (or any client) at spine.ssp_url() and spine.sds_url(), with
-//! // consumer ASID spine.consumer_asid() and SDS key spine.sds_api_key().
-//! let patient_search = spine.url(Capability::Foundations, "Patient");
-//! # let _ = patient_search;
-//! // ... run the code under test ...
-//! for request in spine.received().await {
-//!     assert!(request.verdict.is_accepted(), "{request:?}");
-//! }
+//! // An SDK provider handle routed through the mock SSP, found through the mock SDS,
+//! // with a test clinician as the requesting user. (Or point your own client at
+//! // spine.ssp_url() and spine.sds_url().)
+//! let practice = spine.provider();
+//!
+//! let nhs = NhsNumber::parse("9690937286").unwrap();
+//! let found = practice.foundations().find_patient(&nhs).send().await.unwrap();
+//! assert!(found.is_some());
+//!
+//! let searches: Vec<_> = spine.received().await.into_iter().filter(|r| r.target == Target::Ssp).collect();
+//! assert_eq!(searches[0].interaction, Some(InteractionId::SearchPatient));
+//! assert!(searches[0].verdict.is_accepted());
+//! assert_eq!(searches[0].claims.as_ref().unwrap()["requested_scope"], "patient/*.read");
 //! # }
 //! ```
 //!
