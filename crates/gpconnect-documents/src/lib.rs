@@ -5,10 +5,10 @@
 //! Access Document is its own FHIR server with its own service root (found in SDS with
 //! the documents interaction IDs). Using it takes three steps (spec section 3):
 //!
-//! 1. [`DocumentsClient::find_patient`]: the patient's logical id on the documents server;
-//! 2. [`DocumentsClient::search_documents`]: the patient's documents, with authors and
+//! 1. [`Documents::find_patient`]: the patient's logical id on the documents server;
+//! 2. [`Documents::search_documents`]: the patient's documents, with authors and
 //!    custodians resolved, sizes, MIME types and the URL to retrieve each from;
-//! 3. [`DocumentsClient::retrieve`]: one document, decoded from the FHIR `Binary` as it
+//! 3. [`Documents::retrieve`]: one document, decoded from the FHIR `Binary` as it
 //!    arrives, into a writer ([`RetrieveDocument::write_to`]) or a file
 //!    ([`RetrieveDocument::download_to_file`], which only ever leaves a complete file).
 //!
@@ -65,22 +65,22 @@ pub use search::{
 /// Adds [`documents`](DocumentsExt::documents) to a [`Provider`].
 pub trait DocumentsExt {
     /// The Access Document operations of this provider.
-    fn documents(&self) -> DocumentsClient;
+    fn documents(&self) -> Documents;
 }
 
 impl DocumentsExt for Provider {
-    fn documents(&self) -> DocumentsClient {
-        DocumentsClient { provider: self.clone() }
+    fn documents(&self) -> Documents {
+        Documents { provider: self.clone() }
     }
 }
 
 /// The Access Document operations of one provider; from [`DocumentsExt::documents`].
 #[derive(Debug, Clone)]
-pub struct DocumentsClient {
+pub struct Documents {
     provider: Provider,
 }
 
-impl DocumentsClient {
+impl Documents {
     /// Finds the patient on the documents server (step 1), for their logical id.
     ///
     /// Sends `GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}` to the

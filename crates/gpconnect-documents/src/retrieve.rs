@@ -47,7 +47,7 @@ pub enum BodyFormat {
     Raw,
 }
 
-/// Retrieves one document; see [`DocumentsClient::retrieve`](crate::DocumentsClient::retrieve).
+/// Retrieves one document; see [`Documents::retrieve`](crate::Documents::retrieve).
 pub struct RetrieveDocument {
     provider: Provider,
     url: Result<String, InvalidInput>,

@@ -29,10 +29,10 @@ fn json_problem(response: &Response, path: &str, e: serde_json::Error) -> gpconn
 }
 
 /// The patient found on the documents server; see
-/// [`DocumentsClient::find_patient`](crate::DocumentsClient::find_patient).
+/// [`Documents::find_patient`](crate::Documents::find_patient).
 #[derive(Debug, Clone)]
 pub struct DocumentsPatient {
-    /// The patient's logical id on the documents server, for [`DocumentsClient::search_documents`](crate::DocumentsClient::search_documents).
+    /// The patient's logical id on the documents server, for [`Documents::search_documents`](crate::Documents::search_documents).
     pub id: String,
     /// The patient resource. Its `Debug` output is redacted.
     pub patient: Patient,
@@ -41,7 +41,7 @@ pub struct DocumentsPatient {
 }
 
 /// Finds a patient on the documents server; see
-/// [`DocumentsClient::find_patient`](crate::DocumentsClient::find_patient).
+/// [`Documents::find_patient`](crate::Documents::find_patient).
 #[derive(Debug)]
 pub struct FindPatient {
     provider: Provider,
@@ -77,7 +77,7 @@ impl FindPatient {
 }
 
 /// Searches a patient's documents; see
-/// [`DocumentsClient::search_documents`](crate::DocumentsClient::search_documents).
+/// [`Documents::search_documents`](crate::Documents::search_documents).
 #[derive(Debug)]
 pub struct SearchDocuments {
     provider: Provider,
