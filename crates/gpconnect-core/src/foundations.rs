@@ -20,8 +20,10 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::{DecodeProblem, InvalidInput};
-use crate::fhir::{Bundle, CapabilityStatement, FhirResource, Location, Organization, Patient, Practitioner};
-use crate::{InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result, User};
+use crate::fhir::{
+    Bundle, CapabilityStatement, FhirResource, Location, Meta, Organization, Patient, Practitioner, Typed,
+};
+use crate::{Capability, InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result, User};
 
 /// Per-call options every operation builder carries: the requesting user and a timeout.
 #[derive(Debug, Clone, Default)]
@@ -151,13 +153,24 @@ impl Foundations {
 
     /// Reads the foundations and appointments capability statement (`GET /metadata`).
     pub fn capability_statement(&self) -> Read<CapabilityStatement> {
-        Read {
-            provider: self.provider.clone(),
-            interaction: InteractionId::ReadMetadata,
-            path: Ok("metadata".into()),
-            options: CallOptions::default(),
-            _resource: PhantomData,
-        }
+        self.provider.capability_statement(Capability::Foundations)
+    }
+
+    /// Registers a patient temporarily at the practice (`POST /Patient/$gpc.registerpatient`,
+    /// `urn:nhs:names:services:gpconnect:fhir:operation:gpc.registerpatient-1`,
+    /// `patient/*.write`), for example before booking an appointment for a patient who is
+    /// not registered there.
+    ///
+    /// `patient` is the CareConnect-GPC-Patient from your PDS trace: it must carry a valid
+    /// NHS number, an official (or first) name with a family name, a gender and a birth
+    /// date, or nothing is sent. The provider checks the demographics against PDS
+    /// (`INVALID_PATIENT_DEMOGRAPHICS`); a patient already registered there gives
+    /// `DUPLICATE_REJECTED` (kind `Conflict`).
+    ///
+    /// A write: never retried once it may have been sent. After an error whose kind is
+    /// `OutcomeUnknown`, [`Foundations::find_patient`] shows whether it happened.
+    pub fn register_patient(&self, patient: &Patient) -> RegisterPatient {
+        RegisterPatient { provider: self.provider.clone(), patient: patient.clone(), options: CallOptions::default() }
     }
 
     /// Finds an organisation by ODS code
@@ -183,6 +196,20 @@ fn interaction_resource(interaction: InteractionId) -> &'static str {
         InteractionId::ReadOrganization => "Organization",
         InteractionId::ReadPractitioner => "Practitioner",
         _ => "Location",
+    }
+}
+
+impl Provider {
+    /// Reads the capability statement of one capability's server (`GET /metadata` with
+    /// that capability's metadata interaction, `organization/*.read`).
+    pub fn capability_statement(&self, capability: Capability) -> Read<CapabilityStatement> {
+        Read {
+            provider: self.clone(),
+            interaction: InteractionId::metadata(capability),
+            path: Ok("metadata".into()),
+            options: CallOptions::default(),
+            _resource: PhantomData,
+        }
     }
 }
 
@@ -317,5 +344,71 @@ impl FindOrganization {
             }
         }
         Ok(None)
+    }
+}
+
+/// Registers a patient temporarily; see [`Foundations::register_patient`].
+#[derive(Debug)]
+pub struct RegisterPatient {
+    provider: Provider,
+    patient: Patient,
+    options: CallOptions,
+}
+
+crate::call_options!(RegisterPatient);
+
+/// The profile a registered patient is sent with.
+const GPC_PATIENT_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1";
+
+impl RegisterPatient {
+    /// Checks the patient, then sends the registration. Returns the registered patient.
+    pub async fn send(self) -> Result<FoundPatient> {
+        let nhs_number =
+            self.patient.nhs_number().ok_or(InvalidInput::parameter("registerPatient", "no NHS number"))?;
+        let nhs_number = NhsNumber::parse(nhs_number)?;
+        let named =
+            self.patient.official_name().and_then(|n| n.family.as_deref()).is_some_and(|f| !f.trim().is_empty());
+        let problem = if !named {
+            Some("no family name")
+        } else if self.patient.gender.is_none() {
+            Some("no gender")
+        } else if self.patient.birth_date.as_ref().and_then(|d| d.to_date()).is_none() {
+            Some("no valid birth date")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(InvalidInput::parameter("registerPatient", problem).into());
+        }
+        let mut patient = self.patient;
+        patient.id = None;
+        patient.meta = Some(Meta { profile: vec![GPC_PATIENT_PROFILE.into()], ..Meta::default() });
+        let body = serde_json::json!({
+            "resourceType": "Parameters",
+            "parameter": [{ "name": "registerPatient", "resource": Typed(&patient) }],
+        });
+        let request = Request::post(
+            InteractionId::RegisterPatient,
+            "Patient/$gpc.registerpatient",
+            serde_json::to_vec(&body).expect("a Patient serialises"),
+        );
+        let response = self.provider.send(self.options.apply(request)).await?;
+        let bundle: Bundle = response.resource()?;
+        let registered = bundle
+            .resources_of(Patient::TYPE)
+            .filter_map(|raw| raw.parse::<Patient>().ok())
+            .find(|p| p.nhs_number() == Some(nhs_number.expose()))
+            .ok_or_else(|| {
+                response.decode_error(DecodeProblem::Json {
+                    path: "entry".into(),
+                    message: "no Patient with the registered NHS number in the answer".into(),
+                })
+            })?;
+        let registered_practice = registered
+            .managing_organization
+            .as_ref()
+            .and_then(|r| bundle.index().resolve_as::<Organization>(r))
+            .and_then(|r| r.ok());
+        Ok(FoundPatient { patient: registered, registered_practice, trace_id: response.trace_id })
     }
 }

@@ -158,6 +158,17 @@ impl InteractionId {
     }
 }
 
+impl InteractionId {
+    /// The capability statement read (`GET /metadata`) of a capability's server.
+    pub fn metadata(capability: Capability) -> Self {
+        match capability {
+            Capability::Structured => InteractionId::ReadStructuredMetadata,
+            Capability::Documents => InteractionId::ReadDocumentsMetadata,
+            Capability::Foundations => InteractionId::ReadMetadata,
+        }
+    }
+}
+
 impl fmt::Display for InteractionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.urn())

@@ -8,8 +8,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::fhir::CapabilityStatement;
-use crate::{Capability, InteractionId, Provider, Request, ServiceRoot};
+use crate::{Capability, InteractionId, Provider};
 
 /// One step of a pre-flight check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,17 +64,13 @@ impl fmt::Display for PreflightReport {
     }
 }
 
-fn metadata_interaction(capability: Capability) -> InteractionId {
-    match capability {
-        Capability::Structured => InteractionId::ReadStructuredMetadata,
-        Capability::Documents => InteractionId::ReadDocumentsMetadata,
-        _ => InteractionId::ReadMetadata,
+/// Whether the connection itself failed: not made, or refused by the TLS layer
+/// (handshake, certificate).
+fn is_connection_failure(e: &Error) -> bool {
+    let Error::Transport { source, sent, .. } = e else { return false };
+    if *sent == crate::error::Sent::No {
+        return true;
     }
-}
-
-/// Whether an error comes from the TLS layer (handshake, certificate).
-fn is_tls_failure(e: &Error) -> bool {
-    let Error::Transport { source, .. } = e else { return false };
     let mut cause: Option<&dyn std::error::Error> = Some(source);
     while let Some(c) = cause {
         let text = c.to_string().to_ascii_lowercase();
@@ -93,37 +88,28 @@ impl Provider {
     pub async fn preflight(&self, capabilities: &[Capability]) -> PreflightReport {
         let mut report = PreflightReport::default();
         for &capability in capabilities {
-            let interaction = metadata_interaction(capability);
-            let root: ServiceRoot = match self.service_root(interaction).await {
-                Ok(root) => {
-                    report.checks.push(Check {
-                        capability,
-                        step: Step::Directory,
-                        outcome: Ok(format!("{} as ASID {}", root.url, root.asid)),
-                    });
-                    root
-                }
-                Err(e) => {
-                    report.checks.push(Check { capability, step: Step::Directory, outcome: Err(e) });
-                    continue;
-                }
-            };
-            let read = self.send(Request::get(interaction, "metadata")).await;
-            let tls_ok = !matches!(&read, Err(e) if is_tls_failure(e) || matches!(e, Error::Transport { sent: crate::error::Sent::No, .. }));
+            let interaction = InteractionId::metadata(capability);
+            let directory =
+                self.service_root(interaction).await.map(|root| format!("{} as ASID {}", root.url, root.asid));
+            let found = directory.is_ok();
+            report.checks.push(Check { capability, step: Step::Directory, outcome: directory });
+            if !found {
+                continue;
+            }
+            let read = self.capability_statement(capability).send().await;
             match read {
-                Err(e) if !tls_ok => {
+                Err(e) if is_connection_failure(&e) => {
                     report.checks.push(Check { capability, step: Step::TlsHandshake, outcome: Err(e) });
                 }
                 read => {
                     report.checks.push(Check { capability, step: Step::TlsHandshake, outcome: Ok("connected".into()) });
-                    let outcome = read.and_then(|r| r.resource::<CapabilityStatement>()).map(|cs| {
+                    let outcome = read.map(|cs| {
                         format!(
                             "{} version {}",
                             cs.software.as_ref().and_then(|s| s.name.as_deref()).unwrap_or("provider"),
                             cs.version.as_deref().unwrap_or("unknown")
                         )
                     });
-                    let _ = &root;
                     report.checks.push(Check { capability, step: Step::CapabilityStatement, outcome });
                 }
             }

@@ -213,9 +213,10 @@ async fn directory_failures_are_typed() {
 #[tokio::test]
 async fn preflight_reports_each_step() {
     let spine = MockSpine::start().await;
-    let report = spine.provider().preflight(&[Capability::Foundations]).await;
+    let all = [Capability::Foundations, Capability::Structured, Capability::Documents];
+    let report = spine.provider().preflight(&all).await;
     assert!(report.is_ok(), "{report}");
-    assert_eq!(report.checks.len(), 3);
+    assert_eq!(report.checks.len(), 9);
 
     let unknown = spine.client().provider(&"Y99999".parse().unwrap()).with_user(gpconnect_testkit::test_user());
     let report = unknown.preflight(&[Capability::Foundations]).await;
@@ -238,4 +239,80 @@ async fn sds_answers_expire() {
     }
     let sds = spine.received().await.into_iter().filter(|r| r.target == Target::Sds).count();
     assert_eq!(sds, 4, "an expired answer is looked up again");
+}
+
+fn patient_to_register(nhs: &str) -> gpconnect_core::fhir::Patient {
+    let json = format!(
+        r#"{{"resourceType": "Patient",
+            "identifier": [{{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "{nhs}"}}],
+            "name": [{{"use": "official", "family": "Jackson", "given": ["Jane"]}}],
+            "gender": "female", "birthDate": "1952-05-31"}}"#
+    );
+    serde_json::from_str(&json).unwrap()
+}
+
+#[tokio::test]
+async fn register_patient_posts_the_patient_in_parameters_with_write_scope() {
+    let spine = MockSpine::start().await;
+    let nhs = "9000000009";
+
+    let registered = spine.provider().foundations().register_patient(&patient_to_register(nhs)).send().await.unwrap();
+
+    assert_eq!(registered.patient.nhs_number(), Some(nhs));
+    assert!(registered.id().is_some());
+    let all = spine.received().await;
+    let ssp = ssp_requests(&all);
+    assert_eq!(ssp.len(), 1);
+    let r = ssp[0];
+    assert_eq!((r.method.as_str(), r.fhir_path.as_str()), ("POST", "Patient/$gpc.registerpatient"));
+    assert_gp_connect_request(&spine, r, InteractionId::RegisterPatient, "patient/*.write");
+    assert_eq!(r.header("content-type"), Some("application/fhir+json;charset=utf-8"));
+    let body = r.body.as_ref().unwrap();
+    assert_eq!(body["resourceType"], json!("Parameters"));
+    assert_eq!(body["parameter"][0]["name"], json!("registerPatient"));
+    let sent = &body["parameter"][0]["resource"];
+    assert_eq!(sent["resourceType"], json!("Patient"));
+    assert_eq!(
+        sent["meta"]["profile"],
+        json!(["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1"])
+    );
+    assert_eq!(sent["identifier"][0], json!({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}));
+    assert_eq!((sent["gender"].as_str(), sent["birthDate"].as_str()), (Some("female"), Some("1952-05-31")));
+
+    // Now known: searching finds them, and a second registration is a conflict.
+    let unknown = NhsNumber::parse(nhs).unwrap();
+    assert!(spine.provider().foundations().find_patient(&unknown).send().await.unwrap().is_some());
+    let again = spine.provider().foundations().register_patient(&patient_to_register(nhs)).send().await.unwrap_err();
+    assert_eq!(again.code(), Some(&GpcCode::DuplicateRejected));
+    assert_eq!(again.kind(), ErrorKind::Conflict);
+    assert!(!again.may_have_been_sent());
+}
+
+#[tokio::test]
+async fn register_patient_refuses_incomplete_demographics_before_sending() {
+    let spine = MockSpine::start().await;
+    let f = spine.provider().foundations();
+    let mut no_birth_date = patient_to_register("9000000009");
+    no_birth_date.birth_date = None;
+    let mut bad_nhs = patient_to_register("9000000009");
+    bad_nhs.identifier[0].value = Some("9000000008".into());
+    let mut no_name = patient_to_register("9000000009");
+    no_name.name.clear();
+
+    for patient in [no_birth_date, bad_nhs, no_name] {
+        let err = f.register_patient(&patient).send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    }
+    assert!(ssp_requests(&spine.received().await).is_empty());
+}
+
+#[tokio::test]
+async fn capability_statements_are_read_per_capability_with_their_own_interaction() {
+    let spine = MockSpine::start().await;
+    let statement = spine.provider().capability_statement(Capability::Foundations).send().await.unwrap();
+    assert!(statement.version.is_some());
+    let all = spine.received().await;
+    let r = ssp_requests(&all)[0];
+    assert_eq!(r.fhir_path, "metadata");
+    assert_gp_connect_request(&spine, r, InteractionId::ReadMetadata, "organization/*.read");
 }

@@ -14,6 +14,8 @@ const OPERATION_OUTCOME_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefin
 pub enum SpineCode {
     /// 400 `INVALID_IDENTIFIER_SYSTEM`.
     InvalidIdentifierSystem,
+    /// 400 `INVALID_PATIENT_DEMOGRAPHICS`.
+    InvalidPatientDemographics,
     /// 400 `INVALID_IDENTIFIER_VALUE`.
     InvalidIdentifierValue,
     /// 400 `INVALID_NHS_NUMBER`.
@@ -59,6 +61,9 @@ impl SpineCode {
         use SpineCode::*;
         match self {
             InvalidIdentifierSystem => ("INVALID_IDENTIFIER_SYSTEM", 400, "value", "Invalid identifier system"),
+            InvalidPatientDemographics => {
+                ("INVALID_PATIENT_DEMOGRAPHICS", 400, "business-rule", "Invalid patient demographics")
+            }
             InvalidIdentifierValue => ("INVALID_IDENTIFIER_VALUE", 400, "value", "Invalid identifier value"),
             InvalidNhsNumber => ("INVALID_NHS_NUMBER", 400, "value", "Invalid NHS number"),
             BadRequest => ("BAD_REQUEST", 400, "invalid", "Bad request"),

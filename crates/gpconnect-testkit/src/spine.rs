@@ -93,7 +93,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn add_patient(&mut self, nhs: &str) -> String {
+    pub(crate) fn add_patient(&mut self, nhs: &str) -> String {
         if let Some(id) = self.patients.get(nhs) {
             return id.clone();
         }

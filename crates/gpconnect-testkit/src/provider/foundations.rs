@@ -37,12 +37,35 @@ pub(crate) static ROUTES: &[Route] = &[
         interactions: &[InteractionId::ReadMetadata],
         handler: metadata,
     },
+    // Each capability's server has its own capability statement read; the mock answers
+    // all three with the spec's example.
+    Route {
+        capability: Capability::Structured,
+        method: "GET",
+        path: "metadata",
+        interactions: &[InteractionId::ReadStructuredMetadata],
+        handler: metadata,
+    },
+    Route {
+        capability: Capability::Documents,
+        method: "GET",
+        path: "metadata",
+        interactions: &[InteractionId::ReadDocumentsMetadata],
+        handler: metadata,
+    },
     Route {
         capability: F,
         method: "GET",
         path: "Patient",
         interactions: &[InteractionId::SearchPatient],
         handler: search_patient,
+    },
+    Route {
+        capability: F,
+        method: "POST",
+        path: "Patient/$gpc.registerpatient",
+        interactions: &[InteractionId::RegisterPatient],
+        handler: register_patient,
     },
     Route {
         capability: F,
@@ -135,6 +158,48 @@ fn search_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         return Ok(Reply::ok(empty_searchset()));
     };
     let mut bundle = fixture_json("foundations__find-patient-response.json");
+    if let Some(resource) = bundle.pointer_mut("/entry/0/resource") {
+        *resource = patient_resource(resource.take(), &id, &nhs);
+    }
+    Ok(Reply::ok(bundle))
+}
+
+/// Temporary registration: a Parameters with one `registerPatient` Patient resource. A
+/// patient already known is `DUPLICATE_REJECTED`; demographics missing for the PDS check
+/// are `INVALID_PATIENT_DEMOGRAPHICS`.
+fn register_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let patient = ctx
+        .body
+        .filter(|b| b["resourceType"] == "Parameters")
+        .and_then(|b| b["parameter"].as_array())
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "registerPatient"))
+        .map(|p| &p["resource"])
+        .filter(|r| r["resourceType"] == "Patient")
+        .ok_or_else(|| Rejection::invalid_resource("Parameters must hold a registerPatient Patient resource"))?;
+    let nhs = patient["identifier"]
+        .as_array()
+        .and_then(|ids| ids.iter().find(|i| i["system"] == NHS_NUMBER_SYSTEM))
+        .and_then(|i| i["value"].as_str())
+        .ok_or_else(|| Rejection::invalid_resource("the patient has no NHS number identifier"))?
+        .to_string();
+    if !is_valid_nhs_number(&nhs) {
+        return Err(Rejection::provider(
+            SpineCode::InvalidNhsNumber,
+            "NHS number fails the format or check digit test",
+        ));
+    }
+    let has_family = patient["name"].as_array().is_some_and(|names| names.iter().any(|n| n["family"].is_string()));
+    if !has_family || !patient["gender"].is_string() || !patient["birthDate"].is_string() {
+        return Err(Rejection::provider(
+            SpineCode::InvalidPatientDemographics,
+            "family name, gender and birth date are needed for the PDS check",
+        ));
+    }
+    if ctx.state.patients.contains_key(&nhs) {
+        return Err(Rejection::provider(SpineCode::DuplicateRejected, "the patient is already registered here"));
+    }
+    let id = ctx.state.add_patient(&nhs);
+    let mut bundle = fixture_json("foundations__register-patient-response.json");
     if let Some(resource) = bundle.pointer_mut("/entry/0/resource") {
         *resource = patient_resource(resource.take(), &id, &nhs);
     }

@@ -53,7 +53,6 @@ pub(crate) struct Ctx<'a> {
     /// Decoded query pairs.
     pub query: &'a [(String, String)],
     /// The request body, if it was JSON.
-    #[allow(dead_code)] // for the POST/PUT routes of later APIs
     pub body: Option<&'a Value>,
     /// The interaction the request was sent as.
     #[allow(dead_code)] // for routes shared by several interactions
