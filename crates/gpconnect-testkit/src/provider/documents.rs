@@ -6,9 +6,8 @@
 use gpconnect_core::{Capability, InteractionId};
 use serde_json::Value;
 
-use super::{empty_searchset, token, Ctx, Reply, Route};
+use super::{check_nhs_number, empty_searchset, token, Ctx, Reply, Route};
 use crate::fixtures::fixture_json;
-use crate::nhs::is_valid_nhs_number;
 use crate::outcome::{Rejection, SpineCode};
 
 const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
@@ -68,12 +67,7 @@ fn search_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         (Some(NHS_NUMBER_SYSTEM), v) => v.to_string(),
         _ => return Err(invalid_parameter(format!("identifier system must be {NHS_NUMBER_SYSTEM}"))),
     };
-    if !is_valid_nhs_number(&nhs) {
-        return Err(Rejection::provider(
-            SpineCode::InvalidNhsNumber,
-            "NHS number fails the format or check digit test",
-        ));
-    }
+    check_nhs_number(&nhs)?;
     let Some(id) = ctx.state.patients.get(&nhs).cloned() else {
         return Ok(Reply::ok(empty_searchset()));
     };

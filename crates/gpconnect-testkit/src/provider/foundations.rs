@@ -4,9 +4,8 @@
 use gpconnect_core::{Capability, InteractionId};
 use serde_json::Value;
 
-use super::{empty_searchset, token, Ctx, Reply, Route};
+use super::{check_nhs_number, empty_searchset, token, Ctx, Reply, Route};
 use crate::fixtures::fixture_json;
-use crate::nhs::is_valid_nhs_number;
 use crate::outcome::{Rejection, SpineCode};
 
 const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
@@ -148,12 +147,7 @@ fn patient_resource(mut resource: Value, id: &str, nhs: &str) -> Value {
 
 fn search_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     let nhs = identifier_param(ctx, NHS_NUMBER_SYSTEM)?.to_string();
-    if !is_valid_nhs_number(&nhs) {
-        return Err(Rejection::provider(
-            SpineCode::InvalidNhsNumber,
-            "NHS number fails the format or check digit test",
-        ));
-    }
+    check_nhs_number(&nhs)?;
     let Some(id) = ctx.state.patients.get(&nhs).cloned() else {
         return Ok(Reply::ok(empty_searchset()));
     };
@@ -182,12 +176,7 @@ fn register_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         .and_then(|i| i["value"].as_str())
         .ok_or_else(|| Rejection::invalid_resource("the patient has no NHS number identifier"))?
         .to_string();
-    if !is_valid_nhs_number(&nhs) {
-        return Err(Rejection::provider(
-            SpineCode::InvalidNhsNumber,
-            "NHS number fails the format or check digit test",
-        ));
-    }
+    check_nhs_number(&nhs)?;
     let has_family = patient["name"].as_array().is_some_and(|names| names.iter().any(|n| n["family"].is_string()));
     if !has_family || !patient["gender"].is_string() || !patient["birthDate"].is_string() {
         return Err(Rejection::provider(

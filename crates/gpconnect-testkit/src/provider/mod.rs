@@ -96,6 +96,19 @@ impl Reply {
     }
 }
 
+/// The provider's NHS number check: ten digits with a valid Modulus 11 check digit, else
+/// `400 INVALID_NHS_NUMBER`.
+pub(crate) fn check_nhs_number(nhs: &str) -> Result<(), Rejection> {
+    if crate::nhs::is_valid_nhs_number(nhs) {
+        Ok(())
+    } else {
+        Err(Rejection::provider(
+            crate::outcome::SpineCode::InvalidNhsNumber,
+            "NHS number fails the format or check digit test",
+        ))
+    }
+}
+
 /// An empty searchset Bundle (no match is not an error).
 pub(crate) fn empty_searchset() -> Value {
     json!({

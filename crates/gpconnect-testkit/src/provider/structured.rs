@@ -4,9 +4,8 @@
 use gpconnect_core::{Capability, InteractionId};
 use serde_json::{json, Value};
 
-use super::{Ctx, Reply, Route};
+use super::{check_nhs_number, Ctx, Reply, Route};
 use crate::fixtures::fixture_json;
-use crate::nhs::is_valid_nhs_number;
 use crate::outcome::{Rejection, SpineCode};
 
 const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
@@ -108,12 +107,7 @@ fn get_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         return Err(invalid_parameter(format!("patientNHSNumber system must be {NHS_NUMBER_SYSTEM}")));
     }
     let nhs = identifier["value"].as_str().unwrap_or_default().to_string();
-    if !is_valid_nhs_number(&nhs) {
-        return Err(Rejection::provider(
-            SpineCode::InvalidNhsNumber,
-            "NHS number fails the format or check digit test",
-        ));
-    }
+    check_nhs_number(&nhs)?;
 
     // Every other parameter: known, parts only their own, each with a value.
     let mut warnings = Vec::new();
