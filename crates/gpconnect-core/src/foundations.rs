@@ -21,7 +21,8 @@ use uuid::Uuid;
 
 use crate::error::{DecodeProblem, InvalidInput};
 use crate::fhir::{
-    Bundle, CapabilityStatement, FhirResource, Location, Meta, Organization, Patient, Practitioner, Typed,
+    Bundle, CapabilityStatement, FhirResource, HealthcareService, Location, Meta, Organization, Patient, Practitioner,
+    Typed,
 };
 use crate::{Capability, InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result, User};
 
@@ -51,8 +52,8 @@ impl CallOptions {
 /// `options: CallOptions` field.
 #[macro_export]
 macro_rules! call_options {
-    ($builder:ty) => {
-        impl $builder {
+    (impl<$($generic:ident),*> $builder:ty) => {
+        impl<$($generic),*> $builder {
             /// The logged-on user this request is made for (the `requesting_practitioner`
             /// claim), overriding the provider handle's user.
             pub fn user(mut self, user: &$crate::User) -> Self {
@@ -66,6 +67,9 @@ macro_rules! call_options {
                 self
             }
         }
+    };
+    ($builder:ty) => {
+        $crate::call_options!(impl<> $builder);
     };
 }
 
@@ -175,29 +179,57 @@ impl Foundations {
 
     /// Finds an organisation by ODS code
     /// (`GET /Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|{ods}`).
-    pub fn find_organization(&self, ods: &OdsCode) -> FindOrganization {
-        FindOrganization { provider: self.provider.clone(), ods: ods.clone(), options: CallOptions::default() }
+    pub fn find_organization(&self, ods: &OdsCode) -> FindOne<Organization> {
+        self.find(InteractionId::SearchOrganization, OdsCode::SYSTEM, Ok(ods.as_str().to_owned()))
     }
 
-    fn read<T>(&self, interaction: InteractionId, id: &str) -> Read<T> {
+    /// Reads a healthcare service by logical id (`GET /HealthcareService/{id}`; 1.2.8
+    /// providers only).
+    pub fn read_healthcare_service(&self, id: &str) -> Read<HealthcareService> {
+        self.read(InteractionId::ReadHealthcareService, id)
+    }
+
+    /// Finds a healthcare service by its Directory of Services (DOS) service ID
+    /// (`GET /HealthcareService?identifier=https://fhir.nhs.uk/Id/uec-dos-service-id|{id}`;
+    /// 1.2.8 providers only).
+    pub fn find_healthcare_service(&self, dos_service_id: &str) -> FindOne<HealthcareService> {
+        let value = if !dos_service_id.is_empty() && dos_service_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(dos_service_id.to_owned())
+        } else {
+            Err(InvalidInput::parameter("identifier", "a DOS service ID is letters and digits"))
+        };
+        self.find(InteractionId::SearchHealthcareService, DOS_SERVICE_ID_SYSTEM, value)
+    }
+
+    fn read<T: FhirResource>(&self, interaction: InteractionId, id: &str) -> Read<T> {
         Read {
             provider: self.provider.clone(),
             interaction,
-            path: logical_id(id).map(|id| format!("{}/{id}", interaction_resource(interaction))),
+            path: logical_id(id).map(|id| format!("{}/{id}", T::TYPE)),
+            options: CallOptions::default(),
+            _resource: PhantomData,
+        }
+    }
+
+    fn find<T>(
+        &self,
+        interaction: InteractionId,
+        system: &'static str,
+        value: Result<String, InvalidInput>,
+    ) -> FindOne<T> {
+        FindOne {
+            provider: self.provider.clone(),
+            interaction,
+            system,
+            value,
             options: CallOptions::default(),
             _resource: PhantomData,
         }
     }
 }
 
-fn interaction_resource(interaction: InteractionId) -> &'static str {
-    match interaction {
-        InteractionId::ReadPatient => "Patient",
-        InteractionId::ReadOrganization => "Organization",
-        InteractionId::ReadPractitioner => "Practitioner",
-        _ => "Location",
-    }
-}
+/// The identifier system of Directory of Services (DOS) service IDs.
+pub const DOS_SERVICE_ID_SYSTEM: &str = "https://fhir.nhs.uk/Id/uec-dos-service-id";
 
 impl Provider {
     /// Reads the capability statement of one capability's server (`GET /metadata` with
@@ -235,19 +267,7 @@ pub struct Read<T> {
     _resource: PhantomData<fn() -> T>,
 }
 
-impl<T> Read<T> {
-    /// The logged-on user this request is made for.
-    pub fn user(mut self, user: &User) -> Self {
-        self.options.user = Some(user.clone());
-        self
-    }
-
-    /// A timeout for this call, overriding the client default.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-}
+crate::call_options!(impl<T> Read<T>);
 
 impl<T: DeserializeOwned + FhirResource> Read<T> {
     /// Sends the read. A missing resource is an error of kind `NotFound`.
@@ -318,32 +338,32 @@ impl FindPatient {
     }
 }
 
-/// Finds an organisation by ODS code; see [`Foundations::find_organization`].
+/// Searches by one identifier (`{Resource}?identifier={system}|{value}`) and returns the
+/// match; see [`Foundations::find_organization`] and [`Foundations::find_healthcare_service`].
 #[derive(Debug)]
-pub struct FindOrganization {
+pub struct FindOne<T> {
     provider: Provider,
-    ods: OdsCode,
+    interaction: InteractionId,
+    system: &'static str,
+    value: Result<String, InvalidInput>,
     options: CallOptions,
+    _resource: PhantomData<fn() -> T>,
 }
 
-crate::call_options!(FindOrganization);
+crate::call_options!(impl<T> FindOne<T>);
 
-impl FindOrganization {
-    /// Sends the search. `Ok(None)` when the provider knows no such organisation.
-    pub async fn send(self) -> Result<Option<Traced<Organization>>> {
-        let request = Request::get(InteractionId::SearchOrganization, "Organization")
-            .query("identifier", format!("{}|{}", OdsCode::SYSTEM, self.ods.as_str()));
+impl<T: DeserializeOwned + FhirResource> FindOne<T> {
+    /// Sends the search. `Ok(None)` when the provider finds nothing (not an error).
+    pub async fn send(self) -> Result<Option<Traced<T>>> {
+        let request =
+            Request::get(self.interaction, T::TYPE).query("identifier", format!("{}|{}", self.system, self.value?));
         let response = self.provider.send(self.options.apply(request)).await?;
         let bundle: Bundle = response.resource()?;
-        for raw in bundle.resources_of(Organization::TYPE) {
-            let org: Organization = raw.parse().map_err(|e: serde_json::Error| {
-                response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
-            })?;
-            if org.ods_code().is_none_or(|code| code.eq_ignore_ascii_case(self.ods.as_str())) {
-                return Ok(Some(Traced { value: org, trace_id: response.trace_id, version_id: None }));
-            }
-        }
-        Ok(None)
+        let Some(raw) = bundle.resources_of(T::TYPE).next() else { return Ok(None) };
+        let value = raw.parse().map_err(|e: serde_json::Error| {
+            response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
+        })?;
+        Ok(Some(Traced { value, trace_id: response.trace_id, version_id: None }))
     }
 }
 

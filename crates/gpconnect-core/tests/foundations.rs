@@ -316,3 +316,31 @@ async fn capability_statements_are_read_per_capability_with_their_own_interactio
     assert_eq!(r.fhir_path, "metadata");
     assert_gp_connect_request(&spine, r, InteractionId::ReadMetadata, "organization/*.read");
 }
+
+#[tokio::test]
+async fn healthcare_services_are_found_by_dos_id_and_read_by_id() {
+    let spine = MockSpine::start().await;
+    let f = spine.provider().foundations();
+
+    let found = f.find_healthcare_service("1000000123").send().await.unwrap().expect("a service");
+    assert_eq!(found.name.as_deref(), Some("West Road GP Hub"));
+    assert!(f.find_healthcare_service("999").send().await.unwrap().is_none());
+    let read = f.read_healthcare_service("15").send().await.unwrap();
+    assert_eq!(read.id.as_deref(), Some("15"));
+    assert_eq!(read.version_id.as_deref(), Some("636064088100870233"), "version from the ETag");
+    let missing = f.read_healthcare_service("16").send().await.unwrap_err();
+    assert_eq!(missing.code(), Some(&GpcCode::NoRecordFound));
+    assert!(matches!(
+        f.find_healthcare_service("10|00").send().await.unwrap_err(),
+        Error::InvalidInput(InvalidInput::Parameter { parameter: "identifier", .. })
+    ));
+
+    let all = spine.received().await;
+    let ssp = ssp_requests(&all);
+    assert_eq!(ssp.len(), 4, "the invalid DOS id was not sent");
+    assert_eq!(ssp[0].fhir_path, "HealthcareService");
+    assert_eq!(ssp[0].query_values("identifier"), vec!["https://fhir.nhs.uk/Id/uec-dos-service-id|1000000123"]);
+    assert_gp_connect_request(&spine, ssp[0], InteractionId::SearchHealthcareService, "organization/*.read");
+    assert_eq!(ssp[2].fhir_path, "HealthcareService/15");
+    assert_gp_connect_request(&spine, ssp[2], InteractionId::ReadHealthcareService, "organization/*.read");
+}

@@ -28,7 +28,27 @@ pub(crate) const LOCATION_ID: &str = "17";
 
 const F: Capability = Capability::Foundations;
 
+/// The logical id of the healthcare service in the spec's 1.2.8 examples.
+pub(crate) const HEALTHCARE_SERVICE_ID: &str = "15";
+/// The DOS service ID of that healthcare service.
+pub(crate) const DOS_SERVICE_ID: &str = "1000000123";
+const DOS_SYSTEM: &str = "https://fhir.nhs.uk/Id/uec-dos-service-id";
+
 pub(crate) static ROUTES: &[Route] = &[
+    Route {
+        capability: F,
+        method: "GET",
+        path: "HealthcareService",
+        interactions: &[InteractionId::SearchHealthcareService],
+        handler: search_healthcare_service,
+    },
+    Route {
+        capability: F,
+        method: "GET",
+        path: "HealthcareService/{id}",
+        interactions: &[InteractionId::ReadHealthcareService],
+        handler: read_healthcare_service,
+    },
     Route {
         capability: F,
         method: "GET",
@@ -218,6 +238,33 @@ fn search_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         set_identifier(resource, ODS_SYSTEM, &ods);
     }
     Ok(Reply::ok(bundle))
+}
+
+/// 1.2.8: a healthcare service by DOS service ID (an unparseable token is
+/// `INVALID_PARAMETER`).
+fn search_healthcare_service(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let values = ctx.query_values("identifier");
+    let (system, id) = match values.as_slice() {
+        [value] => token(value),
+        _ => (None, ""),
+    };
+    if system != Some(DOS_SYSTEM) || id.is_empty() {
+        return Err(Rejection::provider(
+            SpineCode::InvalidParameter,
+            format!("one identifier={DOS_SYSTEM}|<id> is required"),
+        ));
+    }
+    if id != DOS_SERVICE_ID {
+        return Ok(Reply::ok(empty_searchset()));
+    }
+    Ok(Reply::ok(fixture_json("foundations-1.2.8__find-healthcareservice-response-payload-1a.json")))
+}
+
+fn read_healthcare_service(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    if ctx.param("id") != HEALTHCARE_SERVICE_ID {
+        return Err(Rejection::provider(SpineCode::NoRecordFound, "no healthcare service with this logical id"));
+    }
+    Ok(Reply::ok(fixture_json("foundations-1.2.8__read-healthcareservice-response-payload-1.json")))
 }
 
 fn read_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
