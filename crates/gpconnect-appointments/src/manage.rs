@@ -90,9 +90,8 @@ impl PatientAppointments {
         let bundle: Bundle = response.resource()?;
         let mut out = Vec::new();
         for raw in bundle.resources_of("Appointment") {
-            let mut appointment = Appointment::from_json(raw.raw()).map_err(|e| {
-                response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
-            })?;
+            let mut appointment = Appointment::from_json(raw.raw())
+                .map_err(|e| response.decode_error(DecodeProblem::json("entry.resource", &e)))?;
             appointment.trace_id = Some(response.trace_id);
             out.push(appointment);
         }

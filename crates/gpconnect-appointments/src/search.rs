@@ -345,7 +345,7 @@ struct MetaPeek {
 }
 
 fn json_error(response: &Response, path: &str, e: serde_json::Error) -> gpconnect_core::Error {
-    response.decode_error(DecodeProblem::Json { path: path.into(), message: e.to_string() })
+    response.decode_error(DecodeProblem::json(path, &e))
 }
 
 pub(crate) fn parse_free_slots(response: &Response, searched: Option<OrganisationType>) -> Result<FreeSlots> {

@@ -91,7 +91,8 @@ pub enum Sent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// An argument broke a rule of the spec; nothing was sent.
+    /// The input broke a rule of the spec: refused before sending (`Error::InvalidInput`),
+    /// or by the provider (`INVALID_NHS_NUMBER`, `INVALID_IDENTIFIER_*`).
     InvalidInput,
     /// The client configuration is unusable.
     Configuration,
@@ -216,13 +217,15 @@ impl Error {
     /// Whether the request may have reached the provider and taken effect.
     ///
     /// False when nothing was sent, and when the provider answered with a definite refusal
-    /// (4xx, 501, 503). True after a broken connection or a timeout, and after 500, 502,
-    /// 504 and 599, where the provider may have acted before failing. After a write where
-    /// this is true, read what happened before trying again.
+    /// (4xx, 501, 503). True after a broken connection or a timeout, after 500, 502, 504
+    /// and 599, where the provider may have acted before failing, and after a success
+    /// status whose answer could not be read (the change happened; its result is unknown).
+    /// After a write where this is true, read what happened before trying again.
     pub fn may_have_been_sent(&self) -> bool {
         match self {
             Error::Transport { sent, .. } | Error::Timeout { sent, .. } => *sent == Sent::Maybe,
             Error::Provider(p) => matches!(p.status, 500 | 502 | 504 | 599),
+            Error::Decode(_) => true,
             _ => false,
         }
     }
@@ -394,6 +397,23 @@ impl fmt::Display for ProviderError {
             Some(code) => write!(f, ": {code}"),
             None if self.outcome.is_none() => f.write_str(" without an OperationOutcome"),
             None => Ok(()),
+        }
+    }
+}
+
+impl DecodeProblem {
+    /// A JSON problem at `path`, described by the parser's category, line and column
+    /// only: serde's own message can quote the offending value (an NHS number, a name).
+    pub fn json(path: impl Into<String>, error: &serde_json::Error) -> Self {
+        let category = match error.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "not valid JSON",
+            serde_json::error::Category::Data => "unexpected value",
+            serde_json::error::Category::Eof => "unexpected end",
+        };
+        DecodeProblem::Json {
+            path: path.into(),
+            message: format!("{category} at line {} column {}", error.line(), error.column()),
         }
     }
 }
@@ -623,10 +643,9 @@ impl GpcCode {
                 let code = coding.code.as_deref().unwrap_or_default();
                 if system.contains("gpconnect-schedule-response-code") || code.parse::<u16>().is_ok() {
                     let token = coding.display.as_deref().or(issue.diagnostics.as_deref());
+                    // An unknown token is not kept: diagnostics may echo request values.
                     return Some(
-                        token
-                            .and_then(Self::from_ssp_token)
-                            .unwrap_or_else(|| GpcCode::Other(token.unwrap_or(code).to_owned())),
+                        token.and_then(Self::from_ssp_token).unwrap_or_else(|| GpcCode::Other(code.to_owned())),
                     );
                 } else if !code.is_empty() {
                     return Some(Self::from_code(code));

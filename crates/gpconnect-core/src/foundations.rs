@@ -315,9 +315,9 @@ impl FindPatient {
         let bundle: Bundle = response.resource()?;
         let mut patients = Vec::new();
         for raw in bundle.resources_of(Patient::TYPE) {
-            patients.push(raw.parse::<Patient>().map_err(|e| {
-                response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
-            })?);
+            patients.push(
+                raw.parse::<Patient>().map_err(|e| response.decode_error(DecodeProblem::json("entry.resource", &e)))?,
+            );
         }
         let Some(patient) = patients.into_iter().find(|p| p.nhs_number() == Some(self.nhs_number.expose())) else {
             return Ok(None);
@@ -360,9 +360,9 @@ impl<T: DeserializeOwned + FhirResource> FindOne<T> {
         let response = self.provider.send(self.options.apply(request)).await?;
         let bundle: Bundle = response.resource()?;
         let Some(raw) = bundle.resources_of(T::TYPE).next() else { return Ok(None) };
-        let value = raw.parse().map_err(|e: serde_json::Error| {
-            response.decode_error(DecodeProblem::Json { path: "entry.resource".into(), message: e.to_string() })
-        })?;
+        let value = raw
+            .parse()
+            .map_err(|e: serde_json::Error| response.decode_error(DecodeProblem::json("entry.resource", &e)))?;
         Ok(Some(Traced { value, trace_id: response.trace_id, version_id: None }))
     }
 }

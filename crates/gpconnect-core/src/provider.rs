@@ -162,11 +162,8 @@ impl StreamingResponse {
     /// The next chunk of the body, `None` at the end. A broken transfer is an error
     /// carrying the trace ID.
     pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>> {
-        self.inner.chunk().await.map_err(|e| Error::Transport {
-            source: e,
-            sent: crate::error::Sent::Maybe,
-            interaction: Some(self.interaction),
-            trace_id: Some(self.trace_id),
-        })
+        let started = std::time::Instant::now();
+        let (interaction, trace_id) = (self.interaction, self.trace_id);
+        self.inner.chunk().await.map_err(|e| crate::transport::transport_error(e, started, interaction, trace_id))
     }
 }

@@ -160,9 +160,8 @@ impl Response {
     /// Parses the body as `T`, or a [`DecodeError`] naming the offending JSON path.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         let de = &mut serde_json::Deserializer::from_slice(&self.body.0);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            self.decode_error(DecodeProblem::Json { path: e.path().to_string(), message: e.inner().to_string() })
-        })
+        serde_path_to_error::deserialize(de)
+            .map_err(|e| self.decode_error(DecodeProblem::json(e.path().to_string(), e.inner())))
     }
 
     /// Parses the body as a FHIR resource of the given type, checking `resourceType`.

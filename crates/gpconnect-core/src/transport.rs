@@ -19,7 +19,8 @@ use crate::request::{RawBytes, Request, Response, Target, FHIR_JSON};
 use crate::sds::{SdsClient, SdsConfig};
 use crate::{Asid, GpcCode, InteractionId, OdsCode, Provider, User};
 
-/// RFC 3986 query encoding: everything but unreserved characters and `:` `/` `@` `,`.
+/// Query encoding: everything but unreserved characters and `/` `@` `,`; `+` and `:` are
+/// encoded too, as the appointments pages ask (`ge2019-03-29T12:00:00+00:00`).
 const QUERY: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
@@ -45,7 +46,8 @@ const QUERY: &AsciiSet = &CONTROLS
     .add(b'$')
     .add(b'(')
     .add(b')')
-    .add(b'*');
+    .add(b'*')
+    .add(b':');
 
 static SSP_TRACE_ID: HeaderName = HeaderName::from_static("ssp-traceid");
 static SSP_FROM: HeaderName = HeaderName::from_static("ssp-from");
@@ -337,7 +339,13 @@ fn build_url(
     Ok(url::Url::parse(&full).map_err(|_| ConfigError::Url { what: "request URL" })?)
 }
 
-fn transport_error(e: reqwest::Error, started: Instant, interaction: InteractionId, trace_id: Uuid) -> Error {
+/// Maps a reqwest failure: a timeout, a connection never made (not sent), or a broken one.
+pub(crate) fn transport_error(
+    e: reqwest::Error,
+    started: Instant,
+    interaction: InteractionId,
+    trace_id: Uuid,
+) -> Error {
     if e.is_timeout() {
         Error::Timeout {
             elapsed: started.elapsed(),
@@ -463,7 +471,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             url.as_str(),
-            "https://proxy.nhs.uk/https://provider.nhs.uk/A20047/STU3/1/gpconnect/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number%7C9690937286"
+            "https://proxy.nhs.uk/https://provider.nhs.uk/A20047/STU3/1/gpconnect/Patient?identifier=https%3A//fhir.nhs.uk/Id/nhs-number%7C9690937286"
         );
         let slot = build_url(
             "https://proxy.nhs.uk",
@@ -473,7 +481,7 @@ mod tests {
             false,
         )
         .unwrap();
-        assert!(slot.as_str().ends_with("Slot?start=ge2019-03-29T12:00:00%2B00:00"));
+        assert!(slot.as_str().ends_with("Slot?start=ge2019-03-29T12%3A00%3A00%2B00%3A00"));
     }
 
     #[test]

@@ -315,3 +315,33 @@ fn configuration_is_checked_before_anything_is_sent() {
         Err(ConfigError::Identity { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_write_whose_success_answer_is_unreadable_has_an_unknown_outcome() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(fhir(201, "{not json")).expect(1).mount(&server).await;
+    let p = provider(&server, fast_retries(), Duration::from_secs(5));
+
+    let response = p.send(Request::post(InteractionId::BookAppointment, "Appointment", "{}")).await.unwrap();
+    let err = response.json::<serde_json::Value>().unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "the booking happened; its result is unknown");
+    assert!(err.may_have_been_sent() && !err.is_retryable());
+}
+
+#[tokio::test]
+async fn decode_errors_never_quote_the_offending_value() {
+    let server = MockServer::start().await;
+    let body = r#"{"resourceType":"Location","id":"17","managingOrganization":"9690937286"}"#;
+    Mock::given(method("GET")).respond_with(fhir(200, body)).expect(1).mount(&server).await;
+
+    let err = read_location(&provider(&server, RetryPolicy::none(), Duration::from_secs(5)))
+        .await
+        .unwrap()
+        .resource::<gpconnect_core::fhir::Location>()
+        .unwrap_err();
+
+    let Error::Decode(d) = &err else { panic!("{err:?}") };
+    assert!(matches!(&d.problem, DecodeProblem::Json { path, .. } if path == "managingOrganization"));
+    assert!(!format!("{err} {err:?}").contains("9690937286"));
+}

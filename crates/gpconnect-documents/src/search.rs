@@ -25,7 +25,7 @@ pub const MANDATORY_INCLUDES: [(&str, &str); 5] = [
 pub const RETRIEVAL_LIMIT: u64 = 5 * 1024 * 1024;
 
 fn json_problem(response: &Response, path: &str, e: serde_json::Error) -> gpconnect_core::Error {
-    response.decode_error(DecodeProblem::Json { path: path.into(), message: e.to_string() })
+    response.decode_error(DecodeProblem::json(path, &e))
 }
 
 /// The patient found on the documents server; see
