@@ -34,7 +34,7 @@ impl BookingOrganisation {
 }
 
 /// Books one or more adjacent slots; see [`Appointments::book`](crate::Appointments::book).
-#[derive(Debug)]
+/// `Debug` leaves out the patient and the free texts.
 pub struct Book {
     pub(crate) provider: Provider,
     pub(crate) slots: Vec<FreeSlot>,
@@ -46,6 +46,12 @@ pub struct Book {
 }
 
 gpconnect_core::call_options!(Book);
+
+impl std::fmt::Debug for Book {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Book").field("slots", &self.slots.len()).finish_non_exhaustive()
+    }
+}
 
 fn instant(t: &gpconnect_core::fhir::FhirDateTime) -> Option<DateTime<FixedOffset>> {
     t.to_datetime()

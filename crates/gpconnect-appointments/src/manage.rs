@@ -113,8 +113,7 @@ fn if_match(appointment: &Appointment) -> Result<(String, HeaderValue)> {
 }
 
 /// Amends an appointment's description and/or comment; see
-/// [`Appointments::amend`](crate::Appointments::amend).
-#[derive(Debug)]
+/// [`Appointments::amend`](crate::Appointments::amend). `Debug` leaves out the free texts.
 pub struct Amend {
     pub(crate) provider: Provider,
     pub(crate) appointment: Appointment,
@@ -124,6 +123,12 @@ pub struct Amend {
 }
 
 gpconnect_core::call_options!(Amend);
+
+impl std::fmt::Debug for Amend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Amend").field("appointment", &self.appointment).finish_non_exhaustive()
+    }
+}
 
 impl Amend {
     /// The new description (at most 100 characters).
@@ -192,7 +197,7 @@ impl Amend {
 }
 
 /// Cancels an appointment; see [`Appointments::cancel`](crate::Appointments::cancel).
-#[derive(Debug)]
+/// `Debug` leaves out the reason.
 pub struct Cancel {
     pub(crate) provider: Provider,
     pub(crate) appointment: Appointment,
@@ -201,6 +206,12 @@ pub struct Cancel {
 }
 
 gpconnect_core::call_options!(Cancel);
+
+impl std::fmt::Debug for Cancel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cancel").field("appointment", &self.appointment).finish_non_exhaustive()
+    }
+}
 
 impl Cancel {
     pub(crate) fn request(&self) -> Result<Request> {
@@ -224,13 +235,15 @@ impl Cancel {
         let mut body = self.appointment.raw.clone();
         body["status"] = Value::String("cancelled".into());
         let ext = json!({ "url": CANCELLATION_REASON_URL, "valueString": reason });
-        match body.get_mut("extension").and_then(Value::as_array_mut) {
-            Some(list) => {
-                list.retain(|e| e.get("url").and_then(Value::as_str) != Some(CANCELLATION_REASON_URL));
-                list.push(ext);
-            }
-            None => body["extension"] = json!([ext]),
-        }
+        // Providers may send a single extension as an object: keep it, in an array.
+        let mut list = match body.get_mut("extension").map(Value::take) {
+            Some(Value::Array(list)) => list,
+            Some(Value::Null) | None => Vec::new(),
+            Some(single) => vec![single],
+        };
+        list.retain(|e| e.get("url").and_then(Value::as_str) != Some(CANCELLATION_REASON_URL));
+        list.push(ext);
+        body["extension"] = Value::Array(list);
         Ok((id, version, body))
     }
 

@@ -276,6 +276,27 @@ fn amend_and_cancel_send_back_the_appointment_as_read_with_only_allowed_changes(
 }
 
 #[test]
+fn cancel_keeps_a_single_extension_sent_as_an_object() {
+    let mut raw = fixture_json("appointments__read-appt-response.json");
+    let first = raw["extension"][0].clone();
+    raw["extension"] = first.clone();
+    let read = Appointment::from_json(&raw.to_string()).unwrap();
+    let (_, _, body) = provider().appointments().cancel(&read, "Patient feels better").prepared().unwrap();
+    assert_eq!(
+        body["extension"],
+        json!([first, { "url": CANCELLATION_REASON_URL, "valueString": "Patient feels better" }])
+    );
+}
+
+#[test]
+fn builders_never_show_free_text_in_debug() {
+    let read = Appointment::from_json(fixture("appointments__read-appt-response.json")).unwrap();
+    let amend = provider().appointments().amend(&read).comment("Mrs Jackson prefers mornings");
+    let cancel = provider().appointments().cancel(&read, "Mrs Jackson feels better");
+    assert!(!format!("{amend:?} {cancel:?}").contains("Jackson"));
+}
+
+#[test]
 fn patient_appointments_refuse_past_or_reversed_ranges() {
     let today = d(2026, 3, 10);
     let list = |from, to| provider().appointments().patient_appointments("1", from, to);

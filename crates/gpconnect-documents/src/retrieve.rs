@@ -258,6 +258,11 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
             body: RawBody::default(),
         }))
     };
+    // An HTML page is an error page from something in between (a proxy, a portal), never
+    // a document the spec's Binary interaction returns.
+    if declared_type.as_deref().is_some_and(|t| t.to_ascii_lowercase().starts_with("text/html")) {
+        return Err(decode_error(DecodeProblem::ContentType(declared_type.unwrap_or_default())));
+    }
     let mut mode = match declared_type.as_deref() {
         Some(t) if is_json(t) => Mode::Json(BinaryScanner::new()),
         Some(_) => Mode::Raw,
@@ -342,6 +347,7 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
                 trace_id,
             }
         }
+        Mode::Raw if raw_written == 0 => return Err(decode_error(DecodeProblem::Empty)),
         Mode::Raw => Retrieved {
             content_type: declared_type,
             bytes: raw_written,

@@ -258,8 +258,9 @@ impl DocumentList {
     }
 }
 
-/// One document of a search, with its references resolved.
-#[derive(Debug, Clone)]
+/// One document of a search, with its references resolved. `Debug` leaves out the
+/// description and the people involved.
+#[derive(Clone)]
 pub struct Document {
     /// The DocumentReference's logical id.
     pub id: Option<String>,
@@ -378,5 +379,17 @@ impl Document {
             .security_label
             .iter()
             .any(|label| label.coding.iter().any(|c| c.code.as_deref() == Some("NOPAT")))
+    }
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("size", &self.size)
+            .field("retrievable", &self.is_retrievable())
+            .finish_non_exhaustive()
     }
 }

@@ -192,6 +192,23 @@ async fn raw_bytes_with_their_own_content_type_are_written_through() {
 }
 
 #[tokio::test]
+async fn an_html_page_or_an_empty_raw_answer_is_never_a_document() {
+    let spine = MockSpine::start().await;
+    let html = "<html><body>Portal login</body></html>";
+    answer_binary(&spine, "html", ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8")).await;
+    answer_binary(&spine, "empty", ResponseTemplate::new(200).set_body_raw(Vec::new(), "application/pdf")).await;
+    let documents = spine.provider().documents();
+    let url = |id: &str| format!("{}/Binary/{id}", spine.service_root(Capability::Documents));
+
+    let mut out = Vec::new();
+    let err = documents.retrieve_url(&url("html")).write_to(&mut out).await.unwrap_err();
+    assert!(matches!(decode_problem(&err), DecodeProblem::ContentType(_)), "{err:?}");
+    assert!(out.is_empty(), "nothing of the page was written");
+    let err = documents.retrieve_url(&url("empty")).write_to(&mut Vec::new()).await.unwrap_err();
+    assert!(matches!(decode_problem(&err), DecodeProblem::Empty), "{err:?}");
+}
+
+#[tokio::test]
 async fn an_unknown_document_is_not_found() {
     let spine = MockSpine::start().await;
     let url = format!("{}/Binary/no-such-document", spine.service_root(Capability::Documents));

@@ -323,6 +323,9 @@ impl GetRecord {
             }
         };
         let period = |name: &'static str, sp: &SearchPeriod| -> std::result::Result<(), InvalidInput> {
+            if sp.start.is_none() && sp.end.is_none() {
+                return Err(invalid(name, "a period needs a start, an end or both"));
+            }
             if let (Some(s), Some(e)) = (sp.start, sp.end) {
                 if s > e {
                     return Err(invalid(name, "start is after end"));

@@ -190,6 +190,11 @@ async fn bad_parameters_are_typed_errors_naming_the_parameter_and_nothing_is_sen
     );
     assert_eq!(rejected(|b| b.include_diary_entries(Some(yesterday))).await, "diaryEntriesSearchDate");
     assert_eq!(
+        rejected(|b| b.include_uncategorised_data(Some(SearchPeriod::default()))).await,
+        "uncategorisedDataSearchPeriod",
+        "an empty period would be a part without a value"
+    );
+    assert_eq!(
         rejected(|b| b
             .include_consultations(Consultations::All)
             .include_problems(ProblemOptions::all().status(ProblemStatus::Inactive)))

@@ -418,8 +418,8 @@ pub struct ListEntry {
     pub item: Option<Reference>,
 }
 
-/// A document's metadata (Access Document).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// A document's metadata (Access Document). `Debug` shows only its id and status.
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DocumentReference {
     /// Logical id.
@@ -722,3 +722,4 @@ mod tests {
 }
 
 super::datatypes::redacted_debug!(Patient, id);
+super::datatypes::redacted_debug!(DocumentReference, id, status);

@@ -390,7 +390,7 @@ pub struct Author {
 
 /// A reference to another clinical item (consultation contents, problem links), with a
 /// display name when the target is in the bundle.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LinkedItem {
     /// The reference as written.
@@ -442,7 +442,7 @@ pub struct Allergy {
 }
 
 /// One reaction to an allergen.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Reaction {
     /// Manifestations.
@@ -595,7 +595,7 @@ pub struct Consultation {
 }
 
 /// A consultation topic.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ConsultationTopic {
     /// Title.
@@ -609,7 +609,7 @@ pub struct ConsultationTopic {
 }
 
 /// A consultation heading (category) and its items.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ConsultationHeading {
     /// Title.
@@ -1028,5 +1028,39 @@ impl StructuredRecord {
     /// Lists, unexpected entries. Never silently dropped.
     pub fn view_problems(&self) -> &[ViewProblem] {
         &self.view_problems
+    }
+}
+
+// Names, descriptions and titles of clinical items can hold personal details: `Debug`
+// shows only the structure.
+impl fmt::Debug for LinkedItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinkedItem")
+            .field("reference", &self.reference)
+            .field("resource_type", &self.resource_type)
+            .field("resolved", &self.resolved)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Reaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reaction").field("severity", &self.severity).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ConsultationTopic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConsultationTopic")
+            .field("problem", &self.problem)
+            .field("headings", &self.headings)
+            .field("items", &self.items)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ConsultationHeading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConsultationHeading").field("items", &self.items).finish_non_exhaustive()
     }
 }
