@@ -226,8 +226,11 @@ impl AppointmentStatus {
 ///
 /// Keeps the JSON as read, so [`amend`](crate::Appointments::amend) and
 /// [`cancel`](crate::Appointments::cancel) send it back with only the allowed elements
-/// changed (elements this SDK does not model are preserved). `Debug` redacts the
-/// free texts (description, comment, cancellation reason), which may hold patient details.
+/// changed (elements this SDK does not model are preserved). The fields are a view of
+/// that JSON: changing `description`, `comment` or `status` here changes nothing that is
+/// sent (use the amend and cancel setters); `id` and `version_id` address the request and
+/// its `If-Match`. `Debug` redacts the free texts (description, comment, cancellation
+/// reason), which may hold patient details.
 #[derive(Clone)]
 pub struct Appointment {
     /// Logical id.
