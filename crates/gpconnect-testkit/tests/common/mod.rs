@@ -99,6 +99,19 @@ impl Call {
         self.get_with_headers().await.0
     }
 
+    /// POSTs `body` as FHIR JSON.
+    pub async fn post(self, body: &Value) -> (u16, Option<String>, Value) {
+        let mut req = reqwest::Client::new().post(&self.url).header("Content-Type", FHIR_JSON).body(body.to_string());
+        for (n, v) in &self.headers {
+            req = req.header(n.as_str(), v.as_str());
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        let code = body.pointer("/issue/0/details/coding/0/code").and_then(Value::as_str).map(str::to_string);
+        (status, code, body)
+    }
+
     pub async fn get_with_headers(self) -> ((u16, Option<String>, Value), reqwest::header::HeaderMap) {
         let client = reqwest::Client::new();
         let mut req = client.get(&self.url);
