@@ -29,7 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let record = match bundle {
-        Some(path) => StructuredRecord::from_slice(&std::fs::read(path)?)?,
+        Some(path) => {
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read the bundle {path}: {e}"))?;
+            StructuredRecord::from_slice(&bytes)?
+        }
         None => {
             let setup = common::connect().await?;
             setup
