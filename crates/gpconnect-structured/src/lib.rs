@@ -5,7 +5,10 @@
 //!
 //! * [`GetRecord`]: the `POST Patient/$gpc.getstructuredrecord` request with every
 //!   parameter and part as typed setters (`include_*`), checked before sending;
-//! * [`StructuredRecord`]: the answer, one [`Section`] per clinical area (allergies,
+//! * [`MigrateRecord`]: the `POST Patient/$gpc.migratestructuredrecord` request (GP2GP-style
+//!   migration of the full record), whose [`Sensitive`] choice sets both
+//!   `includeSensitiveInformation` and the JWT's `conf/N` / `conf/R` scope;
+//! * [`StructuredRecord`]: the answer (of both), one [`Section`] per clinical area (allergies,
 //!   medications, problems, consultations, immunisations, investigations, referrals, diary
 //!   entries, uncategorised data) with references resolved, each List's title, code, empty
 //!   reason and warnings kept, the bundle's in-band warnings typed ([`RecordWarning`]), and
@@ -39,10 +42,23 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Migrating a record (the view is the same; resources labelled `NOPAT` are listed by
+//! [`StructuredRecord::not_for_patient`]):
+//!
+//! ```no_run
+//! # use gpconnect_core::{NhsNumber, Provider};
+//! # use gpconnect_structured::{Sensitive, StructuredExt};
+//! # async fn demo(practice: Provider, nhs: NhsNumber) -> gpconnect_core::Result<()> {
+//! let record = practice.structured().migrate_record(&nhs).sensitive_information(Sensitive::Include).send().await?;
+//! println!("{} medications, {} not for the patient", record.medications().len(), record.not_for_patient().len());
+//! # Ok(()) }
+//! ```
+//!
 //! A saved response can be read without a call: [`StructuredRecord::from_slice`].
 #![deny(missing_docs)]
 
 mod get_record;
+mod migrate_record;
 pub mod resources;
 mod view;
 
@@ -50,6 +66,7 @@ pub use get_record::{
     Consultations, GetRecord, ImmunisationOptions, ImmunisationStatus, MedicationOptions, NotGiven, PrescriptionIssues,
     ProblemOptions, ProblemSignificance, ProblemStatus, Resolved, SearchPeriod,
 };
+pub use migrate_record::{MigrateRecord, Sensitive};
 pub use view::{
     Allergy, Author, Consultation, ConsultationHeading, ConsultationTopic, DiaryEntry, Immunisation, ImmunisationKind,
     Investigation, LinkedItem, ListInfo, ListWarning, MedicationIssue, MedicationItem, PrescriptionType, Problem,
@@ -71,6 +88,12 @@ impl Structured {
     /// parameters, errors and retry safety.
     pub fn get_record(&self, nhs_number: &NhsNumber) -> GetRecord {
         GetRecord::new(self.provider.clone(), nhs_number)
+    }
+
+    /// Migrates the patient's full structured record (`$gpc.migratestructuredrecord`): see
+    /// [`MigrateRecord`] for the HTTP call, sensitive information, errors and retry safety.
+    pub fn migrate_record(&self, nhs_number: &NhsNumber) -> MigrateRecord {
+        MigrateRecord::new(self.provider.clone(), nhs_number)
     }
 }
 

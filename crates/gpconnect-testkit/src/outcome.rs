@@ -22,6 +22,8 @@ pub enum SpineCode {
     InvalidNhsNumber,
     /// 400 `BAD_REQUEST`.
     BadRequest,
+    /// 400 `CONFLICTING_VALUES` (e.g. sensitive information migrated without `conf/R`).
+    ConflictingValues,
     /// 403 `ACCESS_DENIED`.
     AccessDenied,
     /// 404 `ORGANISATION_NOT_FOUND`.
@@ -67,6 +69,7 @@ impl SpineCode {
             InvalidIdentifierValue => ("INVALID_IDENTIFIER_VALUE", 400, "value", "Invalid identifier value"),
             InvalidNhsNumber => ("INVALID_NHS_NUMBER", 400, "value", "Invalid NHS number"),
             BadRequest => ("BAD_REQUEST", 400, "invalid", "Bad request"),
+            ConflictingValues => ("CONFLICTING_VALUES", 400, "invalid", "Conflicting values"),
             AccessDenied => ("ACCESS_DENIED", 403, "forbidden", "Access denied"),
             OrganisationNotFound => ("ORGANISATION_NOT_FOUND", 404, "not-found", "Organisation not found"),
             PatientNotFound => ("PATIENT_NOT_FOUND", 404, "not-found", "Patient not found"),

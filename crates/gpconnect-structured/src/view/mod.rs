@@ -25,6 +25,11 @@ use build::build;
 
 const EXT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/";
 const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
+/// The security label of resources not to be shown to the patient.
+const NOPAT: &str = "NOPAT";
+/// Its code systems: the STU3 name the spec uses, and the current HL7 terminology name.
+const ACT_CODE_SYSTEMS: &[&str] =
+    &["http://hl7.org/fhir/v3/ActCode", "http://terminology.hl7.org/CodeSystem/v3-ActCode"];
 
 /// Gives a view type a `Debug` that shows its id only: the rest is patient data.
 macro_rules! redacted_debug {
@@ -1022,6 +1027,29 @@ impl StructuredRecord {
             Warning::UnrecognisedParameter => outcome(RecordWarningKind::UnrecognisedParameter),
             Warning::ClinicalAreaDisabled => outcome(RecordWarningKind::ClinicalAreaDisabled),
         }
+    }
+
+    /// The resources labelled `NOPAT` (`meta.security` code `NOPAT`, system
+    /// `http://hl7.org/fhir/v3/ActCode`): not to be shown to the patient, which migrate
+    /// responses must honour. Given as `Type/id` references, in bundle order; the resources
+    /// stay in the view and the bundle.
+    pub fn not_for_patient(&self) -> Vec<String> {
+        #[derive(serde::Deserialize)]
+        struct Labelled {
+            meta: Option<gpconnect_core::fhir::Meta>,
+        }
+        self.bundle
+            .resources()
+            .filter(|r| {
+                r.parse::<Labelled>().ok().and_then(|l| l.meta).is_some_and(|m| {
+                    m.security.iter().any(|c| {
+                        c.code.as_deref() == Some(NOPAT)
+                            && c.system.as_deref().is_none_or(|s| ACT_CODE_SYSTEMS.contains(&s.trim_end_matches('/')))
+                    })
+                })
+            })
+            .map(|r| format!("{}/{}", r.resource_type(), r.id().unwrap_or_default()))
+            .collect()
     }
 
     /// What the view could not use: dangling references, unparseable resources, unknown

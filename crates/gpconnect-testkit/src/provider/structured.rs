@@ -1,5 +1,6 @@
-//! Access Record Structured route: `POST Patient/$gpc.getstructuredrecord`, answered from
-//! the spec's example bundles after the provider's parameter checks (spec section 2.1).
+//! Access Record Structured routes: `POST Patient/$gpc.getstructuredrecord`, answered from
+//! the spec's example bundles after the provider's parameter checks (spec section 2.1), and
+//! `POST Patient/$gpc.migratestructuredrecord` (section 2.4), answered with the full record.
 
 use gpconnect_core::{Capability, InteractionId};
 use serde_json::{json, Value};
@@ -11,13 +12,22 @@ use crate::outcome::{Rejection, SpineCode};
 const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
 const FULL_RECORD: &str = "access-record__POST_Patient-gpc-getstructuredrecord__response-200__fullRecordResponse.json";
 
-pub(crate) static ROUTES: &[Route] = &[Route {
-    capability: Capability::Structured,
-    method: "POST",
-    path: "Patient/$gpc.getstructuredrecord",
-    interactions: &[InteractionId::GetStructuredRecord],
-    handler: get_structured_record,
-}];
+pub(crate) static ROUTES: &[Route] = &[
+    Route {
+        capability: Capability::Structured,
+        method: "POST",
+        path: "Patient/$gpc.getstructuredrecord",
+        interactions: &[InteractionId::GetStructuredRecord],
+        handler: get_structured_record,
+    },
+    Route {
+        capability: Capability::Structured,
+        method: "POST",
+        path: "Patient/$gpc.migratestructuredrecord",
+        interactions: &[InteractionId::MigrateStructuredRecord],
+        handler: migrate_structured_record,
+    },
+];
 
 /// Every parameter the 1.6.x OperationDefinition knows, with its parts.
 const PARAMETERS: &[(&str, &[&str])] = &[
@@ -100,14 +110,7 @@ fn get_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     let params: &[Value] = parameters["parameter"].as_array().map(Vec::as_slice).unwrap_or_default();
     let by_name = |n: &str| params.iter().find(|p| p["name"] == n);
 
-    // patientNHSNumber.
-    let nhs = by_name("patientNHSNumber").ok_or_else(|| invalid_parameter("patientNHSNumber is missing"))?;
-    let identifier = &nhs["valueIdentifier"];
-    if identifier["system"] != NHS_NUMBER_SYSTEM {
-        return Err(invalid_parameter(format!("patientNHSNumber system must be {NHS_NUMBER_SYSTEM}")));
-    }
-    let nhs = identifier["value"].as_str().unwrap_or_default().to_string();
-    check_nhs_number(&nhs)?;
+    let nhs = patient_nhs_number(params)?;
 
     // Every other parameter: known, parts only their own, each with a value.
     let mut warnings = Vec::new();
@@ -194,6 +197,66 @@ fn get_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
             entries.push(outcome);
         }
     }
+    Ok(Reply::ok(bundle))
+}
+
+/// `patientNHSNumber`: present, NHS number system, valid number.
+fn patient_nhs_number(params: &[Value]) -> Result<String, Rejection> {
+    let nhs = params
+        .iter()
+        .find(|p| p["name"] == "patientNHSNumber")
+        .ok_or_else(|| invalid_parameter("patientNHSNumber is missing"))?;
+    let identifier = &nhs["valueIdentifier"];
+    if identifier["system"] != NHS_NUMBER_SYSTEM {
+        return Err(invalid_parameter(format!("patientNHSNumber system must be {NHS_NUMBER_SYSTEM}")));
+    }
+    let nhs = identifier["value"].as_str().unwrap_or_default().to_string();
+    check_nhs_number(&nhs)?;
+    Ok(nhs)
+}
+
+/// Spec section 2.4: `patientNHSNumber` and `includeFullRecord.includeSensitiveInformation`;
+/// sensitive information only with the JWT scope `conf/R`, else `400 CONFLICTING_VALUES`.
+/// (The shared checks have already required `reason_for_request: migration`.)
+fn migrate_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let Some(parameters) = ctx.body.filter(|b| b["resourceType"] == "Parameters") else {
+        return Err(Rejection::invalid_resource("the body must be a FHIR Parameters resource"));
+    };
+    let params: &[Value] = parameters["parameter"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let by_name = |n: &str| params.iter().find(|p| p["name"] == n);
+    let nhs = patient_nhs_number(params)?;
+    if let Some(other) = params
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .find(|n| !matches!(*n, "patientNHSNumber" | "includeFullRecord"))
+    {
+        return Err(invalid_parameter(format!("{other} is not a parameter of $gpc.migratestructuredrecord")));
+    }
+    let full = by_name("includeFullRecord").ok_or_else(|| invalid_parameter("includeFullRecord is missing"))?;
+    let parts: &[Value] = full["part"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if let Some(other) = parts.iter().find(|p| p["name"] != "includeSensitiveInformation") {
+        return Err(invalid_parameter(format!("{} is not a part of includeFullRecord", other["name"])));
+    }
+    let sensitive = match parts.first() {
+        None => true, // the spec's default
+        Some(part) => part["valueBoolean"]
+            .as_bool()
+            .ok_or_else(|| invalid_parameter("includeFullRecord.includeSensitiveInformation must be a valueBoolean"))?,
+    };
+    let scope = crate::validate::decode_claims(ctx.request)
+        .and_then(|c| c["requested_scope"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    if sensitive && !scope.split(' ').any(|s| s == "conf/R") {
+        return Err(Rejection::provider(
+            SpineCode::ConflictingValues,
+            "includeSensitiveInformation is only allowed with the conf/R scope",
+        ));
+    }
+    if !ctx.state.patients.contains_key(&nhs) {
+        return Err(Rejection::provider(SpineCode::PatientNotFound, "no patient with this NHS number"));
+    }
+    let mut bundle = fixture_json(FULL_RECORD);
+    normalise(&mut bundle, &nhs);
     Ok(Reply::ok(bundle))
 }
 
