@@ -235,6 +235,18 @@ impl<W: AsyncWrite + Unpin + ?Sized> Sink<'_, W> {
     }
 }
 
+impl Retrieved {
+    fn from_binary(scanned: crate::scanner::Scanned, trace_id: Uuid) -> Self {
+        Retrieved {
+            content_type: scanned.content_type,
+            bytes: scanned.bytes,
+            binary_id: scanned.id,
+            format: BodyFormat::FhirBinary,
+            trace_id,
+        }
+    }
+}
+
 pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
     mut response: StreamingResponse,
     output: &mut W,
@@ -321,14 +333,7 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
             if let Some(found) = scanner.resource_type().filter(|t| *t != "Binary") {
                 return Err(decode_error(DecodeProblem::ResourceType { expected: "Binary", found: found.to_owned() }));
             }
-            let scanned = scanner.finish().map_err(decode_error)?;
-            Retrieved {
-                content_type: scanned.content_type,
-                bytes: scanned.bytes,
-                binary_id: scanned.id,
-                format: BodyFormat::FhirBinary,
-                trace_id,
-            }
+            Retrieved::from_binary(scanner.finish().map_err(decode_error)?, trace_id)
         }
         Mode::Sniff(buffer) if buffer.iter().all(u8::is_ascii_whitespace) => {
             return Err(decode_error(DecodeProblem::Empty));
@@ -338,14 +343,7 @@ pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
             let mut scanner = BinaryScanner::new();
             let decoded = scanner.feed_slice(&buffer).map_err(decode_error)?;
             sink.write(decoded).await?;
-            let scanned = scanner.finish().map_err(decode_error)?;
-            Retrieved {
-                content_type: scanned.content_type,
-                bytes: scanned.bytes,
-                binary_id: scanned.id,
-                format: BodyFormat::FhirBinary,
-                trace_id,
-            }
+            Retrieved::from_binary(scanner.finish().map_err(decode_error)?, trace_id)
         }
         Mode::Raw if raw_written == 0 => return Err(decode_error(DecodeProblem::Empty)),
         Mode::Raw => Retrieved {
