@@ -134,6 +134,10 @@ pub struct StreamingResponse {
 }
 
 impl StreamingResponse {
+    pub(crate) fn new(inner: reqwest::Response, trace_id: uuid::Uuid, interaction: InteractionId) -> Self {
+        Self { inner, trace_id, interaction }
+    }
+
     /// The `Ssp-TraceID` of the request.
     pub fn trace_id(&self) -> uuid::Uuid {
         self.trace_id
