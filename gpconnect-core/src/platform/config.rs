@@ -251,3 +251,34 @@ impl PlatformConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_have_the_platform_urls() {
+        assert_eq!(Environment::Production.token_url(), "https://api.service.nhs.uk/oauth2/token");
+        assert_eq!(Environment::Integration.token_url(), "https://int.api.service.nhs.uk/oauth2/token");
+        assert_eq!(Environment::Sandbox.token_url(), "https://sandbox.api.service.nhs.uk/oauth2/token");
+        assert_eq!(
+            Environment::Integration.mock_nhs_login_token_url(),
+            Some("https://int.api.service.nhs.uk/oauth2-mock/token")
+        );
+        assert_eq!(Environment::Production.mock_nhs_login_token_url(), None);
+        assert_eq!(
+            Environment::Sandbox.api_base(PlatformApi::Prescriptions),
+            "https://sandbox.api.service.nhs.uk/gp-connect/patient-facing/prescriptions-management-fhir/FHIR/R4"
+        );
+        assert_eq!(
+            Environment::Production.api_base(PlatformApi::AccessRecord),
+            "https://api.service.nhs.uk/gp-connect/patient-facing/access-record-fhir/FHIR/STU3"
+        );
+        assert_eq!(
+            Environment::Integration.api_base(PlatformApi::Appointments),
+            "https://int.api.service.nhs.uk/gp-connect/patient-facing/appointments-management-fhir/FHIR/STU3"
+        );
+        assert_eq!(PlatformApi::Prescriptions.fhir_version(), FhirVersion::R4);
+        assert_eq!(PlatformApi::Appointments.fhir_version(), FhirVersion::Stu3);
+    }
+}
