@@ -537,3 +537,38 @@ async fn tokens_keys_and_patients_never_reach_debug_output() {
         assert!(!shown.contains(secret), "Debug shows {secret}: {shown}");
     }
 }
+
+#[tokio::test]
+async fn the_sandbox_gets_no_token_exchange() {
+    let api = MockServer::start().await;
+    Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(1).mount(&api).await;
+    let key = gpconnect_testkit::platform::client_private_key_pem();
+    let config = PlatformConfig::new(Environment::Sandbox, TEST_API_KEY, TEST_KID, key)
+        .unwrap()
+        .api_base(PlatformApi::Prescriptions, api.uri())
+        .allow_http(true);
+    patient(&PlatformClient::new(config).unwrap()).send(tasks()).await.unwrap();
+    let r = &api.received_requests().await.unwrap()[0];
+    assert_eq!(header(r, "authorization"), Some("Bearer sandbox"));
+    assert!(is_v4(header(r, "x-request-id").unwrap()));
+}
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_is_not_an_unknown_outcome_even_for_a_write() {
+    let api = MockServer::start().await;
+    let key = gpconnect_testkit::platform::client_private_key_pem();
+    let config = PlatformConfig::new(Environment::Integration, TEST_API_KEY, TEST_KID, key)
+        .unwrap()
+        .token_url("http://127.0.0.1:9/oauth2/token")
+        .api_base(PlatformApi::Prescriptions, api.uri())
+        .allow_http(true)
+        .retry(RetryPolicy::none());
+    let err = patient(&PlatformClient::new(config).unwrap())
+        .send(PlatformRequest::post(InteractionId::RequestPrescription, PlatformApi::Prescriptions, "Task", "{}"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(!err.may_have_been_sent());
+    assert!(err.is_retryable());
+    assert!(api.received_requests().await.unwrap().is_empty());
+}

@@ -12,7 +12,9 @@ use crate::RetryPolicy;
 #[non_exhaustive]
 pub enum Environment {
     /// `https://sandbox.api.service.nhs.uk`: open access, canned answers (Prism serving the
-    /// specs' examples); the token is ignored.
+    /// specs' examples). The sandbox replaces any bearer token with its own, so no token
+    /// exchange is made there (unless a token URL is configured) and `Bearer sandbox` is
+    /// sent; the ID token is still checked locally.
     Sandbox,
     /// `https://int.api.service.nhs.uk`: integration testing with NHS login.
     Integration,

@@ -11,6 +11,9 @@ use super::{NhsLoginIdToken, PlatformClient, PlatformRequest};
 use crate::error::{AuthError, AuthProblem};
 use crate::{InteractionId, NhsNumber, Response, Result, StreamingResponse};
 
+/// The bearer token sent to the sandbox, which ignores it.
+const SANDBOX_TOKEN: &str = "sandbox";
+
 /// One logged-in patient, from [`PlatformClient::session`]. Cheap to clone; every clone
 /// shares the patient's access token.
 ///
@@ -102,6 +105,11 @@ impl PatientSession {
     /// every caller waiting meanwhile.
     pub(crate) async fn access_token(&self, interaction: InteractionId) -> Result<SecretString> {
         let client = &self.inner.client.inner;
+        if client.config.environment == super::Environment::Sandbox && client.config.token_url.is_none() {
+            // The sandbox replaces any bearer token with its own and has no token exchange.
+            self.inner.id_token().check(SystemTime::now())?;
+            return Ok(SecretString::from(SANDBOX_TOKEN));
+        }
         let mut state = self.inner.state.lock().await;
         if let Some(access) = state.access.as_ref().filter(|a| a.fresh(client.config.refresh_margin)) {
             return Ok(access.token.clone());

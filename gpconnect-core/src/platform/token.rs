@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::assertion::client_assertion;
 use super::{NhsLoginIdToken, PlatformConfig};
-use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody};
+use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody, Sent};
 use crate::transport::{read_body, BodyProblem};
 use crate::{Error, InteractionId, Result};
 
@@ -102,7 +102,6 @@ pub(crate) async fn exchange(
         status = tracing::field::Empty
     );
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4();
     let answer = http
         .post(token_url)
         .timeout(config.request_timeout)
@@ -111,7 +110,7 @@ pub(crate) async fn exchange(
         .body(form)
         .send()
         .await
-        .map_err(|e| crate::transport::transport_error(e, started, interaction, request_id))?;
+        .map_err(|e| unreachable(e, started, interaction))?;
     let status = answer.status().as_u16();
     span.record("status", status);
     let body = match read_body(answer, MAX_TOKEN_ANSWER).await {
@@ -119,9 +118,7 @@ pub(crate) async fn exchange(
         Err(BodyProblem::TooLarge) => {
             return Err(bad_answer(DecodeProblem::TooLarge { limit: MAX_TOKEN_ANSWER }, status, interaction))
         }
-        Err(BodyProblem::Http(e)) => {
-            return Err(crate::transport::transport_error(e, started, interaction, request_id))
-        }
+        Err(BodyProblem::Http(e)) => return Err(unreachable(e, started, interaction)),
     };
     if status != 200 {
         let refusal: Option<TokenRefusal> = serde_json::from_slice(&body).ok();
@@ -156,6 +153,22 @@ pub(crate) async fn exchange(
         token: SecretString::from(parsed.access_token),
         expires_at: started + Duration::from_secs(parsed.expires_in),
     })
+}
+
+/// The token endpoint could not be reached or broke off. The API request itself was not
+/// sent, so even a write can be tried again.
+fn unreachable(e: reqwest::Error, started: Instant, interaction: InteractionId) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            elapsed: started.elapsed(),
+            sent: Sent::No,
+            interaction: Some(interaction),
+            trace_id: None,
+            status: None,
+        }
+    } else {
+        Error::Transport { source: e, sent: Sent::No, interaction: Some(interaction), trace_id: None }
+    }
 }
 
 fn bad_answer(problem: DecodeProblem, status: u16, interaction: InteractionId) -> Error {
