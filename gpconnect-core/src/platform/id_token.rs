@@ -141,6 +141,15 @@ mod tests {
         let p5 = NhsLoginIdToken::parse(token(&format!(r#"{{"exp":{exp},"identity_proofing_level":"P5"}}"#))).unwrap();
         assert!(p5.check(now).unwrap_err().must_log_in_again());
 
+        let mut rng = fastrand::Rng::with_seed(9);
+        let good = token(&format!(r#"{{"exp":{exp},"identity_proofing_level":"P9"}}"#));
+        for _ in 0..5000 {
+            let mut bytes = good.clone().into_bytes();
+            let i = rng.usize(..bytes.len());
+            bytes[i] = rng.alphanumeric() as u8;
+            bytes.truncate(rng.usize(..=bytes.len()));
+            let _ = NhsLoginIdToken::parse(String::from_utf8(bytes).unwrap());
+        }
         for bad in ["", "a.b", "a.b.c.d", &token(r#"{"exp":"soon"}"#), &token("not json"), &"x".repeat(20_000)] {
             assert!(NhsLoginIdToken::parse(bad).unwrap_err().must_log_in_again(), "{bad}");
         }

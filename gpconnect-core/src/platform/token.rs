@@ -12,6 +12,18 @@ use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody, Sent};
 use crate::transport::{read_body, BodyProblem};
 use crate::{Error, InteractionId, Result};
 
+/// Reads a 200 answer of the token endpoint: a bearer access token and its lifetime.
+fn parse_answer(body: &[u8]) -> Result<TokenAnswer, DecodeProblem> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let parsed: TokenAnswer =
+        serde_path_to_error::deserialize(de).map_err(|e| DecodeProblem::json(e.path().to_string(), e.inner()))?;
+    if parsed.access_token.is_empty() || parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+    {
+        return Err(DecodeProblem::Json { path: "access_token".into(), message: "no bearer access token".into() });
+    }
+    Ok(parsed)
+}
+
 /// `grant_type` of the token exchange.
 pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// `subject_token_type`: an ID token.
@@ -135,19 +147,7 @@ pub(crate) async fn exchange(
         }
         .into());
     }
-    let parsed: TokenAnswer = {
-        let de = &mut serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| bad_answer(DecodeProblem::json(e.path().to_string(), e.inner()), status, interaction))?
-    };
-    if parsed.access_token.is_empty() || parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
-    {
-        return Err(bad_answer(
-            DecodeProblem::Json { path: "access_token".into(), message: "no bearer access token".into() },
-            status,
-            interaction,
-        ));
-    }
+    let parsed = parse_answer(&body).map_err(|problem| bad_answer(problem, status, interaction))?;
     span.in_scope(|| tracing::info!(expires_in = parsed.expires_in, "access token issued"));
     Ok(AccessToken {
         token: SecretString::from(parsed.access_token),
@@ -196,6 +196,26 @@ mod tests {
         let number: TokenAnswer = serde_json::from_str(r#"{"access_token":"abc","expires_in":599}"#).unwrap();
         assert_eq!(number.expires_in, 599);
         assert!(serde_json::from_str::<TokenAnswer>(r#"{"access_token":"abc","expires_in":"soon"}"#).is_err());
+    }
+
+    #[test]
+    fn broken_token_answers_are_decode_problems_never_panics() {
+        let good = br#"{"access_token":"abc","expires_in":"599","token_type":"Bearer"}"#;
+        assert!(parse_answer(good).is_ok());
+        assert!(parse_answer(br#"{"access_token":"","expires_in":"599"}"#).is_err());
+        assert!(parse_answer(br#"{"access_token":"a","expires_in":"599","token_type":"mac"}"#).is_err());
+        assert!(parse_answer(br#"{"access_token":"a","expires_in":"-1"}"#).is_err());
+        // Random corruptions of a good answer: every outcome is a value, never a panic.
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..5000 {
+            let mut bytes = good.to_vec();
+            for _ in 0..rng.usize(1..6) {
+                let i = rng.usize(..bytes.len());
+                bytes[i] = rng.u8(..);
+            }
+            bytes.truncate(rng.usize(..=bytes.len()));
+            let _ = parse_answer(&bytes);
+        }
     }
 
     #[test]
