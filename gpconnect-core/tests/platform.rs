@@ -184,8 +184,9 @@ async fn the_access_token_is_cached_per_patient_and_replaced_before_it_expires()
     assert_eq!(session.exchanges().await, 1);
     assert_eq!(tokens.exchanges().len(), 1);
 
-    // Within the margin of its expiry, the token is replaced before sending.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Within the margin of its expiry (2 s, at most half its 3 s life), the token is
+    // replaced before sending.
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     session.send(tasks()).await.unwrap();
     assert_eq!(tokens.exchanges().len(), 2);
     let sent: Vec<String> = api.received_requests().await.unwrap().iter().map(bearer).collect();
@@ -252,8 +253,9 @@ async fn an_expired_or_weak_id_token_is_refused_before_anything_is_sent() {
 
 #[tokio::test]
 async fn once_the_id_token_expires_the_session_asks_for_a_new_login_without_sending() {
+    // The access token (599 s) outlives the ID token (2 s): the platform would refuse it
+    // ("Access Token for GPC Expired"), so nothing is sent.
     let tokens = MockTokenEndpoint::start().await;
-    tokens.set_expires_in(1);
     let api = MockServer::start().await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(2).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api).refresh_margin(Duration::ZERO)).unwrap();

@@ -234,7 +234,8 @@ impl PlatformConfig {
         self
     }
 
-    /// How long before its expiry an access token is replaced (default 60 s).
+    /// How long before its expiry an access token is replaced (default 60 s; at most half
+    /// the token's lifetime).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
         self

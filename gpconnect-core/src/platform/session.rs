@@ -105,13 +105,15 @@ impl PatientSession {
     /// every caller waiting meanwhile.
     pub(crate) async fn access_token(&self, interaction: InteractionId) -> Result<SecretString> {
         let client = &self.inner.client.inner;
+        // The platform keeps the ID token with the access token and uses it for every
+        // call ("Access Token for GPC Expired" once it has expired): check it each time.
+        self.inner.id_token().check(SystemTime::now())?;
         if client.config.environment == super::Environment::Sandbox && client.config.token_url.is_none() {
             // The sandbox replaces any bearer token with its own and has no token exchange.
-            self.inner.id_token().check(SystemTime::now())?;
             return Ok(SecretString::from(SANDBOX_TOKEN));
         }
         let mut state = self.inner.state.lock().await;
-        if let Some(access) = state.access.as_ref().filter(|a| a.fresh(client.config.refresh_margin)) {
+        if let Some(access) = state.access.as_ref().filter(|a| a.fresh()) {
             return Ok(access.token.clone());
         }
         state.access = None;
@@ -141,7 +143,7 @@ impl SessionInner {
     /// Takes `newer` instead of the current ID token if it expires later.
     pub(crate) fn offer(&self, newer: NhsLoginIdToken) {
         let mut current = self.id_token();
-        if newer.expires_at() > current.expires_at() {
+        if newer.expires_at() > current.expires_at() && newer.nhs_number() == current.nhs_number() {
             *current = newer;
         }
     }

@@ -37,13 +37,16 @@ const MAX_TOKEN_ANSWER: usize = 64 * 1024;
 #[derive(Clone)]
 pub(crate) struct AccessToken {
     pub(crate) token: SecretString,
-    pub(crate) expires_at: Instant,
+    expires_at: Instant,
+    /// How long before `expires_at` it is replaced: the configured margin, at most half
+    /// its lifetime (a short-lived token is still used).
+    margin: Duration,
 }
 
 impl AccessToken {
-    /// Whether it is still good for at least `margin`.
-    pub(crate) fn fresh(&self, margin: Duration) -> bool {
-        Instant::now() + margin < self.expires_at
+    /// Whether it is still good for longer than its replacement margin.
+    pub(crate) fn fresh(&self) -> bool {
+        Instant::now() + self.margin < self.expires_at
     }
 }
 
@@ -149,9 +152,11 @@ pub(crate) async fn exchange(
     }
     let parsed = parse_answer(&body).map_err(|problem| bad_answer(problem, status, interaction))?;
     span.in_scope(|| tracing::info!(expires_in = parsed.expires_in, "access token issued"));
+    let lifetime = Duration::from_secs(parsed.expires_in);
     Ok(AccessToken {
         token: SecretString::from(parsed.access_token),
-        expires_at: started + Duration::from_secs(parsed.expires_in),
+        expires_at: started + lifetime,
+        margin: config.refresh_margin.min(lifetime / 2),
     })
 }
 
