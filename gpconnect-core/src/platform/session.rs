@@ -70,14 +70,13 @@ impl PatientSession {
     /// configured limit). Reads are retried per the retry policy with the same
     /// `X-Request-ID`; writes never once they may have been sent.
     pub async fn send(&self, request: PlatformRequest) -> Result<Response> {
-        self.inner.client.execute(self, &request).await
+        self.inner.client.send(self, &request).await
     }
 
     /// Sends a request and returns once the answer's headers are in, for large bodies
     /// (documents). Errors are mapped as by [`PatientSession::send`].
     pub async fn send_streaming(&self, request: PlatformRequest) -> Result<StreamingResponse> {
-        let (inner, request_id) = self.inner.client.execute_streaming(self, &request).await?;
-        Ok(StreamingResponse::new(inner, request_id, request.interaction))
+        self.inner.client.send(self, &request).await
     }
 
     /// Replaces the ID token after the patient logged in with NHS login again, and drops

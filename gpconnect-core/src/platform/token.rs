@@ -172,7 +172,7 @@ fn unreachable(e: reqwest::Error, started: Instant, interaction: InteractionId) 
             status: None,
         }
     } else {
-        Error::Transport { source: e, sent: Sent::No, interaction: Some(interaction), trace_id: None }
+        Error::Transport { source: e.into(), sent: Sent::No, interaction: Some(interaction), trace_id: None }
     }
 }
 
