@@ -574,3 +574,60 @@ async fn an_unreachable_token_endpoint_is_not_an_unknown_outcome_even_for_a_writ
     assert!(err.is_retryable());
     assert!(api.received_requests().await.unwrap().is_empty());
 }
+
+/// A patient-facing operation in the one operation shape of the SDK.
+struct RequestRepeat {
+    body: &'static str,
+    url: Option<String>,
+}
+
+impl gpconnect_core::Operation for RequestRepeat {
+    type Answer = gpconnect_core::Response;
+    type Output = String;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::RequestPrescription
+    }
+
+    fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+        let target = self.url.clone().unwrap_or_else(|| "Task".into());
+        Ok(gpconnect_core::Request::post(InteractionId::RequestPrescription, target, self.body))
+    }
+
+    fn parse(&self, answer: gpconnect_core::Response) -> gpconnect_core::Result<String> {
+        let task: serde_json::Value = answer.json()?;
+        Ok(task["id"].as_str().unwrap_or_default().to_owned())
+    }
+}
+
+#[tokio::test]
+async fn operations_of_the_one_shape_are_sent_through_the_platform() {
+    let tokens = MockTokenEndpoint::start().await;
+    let api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TASKS))
+        .respond_with(fhir(201, r#"{"resourceType":"Task","id":"task-1"}"#).insert_header("etag", "W/\"2\""))
+        .expect(2)
+        .mount(&api)
+        .await;
+    let client = PlatformClient::new(config(&tokens, &api)).unwrap();
+    let session = patient(&client);
+    let body = r#"{"resourceType":"Task"}"#;
+
+    let created = session.call(PlatformApi::Prescriptions, &RequestRepeat { body, url: None }).await.unwrap();
+    assert_eq!(created.value, "task-1");
+    assert_eq!(created.version_id.as_deref(), Some("2"));
+    let received = api.received_requests().await.unwrap();
+    assert_eq!(created.trace_id.to_string(), header(&received[0], "x-request-id").unwrap());
+    assert_eq!(header(&received[0], "content-type"), Some("application/fhir+json"));
+    assert_eq!(received[0].body, body.as_bytes());
+    assert!(tokens.is_valid(&bearer(&received[0])));
+
+    // An absolute URL under the API's base is sent; one elsewhere is refused unsent.
+    let inside = RequestRepeat { body, url: Some(format!("{}/Task", api.uri())) };
+    session.call(PlatformApi::Prescriptions, &inside).await.unwrap();
+    let outside = RequestRepeat { body, url: Some("https://elsewhere.example/Task".into()) };
+    let err = session.call(PlatformApi::Prescriptions, &outside).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(api.received_requests().await.unwrap().len(), 2);
+}

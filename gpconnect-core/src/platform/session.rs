@@ -7,9 +7,11 @@ use std::time::SystemTime;
 use secrecy::SecretString;
 
 use super::token::{exchange, AccessToken};
-use super::{NhsLoginIdToken, PlatformClient, PlatformRequest};
+use super::{NhsLoginIdToken, PlatformApi, PlatformClient, PlatformRequest};
 use crate::error::{AuthError, AuthProblem};
+use crate::request::Answer;
 use crate::{InteractionId, NhsNumber, Response, Result, StreamingResponse};
+use crate::{Operation, Traced};
 
 /// The bearer token sent to the sandbox, which ignores it.
 const SANDBOX_TOKEN: &str = "sandbox";
@@ -77,6 +79,40 @@ impl PatientSession {
     /// (documents). Errors are mapped as by [`PatientSession::send`].
     pub async fn send_streaming(&self, request: PlatformRequest) -> Result<StreamingResponse> {
         self.inner.client.send(self, &request).await
+    }
+
+    /// Sends a patient-facing operation: the same [`Operation`] shape as the SSP APIs (its
+    /// interaction, its request from validated input, how it reads the answer), sent to
+    /// `api` through the platform transport, the result carrying the `X-Request-ID`.
+    /// An error from [`Operation::request`] means nothing is sent.
+    ///
+    /// ```no_run
+    /// # use gpconnect_core::{Operation, Request, Response, Result, InteractionId};
+    /// # use gpconnect_core::platform::{PatientSession, PlatformApi};
+    /// struct ReadAppointment(String);
+    ///
+    /// impl Operation for ReadAppointment {
+    ///     type Answer = Response;
+    ///     type Output = serde_json::Value;
+    ///     fn interaction(&self) -> InteractionId { InteractionId::ReadAppointment }
+    ///     fn request(&self) -> Result<Request> {
+    ///         Ok(Request::get(InteractionId::ReadAppointment, format!("Appointment/{}", self.0)))
+    ///     }
+    ///     fn parse(&self, answer: Response) -> Result<serde_json::Value> { answer.json() }
+    /// }
+    ///
+    /// # async fn demo(patient: PatientSession) -> Result<()> {
+    /// let appointment = patient.call(PlatformApi::Appointments, &ReadAppointment("1".into())).await?;
+    /// println!("X-Request-ID {}", appointment.trace_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn call<O: Operation>(&self, api: PlatformApi, operation: &O) -> Result<Traced<O::Output>> {
+        let request = operation.request()?;
+        let base = self.inner.client.config().effective_api_base(api);
+        let request = PlatformRequest::from_request(api, &base, request)?;
+        let answer: O::Answer = self.inner.client.send(self, &request).await?;
+        let (trace_id, version_id) = (answer.trace_id(), answer.version_id().map(str::to_owned));
+        Ok(Traced { value: operation.parse(answer)?, trace_id, version_id })
     }
 
     /// Replaces the ID token after the patient logged in with NHS login again, and drops
