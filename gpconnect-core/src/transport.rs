@@ -170,15 +170,31 @@ fn build_url(
     query: &[(String, String)],
     allow_http: bool,
 ) -> Result<url::Url> {
-    let provider_url = match target {
-        Target::Path(path) if path.is_empty() => root.url.clone(),
-        Target::Path(path) => format!("{}/{}", root.url, path),
-        Target::Absolute(url) => url.clone(),
-    };
-    check_url(&provider_url, "provider endpoint", allow_http)?;
-    let mut full = format!("{ssp}/{provider_url}");
-    for (i, (name, value)) in query.iter().enumerate() {
-        full.push(if i == 0 && !provider_url.contains('?') { '?' } else { '&' });
+    let mut full = String::with_capacity(ssp.len() + root.url.len() + 128);
+    full.push_str(ssp);
+    full.push('/');
+    match target {
+        // The root was parsed once, when it was made: only its scheme is checked here.
+        Target::Path(path) => {
+            let scheme_ok = root.url.starts_with("https://") || (allow_http && root.url.starts_with("http://"));
+            if !scheme_ok {
+                return Err(ConfigError::NotHttps { what: "provider endpoint" }.into());
+            }
+            full.push_str(&root.url);
+            if !path.is_empty() {
+                full.push('/');
+                full.push_str(path);
+            }
+        }
+        Target::Absolute(url) => {
+            check_url(url, "provider endpoint", allow_http)?;
+            full.push_str(url);
+        }
+    }
+    let mut has_query = full[ssp.len()..].contains('?');
+    for (name, value) in query {
+        full.push(if has_query { '&' } else { '?' });
+        has_query = true;
         full.extend(utf8_percent_encode(name, QUERY));
         full.push('=');
         full.extend(utf8_percent_encode(value, QUERY));
