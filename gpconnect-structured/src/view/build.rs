@@ -171,7 +171,7 @@ pub(super) struct Builder<'a> {
     problems: Vec<ViewProblem>,
     section: Option<SectionKind>,
     /// What was built from a target, by target address.
-    authors: HashMap<usize, Author>,
+    authors: HashMap<usize, (Author, usize)>,
     linked: HashMap<usize, (String, Option<String>)>,
     results: HashMap<usize, Option<(super::TestResult, usize)>>,
     /// Test results being built (a reference to one of them is a cycle).
@@ -304,25 +304,38 @@ impl<'a> Builder<'a> {
         };
         let mut author = Author { reference: Some(reference), name: r.display.clone(), ..Author::default() };
         let Some(found) = self.find(scope, from, r, false) else { return Some(author) };
+        // Built once per target; each use is charged before anything is copied.
         let key = found.key();
-        let resolved = match key.and_then(|k| self.authors.get(&k)) {
-            Some(a) => a.clone(),
+        let fresh = match key.filter(|k| self.authors.contains_key(k)) {
+            Some(_) => None,
             None => {
                 let a = self.author_of(found.raw);
-                if let Some(k) = key {
-                    self.authors.insert(k, a.clone());
+                let weight =
+                    [&a.name, &a.role, &a.organisation].iter().flat_map(|s| s.as_ref()).map(|s| s.len()).sum::<usize>()
+                        + 32;
+                match key {
+                    Some(k) => {
+                        self.authors.insert(k, (a, weight));
+                        None
+                    }
+                    None => Some((a, weight)),
                 }
-                a
             }
         };
-        let weight = [&resolved.name, &resolved.role, &resolved.organisation]
-            .iter()
-            .flat_map(|s| s.as_ref())
-            .map(|s| s.len())
-            .sum::<usize>();
-        if !self.charge(weight + 32) {
+        let weight = match (&fresh, key.and_then(|k| self.authors.get(&k))) {
+            (Some((_, w)), _) | (None, Some((_, w))) => *w,
+            (None, None) => return Some(author),
+        };
+        if !self.charge(weight) {
             return Some(author);
         }
+        let resolved = match fresh {
+            Some((a, _)) => a,
+            None => match key.and_then(|k| self.authors.get(&k)) {
+                Some((a, _)) => a.clone(),
+                None => return Some(author),
+            },
+        };
         author.resolved = true;
         author.name = resolved.name.or(author.name);
         author.role = resolved.role;
@@ -371,24 +384,34 @@ impl<'a> Builder<'a> {
         let mut item = LinkedItem { reference, name: r.display.clone(), ..LinkedItem::default() };
         let Some(found) = self.find(scope, from, r, false) else { return Some(item) };
         let key = found.key();
-        let (resource_type, name) = match key.and_then(|k| self.linked.get(&k)) {
-            Some(v) => v.clone(),
-            None => {
-                let name = if lenient::depth_exceeds(found.raw.raw().as_bytes(), lenient::MAX_DEPTH) {
-                    None
-                } else {
-                    item_name(found.raw)
-                };
-                let v = (found.raw.resource_type().to_owned(), name);
-                if let Some(k) = key {
-                    self.linked.insert(k, v.clone());
-                }
-                v
-            }
+        let named = |raw: &RawResource| {
+            let deep = lenient::depth_exceeds(raw.raw().as_bytes(), lenient::MAX_DEPTH);
+            (raw.resource_type().to_owned(), if deep { None } else { item_name(raw) })
         };
-        if !self.charge(item.reference.len() + resource_type.len() + name.as_ref().map_or(0, String::len) + 32) {
+        let fresh = match key {
+            Some(k) if self.linked.contains_key(&k) => None,
+            Some(k) => {
+                let v = named(found.raw);
+                self.linked.insert(k, v);
+                None
+            }
+            None => Some(named(found.raw)),
+        };
+        let weight = |(t, n): &(String, Option<String>)| t.len() + n.as_ref().map_or(0, String::len) + 32;
+        let cost = match (&fresh, key.and_then(|k| self.linked.get(&k))) {
+            (Some(v), _) | (None, Some(v)) => weight(v) + item.reference.len(),
+            (None, None) => return Some(item),
+        };
+        if !self.charge(cost) {
             return Some(item);
         }
+        let (resource_type, name) = match fresh {
+            Some(v) => v,
+            None => match key.and_then(|k| self.linked.get(&k)) {
+                Some(v) => v.clone(),
+                None => return Some(item),
+            },
+        };
         item.resolved = true;
         item.resource_type = Some(resource_type);
         item.name = name.or(item.name);
@@ -426,8 +449,11 @@ impl<'a> Builder<'a> {
             return None;
         }
         if let Some(memo) = found.key().and_then(|k| self.results.get(&k)) {
-            let (t, weight) = memo.clone()?;
-            return self.charge(weight).then_some((t, weight));
+            let weight = memo.as_ref()?.1;
+            if !self.charge(weight) {
+                return None;
+            }
+            return found.key().and_then(|k| self.results.get(&k)).cloned().flatten();
         }
         if !self.charge(found.raw.raw().len()) {
             return None;
