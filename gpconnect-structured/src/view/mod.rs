@@ -14,7 +14,10 @@ use std::collections::HashMap;
 use std::fmt;
 
 use bytes::Bytes;
-use gpconnect_core::fhir::{Bundle, CodeableConcept, Coding, FhirDateTime, Organization, Patient};
+use gpconnect_core::fhir::{
+    Bundle, CodeableConcept, Coding, FhirDateTime, FhirResource, Organization, Patient, NHS_NUMBER_SYSTEM,
+};
+use gpconnect_core::{NhsNumber, PatientMismatch};
 use uuid::Uuid;
 
 mod allergies;
@@ -675,6 +678,26 @@ impl StructuredRecord {
         record.bundle = bundle;
         record.raw = raw;
         record
+    }
+
+    /// Checks that the record is about `asked`: every Patient in the bundle carries that
+    /// NHS number, and there is at least one.
+    pub(crate) fn check_patient(&self, asked: &NhsNumber) -> Result<(), PatientMismatch> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct Identified {
+            #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
+            identifier: Vec<gpconnect_core::fhir::Identifier>,
+        }
+        let mut patients = self.bundle.resources_of(Patient::TYPE).peekable();
+        if patients.peek().is_none() {
+            return Err(PatientMismatch::NoNhsNumber);
+        }
+        patients.try_for_each(|raw| {
+            let id: Identified = lenient::parse(raw.raw()).map(|(v, _)| v).unwrap_or_default();
+            let nhs = id.identifier.iter().find(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
+            PatientMismatch::check(asked, nhs.and_then(|i| i.value.as_deref()))
+        })
     }
 
     pub(crate) fn with_trace_id(mut self, trace_id: Uuid) -> Self {
