@@ -209,7 +209,7 @@ const TARGETS: &[(&str, &str, Target)] = &[
         Err(e) => format!("{e} {e:?}"),
     }),
     ("document_list", "DocumentReference", |b| match Bundle::from_slice(b) {
-        Ok(bundle) => match gpconnect::documents::DocumentList::from_bundle(&bundle, uuid::Uuid::nil()) {
+        Ok(bundle) => match gpconnect::documents::DocumentList::from_bundle(&bundle) {
             Ok(list) => format!("{list:?}"),
             Err((path, e)) => format!("{path} {e} {e:?}"),
         },
