@@ -18,7 +18,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let setup = common::connect().await?;
     let documents = setup.provider.documents();
-    let out_dir = std::env::args().nth(1).map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    // The folder the user names, else the current folder (never the shared temporary one).
+    let out_dir = std::env::args().nth(1).map(std::path::PathBuf::from).unwrap_or_else(|| ".".into());
 
     let Some(patient) = documents.find_patient(&setup.nhs_number).send().await?.into_inner() else {
         println!("No patient with NHS number {} on the documents server.", setup.nhs_number);
@@ -41,8 +42,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     };
 
-    let name = format!("{}.{}", doc.id.as_deref().unwrap_or("document"), extension(doc.content_type.as_deref()));
-    let path = out_dir.join(name);
+    // A provider-supplied id never becomes a path as it is: `file_name` sanitises it.
+    let path = out_dir.join(doc.file_name());
     let bar = ProgressBar::new(doc.size.unwrap_or(0));
     bar.set_style(ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec}")?);
     let progress = bar.clone();
@@ -62,19 +63,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
-}
-
-/// A file extension for the common document MIME types.
-fn extension(content_type: Option<&str>) -> &'static str {
-    match content_type.map(|t| t.split(';').next().unwrap_or("").trim()) {
-        Some("application/pdf") => "pdf",
-        Some("application/msword") => "doc",
-        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document") => "docx",
-        Some("application/rtf" | "text/rtf") => "rtf",
-        Some("text/plain") => "txt",
-        Some("image/jpeg") => "jpg",
-        Some("image/png") => "png",
-        Some("image/tiff") => "tif",
-        _ => "bin",
-    }
 }

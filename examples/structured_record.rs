@@ -68,8 +68,13 @@ fn print_json(r: &StructuredRecord) {
             SectionKind::EndedAllergies => continue,
             k => k.name(),
         };
-        let mut codes: Vec<String> =
-            r.section_summary(kind).0.iter().flat_map(|l| l.warnings.iter()).map(|w| w.as_str().to_owned()).collect();
+        let mut codes: Vec<String> = r
+            .section_summary(kind)
+            .lists
+            .iter()
+            .flat_map(|l| l.warnings.iter())
+            .map(|w| w.as_str().to_owned())
+            .collect();
         if kind == SectionKind::Allergies {
             codes.extend(r.ended_allergies().warnings().map(|w| w.as_str().to_owned()));
         }
@@ -87,6 +92,13 @@ fn print_json(r: &StructuredRecord) {
         "diary_entries": r.diary_entries().len(),
         "uncategorised": r.uncategorised().len(),
         "warnings": warnings,
+        // Per area: what is shown, and what could not be (lost entries, malformed fields,
+        // dangling references), so a reader can see what is missing.
+        "sections": SectionKind::ALL.iter().map(|&k| {
+            let s = r.section_summary(k);
+            (k.name().to_owned(), serde_json::json!({"items": s.items, "unresolved": s.unresolved, "problems": s.problems}))
+        }).collect::<serde_json::Map<_, _>>(),
+        "view_problems": r.view_problems().len(),
     });
     println!("{out}");
 }
@@ -104,16 +116,18 @@ fn print_summary(r: &StructuredRecord) {
         println!("PROVIDER WARNING: {:?} ({})", w.kind, or_dash(w.parameter.as_deref()));
     }
     for kind in SectionKind::ALL {
-        let (lists, items, unresolved) = r.section_summary(kind);
-        if lists.is_empty() {
+        let s = r.section_summary(kind);
+        if s.lists.is_empty() {
             continue;
         }
-        let title = lists[0].title.as_deref().unwrap_or(kind.name());
+        let title = s.lists[0].title.as_deref().unwrap_or(kind.name());
         println!(
-            "\n== {title}: {items} item(s){}",
-            if unresolved > 0 { format!(", {unresolved} unreadable") } else { String::new() }
+            "\n== {title}: {} item(s){}{}",
+            s.items,
+            if s.unresolved > 0 { format!(", {} unreadable", s.unresolved) } else { String::new() },
+            if s.problems > 0 { format!(", {} problem(s)", s.problems) } else { String::new() }
         );
-        for l in lists {
+        for l in s.lists {
             for w in &l.warnings {
                 println!("   warning: {}", w.as_str());
             }

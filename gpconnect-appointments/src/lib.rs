@@ -67,6 +67,7 @@ mod model;
 mod search;
 
 use chrono::NaiveDate;
+use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::{Call, Provider, Response, Result};
 
 pub use book::{Book, BookingOrganisation};
@@ -173,6 +174,10 @@ impl Appointments {
 pub(crate) fn appointment_from_response(response: &Response) -> Result<Appointment> {
     let wire: model::AppointmentResource = response.resource()?;
     let raw: serde_json::Value = response.json()?;
+    if !raw.is_object() {
+        let found = "(not a JSON object)".to_owned();
+        return Err(response.decode_error(DecodeProblem::ResourceType { expected: "Appointment", found }));
+    }
     let mut appointment = Appointment::from_wire(wire, raw);
     if let Some(version) = response.etag_version().filter(|v| !v.is_empty()) {
         appointment.version_id = Some(version.to_owned());

@@ -205,7 +205,8 @@ impl Amend {
         if self.description.is_none() && self.comment.is_none() {
             return Err(invalid("description", "nothing to amend: give a description and/or a comment"));
         }
-        let mut body = self.appointment.raw.clone();
+        let mut raw = self.appointment.raw.clone();
+        let body = as_object(&mut raw)?;
         if let Some(d) = &self.description {
             let d = d.trim();
             if d.is_empty() {
@@ -214,15 +215,15 @@ impl Amend {
             if d.chars().count() > MAX_DESCRIPTION_CHARS {
                 return Err(invalid("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
             }
-            body["description"] = Value::String(d.to_owned());
+            body.insert("description".into(), Value::String(d.to_owned()));
         }
         if let Some(c) = &self.comment {
             if c.chars().count() > MAX_COMMENT_CHARS {
                 return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
             }
-            body["comment"] = Value::String(c.clone());
+            body.insert("comment".into(), Value::String(c.clone()));
         }
-        Ok((id, version, body))
+        Ok((id, version, raw))
     }
 }
 
@@ -291,19 +292,20 @@ impl Cancel {
         if reason.is_empty() {
             return Err(invalid("extension", "a cancellation reason is required"));
         }
-        let mut body = self.appointment.raw.clone();
-        body["status"] = Value::String("cancelled".into());
+        let mut raw = self.appointment.raw.clone();
+        let body = as_object(&mut raw)?;
+        body.insert("status".into(), Value::String("cancelled".into()));
         let ext = json!({ "url": CANCELLATION_REASON_URL, "valueString": reason });
         // Providers may send a single extension as an object: keep it, in an array.
-        let mut list = match body.get_mut("extension").map(Value::take) {
+        let mut list = match body.remove("extension") {
             Some(Value::Array(list)) => list,
             Some(Value::Null) | None => Vec::new(),
             Some(single) => vec![single],
         };
         list.retain(|e| e.get("url").and_then(Value::as_str) != Some(CANCELLATION_REASON_URL));
         list.push(ext);
-        body["extension"] = Value::Array(list);
-        Ok((id, version, body))
+        body.insert("extension".into(), Value::Array(list));
+        Ok((id, version, raw))
     }
 }
 
@@ -393,4 +395,10 @@ pub(crate) fn matching_booking(appointments: Vec<Appointment>, slots: &[FreeSlot
         eq(a.start.as_ref(), &first.start) && eq(a.end.as_ref(), &last.end)
     };
     by_slot.or_else(|| live().find(same_time)).cloned()
+}
+
+/// The appointment as read, as a JSON object: an answer of another shape (an array, a
+/// string) is refused as input instead of indexed.
+fn as_object(raw: &mut Value) -> Result<&mut serde_json::Map<String, Value>> {
+    raw.as_object_mut().ok_or_else(|| invalid("appointment", "the appointment as read is not a JSON object"))
 }

@@ -303,8 +303,11 @@ impl fmt::Debug for Appointment {
 impl Appointment {
     /// Parses an Appointment from JSON text, keeping the JSON for amend and cancel.
     pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-        let wire: AppointmentResource = serde_json::from_str(json)?;
         let raw: Value = serde_json::from_str(json)?;
+        if !raw.is_object() {
+            return Err(serde::de::Error::custom("an Appointment is a JSON object"));
+        }
+        let wire: AppointmentResource = serde_json::from_str(json)?;
         Ok(Self::from_wire(wire, raw))
     }
 

@@ -273,6 +273,12 @@ fn amend_and_cancel_send_back_the_appointment_as_read_with_only_allowed_changes(
     assert_eq!(parameter(provider().appointments().cancel(&read, " ").request().unwrap_err()), "extension");
     let cancelled = Appointment::from_json(fixture("appointments__cancel-appt-response.json")).unwrap();
     assert_eq!(parameter(provider().appointments().amend(&cancelled).comment("c").request().unwrap_err()), "status");
+    // An answer that was an array (serde reads a struct from one) is refused, never indexed.
+    assert!(Appointment::from_json(r#"["Appointment", "148"]"#).is_err());
+    let mut array = read.clone();
+    array.raw = json!([raw.clone()]);
+    assert_eq!(parameter(provider().appointments().amend(&array).comment("c").request().unwrap_err()), "appointment");
+    assert_eq!(parameter(provider().appointments().cancel(&array, "r").request().unwrap_err()), "appointment");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::fhir::OperationOutcome;
-use crate::{Effect, IdError, InteractionId};
+use crate::{Effect, IdError, InteractionId, NhsNumber};
 
 /// Shorthand for `Result<T, gpconnect_core::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -77,6 +77,17 @@ pub enum Error {
     /// A success answer did not match the spec.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+    /// The answer is about another patient than the one asked for, or names no NHS number
+    /// at all: a patient-safety failure. The answer is never returned as data.
+    #[error("answer is not about the patient asked for: {problem} ({interaction:?})")]
+    WrongPatient {
+        /// What the answer said instead.
+        problem: PatientMismatch,
+        /// The interaction whose answer it was.
+        interaction: Option<InteractionId>,
+        /// The `Ssp-TraceID` of the request, to report the provider's fault.
+        trace_id: Option<Uuid>,
+    },
     /// Writing a downloaded body to the caller's output (a file, a buffer) failed.
     #[error("could not write the downloaded content ({interaction:?})")]
     Output {
@@ -92,6 +103,37 @@ pub enum Error {
     /// [`Error::must_log_in_again`] says whether only a new NHS login can help.
     #[error("{0}")]
     Auth(Box<AuthError>),
+}
+
+/// How an answer's patient differs from the one asked for ([`Error::WrongPatient`]). Never
+/// holds the NHS number found: it is someone else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PatientMismatch {
+    /// The answer's Patient carries another NHS number.
+    #[error("the answer names another NHS number")]
+    OtherPatient,
+    /// The answer has no Patient, or its Patient has no NHS number.
+    #[error("the answer names no NHS number")]
+    NoNhsNumber,
+}
+
+impl PatientMismatch {
+    /// Checks the NHS number an answer names (`None`: it names none) against the one asked
+    /// for, ignoring spaces.
+    pub fn check(asked: &NhsNumber, answered: Option<&str>) -> std::result::Result<(), PatientMismatch> {
+        let digits = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        match answered {
+            None => Err(PatientMismatch::NoNhsNumber),
+            Some(n) if digits(n) == asked.expose() => Ok(()),
+            Some(_) => Err(PatientMismatch::OtherPatient),
+        }
+    }
+
+    /// The error for an answer of `response`'s interaction.
+    pub fn error(self, interaction: InteractionId, trace_id: Uuid) -> Error {
+        Error::WrongPatient { problem: self, interaction: Some(interaction), trace_id: Some(trace_id) }
+    }
 }
 
 /// Whether a failed request could have reached the provider.
@@ -132,11 +174,16 @@ pub enum ErrorKind {
     Decode,
     /// The caller's output (a file, a buffer) could not be written.
     Output,
+    /// Patient safety: the answer is about another patient than the one asked for.
+    WrongPatient,
 }
 
 impl Error {
     /// The category to match on.
     pub fn kind(&self) -> ErrorKind {
+        if let Error::WrongPatient { .. } = self {
+            return ErrorKind::WrongPatient;
+        }
         if self.is_write() && self.may_have_been_sent() {
             return ErrorKind::OutcomeUnknown;
         }
@@ -158,6 +205,7 @@ impl Error {
             Error::Decode(_) => ErrorKind::Decode,
             Error::Output { .. } => ErrorKind::Output,
             Error::Auth(_) => ErrorKind::Authentication,
+            Error::WrongPatient { .. } => ErrorKind::WrongPatient,
         }
     }
 
@@ -201,6 +249,7 @@ impl Error {
             Error::Transport { trace_id, .. }
             | Error::Timeout { trace_id, .. }
             | Error::Output { trace_id, .. }
+            | Error::WrongPatient { trace_id, .. }
             | Error::Redirected { trace_id, .. } => *trace_id,
             Error::Provider(p) => Some(p.trace_id),
             Error::Decode(d) => Some(d.trace_id),
@@ -215,6 +264,7 @@ impl Error {
             Error::Transport { interaction, .. }
             | Error::Timeout { interaction, .. }
             | Error::Output { interaction, .. }
+            | Error::WrongPatient { interaction, .. }
             | Error::Redirected { interaction, .. } => *interaction,
             Error::Provider(p) => Some(p.interaction),
             Error::Decode(d) => Some(d.interaction),
@@ -286,7 +336,7 @@ impl Error {
         match self {
             Error::Transport { sent, .. } | Error::Timeout { sent, .. } => *sent == Sent::Maybe,
             Error::Provider(p) => matches!(p.status, 500 | 502 | 504 | 599),
-            Error::Decode(_) => true,
+            Error::Decode(_) | Error::WrongPatient { .. } => true,
             _ => false,
         }
     }

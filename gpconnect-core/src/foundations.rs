@@ -270,7 +270,13 @@ impl Operation for FindPatient {
         for raw in bundle.resources_of(Patient::TYPE) {
             patients.push(raw.parse::<Patient>().map_err(|e| entry_error(&response, &e))?);
         }
-        let Some(patient) = patients.into_iter().find(|p| p.nhs_number() == Some(self.nhs_number.expose())) else {
+        // Every Patient in the answer must be the one asked for: someone else (or no NHS
+        // number) is the provider's fault and a patient-safety error, not "not found".
+        for p in &patients {
+            crate::error::PatientMismatch::check(&self.nhs_number, p.nhs_number())
+                .map_err(|m| m.error(self.interaction(), response.trace_id))?;
+        }
+        let Some(patient) = patients.into_iter().next() else {
             return Ok(None);
         };
         let registered_practice = match &patient.managing_organization {

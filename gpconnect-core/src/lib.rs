@@ -50,7 +50,7 @@ mod transport;
 
 pub use client::{Client, ClientBuilder};
 pub use config::{Consumer, Device, Identity, SspConfig};
-pub use error::{Error, ErrorKind, GpcCode, Result};
+pub use error::{Error, ErrorKind, GpcCode, PatientMismatch, Result};
 pub use ids::{Asid, IdError, NhsNumber, OdsCode};
 pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Scope, UnknownInteraction};
 pub use jwt::User;

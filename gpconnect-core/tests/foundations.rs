@@ -346,3 +346,36 @@ async fn healthcare_services_are_found_by_dos_id_and_read_by_id() {
     assert_eq!(ssp[2].fhir_path, "HealthcareService/15");
     assert_gp_connect_request(&spine, ssp[2], InteractionId::ReadHealthcareService, "organization/*.read");
 }
+
+/// A search answering with someone else (or a Patient without NHS number) is a
+/// patient-safety error, not "not found".
+#[tokio::test]
+async fn find_patient_answering_with_someone_else_is_a_patient_safety_error() {
+    use gpconnect_core::PatientMismatch;
+    for (identifier, expected) in [
+        (
+            json!([{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9690937278"}]),
+            PatientMismatch::OtherPatient,
+        ),
+        (json!([]), PatientMismatch::NoNhsNumber),
+    ] {
+        let spine = MockSpine::start().await;
+        let body = json!({"resourceType": "Bundle", "type": "searchset", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "2", "identifier": identifier}}
+        ]});
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .and(wiremock::matchers::path_regex(r"/Patient$"))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .set_body_raw(body.to_string(), "application/fhir+json;charset=utf-8"),
+            )
+            .with_priority(1)
+            .expect(1)
+            .mount(spine.server())
+            .await;
+        let err = spine.provider().foundations().find_patient(&nhs()).send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WrongPatient);
+        assert!(matches!(err, Error::WrongPatient { problem, .. } if problem == expected));
+        assert!(!format!("{err} {err:?}").contains("9690937278"));
+    }
+}

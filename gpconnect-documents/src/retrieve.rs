@@ -174,8 +174,12 @@ impl RetrieveDocument {
             trace_id: None,
         };
         let temp = TempFile::new(path);
-        let file =
-            tokio::fs::OpenOptions::new().write(true).create_new(true).open(&temp.path).await.map_err(output_error)?;
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Private to the user (the final file keeps the mode through the rename).
+        #[cfg(unix)]
+        options.mode(0o600);
+        let file = options.open(&temp.path).await.map_err(output_error)?;
         let mut writer = tokio::io::BufWriter::with_capacity(FILE_BUFFER, file);
         let retrieved = self.write_to(&mut writer).await?;
         let with_trace = |e: std::io::Error| Error::Output {

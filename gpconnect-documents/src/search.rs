@@ -333,6 +333,36 @@ pub struct Document {
 }
 
 impl Document {
+    /// A file name for the document, safe to join to a folder: the provider's id with
+    /// anything but ASCII letters, digits, `-` and `_` replaced by `_` (so no `/`, `..`,
+    /// drive letter or hidden file can come from the provider), at most 64 characters,
+    /// `document` when there is no id, and an extension from the content type
+    /// (`../../etc/passwd` as a PDF is `______etc_passwd.pdf`).
+    pub fn file_name(&self) -> String {
+        let id: String = self
+            .id
+            .as_deref()
+            .unwrap_or("document")
+            .chars()
+            .take(64)
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        let id = if id.is_empty() { "document".to_owned() } else { id };
+        let extension = match self.content_type.as_deref().map(|t| t.split(';').next().unwrap_or("").trim()) {
+            Some("application/pdf") => "pdf",
+            Some("application/msword") => "doc",
+            Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document") => "docx",
+            Some("application/rtf" | "text/rtf") => "rtf",
+            Some("text/plain") => "txt",
+            Some("text/html") => "html",
+            Some("image/jpeg") => "jpg",
+            Some("image/png") => "png",
+            Some("image/tiff") => "tif",
+            _ => "bin",
+        };
+        format!("{id}.{extension}")
+    }
+
     fn resolve(reference: DocumentReference, bundle: &Bundle, index: &ResourceIndex<'_>) -> Self {
         fn org(index: &ResourceIndex<'_>, r: &Reference) -> Option<Organization> {
             index.resolve_as::<Organization>(r).and_then(|r| r.ok())

@@ -67,3 +67,18 @@ fn placeholders_report_their_reason() {
     let doc = &DocumentList::from_bundle(&b).unwrap().documents[0];
     assert!(doc.placeholder_reason().is_some_and(|r| r.contains("limit")));
 }
+
+#[test]
+fn a_provider_id_never_becomes_a_path_as_it_is() {
+    let mut json: serde_json::Value =
+        serde_json::from_str(gpconnect_testkit::fixture("documents__search-documentreference__response-bundle.json"))
+            .unwrap();
+    for (id, expected) in
+        [("../../etc/passwd", "______etc_passwd"), ("C:\\x", "C__x"), (".hidden", "_hidden"), ("", "document")]
+    {
+        json["entry"][1]["resource"]["id"] = id.into();
+        let b = Bundle::from_slice(json.to_string().as_bytes()).unwrap();
+        let name = DocumentList::from_bundle(&b).unwrap().documents[0].file_name();
+        assert!(name.starts_with(expected) && !name.contains('/') && !name.contains('\\'), "{id} -> {name}");
+    }
+}

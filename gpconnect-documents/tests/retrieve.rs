@@ -87,6 +87,12 @@ async fn download_to_file_writes_the_whole_document_and_leaves_no_temporary_file
     assert_eq!(std::fs::read(&target).unwrap(), example_document());
     assert_eq!(got.bytes, example_document().len() as u64);
     assert_eq!(files_in(&dir), vec!["letter.doc".to_string()]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a downloaded document is private to the user");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -71,8 +71,8 @@ pub use migrate_record::{MigrateRecord, Sensitive};
 pub use view::{
     Allergy, Author, Consultation, ConsultationHeading, ConsultationTopic, DiaryEntry, Immunisation, ImmunisationKind,
     Investigation, LinkedItem, ListInfo, ListWarning, MedicationIssue, MedicationItem, PrescriptionType, Problem,
-    Reaction, RecordWarning, RecordWarningKind, Referral, Section, SectionKind, SpecimenSummary, StructuredRecord,
-    TestResult, Uncategorised, ViewProblem, ViewProblemKind, Warning,
+    Reaction, RecordWarning, RecordWarningKind, Referral, Section, SectionKind, SectionSummary, SpecimenSummary,
+    StructuredRecord, TestResult, Uncategorised, ViewProblem, ViewProblemKind, Warning, MAX_NESTING,
 };
 
 use gpconnect_core::{NhsNumber, Provider};

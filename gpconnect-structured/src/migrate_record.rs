@@ -128,6 +128,10 @@ impl Operation for MigrateRecord {
 
     fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let bundle: Bundle = response.resource()?;
-        Ok(StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id))
+        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id);
+        record
+            .check_patient(&self.nhs_number)
+            .map_err(|m| m.error(InteractionId::MigrateStructuredRecord, response.trace_id))?;
+        Ok(record)
     }
 }

@@ -8,7 +8,7 @@
 
 use gpconnect_core::fhir::{
     one_or_many, Annotation, CodeableConcept, Dosage, Extension, FhirDateTime, FhirResource, Identifier, Meta, Period,
-    Quantity, Range, Ratio, Reference,
+    Quantity, Range, Ratio, RawResource, Reference,
 };
 use serde::Deserialize;
 
@@ -25,8 +25,12 @@ macro_rules! resource {
             pub meta: Option<Meta>,
             /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
             /// keeps its `url` and nested extensions and loses only its value.
-            #[serde(deserialize_with = "lenient_extensions")]
+            #[serde(deserialize_with = "crate::view::lenient_extensions")]
             pub extension: Vec<Extension>,
+            /// Contained resources (kept raw): the targets of this resource's `#id`
+            /// references.
+            #[serde(deserialize_with = "one_or_many")]
+            pub contained: Vec<RawResource>,
             /// Business identifiers.
             #[serde(deserialize_with = "one_or_many")]
             pub identifier: Vec<Identifier>,
@@ -730,29 +734,4 @@ impl<'de> Deserialize<'de> for LenientConcept {
 fn lenient_concepts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<CodeableConcept>, D::Error> {
     let v: Vec<LenientConcept> = one_or_many(d)?;
     Ok(v.into_iter().map(|c| c.0).collect())
-}
-
-fn lenient_extensions<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Extension>, D::Error> {
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct UrlOnly {
-        url: Option<String>,
-        #[serde(deserialize_with = "lenient_nested")]
-        extension: Vec<Extension>,
-    }
-    fn lenient_nested<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Extension>, D::Error> {
-        lenient_extensions(d)
-    }
-    let raws: Vec<Box<serde_json::value::RawValue>> = one_or_many(d)?;
-    Ok(raws
-        .iter()
-        .filter_map(|raw| match serde_json::from_str::<Extension>(raw.get()) {
-            Ok(e) => Some(e),
-            Err(_) => serde_json::from_str::<UrlOnly>(raw.get()).ok().map(|u| Extension {
-                url: u.url,
-                extension: u.extension,
-                ..Default::default()
-            }),
-        })
-        .collect())
 }

@@ -323,3 +323,34 @@ async fn invalid_parameter_keeps_status_outcome_and_raw_body() {
     let Error::Provider(p) = &err else { panic!("{err:?}") };
     assert_eq!(serde_json::from_slice::<Value>(p.body.bytes()).unwrap(), body);
 }
+
+/// The answer names another patient (or none): a patient-safety error, never a record.
+#[tokio::test]
+async fn a_record_about_another_patient_or_none_is_a_patient_safety_error() {
+    use gpconnect_core::PatientMismatch;
+    for (patient, expected) in [
+        (json!({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9690937278"}), PatientMismatch::OtherPatient),
+        (json!({"system": "https://fhir.nhs.uk/Id/other", "value": "9690937286"}), PatientMismatch::NoNhsNumber),
+    ] {
+        let spine = MockSpine::start().await;
+        let body = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p", "identifier": [patient]}},
+            {"resource": {"resourceType": "List", "code": {"coding": [{"code": "933361000000108"}]}, "entry": []}}
+        ]});
+        Mock::given(method("POST"))
+            .and(path_regex(r"/Patient/\$gpc\.getstructuredrecord$"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/fhir+json;charset=utf-8"),
+            )
+            .with_priority(1)
+            .expect(1)
+            .mount(spine.server())
+            .await;
+        let err = spine.provider().structured().get_record(&nhs()).include_medication(None).send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WrongPatient);
+        assert!(matches!(err, Error::WrongPatient { problem, .. } if problem == expected));
+        assert!(err.trace_id().is_some());
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("9690937278") && !text.contains("9690937286"), "{text}");
+    }
+}

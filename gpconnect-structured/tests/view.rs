@@ -102,7 +102,8 @@ fn every_example_parses_with_no_list_entry_lost() {
         let record = StructuredRecord::from_slice(text.as_bytes()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let expected = expected_counts(&json);
         for kind in SectionKind::ALL {
-            let (_, items, unresolved) = record.section_summary(kind);
+            let summary = record.section_summary(kind);
+            let (items, unresolved) = (summary.items, summary.unresolved);
             let reported = record.view_problems().iter().filter(|p| p.section == Some(kind) && p.lost_entry).count();
             assert_eq!(unresolved, reported, "{name} {kind:?}: unresolved count matches reported problems");
             assert_eq!(items + unresolved, expected[&kind], "{name} {kind:?}: items + reported == List entries");
@@ -219,11 +220,19 @@ fn referrals_immunisations_uncategorised_and_consultations_read() {
     assert!(c.clinician.as_ref().is_some_and(|a| a.resolved));
     // Code wins over title: the "Medication List" coded 826501000000100 is uncategorised data.
     assert_eq!(r.uncategorised().len(), 47);
-    // Problem-B in the spec's example is not valid STU3: reported, the other three kept.
-    assert_eq!(r.problems().len(), 3, "{:?}", r.view_problems());
-    assert_eq!(r.problems().unresolved, 1);
-    assert!(r.view_problems().iter().any(|p| p.lost_entry
-        && matches!(&p.kind, ViewProblemKind::UnparseableEntry { id: Some(id), .. } if id == "Problem-B-Swollen-Legs")));
+    // Problem-B in the spec's example has a field that is not valid STU3: the problem is
+    // kept, the field reported by its path.
+    assert_eq!(r.problems().len(), 4, "{:?}", r.view_problems());
+    assert_eq!(r.problems().unresolved, 0);
+    let b = r.problems().iter().find(|p| p.id.as_deref() == Some("Problem-B-Swollen-Legs")).unwrap();
+    assert!(b.name.is_some());
+    let malformed = r.view_problems().iter().find_map(|p| match &p.kind {
+        ViewProblemKind::MalformedField { id: Some(id), path, .. } if id == "Problem-B-Swollen-Legs" => {
+            Some(path.clone())
+        }
+        _ => None,
+    });
+    assert!(malformed.is_some());
     let urti = r.problems().iter().find(|p| p.id.as_deref() == Some("Problem-D-URTI")).unwrap();
     assert_eq!(urti.related_problems[0].0, "Parent");
     assert!(urti.actual_problem.as_ref().is_some_and(|l| l.resolved));
@@ -279,9 +288,10 @@ fn list_warnings_disabled_area_and_bad_shapes_are_kept_and_reported() {
     let r = StructuredRecord::from_slice(&body).unwrap();
     assert_eq!(r.registered_practice().and_then(|o| o.name.as_deref()), Some("Practice"));
     let meds = r.medications();
-    assert_eq!(meds.len(), 1);
+    assert_eq!(meds.len(), 2, "a wrong-shaped field costs only that field");
     assert_eq!(meds.items[0].name.as_deref(), Some("Inline med"));
-    assert_eq!(meds.unresolved, 4);
+    assert_eq!(meds.items[1].id.as_deref(), Some("broken"));
+    assert_eq!(meds.unresolved, 3);
     assert!(meds.has_warning(&ListWarning::ConfidentialItems));
     assert!(r.has_warning(Warning::DataInTransit) && r.has_warning(Warning::DataAwaitingFiling));
     assert!(r.has_warning(Warning::ClinicalAreaDisabled));
@@ -290,9 +300,9 @@ fn list_warnings_disabled_area_and_bad_shapes_are_kept_and_reported() {
     let kinds: Vec<&ViewProblemKind> = r.view_problems().iter().map(|p| &p.kind).collect();
     assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::DanglingReference { reference, .. } if reference == "MedicationStatement/missing")));
     assert!(kinds.iter().any(|k| matches!(k, ViewProblemKind::DanglingReference { reference, .. } if reference == "MedicationRequest/nowhere")));
-    assert!(kinds
-        .iter()
-        .any(|k| matches!(k, ViewProblemKind::UnparseableEntry { id: Some(id), .. } if id == "broken")));
+    assert!(kinds.iter().any(
+        |k| matches!(k, ViewProblemKind::MalformedField { id: Some(id), path, .. } if id == "broken" && path == "status")
+    ));
     assert!(kinds.iter().any(
         |k| matches!(k, ViewProblemKind::UnexpectedResource { resource_type, .. } if resource_type == "Condition")
     ));

@@ -1,13 +1,619 @@
-//! Building the view: classify the Lists, resolve every reference, keep what cannot be
-//! used as a reported problem.
+//! Building the view: classify the Lists, resolve every reference once, keep what cannot
+//! be used as a reported problem.
+//!
+//! Bounded work whatever the body: every resource is checked for depth before it is parsed
+//! ([`super::lenient`]); each target of a reference is parsed once and shared (authors,
+//! linked items and test results are remembered by target); a reference that leads back
+//! into itself is reported as a cycle; and everything copied from a shared target is
+//! charged to a budget proportional to the body, so no fan-out can grow the view beyond a
+//! constant times the bytes received.
 
-use super::*;
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 
-fn notes(n: &[Annotation]) -> Vec<String> {
+use gpconnect_core::fhir::{
+    parse_reference, same_url, Annotation, Bundle, CodeableConcept, Coding, Extension, FhirResource, HealthcareService,
+    List, Location, OperationOutcome, Organization, Patient, Period, Practitioner, PractitionerRole, Quantity,
+    RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
+};
+use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer as _};
+
+use super::lenient::{self, Unreadable};
+use super::{
+    Author, LinkedItem, ListInfo, ListWarning, RecordWarning, RecordWarningKind, SectionKind, StructuredRecord,
+    ViewProblem, ViewProblemKind,
+};
+use crate::resources::Observation;
+
+const EXT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/";
+const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
+
+/// Bytes that may be copied out of shared targets: this many times the body, plus a floor.
+const BUDGET_PER_BYTE: usize = 4;
+const BUDGET_FLOOR: usize = 256 * 1024;
+/// Nesting of test groups (`has-member`) followed.
+const MAX_MEMBER_DEPTH: u8 = 8;
+
+/// Where `#id` references of a resource point: the resources contained by it (or by the
+/// resource that contains it). `stable` when they live as long as the bundle (so targets
+/// can be remembered by address).
+#[derive(Clone, Copy)]
+pub(super) struct Scope<'s> {
+    contained: &'s [RawResource],
+    stable: bool,
+}
+
+impl<'s> Scope<'s> {
+    /// References of a bundle entry without contained resources.
+    pub(super) const BUNDLE: Scope<'static> = Scope { contained: &[], stable: true };
+
+    /// References written in a List of the bundle.
+    pub(super) fn of_list(list: &'s List) -> Self {
+        Scope { contained: &list.contained, stable: true }
+    }
+}
+
+/// A resource a reference led to, and the scope of its own `#id` references.
+#[derive(Clone, Copy)]
+pub(super) struct Found<'s> {
+    /// The resource, raw.
+    pub(super) raw: &'s RawResource,
+    scope: Scope<'s>,
+}
+
+impl<'s> Found<'s> {
+    /// A bundle entry.
+    fn entry(raw: &'s RawResource) -> Self {
+        Found { raw, scope: Scope::BUNDLE }
+    }
+
+    /// The key under which what is built from this target is remembered (`None` for a
+    /// resource contained in an item, which lives only while the item is built).
+    fn key(&self) -> Option<usize> {
+        self.scope.stable.then_some(self.raw as *const RawResource as usize)
+    }
+
+    /// The scope of the found resource's own references, given the resources it contains
+    /// (its `contained`, once parsed): those, else its container's.
+    pub(super) fn scope<'t>(&self, own: &'t [RawResource]) -> Scope<'t>
+    where
+        's: 't,
+    {
+        if own.is_empty() {
+            self.scope
+        } else {
+            Scope { contained: own, stable: false }
+        }
+    }
+}
+
+pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
+    // Every List first: they own contained resources and give the structure.
+    let mut problems = Vec::new();
+    let lists: Vec<List> =
+        bundle.resources_of(List::TYPE).filter_map(|raw| parse_reporting(raw, false, None, &mut problems)).collect();
+    let budget = BUDGET_PER_BYTE * bundle.resources().map(|r| r.raw().len()).sum::<usize>() + BUDGET_FLOOR;
+    let mut lists_by_id = HashMap::new();
+    let mut consultation_lists = HashMap::new();
+    for (i, l) in lists.iter().enumerate() {
+        if let Some(id) = l.id.as_deref() {
+            lists_by_id.entry(id).or_insert(i);
+        }
+        let is_consultation =
+            l.code.iter().flat_map(|c| c.coding.iter()).any(|c| c.code.as_deref() == Some(CONSULTATION_LIST));
+        if let (true, Some(enc)) = (is_consultation, l.encounter.as_ref().and_then(|e| e.reference.as_deref())) {
+            consultation_lists.entry(enc).or_insert(i);
+        }
+    }
+    Builder {
+        index: bundle.index(),
+        bundle,
+        lists: &lists,
+        lists_by_id,
+        consultation_lists,
+        problems,
+        section: None,
+        authors: HashMap::new(),
+        linked: HashMap::new(),
+        results: HashMap::new(),
+        in_progress: HashSet::new(),
+        budget,
+        budget_spent: false,
+        states: HashMap::new(),
+    }
+    .read()
+}
+
+/// Parses a resource leniently: malformed fields are reported and left empty, a resource
+/// with no identity (or nested too deep) is reported and `None`.
+fn parse_reporting<T: DeserializeOwned>(
+    raw: &RawResource,
+    lost_entry: bool,
+    section: Option<SectionKind>,
+    problems: &mut Vec<ViewProblem>,
+) -> Option<T> {
+    let resource_type = || raw.resource_type().to_owned();
+    let id = || raw.id().map(str::to_owned);
+    let mut report = |lost_entry, kind| problems.push(ViewProblem { section, lost_entry, kind });
+    match lenient::parse::<T>(raw.raw()) {
+        Ok((v, repaired)) => {
+            for path in repaired {
+                report(false, ViewProblemKind::MalformedField { resource_type: resource_type(), id: id(), path });
+            }
+            Some(v)
+        }
+        Err(Unreadable::TooDeep) => {
+            report(lost_entry, ViewProblemKind::TooDeep { resource_type: resource_type(), id: id() });
+            None
+        }
+        Err(Unreadable::NotAnObject { line, column }) => {
+            report(
+                lost_entry,
+                ViewProblemKind::UnparseableEntry { resource_type: resource_type(), id: id(), line, column },
+            );
+            None
+        }
+    }
+}
+
+/// The code of a consultation List.
+const CONSULTATION_LIST: &str = "325851000000107";
+
+/// Reads a bundle into a record; see the module documentation for the bounds.
+pub(super) struct Builder<'a> {
+    bundle: &'a Bundle,
+    index: ResourceIndex<'a>,
+    lists: &'a [List],
+    lists_by_id: HashMap<&'a str, usize>,
+    consultation_lists: HashMap<&'a str, usize>,
+    problems: Vec<ViewProblem>,
+    section: Option<SectionKind>,
+    /// What was built from a target, by target address.
+    authors: HashMap<usize, (Author, usize)>,
+    linked: HashMap<usize, (String, Option<String>)>,
+    results: HashMap<usize, Option<(super::TestResult, usize)>>,
+    /// Test results being built (a reference to one of them is a cycle).
+    in_progress: HashSet<usize>,
+    /// Bytes that may still be copied out of shared targets.
+    budget: usize,
+    budget_spent: bool,
+    /// Section-private state (e.g. the medication plans and issues index).
+    states: HashMap<TypeId, Box<dyn Any>>,
+}
+
+impl<'a> Builder<'a> {
+    /// Reports a problem in the current section.
+    pub(super) fn problem(&mut self, lost_entry: bool, kind: ViewProblemKind) {
+        self.problems.push(ViewProblem { section: self.section, lost_entry, kind });
+    }
+
+    /// The bundle being read.
+    pub(super) fn bundle(&self) -> &'a Bundle {
+        self.bundle
+    }
+
+    /// Takes `bytes` from the copy budget; `false` (reported once) when it is spent.
+    pub(super) fn charge(&mut self, bytes: usize) -> bool {
+        if bytes <= self.budget {
+            self.budget -= bytes;
+            return true;
+        }
+        if !self.budget_spent {
+            self.budget_spent = true;
+            self.problem(false, ViewProblemKind::FanOutLimit);
+        }
+        false
+    }
+
+    /// Section-private state of type `S`, taken out (put it back with [`put_state`](Self::put_state)).
+    pub(super) fn take_state<S: Default + 'static>(&mut self) -> S {
+        self.states.remove(&TypeId::of::<S>()).and_then(|b| b.downcast::<S>().ok()).map_or_else(S::default, |b| *b)
+    }
+
+    /// Puts section-private state back.
+    pub(super) fn put_state<S: 'static>(&mut self, state: S) {
+        self.states.insert(TypeId::of::<S>(), Box::new(state));
+    }
+
+    /// Finds what `reference` points at: `#id` only among the contained resources of
+    /// `scope`; a full URL, `Type/id` or absolute URL in the bundle; a bare id in the
+    /// bundle by id, else among the contained resources.
+    fn lookup<'s>(&self, scope: Scope<'s>, reference: &str) -> Option<Found<'s>>
+    where
+        'a: 's,
+    {
+        let reference = reference.trim();
+        let contained = |id: &str| scope.contained.iter().find(|c| c.id() == Some(id)).map(|raw| Found { raw, scope });
+        if let Some(id) = reference.strip_prefix('#') {
+            return contained(id);
+        }
+        if let Some(raw) = self.index.resolve_str(reference) {
+            return Some(Found::entry(raw));
+        }
+        if reference.is_empty() || reference.contains(['/', ':']) {
+            return None;
+        }
+        self.index.resolve_str(&format!("#{reference}")).map(Found::entry).or_else(|| contained(reference))
+    }
+
+    /// Resolves a reference, reporting it when it points at nothing.
+    pub(super) fn find<'s>(
+        &mut self,
+        scope: Scope<'s>,
+        from: &str,
+        r: &Reference,
+        lost_entry: bool,
+    ) -> Option<Found<'s>>
+    where
+        'a: 's,
+    {
+        let reference = r.reference.as_deref()?;
+        let found = self.lookup(scope, reference);
+        if found.is_none() {
+            self.problem(
+                lost_entry,
+                ViewProblemKind::DanglingReference { from: from.to_owned(), reference: reference.to_owned() },
+            );
+        }
+        found
+    }
+
+    /// Parses a resource leniently (see [`parse_reporting`]).
+    pub(super) fn parse<T: DeserializeOwned>(&mut self, raw: &RawResource, lost_entry: bool) -> Option<T> {
+        parse_reporting(raw, lost_entry, self.section, &mut self.problems)
+    }
+
+    /// Parses a List entry's target as `T`, reporting a wrong type or no identity as a
+    /// lost entry.
+    pub(super) fn entry<T: DeserializeOwned + FhirResource>(&mut self, found: Found<'_>) -> Option<T> {
+        let raw = found.raw;
+        if !raw.is::<T>() {
+            self.problem(
+                true,
+                ViewProblemKind::UnexpectedResource {
+                    reference: format!("{}/{}", raw.resource_type(), raw.id().unwrap_or("")),
+                    resource_type: raw.resource_type().to_owned(),
+                },
+            );
+            return None;
+        }
+        self.parse(raw, true)
+    }
+
+    /// Resolves and parses a reference of type `T` (charged to the copy budget).
+    pub(super) fn resolve_as<T: DeserializeOwned + FhirResource>(
+        &mut self,
+        scope: Scope<'_>,
+        from: &str,
+        r: &Reference,
+    ) -> Option<T> {
+        let found = self.find(scope, from, r, false)?;
+        if !found.raw.is::<T>() || !self.charge(found.raw.raw().len()) {
+            return None;
+        }
+        self.parse(found.raw, false)
+    }
+
+    /// The practitioner, organisation or service a reference names (remembered by target).
+    pub(super) fn author(&mut self, scope: Scope<'_>, from: &str, r: Option<&Reference>) -> Option<Author> {
+        let r = r?;
+        let Some(reference) = r.reference.clone() else {
+            return r.display.clone().map(|name| Author { name: Some(name), ..Author::default() });
+        };
+        let mut author = Author { reference: Some(reference), name: r.display.clone(), ..Author::default() };
+        let Some(found) = self.find(scope, from, r, false) else { return Some(author) };
+        // Built once per target; each use is charged before anything is copied.
+        let key = found.key();
+        let fresh = match key.filter(|k| self.authors.contains_key(k)) {
+            Some(_) => None,
+            None => {
+                let a = self.author_of(found.raw);
+                let weight =
+                    [&a.name, &a.role, &a.organisation].iter().flat_map(|s| s.as_ref()).map(|s| s.len()).sum::<usize>()
+                        + 32;
+                match key {
+                    Some(k) => {
+                        self.authors.insert(k, (a, weight));
+                        None
+                    }
+                    None => Some((a, weight)),
+                }
+            }
+        };
+        let weight = match (&fresh, key.and_then(|k| self.authors.get(&k))) {
+            (Some((_, w)), _) | (None, Some((_, w))) => *w,
+            (None, None) => return Some(author),
+        };
+        if !self.charge(weight) {
+            return Some(author);
+        }
+        let resolved = match fresh {
+            Some((a, _)) => a,
+            None => match key.and_then(|k| self.authors.get(&k)) {
+                Some((a, _)) => a.clone(),
+                None => return Some(author),
+            },
+        };
+        author.resolved = true;
+        author.name = resolved.name.or(author.name);
+        author.role = resolved.role;
+        author.organisation = resolved.organisation;
+        Some(author)
+    }
+
+    fn author_of(&mut self, raw: &RawResource) -> Author {
+        let mut author = Author::default();
+        let from = format!("{}/{}", raw.resource_type(), raw.id().unwrap_or(""));
+        match raw.resource_type() {
+            Practitioner::TYPE => {
+                author.name = self.parse::<Practitioner>(raw, false).as_ref().and_then(practitioner_name);
+            }
+            PractitionerRole::TYPE => {
+                if let Some(role) = self.parse::<PractitionerRole>(raw, false) {
+                    author.role = role.code.first().and_then(|c| name_of(Some(c)));
+                    if let Some(p) = role.practitioner.as_ref() {
+                        author.name = self
+                            .resolve_as::<Practitioner>(Scope::BUNDLE, &from, p)
+                            .as_ref()
+                            .and_then(practitioner_name);
+                    }
+                    if let Some(o) = role.organization.as_ref() {
+                        author.organisation =
+                            self.resolve_as::<Organization>(Scope::BUNDLE, &from, o).and_then(|o| o.name);
+                    }
+                }
+            }
+            Organization::TYPE => {
+                if let Some(o) = self.parse::<Organization>(raw, false) {
+                    author.organisation = o.name.clone();
+                    author.name = o.name;
+                }
+            }
+            HealthcareService::TYPE => author.name = self.parse::<HealthcareService>(raw, false).and_then(|s| s.name),
+            Location::TYPE => author.name = self.parse::<Location>(raw, false).and_then(|l| l.name),
+            _ => {}
+        }
+        author
+    }
+
+    /// A link to another clinical item, named from its target (remembered by target).
+    pub(super) fn linked(&mut self, scope: Scope<'_>, from: &str, r: &Reference) -> Option<LinkedItem> {
+        let reference = r.reference.clone()?;
+        let mut item = LinkedItem { reference, name: r.display.clone(), ..LinkedItem::default() };
+        let Some(found) = self.find(scope, from, r, false) else { return Some(item) };
+        let key = found.key();
+        let named = |raw: &RawResource| {
+            let deep = lenient::depth_exceeds(raw.raw().as_bytes(), lenient::MAX_DEPTH);
+            (raw.resource_type().to_owned(), if deep { None } else { item_name(raw) })
+        };
+        let fresh = match key {
+            Some(k) if self.linked.contains_key(&k) => None,
+            Some(k) => {
+                let v = named(found.raw);
+                self.linked.insert(k, v);
+                None
+            }
+            None => Some(named(found.raw)),
+        };
+        let weight = |(t, n): &(String, Option<String>)| t.len() + n.as_ref().map_or(0, String::len) + 32;
+        let cost = match (&fresh, key.and_then(|k| self.linked.get(&k))) {
+            (Some(v), _) | (None, Some(v)) => weight(v) + item.reference.len(),
+            (None, None) => return Some(item),
+        };
+        if !self.charge(cost) {
+            return Some(item);
+        }
+        let (resource_type, name) = match fresh {
+            Some(v) => v,
+            None => match key.and_then(|k| self.linked.get(&k)) {
+                Some(v) => v.clone(),
+                None => return Some(item),
+            },
+        };
+        item.resolved = true;
+        item.resource_type = Some(resource_type);
+        item.name = name.or(item.name);
+        Some(item)
+    }
+
+    /// A test result or group and its members (remembered by target; a member that leads
+    /// back to a group being built is a cycle, reported and not followed).
+    pub(super) fn test_result(
+        &mut self,
+        scope: Scope<'_>,
+        from: &str,
+        r: &Reference,
+        depth: u8,
+    ) -> Option<super::TestResult> {
+        self.weighed_result(scope, from, r, depth).map(|(t, _)| t)
+    }
+
+    /// [`test_result`](Self::test_result) with the bytes it copies.
+    fn weighed_result(
+        &mut self,
+        scope: Scope<'_>,
+        from: &str,
+        r: &Reference,
+        depth: u8,
+    ) -> Option<(super::TestResult, usize)> {
+        let found = self.find(scope, from, r, false)?;
+        if !found.raw.is::<Observation>() {
+            return None;
+        }
+        let address = found.raw as *const RawResource as usize;
+        if self.in_progress.contains(&address) {
+            let reference = r.reference.clone().unwrap_or_default();
+            self.problem(false, ViewProblemKind::Cycle { from: from.to_owned(), reference });
+            return None;
+        }
+        if let Some(memo) = found.key().and_then(|k| self.results.get(&k)) {
+            let weight = memo.as_ref()?.1;
+            if !self.charge(weight) {
+                return None;
+            }
+            return found.key().and_then(|k| self.results.get(&k)).cloned().flatten();
+        }
+        if !self.charge(found.raw.raw().len()) {
+            return None;
+        }
+        self.in_progress.insert(address);
+        let built = self.build_result(found, depth);
+        self.in_progress.remove(&address);
+        if let Some(k) = found.key() {
+            self.results.insert(k, built.clone());
+        }
+        built
+    }
+
+    fn build_result(&mut self, found: Found<'_>, depth: u8) -> Option<(super::TestResult, usize)> {
+        let o: Observation = self.parse(found.raw, false)?;
+        let scope = found.scope(&o.contained);
+        let from = format!("Observation/{}", o.id.as_deref().unwrap_or(""));
+        let mut t = super::investigations::test_result_of(&o);
+        let mut weight = found.raw.raw().len();
+        for target in
+            o.related.iter().filter(|x| x.type_.as_deref() == Some("has-member")).filter_map(|x| x.target.as_ref())
+        {
+            if depth >= MAX_MEMBER_DEPTH {
+                self.problem(
+                    false,
+                    ViewProblemKind::TooDeep { resource_type: Observation::TYPE.to_owned(), id: o.id.clone() },
+                );
+                break;
+            }
+            if let Some((m, w)) = self.weighed_result(scope, &from, target, depth + 1) {
+                weight += w;
+                t.members.push(m);
+            }
+        }
+        Some((t, weight))
+    }
+
+    /// The Lists: primary ones become sections, the others structure or secondary lists.
+    fn read(mut self) -> StructuredRecord {
+        let mut rec = StructuredRecord::default();
+        let (bundle, lists) = (self.bundle, self.lists);
+
+        // Patient and practice.
+        if let Some(raw) = bundle.resources_of(Patient::TYPE).next() {
+            rec.patient = self.parse::<Patient>(raw, false);
+        }
+        if let Some(p) = rec.patient.as_ref() {
+            for r in p.general_practitioner.iter().chain(p.managing_organization.iter()) {
+                let reference = r.reference.as_deref().unwrap_or("");
+                if self.lookup(Scope::BUNDLE, reference).is_some_and(|f| f.raw.is::<Organization>()) {
+                    rec.registered_practice = self.resolve_as::<Organization>(Scope::BUNDLE, "Patient", r);
+                    break;
+                }
+            }
+        }
+        rec.warnings = self.record_warnings();
+
+        // Lists referenced from other Lists are structure (topics, headings).
+        let referenced: HashSet<&str> = lists
+            .iter()
+            .flat_map(|l| l.entry.iter().filter_map(|e| e.item.as_ref()?.reference.as_deref()))
+            .filter_map(|r| match parse_reference(r) {
+                Some(("List", id)) => Some(id),
+                _ => None,
+            })
+            .collect();
+
+        // Every item once per area, whatever the form of the reference.
+        let mut seen: HashSet<(SectionKind, usize)> = HashSet::new();
+        let mut seen_unresolved: HashSet<(SectionKind, &str)> = HashSet::new();
+        for list in lists {
+            let is_referenced = list.id.as_deref().is_some_and(|id| referenced.contains(id));
+            let kind = match classify(list, is_referenced) {
+                ListClass::Primary(k) => k,
+                ListClass::Secondary => {
+                    rec.secondary_lists.push(list_info(list));
+                    continue;
+                }
+                ListClass::Structure => continue,
+                ListClass::Unknown => {
+                    self.section = None;
+                    let code = list.code.as_ref().and_then(|c| c.coding.first()).and_then(|c| c.code.clone());
+                    self.problem(false, ViewProblemKind::UnknownList { title: list.title.clone(), code });
+                    rec.secondary_lists.push(list_info(list));
+                    continue;
+                }
+            };
+            self.section = Some(kind);
+            let scope = Scope { contained: &list.contained, stable: true };
+            let Some(section) = rec.sections.get_mut(&kind) else { continue };
+            let mut lost = 0;
+            for entry in &list.entry {
+                let Some(item) = entry.item.as_ref().filter(|i| i.reference.is_some()) else {
+                    self.problem(true, ViewProblemKind::EntryWithoutItem);
+                    lost += 1;
+                    continue;
+                };
+                let reference = item.reference.as_deref().unwrap_or_default();
+                let Some(found) = self.lookup(scope, reference) else {
+                    if seen_unresolved.insert((kind, reference)) {
+                        self.find(scope, "List", item, true);
+                        lost += 1;
+                    }
+                    continue;
+                };
+                if !seen.insert((kind, found.raw as *const RawResource as usize)) {
+                    continue; // the same item twice, in one List or two Lists of one area
+                }
+                if !section.add(&mut self, found, kind) {
+                    lost += 1;
+                }
+            }
+            section.attach(list_info(list), lost);
+        }
+        self.states.clear();
+        rec.view_problems = self.problems;
+        rec
+    }
+
+    fn record_warnings(&mut self) -> Vec<RecordWarning> {
+        let mut warnings = Vec::new();
+        for raw in self.bundle.resources_of(OperationOutcome::TYPE) {
+            let Some(oo) = self.parse::<OperationOutcome>(raw, false) else { continue };
+            for issue in oo.issue.iter().filter(|i| !i.is_error()) {
+                let text = issue.details.as_ref().and_then(|d| d.text.clone());
+                let t = text.as_deref().unwrap_or("");
+                let kind = if t.contains("unrecognised parameter") {
+                    RecordWarningKind::UnrecognisedParameter
+                } else if t.contains("has been disabled") {
+                    RecordWarningKind::ClinicalAreaDisabled
+                } else {
+                    RecordWarningKind::Other
+                };
+                let parameter = issue.diagnostics.clone().or_else(|| t.split_whitespace().next().map(str::to_owned));
+                let code = issue.codes().next().map(|c| c.code.to_owned());
+                warnings.push(RecordWarning { kind, parameter, code, text });
+            }
+        }
+        warnings
+    }
+
+    /// The consultation List of an encounter (`Encounter/id` as the Lists write it).
+    pub(super) fn consultation_list(&self, encounter: &str) -> Option<&'a List> {
+        self.consultation_lists.get(encounter).and_then(|&i| self.lists.get(i))
+    }
+
+    /// The List a reference names, if it is `List/id`.
+    pub(super) fn list(&self, reference: Option<&str>) -> Option<&'a List> {
+        match parse_reference(reference?) {
+            Some(("List", id)) => self.lists_by_id.get(id).and_then(|&i| self.lists.get(i)),
+            _ => None,
+        }
+    }
+}
+
+pub(super) fn notes(n: &[Annotation]) -> Vec<String> {
     n.iter().filter_map(|a| a.text.clone()).collect()
 }
 
-fn name_of(c: Option<&CodeableConcept>) -> Option<String> {
+pub(super) fn name_of(c: Option<&CodeableConcept>) -> Option<String> {
     let c = c?;
     c.text
         .clone()
@@ -15,12 +621,12 @@ fn name_of(c: Option<&CodeableConcept>) -> Option<String> {
         .or_else(|| c.coding.iter().find_map(|x| x.display.clone()))
 }
 
-fn code_of(c: Option<&CodeableConcept>) -> Option<Coding> {
+pub(super) fn code_of(c: Option<&CodeableConcept>) -> Option<Coding> {
     let c = c?;
     c.coding_in(SNOMED_SYSTEM).or(c.coding.first()).cloned()
 }
 
-fn quantity_text(q: &Quantity) -> Option<String> {
+pub(super) fn quantity_text(q: &Quantity) -> Option<String> {
     let v = q.value.as_ref()?.as_str().to_owned();
     Some(match q.unit.as_deref().or(q.code.as_deref()) {
         Some(u) => format!("{}{v} {u}", q.comparator.as_deref().unwrap_or("")),
@@ -28,7 +634,7 @@ fn quantity_text(q: &Quantity) -> Option<String> {
     })
 }
 
-fn ext<'a>(exts: &'a [Extension], name: &str) -> Option<&'a Extension> {
+pub(super) fn ext<'a>(exts: &'a [Extension], name: &str) -> Option<&'a Extension> {
     exts.iter().find(|e| {
         e.url
             .as_deref()
@@ -36,7 +642,7 @@ fn ext<'a>(exts: &'a [Extension], name: &str) -> Option<&'a Extension> {
     })
 }
 
-fn ext_code(e: &Extension) -> Option<String> {
+pub(super) fn ext_code(e: &Extension) -> Option<String> {
     e.value_codeable_concept
         .as_deref()
         .and_then(|c| c.coding.first())
@@ -229,773 +835,14 @@ fn list_info(list: &List) -> ListInfo {
     }
 }
 
-pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
-    // Parse every List first (they own contained resources the index points into).
-    let mut lists: Vec<List> = Vec::new();
-    let mut unparsed_lists = Vec::new();
-    for raw in bundle.resources_of(List::TYPE) {
-        match raw.parse::<List>() {
-            Ok(l) => lists.push(l),
-            Err(e) => unparsed_lists.push((raw.id().map(str::to_owned), e.line(), e.column())),
-        }
-    }
-    Builder::build_with(bundle, &lists, unparsed_lists)
-}
-
-struct Builder<'a> {
-    index: ResourceIndex<'a>,
-    problems: Vec<ViewProblem>,
-    authors: HashMap<String, Author>,
-    section: Option<SectionKind>,
-}
-
-impl<'a> Builder<'a> {
-    fn problem(&mut self, lost_entry: bool, kind: ViewProblemKind) {
-        self.problems.push(ViewProblem { section: self.section, lost_entry, kind });
-    }
-
-    /// Resolves a reference string; a bare id (no `Type/`) is matched by id alone.
-    fn lookup(&self, reference: &str) -> Option<&'a RawResource> {
-        self.index.resolve_str(reference).or_else(|| {
-            if reference.contains('/') || reference.starts_with('#') {
-                None
-            } else {
-                self.index.resolve_str(&format!("#{reference}"))
-            }
-        })
-    }
-
-    fn resolve(&mut self, from: &str, r: &Reference, lost_entry: bool) -> Option<&'a RawResource> {
-        let reference = r.reference.as_deref()?;
-        let found = self.lookup(reference);
-        if found.is_none() {
-            self.problem(
-                lost_entry,
-                ViewProblemKind::DanglingReference { from: from.to_owned(), reference: reference.to_owned() },
-            );
-        }
-        found
-    }
-
-    fn parse<T: DeserializeOwned>(&mut self, raw: &RawResource, lost_entry: bool) -> Option<T> {
-        match raw.parse::<T>() {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.problem(
-                    lost_entry,
-                    ViewProblemKind::UnparseableEntry {
-                        resource_type: raw.resource_type().to_owned(),
-                        id: raw.id().map(str::to_owned),
-                        line: e.line(),
-                        column: e.column(),
-                    },
-                );
-                None
-            }
-        }
-    }
-
-    fn resolve_as<T: DeserializeOwned + FhirResource>(&mut self, from: &str, r: &Reference) -> Option<T> {
-        let raw = self.resolve(from, r, false)?;
-        if !raw.is::<T>() {
-            return None;
-        }
-        self.parse(raw, false)
-    }
-
-    fn author(&mut self, from: &str, r: Option<&Reference>) -> Option<Author> {
-        let r = r?;
-        let Some(reference) = r.reference.clone() else {
-            return r.display.clone().map(|name| Author { name: Some(name), ..Author::default() });
-        };
-        if let Some(a) = self.authors.get(&reference) {
-            return Some(a.clone());
-        }
-        let mut author = Author { reference: Some(reference.clone()), name: r.display.clone(), ..Author::default() };
-        if let Some(raw) = self.resolve(from, r, false) {
-            author.resolved = true;
-            match raw.resource_type() {
-                Practitioner::TYPE => {
-                    if let Some(p) = self.parse::<Practitioner>(raw, false) {
-                        author.name = practitioner_name(&p).or(author.name);
-                    }
-                }
-                PractitionerRole::TYPE => {
-                    if let Some(role) = self.parse::<PractitionerRole>(raw, false) {
-                        author.role = role.code.first().and_then(|c| name_of(Some(c)));
-                        if let Some(p) = role.practitioner.as_ref() {
-                            if let Some(p) = self.resolve_as::<Practitioner>(&reference, p) {
-                                author.name = practitioner_name(&p).or(author.name);
-                            }
-                        }
-                        if let Some(o) = role.organization.as_ref() {
-                            if let Some(o) = self.resolve_as::<Organization>(&reference, o) {
-                                author.organisation = o.name;
-                            }
-                        }
-                    }
-                }
-                Organization::TYPE => {
-                    if let Some(o) = self.parse::<Organization>(raw, false) {
-                        author.organisation = o.name.clone();
-                        author.name = o.name.or(author.name);
-                    }
-                }
-                HealthcareService::TYPE => {
-                    if let Some(s) = self.parse::<HealthcareService>(raw, false) {
-                        author.name = s.name.or(author.name);
-                    }
-                }
-                Location::TYPE => {
-                    if let Some(l) = self.parse::<Location>(raw, false) {
-                        author.name = l.name.or(author.name);
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.authors.insert(reference, author.clone());
-        Some(author)
-    }
-
-    fn linked(&mut self, from: &str, r: &Reference) -> Option<LinkedItem> {
-        let reference = r.reference.clone()?;
-        let mut item = LinkedItem { reference, name: r.display.clone(), ..LinkedItem::default() };
-        if let Some(raw) = self.resolve(from, r, false) {
-            item.resolved = true;
-            item.resource_type = Some(raw.resource_type().to_owned());
-            item.name = item_name(raw).or(item.name);
-        }
-        Some(item)
-    }
-
-    fn build_with(
-        bundle: &'a Bundle,
-        lists: &'a [List],
-        unparsed_lists: Vec<(Option<String>, usize, usize)>,
-    ) -> StructuredRecord {
-        let mut index = bundle.index();
-        for l in lists {
-            for c in &l.contained {
-                index.insert(c);
-            }
-        }
-        let mut b = Builder { index, problems: Vec::new(), authors: HashMap::new(), section: None };
-        for (id, line, column) in unparsed_lists {
-            b.problem(false, ViewProblemKind::UnparseableEntry { resource_type: "List".into(), id, line, column });
-        }
-        let mut rec = StructuredRecord::default();
-
-        // Patient and practice.
-        if let Some(raw) = bundle.resources_of(Patient::TYPE).next() {
-            rec.patient = b.parse::<Patient>(raw, false);
-        }
-        if let Some(p) = rec.patient.clone() {
-            let refs = p.general_practitioner.iter().chain(p.managing_organization.iter());
-            for r in refs {
-                if b.lookup(r.reference.as_deref().unwrap_or("")).is_some_and(|raw| raw.is::<Organization>()) {
-                    rec.registered_practice = b.resolve_as::<Organization>("Patient", r);
-                    break;
-                }
-            }
-        }
-
-        // In-band warnings.
-        for raw in bundle.resources_of(OperationOutcome::TYPE) {
-            let Some(oo) = b.parse::<OperationOutcome>(raw, false) else { continue };
-            for issue in &oo.issue {
-                if issue.is_error() {
-                    continue;
-                }
-                let text = issue.details.as_ref().and_then(|d| d.text.clone());
-                let t = text.as_deref().unwrap_or("");
-                let kind = if t.contains("unrecognised parameter") {
-                    RecordWarningKind::UnrecognisedParameter
-                } else if t.contains("has been disabled") {
-                    RecordWarningKind::ClinicalAreaDisabled
-                } else {
-                    RecordWarningKind::Other
-                };
-                let parameter = issue.diagnostics.clone().or_else(|| t.split_whitespace().next().map(str::to_owned));
-                let code = issue.codes().next().map(|c| c.code.to_owned());
-                rec.warnings.push(RecordWarning { kind, parameter, code, text });
-            }
-        }
-
-        // Which Lists are structure (referenced from other Lists).
-        let mut referenced: HashSet<&str> = HashSet::new();
-        for l in lists {
-            for e in &l.entry {
-                if let Some(r) = e.item.as_ref().and_then(|i| i.reference.as_deref()) {
-                    if let Some(("List", id)) = gpconnect_core::fhir::parse_reference(r) {
-                        referenced.insert(id);
-                    }
-                }
-            }
-        }
-        let lists_by_id: HashMap<&str, &List> = lists.iter().filter_map(|l| Some((l.id.as_deref()?, l))).collect();
-        let mut consultation_lists: HashMap<&str, &List> = HashMap::new();
-        for l in lists {
-            let is_consultation =
-                l.code.iter().flat_map(|c| c.coding.iter()).any(|c| c.code.as_deref() == Some("325851000000107"));
-            if let (true, Some(enc)) = (is_consultation, l.encounter.as_ref().and_then(|e| e.reference.as_deref())) {
-                consultation_lists.entry(enc).or_insert(l);
-            }
-        }
-        let mut meds = MedIndex::default();
-        let mut seen: HashSet<(SectionKind, String)> = HashSet::new();
-
-        for list in lists {
-            let is_referenced = list.id.as_deref().is_some_and(|id| referenced.contains(id));
-            let kind = match classify(list, is_referenced) {
-                ListClass::Primary(k) => k,
-                ListClass::Secondary => {
-                    rec.secondary_lists.push(list_info(list));
-                    continue;
-                }
-                ListClass::Structure => continue,
-                ListClass::Unknown => {
-                    b.section = None;
-                    b.problem(
-                        false,
-                        ViewProblemKind::UnknownList {
-                            title: list.title.clone(),
-                            code: list.code.as_ref().and_then(|c| c.coding.first()).and_then(|c| c.code.clone()),
-                        },
-                    );
-                    rec.secondary_lists.push(list_info(list));
-                    continue;
-                }
-            };
-            b.section = Some(kind);
-            if kind == SectionKind::Medications && !meds.built {
-                meds.build(&mut b, bundle);
-            }
-            let info = list_info(list);
-            let mut lost = 0;
-            for entry in &list.entry {
-                let Some(item) = entry.item.as_ref().filter(|i| i.reference.is_some()) else {
-                    b.problem(true, ViewProblemKind::EntryWithoutItem);
-                    lost += 1;
-                    continue;
-                };
-                let reference = item.reference.clone().unwrap_or_default();
-                if !seen.insert((kind, reference.clone())) {
-                    continue; // the same item in two Lists of one area
-                }
-                let Some(raw) = b.resolve("List", item, true) else {
-                    lost += 1;
-                    continue;
-                };
-                let added = match kind {
-                    SectionKind::Allergies | SectionKind::EndedAllergies => b.allergy(raw).map(|mut a| {
-                        a.ended = kind == SectionKind::EndedAllergies;
-                        let s = if a.ended { &mut rec.ended_allergies } else { &mut rec.allergies };
-                        s.items.push(a);
-                    }),
-                    SectionKind::Medications => b.medication(raw, &meds).map(|m| rec.medications.items.push(m)),
-                    SectionKind::Problems => b.condition(raw).map(|p| rec.problems.items.push(p)),
-                    SectionKind::Consultations => {
-                        b.consultation(raw, &consultation_lists, &lists_by_id).map(|c| rec.consultations.items.push(c))
-                    }
-                    SectionKind::Immunisations => b.immunisation(raw).map(|i| rec.immunisations.items.push(i)),
-                    SectionKind::Uncategorised => b.uncategorised(raw).map(|u| rec.uncategorised.items.push(u)),
-                    SectionKind::Investigations => b.investigation(raw).map(|i| rec.investigations.items.push(i)),
-                    SectionKind::Referrals => b.referral(raw).map(|r| rec.referrals.items.push(r)),
-                    SectionKind::DiaryEntries => b.diary_entry(raw).map(|d| rec.diary_entries.items.push(d)),
-                };
-                if added.is_none() {
-                    lost += 1;
-                }
-            }
-            macro_rules! attach {
-                ($s:expr) => {{
-                    $s.lists.push(info);
-                    $s.unresolved += lost;
-                }};
-            }
-            match kind {
-                SectionKind::Allergies => attach!(rec.allergies),
-                SectionKind::EndedAllergies => attach!(rec.ended_allergies),
-                SectionKind::Medications => attach!(rec.medications),
-                SectionKind::Problems => attach!(rec.problems),
-                SectionKind::Consultations => attach!(rec.consultations),
-                SectionKind::Immunisations => attach!(rec.immunisations),
-                SectionKind::Uncategorised => attach!(rec.uncategorised),
-                SectionKind::Investigations => attach!(rec.investigations),
-                SectionKind::Referrals => attach!(rec.referrals),
-                SectionKind::DiaryEntries => attach!(rec.diary_entries),
-            }
-        }
-        rec.view_problems = b.problems;
-        rec
-    }
-
-    /// Parses a List entry as `T`, reporting a wrong type or bad JSON as a lost entry.
-    fn entry<T: DeserializeOwned + FhirResource>(&mut self, raw: &RawResource) -> Option<T> {
-        if !raw.is::<T>() {
-            self.problem(
-                true,
-                ViewProblemKind::UnexpectedResource {
-                    reference: format!("{}/{}", raw.resource_type(), raw.id().unwrap_or("")),
-                    resource_type: raw.resource_type().to_owned(),
-                },
-            );
-            return None;
-        }
-        self.parse(raw, true)
-    }
-
-    fn allergy(&mut self, raw: &RawResource) -> Option<Allergy> {
-        let a: AllergyIntolerance = self.entry(raw)?;
-        let from = format!("AllergyIntolerance/{}", a.id.as_deref().unwrap_or(""));
-        let end = ext(&a.extension, "Extension-CareConnect-AllergyIntoleranceEnd-1");
-        Some(Allergy {
-            name: name_of(a.code.as_ref()),
-            code: code_of(a.code.as_ref()),
-            clinical_status: a.clinical_status,
-            verification_status: a.verification_status,
-            allergy_type: a.type_,
-            category: a.category,
-            criticality: a.criticality,
-            onset: a.onset_date_time.or(a.onset_period.and_then(|p| p.start)),
-            asserted_date: a.asserted_date,
-            recorder: self.author(&from, a.recorder.as_ref()),
-            reactions: a
-                .reaction
-                .iter()
-                .map(|r| Reaction {
-                    manifestations: r.manifestation.iter().filter_map(|c| name_of(Some(c))).collect(),
-                    severity: r.severity.clone(),
-                    description: r.description.clone(),
-                })
-                .collect(),
-            notes: notes(&a.note),
-            end_date: end.and_then(|e| e.sub("endDate")).and_then(|e| e.value_any_date().cloned()),
-            end_reason: end.and_then(|e| e.sub("reasonEnded")).and_then(|e| e.value_text().map(str::to_owned)),
-            ended: false,
-            id: a.id,
-        })
-    }
-
-    fn medication_name(
-        &mut self,
-        from: &str,
-        r: Option<&Reference>,
-        cc: Option<&CodeableConcept>,
-    ) -> (Option<String>, Option<Coding>) {
-        if let Some(m) = r.and_then(|r| self.resolve_as::<Medication>(from, r)) {
-            return (name_of(m.code.as_ref()), code_of(m.code.as_ref()));
-        }
-        (name_of(cc).or_else(|| r.and_then(|r| r.display.clone())), code_of(cc))
-    }
-
-    fn medication(&mut self, raw: &RawResource, meds: &MedIndex) -> Option<MedicationItem> {
-        let s: MedicationStatement = self.entry(raw)?;
-        let from = format!("MedicationStatement/{}", s.id.as_deref().unwrap_or(""));
-        let plan_ref = s.based_on.first();
-        let plan = plan_ref.and_then(|r| {
-            let id = r.id().or(r.reference.as_deref())?;
-            meds.plans.get(id).cloned()
-        });
-        if plan.is_none() {
-            if let Some(r) = plan_ref {
-                if self.lookup(r.reference.as_deref().unwrap_or("")).is_none() {
-                    self.problem(
-                        false,
-                        ViewProblemKind::DanglingReference {
-                            from: from.clone(),
-                            reference: r.reference.clone().unwrap_or_default(),
-                        },
-                    );
-                }
-            }
-        }
-        let (name, code) = match (&s.medication_reference, &s.medication_codeable_concept, &plan) {
-            (None, None, Some(p)) => {
-                self.medication_name(&from, p.medication_reference.as_ref(), p.medication_codeable_concept.as_ref())
-            }
-            _ => self.medication_name(&from, s.medication_reference.as_ref(), s.medication_codeable_concept.as_ref()),
-        };
-        let dosage = s.dosage.first().or_else(|| plan.as_ref().and_then(|p| p.dosage_instruction.first()));
-        let mut item = MedicationItem {
-            name,
-            code,
-            dosage: dosage.and_then(|d| d.text.clone()),
-            patient_instruction: dosage.and_then(|d| d.patient_instruction.clone()),
-            status: s.status.clone(),
-            start: s.effective_period.as_ref().and_then(|p| p.start.clone()).or(s.effective_date_time.clone()),
-            end: s.effective_period.as_ref().and_then(|p| p.end.clone()),
-            date_asserted: s.date_asserted.clone(),
-            prescribing_agency: ext(&s.extension, "Extension-CareConnect-GPC-PrescribingAgency-1").and_then(ext_code),
-            last_issue_date: ext(&s.extension, "Extension-CareConnect-GPC-MedicationStatementLastIssueDate-1")
-                .and_then(|e| e.value_any_date().cloned()),
-            notes: notes(&s.note),
-            ..MedicationItem::default()
-        };
-        if let Some(p) = &plan {
-            let pfrom = format!("MedicationRequest/{}", p.id.as_deref().unwrap_or(""));
-            item.plan_id = p.id.clone();
-            item.quantity = p.dispense_request.as_ref().and_then(|d| d.quantity.as_ref()).and_then(quantity_of);
-            item.supply_duration =
-                p.dispense_request.as_ref().and_then(|d| d.expected_supply_duration.as_ref()).and_then(|q| {
-                    let v = q.value.as_ref()?.as_str();
-                    Some(match q.unit.as_deref().or(q.code.as_deref()) {
-                        Some(u) => format!("{v} {u}"),
-                        None => v.to_owned(),
-                    })
-                });
-            item.prescription_type = ext(&p.extension, "Extension-CareConnect-GPC-PrescriptionType-1")
-                .and_then(ext_code)
-                .map(|c| match c.as_str() {
-                    "acute" => PrescriptionType::Acute,
-                    "repeat" => PrescriptionType::Repeat,
-                    "repeat-dispensing" => PrescriptionType::RepeatDispensing,
-                    "delayed-prescribing" => PrescriptionType::DelayedPrescribing,
-                    _ => PrescriptionType::Other(c),
-                });
-            if let Some(r) = ext(&p.extension, "Extension-CareConnect-GPC-MedicationRepeatInformation-1") {
-                let num =
-                    |e: &Extension| e.value_unsigned_int.or(e.value_positive_int).or(e.value_integer.map(|i| i as u64));
-                item.repeats_allowed = r.sub("numberOfRepeatPrescriptionsAllowed").and_then(num);
-                item.repeats_issued = r.sub("numberOfRepeatPrescriptionsIssued").and_then(num);
-            }
-            if item.repeats_allowed.is_none() {
-                item.repeats_allowed =
-                    p.dispense_request.as_ref().and_then(|d| d.number_of_repeats_allowed).map(u64::from);
-            }
-            let who = p.requester.as_ref().and_then(|r| r.agent.as_ref()).or(p.recorder.as_ref());
-            item.prescriber = self.author(&pfrom, who);
-            if let Some(id) = &p.id {
-                let mut issues: Vec<&MedicationRequest> =
-                    meds.orders.get(id.as_str()).map(|v| v.iter().collect()).unwrap_or_default();
-                issues.sort_by(|a, b| {
-                    a.authored_on.as_ref().map(|d| d.as_str()).cmp(&b.authored_on.as_ref().map(|d| d.as_str()))
-                });
-                for o in issues {
-                    let ofrom = format!("MedicationRequest/{}", o.id.as_deref().unwrap_or(""));
-                    let who = o.requester.as_ref().and_then(|r| r.agent.as_ref()).or(o.recorder.as_ref());
-                    item.issues.push(MedicationIssue {
-                        id: o.id.clone(),
-                        date: o.authored_on.clone(),
-                        status: o.status.clone(),
-                        quantity: o.dispense_request.as_ref().and_then(|d| d.quantity.as_ref()).and_then(quantity_of),
-                        prescriber: self.author(&ofrom, who),
-                    });
-                }
-            }
-        }
-        item.id = s.id;
-        Some(item)
-    }
-
-    fn condition(&mut self, raw: &RawResource) -> Option<Problem> {
-        let c: Condition = self.entry(raw)?;
-        let from = format!("Condition/{}", c.id.as_deref().unwrap_or(""));
-        let mut p = Problem {
-            name: name_of(c.code.as_ref()),
-            code: code_of(c.code.as_ref()),
-            status: c.clinical_status.clone(),
-            significance: ext(&c.extension, "Extension-CareConnect-ProblemSignificance-1").and_then(ext_code),
-            onset: c.onset_date_time.clone().or(c.onset_period.as_ref().and_then(|p| p.start.clone())),
-            end: c.abatement_date_time.clone().or(c.abatement_period.as_ref().and_then(|p| p.end.clone())),
-            asserted_date: c.asserted_date.clone(),
-            asserter: self.author(&from, c.asserter.as_ref()),
-            notes: notes(&c.note),
-            ..Problem::default()
-        };
-        for e in &c.extension {
-            let Some(url) = e.url.as_deref() else { continue };
-            if url.ends_with("Extension-CareConnect-ActualProblem-1") {
-                if let Some(r) = e.value_reference.as_deref() {
-                    p.actual_problem = self.linked(&from, r);
-                }
-            } else if url.ends_with("Extension-CareConnect-RelatedClinicalContent-1") {
-                if let Some(l) = e.value_reference.as_deref().and_then(|r| self.linked(&from, r)) {
-                    p.linked_items.push(l);
-                }
-            } else if url.ends_with("Extension-CareConnect-RelatedProblemHeader-1") {
-                let ty = e.sub("type").and_then(|t| t.value_text()).unwrap_or("related").to_owned();
-                let target = e.sub("target").and_then(|t| t.value_reference.as_deref());
-                if let Some(l) = target.and_then(|r| self.linked(&from, r)) {
-                    p.related_problems.push((ty, l));
-                }
-            }
-        }
-        p.id = c.id;
-        Some(p)
-    }
-
-    fn structure_items(&mut self, from: &str, list: &List) -> Vec<LinkedItem> {
-        list.entry.iter().filter_map(|e| e.item.as_ref()).filter_map(|r| self.linked(from, r)).collect()
-    }
-
-    fn consultation(
-        &mut self,
-        raw: &RawResource,
-        by_encounter: &HashMap<&str, &List>,
-        lists: &HashMap<&str, &List>,
-    ) -> Option<Consultation> {
-        let e: Encounter = self.entry(raw)?;
-        let from = format!("Encounter/{}", e.id.as_deref().unwrap_or(""));
-        let performer = e
-            .participant
-            .iter()
-            .find(|p| p.type_.iter().flat_map(|t| t.coding.iter()).any(|c| c.code.as_deref() == Some("PPRF")))
-            .or(e.participant.first())
-            .and_then(|p| p.individual.as_ref());
-        let mut c = Consultation {
-            kind: e.type_.first().and_then(|t| name_of(Some(t))),
-            status: e.status.clone(),
-            start: e.period.as_ref().and_then(|p| p.start.clone()),
-            end: e.period.as_ref().and_then(|p| p.end.clone()),
-            clinician: self.author(&from, performer),
-            location: e
-                .location
-                .first()
-                .and_then(|l| l.location.as_ref())
-                .and_then(|l| self.author(&from, Some(l)))
-                .and_then(|a| a.name),
-            ..Consultation::default()
-        };
-        if let Some(list) = by_encounter.get(from.as_str()) {
-            c.title = list.title.clone();
-            for entry in list.entry.iter().filter_map(|x| x.item.as_ref()) {
-                let topic_list =
-                    entry.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
-                        Some(("List", id)) => lists.get(id).copied(),
-                        _ => None,
-                    });
-                let Some(topic_list) = topic_list else {
-                    // A flat item directly under the consultation: its own untitled topic.
-                    if let Some(l) = self.linked(&from, entry) {
-                        c.topics.push(ConsultationTopic { items: vec![l], ..ConsultationTopic::default() });
-                    }
-                    continue;
-                };
-                let mut topic = ConsultationTopic { title: topic_list.title.clone(), ..ConsultationTopic::default() };
-                if let Some(x) = ext(&topic_list.extension, "Extension-CareConnect-RelatedProblemHeader-1") {
-                    let target =
-                        x.sub("target").and_then(|t| t.value_reference.as_deref()).or(x.value_reference.as_deref());
-                    topic.problem = target.and_then(|r| self.linked(&from, r));
-                }
-                for item in topic_list.entry.iter().filter_map(|x| x.item.as_ref()) {
-                    let heading =
-                        item.reference.as_deref().and_then(|r| match gpconnect_core::fhir::parse_reference(r) {
-                            Some(("List", id)) => lists.get(id).copied(),
-                            _ => None,
-                        });
-                    match heading {
-                        Some(h) => {
-                            let items = self.structure_items(&from, h);
-                            topic.headings.push(ConsultationHeading { title: h.title.clone(), items });
-                        }
-                        None => {
-                            if let Some(l) = self.linked(&from, item) {
-                                topic.items.push(l);
-                            }
-                        }
-                    }
-                }
-                c.topics.push(topic);
-            }
-        }
-        c.id = e.id;
-        Some(c)
-    }
-
-    fn immunisation(&mut self, raw: &RawResource) -> Option<Immunisation> {
-        if raw.is::<Observation>() {
-            let o: Observation = self.parse(raw, true)?;
-            return Some(Immunisation {
-                kind: ImmunisationKind::Status,
-                name: name_of(o.code.as_ref()),
-                code: code_of(o.code.as_ref()),
-                date: o.effective_date_time.clone().or(o.effective_period.as_ref().and_then(|p| p.start.clone())),
-                status: o.status.clone(),
-                notes: o.comment.clone().into_iter().collect(),
-                id: o.id,
-                ..Immunisation::default()
-            });
-        }
-        let i: Immunization = self.entry(raw)?;
-        let from = format!("Immunization/{}", i.id.as_deref().unwrap_or(""));
-        Some(Immunisation {
-            kind: ImmunisationKind::Vaccination,
-            name: name_of(i.vaccine_code.as_ref()),
-            code: code_of(i.vaccine_code.as_ref()),
-            procedure: ext(&i.extension, "Extension-CareConnect-VaccinationProcedure-1")
-                .and_then(|e| name_of(e.value_codeable_concept.as_deref())),
-            date: i.date.clone(),
-            status: i.status.clone(),
-            not_given: i.not_given,
-            dose_sequence: i.vaccination_protocol.first().and_then(|p| p.dose_sequence),
-            lot_number: i.lot_number.clone(),
-            site: name_of(i.site.as_ref()),
-            route: name_of(i.route.as_ref()),
-            dose: i.dose_quantity.as_ref().and_then(quantity_text),
-            practitioner: self.author(&from, i.practitioner.first().and_then(|p| p.actor.as_ref())),
-            manufacturer: self.author(&from, i.manufacturer.as_ref()),
-            location: self.author(&from, i.location.as_ref()).and_then(|a| a.name),
-            reason_not_given: i
-                .explanation
-                .iter()
-                .flat_map(|e| e.reason_not_given.iter())
-                .filter_map(|c| name_of(Some(c)))
-                .collect(),
-            notes: notes(&i.note),
-            id: i.id,
-        })
-    }
-
-    fn test_result(&mut self, from: &str, r: &Reference, depth: u8) -> Option<TestResult> {
-        let raw = self.resolve(from, r, false)?;
-        if !raw.is::<Observation>() {
-            return None;
-        }
-        let o: Observation = self.parse(raw, false)?;
-        let ofrom = format!("Observation/{}", o.id.as_deref().unwrap_or(""));
-        let mut t = TestResult {
-            name: name_of(o.code.as_ref()),
-            code: code_of(o.code.as_ref()),
-            value: observation_value(&o),
-            quantity: o.value_quantity.clone(),
-            interpretation: name_of(o.interpretation.as_ref()),
-            reference_range: o.reference_range.first().and_then(range_text),
-            comment: o.comment.clone(),
-            status: o.status.clone(),
-            effective: o.effective_date_time.clone().or(o.effective_period.as_ref().and_then(|p| p.start.clone())),
-            ..TestResult::default()
-        };
-        if depth < 3 {
-            for rel in o.related.iter().filter(|x| x.type_.as_deref() == Some("has-member")) {
-                if let Some(m) = rel.target.as_ref().and_then(|r| self.test_result(&ofrom, r, depth + 1)) {
-                    t.members.push(m);
-                }
-            }
-        }
-        t.id = o.id;
-        Some(t)
-    }
-
-    fn investigation(&mut self, raw: &RawResource) -> Option<Investigation> {
-        let d: DiagnosticReport = self.entry(raw)?;
-        let from = format!("DiagnosticReport/{}", d.id.as_deref().unwrap_or(""));
-        let mut inv = Investigation {
-            name: name_of(d.code.as_ref()),
-            status: d.status.clone(),
-            issued: d.issued.clone(),
-            effective: d.effective_date_time.clone().or(d.effective_period.as_ref().and_then(|p| p.start.clone())),
-            performer: self.author(&from, d.performer.first().and_then(|p| p.actor.as_ref())),
-            conclusion: d.conclusion.clone(),
-            ..Investigation::default()
-        };
-        if let Some(p) = d.based_on.first().and_then(|r| self.resolve_as::<ProcedureRequest>(&from, r)) {
-            inv.request = name_of(p.code.as_ref()).or(notes(&p.note).into_iter().next());
-            inv.requester = self.author(&from, p.requester.as_ref().and_then(|r| r.agent.as_ref()));
-        }
-        for s in &d.specimen {
-            if let Some(s) = self.resolve_as::<Specimen>(&from, s) {
-                inv.specimens.push(SpecimenSummary {
-                    kind: name_of(s.type_.as_ref()),
-                    collected: s.collection.as_ref().and_then(|c| {
-                        c.collected_date_time.clone().or(c.collected_period.as_ref().and_then(|p| p.start.clone()))
-                    }),
-                    received: s.received_time.clone(),
-                    id: s.id,
-                });
-            }
-        }
-        for r in &d.result {
-            if let Some(t) = self.test_result(&from, r, 0) {
-                inv.results.push(t);
-            }
-        }
-        inv.id = d.id;
-        Some(inv)
-    }
-
-    fn referral(&mut self, raw: &RawResource) -> Option<Referral> {
-        let r: ReferralRequest = self.entry(raw)?;
-        let from = format!("ReferralRequest/{}", r.id.as_deref().unwrap_or(""));
-        let recipients = r.recipient.iter().filter_map(|x| self.author(&from, Some(x))).collect();
-        Some(Referral {
-            name: r
-                .reason_code
-                .first()
-                .and_then(|c| name_of(Some(c)))
-                .or_else(|| r.service_requested.first().and_then(|c| name_of(Some(c))))
-                .or_else(|| name_of(r.type_.as_ref())),
-            description: r.description.clone(),
-            status: r.status.clone(),
-            priority: r.priority.clone(),
-            authored_on: r.authored_on.clone(),
-            requester: self.author(&from, r.requester.as_ref().and_then(|x| x.agent.as_ref())),
-            recipients,
-            specialty: name_of(r.specialty.as_ref()),
-            ubrn: r
-                .identifier
-                .iter()
-                .find(|i| i.system.as_deref().is_some_and(|s| same_url(s, "https://fhir.nhs.uk/Id/UBRN")))
-                .and_then(|i| i.value.clone()),
-            notes: notes(&r.note),
-            id: r.id,
-        })
-    }
-
-    fn diary_entry(&mut self, raw: &RawResource) -> Option<DiaryEntry> {
-        let p: ProcedureRequest = self.entry(raw)?;
-        let from = format!("ProcedureRequest/{}", p.id.as_deref().unwrap_or(""));
-        Some(DiaryEntry {
-            name: name_of(p.code.as_ref()),
-            code: code_of(p.code.as_ref()),
-            status: p.status.clone(),
-            date: p.occurrence_date_time.clone().or(p.occurrence_period.as_ref().and_then(|x| x.start.clone())),
-            authored_on: p.authored_on.clone(),
-            requester: self.author(&from, p.requester.as_ref().and_then(|x| x.agent.as_ref())),
-            reasons: p.reason_code.iter().filter_map(|c| name_of(Some(c))).collect(),
-            notes: notes(&p.note),
-            id: p.id,
-        })
-    }
-
-    fn uncategorised(&mut self, raw: &RawResource) -> Option<Uncategorised> {
-        let o: Observation = self.entry(raw)?;
-        let from = format!("Observation/{}", o.id.as_deref().unwrap_or(""));
-        Some(Uncategorised {
-            name: name_of(o.code.as_ref()),
-            code: code_of(o.code.as_ref()),
-            date: o.effective_date_time.clone().or(o.effective_period.as_ref().and_then(|p| p.start.clone())),
-            status: o.status.clone(),
-            value: observation_value(&o),
-            components: o
-                .component
-                .iter()
-                .filter_map(|c| {
-                    let v = c
-                        .value_quantity
-                        .as_ref()
-                        .and_then(quantity_text)
-                        .or_else(|| name_of(c.value_codeable_concept.as_ref()))
-                        .or(c.value_string.clone())?;
-                    Some((name_of(c.code.as_ref()).unwrap_or_default(), v))
-                })
-                .collect(),
-            performer: self.author(&from, o.performer.first()),
-            comment: o.comment.clone(),
-            id: o.id,
-        })
-    }
-}
-
-fn quantity_of(q: &Quantity) -> Option<String> {
+pub(super) fn quantity_of(q: &Quantity) -> Option<String> {
     quantity_text(q).or_else(|| {
         ext(&q.extension, "Extension-CareConnect-GPC-MedicationQuantityText-1")
             .and_then(|e| e.value_text().map(str::to_owned))
     })
 }
 
-fn range_text(r: &crate::resources::ReferenceRange) -> Option<String> {
+pub(super) fn range_text(r: &crate::resources::ReferenceRange) -> Option<String> {
     if let Some(t) = &r.text {
         return Some(t.clone());
     }
@@ -1015,7 +862,7 @@ fn period_text(p: &Period) -> String {
     )
 }
 
-fn observation_value(o: &Observation) -> Option<String> {
+pub(super) fn observation_value(o: &Observation) -> Option<String> {
     o.value_quantity
         .as_ref()
         .and_then(quantity_text)
@@ -1044,36 +891,10 @@ fn observation_value(o: &Observation) -> Option<String> {
         .or_else(|| o.value_period.as_ref().map(period_text))
 }
 
-fn practitioner_name(p: &Practitioner) -> Option<String> {
+pub(super) fn practitioner_name(p: &Practitioner) -> Option<String> {
     let n = p.name.iter().find(|n| n.use_.as_deref() == Some("official")).or(p.name.first())?;
     let s = n.display();
     (!s.trim().is_empty()).then_some(s)
-}
-
-/// Plans by id and orders by plan id, parsed once per record.
-#[derive(Default)]
-struct MedIndex {
-    built: bool,
-    plans: HashMap<String, MedicationRequest>,
-    orders: HashMap<String, Vec<MedicationRequest>>,
-}
-
-impl MedIndex {
-    fn build(&mut self, b: &mut Builder<'_>, bundle: &Bundle) {
-        self.built = true;
-        for raw in bundle.resources_of(MedicationRequest::TYPE) {
-            let Some(req) = b.parse::<MedicationRequest>(raw, false) else { continue };
-            if req.intent.as_deref() == Some("order") {
-                for r in &req.based_on {
-                    if let Some(id) = r.id() {
-                        self.orders.entry(id.to_owned()).or_default().push(req.clone());
-                    }
-                }
-            } else if let Some(id) = req.id.clone() {
-                self.plans.insert(id, req);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,49 +1,99 @@
 //! The typed view of a structured record: one section per clinical area, references in the
 //! bundle resolved, section warnings and record warnings kept, problems reported.
+//!
+//! Layout: this file holds what every section shares (the record, [`Section`], its
+//! summary, warnings, problems, authors and linked items) and the table of sections;
+//! `build.rs` reads the Lists and resolves references (each target parsed once, cycles
+//! and fan-out bounded); `lenient.rs` reads a resource field by field when one field has
+//! the wrong shape. Each clinical area is one file (`allergies.rs`, `medications.rs`, ...)
+//! holding its item type and how an item is built; adding an area is adding one file and
+//! one line to [`SECTIONS`].
 
-use std::collections::{HashMap, HashSet};
+use std::any::Any;
+use std::collections::HashMap;
 use std::fmt;
 
 use bytes::Bytes;
 use gpconnect_core::fhir::{
-    same_url, Annotation, Bundle, CodeableConcept, Coding, Extension, FhirDateTime, FhirResource, HealthcareService,
-    List, Location, OperationOutcome, Organization, Patient, Period, Practitioner, PractitionerRole, Quantity,
-    RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
+    Bundle, CodeableConcept, Coding, FhirDateTime, FhirResource, Organization, Patient, NHS_NUMBER_SYSTEM,
 };
-use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer as _};
+use gpconnect_core::{NhsNumber, PatientMismatch};
 use uuid::Uuid;
 
-use crate::resources::{
-    AllergyIntolerance, Condition, DiagnosticReport, Encounter, Immunization, Medication, MedicationRequest,
-    MedicationStatement, Observation, ProcedureRequest, ReferralRequest, Specimen,
-};
-
+mod allergies;
 mod build;
+mod consultations;
+mod diary_entries;
+mod immunisations;
+mod investigations;
+mod lenient;
+mod medications;
+mod problems;
+mod referrals;
+mod uncategorised;
 
-use build::build;
+pub use allergies::{Allergy, Reaction};
+pub use consultations::{Consultation, ConsultationHeading, ConsultationTopic};
+pub use diary_entries::DiaryEntry;
+pub use immunisations::{Immunisation, ImmunisationKind};
+pub use investigations::{Investigation, SpecimenSummary, TestResult};
+pub use medications::{MedicationIssue, MedicationItem, PrescriptionType};
+pub use problems::Problem;
+pub use referrals::Referral;
+pub use uncategorised::Uncategorised;
 
-const EXT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/";
-const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
+use build::{build, Builder, Found};
+
+pub(crate) use lenient::{lenient_extensions, MAX_DEPTH};
+
 /// The security label of resources not to be shown to the patient.
 const NOPAT: &str = "NOPAT";
 /// Its code systems: the STU3 name the spec uses, and the current HL7 terminology name.
 const ACT_CODE_SYSTEMS: &[&str] =
     &["http://hl7.org/fhir/v3/ActCode", "http://terminology.hl7.org/CodeSystem/v3-ActCode"];
 
-/// Gives a view type a `Debug` that shows its id only: the rest is patient data.
+/// Gives a view type a `Debug` that shows its structure only: ids, names and texts are
+/// provider-supplied patient data and never printed.
 macro_rules! redacted_debug {
     ($($t:ty),*) => {$(
-        impl fmt::Debug for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($t)).field("id", &self.id).finish_non_exhaustive()
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t)).field("has_id", &self.id.is_some()).finish_non_exhaustive()
             }
         }
     )*};
 }
+pub(crate) use redacted_debug;
+
+/// What one section file declares: its kind, codes, name and titles, and its item type.
+struct SectionSpec {
+    kind: SectionKind,
+    /// The SNOMED CT code of its primary List (1.6.2 table), then codes older examples use.
+    codes: &'static [&'static str],
+    /// A snake_case name.
+    name: &'static str,
+    /// Lower-case titles of older providers and of the spec's `_includes` examples.
+    titles: &'static [&'static str],
+    /// An empty section of the right item type.
+    empty: fn() -> Box<dyn AnySection>,
+}
+
+/// Every section, in display order: the one table to extend when adding an area.
+const SECTIONS: [&SectionSpec; 10] = [
+    &allergies::ACTIVE,
+    &allergies::ENDED,
+    &medications::SPEC,
+    &problems::SPEC,
+    &consultations::SPEC,
+    &immunisations::SPEC,
+    &uncategorised::SPEC,
+    &investigations::SPEC,
+    &referrals::SPEC,
+    &diary_entries::SPEC,
+];
 
 /// A clinical area of the record (one primary List each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SectionKind {
     /// Allergies and adverse reactions (`886921000000105`).
@@ -83,71 +133,82 @@ impl SectionKind {
         SectionKind::DiaryEntries,
     ];
 
+    fn spec(self) -> &'static SectionSpec {
+        // Every kind has exactly one entry (checked by a unit test); the fallback is never used.
+        SECTIONS.iter().find(|s| s.kind == self).copied().unwrap_or(SECTIONS[0])
+    }
+
     /// The SNOMED CT code of the section's primary List (1.6.2 table).
     pub fn snomed_code(self) -> &'static str {
-        match self {
-            SectionKind::Allergies => "886921000000105",
-            SectionKind::EndedAllergies => "1103671000000101",
-            SectionKind::Medications => "933361000000108",
-            SectionKind::Problems => "717711000000103",
-            SectionKind::Consultations => "1149501000000101",
-            SectionKind::Immunisations => "1102181000000102",
-            SectionKind::Uncategorised => "826501000000100",
-            SectionKind::Investigations => "887191000000108",
-            SectionKind::Referrals => "792931000000107",
-            SectionKind::DiaryEntries => "714311000000108",
-        }
+        self.spec().codes[0]
     }
 
     /// A snake_case name (`diary_entries`).
     pub fn name(self) -> &'static str {
-        match self {
-            SectionKind::Allergies => "allergies",
-            SectionKind::EndedAllergies => "ended_allergies",
-            SectionKind::Medications => "medications",
-            SectionKind::Problems => "problems",
-            SectionKind::Consultations => "consultations",
-            SectionKind::Immunisations => "immunisations",
-            SectionKind::Uncategorised => "uncategorised",
-            SectionKind::Investigations => "investigations",
-            SectionKind::Referrals => "referrals",
-            SectionKind::DiaryEntries => "diary_entries",
-        }
+        self.spec().name
     }
 
     fn from_code(code: &str) -> Option<Self> {
-        // 886721000000107 ("Referral details") is what the 1.6.2 referrals example uses.
-        if code == "886721000000107" {
-            return Some(SectionKind::Referrals);
-        }
-        SectionKind::ALL.into_iter().find(|k| k.snomed_code() == code)
+        SECTIONS.iter().find(|s| s.codes.contains(&code)).map(|s| s.kind)
     }
 
-    /// Titles of older providers and of the spec's `_includes` examples.
     fn from_title(title: &str) -> Option<Self> {
         let t = title.trim().to_ascii_lowercase();
-        Some(match t.as_str() {
-            "active allergies"
-            | "allergies and adverse reactions"
-            | "allergies and adverse reaction"
-            | "allergies list"
-            | "allergies" => SectionKind::Allergies,
-            "resolved allergies" | "ended allergies" => SectionKind::EndedAllergies,
-            "medication list" | "medications and medical devices" | "medications" => SectionKind::Medications,
-            "problems" | "problem list" => SectionKind::Problems,
-            "list of consultations" | "consultation list" | "consultations" => SectionKind::Consultations,
-            "immunisations" | "immunizations" | "immunisation list" | "immunization list" => SectionKind::Immunisations,
-            "uncategorised data" | "uncategorised data list" | "miscellaneous record" => SectionKind::Uncategorised,
-            "investigations and results" | "investigations" => SectionKind::Investigations,
-            "outbound referral" | "referral details" | "referrals" => SectionKind::Referrals,
-            "patient recall administration" | "diary" | "diary entries" => SectionKind::DiaryEntries,
-            _ => return None,
-        })
+        SECTIONS.iter().find(|s| s.titles.contains(&t.as_str())).map(|s| s.kind)
     }
 }
 
+/// A section's item type: how one List entry becomes an item.
+trait SectionItem: Clone + Send + Sync + 'static {
+    /// Builds the item from the resource a List entry points at; `None` (with a problem
+    /// reported by the builder) when it cannot be an item of this area.
+    fn build(b: &mut Builder<'_>, found: Found<'_>, kind: SectionKind) -> Option<Self>;
+}
+
+/// A [`Section`] of any item type, as the record keeps it.
+trait AnySection: Send + Sync {
+    fn lists(&self) -> &[ListInfo];
+    fn items(&self) -> usize;
+    fn unresolved(&self) -> usize;
+    /// Adds the List and how many of its entries were lost.
+    fn attach(&mut self, list: ListInfo, lost: usize);
+    /// Builds and adds one item; `false` if it could not be.
+    fn add(&mut self, b: &mut Builder<'_>, found: Found<'_>, kind: SectionKind) -> bool;
+    fn as_any(&self) -> &dyn Any;
+    fn clone_box(&self) -> Box<dyn AnySection>;
+}
+
+impl<T: SectionItem> AnySection for Section<T> {
+    fn lists(&self) -> &[ListInfo] {
+        &self.lists
+    }
+    fn items(&self) -> usize {
+        self.items.len()
+    }
+    fn unresolved(&self) -> usize {
+        self.unresolved
+    }
+    fn attach(&mut self, list: ListInfo, lost: usize) {
+        self.lists.push(list);
+        self.unresolved += lost;
+    }
+    fn add(&mut self, b: &mut Builder<'_>, found: Found<'_>, kind: SectionKind) -> bool {
+        T::build(b, found, kind).map(|item| self.items.push(item)).is_some()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn clone_box(&self) -> Box<dyn AnySection> {
+        Box::new(self.clone())
+    }
+}
+
+fn empty_section<T: SectionItem>() -> Box<dyn AnySection> {
+    Box::new(Section::<T>::default())
+}
+
 /// A warning code on a List (`Extension-CareConnect-GPC-ListWarningCode-1`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListWarning {
     /// `confidential-items`: items withheld for confidentiality or patient preference.
@@ -170,6 +231,16 @@ impl ListWarning {
         }
     }
 
+    /// The code when known, else `"other"` (for `Debug`: an unknown code is provider text).
+    fn as_known(&self) -> &'static str {
+        match self {
+            ListWarning::ConfidentialItems => "confidential-items",
+            ListWarning::DataInTransit => "data-in-transit",
+            ListWarning::DataAwaitingFiling => "data-awaiting-filing",
+            ListWarning::Other(_) => "other",
+        }
+    }
+
     /// The code as sent.
     pub fn as_str(&self) -> &str {
         match self {
@@ -182,7 +253,9 @@ impl ListWarning {
 }
 
 /// What a List said about itself: title, code, empty reason, warnings and notes.
-#[derive(Debug, Clone, Default)]
+///
+/// Its `Debug` shows the structure only (titles and notes are provider text).
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ListInfo {
     /// `List.id`, when sent (primary lists have none).
@@ -201,6 +274,21 @@ pub struct ListInfo {
     pub date: Option<FhirDateTime>,
     /// The references in `List.entry` (for secondary lists).
     pub items: Vec<String>,
+}
+
+impl fmt::Debug for ListInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListInfo")
+            .field("warnings", &self.warnings.iter().map(ListWarning::as_known).collect::<Vec<_>>())
+            .field("items", &self.items.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ListWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_known())
+    }
 }
 
 /// One clinical area: the List(s) that carried it and the items.
@@ -281,8 +369,28 @@ impl<'a, T> IntoIterator for &'a Section<T> {
     }
 }
 
+/// How much of one area the record holds and what it could not show: see
+/// [`StructuredRecord::section_summary`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct SectionSummary<'a> {
+    /// The area.
+    pub kind: SectionKind,
+    /// Its primary List(s).
+    pub lists: &'a [ListInfo],
+    /// Items shown.
+    pub items: usize,
+    /// List entries that could not become an item.
+    pub unresolved: usize,
+    /// Problems reported for this area (lost entries, malformed fields, dangling or
+    /// cyclic references), also in [`StructuredRecord::view_problems`].
+    pub problems: usize,
+}
+
 /// A warning the provider put in the bundle's `OperationOutcome` (HTTP still 200).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows the kind only (the rest is provider text).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecordWarning {
     /// What it says.
@@ -323,8 +431,17 @@ pub enum Warning {
     ClinicalAreaDisabled,
 }
 
+impl fmt::Debug for RecordWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordWarning").field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
 /// Something in the bundle the view could not use; the rest of the record is still read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows the area and the kind of problem only: references, ids and titles
+/// are provider text.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ViewProblem {
     /// The area it affects, when known.
@@ -337,7 +454,7 @@ pub struct ViewProblem {
 }
 
 /// What a [`ViewProblem`] is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ViewProblemKind {
     /// A reference that matches no resource in the bundle.
@@ -375,10 +492,77 @@ pub enum ViewProblemKind {
     },
     /// A List entry without an item reference.
     EntryWithoutItem,
+    /// A field of the wrong shape (an array where one value belongs, a number sent as a
+    /// string, ...): the item is kept, the field is empty or read as its single element.
+    MalformedField {
+        /// `resourceType`.
+        resource_type: String,
+        /// `id`.
+        id: Option<String>,
+        /// The field's path in the resource (`effectivePeriod`, `dosage[0].text`).
+        path: String,
+    },
+    /// A reference that leads back to where it came from (an Observation that is its own
+    /// member): not followed again.
+    Cycle {
+        /// The referring resource.
+        from: String,
+        /// The reference as written.
+        reference: String,
+    },
+    /// A resource nested deeper than the view reads ([`MAX_NESTING`] levels): not read.
+    TooDeep {
+        /// `resourceType`.
+        resource_type: String,
+        /// `id`.
+        id: Option<String>,
+    },
+    /// The record re-uses resolved resources (authors, results, medications) far more
+    /// than its size allows: from here on references are left unresolved.
+    FanOutLimit,
+}
+
+/// How deeply a resource may nest JSON arrays and objects before the view stops reading
+/// it (the whole body is checked once, before anything is parsed).
+pub const MAX_NESTING: usize = MAX_DEPTH;
+
+impl ViewProblemKind {
+    /// A short name of the kind (`dangling_reference`), free of provider text.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ViewProblemKind::DanglingReference { .. } => "dangling_reference",
+            ViewProblemKind::UnparseableEntry { .. } => "unparseable_entry",
+            ViewProblemKind::UnknownList { .. } => "unknown_list",
+            ViewProblemKind::UnexpectedResource { .. } => "unexpected_resource",
+            ViewProblemKind::EntryWithoutItem => "entry_without_item",
+            ViewProblemKind::MalformedField { .. } => "malformed_field",
+            ViewProblemKind::Cycle { .. } => "cycle",
+            ViewProblemKind::TooDeep { .. } => "too_deep",
+            ViewProblemKind::FanOutLimit => "fan_out_limit",
+        }
+    }
+}
+
+impl fmt::Debug for ViewProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Debug for ViewProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViewProblem")
+            .field("section", &self.section)
+            .field("lost_entry", &self.lost_entry)
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 /// A practitioner, organisation or service, resolved from a reference.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its `Debug` shows whether it resolved, never the names.
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Author {
     /// The reference as written.
@@ -408,477 +592,74 @@ pub struct LinkedItem {
     pub resolved: bool,
 }
 
-/// One allergy or adverse reaction (active or ended).
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct Allergy {
-    /// `AllergyIntolerance.id`.
-    pub id: Option<String>,
-    /// Substance / reaction name.
-    pub name: Option<String>,
-    /// SNOMED (or first) coding.
-    pub code: Option<Coding>,
-    /// `active | inactive | resolved`.
-    pub clinical_status: Option<String>,
-    /// `unconfirmed | confirmed | ...`.
-    pub verification_status: Option<String>,
-    /// `allergy | intolerance`.
-    pub allergy_type: Option<String>,
-    /// `medication | food | ...`.
-    pub category: Vec<String>,
-    /// `low | high | unable-to-assess`.
-    pub criticality: Option<String>,
-    /// Onset.
-    pub onset: Option<FhirDateTime>,
-    /// Date recorded.
-    pub asserted_date: Option<FhirDateTime>,
-    /// Who recorded it.
-    pub recorder: Option<Author>,
-    /// Reactions.
-    pub reactions: Vec<Reaction>,
-    /// Notes.
-    pub notes: Vec<String>,
-    /// When it ended (`Extension-CareConnect-AllergyIntoleranceEnd-1`).
-    pub end_date: Option<FhirDateTime>,
-    /// Why it ended.
-    pub end_reason: Option<String>,
-    /// Whether it came from the ended-allergies List.
-    pub ended: bool,
-}
-
-/// One reaction to an allergen.
-#[derive(Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Reaction {
-    /// Manifestations.
-    pub manifestations: Vec<String>,
-    /// `mild | moderate | severe`.
-    pub severity: Option<String>,
-    /// Description.
-    pub description: Option<String>,
-}
-
-/// The prescription type (`Extension-CareConnect-GPC-PrescriptionType-1`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PrescriptionType {
-    /// `acute`.
-    Acute,
-    /// `repeat`.
-    Repeat,
-    /// `repeat-dispensing`.
-    RepeatDispensing,
-    /// `delayed-prescribing`.
-    DelayedPrescribing,
-    /// Another code.
-    Other(String),
-}
-
-/// One medication authorisation (one `MedicationStatement`, with its plan and issues).
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct MedicationItem {
-    /// `MedicationStatement.id`.
-    pub id: Option<String>,
-    /// Medication name (`Medication.code`, or the inline CodeableConcept).
-    pub name: Option<String>,
-    /// SNOMED (dm+d) coding.
-    pub code: Option<Coding>,
-    /// Dosage text.
-    pub dosage: Option<String>,
-    /// Patient instruction.
-    pub patient_instruction: Option<String>,
-    /// Quantity (value and unit, or the quantity text).
-    pub quantity: Option<String>,
-    /// Expected supply duration (e.g. `28 day`).
-    pub supply_duration: Option<String>,
-    /// Statement status (`active | completed | stopped`).
-    pub status: Option<String>,
-    /// Start.
-    pub start: Option<FhirDateTime>,
-    /// End.
-    pub end: Option<FhirDateTime>,
-    /// When recorded.
-    pub date_asserted: Option<FhirDateTime>,
-    /// Acute / repeat / ....
-    pub prescription_type: Option<PrescriptionType>,
-    /// Prescribing agency (e.g. `prescribed-at-gp-practice`).
-    pub prescribing_agency: Option<String>,
-    /// Last issue date (`MedicationStatementLastIssueDate-1`).
-    pub last_issue_date: Option<FhirDateTime>,
-    /// Repeats allowed.
-    pub repeats_allowed: Option<u64>,
-    /// Repeats issued.
-    pub repeats_issued: Option<u64>,
-    /// Who authorised it.
-    pub prescriber: Option<Author>,
-    /// The issues (`MedicationRequest` intent `order` based on the plan), oldest first.
-    pub issues: Vec<MedicationIssue>,
-    /// Notes.
-    pub notes: Vec<String>,
-    /// The plan `MedicationRequest` id.
-    pub plan_id: Option<String>,
-}
-
-impl MedicationItem {
-    /// The most recent issue.
-    pub fn last_issue(&self) -> Option<&MedicationIssue> {
-        self.issues.last()
+impl fmt::Debug for Author {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Author").field("resolved", &self.resolved).finish_non_exhaustive()
     }
 }
 
-/// One issue of a medication.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct MedicationIssue {
-    /// `MedicationRequest.id`.
-    pub id: Option<String>,
-    /// Issue date.
-    pub date: Option<FhirDateTime>,
-    /// Status.
-    pub status: Option<String>,
-    /// Quantity.
-    pub quantity: Option<String>,
-    /// Who issued it.
-    pub prescriber: Option<Author>,
+impl fmt::Debug for LinkedItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinkedItem").field("resolved", &self.resolved).finish_non_exhaustive()
+    }
 }
-
-/// One problem (`Condition`), with its links.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct Problem {
-    /// `Condition.id`.
-    pub id: Option<String>,
-    /// Name.
-    pub name: Option<String>,
-    /// Coding.
-    pub code: Option<Coding>,
-    /// `active | inactive`.
-    pub status: Option<String>,
-    /// `major | minor`.
-    pub significance: Option<String>,
-    /// Onset.
-    pub onset: Option<FhirDateTime>,
-    /// End.
-    pub end: Option<FhirDateTime>,
-    /// Date recorded.
-    pub asserted_date: Option<FhirDateTime>,
-    /// Who recorded it.
-    pub asserter: Option<Author>,
-    /// The clinical item that was made a problem (`ActualProblem`).
-    pub actual_problem: Option<LinkedItem>,
-    /// Parent / child / sibling problems.
-    pub related_problems: Vec<(String, LinkedItem)>,
-    /// Items linked to the problem (`RelatedClinicalContent`).
-    pub linked_items: Vec<LinkedItem>,
-    /// Notes.
-    pub notes: Vec<String>,
-}
-
-/// One consultation (`Encounter` plus its topic / heading Lists).
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct Consultation {
-    /// `Encounter.id`.
-    pub id: Option<String>,
-    /// Consultation type.
-    pub kind: Option<String>,
-    /// Title of the consultation List.
-    pub title: Option<String>,
-    /// `finished | ...`.
-    pub status: Option<String>,
-    /// Start.
-    pub start: Option<FhirDateTime>,
-    /// End.
-    pub end: Option<FhirDateTime>,
-    /// The clinician (primary performer, else the first participant).
-    pub clinician: Option<Author>,
-    /// Where.
-    pub location: Option<String>,
-    /// Topics.
-    pub topics: Vec<ConsultationTopic>,
-}
-
-/// A consultation topic.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct ConsultationTopic {
-    /// Title.
-    pub title: Option<String>,
-    /// The problem the topic is about.
-    pub problem: Option<LinkedItem>,
-    /// Headings (History, Examination, Plan...).
-    pub headings: Vec<ConsultationHeading>,
-    /// Items directly under the topic.
-    pub items: Vec<LinkedItem>,
-}
-
-/// A consultation heading (category) and its items.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct ConsultationHeading {
-    /// Title.
-    pub title: Option<String>,
-    /// Items.
-    pub items: Vec<LinkedItem>,
-}
-
-/// Whether an immunisation entry is a vaccination or a consent/dissent status record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ImmunisationKind {
-    /// An `Immunization`.
-    #[default]
-    Vaccination,
-    /// A status `Observation` (`includeStatus`).
-    Status,
-}
-
-/// One immunisation.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct Immunisation {
-    /// Resource id.
-    pub id: Option<String>,
-    /// Vaccination or status record.
-    pub kind: ImmunisationKind,
-    /// Vaccine (or status) name.
-    pub name: Option<String>,
-    /// Coding.
-    pub code: Option<Coding>,
-    /// Vaccination procedure (`Extension-CareConnect-VaccinationProcedure-1`).
-    pub procedure: Option<String>,
-    /// Date.
-    pub date: Option<FhirDateTime>,
-    /// Status.
-    pub status: Option<String>,
-    /// Not given.
-    pub not_given: Option<bool>,
-    /// Dose number.
-    pub dose_sequence: Option<u32>,
-    /// Batch.
-    pub lot_number: Option<String>,
-    /// Site.
-    pub site: Option<String>,
-    /// Route.
-    pub route: Option<String>,
-    /// Dose.
-    pub dose: Option<String>,
-    /// Who gave it.
-    pub practitioner: Option<Author>,
-    /// Manufacturer.
-    pub manufacturer: Option<Author>,
-    /// Where.
-    pub location: Option<String>,
-    /// Reasons not given.
-    pub reason_not_given: Vec<String>,
-    /// Notes.
-    pub notes: Vec<String>,
-}
-
-/// One investigation report with its results.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct Investigation {
-    /// `DiagnosticReport.id`.
-    pub id: Option<String>,
-    /// Report name.
-    pub name: Option<String>,
-    /// Status.
-    pub status: Option<String>,
-    /// Issued.
-    pub issued: Option<FhirDateTime>,
-    /// Clinically relevant time.
-    pub effective: Option<FhirDateTime>,
-    /// Lab / performer.
-    pub performer: Option<Author>,
-    /// Test requested (`ProcedureRequest`).
-    pub request: Option<String>,
-    /// Who requested it.
-    pub requester: Option<Author>,
-    /// Specimens.
-    pub specimens: Vec<SpecimenSummary>,
-    /// Results: test groups (with members) and single results, filing comments.
-    pub results: Vec<TestResult>,
-    /// Conclusion.
-    pub conclusion: Option<String>,
-}
-
-/// A specimen of an investigation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SpecimenSummary {
-    /// Id.
-    pub id: Option<String>,
-    /// Specimen type.
-    pub kind: Option<String>,
-    /// Collected.
-    pub collected: Option<FhirDateTime>,
-    /// Received by the lab.
-    pub received: Option<FhirDateTime>,
-}
-
-/// A test result or test group (`Observation`).
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct TestResult {
-    /// Id.
-    pub id: Option<String>,
-    /// Test name.
-    pub name: Option<String>,
-    /// Coding.
-    pub code: Option<Coding>,
-    /// Value as displayed (`4.5 10*9/L`).
-    pub value: Option<String>,
-    /// The quantity, numbers as written.
-    pub quantity: Option<Quantity>,
-    /// Flag (`H`, `L`...).
-    pub interpretation: Option<String>,
-    /// Reference range text.
-    pub reference_range: Option<String>,
-    /// Comment.
-    pub comment: Option<String>,
-    /// Status.
-    pub status: Option<String>,
-    /// When.
-    pub effective: Option<FhirDateTime>,
-    /// Members of a test group.
-    pub members: Vec<TestResult>,
-}
-
-/// One outbound referral.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct Referral {
-    /// `ReferralRequest.id`.
-    pub id: Option<String>,
-    /// Reason / service requested.
-    pub name: Option<String>,
-    /// Description.
-    pub description: Option<String>,
-    /// Status.
-    pub status: Option<String>,
-    /// Priority.
-    pub priority: Option<String>,
-    /// When written.
-    pub authored_on: Option<FhirDateTime>,
-    /// Who referred.
-    pub requester: Option<Author>,
-    /// Referred to.
-    pub recipients: Vec<Author>,
-    /// Specialty.
-    pub specialty: Option<String>,
-    /// e-RS UBRN.
-    pub ubrn: Option<String>,
-    /// Notes.
-    pub notes: Vec<String>,
-}
-
-/// One diary entry (recall, `ProcedureRequest`).
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct DiaryEntry {
-    /// `ProcedureRequest.id`.
-    pub id: Option<String>,
-    /// What.
-    pub name: Option<String>,
-    /// Coding.
-    pub code: Option<Coding>,
-    /// Status.
-    pub status: Option<String>,
-    /// Due date.
-    pub date: Option<FhirDateTime>,
-    /// When recorded.
-    pub authored_on: Option<FhirDateTime>,
-    /// Who recorded it.
-    pub requester: Option<Author>,
-    /// Reasons.
-    pub reasons: Vec<String>,
-    /// Notes.
-    pub notes: Vec<String>,
-}
-
-/// One uncategorised observation (including blood pressure).
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct Uncategorised {
-    /// `Observation.id`.
-    pub id: Option<String>,
-    /// Name.
-    pub name: Option<String>,
-    /// Coding.
-    pub code: Option<Coding>,
-    /// When.
-    pub date: Option<FhirDateTime>,
-    /// Status.
-    pub status: Option<String>,
-    /// Value as displayed.
-    pub value: Option<String>,
-    /// Components (e.g. systolic, diastolic) as (name, value).
-    pub components: Vec<(String, String)>,
-    /// Who recorded it.
-    pub performer: Option<Author>,
-    /// Comment.
-    pub comment: Option<String>,
-}
-
-redacted_debug!(
-    Allergy,
-    MedicationItem,
-    MedicationIssue,
-    Problem,
-    Consultation,
-    Immunisation,
-    Investigation,
-    TestResult,
-    Referral,
-    DiaryEntry,
-    Uncategorised
-);
 
 /// A patient's structured record: the typed view of the `$gpc.getstructuredrecord` Bundle.
 ///
 /// Its `Debug` shows counts only.
-#[derive(Clone, Default)]
 pub struct StructuredRecord {
     raw: Bytes,
     bundle: Bundle,
     trace_id: Option<Uuid>,
     patient: Option<Patient>,
     registered_practice: Option<Organization>,
-    allergies: Section<Allergy>,
-    ended_allergies: Section<Allergy>,
-    medications: Section<MedicationItem>,
-    problems: Section<Problem>,
-    consultations: Section<Consultation>,
-    immunisations: Section<Immunisation>,
-    investigations: Section<Investigation>,
-    referrals: Section<Referral>,
-    diary_entries: Section<DiaryEntry>,
-    uncategorised: Section<Uncategorised>,
+    sections: HashMap<SectionKind, Box<dyn AnySection>>,
     secondary_lists: Vec<ListInfo>,
     warnings: Vec<RecordWarning>,
     view_problems: Vec<ViewProblem>,
 }
 
+impl Default for StructuredRecord {
+    fn default() -> Self {
+        Self {
+            raw: Bytes::new(),
+            bundle: Bundle::default(),
+            trace_id: None,
+            patient: None,
+            registered_practice: None,
+            sections: SECTIONS.iter().map(|s| (s.kind, (s.empty)())).collect(),
+            secondary_lists: Vec::new(),
+            warnings: Vec::new(),
+            view_problems: Vec::new(),
+        }
+    }
+}
+
+impl Clone for StructuredRecord {
+    fn clone(&self) -> Self {
+        Self {
+            raw: self.raw.clone(),
+            bundle: self.bundle.clone(),
+            trace_id: self.trace_id,
+            patient: self.patient.clone(),
+            registered_practice: self.registered_practice.clone(),
+            sections: self.sections.iter().map(|(k, s)| (*k, s.clone_box())).collect(),
+            secondary_lists: self.secondary_lists.clone(),
+            warnings: self.warnings.clone(),
+            view_problems: self.view_problems.clone(),
+        }
+    }
+}
+
 impl fmt::Debug for StructuredRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StructuredRecord")
-            .field("trace_id", &self.trace_id)
-            .field("bytes", &self.raw.len())
-            .field("allergies", &self.allergies)
-            .field("ended_allergies", &self.ended_allergies)
-            .field("medications", &self.medications)
-            .field("problems", &self.problems)
-            .field("consultations", &self.consultations)
-            .field("immunisations", &self.immunisations)
-            .field("investigations", &self.investigations)
-            .field("referrals", &self.referrals)
-            .field("diary_entries", &self.diary_entries)
-            .field("uncategorised", &self.uncategorised)
-            .field("warnings", &self.warnings)
-            .field("view_problems", &self.view_problems.len())
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("StructuredRecord");
+        d.field("trace_id", &self.trace_id).field("bytes", &self.raw.len());
+        for kind in SectionKind::ALL {
+            let s = self.section_summary(kind);
+            d.field(kind.name(), &(s.items, s.unresolved, s.problems));
+        }
+        d.field("warnings", &self.warnings).field("view_problems", &self.view_problems.len()).finish_non_exhaustive()
     }
 }
 
@@ -897,6 +678,26 @@ impl StructuredRecord {
         record.bundle = bundle;
         record.raw = raw;
         record
+    }
+
+    /// Checks that the record is about `asked`: every Patient in the bundle carries that
+    /// NHS number, and there is at least one.
+    pub(crate) fn check_patient(&self, asked: &NhsNumber) -> Result<(), PatientMismatch> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct Identified {
+            #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
+            identifier: Vec<gpconnect_core::fhir::Identifier>,
+        }
+        let mut patients = self.bundle.resources_of(Patient::TYPE).peekable();
+        if patients.peek().is_none() {
+            return Err(PatientMismatch::NoNhsNumber);
+        }
+        patients.try_for_each(|raw| {
+            let id: Identified = lenient::parse(raw.raw()).map(|(v, _)| v).unwrap_or_default();
+            let nhs = id.identifier.iter().find(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
+            PatientMismatch::check(asked, nhs.and_then(|i| i.value.as_deref()))
+        })
     }
 
     pub(crate) fn with_trace_id(mut self, trace_id: Uuid) -> Self {
@@ -930,74 +731,69 @@ impl StructuredRecord {
         self.registered_practice.as_ref()
     }
 
+    /// The section of `kind` with items of type `T` (an empty one if `T` is not its type).
+    fn section<T: SectionItem>(&self, kind: SectionKind) -> &Section<T> {
+        static_empty::<T>(self.sections.get(&kind).and_then(|s| s.as_any().downcast_ref::<Section<T>>()))
+    }
+
     /// Active allergies.
     pub fn allergies(&self) -> &Section<Allergy> {
-        &self.allergies
+        self.section(SectionKind::Allergies)
     }
 
     /// Ended allergies (only with `Resolved::Include`).
     pub fn ended_allergies(&self) -> &Section<Allergy> {
-        &self.ended_allergies
+        self.section(SectionKind::EndedAllergies)
     }
 
     /// Medications, one per `MedicationStatement`.
     pub fn medications(&self) -> &Section<MedicationItem> {
-        &self.medications
+        self.section(SectionKind::Medications)
     }
 
     /// Problems.
     pub fn problems(&self) -> &Section<Problem> {
-        &self.problems
+        self.section(SectionKind::Problems)
     }
 
     /// Consultations.
     pub fn consultations(&self) -> &Section<Consultation> {
-        &self.consultations
+        self.section(SectionKind::Consultations)
     }
 
     /// Immunisations.
     pub fn immunisations(&self) -> &Section<Immunisation> {
-        &self.immunisations
+        self.section(SectionKind::Immunisations)
     }
 
     /// Investigations.
     pub fn investigations(&self) -> &Section<Investigation> {
-        &self.investigations
+        self.section(SectionKind::Investigations)
     }
 
     /// Referrals.
     pub fn referrals(&self) -> &Section<Referral> {
-        &self.referrals
+        self.section(SectionKind::Referrals)
     }
 
     /// Diary entries.
     pub fn diary_entries(&self) -> &Section<DiaryEntry> {
-        &self.diary_entries
+        self.section(SectionKind::DiaryEntries)
     }
 
     /// Uncategorised data.
     pub fn uncategorised(&self) -> &Section<Uncategorised> {
-        &self.uncategorised
+        self.section(SectionKind::Uncategorised)
     }
 
-    /// The Lists of a section, its item count and unresolved entry count.
-    pub fn section_summary(&self, kind: SectionKind) -> (&[ListInfo], usize, usize) {
-        macro_rules! s {
-            ($s:expr) => {
-                (&$s.lists[..], $s.items.len(), $s.unresolved)
-            };
-        }
-        match kind {
-            SectionKind::Allergies => s!(self.allergies),
-            SectionKind::EndedAllergies => s!(self.ended_allergies),
-            SectionKind::Medications => s!(self.medications),
-            SectionKind::Problems => s!(self.problems),
-            SectionKind::Consultations => s!(self.consultations),
-            SectionKind::Immunisations => s!(self.immunisations),
-            SectionKind::Uncategorised => s!(self.uncategorised),
-            SectionKind::Investigations => s!(self.investigations),
-            SectionKind::Referrals => s!(self.referrals),
-            SectionKind::DiaryEntries => s!(self.diary_entries),
+    /// What the record holds for one area: its Lists, items, lost entries and problems.
+    pub fn section_summary(&self, kind: SectionKind) -> SectionSummary<'_> {
+        let problems = self.view_problems.iter().filter(|p| p.section == Some(kind)).count();
+        match self.sections.get(&kind) {
+            Some(s) => {
+                SectionSummary { kind, lists: s.lists(), items: s.items(), unresolved: s.unresolved(), problems }
+            }
+            None => SectionSummary { kind, lists: &[], items: 0, unresolved: 0, problems },
         }
     }
 
@@ -1016,8 +812,7 @@ impl StructuredRecord {
     /// Whether the record carries `warning`, on any List or in the bundle.
     pub fn has_warning(&self, warning: Warning) -> bool {
         let list = |w: ListWarning| {
-            SectionKind::ALL.iter().any(|k| self.section_summary(*k).0.iter().any(|l| l.warnings.contains(&w)))
-                || self.secondary_lists.iter().any(|l| l.warnings.contains(&w))
+            self.sections.values().flat_map(|s| s.lists()).chain(&self.secondary_lists).any(|l| l.warnings.contains(&w))
         };
         let outcome = |k: RecordWarningKind| self.warnings.iter().any(|w| w.kind == k);
         match warning {
@@ -1053,42 +848,39 @@ impl StructuredRecord {
     }
 
     /// What the view could not use: dangling references, unparseable resources, unknown
-    /// Lists, unexpected entries. Never silently dropped.
+    /// Lists, unexpected entries, malformed fields. Never silently dropped.
     pub fn view_problems(&self) -> &[ViewProblem] {
         &self.view_problems
     }
 }
 
-// Names, descriptions and titles of clinical items can hold personal details: `Debug`
-// shows only the structure.
-impl fmt::Debug for LinkedItem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LinkedItem")
-            .field("reference", &self.reference)
-            .field("resource_type", &self.resource_type)
-            .field("resolved", &self.resolved)
-            .finish_non_exhaustive()
+/// `found`, or an empty section of item type `T` that lives for the whole program (one per
+/// type, made on first use).
+fn static_empty<T: SectionItem>(found: Option<&Section<T>>) -> &Section<T> {
+    use std::any::TypeId;
+    use std::sync::{Mutex, OnceLock};
+    if let Some(s) = found {
+        return s;
     }
+    static EMPTY: OnceLock<Mutex<HashMap<TypeId, &'static (dyn Any + Send + Sync)>>> = OnceLock::new();
+    let mut map = EMPTY.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let any: &'static (dyn Any + Send + Sync) =
+        *map.entry(TypeId::of::<Section<T>>()).or_insert_with(|| Box::leak(Box::new(Section::<T>::default())));
+    any.downcast_ref::<Section<T>>().unwrap_or_else(|| unreachable!("keyed by its own type"))
 }
 
-impl fmt::Debug for Reaction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Reaction").field("severity", &self.severity).finish_non_exhaustive()
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl fmt::Debug for ConsultationTopic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConsultationTopic")
-            .field("problem", &self.problem)
-            .field("headings", &self.headings)
-            .field("items", &self.items)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for ConsultationHeading {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConsultationHeading").field("items", &self.items).finish_non_exhaustive()
+    #[test]
+    fn every_kind_has_one_section_with_its_own_code_and_name() {
+        for kind in SectionKind::ALL {
+            assert_eq!(SECTIONS.iter().filter(|s| s.kind == kind).count(), 1, "{kind:?}");
+            assert_eq!(SectionKind::from_code(kind.snomed_code()), Some(kind));
+            assert_eq!(StructuredRecord::default().section_summary(kind).items, 0);
+        }
+        assert_eq!(SectionKind::from_title(" Ended Allergies "), Some(SectionKind::EndedAllergies));
+        assert_eq!(SectionKind::from_code("886721000000107"), Some(SectionKind::Referrals));
     }
 }

@@ -1,0 +1,438 @@
+//! Reading provider resources without losing an item to one bad field, in bounded work.
+//!
+//! * [`depth_exceeds`]: one pass over a resource's bytes before anything parses it, so
+//!   every later parse (and re-parse of a part) stays within [`MAX_DEPTH`] levels;
+//! * [`parse`]: the typed parse, and when one field has the wrong shape, a repair loop that
+//!   reads that field as its single element, converts a number or boolean sent as a
+//!   string, or else drops the field, naming each repaired field's path;
+//! * [`lenient_extensions`]: extensions read in the same pass as their resource, a value of
+//!   the wrong type costing only that value.
+
+use std::fmt;
+
+use gpconnect_core::fhir::{
+    CodeableConcept, Coding, Decimal, Extension, FhirDateTime, Identifier, Period, Quantity, Reference,
+};
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// How deeply one resource may nest arrays and objects. The spec's deepest resources nest
+/// about ten levels; serde_json stops at 128 per parse, which is not a bound on the stack
+/// when parts are captured raw and parsed again.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// Field repairs tried on one resource before it is kept with its identity only.
+const MAX_REPAIRS: usize = 8;
+
+/// Whether `json` nests arrays and objects more than `limit` levels deep (strings are
+/// skipped with `memchr`, so this costs a fraction of a parse).
+pub(crate) fn depth_exceeds(json: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr3(b'"', b'[', b'{', &json[i..]).map(|j| i + j) {
+        // Closers between the last stop and this one.
+        depth = depth.saturating_sub(json[i..at].iter().filter(|&&b| b == b']' || b == b'}').count());
+        if json[at] == b'"' {
+            let mut k = at + 1;
+            loop {
+                match memchr::memchr2(b'"', b'\\', &json[k..]) {
+                    Some(j) if json[k + j] == b'\\' => k += j + 2,
+                    Some(j) => {
+                        k += j + 1;
+                        break;
+                    }
+                    None => return false,
+                }
+                if k >= json.len() {
+                    return false;
+                }
+            }
+            i = k;
+        } else {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+            i = at + 1;
+        }
+    }
+    false
+}
+
+/// Why a resource could not be read at all.
+#[derive(Debug)]
+pub(crate) enum Unreadable {
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Not a JSON object (no identity): position of the error.
+    NotAnObject { line: usize, column: usize },
+}
+
+/// Parses `json` as `T`. A field of the wrong shape costs only that field: the result
+/// comes with the paths of the fields repaired (read as their single element, converted
+/// from a string, or dropped). After [`MAX_REPAIRS`] repairs, only `resourceType` and `id`
+/// are kept (path `*`).
+pub(crate) fn parse<T: DeserializeOwned>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
+    if depth_exceeds(json.as_bytes(), MAX_DEPTH) {
+        return Err(Unreadable::TooDeep);
+    }
+    let first = match serde_json::from_str::<T>(json) {
+        Ok(v) => return Ok((v, Vec::new())),
+        Err(e) => e,
+    };
+    let mut value: Value = match serde_json::from_str(json) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+    };
+    let mut repaired: Vec<String> = Vec::new();
+    let mut tried: Vec<(Vec<Step>, u8)> = Vec::new();
+    for _ in 0..MAX_REPAIRS {
+        let text = value.to_string();
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(v) => return Ok((v, repaired)),
+            Err(e) => steps(e.path()),
+        };
+        let attempt = match tried.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                tried.push((path.clone(), 0));
+                0
+            }
+        };
+        let Some(fixed) = repair(&mut value, &path, attempt) else { break };
+        let name = display(fixed);
+        if !repaired.contains(&name) {
+            repaired.push(name);
+        }
+    }
+    // Identity only: the item stays, every field but its id is reported lost.
+    let identity: serde_json::Map<String, Value> = ["resourceType", "id"]
+        .into_iter()
+        .filter_map(|k| Some((k.to_owned(), Value::String(value.get(k)?.as_str()?.to_owned()))))
+        .collect();
+    match serde_json::from_value::<T>(Value::Object(identity)).or_else(|_| serde_json::from_str::<T>("{}")) {
+        Ok(v) => Ok((v, vec!["*".to_owned()])),
+        Err(_) => Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn steps(path: &serde_path_to_error::Path) -> Vec<Step> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|s| match s {
+            Segment::Map { key } => Some(Step::Key(key.clone())),
+            Segment::Seq { index } => Some(Step::Index(*index)),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect()
+}
+
+fn display(path: &[Step]) -> String {
+    let mut out = String::new();
+    for s in path {
+        match s {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Repairs the value at `path` and returns the path of what it changed. The first try
+/// (attempt 0) reads a one-element array as its element (serde reads an array where an
+/// object belongs element by element, so the error points inside it), else converts a
+/// string holding a number or boolean (or the reverse); any later try drops the field.
+fn repair<'p>(root: &mut Value, path: &'p [Step], attempt: u8) -> Option<&'p [Step]> {
+    if attempt == 0 {
+        if let Some((Step::Index(_), outer)) = path.split_last() {
+            if let Some(slot) = at(root, outer).filter(|v| v.as_array().is_some_and(|a| a.len() == 1)) {
+                *slot = slot.as_array_mut().and_then(Vec::pop).unwrap_or(Value::Null);
+                return Some(outer);
+            }
+        }
+        let slot = at(root, path)?;
+        let fixed = match slot {
+            Value::Array(a) if !a.is_empty() => Some(a.swap_remove(0)),
+            Value::String(s) => match s.trim() {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                t => t.parse::<serde_json::Number>().ok().map(Value::Number),
+            },
+            Value::Number(n) => Some(Value::String(n.to_string())),
+            Value::Bool(b) => Some(Value::String(b.to_string())),
+            _ => None,
+        };
+        if let Some(v) = fixed {
+            *slot = v;
+            return Some(path);
+        }
+    }
+    let (last, parent_path) = path.split_last()?;
+    match (last, at(root, parent_path)?) {
+        (Step::Key(k), Value::Object(m)) => m.remove(k).map(|_| path),
+        (Step::Index(i), Value::Array(a)) if *i < a.len() => {
+            a.remove(*i);
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+/// The value at `path`.
+fn at<'v>(root: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
+    path.iter().try_fold(root, |v, s| match (s, v) {
+        (Step::Key(k), Value::Object(m)) => m.get_mut(k),
+        (Step::Index(i), Value::Array(a)) => a.get_mut(*i),
+        _ => None,
+    })
+}
+
+/// Reads `extension` in the same pass as its resource: an array, a single object, or
+/// anything else (ignored). Each extension keeps its `url` and nested extensions even
+/// when its value does not fit STU3 (e.g. `valueCode` sent as an array).
+pub(crate) fn lenient_extensions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Extension>, D::Error> {
+    d.deserialize_any(ExtensionsVisitor)
+}
+
+struct ExtensionsVisitor;
+
+impl<'de> Visitor<'de> for ExtensionsVisitor {
+    type Value = Vec<Extension>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("extensions")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(LenientExtension(e)) = seq.next_element()? {
+            out.extend(e);
+        }
+        Ok(out)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(ExtensionVisitor.visit_map(map)?.into_iter().collect())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+}
+
+/// One extension, or `None` when the element is not an object.
+struct LenientExtension(Option<Extension>);
+
+impl<'de> Deserialize<'de> for LenientExtension {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ExtensionVisitor).map(LenientExtension)
+    }
+}
+
+struct ExtensionVisitor;
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum Key {
+    Url,
+    Extension,
+    ValueCode,
+    ValueString,
+    ValueUri,
+    ValueId,
+    ValueBoolean,
+    ValueInteger,
+    ValuePositiveInt,
+    ValueUnsignedInt,
+    ValueDecimal,
+    ValueDate,
+    ValueDateTime,
+    ValueInstant,
+    ValueReference,
+    ValueCodeableConcept,
+    ValueCoding,
+    ValuePeriod,
+    ValueQuantity,
+    ValueIdentifier,
+    #[serde(other)]
+    Other,
+}
+
+/// A value read as `T` if it fits, else `None`: the raw text is borrowed and parsed once
+/// more on its own (a leaf type, never an extension, so no recursion).
+fn value<'de, A: MapAccess<'de>, T: DeserializeOwned>(map: &mut A) -> Result<Option<T>, A::Error> {
+    let raw: &'de RawValue = map.next_value()?;
+    Ok(serde_json::from_str::<Option<T>>(raw.get()).ok().flatten())
+}
+
+impl<'de> Visitor<'de> for ExtensionVisitor {
+    type Value = Option<Extension>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an extension")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut e = Extension::default();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Url => e.url = value(&mut map)?,
+                Key::Extension => e.extension = map.next_value::<Extensions>()?.0,
+                Key::ValueCode => e.value_code = value(&mut map)?,
+                Key::ValueString => e.value_string = value(&mut map)?,
+                Key::ValueUri => e.value_uri = value(&mut map)?,
+                Key::ValueId => e.value_id = value(&mut map)?,
+                Key::ValueBoolean => e.value_boolean = value(&mut map)?,
+                Key::ValueInteger => e.value_integer = value(&mut map)?,
+                Key::ValuePositiveInt => e.value_positive_int = value(&mut map)?,
+                Key::ValueUnsignedInt => e.value_unsigned_int = value(&mut map)?,
+                Key::ValueDecimal => e.value_decimal = value::<_, Decimal>(&mut map)?,
+                Key::ValueDate => e.value_date = value::<_, FhirDateTime>(&mut map)?,
+                Key::ValueDateTime => e.value_date_time = value::<_, FhirDateTime>(&mut map)?,
+                Key::ValueInstant => e.value_instant = value::<_, FhirDateTime>(&mut map)?,
+                Key::ValueReference => e.value_reference = value::<_, Reference>(&mut map)?.map(Box::new),
+                Key::ValueCodeableConcept => {
+                    e.value_codeable_concept = value::<_, CodeableConcept>(&mut map)?.map(Box::new)
+                }
+                Key::ValueCoding => e.value_coding = value::<_, Coding>(&mut map)?.map(Box::new),
+                Key::ValuePeriod => e.value_period = value::<_, Period>(&mut map)?.map(Box::new),
+                Key::ValueQuantity => e.value_quantity = value::<_, Quantity>(&mut map)?.map(Box::new),
+                Key::ValueIdentifier => e.value_identifier = value::<_, Identifier>(&mut map)?.map(Box::new),
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(e))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Nested extensions, read by the same visitor (same parse, same depth budget).
+struct Extensions(Vec<Extension>);
+
+impl<'de> Deserialize<'de> for Extensions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_extensions(d).map(Extensions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_counted_outside_strings_only() {
+        assert!(!depth_exceeds(br#"{"a": [1, {"b": "[[[[[[{{{{\"[["}]}"#, 3));
+        assert!(depth_exceeds(br#"{"a": [1, {"b": "x"}]}"#, 2));
+        assert!(!depth_exceeds(br#"[[]] [[]]"#, 2));
+        assert!(!depth_exceeds(b"\"unterminated [[[[", 1));
+        let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(depth_exceeds(deep.as_bytes(), MAX_DEPTH));
+    }
+
+    #[derive(Deserialize, Default, Debug)]
+    #[serde(default, rename_all = "camelCase")]
+    struct Thing {
+        id: Option<String>,
+        period: Option<Period>,
+        count: Option<u32>,
+        flag: Option<bool>,
+        name: Option<String>,
+        #[serde(deserialize_with = "lenient_extensions")]
+        extension: Vec<Extension>,
+    }
+
+    #[test]
+    fn wrong_shapes_cost_only_their_field_and_are_named() {
+        let json = r#"{"id": "t1", "period": [{"start": "2020"}], "count": "7", "flag": "true", "name": {"x": 1},
+            "extension": [{"url": "u", "valueCode": ["a"], "extension": {"url": "n", "valueString": "s"}}, 5]}"#;
+        let (t, paths): (Thing, _) = parse(json).unwrap();
+        assert_eq!(t.id.as_deref(), Some("t1"));
+        assert_eq!(t.period.and_then(|p| p.start).map(|d| d.as_str().to_owned()).as_deref(), Some("2020"));
+        assert_eq!((t.count, t.flag, t.name), (Some(7), Some(true), None));
+        assert_eq!(paths, ["count", "flag", "name", "period"], "in the order found");
+        assert_eq!(t.extension.len(), 1, "a non-object extension is skipped");
+        assert_eq!(t.extension[0].url.as_deref(), Some("u"));
+        assert_eq!(t.extension[0].value_code, None);
+        assert_eq!(t.extension[0].extension[0].value_string.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn hopeless_resources_keep_their_identity_or_are_unreadable() {
+        let many: String = (0..20).map(|i| format!(r#""f{i}": 1, "#)).collect();
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Strict {
+            id: Option<String>,
+            #[serde(flatten)]
+            _rest: std::collections::HashMap<String, String>,
+        }
+        let (t, paths): (Strict, _) = parse(&format!(r#"{{{many} "id": "x"}}"#)).unwrap();
+        assert_eq!(t.id.as_deref(), Some("x"));
+        assert_eq!(paths.last().map(String::as_str), Some("*"));
+        assert!(matches!(parse::<Thing>("[1]"), Err(Unreadable::NotAnObject { .. })));
+        let deep = format!(r#"{{"id": "d", "name": {}1{}}}"#, "[".repeat(70), "]".repeat(70));
+        assert!(matches!(parse::<Thing>(&deep), Err(Unreadable::TooDeep)));
+    }
+}
