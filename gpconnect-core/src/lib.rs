@@ -24,6 +24,8 @@ pub mod foundations;
 mod ids;
 mod interaction;
 pub mod jwt;
+#[cfg(feature = "mesh")]
+pub mod mesh;
 pub mod preflight;
 mod provider;
 mod request;
