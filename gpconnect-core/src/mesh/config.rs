@@ -120,6 +120,7 @@ pub struct MeshConfig {
     pub(crate) chunk_size: usize,
     pub(crate) compression_level: u32,
     pub(crate) max_json_bytes: usize,
+    pub(crate) max_receive_bytes: usize,
     pub(crate) client_info: ClientInfo,
 }
 
@@ -164,6 +165,7 @@ impl MeshConfig {
             chunk_size: DEFAULT_CHUNK_SIZE,
             compression_level: 1,
             max_json_bytes: 1024 * 1024,
+            max_receive_bytes: 100 * 1024 * 1024,
             client_info: ClientInfo::default(),
         }
     }
@@ -220,6 +222,14 @@ impl MeshConfig {
     /// `gzip` whatever the level).
     pub fn compression_level(mut self, level: u32) -> Self {
         self.compression_level = level.min(9);
+        self
+    }
+
+    /// The largest message [`MeshClient::receive`](super::MeshClient::receive) holds in
+    /// memory for its handler (default 100 MiB); larger ones are left for
+    /// [`MeshClient::download`](super::MeshClient::download) into a file.
+    pub fn max_receive_bytes(mut self, bytes: usize) -> Self {
+        self.max_receive_bytes = bytes;
         self
     }
 
