@@ -259,3 +259,29 @@ impl MeshConfig {
         Ok(certs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(env: MeshEnvironment) -> MeshConfig {
+        MeshConfig::new(env, MailboxId::parse("X26ABC1").unwrap(), "p".to_owned().into(), "k".to_owned().into())
+    }
+
+    #[test]
+    fn each_nhs_environment_trusts_its_bundled_nhs_cas() {
+        for env in [MeshEnvironment::Integration, MeshEnvironment::Production, MeshEnvironment::Deployment] {
+            assert!(config(env.clone()).trusted().unwrap().len() >= 2, "{env:?}: root and sub CA");
+            assert!(env.base_url().starts_with("https://"));
+        }
+        assert!(config(MeshEnvironment::LocalSandbox("http://127.0.0.1:1".into())).trusted().unwrap().is_empty());
+        assert_eq!(MeshEnvironment::Integration.base_url(), "https://msg.intspineservices.nhs.uk");
+        assert_eq!(MeshEnvironment::Production.base_url(), "https://mesh-sync.spineservices.nhs.uk");
+    }
+
+    #[test]
+    fn debug_hides_password_and_secret() {
+        let d = format!("{:?}", config(MeshEnvironment::Integration).chunk_size(1));
+        assert!(!d.contains("\"p\"") && !d.contains("\"k\""), "{d}");
+    }
+}
