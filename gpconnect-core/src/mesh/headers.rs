@@ -224,7 +224,7 @@ impl fmt::Debug for MessageMetadata {
     }
 }
 
-fn get<'a>(headers: &'a HeaderMap, h: MexHeader) -> Option<&'a str> {
+fn get(headers: &HeaderMap, h: MexHeader) -> Option<&str> {
     headers.get(h.name()).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 

@@ -40,6 +40,10 @@
 //! [`may_have_been_sent`](crate::Error::may_have_been_sent) says whether a failed send could
 //! have been delivered.
 
+// Internal results carry `MeshError` unboxed for a few calls; it is boxed once it becomes
+// the public `Error::Mesh`.
+#![allow(clippy::result_large_err)]
+
 mod acknowledge;
 pub mod auth;
 mod client;

@@ -265,17 +265,19 @@ impl Respond for Responder {
     }
 }
 
-fn decode(req: &Request) -> Result<Bytes, ResponseTemplate> {
+fn decode(req: &Request) -> Result<Bytes, Box<ResponseTemplate>> {
     match header(req, "content-encoding") {
         None => Ok(Bytes::copy_from_slice(&req.body)),
         Some("gzip") => {
             let mut out = Vec::new();
             flate2::read::MultiGzDecoder::new(&req.body[..])
                 .read_to_end(&mut out)
-                .map_err(|_| error(400, "06", "body is not gzip"))?;
+                .map_err(|_| Box::new(error(400, "06", "body is not gzip")))?;
             Ok(out.into())
         }
-        Some(_) => Err(ResponseTemplate::new(422).set_body_json(json!({"detail": "UnsupportedContentEncoding"}))),
+        Some(_) => {
+            Err(Box::new(ResponseTemplate::new(422).set_body_json(json!({"detail": "UnsupportedContentEncoding"}))))
+        }
     }
 }
 
@@ -302,7 +304,7 @@ impl State {
         }
         let content = match decode(req) {
             Ok(c) => c,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         if content.is_empty() {
             return error(417, "02", "Data file is missing or inaccessible");
@@ -334,7 +336,7 @@ impl State {
     fn chunk(&mut self, req: &Request, mailbox: &str, id: &str, chunk: &str) -> ResponseTemplate {
         let content = match decode(req) {
             Ok(c) => c,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let Some(m) = self.messages.iter_mut().find(|m| m.message_id == id) else {
             return ResponseTemplate::new(404);

@@ -170,8 +170,7 @@ fn ensure_venv() -> io::Result<PathBuf> {
     if marker.exists() {
         return Ok(python);
     }
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(".lock"))?;
-    lock.lock()?;
+    let _lock = InstallLock::acquire(dir.join(".installing"))?;
     if marker.exists() {
         return Ok(python);
     }
@@ -201,4 +200,35 @@ fn run(cmd: &mut Command, what: &str) -> io::Result<()> {
 
 fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf29ce484222325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+}
+
+/// A lock file created exclusively: parallel test processes wait for one install. A lock
+/// older than 15 minutes is from an install that died and is taken over.
+struct InstallLock(PathBuf);
+
+impl InstallLock {
+    fn acquire(path: PathBuf) -> io::Result<Self> {
+        let started = Instant::now();
+        loop {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(_) => return Ok(Self(path)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let age = std::fs::metadata(&path).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                    if age.is_some_and(|a| a > Duration::from_secs(15 * 60)) {
+                        let _ = std::fs::remove_file(&path);
+                    } else if started.elapsed() > Duration::from_secs(20 * 60) {
+                        return Err(io::Error::new(io::ErrorKind::TimedOut, "waited 20 min for the sandbox install"));
+                    }
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for InstallLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
