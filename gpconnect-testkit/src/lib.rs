@@ -44,12 +44,17 @@
 //! Mount stricter mocks of your own with [`MockSpine::server`] at a priority number lower
 //! than [`CATCH_ALL_PRIORITY`]; they win over the testkit's catch-all route.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod fixtures;
 #[cfg(feature = "mesh")]
 pub mod mesh;
 mod nhs;
 pub mod outcome;
+#[cfg(feature = "api-platform")]
+pub mod platform;
+#[cfg(feature = "api-platform")]
+pub mod prism;
 mod provider;
 mod received;
 mod sdk;

@@ -15,6 +15,7 @@ use tracing::Instrument;
 use super::error::{MeshError, MeshErrorCode, MeshOperation, MeshProblem};
 use super::{auth, MailboxId, MeshConfig, MeshEnvironment};
 use crate::error::{ConfigError, DecodeProblem, Error, RawBody, Sent, MAX_ERROR_BODY};
+use crate::Effect;
 
 /// `Accept` for the v2 API (snake_case answers, paging).
 pub(crate) const MESH_V2: &str = "application/vnd.mesh.v2+json";
@@ -89,11 +90,9 @@ impl MeshClient {
         }
         let root = url::Url::parse(&format!("{}/messageexchange/", base.as_str().trim_end_matches('/')))
             .map_err(|_| ConfigError::Url { what: "mesh" })?;
-        let mut http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
+        // Core's HTTP client: rustls, TLS 1.2 or later, never a redirect.
+        let mut http = crate::transport::http_client(config.connect_timeout)
             .read_timeout(config.read_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .user_agent(config.client_info.client_version.clone());
         let trusted = config.trusted()?;
         if !trusted.is_empty() {
@@ -102,7 +101,7 @@ impl MeshClient {
         if let Some(identity) = &config.identity {
             http = http.identity(identity.0.clone());
         }
-        let http = http.build().map_err(ConfigError::Http)?;
+        let http = http.build().map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self { inner: Arc::new(Inner { http, root, config }) })
     }
 
@@ -129,67 +128,72 @@ impl MeshClient {
         url
     }
 
-    /// Sends a request, retrying it while a repeat cannot double anything (see
-    /// [`MeshError::is_retryable`]), and returns a success answer with its body unread.
+    /// Sends a request through the one retry loop of core ([`crate::retry`]), retrying it
+    /// while a repeat cannot double anything (see [`MeshError::is_retryable`]: the first
+    /// upload request only when its connection was never made), and returns a success
+    /// answer with its body unread.
     pub(crate) async fn execute(&self, req: &MeshRequest) -> Result<reqwest::Response, MeshError> {
-        let config = &self.inner.config;
         let url = self.url(req);
-        let first = Instant::now();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut builder = self
-                .inner
-                .http
-                .request(req.method.clone(), url.clone())
-                .timeout(config.request_timeout)
-                .header(ACCEPT, MESH_V2)
-                .headers(req.headers.clone());
-            if req.authorised {
-                let token = auth::fresh(&config.mailbox, &config.password, &config.shared_key);
-                let mut value = HeaderValue::from_str(token.expose_secret()).expect("token is ASCII");
-                value.set_sensitive(true);
-                builder = builder.header(AUTHORIZATION, value);
+        let effect = if req.operation.is_idempotent() { Effect::Read } else { Effect::Write };
+        let result = crate::retry::retrying(&self.inner.config.retry, effect, |attempt| {
+            let url = url.clone();
+            async move { self.attempt(req, url, attempt).await.map_err(Error::from) }
+        })
+        .await;
+        result.map_err(|e| match e {
+            Error::Mesh(m) => *m,
+            // Every attempt fails with `Error::Mesh`.
+            other => unreachable!("MESH attempt failed with {:?}", other.kind()),
+        })
+    }
+
+    /// One try: a fresh token, the v2 `Accept`, a tracing span without URL or secrets.
+    async fn attempt(&self, req: &MeshRequest, url: url::Url, attempt: u32) -> Result<reqwest::Response, MeshError> {
+        let config = &self.inner.config;
+        let mut builder = self
+            .inner
+            .http
+            .request(req.method.clone(), url)
+            .timeout(config.request_timeout)
+            .header(ACCEPT, MESH_V2)
+            .headers(req.headers.clone());
+        if req.authorised {
+            let token = auth::fresh(&config.mailbox, &config.password, &config.shared_key);
+            let mut value = HeaderValue::from_str(token.expose_secret()).expect("token is ASCII");
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let span = tracing::info_span!(
+            "gpconnect.mesh",
+            operation = ?req.operation,
+            attempt,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = builder.send().instrument(span.clone()).await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        match result {
+            Ok(resp) if resp.status().is_success() => {
+                span.record("status", resp.status().as_u16());
+                Ok(resp)
             }
-            if let Some(body) = &req.body {
-                builder = builder.body(body.clone());
+            Ok(resp) => {
+                span.record("status", resp.status().as_u16());
+                let retry_after = resp
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(std::time::Duration::from_secs);
+                let mut error = refused(resp, req.operation).await;
+                error.retry_after = retry_after;
+                Err(error)
             }
-            let span = tracing::info_span!(
-                "gpconnect.mesh",
-                operation = ?req.operation,
-                attempt,
-                status = tracing::field::Empty,
-                elapsed_ms = tracing::field::Empty,
-            );
-            let started = Instant::now();
-            let result = builder.send().instrument(span.clone()).await;
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            let (error, retry_after) = match result {
-                Ok(resp) if resp.status().is_success() => {
-                    span.record("status", resp.status().as_u16());
-                    return Ok(resp);
-                }
-                Ok(resp) => {
-                    span.record("status", resp.status().as_u16());
-                    let retry_after = resp
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(std::time::Duration::from_secs);
-                    (refused(resp, req.operation).await, retry_after)
-                }
-                Err(e) => (transport(e, req.operation, started), None),
-            };
-            let delay = config.retry.delay(attempt, retry_after);
-            let may_retry = error.is_retryable()
-                && attempt < config.retry.max_attempts
-                && first.elapsed() + delay < config.retry.max_elapsed;
-            span.in_scope(|| tracing::warn!(kind = ?error.kind(), retry = may_retry, "failed"));
-            if !may_retry {
-                return Err(error);
-            }
-            tokio::time::sleep(delay).await;
+            Err(e) => Err(transport(e, req.operation, started)),
         }
     }
 

@@ -180,7 +180,8 @@ impl MeshConfig {
     /// Trusts another CA (PEM), besides the environment's NHS bundle: for example a
     /// local sandbox's self-signed certificate.
     pub fn add_ca_pem(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
-        self.extra_ca.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(ConfigError::CaCertificate)?);
+        self.extra_ca
+            .extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))?);
         Ok(self)
     }
 
@@ -252,7 +253,9 @@ impl MeshConfig {
     /// The CA certificates to trust: the environment's NHS bundle and any added ones.
     pub(crate) fn trusted(&self) -> Result<Vec<reqwest::Certificate>, ConfigError> {
         let mut certs = match self.environment.ca_bundle() {
-            Some(pem) => reqwest::Certificate::from_pem_bundle(pem).map_err(ConfigError::CaCertificate)?,
+            Some(pem) => {
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))?
+            }
             None => Vec::new(),
         };
         certs.extend(self.extra_ca.iter().cloned());

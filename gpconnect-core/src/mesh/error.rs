@@ -191,6 +191,8 @@ pub struct MeshError {
     pub message_id: Option<MessageId>,
     pub(crate) resume_send: Option<PartialSend>,
     pub(crate) resume_download: Option<PartialDownload>,
+    /// The answer's `Retry-After`, when it gave one.
+    pub retry_after: Option<Duration>,
 }
 
 impl fmt::Display for MeshError {
@@ -207,7 +209,7 @@ impl std::error::Error for MeshError {
 
 impl MeshError {
     pub(crate) fn new(operation: MeshOperation, problem: MeshProblem, sent: Sent) -> Self {
-        Self { operation, problem, sent, message_id: None, resume_send: None, resume_download: None }
+        Self { operation, problem, sent, message_id: None, resume_send: None, resume_download: None, retry_after: None }
     }
 
     /// The HTTP status, when MESH answered.
