@@ -103,6 +103,10 @@ pub enum Error {
     /// [`Error::must_log_in_again`] says whether only a new NHS login can help.
     #[error("{0}")]
     Auth(Box<AuthError>),
+    /// A MESH operation failed (cargo feature `mesh`).
+    #[cfg(feature = "mesh")]
+    #[error("{0}")]
+    Mesh(Box<crate::mesh::MeshError>),
 }
 
 /// How an answer's patient differs from the one asked for ([`Error::WrongPatient`]). Never
@@ -206,6 +210,8 @@ impl Error {
             Error::Output { .. } => ErrorKind::Output,
             Error::Auth(_) => ErrorKind::Authentication,
             Error::WrongPatient { .. } => ErrorKind::WrongPatient,
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.kind(),
         }
     }
 
@@ -239,6 +245,8 @@ impl Error {
             Error::Timeout { status, .. } => *status,
             Error::Decode(d) => Some(d.status),
             Error::Auth(a) => a.status,
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.status(),
             _ => None,
         }
     }
@@ -313,6 +321,8 @@ impl Error {
             Error::Auth(a) => {
                 matches!(a.problem, AuthProblem::TokenRefused { .. }) && matches!(a.status, Some(429 | 502 | 503 | 504))
             }
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.is_retryable(),
             _ => false,
         }
     }
@@ -321,6 +331,8 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Provider(p) => p.retry_after,
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.retry_after,
             _ => None,
         }
     }
@@ -337,7 +349,18 @@ impl Error {
             Error::Transport { sent, .. } | Error::Timeout { sent, .. } => *sent == Sent::Maybe,
             Error::Provider(p) => matches!(p.status, 500 | 502 | 504 | 599),
             Error::Decode(_) | Error::WrongPatient { .. } => true,
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.may_have_been_sent(),
             _ => false,
+        }
+    }
+
+    /// The MESH failure, when this is one (cargo feature `mesh`).
+    #[cfg(feature = "mesh")]
+    pub fn mesh(&self) -> Option<&crate::mesh::MeshError> {
+        match self {
+            Error::Mesh(m) => Some(m),
+            _ => None,
         }
     }
 

@@ -36,6 +36,8 @@ pub mod foundations;
 mod ids;
 mod interaction;
 pub mod jwt;
+#[cfg(feature = "mesh")]
+pub mod mesh;
 mod operation;
 #[cfg(feature = "api-platform")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api-platform")))]

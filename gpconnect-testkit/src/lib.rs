@@ -47,6 +47,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod fixtures;
+#[cfg(feature = "mesh")]
+pub mod mesh;
 mod nhs;
 pub mod outcome;
 #[cfg(feature = "api-platform")]
