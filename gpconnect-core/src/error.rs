@@ -76,6 +76,11 @@ pub enum Error {
         /// The `Ssp-TraceID` of the request.
         trace_id: Option<Uuid>,
     },
+    /// An ITK3 message (Send Document, Update Record, an acknowledgement) could not be
+    /// read or matched (feature `mesh`).
+    #[cfg(feature = "mesh")]
+    #[error("ITK3 message: {0}")]
+    Itk3(#[from] crate::itk3::Itk3Error),
 }
 
 /// Whether a failed request could have reached the provider.
@@ -140,6 +145,8 @@ impl Error {
             Error::Provider(p) => p.kind(),
             Error::Decode(_) => ErrorKind::Decode,
             Error::Output { .. } => ErrorKind::Output,
+            #[cfg(feature = "mesh")]
+            Error::Itk3(_) => ErrorKind::Decode,
         }
     }
 

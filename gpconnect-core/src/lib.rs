@@ -23,6 +23,8 @@ pub mod fhir;
 pub mod foundations;
 mod ids;
 mod interaction;
+#[cfg(feature = "mesh")]
+pub mod itk3;
 pub mod jwt;
 pub mod preflight;
 mod provider;
