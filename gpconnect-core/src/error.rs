@@ -81,6 +81,10 @@ pub enum Error {
     #[cfg(feature = "mesh")]
     #[error("ITK3 message: {0}")]
     Itk3(#[from] crate::itk3::Itk3Error),
+    /// A MESH operation failed (cargo feature `mesh`).
+    #[cfg(feature = "mesh")]
+    #[error("{0}")]
+    Mesh(Box<crate::mesh::MeshError>),
 }
 
 /// Whether a failed request could have reached the provider.
@@ -147,6 +151,8 @@ impl Error {
             Error::Output { .. } => ErrorKind::Output,
             #[cfg(feature = "mesh")]
             Error::Itk3(_) => ErrorKind::Decode,
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.kind(),
         }
     }
 
@@ -164,6 +170,8 @@ impl Error {
             Error::Provider(p) => Some(p.status),
             Error::Timeout { status, .. } => *status,
             Error::Decode(d) => Some(d.status),
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.status(),
             _ => None,
         }
     }
@@ -217,6 +225,8 @@ impl Error {
             Error::Transport { .. } | Error::Timeout { .. } => read,
             Error::Provider(p) => read && matches!(p.status, 429 | 502 | 503 | 504),
             Error::Directory(d) => matches!(d.problem, DirectoryProblem::Unreachable | DirectoryProblem::Timeout),
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.is_retryable(),
             _ => false,
         }
     }
@@ -233,7 +243,18 @@ impl Error {
             Error::Transport { sent, .. } | Error::Timeout { sent, .. } => *sent == Sent::Maybe,
             Error::Provider(p) => matches!(p.status, 500 | 502 | 504 | 599),
             Error::Decode(_) => true,
+            #[cfg(feature = "mesh")]
+            Error::Mesh(m) => m.may_have_been_sent(),
             _ => false,
+        }
+    }
+
+    /// The MESH failure, when this is one (cargo feature `mesh`).
+    #[cfg(feature = "mesh")]
+    pub fn mesh(&self) -> Option<&crate::mesh::MeshError> {
+        match self {
+            Error::Mesh(m) => Some(m),
+            _ => None,
         }
     }
 

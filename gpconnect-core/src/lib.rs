@@ -26,6 +26,8 @@ mod interaction;
 #[cfg(feature = "mesh")]
 pub mod itk3;
 pub mod jwt;
+#[cfg(feature = "mesh")]
+pub mod mesh;
 pub mod preflight;
 mod provider;
 mod request;

@@ -1,0 +1,261 @@
+//! Where a MESH mailbox lives and how to reach it: environment, credentials, TLS, limits.
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::MailboxId;
+use crate::error::ConfigError;
+use crate::{Identity, RetryPolicy};
+
+/// The NHS root and sub CAs for the integration (PTL) environment, as NHS England's
+/// `mesh-client` bundles them.
+const INT_CA: &[u8] = include_bytes!("ca/nhs-int-ca-bundle.pem");
+/// The NHS root and sub CAs for production.
+const LIVE_CA: &[u8] = include_bytes!("ca/nhs-live-ca-bundle.pem");
+/// The NHS root and sub CAs for the deployment environment.
+const DEP_CA: &[u8] = include_bytes!("ca/nhs-dep-ca-bundle.pem");
+
+/// A MESH environment (spec section 1.1).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MeshEnvironment {
+    /// Integration / Path to Live: `https://msg.intspineservices.nhs.uk`.
+    Integration,
+    /// Production: `https://mesh-sync.spineservices.nhs.uk`.
+    Production,
+    /// Deployment: `https://msg.depspineservices.nhs.uk`.
+    Deployment,
+    /// A local MESH server such as NHS England's `mesh-sandbox`, at the given base URL
+    /// (`http://127.0.0.1:8700`). Plain http is allowed here only, for loopback addresses.
+    LocalSandbox(String),
+}
+
+impl fmt::Debug for MeshEnvironment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MeshEnvironment::Integration => f.write_str("Integration"),
+            MeshEnvironment::Production => f.write_str("Production"),
+            MeshEnvironment::Deployment => f.write_str("Deployment"),
+            MeshEnvironment::LocalSandbox(_) => f.write_str("LocalSandbox(..)"),
+        }
+    }
+}
+
+impl MeshEnvironment {
+    /// The base URL (without `/messageexchange`).
+    pub fn base_url(&self) -> &str {
+        match self {
+            MeshEnvironment::Integration => "https://msg.intspineservices.nhs.uk",
+            MeshEnvironment::Production => "https://mesh-sync.spineservices.nhs.uk",
+            MeshEnvironment::Deployment => "https://msg.depspineservices.nhs.uk",
+            MeshEnvironment::LocalSandbox(url) => url,
+        }
+    }
+
+    /// The NHS CA bundle trusted for this environment (none for a local sandbox).
+    fn ca_bundle(&self) -> Option<&'static [u8]> {
+        match self {
+            MeshEnvironment::Integration => Some(INT_CA),
+            MeshEnvironment::Production => Some(LIVE_CA),
+            MeshEnvironment::Deployment => Some(DEP_CA),
+            MeshEnvironment::LocalSandbox(_) => None,
+        }
+    }
+}
+
+/// What a client says about itself in the handshake (`mex-ClientVersion`, `mex-OSName`,
+/// `mex-OSVersion`, `mex-OSArchitecture`).
+#[derive(Clone, Debug)]
+pub struct ClientInfo {
+    /// `mex-ClientVersion`, default `gpconnect-rust/{version}`.
+    pub client_version: String,
+    /// `mex-OSName`, default the compile target's OS (`linux`).
+    pub os_name: String,
+    /// `mex-OSVersion`, default `unknown`.
+    pub os_version: String,
+    /// `mex-OSArchitecture`, default the compile target's architecture.
+    pub os_architecture: String,
+}
+
+impl Default for ClientInfo {
+    fn default() -> Self {
+        Self {
+            client_version: concat!("gpconnect-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            os_name: std::env::consts::OS.to_owned(),
+            os_version: "unknown".to_owned(),
+            os_architecture: std::env::consts::ARCH.to_owned(),
+        }
+    }
+}
+
+/// Everything a [`MeshClient`](super::MeshClient) needs: the environment, the mailbox and
+/// its password, the environment's shared secret, the client certificate and limits.
+///
+/// `Debug` shows the environment and the mailbox only.
+///
+/// ```
+/// use gpconnect_core::mesh::{MeshConfig, MeshEnvironment};
+/// let config = MeshConfig::new(
+///     MeshEnvironment::LocalSandbox("http://127.0.0.1:8700".into()),
+///     "X26ABC1".parse()?,
+///     "password".into(),
+///     "TestKey".into(),
+/// );
+/// # Ok::<(), gpconnect_core::error::InvalidInput>(())
+/// ```
+#[derive(Clone)]
+pub struct MeshConfig {
+    pub(crate) environment: MeshEnvironment,
+    pub(crate) mailbox: MailboxId,
+    pub(crate) password: SecretString,
+    pub(crate) shared_key: SecretString,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) extra_ca: Vec<reqwest::Certificate>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) read_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) chunk_size: usize,
+    pub(crate) compression_level: u32,
+    pub(crate) max_json_bytes: usize,
+    pub(crate) max_receive_bytes: usize,
+    pub(crate) client_info: ClientInfo,
+}
+
+impl fmt::Debug for MeshConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MeshConfig")
+            .field("environment", &self.environment)
+            .field("mailbox", &self.mailbox)
+            .field("identity", &self.identity.as_ref().map(|_| ".."))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default chunk size: 10 MiB of uncompressed content per request. The spec allows
+/// up to 100 MB per request; smaller chunks keep the client's memory flat (one compressed
+/// chunk is held so that it can be sent again) and a failed chunk cheap to repeat.
+pub const DEFAULT_CHUNK_SIZE: usize = 10 * 1024 * 1024;
+
+/// The largest chunk the spec allows in one request (100 MB, after compression).
+pub const MAX_CHUNK_SIZE: usize = 100 * 1000 * 1000;
+
+impl MeshConfig {
+    /// A mailbox in an environment: its ID, its password and the environment-wide shared
+    /// secret (all three issued by NHS England at onboarding).
+    pub fn new(
+        environment: MeshEnvironment,
+        mailbox: MailboxId,
+        password: SecretString,
+        shared_key: SecretString,
+    ) -> Self {
+        Self {
+            environment,
+            mailbox,
+            password,
+            shared_key,
+            identity: None,
+            extra_ca: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(600),
+            read_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            compression_level: 1,
+            max_json_bytes: 1024 * 1024,
+            max_receive_bytes: 100 * 1024 * 1024,
+            client_info: ClientInfo::default(),
+        }
+    }
+
+    /// The client certificate and key for mutual TLS (required by every NHS environment;
+    /// one per environment).
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Trusts another CA (PEM), besides the environment's NHS bundle: for example a
+    /// local sandbox's self-signed certificate.
+    pub fn add_ca_pem(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
+        self.extra_ca.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(ConfigError::CaCertificate)?);
+        Ok(self)
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one request from start to the end of its answer (default 10 min;
+    /// one chunk is one request).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The longest silence while reading an answer (default 60 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// How requests that cannot duplicate a message are retried (default
+    /// [`RetryPolicy::default`]). The first upload request of a message is never retried
+    /// once it may have left.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Uncompressed bytes per chunk (default [`DEFAULT_CHUNK_SIZE`]); a message larger
+    /// than this is sent in chunks. Clamped to 1 KiB ..= [`MAX_CHUNK_SIZE`].
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes.clamp(1024, MAX_CHUNK_SIZE);
+        self
+    }
+
+    /// The gzip level for sent content, 0..=9 (default 1: fast; the content encoding is
+    /// `gzip` whatever the level).
+    pub fn compression_level(mut self, level: u32) -> Self {
+        self.compression_level = level.min(9);
+        self
+    }
+
+    /// The largest message [`MeshClient::receive`](super::MeshClient::receive) holds in
+    /// memory for its handler (default 100 MiB); larger ones are left for
+    /// [`MeshClient::download`](super::MeshClient::download) into a file.
+    pub fn max_receive_bytes(mut self, bytes: usize) -> Self {
+        self.max_receive_bytes = bytes;
+        self
+    }
+
+    /// What the client says about itself in the handshake.
+    pub fn client_info(mut self, info: ClientInfo) -> Self {
+        self.client_info = info;
+        self
+    }
+
+    /// The mailbox this configuration speaks for.
+    pub fn mailbox(&self) -> &MailboxId {
+        &self.mailbox
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> &MeshEnvironment {
+        &self.environment
+    }
+
+    /// The CA certificates to trust: the environment's NHS bundle and any added ones.
+    pub(crate) fn trusted(&self) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+        let mut certs = match self.environment.ca_bundle() {
+            Some(pem) => reqwest::Certificate::from_pem_bundle(pem).map_err(ConfigError::CaCertificate)?,
+            None => Vec::new(),
+        };
+        certs.extend(self.extra_ca.iter().cloned());
+        Ok(certs)
+    }
+}

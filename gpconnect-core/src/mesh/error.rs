@@ -1,0 +1,343 @@
+//! MESH failures, carried by the core [`Error`](crate::Error) as `Error::Mesh`.
+//!
+//! Like the SSP errors, a MESH error answers the two questions a caller has:
+//! [`Error::is_retryable`](crate::Error::is_retryable) and
+//! [`Error::may_have_been_sent`](crate::Error::may_have_been_sent). It also carries the
+//! point to resume from when a chunked upload or a download broke half-way
+//! ([`MeshError::resume_send`], [`MeshError::resume_download`]).
+
+use std::fmt;
+use std::time::Duration;
+
+use super::{MessageId, MessageMetadata};
+use crate::error::{DecodeProblem, ErrorKind, RawBody, Sent};
+
+/// The MESH operation that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MeshOperation {
+    /// `POST /messageexchange/{mailbox}`: mailbox validation.
+    Handshake,
+    /// `POST .../outbox`: a message, or chunk 1 of a chunked one. Never retried once it may
+    /// have left.
+    Send,
+    /// `POST .../outbox/{message_id}/{chunk}`: chunk 2 or later.
+    SendChunk {
+        /// The chunk, from 2.
+        index: u32,
+        /// How many chunks the message has.
+        total: u32,
+    },
+    /// `GET .../inbox`.
+    Inbox,
+    /// `GET .../inbox/{message_id}[/{chunk}]`.
+    Download {
+        /// The chunk, from 1.
+        index: u32,
+    },
+    /// `PUT .../inbox/{message_id}/status/acknowledged`.
+    Acknowledge,
+    /// `GET .../outbox/tracking?messageID=`.
+    Track,
+    /// `GET /messageexchange/endpointlookup/{ods}/{workflow}`.
+    EndpointLookup,
+}
+
+impl MeshOperation {
+    /// Whether the operation creates something at MESH that a repeat could double.
+    pub fn is_write(self) -> bool {
+        matches!(self, MeshOperation::Send | MeshOperation::SendChunk { .. })
+    }
+
+    /// Whether a repeat of a request that may have arrived is harmless.
+    ///
+    /// Everything but the first upload request: reads, the handshake, acknowledging (a
+    /// second acknowledgement changes nothing) and chunk k >= 2 (the same chunk stored
+    /// again), as NHS England's `mesh-client` does.
+    pub fn is_idempotent(self) -> bool {
+        self != MeshOperation::Send
+    }
+}
+
+/// A MESH error code (spec section 1.7), from an error answer's body.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MeshErrorCode {
+    /// `02` Data file is missing or inaccessible.
+    DataFileMissing,
+    /// `06` Malformed headers.
+    MalformedHeaders,
+    /// `07` Invalid From Address: the mailbox does not match the authorization header.
+    InvalidFromAddress,
+    /// `08` Missing Mex-To header.
+    MissingTo,
+    /// `11` Invalid Message Type for the transfer, should be DATA.
+    InvalidMessageType,
+    /// `12` Unregistered to address.
+    UnregisteredRecipient,
+    /// `14` Undelivered message.
+    Undelivered,
+    /// `15` Bad CP-IS file.
+    BadCpisFile,
+    /// `16` Sender is not allowed to send messages of this type.
+    SenderNotAllowed,
+    /// `17` Workflow ID not registered for mailbox.
+    WorkflowNotRegistered,
+    /// Another code, kept as sent.
+    Other(String),
+}
+
+impl MeshErrorCode {
+    /// Maps a code as MESH sends it.
+    pub fn from_code(code: &str) -> Self {
+        match code.trim() {
+            "02" => Self::DataFileMissing,
+            "06" => Self::MalformedHeaders,
+            "07" => Self::InvalidFromAddress,
+            "08" => Self::MissingTo,
+            "11" => Self::InvalidMessageType,
+            "12" => Self::UnregisteredRecipient,
+            "14" => Self::Undelivered,
+            "15" => Self::BadCpisFile,
+            "16" => Self::SenderNotAllowed,
+            "17" => Self::WorkflowNotRegistered,
+            other => Self::Other(other.chars().filter(char::is_ascii_alphanumeric).take(16).collect()),
+        }
+    }
+}
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MeshProblem {
+    /// The connection failed or broke (the URL is removed from the source).
+    #[error("could not reach MESH")]
+    Transport(#[source] reqwest::Error),
+    /// No answer in time.
+    #[error("no answer after {0:?}")]
+    Timeout(Duration),
+    /// MESH answered with an error status.
+    #[error("MESH answered HTTP {status}{}", code.as_ref().map(|c| format!(" (code {c:?})")).unwrap_or_default())]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The MESH error code in the body, when there was one.
+        code: Option<MeshErrorCode>,
+        /// The raw body (bounded); may hold server text, keep it out of logs.
+        body: RawBody,
+    },
+    /// A success answer did not match the spec.
+    #[error("answer does not match the spec: {problem}")]
+    Decode {
+        /// What was wrong.
+        problem: DecodeProblem,
+        /// The HTTP status.
+        status: u16,
+        /// The raw body (bounded).
+        body: RawBody,
+    },
+    /// The caller's message body could not be read.
+    #[error("could not read the message content")]
+    Input(#[source] std::io::Error),
+    /// The caller's output could not be written.
+    #[error("could not write the downloaded content")]
+    Output(#[source] std::io::Error),
+}
+
+/// Where a chunked upload stopped: the message ID MESH gave chunk 1, and the first chunk
+/// that was not confirmed. Hand it to
+/// [`MeshClient::resume_send`](super::MeshClient::resume_send) with the same content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialSend {
+    /// The message ID from chunk 1.
+    pub message_id: MessageId,
+    /// The first chunk not confirmed (from 2).
+    pub next_chunk: u32,
+    /// How many chunks the message has.
+    pub total_chunks: u32,
+    /// The uncompressed chunk size used.
+    pub chunk_size: usize,
+    /// The content length.
+    pub length: u64,
+}
+
+/// Where a download stopped: the chunk that broke and how many of its (decoded) bytes
+/// already reached the writer. Hand it to
+/// [`Download::resume`](super::Download::resume) with the same writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialDownload {
+    /// The message.
+    pub message_id: MessageId,
+    /// The chunk that broke (from 1).
+    pub chunk: u32,
+    /// Decoded bytes of that chunk already written.
+    pub written_in_chunk: u64,
+    /// Decoded bytes written in all.
+    pub written: u64,
+    /// The metadata from chunk 1, once known.
+    pub metadata: Option<Box<MessageMetadata>>,
+}
+
+/// A failed MESH operation.
+#[derive(Debug)]
+pub struct MeshError {
+    /// The operation.
+    pub operation: MeshOperation,
+    /// What went wrong.
+    pub problem: MeshProblem,
+    /// Whether the failed request could have reached MESH.
+    pub sent: Sent,
+    /// The message concerned, when known.
+    pub message_id: Option<MessageId>,
+    pub(crate) resume_send: Option<PartialSend>,
+    pub(crate) resume_download: Option<PartialDownload>,
+}
+
+impl fmt::Display for MeshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MESH {:?} failed: {}", self.operation, self.problem)
+    }
+}
+
+impl std::error::Error for MeshError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.problem)
+    }
+}
+
+impl MeshError {
+    pub(crate) fn new(operation: MeshOperation, problem: MeshProblem, sent: Sent) -> Self {
+        Self { operation, problem, sent, message_id: None, resume_send: None, resume_download: None }
+    }
+
+    /// The HTTP status, when MESH answered.
+    pub fn status(&self) -> Option<u16> {
+        match &self.problem {
+            MeshProblem::Refused { status, .. } | MeshProblem::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The MESH error code, when the answer had one.
+    pub fn code(&self) -> Option<&MeshErrorCode> {
+        match &self.problem {
+            MeshProblem::Refused { code, .. } => code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Where to resume a chunked upload that broke after chunk 1 was accepted.
+    pub fn resume_send(&self) -> Option<&PartialSend> {
+        self.resume_send.as_ref()
+    }
+
+    /// Where to resume a download that broke half-way.
+    pub fn resume_download(&self) -> Option<&PartialDownload> {
+        self.resume_download.as_ref()
+    }
+
+    /// Whether the message may now be delivered (or, for other operations, the request
+    /// may have taken effect).
+    ///
+    /// A send is delivered once its last request is accepted, so this is true only when
+    /// that request (the single request, or the last chunk) broke without a definite
+    /// answer, or MESH failed with 500, 502 or 504 while handling it. A chunk before the
+    /// last never delivers anything: the message waits, incomplete, for the rest.
+    pub fn may_have_been_sent(&self) -> bool {
+        let last = match self.operation {
+            MeshOperation::SendChunk { index, total } => index == total,
+            MeshOperation::Send => self.resume_send.is_none(),
+            _ => true,
+        };
+        last && self.ambiguous()
+    }
+
+    /// The request may have arrived and its effect is unknown.
+    fn ambiguous(&self) -> bool {
+        match &self.problem {
+            MeshProblem::Transport(_) | MeshProblem::Timeout(_) => self.sent == Sent::Maybe,
+            MeshProblem::Refused { status, .. } => matches!(status, 500 | 502 | 504),
+            MeshProblem::Decode { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether trying the same operation again cannot duplicate a message.
+    pub fn is_retryable(&self) -> bool {
+        let transient = match &self.problem {
+            MeshProblem::Transport(_) | MeshProblem::Timeout(_) => true,
+            MeshProblem::Refused { status, .. } => matches!(status, 425 | 429 | 502 | 503 | 504),
+            _ => false,
+        };
+        transient && (self.operation.is_idempotent() || (self.sent == Sent::No && self.status().is_none()))
+    }
+
+    /// The category to match on.
+    pub fn kind(&self) -> ErrorKind {
+        if self.operation.is_write() && self.may_have_been_sent() {
+            return ErrorKind::OutcomeUnknown;
+        }
+        match &self.problem {
+            MeshProblem::Transport(_) => ErrorKind::Transport,
+            MeshProblem::Timeout(_) => ErrorKind::Timeout,
+            MeshProblem::Refused { status, .. } => match status {
+                401 | 403 => ErrorKind::Authentication,
+                404 | 410 => ErrorKind::NotFound,
+                409 | 423 => ErrorKind::Conflict,
+                400 | 417 | 422 => ErrorKind::InvalidInput,
+                _ => ErrorKind::ProviderRejected,
+            },
+            MeshProblem::Decode { .. } => ErrorKind::Decode,
+            MeshProblem::Input(_) => ErrorKind::InvalidInput,
+            MeshProblem::Output(_) => ErrorKind::Output,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(op: MeshOperation, status: u16) -> MeshError {
+        MeshError::new(op, MeshProblem::Refused { status, code: None, body: RawBody::default() }, Sent::Maybe)
+    }
+
+    fn timeout(op: MeshOperation) -> MeshError {
+        MeshError::new(op, MeshProblem::Timeout(Duration::from_secs(1)), Sent::Maybe)
+    }
+
+    #[test]
+    fn first_upload_that_timed_out_may_have_been_sent_and_is_not_retryable() {
+        let e = timeout(MeshOperation::Send);
+        assert!(e.may_have_been_sent());
+        assert!(!e.is_retryable());
+        assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+    }
+
+    #[test]
+    fn middle_chunk_failure_is_not_a_delivery_and_is_retryable() {
+        let e = timeout(MeshOperation::SendChunk { index: 2, total: 3 });
+        assert!(!e.may_have_been_sent());
+        assert!(e.is_retryable());
+        let last = timeout(MeshOperation::SendChunk { index: 3, total: 3 });
+        assert!(last.may_have_been_sent());
+    }
+
+    #[test]
+    fn definite_refusals_were_not_sent() {
+        for status in [400, 403, 417, 503] {
+            assert!(!refused(MeshOperation::Send, status).may_have_been_sent(), "{status}");
+        }
+        assert!(refused(MeshOperation::Send, 500).may_have_been_sent());
+        assert_eq!(refused(MeshOperation::Send, 403).kind(), ErrorKind::Authentication);
+        assert_eq!(refused(MeshOperation::Download { index: 1 }, 410).kind(), ErrorKind::NotFound);
+        assert!(refused(MeshOperation::Inbox, 503).is_retryable());
+        assert!(!refused(MeshOperation::Send, 503).is_retryable());
+    }
+
+    #[test]
+    fn codes_are_typed() {
+        assert_eq!(MeshErrorCode::from_code("12"), MeshErrorCode::UnregisteredRecipient);
+        assert_eq!(MeshErrorCode::from_code("EPL-151"), MeshErrorCode::Other("EPL151".into()));
+    }
+}

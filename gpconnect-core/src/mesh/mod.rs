@@ -1,0 +1,68 @@
+//! The MESH client (cargo feature `mesh`): NHS England's Message Exchange for Social Care
+//! and Health, over which GP Connect Send Document and Update Record travel.
+//!
+//! * [`MeshConfig`] names the [`MeshEnvironment`], the mailbox, its password and the
+//!   environment's shared secret, the client certificate; [`MeshClient::new`] checks it;
+//! * every request carries a fresh `NHSMESH` token ([`auth`]);
+//! * [`MeshClient::send`] sends an [`OutgoingMessage`] in one request, or in gzip-compressed
+//!   chunks when it is larger than the chunk size; the first upload request is never
+//!   retried once it may have left, later chunks are, and a broken upload resumes from the
+//!   chunk that failed ([`MeshClient::resume_send`]);
+//! * [`MeshClient::inbox`] lists waiting messages (paging, workflow filters);
+//!   [`MeshClient::download`] streams one, chunk by chunk, into any `AsyncWrite` with flat
+//!   memory, and resumes from the chunk that broke;
+//! * [`MeshClient::receive`] downloads, hands each message to your handler and
+//!   acknowledges it only after the handler succeeded;
+//! * [`MeshClient::track`] and [`MeshClient::lookup_endpoint`].
+//!
+//! ```no_run
+//! use gpconnect_core::mesh::{MeshClient, MeshConfig, MeshEnvironment, OutgoingMessage};
+//! # async fn demo() -> gpconnect_core::Result<()> {
+//! let mesh = MeshClient::new(MeshConfig::new(
+//!     MeshEnvironment::LocalSandbox("http://127.0.0.1:8700".into()),
+//!     "X26ABC1".parse()?,
+//!     "password".into(),
+//!     "TestKey".into(),
+//! ))?;
+//! mesh.handshake().await?;
+//! let sent = mesh
+//!     .send(
+//!         OutgoingMessage::new("X26ABC2".parse::<gpconnect_core::mesh::MailboxId>()?, "TEST_WORKFLOW".parse()?)
+//!             .subject("hello")
+//!             .body_bytes(b"Hello, MESH".to_vec()),
+//!     )
+//!     .await?;
+//! println!("sent {}", sent.message_id);
+//! # Ok(()) }
+//! ```
+//!
+//! Everything fails with the core [`Error`](crate::Error) (`Error::Mesh`), whose
+//! [`may_have_been_sent`](crate::Error::may_have_been_sent) says whether a failed send could
+//! have been delivered.
+
+mod acknowledge;
+pub mod auth;
+mod client;
+mod config;
+mod download;
+mod error;
+mod handshake;
+mod headers;
+mod ids;
+mod inbox;
+mod lookup;
+mod receive;
+mod send;
+mod track;
+
+pub use client::MeshClient;
+pub use config::{ClientInfo, MeshConfig, MeshEnvironment, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
+pub use download::{Download, Downloaded};
+pub use error::{MeshError, MeshErrorCode, MeshOperation, MeshProblem, PartialDownload, PartialSend};
+pub use headers::{ChunkRange, MessageMetadata, MessageType, MexHeader, StatusReport};
+pub use ids::{GpProviderAddress, LocalId, MailboxId, MessageId, Recipient, WorkflowId};
+pub use inbox::{Inbox, InboxPage, WorkflowFilter};
+pub use lookup::MailboxEntry;
+pub use receive::{HandlerError, IncomingMessage, ReceiveSummary};
+pub use send::{MessageBody, OutgoingMessage, SendProgress, SentMessage};
+pub use track::{Tracking, TrackingStatus};
