@@ -7,7 +7,7 @@
 //!   from an [`Envelope`] and parsed back.
 //! * [`Acknowledgement`]: an `ITK008M` response with its typed [`ResponseCode`]
 //!   (meaning, positive or not, infrastructure or business), matched back to the
-//!   [`SentMessage`] it answers; [`Acknowledgements`] collects both for one message and
+//!   [`MessageIds`] it answers; [`Acknowledgements`] collects both for one message and
 //!   says where delivery stands ([`DeliveryOutcome`]), including MESH
 //!   [`NonDeliveryReport`]s.
 //! * [`xml`]: the one bounded XML parser (size, depth and element-count limits, no DTD)
@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use gpconnect_core::itk3::{Acknowledgement, Acknowledgements, DeliveryOutcome, Envelope, HandlingSpec,
-//!     Itk3Message, Limits, MessageEvent, RecipientType, Responder, Resource, ResponseCode, SentMessage};
+//!     Itk3Message, Limits, MessageEvent, RecipientType, Responder, Resource, ResponseCode, MessageIds};
 //! use gpconnect_core::itk3::resources::Bundle;
 //!
 //! let handling = HandlingSpec {
@@ -36,7 +36,7 @@
 //! let practice = Responder { ods: "A20047", mailbox: "X26ABC2", diagnostics: None };
 //! let ack = Acknowledgement::build(&message, ResponseCode::Success, &practice);
 //! let ack = Acknowledgement::parse(ack.to_xml().as_bytes())?;
-//! let mut answers = Acknowledgements::new(&message, SentMessage::of(&message));
+//! let mut answers = Acknowledgements::new(&message, MessageIds::of(&message));
 //! answers.record(ack)?;
 //! assert_eq!(answers.outcome(), DeliveryOutcome::Pending); // the business ack is still due
 //! # Ok::<(), gpconnect_core::itk3::Itk3Error>(())
@@ -59,7 +59,7 @@ pub use message::{
 pub use model::{FromXml, ReadContext, ToXml};
 pub use resources::Resource;
 pub use response::{
-    Acknowledgement, Acknowledgements, DeliveryOutcome, NonDeliveryReason, NonDeliveryReport, Responder, SentMessage,
+    Acknowledgement, Acknowledgements, DeliveryOutcome, MessageIds, NonDeliveryReason, NonDeliveryReport, Responder,
     RESPONSE_OUTCOME_PROFILE,
 };
 pub use xml::{Limits, XmlNode};

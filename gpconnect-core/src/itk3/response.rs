@@ -9,6 +9,7 @@ use super::model::{CodeableConcept, Coding, Meta, Reference};
 use super::resources::{MessageResponse, OperationOutcome, OutcomeIssue, Resource};
 use super::xml::Limits;
 use super::Itk3Error;
+use crate::mesh::{MessageId, MessageMetadata, WorkflowId};
 
 /// Profile of the acknowledgement OperationOutcome.
 pub const RESPONSE_OUTCOME_PROFILE: &str =
@@ -16,7 +17,7 @@ pub const RESPONSE_OUTCOME_PROFILE: &str =
 
 /// What identifies a sent message to the responses that answer it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SentMessage {
+pub struct MessageIds {
     /// `MessageHeader.id`: what a response names in `response.identifier`.
     pub header_id: String,
     /// `Bundle.id` of the message bundle.
@@ -24,12 +25,12 @@ pub struct SentMessage {
     /// The handling specification's `SenderReference`, echoed by every response.
     pub sender_reference: String,
     /// The MESH message ID the send returned (what a non-delivery report links to).
-    pub mesh_message_id: Option<String>,
+    pub mesh_message_id: Option<MessageId>,
 }
 
-impl fmt::Debug for SentMessage {
+impl fmt::Debug for MessageIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SentMessage")
+        f.debug_struct("MessageIds")
             .field("header_id", &self.header_id)
             .field("bundle_id", &self.bundle_id)
             .field("mesh_message_id", &self.mesh_message_id)
@@ -37,10 +38,10 @@ impl fmt::Debug for SentMessage {
     }
 }
 
-impl SentMessage {
+impl MessageIds {
     /// The identifiers of `message`.
     pub fn of(message: &Itk3Message) -> Self {
-        SentMessage {
+        MessageIds {
             header_id: message.header_id().unwrap_or_default().to_owned(),
             bundle_id: message.bundle_id().unwrap_or_default().to_owned(),
             sender_reference: message.handling().sender_reference.clone(),
@@ -167,7 +168,7 @@ impl Acknowledgement {
     /// `MessageHeader.id` and its `SenderReference` is the one sent. (A response that
     /// omits `response.identifier`, which the spec does not spell out, matches on the
     /// `SenderReference` alone.)
-    pub fn answers(&self, sent: &SentMessage) -> bool {
+    pub fn answers(&self, sent: &MessageIds) -> bool {
         let id_ok = self.answers_header_id().is_none_or(|id| id == sent.header_id);
         id_ok && self.sender_reference() == sent.sender_reference
     }
@@ -247,7 +248,7 @@ pub enum DeliveryOutcome {
 /// The acknowledgements received for one sent message.
 #[derive(Debug, Clone)]
 pub struct Acknowledgements {
-    sent: SentMessage,
+    sent: MessageIds,
     wants_infrastructure: bool,
     wants_business: bool,
     /// The infrastructure acknowledgement, once received.
@@ -260,7 +261,7 @@ pub struct Acknowledgements {
 
 impl Acknowledgements {
     /// Tracks the answers to `message`, sent as `sent`.
-    pub fn new(message: &Itk3Message, sent: SentMessage) -> Self {
+    pub fn new(message: &Itk3Message, sent: MessageIds) -> Self {
         Acknowledgements {
             wants_infrastructure: message.handling().inf_ack_requested,
             wants_business: message.handling().bus_ack_requested,
@@ -272,7 +273,7 @@ impl Acknowledgements {
     }
 
     /// The message tracked.
-    pub fn sent(&self) -> &SentMessage {
+    pub fn sent(&self) -> &MessageIds {
         &self.sent
     }
 
@@ -354,17 +355,15 @@ pub enum NonDeliveryReason {
     Other(String),
 }
 
-/// A MESH non-delivery report (`Mex-MessageType: REPORT`), read from its headers.
+/// A MESH non-delivery report (`Mex-MessageType: REPORT`), read from its metadata.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NonDeliveryReport {
     /// The report's own MESH message ID.
-    pub report_message_id: Option<String>,
+    pub report_message_id: MessageId,
     /// `Mex-LinkedMsgID`: the message that failed.
-    pub linked_message_id: Option<String>,
+    pub linked_message_id: Option<MessageId>,
     /// `Mex-WorkflowID`.
-    pub workflow_id: Option<String>,
-    /// `Mex-LocalID` of the failed message.
-    pub local_id: Option<String>,
+    pub workflow_id: Option<WorkflowId>,
     /// `Mex-StatusCode`.
     pub status_code: String,
     /// Why.
@@ -383,18 +382,18 @@ impl fmt::Debug for NonDeliveryReport {
 }
 
 impl NonDeliveryReport {
-    /// Reads a report from its MESH headers (`header` looks a header up by its
-    /// case-insensitive name). `None` when the headers are not those of an error report.
-    pub fn from_headers<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<Self> {
-        if !header("mex-messagetype")?.eq_ignore_ascii_case("REPORT") {
+    /// Reads a MESH report from its metadata. `None` when the message is not a report or
+    /// reports success.
+    pub fn from_metadata(metadata: &MessageMetadata) -> Option<Self> {
+        if !metadata.is_report() {
             return None;
         }
-        let status_code = header("mex-statuscode").unwrap_or_default().trim().to_owned();
-        if status_code == "00" && header("mex-statussuccess").is_some_and(|s| s.eq_ignore_ascii_case("SUCCESS")) {
+        let status = metadata.status.as_ref()?;
+        let status_code = status.code.as_deref().unwrap_or_default().trim().to_owned();
+        if status.success && (status_code.is_empty() || status_code == "00") {
             return None;
         }
-        let description = header("mex-statusdescription").map(str::to_owned);
-        let text = format!("{status_code} {}", description.as_deref().unwrap_or_default()).to_ascii_uppercase();
+        let text = format!("{status_code} {}", status.description.as_deref().unwrap_or_default()).to_ascii_uppercase();
         let has = |code: &str, name: &str| text.contains(code) || text.contains(name);
         let reason = if has("EPL-150", "ERROR_TOO_MANY_MAILBOX_MATCHES") {
             NonDeliveryReason::TooManyMailboxMatches
@@ -411,15 +410,13 @@ impl NonDeliveryReport {
         } else {
             NonDeliveryReason::Other(status_code.chars().take(20).collect())
         };
-        let owned = |name: &str| header(name).map(str::to_owned);
         Some(NonDeliveryReport {
-            report_message_id: owned("mex-messageid"),
-            linked_message_id: owned("mex-linkedmsgid"),
-            workflow_id: owned("mex-workflowid"),
-            local_id: owned("mex-localid"),
+            report_message_id: metadata.message_id.clone(),
+            linked_message_id: status.linked_message_id.clone(),
+            workflow_id: metadata.workflow_id.clone(),
             status_code,
             reason,
-            description,
+            description: status.description.clone(),
         })
     }
 
@@ -432,21 +429,29 @@ impl NonDeliveryReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mesh::MessageMetadata;
+
+    fn report(code: &str, description: &str) -> MessageMetadata {
+        let mut headers = http::HeaderMap::new();
+        for (k, v) in [
+            ("mex-messagetype", "REPORT"),
+            ("mex-statussuccess", "ERROR"),
+            ("mex-statuscode", code),
+            ("mex-statusdescription", description),
+            ("mex-linkedmsgid", "20200529155357895317_3573F8"),
+        ] {
+            headers.insert(k, v.parse().unwrap());
+        }
+        MessageMetadata::from_headers(&headers, &"20200529155357895317_3573F9".parse().unwrap())
+    }
 
     #[test]
     fn reads_routing_failure_reports() {
-        let headers = [
-            ("mex-messagetype", "REPORT"),
-            ("mex-statuscode", "EPL-154"),
-            ("mex-statusdescription", "ERROR_NO_DEMOGRAPHICS_MATCH"),
-            ("mex-linkedmsgid", "20200529155357895317_3573F8"),
-        ];
-        let get = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v);
-        let report = NonDeliveryReport::from_headers(get).unwrap();
-        assert_eq!(report.reason, NonDeliveryReason::NoDemographicsMatch);
-        assert_eq!(report.linked_message_id.as_deref(), Some("20200529155357895317_3573F8"));
-        assert!(!format!("{report:?}").contains("DEMOGRAPHICS"));
-        let data = |name: &str| (name == "mex-messagetype").then_some("DATA");
-        assert!(NonDeliveryReport::from_headers(data).is_none());
+        let r = NonDeliveryReport::from_metadata(&report("EPL-154", "ERROR_NO_DEMOGRAPHICS_MATCH")).unwrap();
+        assert_eq!(r.reason, NonDeliveryReason::NoDemographicsMatch);
+        assert_eq!(r.linked_message_id.as_ref().map(MessageId::as_str), Some("20200529155357895317_3573F8"));
+        assert!(!format!("{r:?}").contains("DEMOGRAPHICS"));
+        let r = NonDeliveryReport::from_metadata(&report("14", "Undelivered message")).unwrap();
+        assert_eq!(r.reason, NonDeliveryReason::Undelivered);
     }
 }

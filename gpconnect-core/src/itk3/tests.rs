@@ -64,7 +64,7 @@ fn responder(diagnostics: Option<&str>) -> Responder<'_> {
 #[test]
 fn acknowledgements_are_built_parsed_and_matched_to_their_message() {
     let message = Itk3Message::parse(UPDATE_BP.as_bytes(), &Limits::MESSAGE).unwrap();
-    let mut answers = Acknowledgements::new(&message, SentMessage::of(&message));
+    let mut answers = Acknowledgements::new(&message, MessageIds::of(&message));
 
     let inf = Acknowledgement::build(&message, ResponseCode::Success, &responder(None));
     assert_eq!(inf.event(), MessageEvent::Response);
@@ -94,7 +94,7 @@ fn acknowledgements_are_built_parsed_and_matched_to_their_message() {
 #[test]
 fn switched_off_and_negative_codes_are_final() {
     let message = Itk3Message::parse(UPDATE_BP.as_bytes(), &Limits::MESSAGE).unwrap();
-    let mut answers = Acknowledgements::new(&message, SentMessage::of(&message));
+    let mut answers = Acknowledgements::new(&message, MessageIds::of(&message));
     let off = Acknowledgement::build(&message, ResponseCode::from_code(20010), &responder(Some("Update Record off")));
     let off = Acknowledgement::parse(off.to_xml().as_bytes()).unwrap();
     assert_eq!(off.response_type(), Some("fatal-error"));
@@ -102,7 +102,7 @@ fn switched_off_and_negative_codes_are_final() {
     answers.record(off).unwrap();
     assert_eq!(answers.outcome(), DeliveryOutcome::SendAnotherWay);
 
-    let mut answers = Acknowledgements::new(&message, SentMessage::of(&message));
+    let mut answers = Acknowledgements::new(&message, MessageIds::of(&message));
     let bus = Acknowledgement::build(&message, ResponseCode::PatientNotKnownHere, &responder(None));
     answers.record(Acknowledgement::parse(bus.to_xml().as_bytes()).unwrap()).unwrap();
     assert_eq!(answers.outcome(), DeliveryOutcome::Rejected(ResponseCode::PatientNotKnownHere));
