@@ -46,6 +46,8 @@
 #![deny(missing_docs)]
 
 pub mod fixtures;
+#[cfg(feature = "mesh")]
+pub mod mesh;
 mod nhs;
 pub mod outcome;
 mod provider;

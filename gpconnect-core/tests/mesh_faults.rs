@@ -1,0 +1,341 @@
+//! Nothing lost, nothing doubled: the MESH client against mesh-sandbox behind a small
+//! HTTP/1.1 relay that breaks connections at chosen points (after the upload request,
+//! mid-chunk, mid-download, before the acknowledgement).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gpconnect_core::mesh::{MailboxId, MeshClient, MessageBody, OutgoingMessage, WorkflowId};
+use gpconnect_core::{ErrorKind, RetryPolicy};
+use gpconnect_testkit::mesh::MeshSandbox;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Where to break a matching request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    /// Close the client connection without forwarding anything.
+    BeforeForward,
+    /// Forward the whole request and let the server answer, then close the client
+    /// connection without the answer.
+    AfterRequest,
+    /// Forward only this many body bytes, then close both connections.
+    MidRequestBody(usize),
+    /// Relay only this many answer body bytes, then close the client connection.
+    MidResponseBody(usize),
+}
+
+struct Rule {
+    method: &'static str,
+    path_suffix: String,
+    times: usize,
+    fault: Fault,
+}
+
+#[derive(Clone, Default)]
+struct Proxy {
+    rules: Arc<Mutex<Vec<Rule>>>,
+    /// Every request line seen: "METHOD path".
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: u16) -> (Self, String) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let proxy = Proxy::default();
+        let p = proxy.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let p = p.clone();
+                tokio::spawn(async move {
+                    let _ = p.relay(client, upstream).await;
+                });
+            }
+        });
+        (proxy, url)
+    }
+
+    fn fail(&self, method: &'static str, path_contains: &str, times: usize, fault: Fault) {
+        self.rules.lock().unwrap().push(Rule { method, path_suffix: path_contains.into(), times, fault });
+    }
+
+    fn count(&self, method: &str, path_suffix: &str) -> usize {
+        let prefix = format!("{method} ");
+        self.seen.lock().unwrap().iter().filter(|l| l.starts_with(&prefix) && l.ends_with(path_suffix)).count()
+    }
+
+    fn fault_for(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut rules = self.rules.lock().unwrap();
+        let rule = rules.iter_mut().find(|r| r.method == method && path.ends_with(&r.path_suffix) && r.times > 0)?;
+        rule.times -= 1;
+        Some(rule.fault)
+    }
+
+    /// Relays requests of one client connection, one at a time.
+    async fn relay(&self, client: TcpStream, upstream: u16) -> std::io::Result<()> {
+        let mut client = BufReader::new(client);
+        let mut server = BufReader::new(TcpStream::connect(("127.0.0.1", upstream)).await?);
+        loop {
+            let Some((head, len)) = read_head(&mut client).await? else { return Ok(()) };
+            let line = head.lines().next().unwrap_or_default().to_owned();
+            let mut parts = line.split(' ');
+            let (method, path) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            let path = path.split('?').next().unwrap_or_default().to_owned();
+            self.seen.lock().unwrap().push(format!("{method} {path}"));
+            let fault = self.fault_for(method, &path);
+            if fault == Some(Fault::BeforeForward) {
+                return Ok(());
+            }
+            let mut body = vec![0; len];
+            client.read_exact(&mut body).await?;
+            server.get_mut().write_all(head.as_bytes()).await?;
+            if let Some(Fault::MidRequestBody(n)) = fault {
+                server.get_mut().write_all(&body[..n.min(len)]).await?;
+                return Ok(());
+            }
+            server.get_mut().write_all(&body).await?;
+            let (resp_head, resp_len) = read_head(&mut server).await?.expect("an answer");
+            let mut resp_body = vec![0; resp_len];
+            server.read_exact(&mut resp_body).await?;
+            match fault {
+                Some(Fault::AfterRequest) => return Ok(()),
+                Some(Fault::MidResponseBody(n)) => {
+                    client.get_mut().write_all(resp_head.as_bytes()).await?;
+                    client.get_mut().write_all(&resp_body[..n.min(resp_len)]).await?;
+                    return Ok(());
+                }
+                _ => {
+                    client.get_mut().write_all(resp_head.as_bytes()).await?;
+                    client.get_mut().write_all(&resp_body).await?;
+                }
+            }
+        }
+    }
+}
+
+/// Reads a request or response head and its Content-Length (this relay needs one).
+async fn read_head<R: AsyncBufReadExt + Unpin>(r: &mut R) -> std::io::Result<Option<(String, usize)>> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).await? == 0 {
+            return Ok(None);
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "relay needs Content-Length");
+    Ok(Some((head, len)))
+}
+
+fn mailbox(id: &str) -> MailboxId {
+    id.parse().unwrap()
+}
+
+fn workflow() -> WorkflowId {
+    "TEST_WORKFLOW".parse().unwrap()
+}
+
+fn content(len: usize) -> Vec<u8> {
+    (0..len).map(|i| b"0123456789abcdefghijklmnopqrstuvwxyz"[(i * 7 + i / 13) % 36]).collect()
+}
+
+/// Content gzip cannot shrink, so that a cut at byte n of the wire is inside the content.
+fn random_content(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+struct Setup {
+    _sandbox: MeshSandbox,
+    proxy: Proxy,
+    alice: MeshClient,
+    bob: MeshClient,
+}
+
+/// A sandbox, the relay in front of it, and quick retries.
+async fn setup(chunk_size: usize) -> Setup {
+    let sandbox = MeshSandbox::start().await.expect("mesh-sandbox");
+    let (proxy, url) = Proxy::start(sandbox.port()).await;
+    let retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(20),
+    };
+    let config = |m: &str| {
+        gpconnect_testkit::mesh::config_for(&url, m)
+            .chunk_size(chunk_size)
+            .retry(retry.clone())
+            .request_timeout(Duration::from_secs(20))
+    };
+    let alice = MeshClient::new(config("X26ABC1")).unwrap();
+    let bob = MeshClient::new(config("X26ABC2")).unwrap();
+    Setup { _sandbox: sandbox, proxy, alice, bob }
+}
+
+/// What bob's inbox holds, read directly from the sandbox (bypassing the relay's faults).
+async fn inbox_count(s: &Setup) -> usize {
+    s.bob.inbox().send().await.unwrap().messages.len()
+}
+
+#[tokio::test]
+async fn upload_request_that_lost_its_answer_is_not_repeated_and_says_it_may_have_been_sent() {
+    let s = setup(1024 * 1024).await;
+    s.proxy.fail("POST", "/outbox", 1, Fault::AfterRequest);
+    let err =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(2000))).await.unwrap_err();
+    assert!(err.may_have_been_sent());
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    assert!(!err.is_retryable());
+    assert_eq!(s.proxy.count("POST", "/outbox"), 1, "the first upload request is never repeated");
+    // The server took it: exactly one message waits, nothing doubled.
+    assert_eq!(inbox_count(&s).await, 1);
+}
+
+#[tokio::test]
+async fn upload_request_that_never_left_is_not_sent_twice_either() {
+    let s = setup(1024 * 1024).await;
+    s.proxy.fail("POST", "/outbox", 1, Fault::MidRequestBody(10));
+    let err =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(2000))).await.unwrap_err();
+    // The client cannot know how much the server read: it says so and does not retry.
+    assert!(err.may_have_been_sent());
+    assert_eq!(s.proxy.count("POST", "/outbox"), 1);
+    assert_eq!(inbox_count(&s).await, 0, "a half request is not a message");
+    // Sending again (the caller's decision) delivers exactly one.
+    s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(2000))).await.unwrap();
+    assert_eq!(inbox_count(&s).await, 1);
+}
+
+#[tokio::test]
+async fn a_chunk_broken_mid_body_is_sent_again_and_the_message_arrives_once_and_whole() {
+    let s = setup(16 * 1024).await;
+    let body = content(16 * 1024 * 3 + 5);
+    s.proxy.fail("POST", "/2", 1, Fault::MidRequestBody(100)); // chunk 2, first try
+    let sent =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(body.clone())).await.unwrap();
+    assert_eq!(sent.chunks, 4);
+    assert_eq!(s.proxy.count("POST", "/outbox"), 1);
+    assert_eq!(s.proxy.count("POST", &format!("{}/2", sent.message_id)), 2, "chunk 2 sent again");
+    let mut out = Vec::new();
+    let _ = s.bob.download(&sent.message_id, &mut out).send().await.unwrap();
+    assert!(out == body);
+    assert_eq!(inbox_count(&s).await, 1);
+}
+
+#[tokio::test]
+async fn a_chunked_upload_that_keeps_failing_resumes_from_the_failed_chunk() {
+    let s = setup(16 * 1024).await;
+    let body = content(16 * 1024 * 4);
+    s.proxy.fail("POST", "/3", 3, Fault::AfterRequest); // chunk 3: all three attempts lose their answer
+    let err =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(body.clone())).await.unwrap_err();
+    assert!(!err.may_have_been_sent(), "chunk 3 of 4 cannot deliver the message");
+    let partial = err.mesh().unwrap().resume_send().unwrap().clone();
+    assert_eq!((partial.next_chunk, partial.total_chunks), (3, 4));
+    assert_eq!(inbox_count(&s).await, 0, "an incomplete message is not delivered");
+
+    let sent = s
+        .alice
+        .resume_send(
+            OutgoingMessage::new(mailbox("X26ABC2"), workflow())
+                .body(MessageBody::reader(std::io::Cursor::new(body.clone()), body.len() as u64)),
+            &partial,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.message_id, partial.message_id);
+    assert_eq!(s.proxy.count("POST", "/outbox"), 1, "chunk 1 was never sent again");
+    assert_eq!(s.proxy.count("POST", &format!("{}/2", sent.message_id)), 1, "chunk 2 not repeated");
+    let mut out = Vec::new();
+    let _ = s.bob.download(&sent.message_id, &mut out).send().await.unwrap();
+    assert!(out == body);
+    assert_eq!(inbox_count(&s).await, 1);
+}
+
+#[tokio::test]
+async fn a_download_broken_mid_chunk_resumes_without_losing_or_repeating_bytes() {
+    let s = setup(16 * 1024).await;
+    let body = random_content(16 * 1024 * 3);
+    let sent = s
+        .alice
+        .send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).uncompressed().body_bytes(body.clone()))
+        .await
+        .unwrap();
+    // Chunk 2's answer breaks after 5000 bytes, once: retried automatically.
+    s.proxy.fail("GET", &format!("{}/2", sent.message_id), 1, Fault::MidResponseBody(5000));
+    let mut out = Vec::new();
+    let _ = s.bob.download(&sent.message_id, &mut out).send().await.unwrap();
+    assert!(out == body, "bytes lost or repeated");
+    assert_eq!(s.proxy.count("GET", &format!("{}/2", sent.message_id)), 2, "chunk 2 fetched again");
+
+    // Chunk 3 breaks on every attempt: the error says where, and resuming completes it.
+    s.proxy.fail("GET", &format!("{}/3", sent.message_id), 3, Fault::MidResponseBody(7000));
+    let mut out = Vec::new();
+    let err = s.bob.download(&sent.message_id, &mut out).send().await.unwrap_err();
+    let partial = err.mesh().unwrap().resume_download().unwrap().clone();
+    assert_eq!(partial.chunk, 3);
+    assert!((1..16 * 1024).contains(&partial.written_in_chunk), "{partial:?}");
+    assert_eq!(partial.written, 16 * 1024 * 2 + partial.written_in_chunk);
+    assert_eq!(out.len() as u64, partial.written);
+    s.bob.download(&sent.message_id, &mut out).resume(partial).send().await.unwrap().acknowledge(&s.bob).await.unwrap();
+    assert!(out == body);
+}
+
+#[tokio::test]
+async fn a_lost_acknowledgement_is_retried_and_an_unacknowledged_message_is_offered_again() {
+    let s = setup(1024 * 1024).await;
+    let sent = s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes("one")).await.unwrap();
+
+    // The acknowledgement's connection drops once before reaching the server: retried.
+    s.proxy.fail("PUT", "/acknowledged", 1, Fault::BeforeForward);
+    let handled = Arc::new(Mutex::new(0));
+    let h = handled.clone();
+    let summary = s
+        .bob
+        .receive(None, move |_| {
+            *h.lock().unwrap() += 1;
+            async { Ok(()) }
+        })
+        .await
+        .unwrap();
+    assert_eq!(summary.acknowledged, vec![sent.message_id.clone()]);
+    assert_eq!(*handled.lock().unwrap(), 1);
+    assert_eq!(inbox_count(&s).await, 0);
+
+    // Every acknowledgement attempt fails: the handler ran, the error is returned, and the
+    // message stays in the inbox to be offered again: nothing lost.
+    let second = s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes("two")).await.unwrap();
+    s.proxy.fail("PUT", "/acknowledged", 3, Fault::BeforeForward);
+    let h = handled.clone();
+    let err = s
+        .bob
+        .receive(None, move |_| {
+            *h.lock().unwrap() += 1;
+            async { Ok(()) }
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.mesh().unwrap().operation, gpconnect_core::mesh::MeshOperation::Acknowledge);
+    assert_eq!(s.bob.inbox().send().await.unwrap().messages, vec![second.message_id.clone()]);
+    let again = s.bob.receive(None, |_| async { Ok(()) }).await.unwrap();
+    assert_eq!(again.acknowledged, vec![second.message_id]);
+}
