@@ -47,6 +47,7 @@ mod message;
 pub mod model;
 pub mod resources;
 mod response;
+mod transmit;
 pub mod xml;
 
 pub use codes::{
@@ -62,6 +63,7 @@ pub use response::{
     Acknowledgement, Acknowledgements, DeliveryOutcome, MessageIds, NonDeliveryReason, NonDeliveryReport, Responder,
     RESPONSE_OUTCOME_PROFILE,
 };
+pub use transmit::{receive_answers, take_answer, Addressing, Gender, PatientDemographics, Prepared, Taken};
 pub use xml::{Limits, XmlNode};
 
 /// Why an ITK3 message could not be read, or an answer could not be matched.

@@ -467,6 +467,12 @@ impl Bundle {
         self.entry.iter().find(|e| e.full_url.as_deref() == Some(url)).and_then(|e| e.resource.as_ref())
     }
 
+    /// Every resource whose `fullUrl` is `url` (the spec's online-consultation example
+    /// gives one `fullUrl` to two entries).
+    pub fn resolve_all<'a>(&'a self, url: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.entry.iter().filter(move |e| e.full_url.as_deref() == Some(url)).filter_map(|e| e.resource.as_ref())
+    }
+
     /// The resources, in order.
     pub fn resources(&self) -> impl Iterator<Item = &Resource> {
         self.entry.iter().filter_map(|e| e.resource.as_ref())
