@@ -4,7 +4,7 @@ use std::fmt;
 
 use base64::Engine;
 use bytes::Bytes;
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Timelike};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::itk3::model::{
     CodeableConcept, Coding, ContactPoint, Extension, ExtensionValue, HumanName, Identifier, Meta, Narrative, Reference,
@@ -14,8 +14,8 @@ use gpconnect_core::itk3::resources::{
     Practitioner,
 };
 use gpconnect_core::itk3::{
-    Acknowledgements, Addressing, Envelope, HandlingSpec, MessageEvent, PatientDemographics, Prepared, RecipientType,
-    Resource, XmlNode, DOCUMENT_BUNDLE_PROFILE, ODS_SYSTEM, RFC4122,
+    fhir_instant, Acknowledgements, Addressing, Envelope, HandlingSpec, MessageEvent, PatientDemographics, Prepared,
+    RecipientType, Resource, XmlNode, DOCUMENT_BUNDLE_PROFILE, ODS_SYSTEM, RFC4122,
 };
 use gpconnect_core::mesh::{MailboxId, MeshClient, WorkflowId};
 use gpconnect_core::{NhsNumber, OdsCode};
@@ -798,17 +798,6 @@ impl SendDocument {
             .ok_or(InvalidInput::parameter("Composition.custodian", "missing"))?;
         self.send_from(mesh, &ods).await
     }
-}
-
-/// An instant as FHIR writes it: seconds, and the fraction only as long as needed.
-fn fhir_instant(at: &DateTime<FixedOffset>) -> String {
-    let full = at.to_rfc3339_opts(SecondsFormat::Nanos, false);
-    if at.nanosecond() == 0 {
-        return at.to_rfc3339_opts(SecondsFormat::Secs, false);
-    }
-    // `...SS.nnnnnnnnn+hh:mm`: drop trailing zeros of the fraction.
-    let (head, offset) = full.split_at(full.len() - 6);
-    format!("{}{offset}", head.trim_end_matches('0'))
 }
 
 fn work_phone(number: &str) -> ContactPoint {

@@ -25,6 +25,18 @@ pub const RFC4122: &str = "https://tools.ietf.org/html/rfc4122";
 /// The ODS organisation code system.
 pub const ODS_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
 
+/// An instant as FHIR writes it (`2023-08-08T09:12:14.2593592+01:00`): seconds, and the
+/// fraction only as long as needed.
+pub fn fhir_instant(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    use chrono::{SecondsFormat, Timelike};
+    if at.nanosecond() == 0 {
+        return at.to_rfc3339_opts(SecondsFormat::Secs, false);
+    }
+    let full = at.to_rfc3339_opts(SecondsFormat::Nanos, false);
+    let (head, offset) = full.split_at(full.len() - 6);
+    format!("{}{offset}", head.trim_end_matches('0'))
+}
+
 /// The handling specification of a message (Extension-ITK-MessageHandling-2).
 #[derive(Clone, PartialEq, Eq)]
 pub struct HandlingSpec {
@@ -171,7 +183,7 @@ impl Envelope {
             event,
             handling,
             source_mailbox: source_mailbox.into(),
-            timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            timestamp: fhir_instant(&chrono::Utc::now().fixed_offset()),
             sender_id: uuid::Uuid::new_v4().to_string(),
             sender_meta: Meta::profile(HEADER_ORGANIZATION_PROFILE),
             sender_ods: sender_ods.into(),

@@ -54,8 +54,8 @@ pub use codes::{
     AckKind, MessageEvent, RecipientType, ResponseCode, EVENT_SYSTEM, RECIPIENT_TYPE_SYSTEM, RESPONSE_CODE_SYSTEM,
 };
 pub use message::{
-    Envelope, HandlingSpec, Itk3Message, DOCUMENT_BUNDLE_PROFILE, HANDLING_EXTENSION, HEADER_ORGANIZATION_PROFILE,
-    MESSAGE_BUNDLE_PROFILE, MESSAGE_HEADER_PROFILE, ODS_SYSTEM, RFC4122,
+    fhir_instant, Envelope, HandlingSpec, Itk3Message, DOCUMENT_BUNDLE_PROFILE, HANDLING_EXTENSION,
+    HEADER_ORGANIZATION_PROFILE, MESSAGE_BUNDLE_PROFILE, MESSAGE_HEADER_PROFILE, ODS_SYSTEM, RFC4122,
 };
 pub use model::{FromXml, ReadContext, ToXml};
 pub use resources::Resource;
