@@ -142,18 +142,20 @@ impl ReceivedDocument {
         }
     }
 
-    /// The attachments, in section order (the primary document first).
+    /// The attachments, in section order (the primary document first). Each Binary is
+    /// looked up once through an index, however many sections point to it.
     pub fn attachments(&self) -> Vec<Attachment<'_>> {
-        let bundle = self.bundle();
+        let mut binaries = std::collections::HashMap::new();
+        for e in &self.bundle().entry {
+            if let (Some(url), Some(Resource::Binary(b))) = (e.full_url.as_deref(), e.resource.as_ref()) {
+                binaries.entry(url).or_insert(b);
+            }
+        }
         let mut out = Vec::new();
         for section in &self.composition().section {
             for entry in &section.entry {
                 let target = entry.reference.as_deref().unwrap_or_default();
-                let binary = bundle.resolve_all(target).find_map(|r| match r {
-                    Resource::Binary(b) => Some(b),
-                    _ => None,
-                });
-                if let Some(b) = binary {
+                if let Some(b) = binaries.get(target) {
                     let mime = b.content_type.as_deref().unwrap_or_default();
                     out.push(Attachment {
                         mime,

@@ -269,17 +269,26 @@ pub enum Confidentiality {
 /// The ids of every resource of the message. [`MessageIdSet::fresh`] gives new UUIDs;
 /// set them only to reproduce a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct MessageIdSet {
+    /// `Bundle.id` of the message bundle.
     pub bundle: String,
+    /// `Bundle.identifier` value of the message bundle (v1: also the document bundle's).
     pub bundle_identifier: String,
+    /// `MessageHeader.id`.
     pub header: String,
+    /// The header Organization.
     pub sender: String,
+    /// The document bundle.
     pub document_bundle: String,
+    /// The Composition (also its identifier).
     pub composition: String,
+    /// The Binary.
     pub binary: String,
+    /// The Patient.
     pub patient: String,
+    /// The author Practitioner.
     pub author: String,
+    /// The payload Organization.
     pub organisation: String,
 }
 

@@ -46,6 +46,7 @@
 #![deny(missing_docs)]
 
 pub mod fixtures;
+pub mod fuzz;
 #[cfg(feature = "mesh")]
 pub mod mesh;
 mod nhs;

@@ -129,18 +129,28 @@ impl Pharmacist {
 
 /// The ids of the resources the builder makes. [`UpdateIds::fresh`] gives new UUIDs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct UpdateIds {
+    /// `Bundle.id` of the message bundle.
     pub bundle: String,
+    /// `Bundle.identifier` value of the message bundle.
     pub bundle_identifier: String,
+    /// `MessageHeader.id`.
     pub header: String,
+    /// The header Organization.
     pub sender: String,
+    /// The document bundle.
     pub document_bundle: String,
+    /// The Composition.
     pub composition: String,
+    /// The Encounter (its `urn:uuid:` is the `SenderReference`).
     pub encounter: String,
+    /// The pharmacy Organization.
     pub organisation: String,
+    /// The Practitioner.
     pub practitioner: String,
+    /// The PractitionerRole.
     pub role: String,
+    /// The Patient.
     pub patient: String,
 }
 

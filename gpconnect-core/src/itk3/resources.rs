@@ -462,15 +462,10 @@ fhir_type! {
 }
 
 impl Bundle {
-    /// The resource whose `fullUrl` is `url`.
+    /// The first resource whose `fullUrl` is `url` (a linear search: for many look-ups
+    /// build an index instead).
     pub fn resolve(&self, url: &str) -> Option<&Resource> {
         self.entry.iter().find(|e| e.full_url.as_deref() == Some(url)).and_then(|e| e.resource.as_ref())
-    }
-
-    /// Every resource whose `fullUrl` is `url` (the spec's online-consultation example
-    /// gives one `fullUrl` to two entries).
-    pub fn resolve_all<'a>(&'a self, url: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.entry.iter().filter(move |e| e.full_url.as_deref() == Some(url)).filter_map(|e| e.resource.as_ref())
     }
 
     /// The resources, in order.

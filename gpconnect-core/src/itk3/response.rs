@@ -277,12 +277,13 @@ impl Acknowledgements {
         &self.sent
     }
 
-    /// Records `ack` if it answers the tracked message.
+    /// Records `ack` if it answers the tracked message. The same acknowledgement again (a
+    /// MESH redelivery after a lost acknowledge) is accepted and changes nothing.
     ///
     /// # Errors
     /// [`Itk3Error::Unmatched`] when it answers another message (give it to the
-    /// tracker of that one); [`Itk3Error::DuplicateAck`] when one of its kind was
-    /// already recorded.
+    /// tracker of that one); [`Itk3Error::DuplicateAck`] when a different one of its kind
+    /// was already recorded (left for a person to look at).
     pub fn record(&mut self, ack: Acknowledgement) -> Result<(), Itk3Error> {
         if !ack.answers(&self.sent) {
             return Err(Itk3Error::Unmatched);
@@ -291,8 +292,10 @@ impl Acknowledgements {
             AckKind::Infrastructure => &mut self.infrastructure,
             AckKind::Business => &mut self.business,
         };
-        if slot.is_some() {
-            return Err(Itk3Error::DuplicateAck);
+        match slot {
+            Some(existing) if *existing == ack => return Ok(()),
+            Some(_) => return Err(Itk3Error::DuplicateAck),
+            None => {}
         }
         *slot = Some(ack);
         Ok(())
