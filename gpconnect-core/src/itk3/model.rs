@@ -20,7 +20,7 @@ pub struct ReadContext {
 }
 
 impl ReadContext {
-    pub(crate) fn unknown(&mut self, parent: &str, child: &str) {
+    pub(crate) fn note_unknown(&mut self, parent: &str, child: &str) {
         if self.unknown.len() < 200 {
             self.unknown.push(format!("{parent}.{child}"));
         }
@@ -45,7 +45,7 @@ pub trait ToXml {
 impl FromXml for String {
     fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
         for c in node.children() {
-            cx.unknown(node.name(), c.name());
+            cx.note_unknown(node.name(), c.name());
         }
         node.value()
             .map(str::to_owned)
@@ -99,7 +99,7 @@ macro_rules! fhir_type {
                 for c in node.children() {
                     match c.name() {
                         $( $xml => fhir_type!(@read $card out.$field, c, cx), )*
-                        other => cx.unknown(node.name(), other),
+                        other => cx.note_unknown(node.name(), other),
                     }
                 }
                 Ok(out)
@@ -273,7 +273,7 @@ impl FromXml for Extension {
                 "valueCodeableConcept" => ExtensionValue::CodeableConcept(CodeableConcept::from_xml(c, cx)?),
                 "valueReference" => ExtensionValue::Reference(Reference::from_xml(c, cx)?),
                 other => {
-                    cx.unknown("extension", other);
+                    cx.note_unknown("extension", other);
                     continue;
                 }
             };
