@@ -11,7 +11,9 @@
 //! | `structured` (default) | [`structured`] | Access Record Structured |
 //! | `documents` | `documents` | Access Document |
 //! | `appointments` | `appointments` | Appointment Management |
-//! | `send`, `update`, `patient` | | not built yet |
+//! | `send` | `send` | Send Document (ITK3 over MESH; also turns on `mesh` and `itk3`) |
+//! | `update` | `update` | Update Record (ITK3 over MESH; also turns on `mesh` and `itk3`) |
+//! | `patient` | | not built yet |
 //! | `full` | | all of the above |
 //!
 //! ```no_run
@@ -63,12 +65,12 @@ pub use gpconnect_documents as documents;
 #[cfg_attr(docsrs, doc(cfg(feature = "appointments")))]
 pub use gpconnect_appointments as appointments;
 
-/// Send Document (feature `send`; not built yet).
+/// Send Document (feature `send`).
 #[cfg(feature = "send")]
 #[cfg_attr(docsrs, doc(cfg(feature = "send")))]
 pub use gpconnect_send as send;
 
-/// Update Record (feature `update`; not built yet).
+/// Update Record (feature `update`).
 #[cfg(feature = "update")]
 #[cfg_attr(docsrs, doc(cfg(feature = "update")))]
 pub use gpconnect_update as update;

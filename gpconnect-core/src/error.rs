@@ -103,6 +103,11 @@ pub enum Error {
     /// [`Error::must_log_in_again`] says whether only a new NHS login can help.
     #[error("{0}")]
     Auth(Box<AuthError>),
+    /// An ITK3 message (Send Document, Update Record, an acknowledgement) could not be
+    /// read or matched (feature `mesh`).
+    #[cfg(feature = "mesh")]
+    #[error("ITK3 message: {0}")]
+    Itk3(#[from] crate::itk3::Itk3Error),
     /// A MESH operation failed (cargo feature `mesh`).
     #[cfg(feature = "mesh")]
     #[error("{0}")]
@@ -210,6 +215,8 @@ impl Error {
             Error::Output { .. } => ErrorKind::Output,
             Error::Auth(_) => ErrorKind::Authentication,
             Error::WrongPatient { .. } => ErrorKind::WrongPatient,
+            #[cfg(feature = "mesh")]
+            Error::Itk3(_) => ErrorKind::Decode,
             #[cfg(feature = "mesh")]
             Error::Mesh(m) => m.kind(),
         }

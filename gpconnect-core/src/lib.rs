@@ -35,6 +35,8 @@ pub mod fhir;
 pub mod foundations;
 mod ids;
 mod interaction;
+#[cfg(feature = "mesh")]
+pub mod itk3;
 pub mod jwt;
 #[cfg(feature = "mesh")]
 pub mod mesh;

@@ -47,6 +47,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod fixtures;
+pub mod fuzz;
 #[cfg(feature = "mesh")]
 pub mod mesh;
 mod nhs;

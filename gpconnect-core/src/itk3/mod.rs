@@ -1,0 +1,119 @@
+//! ITK3 messaging (feature `mesh`): the FHIR STU3 XML envelope that Send Document and
+//! Update Record messages travel in over MESH, and the acknowledgements that come back.
+//!
+//! * [`Itk3Message`]: the message bundle (ITK-Message-Bundle-1) with its MessageHeader
+//!   (ITK-MessageHeader-2), the handling specification ([`HandlingSpec`],
+//!   Extension-ITK-MessageHandling-2), the sender organisation and the payload; built
+//!   from an [`Envelope`] and parsed back.
+//! * [`Acknowledgement`]: an `ITK008M` response with its typed [`ResponseCode`]
+//!   (meaning, positive or not, infrastructure or business), matched back to the
+//!   [`MessageIds`] it answers; [`Acknowledgements`] collects both for one message and
+//!   says where delivery stands ([`DeliveryOutcome`]), including MESH
+//!   [`NonDeliveryReport`]s.
+//! * [`xml`]: the one bounded XML parser (size, depth and element-count limits, no DTD)
+//!   and writer, and [`xml::differences`], the element-by-element comparison.
+//!
+//! ```
+//! use gpconnect_core::itk3::{Acknowledgement, Acknowledgements, DeliveryOutcome, Envelope, HandlingSpec,
+//!     Itk3Message, Limits, MessageEvent, RecipientType, Responder, Resource, ResponseCode, MessageIds};
+//! use gpconnect_core::itk3::resources::Bundle;
+//!
+//! let handling = HandlingSpec {
+//!     bus_ack_requested: true,
+//!     inf_ack_requested: true,
+//!     recipient_type: RecipientType::ForAction,
+//!     message_definition: "https://fhir.nhs.uk/MessageDefinition".into(),
+//!     sender_reference: "urn:uuid:e224af1a-ed8b-4bb8-a854-f6d56f199bd6".into(),
+//!     local_extension: "None".into(),
+//! };
+//! let envelope = Envelope::new(MessageEvent::UpdateRecord, handling, "X26ABC1", "FQW30");
+//! let document = Bundle { type_: Some("document".into()), ..Default::default() };
+//! let message = envelope.wrap("2eefc87f-8a16-45a1-a666-1753237608a3", Resource::Bundle(Box::new(document)));
+//! let parsed = Itk3Message::parse(message.to_xml().as_bytes(), &Limits::MESSAGE)?;
+//! assert_eq!(parsed, message);
+//!
+//! // The practice answers; the sender matches the answer back.
+//! let practice = Responder { ods: "A20047", mailbox: "X26ABC2", diagnostics: None };
+//! let ack = Acknowledgement::build(&message, ResponseCode::Success, &practice);
+//! let ack = Acknowledgement::parse(ack.to_xml().as_bytes())?;
+//! let mut answers = Acknowledgements::new(&message, MessageIds::of(&message));
+//! answers.record(ack)?;
+//! assert_eq!(answers.outcome(), DeliveryOutcome::Pending); // the business ack is still due
+//! # Ok::<(), gpconnect_core::itk3::Itk3Error>(())
+//! ```
+
+mod codes;
+mod message;
+pub mod model;
+pub mod resources;
+mod response;
+mod transmit;
+pub mod xml;
+
+pub use codes::{
+    AckKind, MessageEvent, RecipientType, ResponseCode, EVENT_SYSTEM, RECIPIENT_TYPE_SYSTEM, RESPONSE_CODE_SYSTEM,
+};
+pub use message::{
+    fhir_instant, Envelope, HandlingSpec, Itk3Message, DOCUMENT_BUNDLE_PROFILE, HANDLING_EXTENSION,
+    HEADER_ORGANIZATION_PROFILE, MESSAGE_BUNDLE_PROFILE, MESSAGE_HEADER_PROFILE, ODS_SYSTEM, RFC4122,
+};
+pub use model::{FromXml, ReadContext, ToXml};
+pub use resources::Resource;
+pub use response::{
+    Acknowledgement, Acknowledgements, DeliveryOutcome, MessageIds, NonDeliveryReason, NonDeliveryReport, Responder,
+    RESPONSE_OUTCOME_PROFILE,
+};
+pub use transmit::{receive_answers, take_answer, Addressing, Gender, PatientDemographics, Prepared, Taken};
+pub use xml::{Limits, XmlNode};
+
+/// Why an ITK3 message could not be read, or an answer could not be matched.
+///
+/// Messages name element paths and byte positions only, never values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Itk3Error {
+    /// The input is larger than the limit.
+    #[error("message larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Elements nest deeper than the limit.
+    #[error("elements nested deeper than {limit}")]
+    TooDeep {
+        /// The depth limit.
+        limit: usize,
+    },
+    /// More elements than the limit.
+    #[error("more than {limit} elements")]
+    TooManyElements {
+        /// The element limit.
+        limit: usize,
+    },
+    /// Not well-formed XML (or not UTF-8).
+    #[error("not well-formed XML near byte {position}")]
+    NotXml {
+        /// The byte position.
+        position: u64,
+    },
+    /// A construct ITK3 messages never use and the parser refuses (DTD, entities, PIs).
+    #[error("{0} not allowed")]
+    Forbidden(&'static str),
+    /// The message breaks a rule of the spec.
+    #[error("`{path}`: {problem}")]
+    Invalid {
+        /// The element path.
+        path: String,
+        /// The rule it breaks.
+        problem: &'static str,
+    },
+    /// The acknowledgement or report answers another message.
+    #[error("the answer is about another message")]
+    Unmatched,
+    /// An acknowledgement of this kind was already recorded for the message.
+    #[error("a second acknowledgement of the same kind for one message")]
+    DuplicateAck,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,514 @@
+//! Typed FHIR STU3 elements and resources of ITK3 messages, read from and written to
+//! [`XmlNode`] trees.
+//!
+//! Every type reads leniently (an element it does not model is recorded in
+//! [`ReadContext::unknown`], by name only, and skipped) and writes the elements it holds
+//! in the FHIR order. Values stay as the wire strings; typed accessors (NHS number, codes)
+//! live on the message types that use them. `Debug` never shows values.
+
+use std::fmt;
+
+use super::xml::XmlNode;
+use super::Itk3Error;
+
+/// What a read noticed besides errors.
+#[derive(Debug, Default)]
+pub struct ReadContext {
+    /// Elements present in the input that the typed model does not hold, as
+    /// `Parent.child` names (at most 200 kept).
+    pub unknown: Vec<String>,
+}
+
+impl ReadContext {
+    pub(crate) fn note_unknown(&mut self, parent: &str, child: &str) {
+        if self.unknown.len() < 200 {
+            self.unknown.push(format!("{parent}.{child}"));
+        }
+    }
+}
+
+/// A typed element read from XML.
+pub trait FromXml: Sized {
+    /// Reads the element `node`.
+    ///
+    /// # Errors
+    /// [`Itk3Error::Invalid`] when a mandatory part is missing.
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error>;
+}
+
+/// A typed element written to XML.
+pub trait ToXml {
+    /// Writes the element under the name `name`.
+    fn to_xml(&self, name: &str) -> XmlNode;
+}
+
+impl FromXml for String {
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        for c in node.children() {
+            cx.note_unknown(node.name(), c.name());
+        }
+        node.value()
+            .map(str::to_owned)
+            .ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "no value attribute" })
+    }
+}
+
+impl ToXml for String {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        XmlNode::primitive(name, self.as_str())
+    }
+}
+
+impl FromXml for XmlNode {
+    fn from_xml(node: &XmlNode, _: &mut ReadContext) -> Result<Self, Itk3Error> {
+        Ok(node.clone())
+    }
+}
+
+impl ToXml for XmlNode {
+    fn to_xml(&self, _: &str) -> XmlNode {
+        self.clone()
+    }
+}
+
+impl<T: FromXml> FromXml for Box<T> {
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        T::from_xml(node, cx).map(Box::new)
+    }
+}
+
+impl<T: ToXml> ToXml for Box<T> {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        (**self).to_xml(name)
+    }
+}
+
+/// Declares a FHIR element type: the struct, its reading, its writing (fields in the
+/// order given, which is the FHIR order) and a `Debug` that names only the fields set.
+macro_rules! fhir_type {
+    ($(#[$m:meta])* $name:ident { $( $(#[$fm:meta])* $field:ident : $card:ident $ty:ty = $xml:literal, )* }) => {
+        $(#[$m])*
+        #[derive(Clone, Default, PartialEq)]
+        pub struct $name {
+            $( $(#[$fm])* pub $field: fhir_type!(@card $card $ty), )*
+        }
+
+        impl FromXml for $name {
+            fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+                let mut out = Self::default();
+                for c in node.children() {
+                    match c.name() {
+                        $( $xml => fhir_type!(@read $card out.$field, c, cx), )*
+                        other => cx.note_unknown(node.name(), other),
+                    }
+                }
+                Ok(out)
+            }
+        }
+
+        impl ToXml for $name {
+            fn to_xml(&self, name: &str) -> XmlNode {
+                let mut n = XmlNode::new(name);
+                $( fhir_type!(@write $card self.$field, n, $xml); )*
+                n
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut set: Vec<&str> = Vec::new();
+                $( if fhir_type!(@set $card self.$field) { set.push(stringify!($field)); } )*
+                write!(f, "{}{{{}}}", stringify!($name), set.join(", "))
+            }
+        }
+    };
+    (@card one $ty:ty) => { Option<$ty> };
+    (@card many $ty:ty) => { Vec<$ty> };
+    (@read one $f:expr, $c:ident, $cx:ident) => { $f = Some(FromXml::from_xml($c, $cx)?) };
+    (@read many $f:expr, $c:ident, $cx:ident) => { $f.push(FromXml::from_xml($c, $cx)?) };
+    (@write one $f:expr, $n:ident, $xml:literal) => { if let Some(v) = &$f { $n.push(v.to_xml($xml)); } };
+    (@write many $f:expr, $n:ident, $xml:literal) => { for v in &$f { $n.push(v.to_xml($xml)); } };
+    (@set one $f:expr) => { $f.is_some() };
+    (@set many $f:expr) => { !$f.is_empty() };
+}
+
+pub(crate) use fhir_type;
+
+fhir_type! {
+    /// A FHIR `Coding`.
+    Coding {
+        /// The code system URI.
+        system: one String = "system",
+        /// The code.
+        code: one String = "code",
+        /// Its display text.
+        display: one String = "display",
+    }
+}
+
+impl Coding {
+    /// A coding with system, code and display.
+    pub fn new(system: &str, code: &str, display: &str) -> Self {
+        Coding { system: Some(system.into()), code: Some(code.into()), display: Some(display.into()) }
+    }
+
+    /// A coding with system and code only.
+    pub fn code(system: &str, code: &str) -> Self {
+        Coding { system: Some(system.into()), code: Some(code.into()), display: None }
+    }
+
+    /// Whether this coding is `code` in `system`.
+    pub fn is(&self, system: &str, code: &str) -> bool {
+        self.system.as_deref() == Some(system) && self.code.as_deref() == Some(code)
+    }
+}
+
+fhir_type! {
+    /// A FHIR `CodeableConcept`.
+    CodeableConcept {
+        /// The codings.
+        coding: many Coding = "coding",
+        /// The plain text.
+        text: one String = "text",
+    }
+}
+
+impl CodeableConcept {
+    /// One coding, and the same display as text (the shape of every ITK3 example).
+    pub fn with_text(coding: Coding) -> Self {
+        let text = coding.display.clone();
+        CodeableConcept { coding: vec![coding], text }
+    }
+
+    /// One coding without text.
+    pub fn of(coding: Coding) -> Self {
+        CodeableConcept { coding: vec![coding], text: None }
+    }
+
+    /// The code of the first coding in `system`.
+    pub fn code_in(&self, system: &str) -> Option<&str> {
+        self.coding.iter().find(|c| c.system.as_deref() == Some(system)).and_then(|c| c.code.as_deref())
+    }
+}
+
+/// The value of an [`Extension`].
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ExtensionValue {
+    /// `valueBoolean`.
+    Boolean(String),
+    /// `valueString`.
+    String(String),
+    /// `valueCode`.
+    Code(String),
+    /// `valueCoding`.
+    Coding(Coding),
+    /// `valueCodeableConcept`.
+    CodeableConcept(CodeableConcept),
+    /// `valueReference`.
+    Reference(Reference),
+}
+
+impl fmt::Debug for ExtensionValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ExtensionValue::Boolean(_) => "Boolean",
+            ExtensionValue::String(_) => "String",
+            ExtensionValue::Code(_) => "Code",
+            ExtensionValue::Coding(_) => "Coding",
+            ExtensionValue::CodeableConcept(_) => "CodeableConcept",
+            ExtensionValue::Reference(_) => "Reference",
+        })
+    }
+}
+
+/// A FHIR `Extension`: a url and either nested extensions or a value.
+#[derive(Clone, Default, PartialEq)]
+pub struct Extension {
+    /// The `url` attribute.
+    pub url: String,
+    /// Nested extensions (complex extensions).
+    pub extension: Vec<Extension>,
+    /// The value.
+    pub value: Option<ExtensionValue>,
+}
+
+impl fmt::Debug for Extension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Extension")
+            .field("url", &self.url)
+            .field("extension", &self.extension)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+impl Extension {
+    /// An extension with a value.
+    pub fn value(url: &str, value: ExtensionValue) -> Self {
+        Extension { url: url.into(), extension: Vec::new(), value: Some(value) }
+    }
+
+    /// The nested extension with `url`.
+    pub fn get(&self, url: &str) -> Option<&Extension> {
+        self.extension.iter().find(|e| e.url == url)
+    }
+}
+
+impl FromXml for Extension {
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        let url =
+            node.get_attr("url").ok_or(Itk3Error::Invalid { path: "extension".into(), problem: "no url attribute" })?;
+        let mut out = Extension { url: url.to_owned(), ..Default::default() };
+        for c in node.children() {
+            let value = match c.name() {
+                "extension" => {
+                    out.extension.push(Extension::from_xml(c, cx)?);
+                    continue;
+                }
+                "valueBoolean" => ExtensionValue::Boolean(String::from_xml(c, cx)?),
+                "valueString" => ExtensionValue::String(String::from_xml(c, cx)?),
+                "valueCode" => ExtensionValue::Code(String::from_xml(c, cx)?),
+                "valueCoding" => ExtensionValue::Coding(Coding::from_xml(c, cx)?),
+                "valueCodeableConcept" => ExtensionValue::CodeableConcept(CodeableConcept::from_xml(c, cx)?),
+                "valueReference" => ExtensionValue::Reference(Reference::from_xml(c, cx)?),
+                other => {
+                    cx.note_unknown("extension", other);
+                    continue;
+                }
+            };
+            out.value = Some(value);
+        }
+        Ok(out)
+    }
+}
+
+impl ToXml for Extension {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        let mut n = XmlNode::new(name).attr("url", self.url.as_str());
+        for e in &self.extension {
+            n.push(e.to_xml("extension"));
+        }
+        match &self.value {
+            Some(ExtensionValue::Boolean(v)) => n.push(v.to_xml("valueBoolean")),
+            Some(ExtensionValue::String(v)) => n.push(v.to_xml("valueString")),
+            Some(ExtensionValue::Code(v)) => n.push(v.to_xml("valueCode")),
+            Some(ExtensionValue::Coding(v)) => n.push(v.to_xml("valueCoding")),
+            Some(ExtensionValue::CodeableConcept(v)) => n.push(v.to_xml("valueCodeableConcept")),
+            Some(ExtensionValue::Reference(v)) => n.push(v.to_xml("valueReference")),
+            None => {}
+        }
+        n
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Identifier`.
+    Identifier {
+        /// Extensions (for example the NHS number verification status).
+        extension: many Extension = "extension",
+        /// `usual`, `official`, ...
+        use_: one String = "use",
+        /// The identifier system URI.
+        system: one String = "system",
+        /// The identifier.
+        value: one String = "value",
+    }
+}
+
+impl Identifier {
+    /// An identifier with system and value.
+    pub fn new(system: &str, value: &str) -> Self {
+        Identifier { system: Some(system.into()), value: Some(value.into()), ..Default::default() }
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Reference`.
+    Reference {
+        /// The reference (a `urn:uuid:` in ITK3 messages).
+        reference: one String = "reference",
+        /// An identifier instead of a reference.
+        identifier: one Identifier = "identifier",
+        /// Its display text.
+        display: one String = "display",
+    }
+}
+
+impl Reference {
+    /// A reference to `target` (for example `urn:uuid:...`).
+    pub fn to(target: &str) -> Self {
+        Reference { reference: Some(target.into()), ..Default::default() }
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Meta`.
+    Meta {
+        /// When the resource last changed.
+        last_updated: one String = "lastUpdated",
+        /// The profiles it claims (some spec examples have surrounding spaces: use
+        /// [`Meta::has_profile`]).
+        profile: many String = "profile",
+        /// Tags (PRSB record headings in Update Record).
+        tag: many Coding = "tag",
+    }
+}
+
+impl Meta {
+    /// Meta with one profile.
+    pub fn profile(profile: &str) -> Self {
+        Meta { profile: vec![profile.into()], ..Default::default() }
+    }
+
+    /// Whether `profile` is claimed (ignoring surrounding white space).
+    pub fn has_profile(&self, profile: &str) -> bool {
+        self.profile.iter().any(|p| p.trim() == profile)
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Quantity`.
+    Quantity {
+        /// The number, as written.
+        value: one String = "value",
+        /// `<`, `<=`, `>=`, `>`.
+        comparator: one String = "comparator",
+        /// The unit as shown.
+        unit: one String = "unit",
+        /// The unit system (UCUM: `http://unitsofmeasure.org`).
+        system: one String = "system",
+        /// The unit code.
+        code: one String = "code",
+    }
+}
+
+/// The UCUM unit system.
+pub const UCUM: &str = "http://unitsofmeasure.org";
+
+impl Quantity {
+    /// A UCUM quantity.
+    pub fn ucum(value: impl fmt::Display, unit: &str, code: &str) -> Self {
+        Quantity {
+            value: Some(value.to_string()),
+            comparator: None,
+            unit: Some(unit.into()),
+            system: Some(UCUM.into()),
+            code: Some(code.into()),
+        }
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Ratio`.
+    Ratio {
+        /// The numerator.
+        numerator: one Quantity = "numerator",
+        /// The denominator.
+        denominator: one Quantity = "denominator",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Period`.
+    Period {
+        /// The start.
+        start: one String = "start",
+        /// The end.
+        end: one String = "end",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `HumanName`.
+    HumanName {
+        /// `official`, `usual`, ...
+        use_: one String = "use",
+        /// The full name as text.
+        text: one String = "text",
+        /// The family name.
+        family: one String = "family",
+        /// Given names.
+        given: many String = "given",
+        /// Prefixes (`Dr`, `Mrs`).
+        prefix: many String = "prefix",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `ContactPoint`.
+    ContactPoint {
+        /// `phone`, `email`, ...
+        system: one String = "system",
+        /// The number or address.
+        value: one String = "value",
+        /// `work`, `home`, ...
+        use_: one String = "use",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Address`.
+    Address {
+        /// `home`, `work`, ...
+        use_: one String = "use",
+        /// Street lines.
+        line: many String = "line",
+        /// Town or city.
+        city: one String = "city",
+        /// County.
+        district: one String = "district",
+        /// Postcode.
+        postal_code: one String = "postalCode",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Narrative`.
+    Narrative {
+        /// `generated`, `additional`, ...
+        status: one String = "status",
+        /// The XHTML `div`.
+        div: one XmlNode = "div",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Timing.repeat`.
+    TimingRepeat {
+        /// Times per period.
+        frequency: one String = "frequency",
+        /// The period length.
+        period: one String = "period",
+        /// The period unit (`d`, `h`, ...).
+        period_unit: one String = "periodUnit",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Timing`.
+    Timing {
+        /// When it repeats.
+        repeat: one TimingRepeat = "repeat",
+    }
+}
+
+fhir_type! {
+    /// A FHIR `Dosage`.
+    Dosage {
+        /// The order of this instruction.
+        sequence: one String = "sequence",
+        /// Free-text instructions.
+        text: one String = "text",
+        /// Instructions for the patient.
+        patient_instruction: one String = "patientInstruction",
+        /// When.
+        timing: one Timing = "timing",
+        /// How (oral, ...).
+        route: one CodeableConcept = "route",
+        /// The dose.
+        dose_quantity: one Quantity = "doseQuantity",
+        /// The most per period.
+        max_dose_per_period: one Ratio = "maxDosePerPeriod",
+    }
+}

@@ -1,0 +1,601 @@
+//! The FHIR STU3 resources that ITK3 messages carry (Send Document and Update Record
+//! payloads, the message header and its responses).
+
+use std::fmt;
+
+use super::model::fhir_type;
+use super::model::{
+    Address, CodeableConcept, Coding, ContactPoint, Dosage, Extension, FromXml, HumanName, Identifier, Meta, Narrative,
+    Period, Quantity, ReadContext, Reference, ToXml,
+};
+use super::xml::XmlNode;
+use super::Itk3Error;
+
+fhir_type! {
+    /// `MessageHeader.source`.
+    MessageSource {
+        /// The sender's MESH mailbox ID.
+        endpoint: one String = "endpoint",
+    }
+}
+
+fhir_type! {
+    /// `MessageHeader.response`: which message a response answers, and how.
+    MessageResponse {
+        /// The `MessageHeader.id` of the message answered.
+        identifier: one String = "identifier",
+        /// `ok`, `transient-error` or `fatal-error`.
+        code: one String = "code",
+        /// The ITK-Response-OperationOutcome-1 with the ITK response code.
+        details: one Reference = "details",
+    }
+}
+
+fhir_type! {
+    /// An ITK-MessageHeader-2.
+    MessageHeader {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// The handling specification (Extension-ITK-MessageHandling-2).
+        extension: many Extension = "extension",
+        /// The ITK-MessageEvent-2 coding.
+        event: one Coding = "event",
+        /// Forbidden by the profile for GP Connect routing; kept when present.
+        receiver: one Reference = "receiver",
+        /// The sending organisation.
+        sender: one Reference = "sender",
+        /// When the message was generated.
+        timestamp: one String = "timestamp",
+        /// The sender's MESH mailbox.
+        source: one MessageSource = "source",
+        /// Set on responses.
+        response: one MessageResponse = "response",
+        /// The payload (document bundle or OperationOutcome).
+        focus: many Reference = "focus",
+    }
+}
+
+fhir_type! {
+    /// An Organization (CareConnect-ITK-Header-Organization-1, CareConnect(-GPC)-Organization-1).
+    Organization {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// ODS code and others.
+        identifier: many Identifier = "identifier",
+        /// The name.
+        name: one String = "name",
+        /// Phone numbers.
+        telecom: many ContactPoint = "telecom",
+        /// Addresses.
+        address: many Address = "address",
+    }
+}
+
+fhir_type! {
+    /// A Practitioner.
+    Practitioner {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// SDS user ID, GPhC number and others.
+        identifier: many Identifier = "identifier",
+        /// Names.
+        name: many HumanName = "name",
+        /// Phone numbers.
+        telecom: many ContactPoint = "telecom",
+    }
+}
+
+fhir_type! {
+    /// A PractitionerRole.
+    PractitionerRole {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// The practitioner.
+        practitioner: one Reference = "practitioner",
+        /// The organisation.
+        organization: one Reference = "organization",
+        /// The SDS job role.
+        code: many CodeableConcept = "code",
+    }
+}
+
+fhir_type! {
+    /// A Patient.
+    Patient {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// NHS number (with its verification status extension) and others.
+        identifier: many Identifier = "identifier",
+        /// Whether the record is active.
+        active: one String = "active",
+        /// Names.
+        name: many HumanName = "name",
+        /// Phone numbers.
+        telecom: many ContactPoint = "telecom",
+        /// `male`, `female`, `other`, `unknown`.
+        gender: one String = "gender",
+        /// `YYYY-MM-DD`.
+        birth_date: one String = "birthDate",
+        /// Addresses.
+        address: many Address = "address",
+        /// The registered practice.
+        general_practitioner: many Reference = "generalPractitioner",
+    }
+}
+
+fhir_type! {
+    /// `Composition.relatesTo` (replacement documents).
+    CompositionRelatesTo {
+        /// `replaces`.
+        code: one String = "code",
+        /// The replaced document's identifier.
+        target_identifier: one Identifier = "targetIdentifier",
+    }
+}
+
+fhir_type! {
+    /// `Composition.event`.
+    CompositionEvent {
+        /// What happened.
+        code: many CodeableConcept = "code",
+        /// When.
+        period: one Period = "period",
+    }
+}
+
+fhir_type! {
+    /// `Composition.section`.
+    CompositionSection {
+        /// The heading.
+        title: one String = "title",
+        /// The section code.
+        code: one CodeableConcept = "code",
+        /// Narrative (not allowed in Update Record).
+        text: one Narrative = "text",
+        /// The resources of this section.
+        entry: many Reference = "entry",
+    }
+}
+
+fhir_type! {
+    /// A CareConnect-Composition-1, the first entry of every document bundle.
+    Composition {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// Narrative.
+        text: one Narrative = "text",
+        /// Extensions (care setting type in Send Document v2).
+        extension: many Extension = "extension",
+        /// The document identifier.
+        identifier: one Identifier = "identifier",
+        /// `final`.
+        status: one String = "status",
+        /// The document type (SNOMED).
+        type_: one CodeableConcept = "type",
+        /// The document class.
+        class: one CodeableConcept = "class",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        encounter: one Reference = "encounter",
+        /// When the document was made.
+        date: one String = "date",
+        /// Who wrote it.
+        author: many Reference = "author",
+        /// The title.
+        title: one String = "title",
+        /// `N` or `R`.
+        confidentiality: one String = "confidentiality",
+        /// The organisation that keeps it.
+        custodian: one Reference = "custodian",
+        /// Documents this one replaces.
+        relates_to: many CompositionRelatesTo = "relatesTo",
+        /// The clinical events documented.
+        event: many CompositionEvent = "event",
+        /// The sections.
+        section: many CompositionSection = "section",
+    }
+}
+
+fhir_type! {
+    /// `Encounter.participant`.
+    EncounterParticipant {
+        /// The participation type (`REC`).
+        type_: many CodeableConcept = "type",
+        /// Who.
+        individual: one Reference = "individual",
+    }
+}
+
+fhir_type! {
+    /// A CareConnect-GPC-Encounter-1.
+    Encounter {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// Extensions (for example the service type).
+        extension: many Extension = "extension",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `finished`.
+        status: one String = "status",
+        /// Encounter types.
+        type_: many CodeableConcept = "type",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// Who took part.
+        participant: many EncounterParticipant = "participant",
+        /// When.
+        period: one Period = "period",
+        /// Why.
+        reason: many CodeableConcept = "reason",
+        /// The organisation providing the service.
+        service_provider: one Reference = "serviceProvider",
+    }
+}
+
+fhir_type! {
+    /// `Observation.component`.
+    ObservationComponent {
+        /// What was measured.
+        code: one CodeableConcept = "code",
+        /// The measurement.
+        value_quantity: one Quantity = "valueQuantity",
+    }
+}
+
+fhir_type! {
+    /// A CareConnect-GPC-Observation-1.
+    Observation {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile, timestamps and PRSB heading tags.
+        meta: one Meta = "meta",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `final`.
+        status: one String = "status",
+        /// `vital-signs`, `social-history`, ...
+        category: many CodeableConcept = "category",
+        /// What was observed (SNOMED).
+        code: one CodeableConcept = "code",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        context: one Reference = "context",
+        /// When it was true.
+        effective_date_time: one String = "effectiveDateTime",
+        /// When it was recorded.
+        issued: one String = "issued",
+        /// Who observed it.
+        performer: many Reference = "performer",
+        /// A measurement.
+        value_quantity: one Quantity = "valueQuantity",
+        /// A coded result.
+        value_codeable_concept: one CodeableConcept = "valueCodeableConcept",
+        /// A text result.
+        value_string: one String = "valueString",
+        /// A comment.
+        comment: one String = "comment",
+        /// Where on the body.
+        body_site: one CodeableConcept = "bodySite",
+        /// Parts (systolic and diastolic blood pressure).
+        component: many ObservationComponent = "component",
+    }
+}
+
+fhir_type! {
+    /// `MedicationDispense.performer`.
+    DispensePerformer {
+        /// Who dispensed.
+        actor: one Reference = "actor",
+    }
+}
+
+fhir_type! {
+    /// A CareConnect-GPC-MedicationDispense-1: what the pharmacy supplied.
+    MedicationDispense {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile, timestamps and tags.
+        meta: one Meta = "meta",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `completed`.
+        status: one String = "status",
+        /// `community`.
+        category: one CodeableConcept = "category",
+        /// The medicine (dm+d).
+        medication_codeable_concept: one CodeableConcept = "medicationCodeableConcept",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        context: one Reference = "context",
+        /// Who dispensed.
+        performer: many DispensePerformer = "performer",
+        /// `prescription-dispensing` or `patient-group-direction`.
+        type_: one CodeableConcept = "type",
+        /// How much.
+        quantity: one Quantity = "quantity",
+        /// For how many days.
+        days_supply: one Quantity = "daysSupply",
+        /// When prepared.
+        when_prepared: one String = "whenPrepared",
+        /// When handed over.
+        when_handed_over: one String = "whenHandedOver",
+        /// How to take it.
+        dosage_instruction: many Dosage = "dosageInstruction",
+    }
+}
+
+fhir_type! {
+    /// A CareConnect-GPC-ClinicalImpression-1: a free-text summary under a PRSB heading.
+    ClinicalImpression {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile, timestamps and the PRSB heading tag.
+        meta: one Meta = "meta",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `completed`.
+        status: one String = "status",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        context: one Reference = "context",
+        /// When.
+        date: one String = "date",
+        /// Who assessed.
+        assessor: one Reference = "assessor",
+        /// The text.
+        summary: one String = "summary",
+    }
+}
+
+fhir_type! {
+    /// A CareConnect-GPC-Condition-1: a diagnosis.
+    Condition {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile, timestamps and the PRSB heading tag.
+        meta: one Meta = "meta",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `active`, `resolved`, ...
+        clinical_status: one String = "clinicalStatus",
+        /// `confirmed`, `provisional`, ...
+        verification_status: one String = "verificationStatus",
+        /// Categories.
+        category: many CodeableConcept = "category",
+        /// The diagnosis (SNOMED).
+        code: one CodeableConcept = "code",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        context: one Reference = "context",
+        /// When it started.
+        onset_date_time: one String = "onsetDateTime",
+        /// When it was recorded.
+        asserted_date: one String = "assertedDate",
+        /// Who recorded it.
+        asserter: one Reference = "asserter",
+    }
+}
+
+fhir_type! {
+    /// An ITK-Attachment-Binary-1: the document itself, base64.
+    Binary {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile.
+        meta: one Meta = "meta",
+        /// The MIME type.
+        content_type: one String = "contentType",
+        /// The base64 content.
+        content: one String = "content",
+    }
+}
+
+fhir_type! {
+    /// `OperationOutcome.issue`.
+    OutcomeIssue {
+        /// `fatal`, `error`, `warning`, `information`.
+        severity: one String = "severity",
+        /// `processing`, `not-found`, `informational`, ...
+        code: one String = "code",
+        /// The ITK response code (ITK-ResponseCodes-1).
+        details: one CodeableConcept = "details",
+        /// The responder's error context. May echo anything: treat as sensitive.
+        diagnostics: one String = "diagnostics",
+    }
+}
+
+fhir_type! {
+    /// An ITK-Response-OperationOutcome-1.
+    OperationOutcome {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile.
+        meta: one Meta = "meta",
+        /// The issues (one ITK response code each).
+        issue: many OutcomeIssue = "issue",
+    }
+}
+
+fhir_type! {
+    /// `Bundle.entry`.
+    BundleEntry {
+        /// `urn:uuid:...`.
+        full_url: one String = "fullUrl",
+        /// The resource.
+        resource: one Resource = "resource",
+    }
+}
+
+fhir_type! {
+    /// A FHIR Bundle (the ITK3 message bundle or its document bundle).
+    Bundle {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// The bundle identifier.
+        identifier: one Identifier = "identifier",
+        /// `message` or `document`.
+        type_: one String = "type",
+        /// The entries.
+        entry: many BundleEntry = "entry",
+    }
+}
+
+impl Bundle {
+    /// The first resource whose `fullUrl` is `url` (a linear search: for many look-ups
+    /// build an index instead).
+    pub fn resolve(&self, url: &str) -> Option<&Resource> {
+        self.entry.iter().find(|e| e.full_url.as_deref() == Some(url)).and_then(|e| e.resource.as_ref())
+    }
+
+    /// The resources, in order.
+    pub fn resources(&self) -> impl Iterator<Item = &Resource> {
+        self.entry.iter().filter_map(|e| e.resource.as_ref())
+    }
+
+    /// Adds an entry with `fullUrl` `urn:uuid:{id}`.
+    pub fn push(&mut self, id: &str, resource: Resource) {
+        self.entry.push(BundleEntry { full_url: Some(format!("urn:uuid:{id}")), resource: Some(resource) });
+    }
+}
+
+/// Any resource of an ITK3 message, typed where the SDK models it.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Resource {
+    /// A MessageHeader.
+    MessageHeader(MessageHeader),
+    /// An Organization.
+    Organization(Organization),
+    /// A nested Bundle (the document bundle).
+    Bundle(Box<Bundle>),
+    /// A Composition.
+    Composition(Composition),
+    /// A Patient.
+    Patient(Patient),
+    /// A Practitioner.
+    Practitioner(Practitioner),
+    /// A PractitionerRole.
+    PractitionerRole(PractitionerRole),
+    /// An Encounter.
+    Encounter(Encounter),
+    /// An Observation.
+    Observation(Observation),
+    /// A MedicationDispense.
+    MedicationDispense(MedicationDispense),
+    /// A ClinicalImpression.
+    ClinicalImpression(ClinicalImpression),
+    /// A Condition.
+    Condition(Condition),
+    /// A Binary.
+    Binary(Binary),
+    /// An OperationOutcome.
+    OperationOutcome(OperationOutcome),
+    /// A resource the SDK does not model (Flag, AllergyIntolerance, Procedure, ...), kept
+    /// as its element tree and written back unchanged.
+    Other(XmlNode),
+}
+
+macro_rules! resource_dispatch {
+    ($($variant:ident),*) => {
+        impl Resource {
+            /// The FHIR resource type name.
+            pub fn type_name(&self) -> &str {
+                match self {
+                    $( Resource::$variant(_) => stringify!($variant), )*
+                    Resource::Bundle(_) => "Bundle",
+                    Resource::Other(n) => n.name(),
+                }
+            }
+
+            /// The logical id.
+            pub fn id(&self) -> Option<&str> {
+                match self {
+                    $( Resource::$variant(r) => r.id.as_deref(), )*
+                    Resource::Bundle(b) => b.id.as_deref(),
+                    Resource::Other(n) => n.first("id").and_then(XmlNode::value),
+                }
+            }
+
+            /// The meta element.
+            pub fn meta(&self) -> Option<&Meta> {
+                match self {
+                    $( Resource::$variant(r) => r.meta.as_ref(), )*
+                    Resource::Bundle(b) => b.meta.as_ref(),
+                    Resource::Other(_) => None,
+                }
+            }
+        }
+
+        impl FromXml for Resource {
+            fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+                let mut inner = node.children().iter();
+                let (Some(r), None) = (inner.next(), inner.next()) else {
+                    return Err(Itk3Error::Invalid { path: "entry.resource".into(), problem: "not exactly one resource" });
+                };
+                Ok(match r.name() {
+                    "Bundle" => Resource::Bundle(Box::new(Bundle::from_xml(r, cx)?)),
+                    $( stringify!($variant) => Resource::$variant(FromXml::from_xml(r, cx)?), )*
+                    _ => Resource::Other(r.clone()),
+                })
+            }
+        }
+
+        impl ToXml for Resource {
+            fn to_xml(&self, name: &str) -> XmlNode {
+                let inner = match self {
+                    Resource::Bundle(b) => b.to_xml("Bundle"),
+                    $( Resource::$variant(r) => r.to_xml(stringify!($variant)), )*
+                    Resource::Other(n) => n.clone(),
+                };
+                XmlNode::new(name).child(inner)
+            }
+        }
+    };
+}
+
+resource_dispatch!(
+    MessageHeader,
+    Organization,
+    Composition,
+    Patient,
+    Practitioner,
+    PractitionerRole,
+    Encounter,
+    Observation,
+    MedicationDispense,
+    ClinicalImpression,
+    Condition,
+    Binary,
+    OperationOutcome
+);
+
+impl fmt::Debug for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resource::Bundle(b) => b.fmt(f),
+            Resource::Other(n) => write!(f, "Other({})", n.name()),
+            _ => write!(f, "{}", self.type_name()),
+        }
+    }
+}

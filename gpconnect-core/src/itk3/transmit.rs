@@ -1,0 +1,243 @@
+//! Sending ITK3 messages over MESH and taking their acknowledgements back: the one path
+//! Send Document and Update Record share.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use super::message::Itk3Message;
+use super::response::{Acknowledgement, Acknowledgements, MessageIds, NonDeliveryReport};
+use super::Itk3Error;
+use crate::error::InvalidInput;
+use crate::mesh::{
+    IncomingMessage, LocalId, MailboxId, MeshClient, OutgoingMessage, ReceiveSummary, Recipient, WorkflowFilter,
+    WorkflowId,
+};
+use crate::NhsNumber;
+
+/// A patient's demographics as GP Connect messages need them: the NHS number, the
+/// official name and the date of birth (which also make the `GPPROVIDER` address).
+///
+/// `Debug` shows the masked NHS number only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PatientDemographics {
+    /// The NHS number (check digit verified).
+    pub nhs_number: NhsNumber,
+    /// The official family name.
+    pub family: String,
+    /// Given names.
+    pub given: Vec<String>,
+    /// Name prefixes (`Mr`, `Dr`).
+    pub prefix: Vec<String>,
+    /// The date of birth.
+    pub birth_date: NaiveDate,
+    /// Administrative gender (`male`, `female`, `other`, `unknown`), when known.
+    pub gender: Option<Gender>,
+    /// The home postcode, when known.
+    pub postcode: Option<String>,
+}
+
+/// FHIR administrative gender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Gender {
+    /// `male`.
+    Male,
+    /// `female`.
+    Female,
+    /// `other`.
+    Other,
+    /// `unknown`.
+    Unknown,
+}
+
+impl Gender {
+    /// The FHIR code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Gender::Male => "male",
+            Gender::Female => "female",
+            Gender::Other => "other",
+            Gender::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Debug for PatientDemographics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PatientDemographics").field("nhs_number", &self.nhs_number).finish_non_exhaustive()
+    }
+}
+
+impl PatientDemographics {
+    /// Demographics from a validated NHS number, family name, given names and birth date.
+    pub fn new(nhs_number: NhsNumber, family: &str, given: &[&str], birth_date: NaiveDate) -> Self {
+        PatientDemographics {
+            nhs_number,
+            family: family.trim().to_owned(),
+            given: given.iter().map(|g| g.trim().to_owned()).collect(),
+            prefix: Vec::new(),
+            birth_date,
+            gender: None,
+            postcode: None,
+        }
+    }
+
+    /// Adds a name prefix (`Mr`, `Dr`).
+    #[must_use]
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix.push(prefix.trim().to_owned());
+        self
+    }
+
+    /// Sets the gender.
+    #[must_use]
+    pub fn gender(mut self, gender: Gender) -> Self {
+        self.gender = Some(gender);
+        self
+    }
+
+    /// Sets the home postcode.
+    #[must_use]
+    pub fn postcode(mut self, postcode: &str) -> Self {
+        self.postcode = Some(postcode.trim().to_owned());
+        self
+    }
+
+    /// Checks what the spec requires before anything is sent: a family name MESH can
+    /// route on, a birth date not in the future.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] naming the element.
+    pub fn validate(&self, today: NaiveDate) -> Result<(), InvalidInput> {
+        if self.family.is_empty() {
+            return Err(InvalidInput::parameter("Patient.name.family", "missing"));
+        }
+        if self.birth_date > today {
+            return Err(InvalidInput::parameter("Patient.birthDate", "in the future"));
+        }
+        self.gp_provider().map(|_| ())
+    }
+
+    /// `mex-To` for the patient's registered practice:
+    /// `GPPROVIDER_{NHS number}_{YYYYMMDD}_{surname}` (spec 1.8).
+    ///
+    /// # Errors
+    /// [`InvalidInput`] when the surname cannot be routed on (letters, spaces, `'`, `-`).
+    pub fn gp_provider(&self) -> Result<Recipient, InvalidInput> {
+        Recipient::gp_provider(&self.nhs_number, self.birth_date, &self.family)
+    }
+
+    /// The name as shown in `Mex-Subject`: given names then family name.
+    pub fn display_name(&self) -> String {
+        let mut parts: Vec<&str> = self.given.iter().map(String::as_str).collect();
+        parts.push(&self.family);
+        parts.join(" ")
+    }
+}
+
+/// Where a message goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Addressing {
+    /// The patient's registered practice, found by MESH from the NHS number and
+    /// demographics (`GPPROVIDER_...`), as the spec requires.
+    RegisteredPractice,
+    /// A mailbox found beforehand (`endpointlookup`), or a test mailbox. Outside the
+    /// spec's mandatory routing: use for tests and the local sandbox.
+    Mailbox(MailboxId),
+}
+
+/// An ITK3 message ready to go: the message and its MESH envelope.
+pub struct Prepared {
+    /// The message.
+    pub message: Itk3Message,
+    /// The MESH message carrying it.
+    pub outgoing: OutgoingMessage,
+}
+
+impl fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prepared").field("message", &self.message).field("outgoing", &self.outgoing).finish()
+    }
+}
+
+impl Prepared {
+    /// The MESH message for `message`: `mex-To`, `mex-WorkflowID`, `mex-Subject`,
+    /// `mex-LocalID`, `Content-Type: application/fhir+xml`.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] when the address cannot be made or the local ID is unusable.
+    pub fn new(
+        message: Itk3Message,
+        to: Recipient,
+        workflow: WorkflowId,
+        subject: String,
+        local_id: &str,
+    ) -> Result<Self, InvalidInput> {
+        let outgoing = OutgoingMessage::new(to, workflow)
+            .subject(subject)
+            .local_id(LocalId::parse(local_id)?)
+            .content_type("application/fhir+xml")
+            .body_bytes(message.to_xml().into_bytes());
+        Ok(Prepared { message, outgoing })
+    }
+
+    /// Sends it once (the first upload is never retried blindly) and returns the tracker
+    /// of its acknowledgements.
+    ///
+    /// # Errors
+    /// The MESH client's errors; [`Error::may_have_been_sent`](crate::Error::may_have_been_sent)
+    /// says whether the message could have left.
+    pub async fn send(self, mesh: &MeshClient) -> crate::Result<Acknowledgements> {
+        let mut ids = MessageIds::of(&self.message);
+        let sent = mesh.send(self.outgoing).await?;
+        ids.mesh_message_id = Some(sent.message_id);
+        Ok(Acknowledgements::new(&self.message, ids))
+    }
+}
+
+/// What [`take_answer`] did with one incoming message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// An acknowledgement or report for tracker `index` was recorded.
+    Recorded(usize),
+}
+
+/// Records one incoming MESH message (an ITK3 acknowledgement, or a MESH non-delivery
+/// report) with the tracker it answers.
+///
+/// # Errors
+/// [`Itk3Error::Unmatched`] when it answers none of `trackers`, a parse error when it is
+/// not an acknowledgement, [`Itk3Error::DuplicateAck`] for a second one of a kind.
+pub fn take_answer(incoming: &IncomingMessage, trackers: &mut [Acknowledgements]) -> Result<Taken, Itk3Error> {
+    if let Some(report) = NonDeliveryReport::from_metadata(&incoming.metadata) {
+        for (i, t) in trackers.iter_mut().enumerate() {
+            if t.record_report(report.clone()).is_ok() {
+                return Ok(Taken::Recorded(i));
+            }
+        }
+        return Err(Itk3Error::Unmatched);
+    }
+    let ack = Acknowledgement::parse(&incoming.content)?;
+    let i = trackers.iter().position(|t| ack.answers(t.sent())).ok_or(Itk3Error::Unmatched)?;
+    trackers[i].record(ack)?;
+    Ok(Taken::Recorded(i))
+}
+
+/// Receives waiting answers on `ack_workflow` and records each with the tracker it
+/// answers. A message is acknowledged in MESH only once recorded; anything that answers
+/// none of `trackers`, or cannot be read, stays in the inbox for whoever owns it.
+///
+/// # Errors
+/// The MESH client's errors.
+pub async fn receive_answers(
+    mesh: &MeshClient,
+    ack_workflow: &WorkflowId,
+    trackers: &mut [Acknowledgements],
+) -> crate::Result<ReceiveSummary> {
+    let filter = WorkflowFilter::equals(ack_workflow);
+    mesh.receive(Some(filter), |incoming: IncomingMessage| {
+        let result = take_answer(&incoming, trackers).map(|_| ()).map_err(|e| Box::new(e) as _);
+        std::future::ready(result)
+    })
+    .await
+}

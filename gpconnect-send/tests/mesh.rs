@@ -1,0 +1,136 @@
+//! Send Document over MESH: the envelope headers on the wire, the practice's
+//! acknowledgements matched back, non-delivery reports, and the whole round trip through
+//! NHS England's mesh-sandbox.
+
+use chrono::NaiveDate;
+use gpconnect_core::itk3::{self, Acknowledgement, Addressing, DeliveryOutcome, Itk3Message, Responder};
+use gpconnect_core::mesh::{IncomingMessage, MailboxId};
+use gpconnect_core::{NhsNumber, OdsCode};
+use gpconnect_send::*;
+use gpconnect_testkit::mesh::{MeshSandbox, MockMesh};
+
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+fn patient() -> PatientDemographics {
+    PatientDemographics::new(
+        NhsNumber::parse("9690937286").unwrap(),
+        "Smith",
+        &["Richard"],
+        NaiveDate::from_ymd_opt(1957, 1, 9).unwrap(),
+    )
+}
+
+fn send_document(generation: Generation) -> SendDocument {
+    SendDocument::new(generation, patient(), Document::pdf(PDF.to_vec()))
+        .author(Author::new("Pritchard", &["Gary"]).prefix("Dr"))
+        .organisation(Organisation::new(OdsCode::parse("A20047").unwrap(), "Starling Medical Centre"))
+        .document_type("371531000", "Report of clinical encounter")
+        .title("Consultation report")
+}
+
+const PRACTICE: Responder<'static> = Responder { ods: "B82617", mailbox: "X26ABC2", diagnostics: None };
+
+#[tokio::test]
+async fn sends_to_gpprovider_with_the_spec_headers_and_matches_both_acks() {
+    let mesh = MockMesh::start().await;
+    // MESH resolves GPPROVIDER addresses; the mock knows this one as a mailbox.
+    mesh.add_mailbox("GPPROVIDER_9690937286_19570109_SMITH", "password", "B82617", &[]);
+    let sender = mesh.client("X26ABC1");
+
+    let mut answers = send_document(Generation::V2AnyDocument).send(&sender).await.unwrap();
+    let stored = mesh.message(answers.sent().mesh_message_id.as_ref().unwrap()).unwrap();
+    assert_eq!(stored.headers["mex-to"], "GPPROVIDER_9690937286_19570109_Smith");
+    assert_eq!(stored.headers["mex-workflowid"], "GPCONNECT_SEND_DOCUMENT");
+    assert_eq!(stored.headers["mex-localid"], "A20047");
+    assert_eq!(
+        stored.headers["mex-subject"],
+        "Consultation report for Richard Smith, NHS Number: 9690937286, seen at Starling Medical Centre, ODS code: A20047, version 1"
+    );
+    let sent = ReceivedDocument::parse(&stored.content).unwrap();
+    assert_eq!(sent.message().source_mailbox(), "X26ABC1");
+    assert_eq!(sent.message().sender_ods(), Some("A20047"));
+    assert_eq!(sent.attachments()[0].decode().unwrap(), PDF);
+
+    // The practice answers with both acknowledgements on the _ACK workflow.
+    for code in [ResponseCode::Success, ResponseCode::PatientKnownHere] {
+        let ack = Acknowledgement::build(sent.message(), code, &PRACTICE);
+        mesh.deliver("X26ABC2", "X26ABC1", "GPCONNECT_SEND_DOCUMENT_ACK", ack.to_xml());
+    }
+    // An ack for someone else's message stays in the inbox.
+    let other =
+        send_document(Generation::V2AnyDocument).request(&"X26ABC3".parse().unwrap(), &"A20047".parse().unwrap());
+    let foreign = Acknowledgement::build(&other.unwrap().message, ResponseCode::Success, &PRACTICE);
+    mesh.deliver("X26ABC2", "X26ABC1", "GPCONNECT_SEND_DOCUMENT_ACK", foreign.to_xml());
+
+    let ack_workflow = Generation::V2AnyDocument.ack_workflow();
+    let summary = receive_answers(&sender, &ack_workflow, std::slice::from_mut(&mut answers)).await.unwrap();
+    assert_eq!(summary.acknowledged.len(), 2);
+    assert_eq!(summary.handler_failed.len(), 1, "the foreign ack is left for its owner");
+    assert_eq!(answers.outcome(), DeliveryOutcome::Accepted);
+    assert_eq!(answers.infrastructure.as_ref().unwrap().code(), ResponseCode::Success);
+    assert_eq!(answers.business.as_ref().unwrap().code(), ResponseCode::PatientKnownHere);
+}
+
+#[tokio::test]
+async fn a_routing_failure_report_is_matched_to_the_message() {
+    let mesh = MockMesh::start().await;
+    let sender = mesh.client("X26ABC1");
+    let mut answers = send_document(Generation::V1ConsultationReport)
+        .addressing(Addressing::Mailbox("X26ABC2".parse().unwrap()))
+        .send(&sender)
+        .await
+        .unwrap();
+    let stored = mesh.message(answers.sent().mesh_message_id.as_ref().unwrap()).unwrap();
+    assert_eq!(stored.headers["mex-workflowid"], "GPFED_CONSULT_REPORT");
+    assert!(stored.headers["mex-subject"].starts_with("Consultation report for Richard Smith , NHS Number 9690937286"));
+    mesh.deliver_report(
+        "X26ABC1",
+        answers.sent().mesh_message_id.as_ref().unwrap(),
+        "GPFED_CONSULT_REPORT_ACK",
+        "EPL-151",
+    );
+    let ack_workflow = Generation::V1ConsultationReport.ack_workflow();
+    receive_answers(&sender, &ack_workflow, std::slice::from_mut(&mut answers)).await.unwrap();
+    assert_eq!(answers.outcome(), DeliveryOutcome::Undelivered);
+    assert_eq!(answers.non_delivery.as_ref().unwrap().reason, itk3::NonDeliveryReason::NoMailboxMatches);
+}
+
+#[tokio::test]
+async fn round_trip_through_mesh_sandbox_send_receive_answer_and_match() {
+    let sandbox = MeshSandbox::start().await.expect("mesh-sandbox starts");
+    let pharmacy = sandbox.client("X26ABC1");
+    let practice = sandbox.client("X26ABC2");
+    // mesh-sandbox does not resolve GPPROVIDER addresses: address the practice mailbox.
+    let to: MailboxId = "X26ABC2".parse().unwrap();
+    let mut answers =
+        send_document(Generation::V2AnyDocument).addressing(Addressing::Mailbox(to)).send(&pharmacy).await.unwrap();
+
+    // The practice receives the document, files it, and answers with both acks.
+    let mut received = Vec::new();
+    let summary = practice
+        .receive(None, |m: IncomingMessage| {
+            let parsed = ReceivedDocument::parse(&m.content).map(|d| received.push(d)).map_err(|e| Box::new(e) as _);
+            std::future::ready(parsed)
+        })
+        .await
+        .unwrap();
+    assert_eq!(summary.acknowledged.len(), 1);
+    let document = received.pop().unwrap();
+    assert_eq!(document.attachments()[0].decode().unwrap(), PDF);
+    for code in [ResponseCode::Success, ResponseCode::PatientKnownHere] {
+        let ack: Itk3Message = Acknowledgement::build(document.message(), code, &PRACTICE);
+        let back = gpconnect_core::mesh::OutgoingMessage::new(
+            "X26ABC1".parse::<MailboxId>().unwrap(),
+            Generation::V2AnyDocument.ack_workflow(),
+        )
+        .body_bytes(ack.to_xml().into_bytes());
+        practice.send(back).await.unwrap();
+    }
+
+    let summary =
+        receive_answers(&pharmacy, &Generation::V2AnyDocument.ack_workflow(), std::slice::from_mut(&mut answers))
+            .await
+            .unwrap();
+    assert_eq!(summary.acknowledged.len(), 2);
+    assert_eq!(answers.outcome(), DeliveryOutcome::Accepted);
+}
