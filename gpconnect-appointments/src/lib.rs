@@ -68,7 +68,7 @@ use chrono::NaiveDate;
 use gpconnect_core::foundations::CallOptions;
 use gpconnect_core::{Provider, Response, Result};
 
-pub use book::{Book, BookingOrganisation};
+pub use book::{Book, Booking, BookingOrganisation};
 pub use manage::{Amend, Cancel, FindBooking, PatientAppointments, ReadAppointment};
 pub use model::{
     Appointment, AppointmentStatus, DeliveryChannel, PractitionerRole, ServiceFilteringStatus, APPOINTMENT_PROFILE,

@@ -225,26 +225,7 @@ impl Cancel {
     /// The id, `If-Match` value and body, validated.
     pub(crate) fn prepared(&self) -> Result<(String, HeaderValue, Value)> {
         let (id, version) = if_match(&self.appointment)?;
-        if self.appointment.is_cancelled() {
-            return Err(invalid("status", "the appointment is already cancelled"));
-        }
-        let reason = self.reason.trim();
-        if reason.is_empty() {
-            return Err(invalid("extension", "a cancellation reason is required"));
-        }
-        let mut body = self.appointment.raw.clone();
-        body["status"] = Value::String("cancelled".into());
-        let ext = json!({ "url": CANCELLATION_REASON_URL, "valueString": reason });
-        // Providers may send a single extension as an object: keep it, in an array.
-        let mut list = match body.get_mut("extension").map(Value::take) {
-            Some(Value::Array(list)) => list,
-            Some(Value::Null) | None => Vec::new(),
-            Some(single) => vec![single],
-        };
-        list.retain(|e| e.get("url").and_then(Value::as_str) != Some(CANCELLATION_REASON_URL));
-        list.push(ext);
-        body["extension"] = Value::Array(list);
-        Ok((id, version, body))
+        Ok((id, version, self.appointment.cancellation(&self.reason)?))
     }
 
     /// Sends the cancellation: the appointment as read, with only `status` set to
@@ -321,4 +302,33 @@ pub(crate) fn matching_booking(appointments: Vec<Appointment>, slots: &[FreeSlot
         eq(a.start.as_ref(), &first.start) && eq(a.end.as_ref(), &last.end)
     };
     by_slot.or_else(|| live().find(same_time)).cloned()
+}
+
+impl Appointment {
+    /// The body that cancels this appointment: the appointment as read, with only `status`
+    /// set to `cancelled` and the cancellation reason extension added (what
+    /// [`Cancel::send`] puts, and what other transports such as the patient-facing API
+    /// send). Refuses an appointment already cancelled and an empty reason.
+    pub fn cancellation(&self, reason: &str) -> Result<Value> {
+        if self.is_cancelled() {
+            return Err(invalid("status", "the appointment is already cancelled"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(invalid("extension", "a cancellation reason is required"));
+        }
+        let mut body = self.raw.clone();
+        body["status"] = Value::String("cancelled".into());
+        let ext = json!({ "url": CANCELLATION_REASON_URL, "valueString": reason });
+        // Providers may send a single extension as an object: keep it, in an array.
+        let mut list = match body.get_mut("extension").map(Value::take) {
+            Some(Value::Array(list)) => list,
+            Some(Value::Null) | None => Vec::new(),
+            Some(single) => vec![single],
+        };
+        list.retain(|e| e.get("url").and_then(Value::as_str) != Some(CANCELLATION_REASON_URL));
+        list.push(ext);
+        body["extension"] = Value::Array(list);
+        Ok(body)
+    }
 }
