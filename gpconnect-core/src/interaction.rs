@@ -145,6 +145,18 @@ interactions! {
     RetrieveDocument = "urn:nhs:names:services:gpconnect:documents:fhir:rest:read:binary-1", Documents, PatientRead, false;
     /// Access Document: migrate a document (`GET /Binary/{id}` with a migration JWT).
     MigrateDocument = "urn:nhs:names:services:gpconnect:documents:fhir:rest:migrate:binary-1", Documents, PatientRead, false;
+    /// Prescriptions Management (patient-facing, API platform only): the patient's
+    /// medication requests (`GET /Patient/{id}/MedicationRequest`). The platform sets the
+    /// provider's interaction header itself, so this URN (the SDK's name, in GP Connect's
+    /// pattern) is never sent; it names the operation in errors and traces. It has no SSP
+    /// capability; `capability()` is nominal.
+    ReadMedicationRequests = "urn:nhs:names:services:gpconnect:fhir:rest:search:medicationrequest-1", Foundations, PatientRead, false;
+    /// Prescriptions Management (patient-facing, API platform only): request a repeat
+    /// prescription (`POST /Task`). URN as for [`InteractionId::ReadMedicationRequests`].
+    RequestPrescription = "urn:nhs:names:services:gpconnect:fhir:rest:create:task-1", Foundations, PatientWrite, true;
+    /// Prescriptions Management (patient-facing, API platform only): the status of the
+    /// patient's requests (`GET /Task`). URN as for [`InteractionId::ReadMedicationRequests`].
+    SearchPrescriptionRequests = "urn:nhs:names:services:gpconnect:fhir:rest:search:task-1", Foundations, PatientRead, false;
 }
 
 impl InteractionId {
@@ -193,7 +205,7 @@ mod tests {
 
     #[test]
     fn every_interaction_round_trips() {
-        assert_eq!(InteractionId::ALL.len(), 25);
+        assert_eq!(InteractionId::ALL.len(), 28);
         for &i in InteractionId::ALL {
             assert_eq!(i.to_string().parse::<InteractionId>(), Ok(i));
             assert!(i.urn().starts_with("urn:nhs:names:services:gpconnect:"));

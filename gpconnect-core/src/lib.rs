@@ -9,7 +9,9 @@
 //! * Spine Directory Service look-ups ([`sds`]) with a cache, and a [`Provider`] handle
 //!   that the per-API crates hang their operations off;
 //! * one [`Error`] type with the OperationOutcome mapping;
-//! * the FHIR STU3 types ([`fhir`]) and the foundations operations ([`foundations`]).
+//! * the FHIR STU3 types ([`fhir`]) and the foundations operations ([`foundations`]);
+//! * with the `api-platform` feature, the NHS API platform transport and NHS login auth
+//!   (`platform`) for the patient-facing APIs.
 //!
 //! Every operation follows one path: a typed builder in an API crate produces a
 //! [`Request`], [`Provider::send`] resolves the provider's service root and ASID, adds
@@ -24,6 +26,8 @@ pub mod foundations;
 mod ids;
 mod interaction;
 pub mod jwt;
+#[cfg(feature = "api-platform")]
+pub mod platform;
 pub mod preflight;
 mod provider;
 mod request;

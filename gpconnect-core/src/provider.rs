@@ -111,7 +111,7 @@ impl Provider {
     pub async fn send_streaming(&self, request: Request) -> Result<StreamingResponse> {
         let (root, user) = self.prepare(&request).await?;
         let (inner, trace_id) = self.client.execute_streaming(self.call(&root, &user, &request)).await?;
-        Ok(StreamingResponse { inner, trace_id, interaction: request.interaction })
+        Ok(StreamingResponse::new(inner, trace_id, request.interaction))
     }
 
     async fn prepare(&self, request: &Request) -> Result<(ServiceRoot, User)> {
@@ -134,6 +134,10 @@ pub struct StreamingResponse {
 }
 
 impl StreamingResponse {
+    pub(crate) fn new(inner: reqwest::Response, trace_id: uuid::Uuid, interaction: InteractionId) -> Self {
+        Self { inner, trace_id, interaction }
+    }
+
     /// The `Ssp-TraceID` of the request.
     pub fn trace_id(&self) -> uuid::Uuid {
         self.trace_id

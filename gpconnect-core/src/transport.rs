@@ -21,7 +21,7 @@ use crate::{Asid, GpcCode, InteractionId, OdsCode, Provider, User};
 
 /// Query encoding: everything but unreserved characters and `/` `@` `,`; `+` and `:` are
 /// encoded too, as the appointments pages ask (`ge2019-03-29T12:00:00+00:00`).
-const QUERY: &AsciiSet = &CONTROLS
+pub(crate) const QUERY: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
@@ -210,23 +210,7 @@ impl Client {
     /// whole body (bounded by the configured limit).
     pub(crate) async fn execute(&self, call: Call<'_>) -> Result<Response> {
         let (resp, trace_id) = self.execute_streaming(call.clone()).await?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let started = Instant::now();
-        let body = read_body(resp, self.inner.max_body).await.map_err(|problem| match problem {
-            BodyProblem::TooLarge => Error::Decode(Box::new(crate::error::DecodeError {
-                problem: DecodeProblem::TooLarge { limit: self.inner.max_body },
-                status,
-                interaction: call.request.interaction,
-                trace_id,
-                body: RawBody::default(),
-            })),
-            BodyProblem::Http(e) => transport_error(e, started, call.request.interaction, trace_id),
-        })?;
-        let response =
-            Response { status, headers, body: RawBytes(body), trace_id, interaction: call.request.interaction };
-        check_content_type(&response)?;
-        Ok(response)
+        read_response(resp, self.inner.max_body, call.request.interaction, trace_id).await
     }
 
     /// Sends a prepared request and returns once the answer's headers are in: a success
@@ -306,6 +290,31 @@ impl Client {
     }
 }
 
+/// Reads a success answer's whole body (at most `max_body` bytes) and checks its type.
+pub(crate) async fn read_response(
+    resp: reqwest::Response,
+    max_body: usize,
+    interaction: InteractionId,
+    trace_id: Uuid,
+) -> Result<Response> {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let started = Instant::now();
+    let body = read_body(resp, max_body).await.map_err(|problem| match problem {
+        BodyProblem::TooLarge => Error::Decode(Box::new(crate::error::DecodeError {
+            problem: DecodeProblem::TooLarge { limit: max_body },
+            status,
+            interaction,
+            trace_id,
+            body: RawBody::default(),
+        })),
+        BodyProblem::Http(e) => transport_error(e, started, interaction, trace_id),
+    })?;
+    let response = Response { status, headers, body: RawBytes(body), trace_id, interaction };
+    check_content_type(&response)?;
+    Ok(response)
+}
+
 /// A request ready to send: the provider's root, the user and the request itself.
 #[derive(Clone)]
 pub(crate) struct Call<'a> {
@@ -362,7 +371,7 @@ pub(crate) fn transport_error(
 
 /// Maps a non-2xx answer: 504 and 599 are timeouts; anything else keeps the status,
 /// the OperationOutcome (when the body is one), the code and the raw body.
-async fn error_from_response(
+pub(crate) async fn error_from_response(
     resp: reqwest::Response,
     interaction: InteractionId,
     trace_id: Uuid,
@@ -426,7 +435,7 @@ pub(crate) enum BodyProblem {
 }
 
 /// Reads a body into memory, refusing more than `limit` bytes.
-async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Bytes, BodyProblem> {
+pub(crate) async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Bytes, BodyProblem> {
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(BodyProblem::TooLarge);
     }
@@ -442,7 +451,7 @@ async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Bytes, B
 
 /// A success answer must be JSON (`application/fhir+json` or `application/json`,
 /// parameters and spacing as they come) or carry no body at all.
-fn check_content_type(resp: &Response) -> Result<()> {
+pub(crate) fn check_content_type(resp: &Response) -> Result<()> {
     let Some(value) = resp.headers.get(CONTENT_TYPE) else { return Ok(()) };
     let text = value.to_str().unwrap_or_default();
     let mime = text.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
