@@ -75,7 +75,18 @@ pub use record::{
     AccessRecord, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments, DOCUMENT_INCLUDES,
 };
 
-use gpconnect_core::platform::PatientSession;
+// The typed models and views these APIs share with the clinicians' APIs, so the `patient`
+// feature alone is enough to use them.
+pub use gpconnect_appointments::{
+    Appointment, AppointmentStatus, BookingOrganisation, DeliveryChannel, FreeSlot, FreeSlots, Includes,
+    OrganisationType, SlotTime,
+};
+pub use gpconnect_core::platform::{Environment, NhsLoginIdToken, PatientSession, PlatformClient, PlatformConfig};
+pub use gpconnect_documents::{Document, DocumentList, DocumentsPatient, Retrieved};
+pub use gpconnect_structured::{
+    Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,
+    ProblemStatus, Resolved, SearchPeriod, StructuredRecord,
+};
 
 /// Adds the three patient-facing APIs to a [`PatientSession`].
 pub trait PatientExt {
