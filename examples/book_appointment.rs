@@ -21,8 +21,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let practice = setup.provider;
     let appointments = practice.appointments();
 
-    let patient =
-        practice.foundations().find_patient(&setup.nhs_number).send().await?.ok_or("patient not registered")?;
+    let patient = practice
+        .foundations()
+        .find_patient(&setup.nhs_number)
+        .send()
+        .await?
+        .into_inner()
+        .ok_or("patient not registered")?;
     let patient_id = patient.id().ok_or("patient without a logical id")?.to_owned();
     println!("1. patient found: logical id {patient_id}");
 
@@ -60,6 +65,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .find_booking(&patient_id, std::slice::from_ref(slot))
                 .send()
                 .await?
+                .transpose()
                 .ok_or("the booking did not happen")?
         }
         Err(e) => return Err(e.into()),

@@ -57,7 +57,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // Documents: first the patient's id on the documents server.
-    let documents_id = match record.find_patient().send().await {
+    let documents_id = match record.find_patient().send().await.map(gpconnect::Traced::into_inner) {
         Ok(Some(found)) => found.id,
         Ok(None) => return Err("no documents account at this practice".into()),
         // Prism's canned example is about another test patient: the SDK refuses such an

@@ -15,7 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let practice = &setup.provider;
     println!("Looking up patient {} at practice {}", setup.nhs_number, practice.ods());
 
-    match practice.foundations().find_patient(&setup.nhs_number).send().await {
+    match practice.foundations().find_patient(&setup.nhs_number).send().await.map(gpconnect::Traced::transpose) {
         Ok(Some(found)) => {
             let patient = &found.patient;
             println!("Found patient (Ssp-TraceID {})", found.trace_id);

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let documents = setup.provider.documents();
     let out_dir = std::env::args().nth(1).map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
 
-    let Some(patient) = documents.find_patient(&setup.nhs_number).send().await? else {
+    let Some(patient) = documents.find_patient(&setup.nhs_number).send().await?.into_inner() else {
         println!("No patient with NHS number {} on the documents server.", setup.nhs_number);
         return Ok(());
     };

@@ -50,6 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .include_diary_entries(None)
                 .send()
                 .await?
+                .into_inner()
         }
     };
     if json {

@@ -34,39 +34,50 @@
 //! let clinician = User::new("10019", "Jones").sds_user_id("111222333444");
 //! let practice = gp.provider(&"A20047".parse()?).with_user(clinician);
 //! let nhs = NhsNumber::parse("9690937286")?;
-//! if let Some(found) = practice.foundations().find_patient(&nhs).send().await? {
+//! if let Some(found) = practice.foundations().find_patient(&nhs).send().await?.transpose() {
 //!     let practice = found.registered_practice.as_ref().and_then(|o| o.name.as_deref());
 //!     println!("patient id {:?} at {:?}", found.id(), practice);
 //! }
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use gpconnect_core::*;
+pub use gpconnect_core::{
+    error, fhir, foundations, jwt, preflight, sds, Asid, Capability, Client, ClientBuilder, Consumer, Device, Effect,
+    Error, ErrorKind, GpcCode, IdError, Identity, InteractionId, NhsNumber, OdsCode, Provider, Result, RetryPolicy,
+    Scope, ServiceRoot, SspConfig, Traced, User,
+};
 
 /// Access Record Structured (feature `structured`).
 #[cfg(feature = "structured")]
+#[cfg_attr(docsrs, doc(cfg(feature = "structured")))]
 pub use gpconnect_structured as structured;
 
 /// Access Document (feature `documents`).
 #[cfg(feature = "documents")]
+#[cfg_attr(docsrs, doc(cfg(feature = "documents")))]
 pub use gpconnect_documents as documents;
 
 /// Appointment Management (feature `appointments`).
 #[cfg(feature = "appointments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "appointments")))]
 pub use gpconnect_appointments as appointments;
 
 /// Send Document (feature `send`; not built yet).
 #[cfg(feature = "send")]
+#[cfg_attr(docsrs, doc(cfg(feature = "send")))]
 pub use gpconnect_send as send;
 
 /// Update Record (feature `update`; not built yet).
 #[cfg(feature = "update")]
+#[cfg_attr(docsrs, doc(cfg(feature = "update")))]
 pub use gpconnect_update as update;
 
 /// The patient-facing APIs through the NHS API platform (feature `patient`): access
 /// record, appointments and prescriptions for a patient logged in with NHS login.
 #[cfg(feature = "patient")]
+#[cfg_attr(docsrs, doc(cfg(feature = "patient")))]
 pub use gpconnect_patient as patient;
 
 /// The extension traits that add each enabled API to a [`Provider`]

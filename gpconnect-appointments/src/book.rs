@@ -1,8 +1,8 @@
 //! Book an appointment: `POST /Appointment`.
 
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
-use gpconnect_core::foundations::{logical_id, CallOptions};
-use gpconnect_core::{InteractionId, OdsCode, Provider, Request, Result};
+use gpconnect_core::foundations::logical_id;
+use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result};
 use serde_json::{json, Value};
 
 use crate::model::{
@@ -40,17 +40,44 @@ impl BookingOrganisation {
 
 /// Books one or more adjacent slots; see [`Appointments::book`](crate::Appointments::book).
 /// `Debug` leaves out the patient and the free texts.
+///
+/// `POST /Appointment` (`urn:nhs:names:services:gpconnect:fhir:rest:create:appointment-1`,
+/// `patient/*.write`).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_appointments::{AppointmentsExt, BookingOrganisation, FreeSlot};
+/// # async fn demo(p: gpconnect_core::Provider, slot: FreeSlot) -> gpconnect_core::Result<()> {
+/// let booked = p
+///     .appointments()
+///     .book(std::slice::from_ref(&slot), "2")
+///     .description("Follow-up of a 111 call")
+///     .booking_organisation(BookingOrganisation::new("North Ambulance Service", "01111 222333"))
+///     .send()
+///     .await?;
+/// println!("booked {:?} (Ssp-TraceID {})", booked.id, booked.trace_id);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// `InvalidInput` for a bad slot combination, description or comment (nothing sent);
+/// `Conflict` (`409 DUPLICATE_REJECTED`) when a slot was taken meanwhile;
+/// `422 REFERENCE_NOT_FOUND` for an unknown slot; `422 INVALID_RESOURCE`.
+///
+/// Not retried, and **not safe to retry blindly**: after an error of kind
+/// `OutcomeUnknown` (connection lost after sending, timeout, 500/502/504) call
+/// [`Appointments::find_booking`](crate::Appointments::find_booking) to see whether it was booked.
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct Book {
-    pub(crate) provider: Provider,
+    pub(crate) call: Call,
     pub(crate) slots: Vec<FreeSlot>,
     pub(crate) patient_id: String,
     pub(crate) description: Option<String>,
     pub(crate) comment: Option<String>,
     pub(crate) booking_organisation: Option<BookingOrganisation>,
-    pub(crate) options: CallOptions,
 }
 
-gpconnect_core::call_options!(Book);
+gpconnect_core::builder!(Book);
 
 impl std::fmt::Debug for Book {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,7 +118,7 @@ impl Book {
             comment: self.comment.as_deref(),
             booking_organisation: self.booking_organisation.as_ref(),
         };
-        booking.body(self.provider.client().consumer().ods(), created)
+        booking.body(self.call.provider().client().consumer().ods(), created)
     }
 }
 
@@ -236,26 +263,22 @@ impl Booking<'_> {
     }
 }
 
-impl Book {
-    /// Sends the booking.
-    ///
-    /// `POST /Appointment` (`urn:nhs:names:services:gpconnect:fhir:rest:create:appointment-1`,
-    /// `patient/*.write`).
-    ///
-    /// # Errors
-    /// `InvalidInput` for a bad slot combination, description or comment (nothing sent);
-    /// `Conflict` (`409 DUPLICATE_REJECTED`) when a slot was taken meanwhile;
-    /// `422 REFERENCE_NOT_FOUND` for an unknown slot; `422 INVALID_RESOURCE`.
-    ///
-    /// Not retried, and **not safe to retry blindly**: after an error of kind
-    /// `OutcomeUnknown` (connection lost after sending, timeout, 500/502/504) call
-    /// [`Appointments::find_booking`](crate::Appointments::find_booking) to see whether it was booked.
-    pub async fn send(self) -> Result<Appointment> {
+impl Operation for Book {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::BookAppointment
+    }
+
+    fn request(&self) -> Result<Request> {
         let now = Utc::now().with_nanosecond(0).expect("zero nanoseconds").fixed_offset();
         let body = self.body(now)?;
         let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
-        let request = self.options.apply(Request::post(InteractionId::BookAppointment, "Appointment", bytes));
-        let response = self.provider.send(request).await?;
+        Ok(Request::post(InteractionId::BookAppointment, "Appointment", bytes))
+    }
+
+    fn parse(&self, response: Response) -> Result<Appointment> {
         appointment_from_response(&response)
     }
 }

@@ -11,7 +11,7 @@
 //! use gpconnect_appointments::{AppointmentsExt, BookingOrganisation, OrganisationType};
 //!
 //! # async fn demo(practice: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> Result<(), Box<dyn std::error::Error>> {
-//! let patient = practice.foundations().find_patient(&nhs).send().await?.ok_or("not registered")?;
+//! let patient = practice.foundations().find_patient(&nhs).send().await?.into_inner().ok_or("not registered")?;
 //! let patient_id = patient.id().ok_or("no id")?.to_owned();
 //!
 //! let today = Utc::now().date_naive();
@@ -38,6 +38,7 @@
 //!         .find_booking(&patient_id, std::slice::from_ref(slot))
 //!         .send()
 //!         .await?
+//!         .transpose()
 //!         .ok_or("not booked")?,
 //!     Err(e) => return Err(e.into()),
 //! };
@@ -58,6 +59,7 @@
 //! * Amend and cancel send back the appointment **as read** (unknown elements included)
 //!   with only the allowed elements changed, and `If-Match: W/"<version>"`.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod book;
 mod manage;
@@ -65,8 +67,7 @@ mod model;
 mod search;
 
 use chrono::NaiveDate;
-use gpconnect_core::foundations::CallOptions;
-use gpconnect_core::{Provider, Response, Result};
+use gpconnect_core::{Call, Provider, Response, Result};
 
 pub use book::{Book, Booking, BookingOrganisation};
 pub use manage::{Amend, Cancel, FindBooking, PatientAppointments, ReadAppointment};
@@ -112,14 +113,13 @@ impl Appointments {
     /// See [`SearchFreeSlots::send`].
     pub fn search_free_slots(&self, start: impl Into<SlotTime>, end: impl Into<SlotTime>) -> SearchFreeSlots {
         SearchFreeSlots {
-            provider: self.provider.clone(),
+            call: Call::new(&self.provider),
             start: start.into(),
             end: end.into(),
             consumer_ods: None,
             organisation_type: None,
             dos_service_id: None,
             includes: Includes::Recommended,
-            options: CallOptions::default(),
         }
     }
 
@@ -129,19 +129,18 @@ impl Appointments {
     /// organisation, then [`Book::send`].
     pub fn book(&self, slots: &[FreeSlot], patient_id: &str) -> Book {
         Book {
-            provider: self.provider.clone(),
+            call: Call::new(&self.provider),
             slots: slots.to_vec(),
             patient_id: patient_id.to_owned(),
             description: None,
             comment: None,
             booking_organisation: None,
-            options: CallOptions::default(),
         }
     }
 
     /// Reads an appointment by logical id; see [`ReadAppointment::send`].
     pub fn read(&self, id: &str) -> ReadAppointment {
-        ReadAppointment { provider: self.provider.clone(), id: id.to_owned(), options: CallOptions::default() }
+        ReadAppointment { call: Call::new(&self.provider), id: id.to_owned() }
     }
 
     /// A patient's appointments starting between the dates `from` and `to` (inclusive);
@@ -149,46 +148,24 @@ impl Appointments {
     /// a BST day the SDK still allows yesterday's UK date and the provider refuses it
     /// (`422 INVALID_PARAMETER`). See [`PatientAppointments::send`].
     pub fn patient_appointments(&self, patient_id: &str, from: NaiveDate, to: NaiveDate) -> PatientAppointments {
-        PatientAppointments {
-            provider: self.provider.clone(),
-            patient_id: patient_id.to_owned(),
-            from,
-            to,
-            options: CallOptions::default(),
-        }
+        PatientAppointments { call: Call::new(&self.provider), patient_id: patient_id.to_owned(), from, to }
     }
 
     /// Changes an appointment's description and/or comment, starting from the
     /// appointment as read; see [`Amend::send`].
     pub fn amend(&self, appointment: &Appointment) -> Amend {
-        Amend {
-            provider: self.provider.clone(),
-            appointment: appointment.clone(),
-            description: None,
-            comment: None,
-            options: CallOptions::default(),
-        }
+        Amend { call: Call::new(&self.provider), appointment: appointment.clone(), description: None, comment: None }
     }
 
     /// Cancels an appointment as read, giving a reason; see [`Cancel::send`].
     pub fn cancel(&self, appointment: &Appointment, reason: impl Into<String>) -> Cancel {
-        Cancel {
-            provider: self.provider.clone(),
-            appointment: appointment.clone(),
-            reason: reason.into(),
-            options: CallOptions::default(),
-        }
+        Cancel { call: Call::new(&self.provider), appointment: appointment.clone(), reason: reason.into() }
     }
 
     /// After a booking whose outcome is unknown: finds the patient's appointment for
     /// these slots, if it was booked. See [`FindBooking::send`].
     pub fn find_booking(&self, patient_id: &str, slots: &[FreeSlot]) -> FindBooking {
-        FindBooking {
-            provider: self.provider.clone(),
-            patient_id: patient_id.to_owned(),
-            slots: slots.to_vec(),
-            options: CallOptions::default(),
-        }
+        FindBooking { call: Call::new(&self.provider), patient_id: patient_id.to_owned(), slots: slots.to_vec() }
     }
 }
 
@@ -200,7 +177,6 @@ pub(crate) fn appointment_from_response(response: &Response) -> Result<Appointme
     if let Some(version) = response.etag_version().filter(|v| !v.is_empty()) {
         appointment.version_id = Some(version.to_owned());
     }
-    appointment.trace_id = Some(response.trace_id);
     Ok(appointment)
 }
 

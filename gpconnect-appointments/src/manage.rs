@@ -3,8 +3,8 @@
 use chrono::{NaiveDate, Utc};
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::foundations::{logical_id, CallOptions};
-use gpconnect_core::{InteractionId, Provider, Request, Result};
+use gpconnect_core::foundations::logical_id;
+use gpconnect_core::{Call, InteractionId, Operation, Request, Response, Result, Traced};
 use http::header::IF_MATCH;
 use http::HeaderValue;
 use serde_json::{json, Value};
@@ -20,50 +20,82 @@ pub(crate) fn today() -> NaiveDate {
 }
 
 /// Reads one appointment; see [`Appointments::read`](crate::Appointments::read).
+///
+/// `GET /Appointment/{id}` (`urn:nhs:names:services:gpconnect:fhir:rest:read:appointment-1`,
+/// `patient/*.read`).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_appointments::AppointmentsExt;
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let appointment = p.appointments().read("148").send().await?;
+/// println!("{:?} version {:?}", appointment.status, appointment.version_id);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// `NotFound` (`404 NO_RECORD_FOUND`) for an unknown id; an error for a past
+/// appointment; transport errors. Safe to retry: a read.
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct ReadAppointment {
-    pub(crate) provider: Provider,
+    pub(crate) call: Call,
     pub(crate) id: String,
-    pub(crate) options: CallOptions,
 }
 
-gpconnect_core::call_options!(ReadAppointment);
+gpconnect_core::builder!(ReadAppointment);
 
-impl ReadAppointment {
-    pub(crate) fn request(&self) -> Result<Request> {
-        let id = logical_id(&self.id)?;
-        Ok(self.options.apply(Request::get(InteractionId::ReadAppointment, format!("Appointment/{id}"))))
+impl Operation for ReadAppointment {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::ReadAppointment
     }
 
-    /// Sends the read.
-    ///
-    /// `GET /Appointment/{id}` (`urn:nhs:names:services:gpconnect:fhir:rest:read:appointment-1`,
-    /// `patient/*.read`).
-    ///
-    /// # Errors
-    /// `NotFound` (`404 NO_RECORD_FOUND`) for an unknown id; an error for a past
-    /// appointment; transport errors. Safe to retry: a read.
-    pub async fn send(self) -> Result<Appointment> {
-        let response = self.provider.send(self.request()?).await?;
+    fn request(&self) -> Result<Request> {
+        let id = logical_id(&self.id)?;
+        Ok(Request::get(InteractionId::ReadAppointment, format!("Appointment/{id}")))
+    }
+
+    fn parse(&self, response: Response) -> Result<Appointment> {
         appointment_from_response(&response)
     }
 }
 
 /// Lists a patient's appointments; see
 /// [`Appointments::patient_appointments`](crate::Appointments::patient_appointments).
+/// The answer includes cancelled appointments.
+///
+/// `GET /Patient/{id}/Appointment?start=geYYYY-MM-DD&start=leYYYY-MM-DD`
+/// (`urn:nhs:names:services:gpconnect:fhir:rest:search:patient_appointments-1`, `patient/*.read`).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_appointments::AppointmentsExt;
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let today = chrono::Utc::now().date_naive();
+/// let list = p.appointments().patient_appointments("2", today, today + chrono::Duration::days(30)).send().await?;
+/// println!("{} appointments (Ssp-TraceID {})", list.len(), list.trace_id);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// `InvalidInput` naming `start` for a range starting before today or reversed (nothing
+/// sent); `422 INVALID_PARAMETER`; `PATIENT_NOT_FOUND`; transport errors. Safe to retry: a read.
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct PatientAppointments {
-    pub(crate) provider: Provider,
+    pub(crate) call: Call,
     pub(crate) patient_id: String,
     pub(crate) from: NaiveDate,
     pub(crate) to: NaiveDate,
-    pub(crate) options: CallOptions,
 }
 
-gpconnect_core::call_options!(PatientAppointments);
+gpconnect_core::builder!(PatientAppointments);
 
 impl PatientAppointments {
-    pub(crate) fn request(&self, today: NaiveDate) -> Result<Request> {
+    pub(crate) fn request_on(&self, today: NaiveDate) -> Result<Request> {
         let id = logical_id(&self.patient_id)?;
         if self.from < today {
             return Err(invalid("start", "the range must not start in the past (today is allowed)"));
@@ -74,25 +106,28 @@ impl PatientAppointments {
         let request = Request::get(InteractionId::SearchPatientAppointments, format!("Patient/{id}/Appointment"))
             .query("start", format!("ge{}", self.from.format("%Y-%m-%d")))
             .query("start", format!("le{}", self.to.format("%Y-%m-%d")));
-        Ok(self.options.apply(request))
+        Ok(request)
+    }
+}
+
+impl Operation for PatientAppointments {
+    type Answer = Response;
+    type Output = Vec<Appointment>;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchPatientAppointments
     }
 
-    /// Sends the search. The answer includes cancelled appointments.
-    ///
-    /// `GET /Patient/{id}/Appointment?start=geYYYY-MM-DD&start=leYYYY-MM-DD`
-    /// (`urn:nhs:names:services:gpconnect:fhir:rest:search:patient_appointments-1`, `patient/*.read`).
-    ///
-    /// # Errors
-    /// `InvalidInput` naming `start` for a range starting before today or reversed (nothing
-    /// sent); `422 INVALID_PARAMETER`; `PATIENT_NOT_FOUND`; transport errors. Safe to retry: a read.
-    pub async fn send(self) -> Result<Vec<Appointment>> {
-        let response = self.provider.send(self.request(today())?).await?;
+    fn request(&self) -> Result<Request> {
+        self.request_on(today())
+    }
+
+    fn parse(&self, response: Response) -> Result<Vec<Appointment>> {
         let bundle: Bundle = response.resource()?;
         let mut out = Vec::new();
         for raw in bundle.resources_of("Appointment") {
-            let mut appointment = Appointment::from_json(raw.raw())
+            let appointment = Appointment::from_json(raw.raw())
                 .map_err(|e| response.decode_error(DecodeProblem::json("entry.resource", &e)))?;
-            appointment.trace_id = Some(response.trace_id);
             out.push(appointment);
         }
         Ok(out)
@@ -114,15 +149,33 @@ fn if_match(appointment: &Appointment) -> Result<(String, HeaderValue)> {
 
 /// Amends an appointment's description and/or comment; see
 /// [`Appointments::amend`](crate::Appointments::amend). `Debug` leaves out the free texts.
+///
+/// Sends the appointment as read, with only description and/or comment changed, and
+/// `If-Match: W/"<version>"`: `PUT /Appointment/{id}`
+/// (`urn:nhs:names:services:gpconnect:fhir:rest:update:appointment-1`, `patient/*.write`).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_appointments::AppointmentsExt;
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let current = p.appointments().read("148").send().await?;
+/// let amended = p.appointments().amend(&current).comment("Prefers a morning call").send().await?;
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// `InvalidInput` (nothing sent); `Conflict` (`409`) when the appointment changed since
+/// it was read (read it again); `422 INVALID_RESOURCE`. Not retried; after
+/// `OutcomeUnknown` read the appointment to see whether it changed.
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct Amend {
-    pub(crate) provider: Provider,
+    pub(crate) call: Call,
     pub(crate) appointment: Appointment,
     pub(crate) description: Option<String>,
     pub(crate) comment: Option<String>,
-    pub(crate) options: CallOptions,
 }
 
-gpconnect_core::call_options!(Amend);
+gpconnect_core::builder!(Amend);
 
 impl std::fmt::Debug for Amend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -141,14 +194,6 @@ impl Amend {
     pub fn comment(mut self, text: impl Into<String>) -> Self {
         self.comment = Some(text.into());
         self
-    }
-
-    pub(crate) fn request(&self) -> Result<Request> {
-        let (id, version, body) = self.prepared()?;
-        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
-        let request =
-            Request::put(InteractionId::AmendAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version);
-        Ok(self.options.apply(request))
     }
 
     /// The id, `If-Match` value and body, validated.
@@ -179,33 +224,55 @@ impl Amend {
         }
         Ok((id, version, body))
     }
+}
 
-    /// Sends the amendment: the appointment as read, with only description and/or
-    /// comment changed, and `If-Match: W/"<version>"`.
-    ///
-    /// `PUT /Appointment/{id}` (`urn:nhs:names:services:gpconnect:fhir:rest:update:appointment-1`,
-    /// `patient/*.write`).
-    ///
-    /// # Errors
-    /// `InvalidInput` (nothing sent); `Conflict` (`409`) when the appointment changed since
-    /// it was read (read it again); `422 INVALID_RESOURCE`. Not retried; after
-    /// `OutcomeUnknown` read the appointment to see whether it changed.
-    pub async fn send(self) -> Result<Appointment> {
-        let response = self.provider.send(self.request()?).await?;
+impl Operation for Amend {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::AmendAppointment
+    }
+
+    fn request(&self) -> Result<Request> {
+        let (id, version, body) = self.prepared()?;
+        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
+        Ok(Request::put(InteractionId::AmendAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version))
+    }
+
+    fn parse(&self, response: Response) -> Result<Appointment> {
         appointment_from_response(&response)
     }
 }
 
 /// Cancels an appointment; see [`Appointments::cancel`](crate::Appointments::cancel).
 /// `Debug` leaves out the reason.
+///
+/// Sends the appointment as read, with only `status` set to `cancelled` and the
+/// cancellation reason extension added, and `If-Match`: `PUT /Appointment/{id}`
+/// (`urn:nhs:names:services:gpconnect:fhir:rest:cancel:appointment-1`, `patient/*.write`).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_appointments::AppointmentsExt;
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let current = p.appointments().read("148").send().await?;
+/// p.appointments().cancel(&current, "Patient feels better").send().await?;
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// `InvalidInput` (nothing sent); `Conflict` (`409`) when the appointment changed since
+/// it was read; `422 INVALID_RESOURCE`. Not retried; after `OutcomeUnknown` read the
+/// appointment to see whether it was cancelled.
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct Cancel {
-    pub(crate) provider: Provider,
+    pub(crate) call: Call,
     pub(crate) appointment: Appointment,
     pub(crate) reason: String,
-    pub(crate) options: CallOptions,
 }
 
-gpconnect_core::call_options!(Cancel);
+gpconnect_core::builder!(Cancel);
 
 impl std::fmt::Debug for Cancel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -214,56 +281,68 @@ impl std::fmt::Debug for Cancel {
 }
 
 impl Cancel {
-    pub(crate) fn request(&self) -> Result<Request> {
-        let (id, version, body) = self.prepared()?;
-        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
-        let request = Request::put(InteractionId::CancelAppointment, format!("Appointment/{id}"), bytes)
-            .header(IF_MATCH, version);
-        Ok(self.options.apply(request))
-    }
-
     /// The id, `If-Match` value and body, validated.
     pub(crate) fn prepared(&self) -> Result<(String, HeaderValue, Value)> {
         let (id, version) = if_match(&self.appointment)?;
         Ok((id, version, self.appointment.cancellation(&self.reason)?))
     }
+}
 
-    /// Sends the cancellation: the appointment as read, with only `status` set to
-    /// `cancelled` and the cancellation reason extension added, and `If-Match`.
-    ///
-    /// `PUT /Appointment/{id}` (`urn:nhs:names:services:gpconnect:fhir:rest:cancel:appointment-1`,
-    /// `patient/*.write`).
-    ///
-    /// # Errors
-    /// `InvalidInput` (nothing sent); `Conflict` (`409`) when the appointment changed since
-    /// it was read; `422 INVALID_RESOURCE`. Not retried; after `OutcomeUnknown` read the
-    /// appointment to see whether it was cancelled.
-    pub async fn send(self) -> Result<Appointment> {
-        let response = self.provider.send(self.request()?).await?;
+impl Operation for Cancel {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::CancelAppointment
+    }
+
+    fn request(&self) -> Result<Request> {
+        let (id, version, body) = self.prepared()?;
+        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
+        Ok(Request::put(InteractionId::CancelAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version))
+    }
+
+    fn parse(&self, response: Response) -> Result<Appointment> {
         appointment_from_response(&response)
     }
 }
 
 /// Looks for a booking of given slots among a patient's appointments; see
 /// [`Appointments::find_booking`](crate::Appointments::find_booking).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_appointments::{AppointmentsExt, FreeSlot};
+/// # async fn demo(p: gpconnect_core::Provider, slot: FreeSlot) -> gpconnect_core::Result<()> {
+/// match p.appointments().find_booking("2", std::slice::from_ref(&slot)).send().await?.transpose() {
+///     Some(booked) => println!("it was booked: {:?}", booked.id),
+///     None => println!("not booked"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct FindBooking {
-    pub(crate) provider: Provider,
+    pub(crate) call: Call,
     pub(crate) patient_id: String,
     pub(crate) slots: Vec<FreeSlot>,
-    pub(crate) options: CallOptions,
 }
 
-gpconnect_core::call_options!(FindBooking);
+gpconnect_core::builder!(FindBooking, no_send);
 
 impl FindBooking {
     /// Lists the patient's appointments on the slots' days and returns the booked (not
     /// cancelled) one that references one of the slots, or else starts and ends when
     /// the slots do. `None` when there is none: the booking did not happen.
     ///
-    /// Sends one `GET /Patient/{id}/Appointment` (see
-    /// [`PatientAppointments::send`]). Safe to retry: a read.
-    pub async fn send(self) -> Result<Option<Appointment>> {
+    /// Sends one `GET /Patient/{id}/Appointment` (see [`PatientAppointments`]). Safe
+    /// to retry: a read.
+    ///
+    /// # Errors
+    /// `InvalidInput` (nothing sent) when no slot is given, or when the slots ended
+    /// before today: the provider lists no past appointments, so whether they were
+    /// booked cannot be shown (an answer of "not booked" could be wrong).
+    pub async fn send(self) -> Result<Traced<Option<Appointment>>> {
         let (Some(first), Some(last)) = (self.slots.first(), self.slots.last()) else {
             return Err(invalid("slot", "at least one slot is required"));
         };
@@ -271,20 +350,13 @@ impl FindBooking {
         let (Some(from), Some(to)) = (day(&first.start), day(&last.end)) else {
             return Err(invalid("slot", "the slot has no valid start or end"));
         };
-        let today = today();
-        let from = from.max(today);
+        let from = from.max(today());
         if to < from {
-            return Ok(None);
+            return Err(invalid("slot", "the slots ended before today: a booking can no longer be listed"));
         }
-        let list = PatientAppointments {
-            provider: self.provider.clone(),
-            patient_id: self.patient_id.clone(),
-            from,
-            to,
-            options: self.options.clone(),
-        };
+        let list = PatientAppointments { call: self.call.clone(), patient_id: self.patient_id.clone(), from, to };
         let appointments = list.send().await?;
-        Ok(matching_booking(appointments, &self.slots))
+        Ok(appointments.map(|list| matching_booking(list, &self.slots)))
     }
 }
 

@@ -10,7 +10,6 @@ use gpconnect_core::fhir::{
 };
 use serde::Deserialize;
 use serde_json::Value;
-use uuid::Uuid;
 
 /// `Extension-GPConnect-DeliveryChannel-2` (on Slot and Appointment).
 pub const DELIVERY_CHANNEL_URL: &str =
@@ -272,8 +271,6 @@ pub struct Appointment {
     pub service_type: Option<String>,
     /// Session / rota name (`serviceCategory.text`).
     pub service_category: Option<String>,
-    /// The `Ssp-TraceID` of the request that fetched it.
-    pub trace_id: Option<Uuid>,
     pub(crate) raw: Value,
 }
 
@@ -300,7 +297,6 @@ impl fmt::Debug for Appointment {
             .field("delivery_channel", &self.delivery_channel)
             .field("service_type", &self.service_type)
             .field("service_category", &self.service_category)
-            .field("trace_id", &self.trace_id)
             .finish_non_exhaustive()
     }
 }
@@ -352,7 +348,6 @@ impl Appointment {
             practitioner_role: PractitionerRole::from_extensions(&wire.extension),
             service_type: wire.service_type.iter().find_map(|c| c.display_text().map(str::to_owned)),
             service_category: wire.service_category.as_ref().and_then(|c| c.display_text().map(str::to_owned)),
-            trace_id: None,
             raw,
         }
     }

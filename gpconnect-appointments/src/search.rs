@@ -8,10 +8,8 @@ use gpconnect_core::fhir::{
     one_or_many, Address, Bundle, Extension, Extensions, FhirDateTime, FhirResource, HealthcareService, Location,
     Organization, Practitioner, Reference, ResourceIndex,
 };
-use gpconnect_core::foundations::CallOptions;
-use gpconnect_core::{InteractionId, OdsCode, Provider, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::model::{
     DeliveryChannel, PractitionerRole, ScheduleResource, ServiceFilteringStatus, SlotResource, DOS_SERVICE_ID_SYSTEM,
@@ -224,24 +222,45 @@ pub struct FreeSlots {
     pub slots: Vec<FreeSlot>,
     /// The 1.2.8 service filtering status, when the provider reported one.
     pub service_filtering: Option<ServiceFilteringStatus>,
-    /// The `Ssp-TraceID` of the search.
-    pub trace_id: Uuid,
 }
 
 /// Searches for free slots; see [`Appointments::search_free_slots`](crate::Appointments::search_free_slots).
+///
+/// `GET /Slot?start=ge..&end=le..&status=free&_include=Slot:schedule&...`
+/// (`urn:nhs:names:services:gpconnect:fhir:rest:search:slot-1`, `organization/*.read`).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_appointments::{AppointmentsExt, OrganisationType};
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let today = chrono::Utc::now().date_naive();
+/// let free = p
+///     .appointments()
+///     .search_free_slots(today, today + chrono::Duration::days(7))
+///     .organisation_type(OrganisationType::UrgentCare)
+///     .send()
+///     .await?;
+/// println!("{} free slots (Ssp-TraceID {})", free.slots.len(), free.trace_id);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// `InvalidInput` naming `start`/`end` for a window over 14 days or reversed (nothing
+/// sent); `422 INVALID_PARAMETER`; `NO_RECORD_FOUND` when 1.2.8 service filtering is
+/// on and the DOS service is unknown; transport errors. Safe to retry: a read.
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct SearchFreeSlots {
-    pub(crate) provider: Provider,
+    pub(crate) call: Call,
     pub(crate) start: SlotTime,
     pub(crate) end: SlotTime,
     pub(crate) consumer_ods: Option<OdsCode>,
     pub(crate) organisation_type: Option<OrganisationType>,
     pub(crate) dos_service_id: Option<String>,
     pub(crate) includes: Includes,
-    pub(crate) options: CallOptions,
 }
 
-gpconnect_core::call_options!(SearchFreeSlots);
+gpconnect_core::builder!(SearchFreeSlots);
 
 impl SearchFreeSlots {
     /// The consumer ODS code sent in `searchFilter` (default: the client's consumer ODS).
@@ -270,8 +289,17 @@ impl SearchFreeSlots {
         self.includes = includes;
         self
     }
+}
 
-    pub(crate) fn request(&self) -> Result<Request> {
+impl Operation for SearchFreeSlots {
+    type Answer = Response;
+    type Output = FreeSlots;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchFreeSlots
+    }
+
+    fn request(&self) -> Result<Request> {
         check_window(self.start, self.end)?;
         if let Some(id) = &self.dos_service_id {
             if id.trim().is_empty() || id.contains('|') {
@@ -291,7 +319,7 @@ impl SearchFreeSlots {
                 .into());
             }
         }
-        let ods = self.consumer_ods.clone().unwrap_or_else(|| self.provider.client().consumer().ods().clone());
+        let ods = self.consumer_ods.as_ref().unwrap_or_else(|| self.call.provider().client().consumer().ods());
         let mut request = Request::get(InteractionId::SearchFreeSlots, "Slot")
             .query("start", format!("ge{}", self.start))
             .query("end", format!("le{}", self.end))
@@ -312,21 +340,10 @@ impl SearchFreeSlots {
         if let Some(kind) = &self.organisation_type {
             request = request.query("searchFilter", format!("{ORGANISATION_TYPE_SYSTEM}|{}", kind.code()));
         }
-        Ok(self.options.apply(request))
+        Ok(request)
     }
 
-    /// Sends the search.
-    ///
-    /// `GET /Slot?start=ge..&end=le..&status=free&_include=Slot:schedule&...`
-    /// (`urn:nhs:names:services:gpconnect:fhir:rest:search:slot-1`, `organization/*.read`).
-    ///
-    /// # Errors
-    /// `InvalidInput` naming `start`/`end` for a window over 14 days or reversed (nothing
-    /// sent); `422 INVALID_PARAMETER`; `NO_RECORD_FOUND` when 1.2.8 service filtering is
-    /// on and the DOS service is unknown; transport errors. Safe to retry: a read.
-    pub async fn send(self) -> Result<FreeSlots> {
-        let request = self.request()?;
-        let response = self.provider.send(request).await?;
+    fn parse(&self, response: Response) -> Result<FreeSlots> {
         parse_free_slots(&response, self.organisation_type.clone())
     }
 }
@@ -338,8 +355,8 @@ impl FreeSlots {
     ///
     /// # Errors
     /// The resource that failed to parse.
-    pub fn from_bundle(bundle: &Bundle, trace_id: Uuid) -> std::result::Result<Self, serde_json::Error> {
-        Ok(FreeSlots { slots: free_slots_from_bundle(bundle, None)?, service_filtering: None, trace_id })
+    pub fn from_bundle(bundle: &Bundle) -> std::result::Result<Self, serde_json::Error> {
+        Ok(FreeSlots { slots: free_slots_from_bundle(bundle, None)?, service_filtering: None })
     }
 }
 
@@ -368,7 +385,7 @@ pub(crate) fn parse_free_slots(response: &Response, searched: Option<Organisatio
         .and_then(|m| m.extension.extension(SERVICE_FILTERING_STATUS_URL).and_then(|e| e.value_code.clone()))
         .map(|c| ServiceFilteringStatus::from_code(&c));
     let slots = free_slots_from_bundle(&bundle, searched).map_err(|e| json_error(response, "entry.resource", e))?;
-    Ok(FreeSlots { slots, service_filtering, trace_id: response.trace_id })
+    Ok(FreeSlots { slots, service_filtering })
 }
 
 /// Builds the typed slots of a search answer, resolving schedule, practitioner, location,

@@ -1,7 +1,7 @@
 use chrono::{DateTime, NaiveDate};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::{Asid, Client, Error, OdsCode, Provider, SspConfig};
+use gpconnect_core::{Asid, Client, Error, OdsCode, Operation, Provider, SspConfig};
 use gpconnect_testkit::fixtures::{fixture, fixture_json};
 use serde_json::json;
 
@@ -300,9 +300,9 @@ fn builders_never_show_free_text_in_debug() {
 fn patient_appointments_refuse_past_or_reversed_ranges() {
     let today = d(2026, 3, 10);
     let list = |from, to| provider().appointments().patient_appointments("1", from, to);
-    assert!(list(today, today).request(today).is_ok());
-    assert_eq!(parameter(list(d(2026, 3, 9), today).request(today).unwrap_err()), "start");
-    assert_eq!(parameter(list(today, d(2026, 3, 9)).request(today).unwrap_err()), "start");
+    assert!(list(today, today).request_on(today).is_ok());
+    assert_eq!(parameter(list(d(2026, 3, 9), today).request_on(today).unwrap_err()), "start");
+    assert_eq!(parameter(list(today, d(2026, 3, 9)).request_on(today).unwrap_err()), "start");
 }
 
 #[test]

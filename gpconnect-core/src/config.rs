@@ -1,4 +1,4 @@
-//! Client configuration: the SSP, the consumer system, its identity and the retry policy.
+//! Client configuration: the SSP, the consumer system and its identity.
 
 use std::fmt;
 use std::path::Path;
@@ -51,7 +51,7 @@ impl SspConfig {
 
     /// Adds a CA certificate (PEM) to trust, such as the Spine root and sub CAs.
     pub fn add_ca_pem(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
-        for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(ConfigError::CaCertificate)? {
+        for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))? {
             self.ca_roots.push(cert);
         }
         Ok(self)
@@ -167,50 +167,5 @@ impl Device {
         version: impl Into<String>,
     ) -> Self {
         Self { system: system.into(), value: value.into(), model: model.into(), version: version.into() }
-    }
-}
-
-/// How reads are retried. Writes are never retried once they may have been sent.
-///
-/// Reads are retried on connection failures, timeouts, 429, 502, 503 and 504 (and the
-/// 599 of some SSP front ends), waiting for `Retry-After` when the answer gives one and
-/// otherwise for an exponential back-off with full jitter.
-#[derive(Clone, Debug)]
-pub struct RetryPolicy {
-    /// Attempts in all, including the first (1 = no retries).
-    pub max_attempts: u32,
-    /// The first back-off delay; later ones double, up to `max_delay`.
-    pub base_delay: Duration,
-    /// The longest single wait, including a `Retry-After`.
-    pub max_delay: Duration,
-    /// No retry starts after this much time since the first attempt.
-    pub max_elapsed: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(5),
-            max_elapsed: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// A policy that never retries.
-    pub fn none() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
-    }
-
-    /// The wait before attempt `attempt + 1` (attempt counts from 1), honouring `retry_after`.
-    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(wait) = retry_after {
-            return wait.min(self.max_delay);
-        }
-        let exp = self.base_delay.saturating_mul(1 << (attempt - 1).min(16));
-        let cap = exp.min(self.max_delay);
-        cap.mul_f64(fastrand::f64())
     }
 }

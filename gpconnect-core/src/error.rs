@@ -11,7 +11,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::fhir::OperationOutcome;
-use crate::{IdError, InteractionId};
+use crate::{Effect, IdError, InteractionId};
 
 /// Shorthand for `Result<T, gpconnect_core::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -33,11 +33,11 @@ pub enum Error {
     #[error("directory look-up failed: {0}")]
     Directory(#[from] Box<DirectoryError>),
     /// The connection failed or broke.
-    #[error("could not reach the SSP or provider ({interaction:?})")]
+    #[error("could not reach the SSP or provider ({interaction:?}): {source}")]
     Transport {
-        /// The underlying HTTP error.
+        /// What failed, with the underlying cause (never a URL).
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
         /// Whether the request could have reached the provider.
         sent: Sent,
         /// The interaction that failed.
@@ -58,6 +58,18 @@ pub enum Error {
         trace_id: Option<Uuid>,
         /// The HTTP status when the SSP answered with a timeout status.
         status: Option<u16>,
+    },
+    /// The SSP, the provider or something in between answered with a redirect (3xx).
+    /// Redirects are never followed: they could carry the request, its NHS number and
+    /// its headers to another host.
+    #[error("answer was a redirect (HTTP {status}), which is never followed ({interaction:?})")]
+    Redirected {
+        /// The HTTP status (300 to 399).
+        status: u16,
+        /// The interaction that failed (none for a directory look-up).
+        interaction: Option<InteractionId>,
+        /// The `Ssp-TraceID` of the request.
+        trace_id: Option<Uuid>,
     },
     /// The SSP or the provider answered with an error status.
     #[error("{0}")]
@@ -135,12 +147,13 @@ impl Error {
                 DirectoryProblem::NoEndpoint | DirectoryProblem::NoAsid => ErrorKind::NotFound,
                 DirectoryProblem::NotConfigured => ErrorKind::Configuration,
                 DirectoryProblem::Refused { status: 401 | 403 } => ErrorKind::Authentication,
-                DirectoryProblem::Refused { .. } => ErrorKind::ProviderRejected,
+                DirectoryProblem::Refused { .. } | DirectoryProblem::Redirected { .. } => ErrorKind::ProviderRejected,
                 DirectoryProblem::Unreachable | DirectoryProblem::Timeout => ErrorKind::Transport,
                 DirectoryProblem::BadAnswer => ErrorKind::Decode,
             },
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Redirected { .. } => ErrorKind::ProviderRejected,
             Error::Provider(p) => p.kind(),
             Error::Decode(_) => ErrorKind::Decode,
             Error::Output { .. } => ErrorKind::Output,
@@ -156,9 +169,16 @@ impl Error {
     }
 
     /// The GP Connect or Spine error code the provider or SSP answered with.
-    pub fn code(&self) -> Option<&GpcCode> {
+    ///
+    /// ```
+    /// # use gpconnect_core::{Error, GpcCode};
+    /// fn slot_taken(e: &Error) -> bool {
+    ///     e.code() == Some(GpcCode::DuplicateRejected)
+    /// }
+    /// ```
+    pub fn code(&self) -> Option<GpcCode> {
         match self {
-            Error::Provider(p) => p.code.as_ref(),
+            Error::Provider(p) => p.code.clone(),
             _ => None,
         }
     }
@@ -167,6 +187,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Provider(p) => Some(p.status),
+            Error::Redirected { status, .. } => Some(*status),
             Error::Timeout { status, .. } => *status,
             Error::Decode(d) => Some(d.status),
             Error::Auth(a) => a.status,
@@ -177,9 +198,10 @@ impl Error {
     /// The `Ssp-TraceID` of the (last) request, to quote to the SSP or the provider.
     pub fn trace_id(&self) -> Option<Uuid> {
         match self {
-            Error::Transport { trace_id, .. } | Error::Timeout { trace_id, .. } | Error::Output { trace_id, .. } => {
-                *trace_id
-            }
+            Error::Transport { trace_id, .. }
+            | Error::Timeout { trace_id, .. }
+            | Error::Output { trace_id, .. }
+            | Error::Redirected { trace_id, .. } => *trace_id,
             Error::Provider(p) => Some(p.trace_id),
             Error::Decode(d) => Some(d.trace_id),
             Error::Auth(a) => a.request_id,
@@ -192,7 +214,8 @@ impl Error {
         match self {
             Error::Transport { interaction, .. }
             | Error::Timeout { interaction, .. }
-            | Error::Output { interaction, .. } => *interaction,
+            | Error::Output { interaction, .. }
+            | Error::Redirected { interaction, .. } => *interaction,
             Error::Provider(p) => Some(p.interaction),
             Error::Decode(d) => Some(d.interaction),
             Error::Directory(d) => Some(d.interaction),
@@ -220,16 +243,35 @@ impl Error {
     /// True for connection failures before sending, and for reads that timed out or got
     /// 429, 502, 503 or 504. Never true for a write that may have been sent.
     pub fn is_retryable(&self) -> bool {
-        let read = !self.is_write();
+        self.is_retryable_as(if self.is_write() { Effect::Write } else { Effect::Read })
+    }
+
+    /// [`is_retryable`](Self::is_retryable) for a request with the given effect: what
+    /// the one retry loop asks, whatever the transport (SSP, SDS, MESH, API platform).
+    pub fn is_retryable_as(&self, effect: Effect) -> bool {
+        let read = effect == Effect::Read;
         match self {
             Error::Transport { sent: Sent::No, .. } => true,
             Error::Transport { .. } | Error::Timeout { .. } => read,
             Error::Provider(p) => read && matches!(p.status, 429 | 502 | 503 | 504),
-            Error::Directory(d) => matches!(d.problem, DirectoryProblem::Unreachable | DirectoryProblem::Timeout),
+            Error::Directory(d) => matches!(
+                d.problem,
+                DirectoryProblem::Unreachable
+                    | DirectoryProblem::Timeout
+                    | DirectoryProblem::Refused { status: 429 | 502 | 503 | 504 }
+            ),
             Error::Auth(a) => {
                 matches!(a.problem, AuthProblem::TokenRefused { .. }) && matches!(a.status, Some(429 | 502 | 503 | 504))
             }
             _ => false,
+        }
+    }
+
+    /// How long the answer asked the caller to wait (`Retry-After`), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Provider(p) => p.retry_after,
+            _ => None,
         }
     }
 
@@ -410,13 +452,13 @@ pub enum ConfigError {
     },
     /// A CA certificate could not be parsed.
     #[error("CA certificate unusable")]
-    CaCertificate(#[source] reqwest::Error),
+    CaCertificate(#[source] TransportError),
     /// A required part of the configuration is missing.
     #[error("missing configuration: {0}")]
     Missing(&'static str),
     /// The HTTP client could not be built.
     #[error("HTTP client could not be built")]
-    Http(#[source] reqwest::Error),
+    Http(#[source] TransportError),
 }
 
 /// A failed Spine Directory Service look-up.
@@ -450,6 +492,12 @@ pub enum DirectoryProblem {
         /// The HTTP status.
         status: u16,
     },
+    /// SDS answered with a redirect (3xx), which is never followed.
+    #[error("SDS answered with a redirect (HTTP {status}), which is never followed")]
+    Redirected {
+        /// The HTTP status.
+        status: u16,
+    },
     /// SDS could not be reached.
     #[error("SDS unreachable")]
     Unreachable,
@@ -462,7 +510,11 @@ pub enum DirectoryProblem {
 }
 
 /// An error status from the SSP or the provider, with everything it said.
-#[derive(Debug)]
+///
+/// `Debug` and `Display` show the status, the code (a code this SDK does not know is not
+/// quoted), the interaction and the trace ID; never the `diagnostics`, the
+/// OperationOutcome's texts or the body, which can echo request values. Read those
+/// through [`ProviderError::diagnostics`], the `outcome` and `body` fields.
 pub struct ProviderError {
     /// The HTTP status.
     pub status: u16,
@@ -503,6 +555,20 @@ impl ProviderError {
     /// provider chose to echo: treat as sensitive.
     pub fn diagnostics(&self) -> Vec<&str> {
         self.outcome.iter().flat_map(|o| o.issue.iter()).filter_map(|i| i.diagnostics.as_deref()).collect()
+    }
+}
+
+impl fmt::Debug for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderError")
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("outcome", &self.outcome.as_ref().map(|o| o.issue.len()))
+            .field("interaction", &self.interaction)
+            .field("trace_id", &self.trace_id)
+            .field("retry_after", &self.retry_after)
+            .field("body", &self.body)
+            .finish_non_exhaustive()
     }
 }
 
@@ -632,7 +698,10 @@ macro_rules! gpc_codes {
     ($( $(#[$doc:meta])* $name:ident = $code:literal => $kind:expr; )*) => {
         /// A GP Connect / Spine error or warning code (`Spine-ErrorOrWarningCode-1`), or an
         /// SSP error recognised from its display token.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        ///
+        /// `Debug` and `Display` never quote an unknown code (it is provider-supplied text);
+        /// [`GpcCode::as_str`] gives it.
+        #[derive(Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum GpcCode {
             $( $(#[$doc])* $name, )*
@@ -789,7 +858,111 @@ impl GpcCode {
 
 impl fmt::Display for GpcCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            GpcCode::Other(_) => f.write_str("an error code this SDK does not know"),
+            known => f.write_str(known.as_str()),
+        }
+    }
+}
+
+impl fmt::Debug for GpcCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GpcCode::Other(code) => write!(f, "Other({} chars)", code.chars().count()),
+            known => f.write_str(known.as_str()),
+        }
+    }
+}
+
+/// A failure below HTTP: connecting, TLS, sending, or reading the answer.
+///
+/// Keeps the category and the underlying causes (`source()`), never the URL: request
+/// URLs can carry an NHS number in their query. The HTTP library's own error type is not
+/// part of this SDK's API.
+pub struct TransportError {
+    category: TransportCategory,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What kind of transport failure a [`TransportError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportCategory {
+    /// The connection could not be made (DNS, refused, TLS handshake).
+    Connect,
+    /// The request could not be sent, or the connection broke before an answer.
+    Request,
+    /// The answer's body broke off or could not be decompressed.
+    Body,
+    /// No answer in time.
+    Timeout,
+    /// The HTTP client or a certificate could not be set up.
+    Setup,
+    /// Anything else.
+    Other,
+}
+
+impl TransportError {
+    /// The kind of failure.
+    pub fn category(&self) -> TransportCategory {
+        self.category
+    }
+
+    #[cfg(test)]
+    pub(crate) fn setup(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self { category: TransportCategory::Setup, source: Some(Box::new(source)) }
+    }
+}
+
+impl From<reqwest::Error> for TransportError {
+    fn from(e: reqwest::Error) -> Self {
+        let category = if e.is_timeout() {
+            TransportCategory::Timeout
+        } else if e.is_connect() {
+            TransportCategory::Connect
+        } else if e.is_body() || e.is_decode() {
+            TransportCategory::Body
+        } else if e.is_request() {
+            TransportCategory::Request
+        } else if e.is_builder() {
+            TransportCategory::Setup
+        } else {
+            TransportCategory::Other
+        };
+        Self { category, source: Some(Box::new(e.without_url())) }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.category {
+            TransportCategory::Connect => "connection failed",
+            TransportCategory::Request => "request failed",
+            TransportCategory::Body => "answer body broke off",
+            TransportCategory::Timeout => "timed out",
+            TransportCategory::Setup => "HTTP set-up failed",
+            TransportCategory::Other => "HTTP failure",
+        })
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TransportError");
+        d.field("category", &self.category);
+        let mut cause = self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static));
+        let mut causes = Vec::new();
+        while let Some(c) = cause {
+            causes.push(c.to_string());
+            cause = c.source();
+        }
+        d.field("causes", &causes).finish()
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 

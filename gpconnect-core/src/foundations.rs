@@ -5,7 +5,7 @@
 //! ```no_run
 //! # async fn demo(practice: gpconnect_core::Provider, clinician: gpconnect_core::User) -> gpconnect_core::Result<()> {
 //! let nhs = gpconnect_core::NhsNumber::parse("9690937286")?;
-//! match practice.foundations().find_patient(&nhs).user(&clinician).send().await? {
+//! match practice.foundations().find_patient(&nhs).user(&clinician).send().await?.value {
 //!     Some(found) => println!("registered at {:?}", found.registered_practice.as_ref().and_then(|o| o.name.as_deref())),
 //!     None => println!("no active patient with that NHS number here"),
 //! }
@@ -13,103 +13,16 @@
 //! ```
 
 use std::marker::PhantomData;
-use std::ops::Deref;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 use crate::error::{DecodeProblem, InvalidInput};
 use crate::fhir::{
     Bundle, CapabilityStatement, FhirResource, HealthcareService, Location, Meta, Organization, Patient, Practitioner,
     Typed,
 };
-use crate::{Capability, InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result, User};
-
-/// Per-call options every operation builder carries: the requesting user and a timeout.
-#[derive(Debug, Clone, Default)]
-pub struct CallOptions {
-    /// The requesting user, overriding the provider handle's.
-    pub user: Option<User>,
-    /// A timeout overriding the client default.
-    pub timeout: Option<Duration>,
-}
-
-impl CallOptions {
-    /// Applies the options to a request.
-    pub fn apply(&self, mut request: Request) -> Request {
-        if let Some(user) = &self.user {
-            request = request.user(user.clone());
-        }
-        if let Some(timeout) = self.timeout {
-            request = request.timeout(timeout);
-        }
-        request
-    }
-}
-
-/// Adds the `user` and `timeout` setters to an operation builder with an
-/// `options: CallOptions` field.
-#[macro_export]
-macro_rules! call_options {
-    (impl<$($generic:ident),*> $builder:ty) => {
-        impl<$($generic),*> $builder {
-            /// The logged-on user this request is made for (the `requesting_practitioner`
-            /// claim), overriding the provider handle's user.
-            pub fn user(mut self, user: &$crate::User) -> Self {
-                self.options.user = Some(user.clone());
-                self
-            }
-
-            /// A timeout for this call, overriding the client default.
-            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.options.timeout = Some(timeout);
-                self
-            }
-        }
-    };
-    ($builder:ty) => {
-        $crate::call_options!(impl<> $builder);
-    };
-}
-
-/// A value from the provider with the `Ssp-TraceID` of the request and the resource
-/// version (`ETag`). Dereferences to the value.
-#[derive(Debug, Clone)]
-pub struct Traced<T> {
-    /// The value.
-    pub value: T,
-    /// The `Ssp-TraceID` of the request that fetched it.
-    pub trace_id: Uuid,
-    /// The version from the `ETag` header (`W/"3"` gives `3`), when given.
-    pub version_id: Option<String>,
-}
-
-impl<T> Traced<T> {
-    /// Parses a response's body as `T`.
-    pub fn from_response(response: &Response) -> Result<Self>
-    where
-        T: DeserializeOwned + FhirResource,
-    {
-        Ok(Self {
-            value: response.resource()?,
-            trace_id: response.trace_id,
-            version_id: response.etag_version().map(str::to_owned),
-        })
-    }
-
-    /// The value, without the trace ID.
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-}
-
-impl<T> Deref for Traced<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
+use crate::operation::{Call, Operation, Traced};
+use crate::{Capability, InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result};
 
 /// The foundations operations of a provider; from [`Provider::foundations`].
 #[derive(Debug, Clone)]
@@ -132,7 +45,7 @@ impl Foundations {
     /// (`urn:nhs:names:services:gpconnect:fhir:rest:search:patient-1`, `patient/*.read`).
     /// No match is not an error: the answer is `None`.
     pub fn find_patient(&self, nhs_number: &NhsNumber) -> FindPatient {
-        FindPatient { provider: self.provider.clone(), nhs_number: nhs_number.clone(), options: CallOptions::default() }
+        FindPatient { call: Call::new(&self.provider), nhs_number: nhs_number.clone() }
     }
 
     /// Reads a patient by logical id (`GET /Patient/{id}`).
@@ -174,7 +87,7 @@ impl Foundations {
     /// A write: never retried once it may have been sent. After an error whose kind is
     /// `OutcomeUnknown`, [`Foundations::find_patient`] shows whether it happened.
     pub fn register_patient(&self, patient: &Patient) -> RegisterPatient {
-        RegisterPatient { provider: self.provider.clone(), patient: patient.clone(), options: CallOptions::default() }
+        RegisterPatient { call: Call::new(&self.provider), patient: patient.clone() }
     }
 
     /// Finds an organisation by ODS code
@@ -203,10 +116,9 @@ impl Foundations {
 
     fn read<T: FhirResource>(&self, interaction: InteractionId, id: &str) -> Read<T> {
         Read {
-            provider: self.provider.clone(),
+            call: Call::new(&self.provider),
             interaction,
             path: logical_id(id).map(|id| format!("{}/{id}", T::TYPE)),
-            options: CallOptions::default(),
             _resource: PhantomData,
         }
     }
@@ -217,14 +129,7 @@ impl Foundations {
         system: &'static str,
         value: Result<String, InvalidInput>,
     ) -> FindOne<T> {
-        FindOne {
-            provider: self.provider.clone(),
-            interaction,
-            system,
-            value,
-            options: CallOptions::default(),
-            _resource: PhantomData,
-        }
+        FindOne { call: Call::new(&self.provider), interaction, system, value, _resource: PhantomData }
     }
 }
 
@@ -236,10 +141,9 @@ impl Provider {
     /// that capability's metadata interaction, `organization/*.read`).
     pub fn capability_statement(&self, capability: Capability) -> Read<CapabilityStatement> {
         Read {
-            provider: self.clone(),
+            call: Call::new(self),
             interaction: InteractionId::metadata(capability),
             path: Ok("metadata".into()),
-            options: CallOptions::default(),
             _resource: PhantomData,
         }
     }
@@ -257,23 +161,49 @@ pub fn logical_id(id: &str) -> Result<&str, InvalidInput> {
     }
 }
 
+/// A decode error for a resource of a Bundle that is not what its `resourceType` says.
+pub fn entry_error(response: &Response, e: &serde_json::Error) -> crate::Error {
+    response.decode_error(DecodeProblem::json("entry.resource", e))
+}
+
 /// Reads one resource by id; see [`Foundations::read_organization`] and friends.
+///
+/// Sends `GET /{Resource}/{id}` with the read interaction of the resource
+/// (`organization/*.read`, or `patient/*.read` for a Patient). A missing resource is an
+/// error of kind `NotFound`. Safe to retry: a read.
+///
+/// # Example
+/// ```no_run
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let surgery = p.foundations().read_location("17").send().await?;
+/// println!("{:?} (version {:?})", surgery.name, surgery.version_id);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct Read<T> {
-    provider: Provider,
+    call: Call,
     interaction: InteractionId,
     path: Result<String, InvalidInput>,
-    options: CallOptions,
     _resource: PhantomData<fn() -> T>,
 }
 
-crate::call_options!(impl<T> Read<T>);
+crate::builder!(impl<T> Read<T>);
 
-impl<T: DeserializeOwned + FhirResource> Read<T> {
-    /// Sends the read. A missing resource is an error of kind `NotFound`.
-    pub async fn send(self) -> Result<Traced<T>> {
-        let request = self.options.apply(Request::get(self.interaction, self.path?));
-        Traced::from_response(&self.provider.send(request).await?)
+impl<T: DeserializeOwned + FhirResource> Operation for Read<T> {
+    type Answer = Response;
+    type Output = T;
+
+    fn interaction(&self) -> InteractionId {
+        self.interaction
+    }
+
+    fn request(&self) -> Result<Request> {
+        Ok(Request::get(self.interaction, self.path.clone()?))
+    }
+
+    fn parse(&self, response: Response) -> Result<T> {
+        response.resource()
     }
 }
 
@@ -285,8 +215,6 @@ pub struct FoundPatient {
     /// The registered practice (`managingOrganization`), from the search answer or read
     /// with a second request when the answer did not include it.
     pub registered_practice: Option<Organization>,
-    /// The `Ssp-TraceID` of the search.
-    pub trace_id: Uuid,
 }
 
 impl FoundPatient {
@@ -297,95 +225,167 @@ impl FoundPatient {
 }
 
 /// Finds a patient by NHS number; see [`Foundations::find_patient`].
+///
+/// # Example
+/// ```no_run
+/// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
+/// if let Some(found) = p.foundations().find_patient(&nhs).send().await?.transpose() {
+///     println!("patient id {:?} (Ssp-TraceID {})", found.id(), found.trace_id);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct FindPatient {
-    provider: Provider,
+    call: Call,
     nhs_number: NhsNumber,
-    options: CallOptions,
 }
 
-crate::call_options!(FindPatient);
+crate::builder!(FindPatient, no_send);
 
-impl FindPatient {
-    /// Sends the search. `Ok(None)` when the provider has no active patient with that number.
-    pub async fn send(self) -> Result<Option<FoundPatient>> {
-        let request = Request::get(InteractionId::SearchPatient, "Patient")
-            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose()));
-        let response = self.provider.send(self.options.apply(request)).await?;
+/// The search answer: the patient, and their practice when the answer included it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct PatientMatch {
+    found: FoundPatient,
+    practice_to_read: Option<String>,
+}
+
+impl Operation for FindPatient {
+    type Answer = Response;
+    type Output = Option<PatientMatch>;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchPatient
+    }
+
+    fn request(&self) -> Result<Request> {
+        Ok(Request::get(InteractionId::SearchPatient, "Patient")
+            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose())))
+    }
+
+    fn parse(&self, response: Response) -> Result<Option<PatientMatch>> {
         let bundle: Bundle = response.resource()?;
         let mut patients = Vec::new();
         for raw in bundle.resources_of(Patient::TYPE) {
-            patients.push(
-                raw.parse::<Patient>().map_err(|e| response.decode_error(DecodeProblem::json("entry.resource", &e)))?,
-            );
+            patients.push(raw.parse::<Patient>().map_err(|e| entry_error(&response, &e))?);
         }
         let Some(patient) = patients.into_iter().find(|p| p.nhs_number() == Some(self.nhs_number.expose())) else {
             return Ok(None);
         };
-        let index = bundle.index();
-        let mut registered_practice = match &patient.managing_organization {
-            Some(reference) => index.resolve_as::<Organization>(reference).and_then(|r| r.ok()),
+        let registered_practice = match &patient.managing_organization {
+            Some(reference) => bundle.index().resolve_as::<Organization>(reference).and_then(|r| r.ok()),
             None => None,
         };
-        if registered_practice.is_none() {
-            if let Some(id) = patient.managing_organization.as_ref().and_then(|r| r.id()) {
-                let read = Foundations { provider: self.provider.clone() }.read_organization(id);
-                let read = Read { options: self.options.clone(), ..read };
-                registered_practice = Some(read.send().await?.into_inner());
-            }
+        let practice_to_read = match registered_practice {
+            Some(_) => None,
+            None => patient.managing_organization.as_ref().and_then(|r| r.id()).map(str::to_owned),
+        };
+        Ok(Some(PatientMatch { found: FoundPatient { patient, registered_practice }, practice_to_read }))
+    }
+}
+
+impl FindPatient {
+    /// Sends the search (and, when the answer did not include the registered practice,
+    /// reads it). `None` when the provider has no active patient with that number.
+    pub async fn send(self) -> Result<Traced<Option<FoundPatient>>> {
+        let searched = self.call.send(&self).await?;
+        let Some(matched) = searched.value else {
+            return Ok(Traced { value: None, trace_id: searched.trace_id, version_id: None });
+        };
+        let mut found = matched.found;
+        if let Some(id) = matched.practice_to_read {
+            let read = Foundations { provider: self.call.provider().clone() }.read_organization(&id);
+            let read = Read { call: self.call.clone(), ..read };
+            found.registered_practice = Some(read.send().await?.into_inner());
         }
-        Ok(Some(FoundPatient { patient, registered_practice, trace_id: response.trace_id }))
+        Ok(Traced { value: Some(found), trace_id: searched.trace_id, version_id: None })
     }
 }
 
 /// Searches by one identifier (`{Resource}?identifier={system}|{value}`) and returns the
 /// match; see [`Foundations::find_organization`] and [`Foundations::find_healthcare_service`].
+///
+/// `None` when the provider finds nothing (not an error). Safe to retry: a read.
+///
+/// # Example
+/// ```no_run
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let found = p.foundations().find_organization(&"A20047".parse()?).send().await?;
+/// println!("{:?}", found.as_ref().and_then(|o| o.name.as_deref()));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct FindOne<T> {
-    provider: Provider,
+    call: Call,
     interaction: InteractionId,
     system: &'static str,
     value: Result<String, InvalidInput>,
-    options: CallOptions,
     _resource: PhantomData<fn() -> T>,
 }
 
-crate::call_options!(impl<T> FindOne<T>);
+crate::builder!(impl<T> FindOne<T>);
 
-impl<T: DeserializeOwned + FhirResource> FindOne<T> {
-    /// Sends the search. `Ok(None)` when the provider finds nothing (not an error).
-    pub async fn send(self) -> Result<Option<Traced<T>>> {
-        let request =
-            Request::get(self.interaction, T::TYPE).query("identifier", format!("{}|{}", self.system, self.value?));
-        let response = self.provider.send(self.options.apply(request)).await?;
+impl<T: DeserializeOwned + FhirResource> Operation for FindOne<T> {
+    type Answer = Response;
+    type Output = Option<T>;
+
+    fn interaction(&self) -> InteractionId {
+        self.interaction
+    }
+
+    fn request(&self) -> Result<Request> {
+        Ok(Request::get(self.interaction, T::TYPE)
+            .query("identifier", format!("{}|{}", self.system, self.value.clone()?)))
+    }
+
+    fn parse(&self, response: Response) -> Result<Option<T>> {
         let bundle: Bundle = response.resource()?;
         let Some(raw) = bundle.resources_of(T::TYPE).next() else { return Ok(None) };
-        let value = raw
-            .parse()
-            .map_err(|e: serde_json::Error| response.decode_error(DecodeProblem::json("entry.resource", &e)))?;
-        Ok(Some(Traced { value, trace_id: response.trace_id, version_id: None }))
+        raw.parse().map(Some).map_err(|e| entry_error(&response, &e))
     }
 }
 
 /// Registers a patient temporarily; see [`Foundations::register_patient`].
+///
+/// # Example
+/// ```no_run
+/// # async fn demo(p: gpconnect_core::Provider, from_pds: gpconnect_core::fhir::Patient) -> gpconnect_core::Result<()> {
+/// let registered = p.foundations().register_patient(&from_pds).send().await?;
+/// println!("registered as {:?}", registered.id());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct RegisterPatient {
-    provider: Provider,
+    call: Call,
     patient: Patient,
-    options: CallOptions,
 }
 
-crate::call_options!(RegisterPatient);
+crate::builder!(RegisterPatient);
 
 /// The profile a registered patient is sent with.
 const GPC_PATIENT_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1";
 
 impl RegisterPatient {
-    /// Checks the patient, then sends the registration. Returns the registered patient.
-    pub async fn send(self) -> Result<FoundPatient> {
+    fn nhs_number(&self) -> Result<NhsNumber> {
         let nhs_number =
             self.patient.nhs_number().ok_or(InvalidInput::parameter("registerPatient", "no NHS number"))?;
-        let nhs_number = NhsNumber::parse(nhs_number)?;
+        Ok(NhsNumber::parse(nhs_number)?)
+    }
+}
+
+impl Operation for RegisterPatient {
+    type Answer = Response;
+    type Output = FoundPatient;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::RegisterPatient
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.nhs_number()?;
         let named =
             self.patient.official_name().and_then(|n| n.family.as_deref()).is_some_and(|f| !f.trim().is_empty());
         let problem = if !named {
@@ -400,19 +400,22 @@ impl RegisterPatient {
         if let Some(problem) = problem {
             return Err(InvalidInput::parameter("registerPatient", problem).into());
         }
-        let mut patient = self.patient;
+        let mut patient = self.patient.clone();
         patient.id = None;
         patient.meta = Some(Meta { profile: vec![GPC_PATIENT_PROFILE.into()], ..Meta::default() });
         let body = serde_json::json!({
             "resourceType": "Parameters",
             "parameter": [{ "name": "registerPatient", "resource": Typed(&patient) }],
         });
-        let request = Request::post(
+        Ok(Request::post(
             InteractionId::RegisterPatient,
             "Patient/$gpc.registerpatient",
             serde_json::to_vec(&body).expect("a Patient serialises"),
-        );
-        let response = self.provider.send(self.options.apply(request)).await?;
+        ))
+    }
+
+    fn parse(&self, response: Response) -> Result<FoundPatient> {
+        let nhs_number = self.nhs_number()?;
         let bundle: Bundle = response.resource()?;
         let registered = bundle
             .resources_of(Patient::TYPE)
@@ -429,6 +432,6 @@ impl RegisterPatient {
             .as_ref()
             .and_then(|r| bundle.index().resolve_as::<Organization>(r))
             .and_then(|r| r.ok());
-        Ok(FoundPatient { patient: registered, registered_practice, trace_id: response.trace_id })
+        Ok(FoundPatient { patient: registered, registered_practice })
     }
 }

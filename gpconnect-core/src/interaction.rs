@@ -47,53 +47,196 @@ impl Scope {
     }
 }
 
-macro_rules! interactions {
-    ($( $(#[$doc:meta])* $name:ident = $urn:literal, $cap:ident, $scope:ident, $write:literal; )*) => {
-        /// A GP Connect interaction ID (`Ssp-InteractionID`).
-        ///
-        /// ```
-        /// use gpconnect_core::InteractionId;
-        /// let id = InteractionId::GetStructuredRecord;
-        /// assert_eq!(
-        ///     id.to_string(),
-        ///     "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1"
-        /// );
-        /// assert_eq!(id.to_string().parse::<InteractionId>(), Ok(id));
-        /// ```
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum InteractionId {
-            $( $(#[$doc])* $name, )*
-        }
-
-        impl InteractionId {
-            /// Every interaction ID in the table.
-            pub const ALL: &'static [InteractionId] = &[$(InteractionId::$name),*];
-
-            /// The URN sent in `Ssp-InteractionID` and used in SDS look-ups.
-            pub fn urn(self) -> &'static str {
-                match self { $(InteractionId::$name => $urn,)* }
-            }
-
-            /// The capability whose service root this interaction is sent to.
-            pub fn capability(self) -> Capability {
-                match self { $(InteractionId::$name => Capability::$cap,)* }
-            }
-
-            /// The JWT `requested_scope` (without any confidentiality part).
-            pub fn scope(self) -> Scope {
-                match self { $(InteractionId::$name => Scope::$scope,)* }
-            }
-
-            /// Whether the interaction creates or changes something at the provider.
-            /// Such requests are never retried once they may have been sent.
-            pub fn is_write(self) -> bool {
-                match self { $(InteractionId::$name => $write,)* }
-            }
-        }
-    };
+/// Whether an operation creates or changes something at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// Reads only: safe to retry after a timeout or a lost connection.
+    Read,
+    /// Creates or changes something (book, amend, cancel, register, send): never retried
+    /// once it may have reached the provider.
+    Write,
 }
 
+/// Why the request is made: the JWT `reason_for_request`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// `directcare`: the usual reason.
+    DirectCare,
+    /// `migration`: GP2GP-style record and document migration.
+    Migration,
+}
+
+impl Reason {
+    /// The claim value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::DirectCare => "directcare",
+            Reason::Migration => "migration",
+        }
+    }
+}
+
+/// Everything the SDK knows about one interaction: what an operation declares.
+///
+/// A new API crate declares its interactions itself, next to its operations, without
+/// editing anything in core:
+///
+/// ```
+/// use gpconnect_core::{Capability, Effect, Interaction, InteractionId, Scope};
+/// const READ_THING: InteractionId = InteractionId::new(&Interaction::new(
+///     "ReadThing",
+///     "urn:nhs:names:services:gpconnect:fhir:rest:read:thing-1",
+///     Capability::Foundations,
+///     Scope::OrganizationRead,
+///     Effect::Read,
+/// ));
+/// assert!(!READ_THING.is_write());
+/// ```
+#[derive(Debug)]
+pub struct Interaction {
+    name: &'static str,
+    urn: &'static str,
+    capability: Capability,
+    scope: Scope,
+    effect: Effect,
+    reason: Reason,
+}
+
+impl Interaction {
+    /// An interaction with `reason_for_request` `directcare`. `name` is what `Debug`
+    /// prints (the operation's name, such as `ReadLocation`).
+    pub const fn new(
+        name: &'static str,
+        urn: &'static str,
+        capability: Capability,
+        scope: Scope,
+        effect: Effect,
+    ) -> Self {
+        Self { name, urn, capability, scope, effect, reason: Reason::DirectCare }
+    }
+
+    /// The same interaction with `reason_for_request` `migration`.
+    pub const fn migration(mut self) -> Self {
+        self.reason = Reason::Migration;
+        self
+    }
+}
+
+/// A GP Connect interaction ID (`Ssp-InteractionID`), with the capability, scope,
+/// effect and reason that come with it. Cheap to copy; compared by URN.
+///
+/// ```
+/// use gpconnect_core::InteractionId;
+/// let id = InteractionId::GetStructuredRecord;
+/// assert_eq!(
+///     id.to_string(),
+///     "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1"
+/// );
+/// assert_eq!(id.to_string().parse::<InteractionId>(), Ok(id));
+/// ```
+#[derive(Clone, Copy)]
+pub struct InteractionId(&'static Interaction);
+
+impl InteractionId {
+    /// The interaction ID of a declared [`Interaction`].
+    pub const fn new(interaction: &'static Interaction) -> Self {
+        Self(interaction)
+    }
+
+    /// The URN sent in `Ssp-InteractionID` and used in SDS look-ups.
+    pub fn urn(self) -> &'static str {
+        self.0.urn
+    }
+
+    /// The operation's name, as `Debug` prints it.
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// The capability whose service root this interaction is sent to.
+    pub fn capability(self) -> Capability {
+        self.0.capability
+    }
+
+    /// The JWT `requested_scope` (without any confidentiality part).
+    pub fn scope(self) -> Scope {
+        self.0.scope
+    }
+
+    /// Whether the interaction reads or creates/changes something.
+    pub fn effect(self) -> Effect {
+        self.0.effect
+    }
+
+    /// Whether the interaction creates or changes something at the provider.
+    /// Such requests are never retried once they may have been sent.
+    pub fn is_write(self) -> bool {
+        self.0.effect == Effect::Write
+    }
+
+    /// The JWT `reason_for_request`: `migration` for the migrate interactions,
+    /// `directcare` otherwise.
+    pub fn reason_for_request(self) -> &'static str {
+        self.0.reason.as_str()
+    }
+}
+
+impl PartialEq for InteractionId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.urn == other.0.urn
+    }
+}
+
+impl Eq for InteractionId {}
+
+impl std::hash::Hash for InteractionId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.urn.hash(state);
+    }
+}
+
+impl PartialOrd for InteractionId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for InteractionId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.urn.cmp(other.0.urn)
+    }
+}
+
+impl fmt::Debug for InteractionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.name)
+    }
+}
+
+macro_rules! interactions {
+    ($( $(#[$doc:meta])* $name:ident = $urn:literal, $cap:ident, $scope:ident, $write:literal $(, $migration:ident)?; )*) => {
+        /// The GP Connect catalogue: the interactions of the clinical APIs and foundations.
+        #[allow(non_upper_case_globals)]
+        impl InteractionId {
+            $(
+                $(#[$doc])*
+                pub const $name: InteractionId = InteractionId(&Interaction {
+                    name: stringify!($name),
+                    urn: $urn,
+                    capability: Capability::$cap,
+                    scope: Scope::$scope,
+                    effect: if $write { Effect::Write } else { Effect::Read },
+                    reason: interactions!(@reason $($migration)?),
+                });
+            )*
+
+            /// Every interaction ID of the catalogue.
+            pub const ALL: &'static [InteractionId] = &[$(InteractionId::$name),*];
+        }
+    };
+    (@reason) => { Reason::DirectCare };
+    (@reason migration) => { Reason::Migration };
+}
 interactions! {
     /// Foundations: read the capability statement (`GET /metadata`).
     ReadMetadata = "urn:nhs:names:services:gpconnect:fhir:rest:read:metadata-1", Foundations, OrganizationRead, false;
@@ -132,7 +275,7 @@ interactions! {
     /// Access Record Structured: get the structured record.
     GetStructuredRecord = "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1", Structured, PatientRead, false;
     /// Access Record Structured: migrate the structured record (GP2GP-style).
-    MigrateStructuredRecord = "urn:nhs:names:services:gpconnect:fhir:operation:gpc.migratestructuredrecord-1", Structured, PatientRead, false;
+    MigrateStructuredRecord = "urn:nhs:names:services:gpconnect:fhir:operation:gpc.migratestructuredrecord-1", Structured, PatientRead, false, migration;
     /// Access Record Structured: read the capability statement.
     ReadStructuredMetadata = "urn:nhs:names:services:gpconnect:structured:fhir:rest:read:metadata-1", Structured, OrganizationRead, false;
     /// Access Document: read the capability statement.
@@ -144,30 +287,7 @@ interactions! {
     /// Access Document: retrieve a document (`GET /Binary/{id}`).
     RetrieveDocument = "urn:nhs:names:services:gpconnect:documents:fhir:rest:read:binary-1", Documents, PatientRead, false;
     /// Access Document: migrate a document (`GET /Binary/{id}` with a migration JWT).
-    MigrateDocument = "urn:nhs:names:services:gpconnect:documents:fhir:rest:migrate:binary-1", Documents, PatientRead, false;
-    /// Prescriptions Management (patient-facing, API platform only): the patient's
-    /// medication requests (`GET /Patient/{id}/MedicationRequest`). The platform sets the
-    /// provider's interaction header itself, so this URN (the SDK's name, in GP Connect's
-    /// pattern) is never sent; it names the operation in errors and traces. It has no SSP
-    /// capability; `capability()` is nominal.
-    ReadMedicationRequests = "urn:nhs:names:services:gpconnect:fhir:rest:search:medicationrequest-1", Foundations, PatientRead, false;
-    /// Prescriptions Management (patient-facing, API platform only): request a repeat
-    /// prescription (`POST /Task`). URN as for [`InteractionId::ReadMedicationRequests`].
-    RequestPrescription = "urn:nhs:names:services:gpconnect:fhir:rest:create:task-1", Foundations, PatientWrite, true;
-    /// Prescriptions Management (patient-facing, API platform only): the status of the
-    /// patient's requests (`GET /Task`). URN as for [`InteractionId::ReadMedicationRequests`].
-    SearchPrescriptionRequests = "urn:nhs:names:services:gpconnect:fhir:rest:search:task-1", Foundations, PatientRead, false;
-}
-
-impl InteractionId {
-    /// The JWT `reason_for_request` for this interaction: `migration` for the migrate
-    /// interactions, `directcare` otherwise.
-    pub fn reason_for_request(self) -> &'static str {
-        match self {
-            InteractionId::MigrateStructuredRecord | InteractionId::MigrateDocument => "migration",
-            _ => "directcare",
-        }
-    }
+    MigrateDocument = "urn:nhs:names:services:gpconnect:documents:fhir:rest:migrate:binary-1", Documents, PatientRead, false, migration;
 }
 
 impl InteractionId {
@@ -205,7 +325,7 @@ mod tests {
 
     #[test]
     fn every_interaction_round_trips() {
-        assert_eq!(InteractionId::ALL.len(), 28);
+        assert_eq!(InteractionId::ALL.len(), 25);
         for &i in InteractionId::ALL {
             assert_eq!(i.to_string().parse::<InteractionId>(), Ok(i));
             assert!(i.urn().starts_with("urn:nhs:names:services:gpconnect:"));
@@ -215,14 +335,14 @@ mod tests {
 
     #[test]
     fn scopes_follow_the_spec_table() {
-        use InteractionId::*;
-        assert_eq!(SearchFreeSlots.scope(), Scope::OrganizationRead);
-        assert_eq!(BookAppointment.scope(), Scope::PatientWrite);
-        assert_eq!(CancelAppointment.scope(), Scope::PatientWrite);
-        assert_eq!(GetStructuredRecord.scope(), Scope::PatientRead);
-        assert_eq!(ReadStructuredMetadata.scope(), Scope::OrganizationRead);
-        assert_eq!(RetrieveDocument.capability(), Capability::Documents);
-        assert!(BookAppointment.is_write() && !SearchPatient.is_write());
-        assert_eq!(MigrateDocument.reason_for_request(), "migration");
+        type I = InteractionId;
+        assert_eq!(I::SearchFreeSlots.scope(), Scope::OrganizationRead);
+        assert_eq!(I::BookAppointment.scope(), Scope::PatientWrite);
+        assert_eq!(I::CancelAppointment.scope(), Scope::PatientWrite);
+        assert_eq!(I::GetStructuredRecord.scope(), Scope::PatientRead);
+        assert_eq!(I::ReadStructuredMetadata.scope(), Scope::OrganizationRead);
+        assert_eq!(I::RetrieveDocument.capability(), Capability::Documents);
+        assert!(I::BookAppointment.is_write() && !I::SearchPatient.is_write());
+        assert_eq!(I::MigrateDocument.reason_for_request(), "migration");
     }
 }

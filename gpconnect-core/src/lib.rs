@@ -5,20 +5,30 @@
 //!   header, the JWT scope and the service root of every request;
 //! * the JWT claim builder ([`jwt`]) for the unsigned GP Connect access token;
 //! * the Spine Security Proxy transport ([`Client`]), with mutual TLS, the `Ssp-*`
-//!   headers, retries for reads only, timeouts and redacted tracing;
+//!   headers, timeouts, redacted tracing and no redirects followed;
+//! * one retry loop ([`RetryPolicy`]) for every transport: reads only, never a write
+//!   that may have been sent;
 //! * Spine Directory Service look-ups ([`sds`]) with a cache, and a [`Provider`] handle
 //!   that the per-API crates hang their operations off;
+//! * the operation shape ([`Operation`]) and its one send path ([`Call::send`]);
 //! * one [`Error`] type with the OperationOutcome mapping;
 //! * the FHIR STU3 types ([`fhir`]) and the foundations operations ([`foundations`]);
 //! * with the `api-platform` feature, the NHS API platform transport and NHS login auth
 //!   (`platform`) for the patient-facing APIs.
 //!
-//! Every operation follows one path: a typed builder in an API crate produces a
-//! [`Request`], [`Provider::send`] resolves the provider's service root and ASID, adds
-//! the headers and token, sends it through the SSP, and returns the raw [`Response`] or
-//! an [`Error`].
+//! Every operation follows one path: a typed builder in an API crate implements
+//! [`Operation`] (its interaction, its request from validated input, how it reads the
+//! answer); [`Call::send`] builds the request, the [`Provider`] resolves its service root
+//! and user, the [`Client`] adds the headers and token and sends it through the SSP with
+//! retries, and the operation parses the answer into a [`Traced`] value or an [`Error`].
+//!
+//! Modules depend downwards only: `client` (the dispatcher) knows the SSP transport,
+//! the resolver and the retry loop, never a provider or an operation; `provider` knows
+//! the client; `operation` knows the provider; the foundations operations sit on top.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod client;
 pub mod config;
 pub mod error;
 pub mod fhir;
@@ -26,19 +36,26 @@ pub mod foundations;
 mod ids;
 mod interaction;
 pub mod jwt;
+mod operation;
 #[cfg(feature = "api-platform")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api-platform")))]
 pub mod platform;
 pub mod preflight;
 mod provider;
 mod request;
+mod resolver;
+pub mod retry;
 pub mod sds;
 mod transport;
 
-pub use config::{Consumer, Device, Identity, RetryPolicy, SspConfig};
+pub use client::{Client, ClientBuilder};
+pub use config::{Consumer, Device, Identity, SspConfig};
 pub use error::{Error, ErrorKind, GpcCode, Result};
 pub use ids::{Asid, IdError, NhsNumber, OdsCode};
-pub use interaction::{Capability, InteractionId, Scope, UnknownInteraction};
+pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Scope, UnknownInteraction};
 pub use jwt::User;
-pub use provider::{Provider, ServiceRoot, StreamingResponse};
-pub use request::{Request, Response};
-pub use transport::{Client, ClientBuilder};
+pub use operation::{Call, CallOptions, Operation, Traced};
+pub use provider::Provider;
+pub use request::{Answer, Request, Response, StreamingResponse};
+pub use resolver::ServiceRoot;
+pub use retry::RetryPolicy;

@@ -1,15 +1,18 @@
 //! The one request shape every operation produces, and the raw response it gets back.
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::{DecodeError, DecodeProblem, RawBody};
 use crate::jwt::Confidentiality;
-use crate::{Error, InteractionId, User};
+use crate::transport::{read_body, transport_error, BodyProblem};
+use crate::{Error, InteractionId, Result, User};
 
 /// The FHIR JSON media type, exactly as GP Connect writes it (no space before `charset`).
 pub const FHIR_JSON: &str = "application/fhir+json;charset=utf-8";
@@ -131,6 +134,114 @@ impl Request {
     }
 }
 
+/// A success answer whose body is still to be read, chunk by chunk: what the send path
+/// hands an operation that streams (documents), before any body byte is read.
+#[derive(Debug)]
+pub struct StreamingResponse {
+    pub(crate) inner: reqwest::Response,
+    pub(crate) trace_id: Uuid,
+    pub(crate) interaction: InteractionId,
+    pub(crate) max_body: usize,
+}
+
+impl StreamingResponse {
+    /// The `Ssp-TraceID` of the request.
+    pub fn trace_id(&self) -> Uuid {
+        self.trace_id
+    }
+
+    /// The interaction.
+    pub fn interaction(&self) -> InteractionId {
+        self.interaction
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.inner.status().as_u16()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &http::HeaderMap {
+        self.inner.headers()
+    }
+
+    /// The declared body length, if the answer gave one.
+    pub fn content_length(&self) -> Option<u64> {
+        self.inner.content_length()
+    }
+
+    /// The next chunk of the body, `None` at the end. A broken transfer is an error
+    /// carrying the trace ID.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
+        let started = Instant::now();
+        let (interaction, trace_id) = (self.interaction, self.trace_id);
+        self.inner.chunk().await.map_err(|e| transport_error(e, started, Some(interaction), Some(trace_id)))
+    }
+}
+
+/// How an operation takes its answer from the send path: read into memory
+/// ([`Response`], bounded by the client's body limit) or as a stream
+/// ([`StreamingResponse`]).
+pub trait Answer: Sized + Send {
+    /// Takes the answer from a success response whose body is not read yet.
+    fn receive(response: StreamingResponse) -> impl Future<Output = Result<Self>> + Send;
+    /// The `Ssp-TraceID` of the request.
+    fn trace_id(&self) -> Uuid;
+    /// The resource version from the `ETag` header (`W/"3"` gives `3`), when given.
+    fn version_id(&self) -> Option<&str>;
+}
+
+impl Answer for StreamingResponse {
+    async fn receive(response: StreamingResponse) -> Result<Self> {
+        Ok(response)
+    }
+
+    fn trace_id(&self) -> Uuid {
+        self.trace_id
+    }
+
+    fn version_id(&self) -> Option<&str> {
+        etag_version(self.headers())
+    }
+}
+
+impl Answer for Response {
+    /// Reads the whole body (at most the client's `max_response_bytes`, after
+    /// decompression) and checks that it is JSON or empty.
+    async fn receive(response: StreamingResponse) -> Result<Self> {
+        let StreamingResponse { inner, trace_id, interaction, max_body } = response;
+        let status = inner.status().as_u16();
+        let headers = inner.headers().clone();
+        let started = Instant::now();
+        let body = read_body(inner, max_body).await.map_err(|problem| match problem {
+            BodyProblem::TooLarge => Error::Decode(Box::new(DecodeError {
+                problem: DecodeProblem::TooLarge { limit: max_body },
+                status,
+                interaction,
+                trace_id,
+                body: RawBody::default(),
+            })),
+            BodyProblem::Http(e) => transport_error(e, started, Some(interaction), Some(trace_id)),
+        })?;
+        let response = Response { status, headers, body: RawBytes(body), trace_id, interaction };
+        response.check_content_type()?;
+        Ok(response)
+    }
+
+    fn trace_id(&self) -> Uuid {
+        self.trace_id
+    }
+
+    fn version_id(&self) -> Option<&str> {
+        self.etag_version()
+    }
+}
+
+fn etag_version(headers: &HeaderMap) -> Option<&str> {
+    let tag = headers.get(http::header::ETAG)?.to_str().ok()?;
+    Some(tag.trim().trim_start_matches("W/").trim_matches('"'))
+}
+
 /// A success answer, with the body read into memory.
 #[derive(Debug)]
 pub struct Response {
@@ -183,8 +294,20 @@ impl Response {
 
     /// The weak ETag version (`W/"3"` gives `3`), when the answer has one.
     pub fn etag_version(&self) -> Option<&str> {
-        let tag = self.headers.get(http::header::ETAG)?.to_str().ok()?;
-        Some(tag.trim().trim_start_matches("W/").trim_matches('"'))
+        etag_version(&self.headers)
+    }
+
+    /// A success answer must be JSON (`application/fhir+json` or `application/json`,
+    /// parameters and spacing as they come) or carry no body at all.
+    fn check_content_type(&self) -> Result<()> {
+        let Some(value) = self.headers.get(CONTENT_TYPE) else { return Ok(()) };
+        let text = value.to_str().unwrap_or_default();
+        let mime = text.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if mime == "application/fhir+json" || mime == "application/json" || self.body.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.decode_error(DecodeProblem::ContentType(text.chars().take(100).collect())))
+        }
     }
 
     /// A decode error for this response.

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -15,7 +15,9 @@ use serde::Deserialize;
 
 use crate::error::{ConfigError, DirectoryError, DirectoryProblem};
 use crate::fhir::one_or_many;
-use crate::{Asid, Error, InteractionId, OdsCode, Result, ServiceRoot};
+use crate::retry::{retrying, RetryPolicy};
+use crate::transport::{http_client, read_body, BodyProblem};
+use crate::{Asid, Effect, Error, InteractionId, OdsCode, Result, ServiceRoot};
 
 /// The identifier system of interaction IDs in SDS.
 pub const INTERACTION_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhsServiceInteractionId";
@@ -67,7 +69,9 @@ type CacheKey = (OdsCode, InteractionId);
 pub(crate) struct SdsClient {
     http: reqwest::Client,
     config: SdsConfig,
-    cache: Mutex<HashMap<CacheKey, (Instant, ServiceRoot)>>,
+    retry: RetryPolicy,
+    max_body: usize,
+    cache: Mutex<HashMap<CacheKey, (Instant, Arc<ServiceRoot>)>>,
 }
 
 #[derive(Deserialize)]
@@ -103,28 +107,34 @@ impl Identified {
 }
 
 impl SdsClient {
-    pub(crate) fn new(config: SdsConfig, connect_timeout: Duration) -> Result<Self, ConfigError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .timeout(config.timeout)
-            .build()
-            .map_err(ConfigError::Http)?;
+    /// An SDS client that never follows redirects, reads answers with the SSP's body
+    /// limit and retries through the client's [`RetryPolicy`].
+    pub(crate) fn new(
+        config: SdsConfig,
+        connect_timeout: Duration,
+        retry: RetryPolicy,
+        max_body: usize,
+    ) -> Result<Self, ConfigError> {
+        let http =
+            http_client(connect_timeout).timeout(config.timeout).build().map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self {
             http,
             config: SdsConfig { url: config.url.trim_end_matches('/').to_owned(), ..config },
+            retry,
+            max_body,
             cache: Mutex::default(),
         })
     }
 
     /// The service root and ASID for `ods` and `interaction`, from the cache or SDS.
-    pub(crate) async fn resolve(&self, ods: &OdsCode, interaction: InteractionId) -> Result<ServiceRoot> {
+    pub(crate) async fn resolve(&self, ods: &OdsCode, interaction: InteractionId) -> Result<Arc<ServiceRoot>> {
         let key = (ods.clone(), interaction);
         if let Some((at, root)) = self.cache.lock().expect("sds cache").get(&key) {
             if at.elapsed() < self.config.cache_ttl {
                 return Ok(root.clone());
             }
         }
-        let root = self.look_up(ods, interaction).await?;
+        let root = Arc::new(self.look_up(ods, interaction).await?);
         let mut cache = self.cache.lock().expect("sds cache");
         cache.retain(|_, (at, _)| at.elapsed() < self.config.cache_ttl);
         cache.insert(key, (Instant::now(), root.clone()));
@@ -135,10 +145,8 @@ impl SdsClient {
         let fail = |problem| Error::Directory(Box::new(DirectoryError { ods: ods.clone(), interaction, problem }));
         let organization = format!("{}|{}", OdsCode::SYSTEM, ods.as_str());
         let interaction_id = format!("{INTERACTION_SYSTEM}|{}", interaction.urn());
-        let endpoints: Vec<Identified> = self
-            .search("Endpoint", &[("organization", &organization), ("identifier", &interaction_id)])
-            .await
-            .map_err(fail)?;
+        let endpoints: Vec<Identified> =
+            self.search("Endpoint", &[("organization", &organization), ("identifier", &interaction_id)], &fail).await?;
         let endpoint = endpoints
             .iter()
             .find(|e| e.resource_type.as_deref() == Some("Endpoint") && e.address.is_some())
@@ -149,7 +157,7 @@ impl SdsClient {
         if let Some(key) = &party_key {
             query.push(("identifier", key));
         }
-        let devices: Vec<Identified> = self.search("Device", &query).await.map_err(fail)?;
+        let devices: Vec<Identified> = self.search("Device", &query, &fail).await?;
         let asid = devices
             .iter()
             .filter(|d| d.resource_type.as_deref() == Some("Device"))
@@ -159,38 +167,45 @@ impl SdsClient {
         ServiceRoot::new(address, asid).map_err(|_| fail(DirectoryProblem::BadAnswer))
     }
 
-    async fn search(&self, resource: &str, query: &[(&str, &str)]) -> Result<Vec<Identified>, DirectoryProblem> {
-        let mut url =
-            url::Url::parse(&format!("{}/{resource}", self.config.url)).map_err(|_| DirectoryProblem::BadAnswer)?;
+    /// One SDS search, through the one retry loop (a read).
+    async fn search(
+        &self,
+        resource: &str,
+        query: &[(&str, &str)],
+        fail: &(dyn Fn(DirectoryProblem) -> Error + Sync),
+    ) -> Result<Vec<Identified>> {
+        let mut url = url::Url::parse(&format!("{}/{resource}", self.config.url))
+            .map_err(|_| fail(DirectoryProblem::BadAnswer))?;
         url.query_pairs_mut().extend_pairs(query);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = self
-                .http
-                .get(url.clone())
-                .header("apikey", self.config.api_key.expose_secret())
-                .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
-                .header(http::header::ACCEPT, "application/fhir+json")
-                .send()
-                .await;
-            let problem = match result {
-                Ok(resp) if resp.status().is_success() => {
-                    let bytes = resp.bytes().await.map_err(|_| DirectoryProblem::Unreachable)?;
-                    let bundle: Bundle = serde_json::from_slice(&bytes).map_err(|_| DirectoryProblem::BadAnswer)?;
-                    return Ok(bundle.entry.into_iter().filter_map(|e| e.resource).collect());
-                }
-                Ok(resp) if resp.status().is_server_error() => {
-                    DirectoryProblem::Refused { status: resp.status().as_u16() }
-                }
-                Ok(resp) => return Err(DirectoryProblem::Refused { status: resp.status().as_u16() }),
-                Err(e) if e.is_timeout() => DirectoryProblem::Timeout,
-                Err(_) => DirectoryProblem::Unreachable,
-            };
-            if attempt >= 2 {
-                return Err(problem);
+        let url = &url;
+        retrying(&self.retry, Effect::Read, move |_| async move { self.search_once(url).await.map_err(fail) }).await
+    }
+
+    async fn search_once(&self, url: &url::Url) -> Result<Vec<Identified>, DirectoryProblem> {
+        let result = self
+            .http
+            .get(url.clone())
+            .header("apikey", self.config.api_key.expose_secret())
+            .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+            .header(http::header::ACCEPT, "application/fhir+json")
+            .send()
+            .await;
+        match result {
+            Ok(resp) if resp.status().is_success() => {
+                let bytes = read_body(resp, self.max_body).await.map_err(|problem| match problem {
+                    BodyProblem::TooLarge => DirectoryProblem::BadAnswer,
+                    BodyProblem::Http(e) if e.is_timeout() => DirectoryProblem::Timeout,
+                    BodyProblem::Http(_) => DirectoryProblem::Unreachable,
+                })?;
+                let bundle: Bundle = serde_json::from_slice(&bytes).map_err(|_| DirectoryProblem::BadAnswer)?;
+                Ok(bundle.entry.into_iter().filter_map(|e| e.resource).collect())
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            Ok(resp) if resp.status().is_redirection() => {
+                Err(DirectoryProblem::Redirected { status: resp.status().as_u16() })
+            }
+            Ok(resp) => Err(DirectoryProblem::Refused { status: resp.status().as_u16() }),
+            Err(e) if e.is_timeout() => Err(DirectoryProblem::Timeout),
+            Err(_) => Err(DirectoryProblem::Unreachable),
         }
     }
 }

@@ -53,7 +53,8 @@ fn assert_gp_connect_request(spine: &MockSpine, r: &ReceivedRequest, interaction
 async fn find_patient_looks_up_sds_then_searches_by_nhs_number_with_every_header() {
     let spine = MockSpine::start().await;
 
-    let found = spine.provider().foundations().find_patient(&nhs()).send().await.unwrap().expect("a patient");
+    let found =
+        spine.provider().foundations().find_patient(&nhs()).send().await.unwrap().transpose().expect("a patient");
 
     assert_eq!(found.patient.nhs_number(), Some(NHS));
     let practice = found.registered_practice.as_ref().expect("registered practice");
@@ -104,7 +105,8 @@ async fn reads_organisation_practitioner_location_and_capability_statement() {
     assert_eq!(practitioner.id.as_deref(), Some("15"));
     let location = f.read_location("17").send().await.unwrap();
     assert_eq!(location.id.as_deref(), Some("17"));
-    let found = f.find_organization(&"A00001".parse().unwrap()).send().await.unwrap().expect("organisation");
+    let found =
+        f.find_organization(&"A00001".parse().unwrap()).send().await.unwrap().transpose().expect("organisation");
     assert_eq!(found.ods_code(), Some("A00001"));
     let metadata = f.capability_statement().send().await.unwrap();
     assert_eq!(metadata.version.as_deref(), Some("1.6.2"), "{:?}", metadata.value);
@@ -135,7 +137,7 @@ async fn unknown_ids_are_typed_not_found_errors_with_outcome_and_trace() {
 
     let err = f.read_organization("999").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code(), Some(&GpcCode::OrganisationNotFound));
+    assert_eq!(err.code(), Some(GpcCode::OrganisationNotFound));
     assert_eq!(err.status(), Some(404));
     assert!(err.operation_outcome().is_some());
     assert!(err.trace_id().is_some());
@@ -144,9 +146,9 @@ async fn unknown_ids_are_typed_not_found_errors_with_outcome_and_trace() {
     assert!(!err.is_retryable() && !err.may_have_been_sent());
 
     let err = f.read_practitioner("999").send().await.unwrap_err();
-    assert_eq!(err.code(), Some(&GpcCode::PractitionerNotFound));
+    assert_eq!(err.code(), Some(GpcCode::PractitionerNotFound));
     let err = f.read_location("999").send().await.unwrap_err();
-    assert_eq!(err.code(), Some(&GpcCode::NoRecordFound));
+    assert_eq!(err.code(), Some(GpcCode::NoRecordFound));
 }
 
 #[tokio::test]
@@ -283,7 +285,7 @@ async fn register_patient_posts_the_patient_in_parameters_with_write_scope() {
     let unknown = NhsNumber::parse(nhs).unwrap();
     assert!(spine.provider().foundations().find_patient(&unknown).send().await.unwrap().is_some());
     let again = spine.provider().foundations().register_patient(&patient_to_register(nhs)).send().await.unwrap_err();
-    assert_eq!(again.code(), Some(&GpcCode::DuplicateRejected));
+    assert_eq!(again.code(), Some(GpcCode::DuplicateRejected));
     assert_eq!(again.kind(), ErrorKind::Conflict);
     assert!(!again.may_have_been_sent());
 }
@@ -322,14 +324,14 @@ async fn healthcare_services_are_found_by_dos_id_and_read_by_id() {
     let spine = MockSpine::start().await;
     let f = spine.provider().foundations();
 
-    let found = f.find_healthcare_service("1000000123").send().await.unwrap().expect("a service");
+    let found = f.find_healthcare_service("1000000123").send().await.unwrap().transpose().expect("a service");
     assert_eq!(found.name.as_deref(), Some("West Road GP Hub"));
     assert!(f.find_healthcare_service("999").send().await.unwrap().is_none());
     let read = f.read_healthcare_service("15").send().await.unwrap();
     assert_eq!(read.id.as_deref(), Some("15"));
     assert_eq!(read.version_id.as_deref(), Some("636064088100870233"), "version from the ETag");
     let missing = f.read_healthcare_service("16").send().await.unwrap_err();
-    assert_eq!(missing.code(), Some(&GpcCode::NoRecordFound));
+    assert_eq!(missing.code(), Some(GpcCode::NoRecordFound));
     assert!(matches!(
         f.find_healthcare_service("10|00").send().await.unwrap_err(),
         Error::InvalidInput(InvalidInput::Parameter { parameter: "identifier", .. })

@@ -227,7 +227,7 @@ async fn spec_error_examples_map_to_typed_codes() {
         Mock::given(method("GET")).respond_with(fhir(status, fixture(file))).expect(1).mount(&server).await;
         let err = read_location(&provider(&server, RetryPolicy::none(), Duration::from_secs(5))).await.unwrap_err();
         assert_eq!(err.status(), Some(status), "{file}");
-        assert_eq!(err.code(), Some(&code), "{file}");
+        assert_eq!(err.code(), Some(code.clone()), "{file}");
         assert_eq!(err.kind(), kind, "{file}");
         assert!(err.operation_outcome().is_some(), "{file}");
         let Error::Provider(p) = &err else { panic!("{file}") };

@@ -17,7 +17,7 @@
 //!
 //! # async fn demo(practice: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
 //! let documents = practice.documents();
-//! let Some(patient) = documents.find_patient(&nhs).send().await? else {
+//! let Some(patient) = documents.find_patient(&nhs).send().await?.value else {
 //!     println!("no such patient at this practice");
 //!     return Ok(());
 //! };
@@ -50,6 +50,7 @@
 //! `type` and `facility` filters, which later versions removed and ignore; the
 //! `attachment.url` forms differ between examples and are treated as opaque.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod retrieve;
 mod scanner;
@@ -91,7 +92,7 @@ impl Documents {
     /// `INVALID_NHS_NUMBER`, `INVALID_PARAMETER`, `PATIENT_NOT_FOUND` (deceased outside the
     /// access window), `ACCESS DENIED`, or a timeout. Safe to retry: a read.
     pub fn find_patient(&self, nhs_number: &NhsNumber) -> FindPatient {
-        FindPatient::new(self.provider.clone(), nhs_number)
+        FindPatient::new(&self.provider, nhs_number)
     }
 
     /// Searches a patient's documents (step 2); `patient_id` is
@@ -117,7 +118,7 @@ impl Documents {
     /// `INVALID_PARAMETER`, `ACCESS DENIED` (Access Document disabled at the practice).
     /// Safe to retry: a read.
     pub fn search_documents(&self, patient_id: &str) -> SearchDocuments {
-        SearchDocuments::new(self.provider.clone(), patient_id)
+        SearchDocuments::new(&self.provider, patient_id)
     }
 
     /// Retrieves a document from a search (step 3); see [`RetrieveDocument::write_to`]
@@ -132,12 +133,12 @@ impl Documents {
     /// # Errors
     /// See [`RetrieveDocument::write_to`]. Safe to retry: a read.
     pub fn retrieve(&self, document: &Document) -> RetrieveDocument {
-        RetrieveDocument::for_document(self.provider.clone(), document)
+        RetrieveDocument::for_document(&self.provider, document)
     }
 
     /// Retrieves a document by its absolute `attachment.url` (for example from a
     /// DocumentReference in a structured record); as [`retrieve`](Self::retrieve).
     pub fn retrieve_url(&self, url: &str) -> RetrieveDocument {
-        RetrieveDocument::for_url(self.provider.clone(), url)
+        RetrieveDocument::for_url(&self.provider, url)
     }
 }

@@ -4,8 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use gpconnect_core::error::{DecodeError, DecodeProblem, InvalidInput, RawBody};
-use gpconnect_core::foundations::CallOptions;
-use gpconnect_core::{Error, InteractionId, Provider, Request, Result, StreamingResponse};
+use gpconnect_core::{Call, Error, InteractionId, Operation, Provider, Request, Result, StreamingResponse, Traced};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use uuid::Uuid;
 
@@ -33,8 +32,6 @@ pub struct Retrieved {
     pub binary_id: Option<String>,
     /// How the provider sent the document.
     pub format: BodyFormat,
-    /// The `Ssp-TraceID` of the request.
-    pub trace_id: Uuid,
 }
 
 /// How a provider sent a document.
@@ -48,22 +45,53 @@ pub enum BodyFormat {
 }
 
 /// Retrieves one document; see [`Documents::retrieve`](crate::Documents::retrieve).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_documents::DocumentsExt;
+/// # async fn demo(p: gpconnect_core::Provider, doc: gpconnect_documents::Document) -> gpconnect_core::Result<()> {
+/// let saved = p.documents().retrieve(&doc).download_to_file("letter.pdf").await?;
+/// println!("{} bytes (Ssp-TraceID {})", saved.bytes, saved.trace_id);
+/// # Ok(()) }
+/// ```
+#[must_use = "an operation does nothing until `write_to` or `download_to_file` is awaited"]
 pub struct RetrieveDocument {
-    provider: Provider,
+    call: Call,
     url: Result<String, InvalidInput>,
-    options: CallOptions,
     progress: Option<Box<dyn FnMut(u64) + Send>>,
 }
 
-gpconnect_core::call_options!(RetrieveDocument);
+gpconnect_core::builder!(RetrieveDocument, no_send);
 
 impl fmt::Debug for RetrieveDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetrieveDocument")
-            .field("url", &self.url)
-            .field("options", &self.options)
+            .field("url", &self.url.as_ref().map(|_| "..."))
+            .field("options", &self.call.options)
             .field("progress", &self.progress.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+/// The wire operation of a retrieval: `GET {attachment.url}`, answer streamed.
+struct ReadBinary<'a> {
+    url: &'a str,
+}
+
+impl Operation for ReadBinary<'_> {
+    type Answer = StreamingResponse;
+    type Output = StreamingResponse;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::RetrieveDocument
+    }
+
+    fn request(&self) -> Result<Request> {
+        Ok(Request::get(InteractionId::RetrieveDocument, self.url))
+    }
+
+    fn parse(&self, answer: StreamingResponse) -> Result<StreamingResponse> {
+        Ok(answer)
     }
 }
 
@@ -83,16 +111,16 @@ fn attachment_url(url: Option<&str>) -> Result<String, InvalidInput> {
 }
 
 impl RetrieveDocument {
-    pub(crate) fn for_document(provider: Provider, document: &Document) -> Self {
+    pub(crate) fn for_document(provider: &Provider, document: &Document) -> Self {
         Self::new(provider, attachment_url(document.url.as_deref()))
     }
 
-    pub(crate) fn for_url(provider: Provider, url: &str) -> Self {
+    pub(crate) fn for_url(provider: &Provider, url: &str) -> Self {
         Self::new(provider, attachment_url(Some(url)))
     }
 
-    fn new(provider: Provider, url: Result<String, InvalidInput>) -> Self {
-        Self { provider, url, options: CallOptions::default(), progress: None }
+    fn new(provider: &Provider, url: Result<String, InvalidInput>) -> Self {
+        Self { call: Call::new(provider), url, progress: None }
     }
 
     /// Called after each piece is written with the number of document bytes written so
@@ -119,11 +147,12 @@ impl RetrieveDocument {
     /// does this for you).
     ///
     /// Safe to retry: a read.
-    pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(mut self, output: &mut W) -> Result<Retrieved> {
+    pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(mut self, output: &mut W) -> Result<Traced<Retrieved>> {
         let url = self.url?;
-        let request = self.options.apply(Request::get(InteractionId::RetrieveDocument, url));
-        let response = self.provider.send_streaming(request).await?;
-        stream_into(response, output, self.progress.as_mut()).await
+        let response = self.call.send(&ReadBinary { url: &url }).await?;
+        let (trace_id, version_id) = (response.trace_id, response.version_id);
+        let retrieved = stream_into(response.value, output, self.progress.as_mut()).await?;
+        Ok(Traced { value: retrieved, trace_id, version_id })
     }
 
     /// Downloads the document to `path`: writes a temporary file next to it and renames
@@ -134,7 +163,7 @@ impl RetrieveDocument {
     /// # Errors
     /// As [`write_to`](Self::write_to); failing to create, write, sync or rename the file
     /// is `Error::Output`.
-    pub async fn download_to_file(self, path: impl AsRef<Path>) -> Result<Retrieved> {
+    pub async fn download_to_file(self, path: impl AsRef<Path>) -> Result<Traced<Retrieved>> {
         let path = path.as_ref();
         if let Err(invalid) = &self.url {
             return Err(invalid.clone().into());
@@ -236,13 +265,12 @@ impl<W: AsyncWrite + Unpin + ?Sized> Sink<'_, W> {
 }
 
 impl Retrieved {
-    fn from_binary(scanned: crate::scanner::Scanned, trace_id: Uuid) -> Self {
+    fn from_binary(scanned: crate::scanner::Scanned) -> Self {
         Retrieved {
             content_type: scanned.content_type,
             bytes: scanned.bytes,
             binary_id: scanned.id,
             format: BodyFormat::FhirBinary,
-            trace_id,
         }
     }
 }
@@ -340,7 +368,7 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
             if let Some(found) = scanner.resource_type().filter(|t| *t != "Binary") {
                 return Err(decode_error(DecodeProblem::ResourceType { expected: "Binary", found: found.to_owned() }));
             }
-            Retrieved::from_binary(scanner.finish().map_err(decode_error)?, trace_id)
+            Retrieved::from_binary(scanner.finish().map_err(decode_error)?)
         }
         Mode::Sniff(buffer) if buffer.iter().all(u8::is_ascii_whitespace) => {
             return Err(decode_error(DecodeProblem::Empty));
@@ -350,16 +378,12 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
             let mut scanner = BinaryScanner::new();
             let decoded = scanner.feed_slice(&buffer).map_err(decode_error)?;
             sink.write(decoded).await?;
-            Retrieved::from_binary(scanner.finish().map_err(decode_error)?, trace_id)
+            Retrieved::from_binary(scanner.finish().map_err(decode_error)?)
         }
         Mode::Raw if raw_written == 0 => return Err(decode_error(DecodeProblem::Empty)),
-        Mode::Raw => Retrieved {
-            content_type: declared_type,
-            bytes: raw_written,
-            binary_id: None,
-            format: BodyFormat::Raw,
-            trace_id,
-        },
+        Mode::Raw => {
+            Retrieved { content_type: declared_type, bytes: raw_written, binary_id: None, format: BodyFormat::Raw }
+        }
     };
     sink.output.flush().await.map_err(|e| Error::Output {
         source: e,

@@ -6,9 +6,8 @@ use gpconnect_core::fhir::{
     Bundle, CodeableConcept, DocumentReference, FhirDateTime, FhirResource, Organization, Patient, Practitioner,
     PractitionerRole, Reference, ResourceIndex,
 };
-use gpconnect_core::foundations::{logical_id, CallOptions};
-use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result};
-use uuid::Uuid;
+use gpconnect_core::foundations::logical_id;
+use gpconnect_core::{Call, InteractionId, NhsNumber, OdsCode, Operation, Provider, Request, Response, Result};
 
 /// The five `_include` / `_revinclude:recurse` parameters every document search sends
 /// (spec 3.2: a provider answers `INVALID_PARAMETER` without them), in the spec's order.
@@ -36,32 +35,52 @@ pub struct DocumentsPatient {
     pub id: String,
     /// The patient resource. Its `Debug` output is redacted.
     pub patient: Patient,
-    /// The `Ssp-TraceID` of the search.
-    pub trace_id: Uuid,
 }
 
 /// Finds a patient on the documents server; see
 /// [`Documents::find_patient`](crate::Documents::find_patient).
+///
+/// `None` when the documents server has no such patient (an empty searchset is not an
+/// error).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_documents::DocumentsExt;
+/// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
+/// if let Some(patient) = p.documents().find_patient(&nhs).send().await?.transpose() {
+///     println!("documents patient id {} (Ssp-TraceID {})", patient.id, patient.trace_id);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct FindPatient {
-    provider: Provider,
+    call: Call,
     nhs_number: NhsNumber,
-    options: CallOptions,
 }
 
-gpconnect_core::call_options!(FindPatient);
+gpconnect_core::builder!(FindPatient);
 
 impl FindPatient {
-    pub(crate) fn new(provider: Provider, nhs_number: &NhsNumber) -> Self {
-        Self { provider, nhs_number: nhs_number.clone(), options: CallOptions::default() }
+    pub(crate) fn new(provider: &Provider, nhs_number: &NhsNumber) -> Self {
+        Self { call: Call::new(provider), nhs_number: nhs_number.clone() }
+    }
+}
+
+impl Operation for FindPatient {
+    type Answer = Response;
+    type Output = Option<DocumentsPatient>;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchDocumentsPatient
     }
 
-    /// Sends the search. `Ok(None)` when the documents server has no such patient
-    /// (an empty searchset is not an error).
-    pub async fn send(self) -> Result<Option<DocumentsPatient>> {
-        let request = Request::get(InteractionId::SearchDocumentsPatient, "Patient")
-            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose()));
-        let response = self.provider.send(self.options.apply(request)).await?;
+    fn request(&self) -> Result<Request> {
+        Ok(Request::get(InteractionId::SearchDocumentsPatient, "Patient")
+            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose())))
+    }
+
+    fn parse(&self, response: Response) -> Result<Option<DocumentsPatient>> {
         let bundle: Bundle = response.resource()?;
         for raw in bundle.resources_of(Patient::TYPE) {
             let patient: Patient = raw.parse().map_err(|e| json_problem(&response, "entry.resource", e))?;
@@ -70,17 +89,29 @@ impl FindPatient {
                 continue;
             }
             let Some(id) = patient.id.clone() else { continue };
-            return Ok(Some(DocumentsPatient { id, patient, trace_id: response.trace_id }));
+            return Ok(Some(DocumentsPatient { id, patient }));
         }
         Ok(None)
     }
 }
 
 /// Searches a patient's documents; see
-/// [`Documents::search_documents`](crate::Documents::search_documents).
+/// [`Documents::search_documents`](crate::Documents::search_documents). Every parameter
+/// is validated first (nothing is sent on bad input).
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_documents::DocumentsExt;
+/// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
+/// let from = chrono::NaiveDate::from_ymd_opt(2019, 6, 24).unwrap();
+/// let list = p.documents().search_documents("2").created_from(from).send().await?;
+/// println!("{} documents (Ssp-TraceID {})", list.documents.len(), list.trace_id);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct SearchDocuments {
-    provider: Provider,
+    call: Call,
     patient_id: String,
     created_from: Option<NaiveDate>,
     created_to: Option<NaiveDate>,
@@ -88,10 +119,9 @@ pub struct SearchDocuments {
     description: Option<String>,
     document_type: Option<(String, String)>,
     facility: Option<(String, String)>,
-    options: CallOptions,
 }
 
-gpconnect_core::call_options!(SearchDocuments);
+gpconnect_core::builder!(SearchDocuments);
 
 fn token_param(parameter: &'static str, system: &str, code: &str) -> Result<String, InvalidInput> {
     let bad = |problem: &str| InvalidInput::Parameter { parameter, problem: problem.into() };
@@ -109,9 +139,9 @@ fn token_param(parameter: &'static str, system: &str, code: &str) -> Result<Stri
 }
 
 impl SearchDocuments {
-    pub(crate) fn new(provider: Provider, patient_id: &str) -> Self {
+    pub(crate) fn new(provider: &Provider, patient_id: &str) -> Self {
         Self {
-            provider,
+            call: Call::new(provider),
             patient_id: patient_id.to_owned(),
             created_from: None,
             created_to: None,
@@ -119,7 +149,6 @@ impl SearchDocuments {
             description: None,
             document_type: None,
             facility: None,
-            options: CallOptions::default(),
         }
     }
 
@@ -163,7 +192,7 @@ impl SearchDocuments {
         self
     }
 
-    fn request(&self) -> Result<Request, InvalidInput> {
+    fn checked_request(&self) -> Result<Request, InvalidInput> {
         let id = logical_id(&self.patient_id).map_err(|_| InvalidInput::Parameter {
             parameter: "id",
             problem: "the patient's logical id is 1 to 64 letters, digits, '-' or '.' (from find_patient)".into(),
@@ -205,13 +234,23 @@ impl SearchDocuments {
         if let Some((system, code)) = &self.facility {
             request = request.query("facility", token_param("facility", system, code)?);
         }
-        Ok(self.options.apply(request))
+        Ok(request)
+    }
+}
+
+impl Operation for SearchDocuments {
+    type Answer = Response;
+    type Output = DocumentList;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchDocuments
     }
 
-    /// Sends the search; validates every parameter first (nothing is sent on bad input).
-    pub async fn send(self) -> Result<DocumentList> {
-        let request = self.request()?;
-        let response = self.provider.send(request).await?;
+    fn request(&self) -> Result<Request> {
+        Ok(self.checked_request()?)
+    }
+
+    fn parse(&self, response: Response) -> Result<DocumentList> {
         DocumentList::from_response(&response)
     }
 }
@@ -224,21 +263,19 @@ pub struct DocumentList {
     pub documents: Vec<Document>,
     /// The patient (from `_include=DocumentReference:subject:Patient`). `Debug` is redacted.
     pub patient: Option<Patient>,
-    /// The `Ssp-TraceID` of the search.
-    pub trace_id: Uuid,
 }
 
 impl DocumentList {
     /// Builds the view from a searchset answer.
     pub fn from_response(response: &Response) -> Result<Self> {
         let bundle: Bundle = response.resource()?;
-        Self::from_bundle(&bundle, response.trace_id).map_err(|(path, e)| json_problem(response, path, e))
+        Self::from_bundle(&bundle).map_err(|(path, e)| json_problem(response, path, e))
     }
 
     /// Builds the view from a searchset Bundle (also works on any Bundle holding
     /// DocumentReferences and the resources they reference). The error names the
     /// resource that failed to parse.
-    pub fn from_bundle(bundle: &Bundle, trace_id: Uuid) -> Result<Self, (&'static str, serde_json::Error)> {
+    pub fn from_bundle(bundle: &Bundle) -> Result<Self, (&'static str, serde_json::Error)> {
         let index = bundle.index();
         let mut documents = Vec::new();
         for raw in bundle.resources_of(DocumentReference::TYPE) {
@@ -249,7 +286,7 @@ impl DocumentList {
             Some(raw) => Some(raw.parse().map_err(|e| ("entry.resource(Patient)", e))?),
             None => None,
         };
-        Ok(Self { documents, patient, trace_id })
+        Ok(Self { documents, patient })
     }
 
     /// The documents that can be retrieved (not placeholders).

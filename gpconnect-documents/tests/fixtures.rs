@@ -13,7 +13,7 @@ fn the_document_search_examples_parse_into_documents() {
         "documents__search-documentreference__response-bundle.json",
         "access-record__GET_Patient-id-DocumentReference__response-200__example.json",
     ] {
-        let list = DocumentList::from_bundle(&bundle(name), uuid::Uuid::nil()).unwrap();
+        let list = DocumentList::from_bundle(&bundle(name)).unwrap();
         assert_eq!(list.documents.len(), 1, "{name}");
         let doc = &list.documents[0];
         assert_eq!(doc.title(), Some("Discharge Summary"));
@@ -57,13 +57,13 @@ fn placeholders_report_their_reason() {
     attachment["title"] = "File too large (over 5 MB)".into();
     attachment["size"] = (6 * 1024 * 1024).into();
     let b = Bundle::from_slice(json.to_string().as_bytes()).unwrap();
-    let list = DocumentList::from_bundle(&b, uuid::Uuid::nil()).unwrap();
+    let list = DocumentList::from_bundle(&b).unwrap();
     assert_eq!(list.documents[0].placeholder_reason(), Some("File too large (over 5 MB)"));
     assert_eq!(list.retrievable().count(), 0);
 
     let attachment = json.pointer_mut("/entry/1/resource/content/0/attachment").unwrap();
     attachment.as_object_mut().unwrap().remove("title");
     let b = Bundle::from_slice(json.to_string().as_bytes()).unwrap();
-    let doc = &DocumentList::from_bundle(&b, uuid::Uuid::nil()).unwrap().documents[0];
+    let doc = &DocumentList::from_bundle(&b).unwrap().documents[0];
     assert!(doc.placeholder_reason().is_some_and(|r| r.contains("limit")));
 }

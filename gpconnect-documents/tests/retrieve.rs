@@ -20,7 +20,7 @@ async fn first_document(spine: &MockSpine) -> gpconnect_documents::Document {
     let id = spine.patient_id("9690937286").unwrap();
     let list = spine.provider().documents().search_documents(&id).send().await.unwrap();
     spine.clear_received().await;
-    list.documents.into_iter().next().unwrap()
+    list.value.documents.into_iter().next().unwrap()
 }
 
 /// Mounts an answer for `GET .../Binary/{id}` that wins over the testkit's route.
@@ -214,7 +214,7 @@ async fn an_unknown_document_is_not_found() {
     let url = format!("{}/Binary/no-such-document", spine.service_root(Capability::Documents));
     let err = spine.provider().documents().retrieve_url(&url).write_to(&mut Vec::new()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code(), Some(&GpcCode::NoRecordFound));
+    assert_eq!(err.code(), Some(GpcCode::NoRecordFound));
     let r = &ssp_requests(&spine).await[0];
     assert_eq!(r.fhir_path, "Binary/no-such-document");
     assert_eq!(r.verdict.code(), Some("NO_RECORD_FOUND"));

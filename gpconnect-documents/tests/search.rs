@@ -21,7 +21,8 @@ fn nhs() -> NhsNumber {
 #[tokio::test]
 async fn find_patient_returns_the_documents_servers_logical_id() {
     let spine = MockSpine::start().await;
-    let found = spine.provider().documents().find_patient(&nhs()).send().await.unwrap().expect("known patient");
+    let found =
+        spine.provider().documents().find_patient(&nhs()).send().await.unwrap().transpose().expect("known patient");
     assert_eq!(Some(found.id.as_str()), spine.patient_id("9690937286").as_deref());
     assert_eq!(found.patient.nhs_number(), Some("9690937286"));
 
@@ -163,7 +164,7 @@ async fn search_for_an_unknown_patient_is_not_found() {
     let spine = MockSpine::start().await;
     let err = spine.provider().documents().search_documents("999").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code(), Some(&GpcCode::PatientNotFound));
+    assert_eq!(err.code(), Some(GpcCode::PatientNotFound));
     assert_eq!(err.status(), Some(404));
 }
 
@@ -211,12 +212,12 @@ async fn the_mock_rejects_a_search_without_the_mandatory_includes_or_with_a_non_
         partial = partial.query(*name, *value);
     }
     let err = provider.send(partial).await.unwrap_err();
-    assert_eq!((err.status(), err.code()), (Some(422), Some(&GpcCode::InvalidParameter)));
+    assert_eq!((err.status(), err.code()), (Some(422), Some(GpcCode::InvalidParameter)));
 
     let mut bad_author = Request::get(InteractionId::SearchDocuments, path);
     for (name, value) in MANDATORY_INCLUDES {
         bad_author = bad_author.query(name, value);
     }
     let err = provider.send(bad_author.query("author", "https://fhir.nhs.uk/Id/sds-user-id|G1")).await.unwrap_err();
-    assert_eq!((err.status(), err.code()), (Some(422), Some(&GpcCode::InvalidParameter)));
+    assert_eq!((err.status(), err.code()), (Some(422), Some(GpcCode::InvalidParameter)));
 }

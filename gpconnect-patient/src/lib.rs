@@ -15,10 +15,12 @@
 //!   medications, requesting an issue (with a one-off nominated pharmacy), and the status
 //!   of requests, as views a patient app can show directly.
 //!
-//! Every operation is a `#[must_use]` builder: [`send`](GetRecord::send) validates the
-//! input (nothing is sent on bad input), sends through the patient's
-//! [`PatientSession`] (token, `X-Request-ID`, retries for reads only), and reads the answer
-//! into a typed value or the one [`gpconnect_core::Error`]. The platform binds every call
+//! Every operation is a `#[must_use]` builder implementing the one
+//! [`gpconnect_core::Operation`] shape (`request` validates and builds the wire request,
+//! `parse` reads the answer): [`send`](GetRecord::send) validates the input (nothing is
+//! sent on bad input), sends through the patient's [`PatientSession::call`] (token,
+//! `X-Request-ID`, retries for reads only), and returns the typed value with its
+//! `X-Request-ID` ([`gpconnect_core::Traced`]) or the one [`gpconnect_core::Error`]. The platform binds every call
 //! to the logged-in patient: the SDK takes their NHS number from the ID token, and an
 //! answer about anybody else is an error.
 //!
@@ -43,7 +45,7 @@
 //! let medications = patient.prescriptions().medications().send().await?;
 //! if let Some(repeat) = medications.requestable().next() {
 //!     let request = patient.prescriptions().request_issue(repeat).note("Running low").send().await?;
-//!     println!("request {:?} is {:?}", request.id, request.status);
+//!     println!("request {:?} is {:?} (X-Request-ID {})", request.id, request.status, request.trace_id);
 //! }
 //! # Ok(()) }
 //! ```
@@ -52,7 +54,7 @@
 //! * Booking, cancelling and requesting a prescription are never retried once they may
 //!   have been sent; after an error whose `may_have_been_sent()` is true, read what
 //!   happened ([`Appointments::list`], [`Prescriptions::request_status`]) before trying
-//!   again, or re-send deliberately with the same `request_id`.
+//!   again.
 //! * `Debug` of every view leaves out NHS numbers, names and free text.
 //! * Every answer is checked for nesting depth ([`MAX_DEPTH`]) before it is parsed, and
 //!   its size is bounded by the platform client's limit.

@@ -4,43 +4,45 @@ use std::time::Duration;
 
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
 use gpconnect_core::fhir::{Bundle, FhirResource};
-use gpconnect_core::platform::{PatientSession, PlatformRequest};
-use gpconnect_core::{NhsNumber, Response, Result};
-use uuid::Uuid;
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{NhsNumber, Request, Response, Result};
+use http::{HeaderName, HeaderValue};
 
 use crate::bounded::check_depth;
 
-/// Per-call options: `X-Correlation-ID`, a timeout, and a chosen `X-Request-ID`.
+/// Per-call options: `X-Correlation-ID` and a timeout.
 #[derive(Debug, Clone, Default)]
 pub struct CallOptions {
     /// Sent as `X-Correlation-ID` (the platform mirrors it back).
     pub correlation_id: Option<String>,
     /// A timeout overriding the client default.
     pub timeout: Option<Duration>,
-    /// The `X-Request-ID` to send instead of a fresh one.
-    pub request_id: Option<Uuid>,
 }
 
+static X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
+
 impl CallOptions {
-    /// Applies the options to a request.
-    pub fn apply(&self, mut request: PlatformRequest) -> PlatformRequest {
+    /// Applies the options to a request. A correlation id that is not a valid header
+    /// value is refused (nothing is sent).
+    pub fn apply(&self, mut request: Request) -> Result<Request> {
         if let Some(id) = &self.correlation_id {
-            request = request.correlation_id(id.clone());
+            let value = HeaderValue::from_str(id).map_err(|_| {
+                InvalidInput::parameter("X-Correlation-ID", "not a valid header value (visible ASCII only)")
+            })?;
+            request = request.header(X_CORRELATION_ID.clone(), value);
         }
         if let Some(timeout) = self.timeout {
             request = request.timeout(timeout);
         }
-        if let Some(id) = self.request_id {
-            request = request.request_id(id);
-        }
-        request
+        Ok(request)
     }
 }
 
-/// Adds the `correlation_id`, `timeout` and `request_id` setters to an operation builder
-/// with an `options: CallOptions` field.
-macro_rules! call_options {
-    ($builder:ident) => {
+/// Adds the `correlation_id` and `timeout` setters to an operation builder with an
+/// `options: CallOptions` field and a `session: PatientSession`, and, unless `no_send` is
+/// given, `send()` through [`PatientSession::call`] to `$api`.
+macro_rules! operation {
+    ($builder:ident, $api:expr $(, $no_send:ident)?) => {
         impl $builder {
             /// Sends `X-Correlation-ID` with this value, to follow the call across systems
             /// (the platform mirrors it back). Avoid `.` characters.
@@ -54,18 +56,25 @@ macro_rules! call_options {
                 self.options.timeout = Some(timeout);
                 self
             }
-
-            /// Sends this `X-Request-ID` instead of a fresh one: only to re-send, on
-            /// purpose, a request whose outcome was unknown (the error's `trace_id()`), so
-            /// the platform can recognise it as the same request.
-            pub fn request_id(mut self, id: uuid::Uuid) -> Self {
-                self.options.request_id = Some(id);
-                self
+        }
+        $crate::options::operation!(@send $builder, $api $(, $no_send)?);
+    };
+    (@send $builder:ident, $api:expr) => {
+        impl $builder {
+            /// Validates the input (nothing is sent when it breaks a rule of the spec),
+            /// sends the request as the logged-in patient and reads the answer, with its
+            /// `X-Request-ID`. See the builder's documentation for the HTTP call, the
+            /// errors and retry safety.
+            pub async fn send(
+                self,
+            ) -> gpconnect_core::Result<gpconnect_core::Traced<<$builder as gpconnect_core::Operation>::Output>> {
+                self.session.call($api, &self).await
             }
         }
     };
+    (@send $builder:ident, $api:expr, no_send) => {};
 }
-pub(crate) use call_options;
+pub(crate) use operation;
 
 /// The logged-in patient's NHS number (the ID token's `nhs_number` claim): the platform
 /// binds every call to it, so paths and bodies name it.

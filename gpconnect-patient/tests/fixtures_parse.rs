@@ -146,7 +146,7 @@ fn document_examples_parse_into_the_documents_view() {
         "access-record/access-record__GET_Patient-id-DocumentReference__response-200__example.json",
     ))
     .unwrap();
-    let list = DocumentList::from_bundle(&bundle, uuid::Uuid::nil()).unwrap();
+    let list = DocumentList::from_bundle(&bundle).unwrap();
     assert_eq!(list.documents.len(), 1);
     assert!(list.documents[0].author_organization.is_some() || list.documents[0].custodian.is_some());
     let patients = Bundle::from_slice(&fixture(
@@ -162,7 +162,7 @@ fn appointment_examples_parse_into_the_appointment_models() {
     use gpconnect_core::fhir::Bundle;
     let slots =
         Bundle::from_slice(&fixture("appointments/appointments__GET_Slot__response-200__example.json")).unwrap();
-    let free = FreeSlots::from_bundle(&slots, uuid::Uuid::nil()).unwrap();
+    let free = FreeSlots::from_bundle(&slots).unwrap();
     assert_eq!(free.slots.len(), 2);
     assert_eq!(free.slots[0].location.as_ref().map(|l| l.id.as_str()), Some("17"));
     assert_eq!(free.slots[0].practitioner.as_ref().map(|p| p.id.as_str()), Some("2"));

@@ -29,7 +29,7 @@ async fn free_slots(h: &Harness) -> Vec<FreeSlot> {
     Mock::given(method("GET")).and(path("/Slot")).respond_with(answer(200, SLOTS)).mount(&h.api).await;
     let slots = h.session.appointments().search_free_slots(d(2016, 8, 15), d(2016, 8, 16)).send().await.unwrap();
     h.api.reset().await;
-    slots.slots
+    slots.into_inner().slots
 }
 
 fn read_appointment() -> Appointment {
@@ -103,7 +103,7 @@ async fn book_sends_the_appointment_once() {
         .unwrap();
     let ids = h.checked(None).await;
     assert_eq!(booked.id.as_deref(), Some("9"));
-    assert_eq!(booked.trace_id, Some(ids[0]));
+    assert_eq!(booked.trace_id, ids[0]);
     let sent = body(&h.received().await[0]);
     assert_eq!(sent["resourceType"], "Appointment");
     assert_eq!(sent["status"], "booked");
@@ -175,7 +175,7 @@ async fn list_sends_the_range_and_reads_appointments_with_their_details() {
         .await;
     let list = h.session.appointments().list(d(2020, 5, 9), d(2020, 5, 19)).past_limit(5).send().await.unwrap();
     let ids = h.checked(None).await;
-    assert_eq!(list.request_id, ids[0]);
+    assert_eq!(list.trace_id, ids[0]);
     let expected: Vec<(String, String)> = [
         ("start", "ge2020-05-09"),
         ("start", "le2020-05-19"),

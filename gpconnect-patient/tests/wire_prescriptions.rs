@@ -45,7 +45,7 @@ async fn medications_sends_the_filters_and_reads_repeats_with_their_issues() {
     let received = h.received().await;
     let first = check_headers(&received[0], &h.tokens, None);
     check_headers(&received[1], &h.tokens, Some("rx-1"));
-    assert_eq!(meds.request_id, Some(first));
+    assert_eq!(meds.trace_id, first);
     assert!(received[0].url.query().is_none());
     assert_eq!(
         query(&received[1]),
@@ -232,7 +232,7 @@ async fn request_status_sends_the_patient_and_filters() {
         .await
         .unwrap();
     let ids = h.checked(None).await;
-    assert_eq!(status.request_id, Some(ids[0]));
+    assert_eq!(status.trace_id, ids[0]);
     assert_eq!(
         query(&h.received().await[0]),
         pairs(&[

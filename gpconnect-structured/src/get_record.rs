@@ -3,8 +3,7 @@
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::foundations::CallOptions;
-use gpconnect_core::{InteractionId, NhsNumber, Provider, Request, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Provider, Request, Response, Result};
 use serde_json::{json, Value};
 
 use crate::view::StructuredRecord;
@@ -245,24 +244,45 @@ struct Params {
 /// `conf/N`).
 ///
 /// Nothing is requested unless asked: call the `include_*` setters for the clinical areas
-/// wanted. Every value is checked by [`send`](Self::send) before anything is sent.
+/// wanted. Every value is checked by `send()` before anything is sent.
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_structured::{Resolved, StructuredExt};
+/// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
+/// let record = p.structured().get_record(&nhs).include_allergies(Resolved::Include).send().await?;
+/// println!("{} allergies (Ssp-TraceID {})", record.allergies().len(), record.trace_id);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// * `Error::InvalidInput` (`InvalidInput::Parameter` naming the spec parameter) before
+///   anything is sent;
+/// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` (400),
+///   `NO_PATIENT_CONSENT` / `ACCESS DENIED` (403), `PATIENT_NOT_FOUND` (404, kind
+///   `NotFound`), `INVALID_PARAMETER` / `INVALID_RESOURCE` (422), with status,
+///   OperationOutcome and raw body kept;
+/// * `Error::Timeout`, `Error::Transport`; `Error::Decode` when the answer is not a
+///   Bundle.
+///
+/// Safe to retry: a POST, but read-only (the transport retries it like a read).
 #[derive(Debug, Clone)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct GetRecord {
-    provider: Provider,
+    call: Call,
     nhs_number: NhsNumber,
     params: Params,
-    options: CallOptions,
 }
 
-gpconnect_core::call_options!(GetRecord);
+gpconnect_core::builder!(GetRecord);
 
 fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput {
     InvalidInput::parameter(parameter, problem)
 }
 
 impl GetRecord {
-    pub(crate) fn new(provider: Provider, nhs_number: &NhsNumber) -> Self {
-        Self { provider, nhs_number: nhs_number.clone(), params: Params::default(), options: CallOptions::default() }
+    pub(crate) fn new(provider: &Provider, nhs_number: &NhsNumber) -> Self {
+        Self { call: Call::new(provider), nhs_number: nhs_number.clone(), params: Params::default() }
     }
 
     /// Allergies (`includeAllergies` with its mandatory `includeResolvedAllergies` part).
@@ -507,25 +527,23 @@ impl GetRecord {
         }
         json!({ "resourceType": "Parameters", "parameter": out })
     }
+}
 
-    /// Validates, sends, and reads the answer into a [`StructuredRecord`].
-    ///
-    /// # Errors
-    /// * `Error::InvalidInput` (`InvalidInput::Parameter` naming the spec parameter) before
-    ///   anything is sent;
-    /// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` (400),
-    ///   `NO_PATIENT_CONSENT` / `ACCESS DENIED` (403), `PATIENT_NOT_FOUND` (404, kind
-    ///   `NotFound`), `INVALID_PARAMETER` / `INVALID_RESOURCE` (422), with status,
-    ///   OperationOutcome and raw body kept;
-    /// * `Error::Timeout`, `Error::Transport`; `Error::Decode` when the answer is not a
-    ///   Bundle.
-    ///
-    /// Safe to retry: a POST, but read-only (the transport retries it like a read).
-    pub async fn send(self) -> Result<StructuredRecord> {
+impl Operation for GetRecord {
+    type Answer = Response;
+    type Output = StructuredRecord;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::GetStructuredRecord
+    }
+
+    fn request(&self) -> Result<Request> {
         self.validate()?;
         let body = serde_json::to_vec(&self.parameters()).map_err(|e| invalid("Parameters", e.to_string()))?;
-        let request = Request::post(InteractionId::GetStructuredRecord, "Patient/$gpc.getstructuredrecord", body);
-        let response = self.provider.send(self.options.apply(request)).await?;
+        Ok(Request::post(InteractionId::GetStructuredRecord, "Patient/$gpc.getstructuredrecord", body))
+    }
+
+    fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let bundle: Bundle = response.resource()?;
         Ok(StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id))
     }

@@ -56,6 +56,7 @@
 //!
 //! A saved response can be read without a call: [`StructuredRecord::from_slice`].
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod get_record;
 mod migrate_record;
@@ -87,13 +88,13 @@ impl Structured {
     /// Gets the patient's structured record: see [`GetRecord`] for the HTTP call, the
     /// parameters, errors and retry safety.
     pub fn get_record(&self, nhs_number: &NhsNumber) -> GetRecord {
-        GetRecord::new(self.provider.clone(), nhs_number)
+        GetRecord::new(&self.provider, nhs_number)
     }
 
     /// Migrates the patient's full structured record (`$gpc.migratestructuredrecord`): see
     /// [`MigrateRecord`] for the HTTP call, sensitive information, errors and retry safety.
     pub fn migrate_record(&self, nhs_number: &NhsNumber) -> MigrateRecord {
-        MigrateRecord::new(self.provider.clone(), nhs_number)
+        MigrateRecord::new(&self.provider, nhs_number)
     }
 }
 

@@ -3,9 +3,8 @@
 
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::foundations::CallOptions;
 use gpconnect_core::jwt::Confidentiality;
-use gpconnect_core::{InteractionId, NhsNumber, Provider, Request, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Provider, Request, Response, Result};
 use serde_json::{json, Value};
 
 use crate::view::StructuredRecord;
@@ -39,24 +38,40 @@ pub enum Sensitive {
 /// label (`meta.security`, system `http://hl7.org/fhir/v3/ActCode`); the spec says migrate
 /// responses must honour it. The view keeps them (nothing is dropped) and lists them in
 /// [`StructuredRecord::not_for_patient`]: keep them out of anything shown to the patient.
+///
+/// # Example
+/// ```no_run
+/// # use gpconnect_structured::{Sensitive, StructuredExt};
+/// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
+/// let record = p.structured().migrate_record(&nhs).sensitive_information(Sensitive::Exclude).send().await?;
+/// println!("{} resources not for the patient", record.not_for_patient().len());
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` /
+///   `CONFLICTING_VALUES` (400; the latter cannot come from this builder's own
+///   combinations), `NO_PATIENT_CONSENT` / `ACCESS DENIED` (403), `PATIENT_NOT_FOUND`
+///   (404, kind `NotFound`), `INVALID_PARAMETER` / `INVALID_RESOURCE` (422), and
+///   `NOT_IMPLEMENTED` (501) from providers without migration, with status,
+///   OperationOutcome and raw body kept;
+/// * `Error::Timeout`, `Error::Transport`; `Error::Decode` when the answer is not a
+///   Bundle.
+///
+/// Safe to retry: a POST, but read-only (the transport retries it like a read).
 #[derive(Debug, Clone)]
+#[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct MigrateRecord {
-    provider: Provider,
+    call: Call,
     nhs_number: NhsNumber,
     sensitive: Sensitive,
-    options: CallOptions,
 }
 
-gpconnect_core::call_options!(MigrateRecord);
+gpconnect_core::builder!(MigrateRecord);
 
 impl MigrateRecord {
-    pub(crate) fn new(provider: Provider, nhs_number: &NhsNumber) -> Self {
-        Self {
-            provider,
-            nhs_number: nhs_number.clone(),
-            sensitive: Sensitive::default(),
-            options: CallOptions::default(),
-        }
+    pub(crate) fn new(provider: &Provider, nhs_number: &NhsNumber) -> Self {
+        Self { call: Call::new(provider), nhs_number: nhs_number.clone(), sensitive: Sensitive::default() }
     }
 
     /// Whether sensitive information is migrated (default [`Sensitive::Exclude`]); also
@@ -94,27 +109,24 @@ impl MigrateRecord {
             ],
         })
     }
+}
 
-    /// Sends the request and reads the answer into a [`StructuredRecord`].
-    ///
-    /// # Errors
-    /// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` /
-    ///   `CONFLICTING_VALUES` (400; the latter cannot come from this builder's own
-    ///   combinations), `NO_PATIENT_CONSENT` / `ACCESS DENIED` (403), `PATIENT_NOT_FOUND`
-    ///   (404, kind `NotFound`), `INVALID_PARAMETER` / `INVALID_RESOURCE` (422), and
-    ///   `NOT_IMPLEMENTED` (501) from providers without migration, with status,
-    ///   OperationOutcome and raw body kept;
-    /// * `Error::Timeout`, `Error::Transport`; `Error::Decode` when the answer is not a
-    ///   Bundle.
-    ///
-    /// Safe to retry: a POST, but read-only (the transport retries it like a read).
-    pub async fn send(self) -> Result<StructuredRecord> {
+impl Operation for MigrateRecord {
+    type Answer = Response;
+    type Output = StructuredRecord;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::MigrateStructuredRecord
+    }
+
+    fn request(&self) -> Result<Request> {
         let body =
             serde_json::to_vec(&self.parameters()).map_err(|e| InvalidInput::parameter("Parameters", e.to_string()))?;
-        let request =
-            Request::post(InteractionId::MigrateStructuredRecord, "Patient/$gpc.migratestructuredrecord", body)
-                .confidentiality(self.confidentiality());
-        let response = self.provider.send(self.options.apply(request)).await?;
+        Ok(Request::post(InteractionId::MigrateStructuredRecord, "Patient/$gpc.migratestructuredrecord", body)
+            .confidentiality(self.confidentiality()))
+    }
+
+    fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let bundle: Bundle = response.resource()?;
         Ok(StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id))
     }

@@ -274,7 +274,7 @@ async fn unknown_patient_is_not_found() {
         .unwrap_err();
     single_request(&spine).await;
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code(), Some(&GpcCode::PatientNotFound));
+    assert_eq!(err.code(), Some(GpcCode::PatientNotFound));
     assert_eq!(err.status(), Some(404));
 }
 
@@ -297,7 +297,7 @@ async fn provider_error(status: u16, fixture: &str) -> Error {
 async fn no_patient_consent_is_access_denied() {
     let err = provider_error(403, "error__no-patient-consent__403.json").await;
     assert_eq!(err.kind(), ErrorKind::AccessDenied);
-    assert_eq!(err.code(), Some(&GpcCode::NoPatientConsent));
+    assert_eq!(err.code(), Some(GpcCode::NoPatientConsent));
 }
 
 #[tokio::test]
@@ -317,7 +317,7 @@ async fn invalid_parameter_keeps_status_outcome_and_raw_body() {
         .mount(spine.server())
         .await;
     let err = spine.provider().structured().get_record(&nhs()).include_medication(None).send().await.unwrap_err();
-    assert_eq!(err.code(), Some(&GpcCode::InvalidParameter));
+    assert_eq!(err.code(), Some(GpcCode::InvalidParameter));
     assert_eq!(err.status(), Some(422));
     assert_eq!(err.operation_outcome().map(|o| o.diagnostics()), Some(vec!["consultationSearchPeriod"]));
     let Error::Provider(p) = &err else { panic!("{err:?}") };

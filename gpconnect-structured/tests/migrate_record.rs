@@ -133,7 +133,7 @@ async fn unknown_patient_is_not_found() {
         .unwrap_err();
     single_request(&spine, "patient/*.read conf/R").await;
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code(), Some(&GpcCode::PatientNotFound));
+    assert_eq!(err.code(), Some(GpcCode::PatientNotFound));
 }
 
 #[tokio::test]
@@ -153,7 +153,7 @@ async fn testkit_answers_conflicting_values_for_sensitive_information_without_co
     let err = spine.provider().send(request).await.unwrap_err();
     single_request(&spine, "patient/*.read conf/N").await;
     assert_eq!(err.status(), Some(400));
-    assert_eq!(err.code(), Some(&GpcCode::ConflictingValues));
+    assert_eq!(err.code(), Some(GpcCode::ConflictingValues));
 }
 
 #[test]

@@ -44,6 +44,7 @@
 //! Mount stricter mocks of your own with [`MockSpine::server`] at a priority number lower
 //! than [`CATCH_ALL_PRIORITY`]; they win over the testkit's catch-all route.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod fixtures;
 mod nhs;

@@ -5,17 +5,19 @@ use std::fmt;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Instant, SystemTime};
 
-use http::header::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use percent_encoding::utf8_percent_encode;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use super::session::{access_token_expired, SessionInner};
 use super::{NhsLoginIdToken, PatientSession, PlatformConfig, PlatformRequest};
-use crate::error::{ConfigError, Error};
-use crate::transport::{check_url, error_from_response, read_response, transport_error, QUERY};
-use crate::{Response, Result};
+use crate::error::{AuthError, AuthProblem, ConfigError, DecodeProblem, Error};
+use crate::request::Answer;
+use crate::retry::retrying;
+use crate::transport::{check_url, error_from_response, http_client, transport_error, QUERY};
+use crate::{Result, StreamingResponse};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 static X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
@@ -47,13 +49,7 @@ impl PlatformClient {
         for url in config.api_bases.values() {
             check_url(url, "API base", config.allow_http)?;
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_version_min(reqwest::tls::Version::TLS_1_2)
-            .user_agent(concat!("gpconnect-rust/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(ConfigError::Http)?;
+        let http = http_client(config.connect_timeout).build().map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self { inner: Arc::new(ClientInner { http, config, sessions: Mutex::default() }) })
     }
 
@@ -84,108 +80,110 @@ impl PlatformClient {
         &self.inner.config
     }
 
-    pub(crate) async fn execute(&self, session: &PatientSession, req: &PlatformRequest) -> Result<Response> {
-        let (resp, request_id) = self.execute_streaming(session, req).await?;
-        read_response(resp, self.inner.config.max_response_bytes, req.interaction, request_id).await
-    }
-
-    /// The send loop: token, headers, retries for reads (same `X-Request-ID`), one fresh
-    /// exchange after a 401.
-    pub(crate) async fn execute_streaming(
-        &self,
-        session: &PatientSession,
-        req: &PlatformRequest,
-    ) -> Result<(reqwest::Response, Uuid)> {
+    /// Sends `req` as the patient of `session` and reads the answer as `A` (the whole
+    /// body, bounded, or a stream). Retries through the one retry loop of core: reads
+    /// with the same `X-Request-ID`, writes never once they may have been sent.
+    pub(crate) async fn send<A: Answer>(&self, session: &PatientSession, req: &PlatformRequest) -> Result<A> {
         let config = &self.inner.config;
-        let url = self.url(req)?;
-        let timeout = req.timeout.unwrap_or(config.request_timeout);
+        let url = &self.url(req)?;
         let request_id = req.request_id.unwrap_or_else(Uuid::new_v4);
-        let first = Instant::now();
-        let mut attempt = 0;
-        let mut refused_once = false;
-        loop {
-            attempt += 1;
+        let interaction = req.interaction;
+        let answer = retrying(&config.retry, interaction.effect(), move |attempt| async move {
             let span = tracing::info_span!(
                 "gpconnect.platform.request",
-                interaction = req.interaction.urn(),
+                interaction = interaction.urn(),
                 api = ?req.api,
                 request_id = %request_id,
                 attempt,
                 status = tracing::field::Empty,
                 elapsed_ms = tracing::field::Empty,
             );
-            let token = match session.access_token(req.interaction).instrument(span.clone()).await {
-                Ok(token) => token,
-                Err(error) => {
-                    if self.may_retry(&error, attempt, first) {
-                        tokio::time::sleep(config.retry.delay(attempt, None)).await;
-                        continue;
-                    }
-                    return Err(error);
-                }
-            };
-            let media = req.api.media_type();
-            let mut builder = self
-                .inner
-                .http
-                .request(req.method.clone(), url.clone())
-                .timeout(timeout)
-                .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
-                .header(&X_REQUEST_ID, request_id.to_string())
-                .header(ACCEPT, media);
-            if let Some(id) = &req.correlation_id {
-                builder = builder.header(&X_CORRELATION_ID, id);
-            }
-            if let Some(body) = &req.body {
-                builder = builder.header(CONTENT_TYPE, media).body(body.clone());
-            }
-            for (name, value) in &req.headers {
-                builder = builder.header(name, value);
-            }
             let started = Instant::now();
-            let result = builder.send().instrument(span.clone()).await;
+            let result = self.attempt(session, req, url, request_id).instrument(span.clone()).await;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            let error = match result {
-                Ok(resp) if resp.status().is_success() => {
+            match &result {
+                Ok(resp) => {
                     span.record("status", resp.status().as_u16());
                     span.in_scope(|| tracing::info!("answered"));
-                    return Ok((resp, request_id));
                 }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    span.record("status", status);
+                Err(e) => {
+                    if let Some(status) = e.status() {
+                        span.record("status", status);
+                    }
+                }
+            }
+            result
+        })
+        .await?;
+        let max_body = config.max_response_bytes;
+        A::receive(StreamingResponse { inner: answer, trace_id: request_id, interaction, max_body }).await
+    }
+
+    /// One attempt: the session's token, the request; after a 401 (the platform refused
+    /// the token before forwarding anything) once more with a freshly exchanged token,
+    /// then the patient must log in again.
+    async fn attempt(
+        &self,
+        session: &PatientSession,
+        req: &PlatformRequest,
+        url: &url::Url,
+        request_id: Uuid,
+    ) -> Result<reqwest::Response> {
+        let mut refused = false;
+        loop {
+            let token = session.access_token(req.interaction).await?;
+            let started = Instant::now();
+            match self.request(req, url, request_id, &token)?.send().await {
+                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) if resp.status() == http::StatusCode::UNAUTHORIZED => {
                     let error = error_from_response(resp, req.interaction, request_id, started).await;
-                    if status == 401 {
-                        // The platform refused the token before forwarding anything: try
-                        // once more with a fresh exchange, then say the patient must log in.
-                        session.forget(&token).await;
-                        if !refused_once {
-                            refused_once = true;
-                            span.in_scope(|| tracing::warn!("token refused; exchanging again"));
-                            continue;
-                        }
+                    session.forget(&token).await;
+                    if refused {
                         return Err(expired_from(error));
                     }
-                    error
+                    refused = true;
+                    tracing::warn!("token refused; exchanging again");
                 }
-                Err(e) => transport_error(e, started, req.interaction, request_id),
-            };
-            let retry = self.may_retry(&error, attempt, first);
-            span.in_scope(|| tracing::warn!(kind = ?error.kind(), retry, "failed"));
-            if !retry {
-                return Err(error);
+                Ok(resp) => return Err(error_from_response(resp, req.interaction, request_id, started).await),
+                Err(e) => return Err(transport_error(e, started, Some(req.interaction), Some(request_id))),
             }
-            let retry_after = match &error {
-                Error::Provider(p) => p.retry_after,
-                _ => None,
-            };
-            tokio::time::sleep(config.retry.delay(attempt, retry_after)).await;
         }
     }
 
-    fn may_retry(&self, error: &Error, attempt: u32, first: Instant) -> bool {
-        let policy = &self.inner.config.retry;
-        error.is_retryable() && attempt < policy.max_attempts && first.elapsed() < policy.max_elapsed
+    /// The wire request: the platform's headers, the FHIR media type, the body.
+    fn request(
+        &self,
+        req: &PlatformRequest,
+        url: &url::Url,
+        request_id: Uuid,
+        token: &SecretString,
+    ) -> Result<reqwest::RequestBuilder> {
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            AuthError::new(AuthProblem::BadTokenAnswer(DecodeProblem::Json {
+                path: "access_token".into(),
+                message: "not a header value".into(),
+            }))
+        })?;
+        bearer.set_sensitive(true);
+        let media = HeaderValue::from_static(req.api.media_type());
+        let mut builder = self
+            .inner
+            .http
+            .request(req.method.clone(), url.clone())
+            .timeout(req.timeout.unwrap_or(self.inner.config.request_timeout))
+            .header(AUTHORIZATION, bearer)
+            .header(&X_REQUEST_ID, request_id.to_string())
+            .header(ACCEPT, media.clone());
+        if let Some(id) = &req.correlation_id {
+            builder = builder.header(&X_CORRELATION_ID, id);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.header(CONTENT_TYPE, media).body(body.clone());
+        }
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        Ok(builder)
     }
 
     /// `{API base}/{path}?{query}`, the query percent-encoded as for the SSP.

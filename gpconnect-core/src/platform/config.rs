@@ -12,7 +12,9 @@ use crate::RetryPolicy;
 #[non_exhaustive]
 pub enum Environment {
     /// `https://sandbox.api.service.nhs.uk`: open access, canned answers (Prism serving the
-    /// specs' examples); the token is ignored.
+    /// specs' examples). The sandbox replaces any bearer token with its own, so no token
+    /// exchange is made there (unless a token URL is configured) and `Bearer sandbox` is
+    /// sent; the ID token is still checked locally.
     Sandbox,
     /// `https://int.api.service.nhs.uk`: integration testing with NHS login.
     Integration,
@@ -232,7 +234,8 @@ impl PlatformConfig {
         self
     }
 
-    /// How long before its expiry an access token is replaced (default 60 s).
+    /// How long before its expiry an access token is replaced (default 60 s; at most half
+    /// the token's lifetime).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
         self
@@ -249,5 +252,36 @@ impl PlatformConfig {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => self.environment.api_base(api),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_have_the_platform_urls() {
+        assert_eq!(Environment::Production.token_url(), "https://api.service.nhs.uk/oauth2/token");
+        assert_eq!(Environment::Integration.token_url(), "https://int.api.service.nhs.uk/oauth2/token");
+        assert_eq!(Environment::Sandbox.token_url(), "https://sandbox.api.service.nhs.uk/oauth2/token");
+        assert_eq!(
+            Environment::Integration.mock_nhs_login_token_url(),
+            Some("https://int.api.service.nhs.uk/oauth2-mock/token")
+        );
+        assert_eq!(Environment::Production.mock_nhs_login_token_url(), None);
+        assert_eq!(
+            Environment::Sandbox.api_base(PlatformApi::Prescriptions),
+            "https://sandbox.api.service.nhs.uk/gp-connect/patient-facing/prescriptions-management-fhir/FHIR/R4"
+        );
+        assert_eq!(
+            Environment::Production.api_base(PlatformApi::AccessRecord),
+            "https://api.service.nhs.uk/gp-connect/patient-facing/access-record-fhir/FHIR/STU3"
+        );
+        assert_eq!(
+            Environment::Integration.api_base(PlatformApi::Appointments),
+            "https://int.api.service.nhs.uk/gp-connect/patient-facing/appointments-management-fhir/FHIR/STU3"
+        );
+        assert_eq!(PlatformApi::Prescriptions.fhir_version(), FhirVersion::R4);
+        assert_eq!(PlatformApi::Appointments.fhir_version(), FhirVersion::Stu3);
     }
 }

@@ -54,7 +54,7 @@ impl NhsLoginIdToken {
     /// refused ([`Error::must_log_in_again`] is true: only a new login gives a usable token).
     pub fn parse(compact: impl Into<String>) -> Result<Self, Error> {
         let raw = SecretString::from(compact.into());
-        let claims = decode_claims(raw.expose_secret()).ok_or_else(|| unreadable())?;
+        let claims = decode_claims(raw.expose_secret()).ok_or_else(unreadable)?;
         Ok(Self { raw, claims })
     }
 
@@ -115,4 +115,43 @@ fn decode_claims(compact: &str) -> Option<IdClaims> {
     }
     let bytes = URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(claims: &str) -> String {
+        format!("eyJhbGciOiJSUzUxMiJ9.{}.c2ln", URL_SAFE_NO_PAD.encode(claims))
+    }
+
+    #[test]
+    fn claims_are_read_without_the_signature_and_checked_locally() {
+        let now = SystemTime::now();
+        let exp = now.duration_since(UNIX_EPOCH).unwrap().as_secs() + 600;
+        let ok = NhsLoginIdToken::parse(token(&format!(
+            r#"{{"sub":"s","exp":{exp},"identity_proofing_level":"P9","nhs_number":"9000000009"}}"#
+        )))
+        .unwrap();
+        assert_eq!(ok.nhs_number().unwrap().expose(), "9000000009");
+        assert_eq!(ok.identity_proofing_level(), Some("P9"));
+        assert!(ok.check(now).is_ok());
+        assert!(ok.check(now + Duration::from_secs(601)).unwrap_err().must_log_in_again());
+
+        let p5 = NhsLoginIdToken::parse(token(&format!(r#"{{"exp":{exp},"identity_proofing_level":"P5"}}"#))).unwrap();
+        assert!(p5.check(now).unwrap_err().must_log_in_again());
+
+        let mut rng = fastrand::Rng::with_seed(9);
+        let good = token(&format!(r#"{{"exp":{exp},"identity_proofing_level":"P9"}}"#));
+        for _ in 0..5000 {
+            let mut bytes = good.clone().into_bytes();
+            let i = rng.usize(..bytes.len());
+            bytes[i] = rng.alphanumeric() as u8;
+            bytes.truncate(rng.usize(..=bytes.len()));
+            let _ = NhsLoginIdToken::parse(String::from_utf8(bytes).unwrap());
+        }
+        for bad in ["", "a.b", "a.b.c.d", &token(r#"{"exp":"soon"}"#), &token("not json"), &"x".repeat(20_000)] {
+            assert!(NhsLoginIdToken::parse(bad).unwrap_err().must_log_in_again(), "{bad}");
+        }
+    }
 }

@@ -42,3 +42,37 @@ pub use config::{Environment, FhirVersion, PlatformApi, PlatformConfig};
 pub use id_token::NhsLoginIdToken;
 pub use request::PlatformRequest;
 pub use session::PatientSession;
+
+use crate::{Capability, Effect, Interaction, InteractionId, Scope};
+
+/// The Prescriptions Management interactions (patient-facing, API platform only). The
+/// platform sets the provider's interaction header itself, so their URNs (the SDK's names,
+/// in GP Connect's pattern) are never sent; they name the operations in errors and traces.
+/// They have no SSP service root: their capability is nominal.
+#[allow(non_upper_case_globals)]
+impl InteractionId {
+    /// The patient's medication requests (`GET /Patient/{id}/MedicationRequest`).
+    pub const ReadMedicationRequests: InteractionId = InteractionId::new(&Interaction::new(
+        "ReadMedicationRequests",
+        "urn:nhs:names:services:gpconnect:fhir:rest:search:medicationrequest-1",
+        Capability::Foundations,
+        Scope::PatientRead,
+        Effect::Read,
+    ));
+    /// Request a new issue of a repeat prescription (`POST /Task`): a write.
+    pub const RequestPrescription: InteractionId = InteractionId::new(&Interaction::new(
+        "RequestPrescription",
+        "urn:nhs:names:services:gpconnect:fhir:rest:create:task-1",
+        Capability::Foundations,
+        Scope::PatientWrite,
+        Effect::Write,
+    ));
+    /// The status of the patient's prescription requests (`GET /Task`).
+    pub const SearchPrescriptionRequests: InteractionId = InteractionId::new(&Interaction::new(
+        "SearchPrescriptionRequests",
+        "urn:nhs:names:services:gpconnect:fhir:rest:search:task-1",
+        Capability::Foundations,
+        Scope::PatientRead,
+        Effect::Read,
+    ));
+}

@@ -7,7 +7,9 @@ use http::Method;
 use uuid::Uuid;
 
 use super::PlatformApi;
-use crate::InteractionId;
+use crate::error::InvalidInput;
+use crate::request::Target;
+use crate::{InteractionId, Request};
 
 /// One request to a patient-facing API, built by the operations of `gpconnect-patient`.
 ///
@@ -113,5 +115,35 @@ impl PlatformRequest {
     /// The API it goes to.
     pub fn api(&self) -> PlatformApi {
         self.api
+    }
+
+    /// The platform form of an operation's [`Request`] for `api`: its method, path (under
+    /// the API's base), query, body, extra headers and timeout. An absolute URL must lie
+    /// under `base` (the API's base URL in use); SSP-only parts (user, confidentiality)
+    /// do not apply and are refused.
+    pub(crate) fn from_request(api: PlatformApi, base: &str, request: Request) -> Result<Self, InvalidInput> {
+        if request.user.is_some() || request.confidentiality.is_some() {
+            return Err(InvalidInput::parameter("request", "a requesting user or confidentiality is SSP-only"));
+        }
+        let path = match request.target {
+            Target::Path(path) => path,
+            Target::Absolute(url) => url
+                .strip_prefix(base)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .map(str::to_owned)
+                .ok_or_else(|| InvalidInput::parameter("url", "is not under the API's base URL"))?,
+        };
+        Ok(Self {
+            interaction: request.interaction,
+            api,
+            method: request.method,
+            path,
+            query: request.query,
+            body: request.body,
+            headers: request.headers,
+            correlation_id: None,
+            request_id: None,
+            timeout: request.timeout,
+        })
     }
 }

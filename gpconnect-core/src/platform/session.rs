@@ -7,9 +7,14 @@ use std::time::SystemTime;
 use secrecy::SecretString;
 
 use super::token::{exchange, AccessToken};
-use super::{NhsLoginIdToken, PlatformClient, PlatformRequest};
+use super::{NhsLoginIdToken, PlatformApi, PlatformClient, PlatformRequest};
 use crate::error::{AuthError, AuthProblem};
+use crate::request::Answer;
 use crate::{InteractionId, NhsNumber, Response, Result, StreamingResponse};
+use crate::{Operation, Traced};
+
+/// The bearer token sent to the sandbox, which ignores it.
+const SANDBOX_TOKEN: &str = "sandbox";
 
 /// One logged-in patient, from [`PlatformClient::session`]. Cheap to clone; every clone
 /// shares the patient's access token.
@@ -67,14 +72,47 @@ impl PatientSession {
     /// configured limit). Reads are retried per the retry policy with the same
     /// `X-Request-ID`; writes never once they may have been sent.
     pub async fn send(&self, request: PlatformRequest) -> Result<Response> {
-        self.inner.client.execute(self, &request).await
+        self.inner.client.send(self, &request).await
     }
 
     /// Sends a request and returns once the answer's headers are in, for large bodies
     /// (documents). Errors are mapped as by [`PatientSession::send`].
     pub async fn send_streaming(&self, request: PlatformRequest) -> Result<StreamingResponse> {
-        let (inner, request_id) = self.inner.client.execute_streaming(self, &request).await?;
-        Ok(StreamingResponse::new(inner, request_id, request.interaction))
+        self.inner.client.send(self, &request).await
+    }
+
+    /// Sends a patient-facing operation: the same [`Operation`] shape as the SSP APIs (its
+    /// interaction, its request from validated input, how it reads the answer), sent to
+    /// `api` through the platform transport, the result carrying the `X-Request-ID`.
+    /// An error from [`Operation::request`] means nothing is sent.
+    ///
+    /// ```no_run
+    /// # use gpconnect_core::{Operation, Request, Response, Result, InteractionId};
+    /// # use gpconnect_core::platform::{PatientSession, PlatformApi};
+    /// struct ReadAppointment(String);
+    ///
+    /// impl Operation for ReadAppointment {
+    ///     type Answer = Response;
+    ///     type Output = serde_json::Value;
+    ///     fn interaction(&self) -> InteractionId { InteractionId::ReadAppointment }
+    ///     fn request(&self) -> Result<Request> {
+    ///         Ok(Request::get(InteractionId::ReadAppointment, format!("Appointment/{}", self.0)))
+    ///     }
+    ///     fn parse(&self, answer: Response) -> Result<serde_json::Value> { answer.json() }
+    /// }
+    ///
+    /// # async fn demo(patient: PatientSession) -> Result<()> {
+    /// let appointment = patient.call(PlatformApi::Appointments, &ReadAppointment("1".into())).await?;
+    /// println!("X-Request-ID {}", appointment.trace_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn call<O: Operation>(&self, api: PlatformApi, operation: &O) -> Result<Traced<O::Output>> {
+        let request = operation.request()?;
+        let base = self.inner.client.config().effective_api_base(api);
+        let request = PlatformRequest::from_request(api, &base, request)?;
+        let answer: O::Answer = self.inner.client.send(self, &request).await?;
+        let (trace_id, version_id) = (answer.trace_id(), answer.version_id().map(str::to_owned));
+        Ok(Traced { value: operation.parse(answer)?, trace_id, version_id })
     }
 
     /// Replaces the ID token after the patient logged in with NHS login again, and drops
@@ -102,8 +140,15 @@ impl PatientSession {
     /// every caller waiting meanwhile.
     pub(crate) async fn access_token(&self, interaction: InteractionId) -> Result<SecretString> {
         let client = &self.inner.client.inner;
+        // The platform keeps the ID token with the access token and uses it for every
+        // call ("Access Token for GPC Expired" once it has expired): check it each time.
+        self.inner.id_token().check(SystemTime::now())?;
+        if client.config.environment == super::Environment::Sandbox && client.config.token_url.is_none() {
+            // The sandbox replaces any bearer token with its own and has no token exchange.
+            return Ok(SecretString::from(SANDBOX_TOKEN));
+        }
         let mut state = self.inner.state.lock().await;
-        if let Some(access) = state.access.as_ref().filter(|a| a.fresh(client.config.refresh_margin)) {
+        if let Some(access) = state.access.as_ref().filter(|a| a.fresh()) {
             return Ok(access.token.clone());
         }
         state.access = None;
@@ -133,7 +178,7 @@ impl SessionInner {
     /// Takes `newer` instead of the current ID token if it expires later.
     pub(crate) fn offer(&self, newer: NhsLoginIdToken) {
         let mut current = self.id_token();
-        if newer.expires_at() > current.expires_at() {
+        if newer.expires_at() > current.expires_at() && newer.nhs_number() == current.nhs_number() {
             *current = newer;
         }
     }

@@ -8,9 +8,21 @@ use serde::{Deserialize, Deserializer};
 
 use super::assertion::client_assertion;
 use super::{NhsLoginIdToken, PlatformConfig};
-use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody};
+use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody, Sent};
 use crate::transport::{read_body, BodyProblem};
 use crate::{Error, InteractionId, Result};
+
+/// Reads a 200 answer of the token endpoint: a bearer access token and its lifetime.
+fn parse_answer(body: &[u8]) -> Result<TokenAnswer, DecodeProblem> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let parsed: TokenAnswer =
+        serde_path_to_error::deserialize(de).map_err(|e| DecodeProblem::json(e.path().to_string(), e.inner()))?;
+    if parsed.access_token.is_empty() || parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+    {
+        return Err(DecodeProblem::Json { path: "access_token".into(), message: "no bearer access token".into() });
+    }
+    Ok(parsed)
+}
 
 /// `grant_type` of the token exchange.
 pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -25,13 +37,16 @@ const MAX_TOKEN_ANSWER: usize = 64 * 1024;
 #[derive(Clone)]
 pub(crate) struct AccessToken {
     pub(crate) token: SecretString,
-    pub(crate) expires_at: Instant,
+    expires_at: Instant,
+    /// How long before `expires_at` it is replaced: the configured margin, at most half
+    /// its lifetime (a short-lived token is still used).
+    margin: Duration,
 }
 
 impl AccessToken {
-    /// Whether it is still good for at least `margin`.
-    pub(crate) fn fresh(&self, margin: Duration) -> bool {
-        Instant::now() + margin < self.expires_at
+    /// Whether it is still good for longer than its replacement margin.
+    pub(crate) fn fresh(&self) -> bool {
+        Instant::now() + self.margin < self.expires_at
     }
 }
 
@@ -102,7 +117,6 @@ pub(crate) async fn exchange(
         status = tracing::field::Empty
     );
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4();
     let answer = http
         .post(token_url)
         .timeout(config.request_timeout)
@@ -111,7 +125,7 @@ pub(crate) async fn exchange(
         .body(form)
         .send()
         .await
-        .map_err(|e| crate::transport::transport_error(e, started, interaction, request_id))?;
+        .map_err(|e| unreachable(e, started, interaction))?;
     let status = answer.status().as_u16();
     span.record("status", status);
     let body = match read_body(answer, MAX_TOKEN_ANSWER).await {
@@ -119,9 +133,7 @@ pub(crate) async fn exchange(
         Err(BodyProblem::TooLarge) => {
             return Err(bad_answer(DecodeProblem::TooLarge { limit: MAX_TOKEN_ANSWER }, status, interaction))
         }
-        Err(BodyProblem::Http(e)) => {
-            return Err(crate::transport::transport_error(e, started, interaction, request_id))
-        }
+        Err(BodyProblem::Http(e)) => return Err(unreachable(e, started, interaction)),
     };
     if status != 200 {
         let refusal: Option<TokenRefusal> = serde_json::from_slice(&body).ok();
@@ -138,24 +150,30 @@ pub(crate) async fn exchange(
         }
         .into());
     }
-    let parsed: TokenAnswer = {
-        let de = &mut serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| bad_answer(DecodeProblem::json(e.path().to_string(), e.inner()), status, interaction))?
-    };
-    if parsed.access_token.is_empty() || parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
-    {
-        return Err(bad_answer(
-            DecodeProblem::Json { path: "access_token".into(), message: "no bearer access token".into() },
-            status,
-            interaction,
-        ));
-    }
+    let parsed = parse_answer(&body).map_err(|problem| bad_answer(problem, status, interaction))?;
     span.in_scope(|| tracing::info!(expires_in = parsed.expires_in, "access token issued"));
+    let lifetime = Duration::from_secs(parsed.expires_in);
     Ok(AccessToken {
         token: SecretString::from(parsed.access_token),
-        expires_at: started + Duration::from_secs(parsed.expires_in),
+        expires_at: started + lifetime,
+        margin: config.refresh_margin.min(lifetime / 2),
     })
+}
+
+/// The token endpoint could not be reached or broke off. The API request itself was not
+/// sent, so even a write can be tried again.
+fn unreachable(e: reqwest::Error, started: Instant, interaction: InteractionId) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            elapsed: started.elapsed(),
+            sent: Sent::No,
+            interaction: Some(interaction),
+            trace_id: None,
+            status: None,
+        }
+    } else {
+        Error::Transport { source: e.into(), sent: Sent::No, interaction: Some(interaction), trace_id: None }
+    }
 }
 
 fn bad_answer(problem: DecodeProblem, status: u16, interaction: InteractionId) -> Error {
@@ -183,6 +201,26 @@ mod tests {
         let number: TokenAnswer = serde_json::from_str(r#"{"access_token":"abc","expires_in":599}"#).unwrap();
         assert_eq!(number.expires_in, 599);
         assert!(serde_json::from_str::<TokenAnswer>(r#"{"access_token":"abc","expires_in":"soon"}"#).is_err());
+    }
+
+    #[test]
+    fn broken_token_answers_are_decode_problems_never_panics() {
+        let good = br#"{"access_token":"abc","expires_in":"599","token_type":"Bearer"}"#;
+        assert!(parse_answer(good).is_ok());
+        assert!(parse_answer(br#"{"access_token":"","expires_in":"599"}"#).is_err());
+        assert!(parse_answer(br#"{"access_token":"a","expires_in":"599","token_type":"mac"}"#).is_err());
+        assert!(parse_answer(br#"{"access_token":"a","expires_in":"-1"}"#).is_err());
+        // Random corruptions of a good answer: every outcome is a value, never a panic.
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..5000 {
+            let mut bytes = good.to_vec();
+            for _ in 0..rng.usize(1..6) {
+                let i = rng.usize(..bytes.len());
+                bytes[i] = rng.u8(..);
+            }
+            bytes.truncate(rng.usize(..=bytes.len()));
+            let _ = parse_answer(&bytes);
+        }
     }
 
     #[test]

@@ -3,12 +3,12 @@
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use gpconnect_appointments::{Appointment, Booking, BookingOrganisation, FreeSlot};
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 use serde_json::Value;
 
 use super::appointment;
-use crate::options::{call_options, patient_nhs_number, CallOptions};
+use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// Books one or more adjacent slots for the logged-in patient; from
 /// [`Appointments::book`](crate::Appointments::book). `Debug` leaves out the free texts.
@@ -17,6 +17,18 @@ use crate::options::{call_options, patient_nhs_number, CallOptions};
 /// it ([`Booking`]): the slots, their start and end, the patient (`Patient/{NHS number}`)
 /// and location as participants, and the booking organisation (the app's organisation)
 /// contained and referenced by its extension.
+///
+/// Sends the booking, once.
+///
+/// # Errors
+/// `InvalidInput` for a bad slot combination, description, comment or booking
+/// organisation (nothing sent); `Conflict` (`409 DUPLICATE_REJECTED`) when a slot was
+/// taken meanwhile; `INVALID_NHS_NUMBER`, `VALIDATION_ERROR` (400), `ACCESS_DENIED`
+/// (403), `PATIENT_NOT_FOUND` / `NO_RECORD_FOUND` (404).
+///
+/// Never retried, and not safe to retry blindly: after an error whose
+/// `may_have_been_sent()` is true, look at [`Appointments::list`](crate::Appointments::list)
+/// for the slots' day before booking again.
 #[must_use]
 pub struct Book {
     session: PatientSession,
@@ -27,7 +39,7 @@ pub struct Book {
     options: CallOptions,
 }
 
-call_options!(Book);
+operation!(Book, PlatformApi::Appointments);
 
 impl std::fmt::Debug for Book {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,6 +79,18 @@ impl Book {
         self
     }
 
+    /// A copy of this booking (for [`Rebook`](crate::Rebook), which sends it as one step).
+    pub(crate) fn clone_for_rebook(&self) -> Self {
+        Self {
+            session: self.session.clone(),
+            slots: self.slots.clone(),
+            description: self.description.clone(),
+            comment: self.comment.clone(),
+            booking_organisation: self.booking_organisation.clone(),
+            options: self.options.clone(),
+        }
+    }
+
     /// The Appointment body for the patient `nhs_number`, booked at `created`; validated.
     pub(crate) fn body(&self, nhs_number: &NhsNumber, created: DateTime<FixedOffset>) -> Result<Value> {
         let organisation = self.booking_organisation.as_ref();
@@ -84,36 +108,34 @@ impl Book {
     }
 
     /// Validates and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let nhs = patient_nhs_number(&self.session)?;
         let now = Utc::now().with_nanosecond(0).expect("zero nanoseconds").fixed_offset();
         let body = serde_json::to_vec(&self.body(&nhs, now)?).expect("a JSON value serializes");
-        let request =
-            PlatformRequest::post(InteractionId::BookAppointment, PlatformApi::Appointments, "Appointment", body);
-        Ok(self.options.apply(request))
+        let request = Request::post(InteractionId::BookAppointment, "Appointment", body);
+        self.options.apply(request)
     }
 
     /// Reads the booked Appointment (its patient must be the logged-in one).
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
         appointment(response, nhs_number)
     }
+}
 
-    /// Sends the booking, once.
-    ///
-    /// # Errors
-    /// `InvalidInput` for a bad slot combination, description, comment or booking
-    /// organisation (nothing sent); `Conflict` (`409 DUPLICATE_REJECTED`) when a slot was
-    /// taken meanwhile; `INVALID_NHS_NUMBER`, `VALIDATION_ERROR` (400), `ACCESS_DENIED`
-    /// (403), `PATIENT_NOT_FOUND` / `NO_RECORD_FOUND` (404).
-    ///
-    /// Never retried, and not safe to retry blindly: after an error whose
-    /// `may_have_been_sent()` is true, look at [`Appointments::list`](crate::Appointments::list)
-    /// for the slots' day before booking again (or re-send with the same
-    /// [`request_id`](Self::request_id), which the platform uses to recognise a repeat).
-    pub async fn send(self) -> Result<Appointment> {
-        let request = self.request()?;
+impl Operation for Book {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::BookAppointment
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<Appointment> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

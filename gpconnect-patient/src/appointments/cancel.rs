@@ -3,11 +3,11 @@
 use gpconnect_appointments::Appointment;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{Error, InteractionId, NhsNumber, Response};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{Error, InteractionId, NhsNumber, Operation, Request, Response, Traced};
 
 use super::appointment;
-use crate::options::{call_options, patient_nhs_number, CallOptions};
+use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// The non-standard HTTP status the spec gives "Too late to cancel appointment".
 pub const TOO_LATE_TO_CANCEL: u16 = 461;
@@ -80,7 +80,7 @@ pub struct CancelAppointment {
     options: CallOptions,
 }
 
-call_options!(CancelAppointment);
+operation!(CancelAppointment, PlatformApi::Appointments, no_send);
 
 impl std::fmt::Debug for CancelAppointment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -95,23 +95,18 @@ impl CancelAppointment {
 
     /// Validates (an id, not already cancelled, a reason) and builds the wire request
     /// (nothing is sent).
-    pub fn request(&self) -> gpconnect_core::Result<PlatformRequest> {
+    fn build(&self) -> gpconnect_core::Result<Request> {
         let id =
             self.appointment.id.as_deref().ok_or_else(|| InvalidInput::parameter("id", "the appointment has no id"))?;
         let id = logical_id(id)?;
         let body = self.appointment.cancellation(&self.reason)?;
         let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
-        let request = PlatformRequest::put(
-            InteractionId::CancelAppointment,
-            PlatformApi::Appointments,
-            format!("Appointment/{id}"),
-            bytes,
-        );
-        Ok(self.options.apply(request))
+        let request = Request::put(InteractionId::CancelAppointment, format!("Appointment/{id}"), bytes);
+        self.options.apply(request)
     }
 
     /// Reads the cancelled Appointment (its patient must be the logged-in one).
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> gpconnect_core::Result<Appointment> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> gpconnect_core::Result<Appointment> {
         appointment(response, nhs_number)
     }
 
@@ -123,10 +118,26 @@ impl CancelAppointment {
     /// online cancellation; 409 "Cannot cancel appointment"), `NO_RECORD_FOUND` (404).
     /// Never retried: after an error whose `may_have_been_sent()` is true, read the
     /// appointment to see whether it was cancelled.
-    pub async fn send(self) -> Result<Appointment, CancelError> {
-        let request = self.request()?;
+    pub async fn send(self) -> Result<Traced<Appointment>, CancelError> {
+        Operation::request(&self)?;
+        self.session.call(PlatformApi::Appointments, &self).await.map_err(CancelError::from_send)
+    }
+}
+
+impl Operation for CancelAppointment {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::CancelAppointment
+    }
+
+    fn request(&self) -> gpconnect_core::Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> gpconnect_core::Result<Appointment> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await.map_err(CancelError::from_send)?;
-        Ok(Self::parse(&response, &nhs)?)
+        Self::read_answer(&response, &nhs)
     }
 }

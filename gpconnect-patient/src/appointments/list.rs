@@ -4,12 +4,11 @@ use chrono::NaiveDate;
 use gpconnect_appointments::Appointment;
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
 use gpconnect_core::fhir::{FhirResource, Location, Practitioner};
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, Response, Result};
-use uuid::Uuid;
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::appointment_from;
-use crate::options::{bundle, call_options, patient_nhs_number, CallOptions};
+use crate::options::{bundle, operation, patient_nhs_number, CallOptions};
 
 /// The patient's appointments, with the practitioners and locations they name.
 #[derive(Debug, Clone)]
@@ -20,8 +19,6 @@ pub struct AppointmentList {
     pub practitioners: Vec<Practitioner>,
     /// The included locations. `Debug` leaves out addresses.
     pub locations: Vec<Location>,
-    /// The `X-Request-ID` of the search.
-    pub request_id: Uuid,
 }
 
 impl AppointmentList {
@@ -50,6 +47,13 @@ impl AppointmentList {
 /// `_include:recurse` for the practitioners and locations (unless turned off), and
 /// `past-appt-limit` when set. The spec says all future appointments come back,
 /// whoever booked them.
+///
+/// Sends the search.
+///
+/// # Errors
+/// `InvalidInput` for a reversed range (nothing sent); `VALIDATION_ERROR`,
+/// `INVALID_IDENTIFIER_VALUE` (400), `ACCESS_DENIED` (403), `NO_RECORD_FOUND` (404).
+/// Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ListAppointments {
@@ -61,7 +65,7 @@ pub struct ListAppointments {
     options: CallOptions,
 }
 
-call_options!(ListAppointments);
+operation!(ListAppointments, PlatformApi::Appointments);
 
 impl ListAppointments {
     pub(crate) fn new(session: PatientSession, from: NaiveDate, to: NaiveDate) -> Self {
@@ -82,18 +86,15 @@ impl ListAppointments {
     }
 
     /// Validates (`to` not before `from`) and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let nhs = patient_nhs_number(&self.session)?;
         if self.to < self.from {
             return Err(InvalidInput::parameter("start", "the range ends before it starts").into());
         }
-        let mut request = PlatformRequest::get(
-            InteractionId::SearchPatientAppointments,
-            PlatformApi::Appointments,
-            format!("Patient/{}/Appointment", nhs.expose()),
-        )
-        .query("start", format!("ge{}", self.from.format("%Y-%m-%d")))
-        .query("start", format!("le{}", self.to.format("%Y-%m-%d")));
+        let mut request =
+            Request::get(InteractionId::SearchPatientAppointments, format!("Patient/{}/Appointment", nhs.expose()))
+                .query("start", format!("ge{}", self.from.format("%Y-%m-%d")))
+                .query("start", format!("le{}", self.to.format("%Y-%m-%d")));
         if self.include_details {
             request = request
                 .query("_include:recurse", "Appointment:actor:Practitioner")
@@ -102,11 +103,11 @@ impl ListAppointments {
         if let Some(n) = self.past_limit {
             request = request.query("past-appt-limit", n.to_string());
         }
-        Ok(self.options.apply(request))
+        self.options.apply(request)
     }
 
     /// Reads the searchset; an appointment of another patient is an error.
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<AppointmentList> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<AppointmentList> {
         let bundle = bundle(response)?;
         let json_error = |e: serde_json::Error| response.decode_error(DecodeProblem::json("entry.resource", &e));
         let mut appointments = Vec::new();
@@ -117,19 +118,24 @@ impl ListAppointments {
             bundle.resources_of(Practitioner::TYPE).map(|r| r.parse()).collect::<Result<_, _>>().map_err(json_error)?;
         let locations =
             bundle.resources_of(Location::TYPE).map(|r| r.parse()).collect::<Result<_, _>>().map_err(json_error)?;
-        Ok(AppointmentList { appointments, practitioners, locations, request_id: response.trace_id })
+        Ok(AppointmentList { appointments, practitioners, locations })
+    }
+}
+
+impl Operation for ListAppointments {
+    type Answer = Response;
+    type Output = AppointmentList;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchPatientAppointments
     }
 
-    /// Sends the search.
-    ///
-    /// # Errors
-    /// `InvalidInput` for a reversed range (nothing sent); `VALIDATION_ERROR`,
-    /// `INVALID_IDENTIFIER_VALUE` (400), `ACCESS_DENIED` (403), `NO_RECORD_FOUND` (404).
-    /// Safe to retry: a read.
-    pub async fn send(self) -> Result<AppointmentList> {
-        let request = self.request()?;
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<AppointmentList> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

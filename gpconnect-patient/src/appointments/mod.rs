@@ -79,12 +79,10 @@ fn names_other_patient(appointment: &Appointment, nhs_number: &NhsNumber) -> boo
 
 /// Reads an Appointment from JSON text of an answer, checking its patient.
 fn appointment_from(response: &Response, json: &str, path: &str, nhs_number: &NhsNumber) -> Result<Appointment> {
-    let mut appointment =
-        Appointment::from_json(json).map_err(|e| response.decode_error(DecodeProblem::json(path, &e)))?;
+    let appointment = Appointment::from_json(json).map_err(|e| response.decode_error(DecodeProblem::json(path, &e)))?;
     if names_other_patient(&appointment, nhs_number) {
         return Err(other_patient(response, "participant.actor"));
     }
-    appointment.trace_id = Some(response.trace_id);
     Ok(appointment)
 }
 

@@ -2,16 +2,22 @@
 
 use gpconnect_appointments::Appointment;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::appointment;
-use crate::options::{call_options, patient_nhs_number, CallOptions};
+use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// Reads one appointment; from [`Appointments::read`](crate::Appointments::read).
 ///
 /// Sends `GET /Appointment/{id}`; the answer is a bare Appointment (with its contained
 /// booking organisation), read with Appointment Management's model.
+///
+/// Sends the read.
+///
+/// # Errors
+/// `InvalidInput` for an id that is not a logical id (nothing sent); `NotFound`
+/// (`404 NO_RECORD_FOUND`); `ACCESS_DENIED` (403). Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ReadAppointment {
@@ -20,7 +26,7 @@ pub struct ReadAppointment {
     options: CallOptions,
 }
 
-call_options!(ReadAppointment);
+operation!(ReadAppointment, PlatformApi::Appointments);
 
 impl ReadAppointment {
     pub(crate) fn new(session: PatientSession, id: &str) -> Self {
@@ -28,30 +34,32 @@ impl ReadAppointment {
     }
 
     /// Validates the id and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let id = logical_id(&self.id)?;
-        let request = PlatformRequest::get(
-            InteractionId::ReadAppointment,
-            PlatformApi::Appointments,
-            format!("Appointment/{id}"),
-        );
-        Ok(self.options.apply(request))
+        let request = Request::get(InteractionId::ReadAppointment, format!("Appointment/{id}"));
+        self.options.apply(request)
     }
 
     /// Reads the Appointment (its patient must be the logged-in one).
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
         appointment(response, nhs_number)
     }
+}
 
-    /// Sends the read.
-    ///
-    /// # Errors
-    /// `InvalidInput` for an id that is not a logical id (nothing sent); `NotFound`
-    /// (`404 NO_RECORD_FOUND`); `ACCESS_DENIED` (403). Safe to retry: a read.
-    pub async fn send(self) -> Result<Appointment> {
-        let request = self.request()?;
+impl Operation for ReadAppointment {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::ReadAppointment
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<Appointment> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

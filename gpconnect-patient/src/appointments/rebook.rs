@@ -3,11 +3,10 @@
 use std::time::Duration;
 
 use gpconnect_appointments::{Appointment, BookingOrganisation, FreeSlot};
-use gpconnect_core::platform::{PatientSession, PlatformRequest};
-use gpconnect_core::{Error, NhsNumber, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Error, Operation, Result, Traced};
 
 use super::{Book, CancelAppointment, CancelError};
-use crate::options::patient_nhs_number;
 
 /// Which step [`Rebook`] takes first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -176,30 +175,21 @@ impl Rebook {
         self
     }
 
-    fn prepare(&self, mut request: PlatformRequest) -> PlatformRequest {
+    /// The two steps, checked (nothing is sent): (booking, cancellation).
+    fn steps(&self) -> Result<(Book, CancelAppointment)> {
+        let mut book = self.book.clone_for_rebook();
+        let mut cancel = CancelAppointment::new(self.session.clone(), &self.current, self.reason.clone());
         if let Some(id) = &self.correlation_id {
-            request = request.correlation_id(id.clone());
+            book = book.correlation_id(id.clone());
+            cancel = cancel.correlation_id(id.clone());
         }
         if let Some(t) = self.timeout {
-            request = request.timeout(t);
+            book = book.timeout(t);
+            cancel = cancel.timeout(t);
         }
-        request
-    }
-
-    /// Checks both steps and builds their wire requests: (booking, cancellation).
-    pub fn requests(&self) -> Result<(PlatformRequest, PlatformRequest)> {
-        let cancel = CancelAppointment::new(self.session.clone(), &self.current, self.reason.clone());
-        Ok((self.prepare(self.book.request()?), self.prepare(cancel.request()?)))
-    }
-
-    async fn book(&self, request: PlatformRequest, nhs: &NhsNumber) -> Result<Appointment> {
-        let response = self.session.send(request).await?;
-        Book::parse(&response, nhs)
-    }
-
-    async fn cancel(&self, request: PlatformRequest, nhs: &NhsNumber) -> std::result::Result<Appointment, CancelError> {
-        let response = self.session.send(request).await.map_err(CancelError::from_send)?;
-        Ok(CancelAppointment::parse(&response, nhs)?)
+        Operation::request(&book)?;
+        Operation::request(&cancel)?;
+        Ok((book, cancel))
     }
 
     /// Takes the steps and reports each.
@@ -209,24 +199,23 @@ impl Rebook {
     /// booking organisation, an appointment already cancelled or without an id, an empty
     /// reason). Failures of the steps are in the [`RebookReport`].
     pub async fn send(self) -> Result<RebookReport, Error> {
-        let (booking, cancellation) = self.requests()?;
-        let nhs = patient_nhs_number(&self.session)?;
+        let (booking, cancellation) = self.steps()?;
         let mut report = RebookReport { order: self.order, booking: None, cancellation: None };
         match self.order {
             RebookOrder::BookFirst => {
-                let booked = self.book(booking, &nhs).await;
+                let booked = booking.send().await.map(Traced::into_inner);
                 let go_on = booked.is_ok();
                 report.booking = Some(booked);
                 if go_on {
-                    report.cancellation = Some(self.cancel(cancellation, &nhs).await);
+                    report.cancellation = Some(cancellation.send().await.map(Traced::into_inner));
                 }
             }
             RebookOrder::CancelFirst => {
-                let cancelled = self.cancel(cancellation, &nhs).await;
+                let cancelled = cancellation.send().await.map(Traced::into_inner);
                 let go_on = cancelled.is_ok();
                 report.cancellation = Some(cancelled);
                 if go_on {
-                    report.booking = Some(self.book(booking, &nhs).await);
+                    report.booking = Some(booking.send().await.map(Traced::into_inner));
                 }
             }
         }

@@ -2,10 +2,10 @@
 
 use gpconnect_appointments::{check_window, FreeSlots, Includes, OrganisationType, SlotTime, ORGANISATION_TYPE_SYSTEM};
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, OdsCode, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, OdsCode, Operation, Request, Response, Result};
 
-use crate::options::{bundle, call_options, CallOptions};
+use crate::options::{bundle, operation, CallOptions};
 
 /// Searches free slots; from [`Appointments::search_free_slots`](crate::Appointments::search_free_slots).
 ///
@@ -13,6 +13,13 @@ use crate::options::{bundle, call_options, CallOptions};
 /// with the three `_include:recurse` parameters (practitioner, location, managing
 /// organisation) so each slot says who and where. Only slots the practice offers to
 /// patients online come back; an empty answer means none are free.
+///
+/// Sends the search.
+///
+/// # Errors
+/// `InvalidInput` naming `end` for a reversed or over-long window (nothing sent);
+/// `VALIDATION_ERROR`, `BAD_REQUEST`, `INVALID_PARAMETER` (400 / 422),
+/// `NO_ORGANISATION_CONSENT`, `ACCESS_DENIED` (403). Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SearchFreeSlots {
@@ -25,7 +32,7 @@ pub struct SearchFreeSlots {
     options: CallOptions,
 }
 
-call_options!(SearchFreeSlots);
+operation!(SearchFreeSlots, PlatformApi::Appointments);
 
 impl SearchFreeSlots {
     pub(crate) fn new(session: PatientSession, start: SlotTime, end: SlotTime) -> Self {
@@ -62,9 +69,9 @@ impl SearchFreeSlots {
 
     /// Validates (a window of at most 14 days, end not before start) and builds the wire
     /// request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         check_window(self.start, self.end)?;
-        let mut request = PlatformRequest::get(InteractionId::SearchFreeSlots, PlatformApi::Appointments, "Slot")
+        let mut request = Request::get(InteractionId::SearchFreeSlots, "Slot")
             .query("start", format!("ge{}", self.start))
             .query("end", format!("le{}", self.end))
             .query("status", "free")
@@ -86,29 +93,34 @@ impl SearchFreeSlots {
         if let Some(ods) = &self.filter_ods {
             request = request.query("searchFilter", format!("{}|{}", OdsCode::SYSTEM, ods.as_str()));
         }
-        Ok(self.options.apply(request))
+        self.options.apply(request)
     }
 
     /// Reads the searchset with Appointment Management's slot view.
-    pub fn parse(response: &Response, organisation_type: Option<&OrganisationType>) -> Result<FreeSlots> {
+    pub fn read_answer(response: &Response, organisation_type: Option<&OrganisationType>) -> Result<FreeSlots> {
         let bundle = bundle(response)?;
-        let mut slots = FreeSlots::from_bundle(&bundle, response.trace_id)
+        let mut slots = FreeSlots::from_bundle(&bundle)
             .map_err(|e| response.decode_error(DecodeProblem::json("entry.resource", &e)))?;
         for slot in &mut slots.slots {
             slot.searched_organisation_type = organisation_type.cloned();
         }
         Ok(slots)
     }
+}
 
-    /// Sends the search.
-    ///
-    /// # Errors
-    /// `InvalidInput` naming `end` for a reversed or over-long window (nothing sent);
-    /// `VALIDATION_ERROR`, `BAD_REQUEST`, `INVALID_PARAMETER` (400 / 422),
-    /// `NO_ORGANISATION_CONSENT`, `ACCESS_DENIED` (403). Safe to retry: a read.
-    pub async fn send(self) -> Result<FreeSlots> {
-        let request = self.request()?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, self.organisation_type.as_ref())
+impl Operation for SearchFreeSlots {
+    type Answer = Response;
+    type Output = FreeSlots;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchFreeSlots
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<FreeSlots> {
+        Self::read_answer(&response, self.organisation_type.as_ref())
     }
 }

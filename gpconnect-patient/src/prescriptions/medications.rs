@@ -2,12 +2,12 @@
 
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::decoded;
 use super::view::{MedicationStatus, Medications, ORDER_NUMBER_SYSTEM};
-use crate::options::{call_options, patient_nhs_number, CallOptions};
+use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// Which medication requests to ask for (`intent`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,14 @@ pub enum Intent {
 ///
 /// Sends `GET /Patient/{NHS number}/MedicationRequest` with the filters set (none by
 /// default: repeats and issues, so each repeat knows when it was last issued).
+///
+/// Sends the search.
+///
+/// # Errors
+/// `InvalidInput` for a future or reversed date range, or a malformed prescription
+/// number (nothing sent); `RESOURCE_NOT_FOUND` (404), `INVALID_PARAMETER` (422);
+/// `Error::Decode` for an answer that is not strict FHIR R4 or is about another
+/// patient. Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SearchMedications {
@@ -35,7 +43,7 @@ pub struct SearchMedications {
     options: CallOptions,
 }
 
-call_options!(SearchMedications);
+operation!(SearchMedications, PlatformApi::Prescriptions);
 
 impl SearchMedications {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -82,7 +90,7 @@ impl SearchMedications {
     }
 
     /// Validates and builds the wire request with `today` as today (nothing is sent).
-    pub fn request_on(&self, today: NaiveDate) -> Result<PlatformRequest> {
+    pub fn request_on(&self, today: NaiveDate) -> Result<Request> {
         let nhs = patient_nhs_number(&self.session)?;
         let invalid = |p: &'static str, m: &str| -> gpconnect_core::Error { InvalidInput::parameter(p, m).into() };
         if self.authored_from.is_some_and(|d| d > today) {
@@ -93,11 +101,8 @@ impl SearchMedications {
                 return Err(invalid("authoredon", "the start is after the end"));
             }
         }
-        let mut request = PlatformRequest::get(
-            InteractionId::ReadMedicationRequests,
-            PlatformApi::Prescriptions,
-            format!("Patient/{}/MedicationRequest", nhs.expose()),
-        );
+        let mut request =
+            Request::get(InteractionId::ReadMedicationRequests, format!("Patient/{}/MedicationRequest", nhs.expose()));
         if let Some(intent) = self.intent {
             request = request.query("intent", if intent == Intent::Plan { "plan" } else { "order" });
         }
@@ -121,32 +126,34 @@ impl SearchMedications {
             }
             request = request.query("identifier", format!("{ORDER_NUMBER_SYSTEM}|{number}"));
         }
-        Ok(self.options.apply(request))
+        self.options.apply(request)
     }
 
     /// [`request_on`](Self::request_on) with today's local date.
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         self.request_on(chrono::Local::now().date_naive())
     }
 
     /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<Medications> {
-        let mut medications = decoded(response, Medications::from_slice(&response.body.0, nhs_number))?;
-        medications.request_id = Some(response.trace_id);
-        Ok(medications)
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Medications> {
+        decoded(response, Medications::from_slice(&response.body.0, nhs_number))
+    }
+}
+
+impl Operation for SearchMedications {
+    type Answer = Response;
+    type Output = Medications;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::ReadMedicationRequests
     }
 
-    /// Sends the search.
-    ///
-    /// # Errors
-    /// `InvalidInput` for a future or reversed date range, or a malformed prescription
-    /// number (nothing sent); `RESOURCE_NOT_FOUND` (404), `INVALID_PARAMETER` (422);
-    /// `Error::Decode` for an answer that is not strict FHIR R4 or is about another
-    /// patient. Safe to retry: a read.
-    pub async fn send(self) -> Result<Medications> {
-        let request = self.request()?;
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<Medications> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

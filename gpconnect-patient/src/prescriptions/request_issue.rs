@@ -3,14 +3,14 @@
 use chrono::{SecondsFormat, Utc};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Operation, Request, Response, Result};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::decoded;
 use super::view::{PrescriptionRequest, RepeatMedication, ORDERING_PARAMETER_SYSTEM, UUID_SYSTEM};
-use crate::options::{call_options, patient_nhs_number, CallOptions};
+use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// The SNOMED CT code of a Task asking for a repeat: "Renewal of prescription".
 pub const RENEWAL_OF_PRESCRIPTION: &str = "103742009";
@@ -27,6 +27,17 @@ pub const MAX_NOTE_CHARS: usize = 1000;
 /// "Renewal of prescription") whose `focus` is the repeat, `for` and `requester` the
 /// patient, with a business identifier (a UUID, see [`identifier`](Self::identifier)),
 /// the patient's note and a one-off nominated pharmacy when chosen.
+///
+/// Sends the request, once.
+///
+/// # Errors
+/// `InvalidInput` for a repeat that is not active or a bad note (nothing sent);
+/// `ACCESS_DENIED` (403: the patient's access level does not allow it),
+/// `DUPLICATE_REJECTED` (409), `INVALID_RESOURCE` / `REFERENCE_NOT_FOUND` (422).
+///
+/// Never retried: after an error whose `may_have_been_sent()` is true, look for the
+/// [`identifier`](Self::identifier) in [`request_status`](crate::Prescriptions::request_status)
+/// before asking again.
 #[must_use]
 pub struct RequestIssue {
     session: PatientSession,
@@ -38,7 +49,7 @@ pub struct RequestIssue {
     options: CallOptions,
 }
 
-call_options!(RequestIssue);
+operation!(RequestIssue, PlatformApi::Prescriptions);
 
 impl std::fmt::Debug for RequestIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,33 +153,33 @@ impl RequestIssue {
     }
 
     /// Validates and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let nhs = patient_nhs_number(&self.session)?;
         let body = serde_json::to_vec(&self.body(&nhs)?).expect("a JSON value serializes");
-        let request =
-            PlatformRequest::post(InteractionId::RequestPrescription, PlatformApi::Prescriptions, "Task", body);
-        Ok(self.options.apply(request))
+        let request = Request::post(InteractionId::RequestPrescription, "Task", body);
+        self.options.apply(request)
     }
 
     /// Reads the created Task (strict FHIR R4, about the patient `nhs_number`).
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequest> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequest> {
         decoded(response, PrescriptionRequest::from_slice(&response.body.0, nhs_number))
     }
+}
 
-    /// Sends the request, once.
-    ///
-    /// # Errors
-    /// `InvalidInput` for a repeat that is not active or a bad note (nothing sent);
-    /// `ACCESS_DENIED` (403: the patient's access level does not allow it),
-    /// `DUPLICATE_REJECTED` (409), `INVALID_RESOURCE` / `REFERENCE_NOT_FOUND` (422).
-    ///
-    /// Never retried: after an error whose `may_have_been_sent()` is true, look for the
-    /// [`identifier`](Self::identifier) in [`request_status`](crate::Prescriptions::request_status)
-    /// before asking again.
-    pub async fn send(self) -> Result<PrescriptionRequest> {
-        let request = self.request()?;
+impl Operation for RequestIssue {
+    type Answer = Response;
+    type Output = PrescriptionRequest;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::RequestPrescription
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<PrescriptionRequest> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

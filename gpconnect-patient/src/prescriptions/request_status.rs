@@ -3,12 +3,12 @@
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::decoded;
 use super::view::{PrescriptionRequests, RequestStatus};
-use crate::options::{call_options, patient_nhs_number, CallOptions};
+use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// Lists the logged-in patient's repeat requests; from
 /// [`Prescriptions::request_status`](crate::Prescriptions::request_status).
@@ -16,6 +16,13 @@ use crate::options::{call_options, patient_nhs_number, CallOptions};
 /// Sends `GET /Task?patient={NHS number}` (the spec makes `patient` required) with the
 /// filters set; with [`include_medications`](Self::include_medications) the repeats the
 /// requests name come too, so each request carries the medicine's name.
+///
+/// Sends the search.
+///
+/// # Errors
+/// `InvalidInput` for a bad id or a reversed date range (nothing sent);
+/// `ACCESS_DENIED` (403), `RESOURCE_NOT_FOUND` / `PATIENT_NOT_FOUND` (404),
+/// `INVALID_PARAMETER` (422). Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RequestStatusSearch {
@@ -28,7 +35,7 @@ pub struct RequestStatusSearch {
     options: CallOptions,
 }
 
-call_options!(RequestStatusSearch);
+operation!(RequestStatusSearch, PlatformApi::Prescriptions);
 
 impl RequestStatusSearch {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -74,11 +81,10 @@ impl RequestStatusSearch {
     }
 
     /// Validates and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let nhs = patient_nhs_number(&self.session)?;
         let mut request =
-            PlatformRequest::get(InteractionId::SearchPrescriptionRequests, PlatformApi::Prescriptions, "Task")
-                .query("patient", nhs.expose());
+            Request::get(InteractionId::SearchPrescriptionRequests, "Task").query("patient", nhs.expose());
         if let Some(id) = &self.id {
             request = request.query("id", logical_id(id)?);
         }
@@ -103,26 +109,29 @@ impl RequestStatusSearch {
         if let Some(d) = self.authored_to {
             request = request.query("authored-on", format!("le{}", d.format("%Y-%m-%d")));
         }
-        Ok(self.options.apply(request))
+        self.options.apply(request)
     }
 
     /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequests> {
-        let mut requests = decoded(response, PrescriptionRequests::from_slice(&response.body.0, nhs_number))?;
-        requests.request_id = Some(response.trace_id);
-        Ok(requests)
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequests> {
+        decoded(response, PrescriptionRequests::from_slice(&response.body.0, nhs_number))
+    }
+}
+
+impl Operation for RequestStatusSearch {
+    type Answer = Response;
+    type Output = PrescriptionRequests;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchPrescriptionRequests
     }
 
-    /// Sends the search.
-    ///
-    /// # Errors
-    /// `InvalidInput` for a bad id or a reversed date range (nothing sent);
-    /// `ACCESS_DENIED` (403), `RESOURCE_NOT_FOUND` / `PATIENT_NOT_FOUND` (404),
-    /// `INVALID_PARAMETER` (422). Safe to retry: a read.
-    pub async fn send(self) -> Result<PrescriptionRequests> {
-        let request = self.request()?;
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<PrescriptionRequests> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

@@ -11,7 +11,6 @@ use fhirbolt::model::r4::Resource;
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::fhir::FhirDateTime;
 use gpconnect_core::NhsNumber;
-use uuid::Uuid;
 
 use crate::bounded::check_depth;
 use crate::redacted_debug;
@@ -253,8 +252,6 @@ pub struct Medications {
     pub repeats: Vec<RepeatMedication>,
     /// The issues (`intent: order`), in the provider's order.
     pub issues: Vec<PrescriptionIssue>,
-    /// The `X-Request-ID` of the request that fetched them.
-    pub request_id: Option<Uuid>,
 }
 
 impl Medications {
@@ -368,8 +365,6 @@ pub struct PrescriptionRequests {
     pub requests: Vec<PrescriptionRequest>,
     /// The repeats included with `_include=Task:focus:MedicationRequest`.
     pub repeats: Vec<RepeatMedication>,
-    /// The `X-Request-ID` of the request that fetched them.
-    pub request_id: Option<Uuid>,
 }
 
 impl PrescriptionRequests {
@@ -399,7 +394,7 @@ impl PrescriptionRequests {
         let names: HashMap<&str, &str> =
             included.repeats.iter().filter_map(|r| Some((r.id.as_str(), r.details.name.as_deref()?))).collect();
         let requests = tasks.iter().map(|t| request(t, &names)).collect();
-        Ok(Self { requests, repeats: included.repeats, request_id: None })
+        Ok(Self { requests, repeats: included.repeats })
     }
 
     /// The requests the practice has not finished with.

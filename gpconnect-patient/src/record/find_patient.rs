@@ -1,17 +1,23 @@
 //! `GET /documents/Patient/{nhs}`: the patient's id on the practice's documents server.
 
 use gpconnect_core::fhir::{FhirResource, Patient};
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 use gpconnect_documents::DocumentsPatient;
 
-use crate::options::{bundle, call_options, other_patient, patient_nhs_number, CallOptions};
+use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
 
 /// Finds the logged-in patient on the documents server; from
 /// [`AccessRecord::find_patient`](crate::AccessRecord::find_patient).
 ///
 /// Sends `GET /documents/Patient/{NHS number}` to the Access Record API. The answer's
 /// `Patient.id` is what [`search_documents`](crate::AccessRecord::search_documents) needs.
+///
+/// Sends the search.
+///
+/// # Errors
+/// `INVALID_NHS_NUMBER` (400), `INVALID_PARAMETER` (422), `Error::Auth` when the
+/// patient must log in again. Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct FindPatient {
@@ -19,7 +25,7 @@ pub struct FindPatient {
     options: CallOptions,
 }
 
-call_options!(FindPatient);
+operation!(FindPatient, PlatformApi::AccessRecord);
 
 impl FindPatient {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -27,19 +33,15 @@ impl FindPatient {
     }
 
     /// Builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let nhs = patient_nhs_number(&self.session)?;
         let path = format!("documents/Patient/{}", nhs.expose());
-        Ok(self.options.apply(PlatformRequest::get(
-            InteractionId::SearchDocumentsPatient,
-            PlatformApi::AccessRecord,
-            path,
-        )))
+        self.options.apply(Request::get(InteractionId::SearchDocumentsPatient, path))
     }
 
     /// Reads the searchset: the patient with an id, `None` when there is none. A Patient
     /// with another NHS number is an error.
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<Option<DocumentsPatient>> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Option<DocumentsPatient>> {
         let bundle = bundle(response)?;
         for raw in bundle.resources_of(Patient::TYPE) {
             let patient: Patient = raw
@@ -49,21 +51,27 @@ impl FindPatient {
                 return Err(other_patient(response, "entry.resource(Patient).identifier"));
             }
             if let Some(id) = patient.id.clone() {
-                return Ok(Some(DocumentsPatient { id, patient, trace_id: response.trace_id }));
+                return Ok(Some(DocumentsPatient { id, patient }));
             }
         }
         Ok(None)
     }
+}
 
-    /// Sends the search.
-    ///
-    /// # Errors
-    /// `INVALID_NHS_NUMBER` (400), `INVALID_PARAMETER` (422), `Error::Auth` when the
-    /// patient must log in again. Safe to retry: a read.
-    pub async fn send(self) -> Result<Option<DocumentsPatient>> {
-        let request = self.request()?;
+impl Operation for FindPatient {
+    type Answer = Response;
+    type Output = Option<DocumentsPatient>;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchDocumentsPatient
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<Option<DocumentsPatient>> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

@@ -3,15 +3,15 @@
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 use gpconnect_structured::{
     Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,
     ProblemStatus, Resolved, SearchPeriod, StructuredRecord,
 };
 use serde_json::{json, Value};
 
-use crate::options::{bundle, call_options, other_patient, patient_nhs_number, CallOptions};
+use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
 
 /// Which medications to ask for (`includeMedication` and its parts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,6 +49,19 @@ impl MedicationQuery {
 /// (nothing is asked for unless an `include_*` setter is called; at least one is needed).
 /// The answer is read through the same typed view as the clinicians' Access Record
 /// Structured, [`StructuredRecord`].
+///
+/// Validates, sends and reads the record.
+///
+/// # Errors
+/// * `Error::InvalidInput` naming the spec parameter, before anything is sent;
+/// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` (400),
+///   `PATIENT_NOT_FOUND` (404), `INVALID_PARAMETER` (404 / 422), `INVALID_RESOURCE`
+///   (422), status, OperationOutcome and raw body kept;
+/// * `Error::Auth` when the patient must log in again;
+/// * `Error::Decode` for an answer that is not a Bundle or is about another patient.
+///
+/// Safe to retry: a POST, but read-only (the transport retries it like a read, with
+/// the same `X-Request-ID`).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct GetRecord {
@@ -62,7 +75,7 @@ pub struct GetRecord {
     options: CallOptions,
 }
 
-call_options!(GetRecord);
+operation!(GetRecord, PlatformApi::AccessRecord);
 
 fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput {
     InvalidInput::parameter(parameter, problem)
@@ -251,21 +264,16 @@ impl GetRecord {
     }
 
     /// Validates and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         self.validate_on(chrono::Local::now().date_naive())?;
         let nhs = patient_nhs_number(&self.session)?;
         let body = serde_json::to_vec(&self.parameters(&nhs)).expect("a JSON value serializes");
-        let request = PlatformRequest::post(
-            InteractionId::GetStructuredRecord,
-            PlatformApi::AccessRecord,
-            "Patient/$gpc.getstructuredrecord",
-            body,
-        );
-        Ok(self.options.apply(request))
+        let request = Request::post(InteractionId::GetStructuredRecord, "Patient/$gpc.getstructuredrecord", body);
+        self.options.apply(request)
     }
 
     /// Reads the answer: a `collection` Bundle whose Patient must be the logged-in one.
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<StructuredRecord> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<StructuredRecord> {
         let bundle: Bundle = bundle(response)?;
         let record = StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id);
         if record.patient().and_then(|p| p.nhs_number()).is_some_and(|n| n != nhs_number.expose()) {
@@ -273,23 +281,22 @@ impl GetRecord {
         }
         Ok(record)
     }
+}
 
-    /// Validates, sends and reads the record.
-    ///
-    /// # Errors
-    /// * `Error::InvalidInput` naming the spec parameter, before anything is sent;
-    /// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` (400),
-    ///   `PATIENT_NOT_FOUND` (404), `INVALID_PARAMETER` (404 / 422), `INVALID_RESOURCE`
-    ///   (422), status, OperationOutcome and raw body kept;
-    /// * `Error::Auth` when the patient must log in again;
-    /// * `Error::Decode` for an answer that is not a Bundle or is about another patient.
-    ///
-    /// Safe to retry: a POST, but read-only (the transport retries it like a read, with
-    /// the same `X-Request-ID`).
-    pub async fn send(self) -> Result<StructuredRecord> {
-        let request = self.request()?;
+impl Operation for GetRecord {
+    type Answer = Response;
+    type Output = StructuredRecord;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::GetStructuredRecord
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

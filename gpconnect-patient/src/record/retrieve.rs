@@ -4,12 +4,12 @@ use std::fmt;
 
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, Operation, Request, Result, StreamingResponse};
 use gpconnect_documents::{Document, Retrieved};
 use tokio::io::AsyncWrite;
 
-use crate::options::{call_options, patient_nhs_number, CallOptions};
+use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// The document id of an `attachment.url` (`.../Binary/{id}`), or of a bare id.
 fn document_id(reference: &str) -> std::result::Result<String, InvalidInput> {
@@ -41,7 +41,7 @@ pub struct RetrieveDocument {
     progress: Option<Box<dyn FnMut(u64) + Send>>,
 }
 
-call_options!(RetrieveDocument);
+operation!(RetrieveDocument, PlatformApi::AccessRecord, no_send);
 
 impl fmt::Debug for RetrieveDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -71,17 +71,12 @@ impl RetrieveDocument {
         self
     }
 
-    /// Validates and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let id = self.id.clone()?;
         let nhs = patient_nhs_number(&self.session)?;
-        let request = PlatformRequest::get(
-            InteractionId::RetrieveDocument,
-            PlatformApi::AccessRecord,
-            format!("documents/Binary/{id}"),
-        )
-        .query("patientNHSNumber", nhs.expose());
-        Ok(self.options.apply(request))
+        let request = Request::get(InteractionId::RetrieveDocument, format!("documents/Binary/{id}"))
+            .query("patientNHSNumber", nhs.expose());
+        self.options.apply(request)
     }
 
     /// Streams the document into `output` (flushed on success).
@@ -94,9 +89,26 @@ impl RetrieveDocument {
     /// `Error::Output`. After an error `output` may hold part of the document: discard it.
     /// Safe to retry: a read.
     pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(mut self, output: &mut W) -> Result<Retrieved> {
-        let request = self.request()?;
-        let response = self.session.send_streaming(request).await?;
-        gpconnect_documents::stream_into(response, output, self.progress.as_mut()).await
+        let response = self.session.call(PlatformApi::AccessRecord, &self).await?;
+        gpconnect_documents::stream_into(response.value, output, self.progress.as_mut()).await
+    }
+}
+
+impl Operation for RetrieveDocument {
+    type Answer = StreamingResponse;
+    type Output = StreamingResponse;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::RetrieveDocument
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    /// The answer as it comes: [`RetrieveDocument::write_to`] streams it.
+    fn parse(&self, response: StreamingResponse) -> Result<StreamingResponse> {
+        Ok(response)
     }
 }
 

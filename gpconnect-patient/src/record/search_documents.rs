@@ -3,11 +3,11 @@
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformRequest};
-use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Response, Result};
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Operation, Request, Response, Result};
 use gpconnect_documents::DocumentList;
 
-use crate::options::{bundle, call_options, other_patient, patient_nhs_number, CallOptions};
+use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
 
 /// The four `_include` parameters every document search sends: the spec's error table
 /// answers 400 `INVALID_PARAMETER` without "the mandatory _include parameters".
@@ -24,6 +24,13 @@ pub const DOCUMENT_INCLUDES: [&str; 4] = [
 /// Sends `GET /Patient/{id}/DocumentReference?patientNHSNumber=..` with the four
 /// [`DOCUMENT_INCLUDES`], `_revinclude:recurse=PractitionerRole:practitioner` and the
 /// filters set. The answer is read through Access Document's [`DocumentList`].
+///
+/// Sends the search.
+///
+/// # Errors
+/// `InvalidInput` (nothing sent) for a bad id, a reversed `created` range or a blank
+/// description; from the provider `INVALID_PARAMETER` (400 / 422),
+/// `INVALID_NHS_NUMBER` (400), `PATIENT_NOT_FOUND` (404). Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SearchDocuments {
@@ -36,7 +43,7 @@ pub struct SearchDocuments {
     options: CallOptions,
 }
 
-call_options!(SearchDocuments);
+operation!(SearchDocuments, PlatformApi::AccessRecord);
 
 impl SearchDocuments {
     pub(crate) fn new(session: PatientSession, patient_id: &str) -> Self {
@@ -78,7 +85,7 @@ impl SearchDocuments {
     }
 
     /// Validates and builds the wire request (nothing is sent).
-    pub fn request(&self) -> Result<PlatformRequest> {
+    fn build(&self) -> Result<Request> {
         let nhs = patient_nhs_number(&self.session)?;
         let id = logical_id(&self.patient_id).map_err(|_| {
             InvalidInput::parameter(
@@ -91,12 +98,8 @@ impl SearchDocuments {
                 return Err(InvalidInput::parameter("created", "the start is after the end").into());
             }
         }
-        let mut request = PlatformRequest::get(
-            InteractionId::SearchDocuments,
-            PlatformApi::AccessRecord,
-            format!("Patient/{id}/DocumentReference"),
-        )
-        .query("patientNHSNumber", nhs.expose());
+        let mut request = Request::get(InteractionId::SearchDocuments, format!("Patient/{id}/DocumentReference"))
+            .query("patientNHSNumber", nhs.expose());
         for include in DOCUMENT_INCLUDES {
             request = request.query("_include", include);
         }
@@ -121,12 +124,12 @@ impl SearchDocuments {
             }
             request = request.query("description", text);
         }
-        Ok(self.options.apply(request))
+        self.options.apply(request)
     }
 
     /// Reads the searchset into Access Document's view; an included Patient with another
     /// NHS number is an error.
-    pub fn parse(response: &Response, nhs_number: &NhsNumber) -> Result<DocumentList> {
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<DocumentList> {
         bundle(response)?;
         let list = DocumentList::from_response(response)?;
         if list.patient.as_ref().and_then(|p| p.nhs_number()).is_some_and(|n| n != nhs_number.expose()) {
@@ -134,17 +137,22 @@ impl SearchDocuments {
         }
         Ok(list)
     }
+}
 
-    /// Sends the search.
-    ///
-    /// # Errors
-    /// `InvalidInput` (nothing sent) for a bad id, a reversed `created` range or a blank
-    /// description; from the provider `INVALID_PARAMETER` (400 / 422),
-    /// `INVALID_NHS_NUMBER` (400), `PATIENT_NOT_FOUND` (404). Safe to retry: a read.
-    pub async fn send(self) -> Result<DocumentList> {
-        let request = self.request()?;
+impl Operation for SearchDocuments {
+    type Answer = Response;
+    type Output = DocumentList;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchDocuments
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<DocumentList> {
         let nhs = patient_nhs_number(&self.session)?;
-        let response = self.session.send(request).await?;
-        Self::parse(&response, &nhs)
+        Self::read_answer(&response, &nhs)
     }
 }

@@ -1,0 +1,182 @@
+//! The one operation shape: what an operation is ([`Operation`]), the per-call options
+//! every builder carries ([`CallOptions`]), and how every result carries its trace ID
+//! ([`Traced`]).
+//!
+//! An API crate adds an operation in one file: a builder struct holding a [`Call`] and
+//! the operation's input, `impl Operation` for it, and `gpconnect_core::builder!` for
+//! the setters every builder has (`user`, `timeout`, `retry`) and `send`. The send path
+//! ([`Call::send`]) validates and builds the request, resolves the provider's root,
+//! sends it through the SSP with retries, timeouts and tracing, and parses the answer.
+//! See `CONTRIBUTING.md`.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::request::Answer;
+use crate::retry::RetryPolicy;
+use crate::{InteractionId, Provider, Request, Result, User};
+
+/// One GP Connect operation: its interaction, how it builds its request from validated
+/// input, and how it reads the answer.
+///
+/// Whether it is a read or a write, its JWT scope and its capability come with its
+/// [`InteractionId`]; a new API crate declares its own (see [`crate::Interaction`]).
+pub trait Operation {
+    /// How the answer is taken: [`crate::Response`] (read into memory, bounded) or
+    /// [`crate::StreamingResponse`].
+    type Answer: Answer;
+    /// The typed result.
+    type Output;
+
+    /// The interaction: `Ssp-InteractionID`, service root, JWT scope, read or write.
+    fn interaction(&self) -> InteractionId;
+
+    /// Checks the input against the spec and builds the wire request (with
+    /// [`interaction`](Self::interaction)). An error here means nothing is sent.
+    fn request(&self) -> Result<Request>;
+
+    /// Reads a success answer into the typed result. Treat it as hostile: bounded work,
+    /// typed errors, never a panic.
+    fn parse(&self, answer: Self::Answer) -> Result<Self::Output>;
+}
+
+/// Per-call overrides of the client's and the provider handle's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// The requesting user, overriding the provider handle's.
+    pub user: Option<Arc<User>>,
+    /// A timeout overriding the client default.
+    pub timeout: Option<Duration>,
+    /// A retry policy overriding the client's.
+    pub retry: Option<RetryPolicy>,
+}
+
+/// What every operation builder holds: the provider handle it sends through and the
+/// per-call options. [`Call::send`] is the one send path.
+#[derive(Debug, Clone)]
+pub struct Call {
+    provider: Provider,
+    /// The per-call overrides.
+    pub options: CallOptions,
+}
+
+impl Call {
+    /// A call to `provider` with no overrides.
+    pub fn new(provider: &Provider) -> Self {
+        Self { provider: provider.clone(), options: CallOptions::default() }
+    }
+
+    /// The provider handle.
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
+    /// Sends `operation`: validates and builds its request, sends it (retrying reads as
+    /// the policy allows, never a write that may have been sent), and parses the answer.
+    pub async fn send<O: Operation>(&self, operation: &O) -> Result<Traced<O::Output>> {
+        let request = operation.request()?;
+        debug_assert_eq!(request.interaction, operation.interaction(), "an operation sends its own interaction");
+        let response = Box::pin(self.provider.dispatch(&request, &self.options)).await?;
+        let answer = O::Answer::receive(response).await?;
+        let (trace_id, version_id) = (answer.trace_id(), answer.version_id().map(str::to_owned));
+        let value = operation.parse(answer)?;
+        Ok(Traced { value, trace_id, version_id })
+    }
+}
+
+/// A result from the provider with the `Ssp-TraceID` of the request that fetched it and
+/// the resource version (`ETag`), when the answer gave one. Dereferences to the value.
+///
+/// Every operation's `send()` returns one: quote `trace_id` to the SSP or the provider
+/// about this call.
+#[derive(Debug, Clone)]
+pub struct Traced<T> {
+    /// The value.
+    pub value: T,
+    /// The `Ssp-TraceID` of the request that fetched it.
+    pub trace_id: Uuid,
+    /// The version from the `ETag` header (`W/"3"` gives `3`), when given.
+    pub version_id: Option<String>,
+}
+
+impl<T> Traced<T> {
+    /// The value, without the trace ID.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The same trace ID and version around another value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Traced<U> {
+        Traced { value: f(self.value), trace_id: self.trace_id, version_id: self.version_id }
+    }
+}
+
+impl<T> Traced<Option<T>> {
+    /// `Some` traced value, or `None` when the search found nothing.
+    pub fn transpose(self) -> Option<Traced<T>> {
+        let Traced { value, trace_id, version_id } = self;
+        value.map(|value| Traced { value, trace_id, version_id })
+    }
+}
+
+impl<T> Deref for Traced<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// Adds the setters every operation builder has (`user`, `timeout`, `retry`) and, unless
+/// `no_send` is given, `send()`, to a builder with a `call: Call` field that implements
+/// [`Operation`].
+///
+/// ```ignore
+/// gpconnect_core::builder!(GetRecord);
+/// gpconnect_core::builder!(impl<T> Read<T>);
+/// gpconnect_core::builder!(RetrieveDocument, no_send);
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! builder {
+    (impl<$($generic:ident),*> $builder:ty $(, $no_send:ident)?) => {
+        impl<$($generic),*> $builder {
+            /// The logged-on user this request is made for (the `requesting_practitioner`
+            /// claim), overriding the provider handle's user.
+            pub fn user(mut self, user: &$crate::User) -> Self {
+                self.call.options.user = Some(::std::sync::Arc::new(user.clone()));
+                self
+            }
+
+            /// A timeout for this call, overriding the client default.
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.call.options.timeout = Some(timeout);
+                self
+            }
+
+            /// A retry policy for this call, overriding the client's. Writes are never
+            /// retried once they may have been sent, whatever the policy.
+            pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.call.options.retry = Some(policy);
+                self
+            }
+        }
+        $crate::builder!(@send [$($generic),*] $builder $(, $no_send)?);
+    };
+    (@send [$($generic:ident),*] $builder:ty) => {
+        impl<$($generic),*> $builder where $builder: $crate::Operation {
+            /// Validates the input (nothing is sent when it breaks a rule of the spec),
+            /// sends the request and reads the answer, with the `Ssp-TraceID`. See the
+            /// builder's documentation for the HTTP call, the errors and retry safety.
+            pub async fn send(self) -> $crate::Result<$crate::Traced<<$builder as $crate::Operation>::Output>> {
+                self.call.send(&self).await
+            }
+        }
+    };
+    (@send [$($generic:ident),*] $builder:ty, no_send) => {};
+    ($builder:ty $(, $no_send:ident)?) => {
+        $crate::builder!(impl<> $builder $(, $no_send)?);
+    };
+}
