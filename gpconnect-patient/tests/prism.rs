@@ -188,5 +188,5 @@ async fn prism_validates_requests_and_errors_map_to_the_one_error_type() {
     let search = s.session.prescriptions().medications();
     let err = s.session.call(PlatformApi::Prescriptions, &Prefer(&search, "code=404")).await.unwrap_err();
     assert_eq!(err.status(), Some(404));
-    assert_eq!(err.code().map(|c| c.as_str()), Some("INVALID_NHS_NUMBER"));
+    assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("INVALID_NHS_NUMBER"));
 }

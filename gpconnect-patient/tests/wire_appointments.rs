@@ -205,7 +205,7 @@ async fn read_gets_one_appointment() {
         .await;
     let appointment = h.session.appointments().read("1").send().await.unwrap();
     h.checked(None).await;
-    assert_eq!(appointment.version_id.as_deref(), Some("1503440820000"));
+    assert_eq!(appointment.value.version_id.as_deref(), Some("1503440820000"), "meta.versionId");
     assert!(!format!("{appointment:?}").contains(NHS));
     let bad = h.session.appointments().read("1/../2").send().await.unwrap_err();
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
@@ -276,7 +276,7 @@ async fn too_late_to_cancel_is_its_own_error() {
     let err = h.session.appointments().cancel(&read_appointment(), "Away").send().await.unwrap_err();
     let CancelError::TooLate(inner) = &err else { panic!("expected TooLate, got {err:?}") };
     assert_eq!(inner.status(), Some(461));
-    assert_eq!(inner.code().map(|c| c.as_str()), Some("ACCESS_DENIED"));
+    assert_eq!(inner.code().map(|c| c.as_str().to_owned()).as_deref(), Some("ACCESS_DENIED"));
     assert!(!err.may_have_been_sent());
     let core: gpconnect_core::Error = err.into();
     assert_eq!(core.status(), Some(461));

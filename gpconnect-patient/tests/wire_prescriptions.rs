@@ -207,7 +207,7 @@ async fn request_refusals_keep_code_and_outcome() {
     .unwrap();
     let err = h.session.prescriptions().request_issue(&meds.repeats[0]).send().await.unwrap_err();
     assert_eq!(err.status(), Some(422));
-    assert_eq!(err.code().map(|c| c.as_str()), Some("CONFLICTING_VALUES"));
+    assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("CONFLICTING_VALUES"));
     assert!(!err.may_have_been_sent());
 }
 

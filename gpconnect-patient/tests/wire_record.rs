@@ -127,7 +127,7 @@ async fn record_errors_keep_status_code_and_outcome() {
         .await;
     let err = h.session.access_record().get_record().include_allergies(Resolved::Exclude).send().await.unwrap_err();
     assert_eq!(err.status(), Some(400));
-    assert_eq!(err.code().map(|c| c.as_str()), Some("INVALID_NHS_NUMBER"));
+    assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("INVALID_NHS_NUMBER"));
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.operation_outcome().is_some());
     h.checked(None).await;
@@ -271,7 +271,7 @@ async fn retrieve_maps_not_found() {
     let mut out = Vec::new();
     let err = h.session.access_record().retrieve_id("x1").write_to(&mut out).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code().map(|c| c.as_str()), Some("NO_RECORD_FOUND"));
+    assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("NO_RECORD_FOUND"));
     assert!(out.is_empty());
     let bad = h.session.access_record().retrieve_id("../etc/passwd").write_to(&mut out).await.unwrap_err();
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
