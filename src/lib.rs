@@ -13,7 +13,7 @@
 //! | `appointments` | `appointments` | Appointment Management |
 //! | `send` | `send` | Send Document (ITK3 over MESH; also turns on `mesh` and `itk3`) |
 //! | `update` | `update` | Update Record (ITK3 over MESH; also turns on `mesh` and `itk3`) |
-//! | `patient` | | not built yet |
+//! | `patient` | [`patient`] | the patient-facing APIs (access record, appointments, prescriptions) through the NHS API platform |
 //! | `full` | | all of the above |
 //!
 //! ```no_run
@@ -75,13 +75,15 @@ pub use gpconnect_send as send;
 #[cfg_attr(docsrs, doc(cfg(feature = "update")))]
 pub use gpconnect_update as update;
 
-/// The patient-facing APIs (feature `patient`; not built yet).
+/// The patient-facing APIs through the NHS API platform (feature `patient`): access
+/// record, appointments and prescriptions for a patient logged in with NHS login.
 #[cfg(feature = "patient")]
 #[cfg_attr(docsrs, doc(cfg(feature = "patient")))]
 pub use gpconnect_patient as patient;
 
 /// The extension traits that add each enabled API to a [`Provider`]
-/// (`provider.structured()`, `provider.documents()`, `provider.appointments()`).
+/// (`provider.structured()`, `provider.documents()`, `provider.appointments()`), and the
+/// patient-facing APIs to a patient session (`session.access_record()`, ...).
 ///
 /// ```
 /// use gpconnect::prelude::*;
@@ -91,6 +93,8 @@ pub mod prelude {
     pub use gpconnect_appointments::AppointmentsExt;
     #[cfg(feature = "documents")]
     pub use gpconnect_documents::DocumentsExt;
+    #[cfg(feature = "patient")]
+    pub use gpconnect_patient::PatientExt;
     #[cfg(feature = "structured")]
     pub use gpconnect_structured::StructuredExt;
 }

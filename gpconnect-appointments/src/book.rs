@@ -31,6 +31,11 @@ impl BookingOrganisation {
         self.ods = Some(ods.clone());
         self
     }
+
+    /// The ODS code given with [`ods`](Self::ods), if any.
+    pub fn ods_code(&self) -> Option<&OdsCode> {
+        self.ods.as_ref()
+    }
 }
 
 /// Books one or more adjacent slots; see [`Appointments::book`](crate::Appointments::book).
@@ -106,7 +111,49 @@ impl Book {
 
     /// Validates everything and builds the Appointment body.
     pub(crate) fn body(&self, created: DateTime<FixedOffset>) -> Result<Value> {
-        let slots = &self.slots;
+        let booking = Booking {
+            slots: &self.slots,
+            patient_id: &self.patient_id,
+            description: self.description.as_deref(),
+            comment: self.comment.as_deref(),
+            booking_organisation: self.booking_organisation.as_ref(),
+        };
+        booking.body(self.call.provider().client().consumer().ods(), created)
+    }
+}
+
+/// What a booking sends, without a transport: the checks and the Appointment body of
+/// [`Book::send`], for other transports (the patient-facing API) to reuse.
+#[derive(Clone, Copy)]
+pub struct Booking<'a> {
+    /// The slots (one, or several adjacent slots of one schedule).
+    pub slots: &'a [FreeSlot],
+    /// The patient's logical id, sent as `Patient/<id>` (the NHS number in the
+    /// patient-facing API).
+    pub patient_id: &'a str,
+    /// The description (required, at most 100 characters).
+    pub description: Option<&'a str>,
+    /// The comment (optional, at most 500 characters).
+    pub comment: Option<&'a str>,
+    /// The booking organisation (required).
+    pub booking_organisation: Option<&'a BookingOrganisation>,
+}
+
+impl std::fmt::Debug for Booking<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Booking").field("slots", &self.slots.len()).finish_non_exhaustive()
+    }
+}
+
+impl Booking<'_> {
+    /// Validates everything and builds the Appointment body; `default_ods` is the booking
+    /// organisation's ODS code when it names none, `created` the booking time.
+    ///
+    /// # Errors
+    /// `InvalidInput` naming the spec element (`slot`, `participant`, `description`,
+    /// `comment`, `contained`, `end`).
+    pub fn body(&self, default_ods: &OdsCode, created: DateTime<FixedOffset>) -> Result<Value> {
+        let slots = self.slots;
         let Some(first) = slots.first() else { return Err(invalid("slot", "at least one slot is required")) };
         let last = slots.last().expect("non-empty");
         for s in slots {
@@ -142,28 +189,27 @@ impl Book {
                 return Err(invalid("end", "the appointment ends before it starts"));
             }
         }
-        logical_id(&self.patient_id).map_err(|_| invalid("participant", "the patient id is not a logical id"))?;
+        logical_id(self.patient_id).map_err(|_| invalid("participant", "the patient id is not a logical id"))?;
         let location_id = first
             .location
             .as_ref()
             .map(|l| l.id.as_str())
             .filter(|id| !id.is_empty())
             .ok_or_else(|| invalid("participant", "the slot's schedule names no Location"))?;
-        let description = self.description.as_deref().map(str::trim).unwrap_or_default();
+        let description = self.description.map(str::trim).unwrap_or_default();
         if description.is_empty() {
             return Err(invalid("description", "a description is required"));
         }
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(invalid("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
         }
-        if let Some(comment) = &self.comment {
+        if let Some(comment) = self.comment {
             if comment.chars().count() > MAX_COMMENT_CHARS {
                 return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
             }
         }
         let org = self
             .booking_organisation
-            .as_ref()
             .ok_or_else(|| invalid("contained", "the booking organisation (name, phone) is required"))?;
         if org.name.trim().is_empty() {
             return Err(invalid("contained", "the booking organisation needs a name"));
@@ -171,7 +217,7 @@ impl Book {
         if org.phone.trim().is_empty() {
             return Err(invalid("contained", "the booking organisation needs a telecom (phone)"));
         }
-        let ods = org.ods.clone().unwrap_or_else(|| self.call.provider().client().consumer().ods().clone());
+        let ods = org.ods.as_ref().unwrap_or(default_ods);
 
         let mut organisation = json!({
             "resourceType": "Organization",
@@ -210,7 +256,7 @@ impl Book {
             "created": created.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
             "participant": participant,
         });
-        if let Some(comment) = self.comment.as_deref().filter(|c| !c.trim().is_empty()) {
+        if let Some(comment) = self.comment.filter(|c| !c.trim().is_empty()) {
             body["comment"] = Value::String(comment.to_owned());
         }
         Ok(body)

@@ -70,7 +70,7 @@ use chrono::NaiveDate;
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::{Call, Provider, Response, Result};
 
-pub use book::{Book, BookingOrganisation};
+pub use book::{Book, Booking, BookingOrganisation};
 pub use manage::{Amend, Cancel, FindBooking, PatientAppointments, ReadAppointment};
 pub use model::{
     Appointment, AppointmentStatus, DeliveryChannel, PractitionerRole, ServiceFilteringStatus, APPOINTMENT_PROFILE,

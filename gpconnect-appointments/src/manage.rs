@@ -285,27 +285,7 @@ impl Cancel {
     /// The id, `If-Match` value and body, validated.
     pub(crate) fn prepared(&self) -> Result<(String, HeaderValue, Value)> {
         let (id, version) = if_match(&self.appointment)?;
-        if self.appointment.is_cancelled() {
-            return Err(invalid("status", "the appointment is already cancelled"));
-        }
-        let reason = self.reason.trim();
-        if reason.is_empty() {
-            return Err(invalid("extension", "a cancellation reason is required"));
-        }
-        let mut raw = self.appointment.raw.clone();
-        let body = as_object(&mut raw)?;
-        body.insert("status".into(), Value::String("cancelled".into()));
-        let ext = json!({ "url": CANCELLATION_REASON_URL, "valueString": reason });
-        // Providers may send a single extension as an object: keep it, in an array.
-        let mut list = match body.remove("extension") {
-            Some(Value::Array(list)) => list,
-            Some(Value::Null) | None => Vec::new(),
-            Some(single) => vec![single],
-        };
-        list.retain(|e| e.get("url").and_then(Value::as_str) != Some(CANCELLATION_REASON_URL));
-        list.push(ext);
-        body.insert("extension".into(), Value::Array(list));
-        Ok((id, version, raw))
+        Ok((id, version, self.appointment.cancellation(&self.reason)?))
     }
 }
 
@@ -401,4 +381,34 @@ pub(crate) fn matching_booking(appointments: Vec<Appointment>, slots: &[FreeSlot
 /// string) is refused as input instead of indexed.
 fn as_object(raw: &mut Value) -> Result<&mut serde_json::Map<String, Value>> {
     raw.as_object_mut().ok_or_else(|| invalid("appointment", "the appointment as read is not a JSON object"))
+}
+
+impl Appointment {
+    /// The body that cancels this appointment: the appointment as read, with only `status`
+    /// set to `cancelled` and the cancellation reason extension added (what
+    /// [`Cancel::send`] puts, and what other transports such as the patient-facing API
+    /// send). Refuses an appointment already cancelled and an empty reason.
+    pub fn cancellation(&self, reason: &str) -> Result<Value> {
+        if self.is_cancelled() {
+            return Err(invalid("status", "the appointment is already cancelled"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(invalid("extension", "a cancellation reason is required"));
+        }
+        let mut raw = self.raw.clone();
+        let body = as_object(&mut raw)?;
+        body.insert("status".into(), Value::String("cancelled".into()));
+        let ext = json!({ "url": CANCELLATION_REASON_URL, "valueString": reason });
+        // Providers may send a single extension as an object: keep it, in an array.
+        let mut list = match body.remove("extension") {
+            Some(Value::Array(list)) => list,
+            Some(Value::Null) | None => Vec::new(),
+            Some(single) => vec![single],
+        };
+        list.retain(|e| e.get("url").and_then(Value::as_str) != Some(CANCELLATION_REASON_URL));
+        list.push(ext);
+        body.insert("extension".into(), Value::Array(list));
+        Ok(raw)
+    }
 }

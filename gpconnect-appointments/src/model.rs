@@ -252,7 +252,7 @@ pub struct Appointment {
     pub cancellation_reason: Option<String>,
     /// The booked slots' logical ids.
     pub slot_ids: Vec<String>,
-    /// The patient's logical id.
+    /// The patient's logical id (the NHS number in the patient-facing API). Redacted in `Debug`.
     pub patient_id: Option<String>,
     /// The location's logical id.
     pub location_id: Option<String>,
@@ -288,7 +288,8 @@ impl fmt::Debug for Appointment {
             .field("comment", &redacted(&self.comment))
             .field("cancellation_reason", &redacted(&self.cancellation_reason))
             .field("slot_ids", &self.slot_ids)
-            .field("patient_id", &self.patient_id)
+            // The patient-facing API names the patient by NHS number (`Patient/9000000009`).
+            .field("patient_id", &self.patient_id.as_ref().map(|_| "<redacted>"))
             .field("location_id", &self.location_id)
             .field("practitioner_id", &self.practitioner_id)
             .field("healthcare_service_id", &self.healthcare_service_id)

@@ -348,6 +348,18 @@ impl Operation for SearchFreeSlots {
     }
 }
 
+impl FreeSlots {
+    /// Builds the slots of a search answer already parsed (for other transports, such as
+    /// the patient-facing API, and saved answers), with schedule, practitioner, location
+    /// and organisation resolved. No service filtering status is read.
+    ///
+    /// # Errors
+    /// The resource that failed to parse.
+    pub fn from_bundle(bundle: &Bundle) -> std::result::Result<Self, serde_json::Error> {
+        Ok(FreeSlots { slots: free_slots_from_bundle(bundle, None)?, service_filtering: None })
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct BundleMetaPeek {

@@ -58,7 +58,7 @@ mod search;
 
 use gpconnect_core::{NhsNumber, Provider};
 
-pub use retrieve::{BodyFormat, RetrieveDocument, Retrieved};
+pub use retrieve::{stream_into, BodyFormat, RetrieveDocument, Retrieved};
 pub use search::{
     Document, DocumentList, DocumentsPatient, FindPatient, SearchDocuments, MANDATORY_INCLUDES, RETRIEVAL_LIMIT,
 };

@@ -279,7 +279,14 @@ impl Retrieved {
     }
 }
 
-pub(crate) async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
+/// Streams a document retrieval answer whose headers are in into `output`, as
+/// [`RetrieveDocument::write_to`] does: a FHIR `Binary` decoded from base64 as it arrives,
+/// or the raw bytes with their own `Content-Type`. For other transports that retrieve
+/// documents (the patient-facing API); `progress` gets the document bytes written so far.
+///
+/// # Errors
+/// As [`RetrieveDocument::write_to`], after the request was answered.
+pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
     mut response: StreamingResponse,
     output: &mut W,
     mut progress: Option<&mut Box<dyn FnMut(u64) + Send>>,

@@ -1,5 +1,127 @@
-//! **Not built yet.** This crate reserves the name and the `patient` feature of the
-//! `gpconnect` facade for the three patient-facing APIs (access record, appointments, prescriptions).
-//! It exposes nothing and performs no requests; see the project README for what is
-//! available today.
+//! # GP Connect patient-facing APIs
+//!
+//! The three APIs an NHS App-style service uses on behalf of a patient logged in with NHS
+//! login, through the NHS API platform (`gpconnect_core::platform`):
+//!
+//! * [`AccessRecord`] (FHIR STU3): the patient's structured record, read through the
+//!   same typed view as the clinicians' API ([`gpconnect_structured::StructuredRecord`]),
+//!   their documents (Access Document's [`gpconnect_documents::DocumentList`]) and each
+//!   document streamed into any [`tokio::io::AsyncWrite`];
+//! * [`Appointments`] (FHIR STU3): free slots, book, list, read and cancel with
+//!   Appointment Management's typed models, the non-standard "too late to cancel" answer
+//!   as its own error ([`CancelError::TooLate`]), and [`Appointments::rebook`]: cancel and
+//!   book again as one call that reports each step;
+//! * [`Prescriptions`] (FHIR R4, UK Core, read with fhirbolt in strict mode): repeat
+//!   medications, requesting an issue (with a one-off nominated pharmacy), and the status
+//!   of requests, as views a patient app can show directly.
+//!
+//! Every operation is a `#[must_use]` builder implementing the one
+//! [`gpconnect_core::Operation`] shape (`request` validates and builds the wire request,
+//! `parse` reads the answer): [`send`](GetRecord::send) validates the input (nothing is
+//! sent on bad input), sends through the patient's [`PatientSession::call`] (token,
+//! `X-Request-ID`, retries for reads only), and returns the typed value with its
+//! `X-Request-ID` ([`gpconnect_core::Traced`]) or the one [`gpconnect_core::Error`]. The platform binds every call
+//! to the logged-in patient: the SDK takes their NHS number from the ID token, and an
+//! answer about anybody else is an error.
+//!
+//! ```no_run
+//! use gpconnect_core::platform::{Environment, NhsLoginIdToken, PlatformClient, PlatformConfig};
+//! use gpconnect_patient::{PatientExt, MedicationQuery};
+//! use gpconnect_structured::Resolved;
+//!
+//! # async fn demo(key_pem: &[u8], id_token: String) -> gpconnect_core::Result<()> {
+//! let platform = PlatformClient::new(PlatformConfig::new(Environment::Integration, "api-key", "key-1", key_pem)?)?;
+//! let patient = platform.session(NhsLoginIdToken::parse(id_token)?)?;
+//!
+//! let record = patient
+//!     .access_record()
+//!     .get_record()
+//!     .include_allergies(Resolved::Include)
+//!     .include_medication(MedicationQuery::all())
+//!     .send()
+//!     .await?;
+//! println!("{} allergies, {} medications", record.allergies().len(), record.medications().len());
+//!
+//! let medications = patient.prescriptions().medications().send().await?;
+//! if let Some(repeat) = medications.requestable().next() {
+//!     let request = patient.prescriptions().request_issue(repeat).note("Running low").send().await?;
+//!     println!("request {:?} is {:?} (X-Request-ID {})", request.id, request.status, request.trace_id);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Safety rules
+//! * Booking, cancelling and requesting a prescription are never retried once they may
+//!   have been sent; after an error whose `may_have_been_sent()` is true, read what
+//!   happened ([`Appointments::list`], [`Prescriptions::request_status`]) before trying
+//!   again.
+//! * `Debug` of every view leaves out NHS numbers, names and free text.
+//! * Every answer is checked for nesting depth ([`MAX_DEPTH`]) before it is parsed, and
+//!   its size is bounded by the platform client's limit.
 #![deny(missing_docs)]
+
+mod appointments;
+mod bounded;
+mod options;
+pub mod prescriptions;
+mod record;
+
+pub use appointments::{
+    AppointmentList, Appointments, Book, CancelAppointment, CancelError, Held, Holding, ListAppointments,
+    ReadAppointment, Rebook, RebookOrder, RebookReport, SearchFreeSlots,
+};
+pub use bounded::MAX_DEPTH;
+pub use options::CallOptions;
+pub use prescriptions::{Prescriptions, RequestIssue, RequestStatusSearch, SearchMedications};
+pub use record::{
+    AccessRecord, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments, DOCUMENT_INCLUDES,
+};
+
+// The typed models and views these APIs share with the clinicians' APIs, so the `patient`
+// feature alone is enough to use them.
+pub use gpconnect_appointments::{
+    Appointment, AppointmentStatus, BookingOrganisation, DeliveryChannel, FreeSlot, FreeSlots, Includes,
+    OrganisationType, SlotTime,
+};
+pub use gpconnect_core::platform::{Environment, NhsLoginIdToken, PatientSession, PlatformClient, PlatformConfig};
+pub use gpconnect_documents::{Document, DocumentList, DocumentsPatient, Retrieved};
+pub use gpconnect_structured::{
+    Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,
+    ProblemStatus, Resolved, SearchPeriod, StructuredRecord,
+};
+
+/// Adds the three patient-facing APIs to a [`PatientSession`].
+pub trait PatientExt {
+    /// Access Record: the structured record and documents.
+    fn access_record(&self) -> AccessRecord;
+    /// Appointments Management.
+    fn appointments(&self) -> Appointments;
+    /// Prescriptions Management.
+    fn prescriptions(&self) -> Prescriptions;
+}
+
+impl PatientExt for PatientSession {
+    fn access_record(&self) -> AccessRecord {
+        AccessRecord { session: self.clone() }
+    }
+
+    fn appointments(&self) -> Appointments {
+        Appointments { session: self.clone() }
+    }
+
+    fn prescriptions(&self) -> Prescriptions {
+        Prescriptions { session: self.clone() }
+    }
+}
+
+/// Implements a `Debug` that shows only the named fields (no names, free texts or NHS numbers).
+macro_rules! redacted_debug {
+    ($ty:ident $(, $field:ident)* $(,)?) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))$(.field(stringify!($field), &self.$field))*.finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use redacted_debug;

@@ -152,6 +152,17 @@ impl ProblemOptions {
         self.significance = Some(significance);
         self
     }
+
+    /// The `filterStatus` chosen, if any (for other request builders, such as the
+    /// patient-facing API's).
+    pub fn status_filter(&self) -> Option<ProblemStatus> {
+        self.status
+    }
+
+    /// The `filterSignificance` chosen, if any.
+    pub fn significance_filter(&self) -> Option<ProblemSignificance> {
+        self.significance
+    }
 }
 
 /// Whether immunisations that were not given are returned (`includeNotGiven`; provider
@@ -197,6 +208,17 @@ impl ImmunisationOptions {
     pub fn status(mut self, v: ImmunisationStatus) -> Self {
         self.status = Some(v);
         self
+    }
+
+    /// The `includeNotGiven` choice, if any (for other request builders, such as the
+    /// patient-facing API's).
+    pub fn not_given_choice(&self) -> Option<NotGiven> {
+        self.not_given
+    }
+
+    /// The `includeStatus` choice, if any.
+    pub fn status_choice(&self) -> Option<ImmunisationStatus> {
+        self.status
     }
 }
 

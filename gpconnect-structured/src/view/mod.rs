@@ -700,7 +700,10 @@ impl StructuredRecord {
         })
     }
 
-    pub(crate) fn with_trace_id(mut self, trace_id: Uuid) -> Self {
+    /// Sets the id of the request that fetched the record (`Ssp-TraceID`, or the
+    /// `X-Request-ID` of the patient-facing API), for views built with
+    /// [`from_bundle`](Self::from_bundle).
+    pub fn with_trace_id(mut self, trace_id: Uuid) -> Self {
         self.trace_id = Some(trace_id);
         self
     }

@@ -1,0 +1,95 @@
+//! Appointments Management (FHIR STU3): free slots, book, list, read, cancel, and cancel
+//! and book again in one call.
+
+mod book;
+mod cancel;
+mod list;
+mod read;
+mod rebook;
+mod search_slots;
+
+pub use book::Book;
+pub use cancel::{CancelAppointment, CancelError};
+pub use list::{AppointmentList, ListAppointments};
+pub use read::ReadAppointment;
+pub use rebook::{Held, Holding, Rebook, RebookOrder, RebookReport};
+pub use search_slots::SearchFreeSlots;
+
+use chrono::NaiveDate;
+use gpconnect_appointments::{Appointment, FreeSlot, SlotTime};
+use gpconnect_core::error::DecodeProblem;
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{NhsNumber, Response, Result};
+
+use crate::options::{check_answer, other_patient};
+
+/// The Appointments Management operations for the logged-in patient; from
+/// [`PatientExt::appointments`](crate::PatientExt::appointments).
+///
+/// There is no amend in this API: a patient changes an appointment by cancelling it and
+/// booking another, which [`rebook`](Self::rebook) does as one call.
+#[derive(Debug, Clone)]
+pub struct Appointments {
+    pub(crate) session: PatientSession,
+}
+
+impl Appointments {
+    /// Free slots between `start` and `end` (dates or date-times with offset, at most 14
+    /// days apart); see [`SearchFreeSlots`].
+    pub fn search_free_slots(&self, start: impl Into<SlotTime>, end: impl Into<SlotTime>) -> SearchFreeSlots {
+        SearchFreeSlots::new(self.session.clone(), start.into(), end.into())
+    }
+
+    /// Books `slots` (one, or adjacent slots of one schedule) for the patient; see [`Book`].
+    pub fn book(&self, slots: &[FreeSlot]) -> Book {
+        Book::new(self.session.clone(), slots)
+    }
+
+    /// The patient's appointments starting between the dates `from` and `to`
+    /// (inclusive); see [`ListAppointments`].
+    pub fn list(&self, from: NaiveDate, to: NaiveDate) -> ListAppointments {
+        ListAppointments::new(self.session.clone(), from, to)
+    }
+
+    /// One appointment by id; see [`ReadAppointment`].
+    pub fn read(&self, id: &str) -> ReadAppointment {
+        ReadAppointment::new(self.session.clone(), id)
+    }
+
+    /// Cancels an appointment as read, giving a reason; see [`CancelAppointment`].
+    pub fn cancel(&self, appointment: &Appointment, reason: impl Into<String>) -> CancelAppointment {
+        CancelAppointment::new(self.session.clone(), appointment, reason.into())
+    }
+
+    /// Moves an appointment to `slots`: books the new one and cancels the old one (or the
+    /// other way round), reporting each step; see [`Rebook`].
+    pub fn rebook(&self, current: &Appointment, reason: impl Into<String>, slots: &[FreeSlot]) -> Rebook {
+        Rebook::new(self.session.clone(), current, reason.into(), slots)
+    }
+}
+
+/// Whether a `Patient/{id}` participant names another NHS number than the logged-in
+/// patient's (this API names patients by NHS number; other ids are not compared).
+fn names_other_patient(appointment: &Appointment, nhs_number: &NhsNumber) -> bool {
+    appointment
+        .patient_id
+        .as_deref()
+        .is_some_and(|id| id.len() == 10 && id.bytes().all(|b| b.is_ascii_digit()) && id != nhs_number.expose())
+}
+
+/// Reads an Appointment from JSON text of an answer, checking its patient.
+fn appointment_from(response: &Response, json: &str, path: &str, nhs_number: &NhsNumber) -> Result<Appointment> {
+    let appointment = Appointment::from_json(json).map_err(|e| response.decode_error(DecodeProblem::json(path, &e)))?;
+    if names_other_patient(&appointment, nhs_number) {
+        return Err(other_patient(response, "participant.actor"));
+    }
+    Ok(appointment)
+}
+
+/// Reads an answer that is one Appointment (book, read, cancel).
+pub(crate) fn appointment(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
+    check_answer(response, "Appointment")?;
+    let json = std::str::from_utf8(&response.body.0)
+        .map_err(|_| response.decode_error(DecodeProblem::Json { path: String::new(), message: "not UTF-8".into() }))?;
+    appointment_from(response, json, "", nhs_number)
+}

@@ -1,0 +1,57 @@
+//! Prescriptions Management (FHIR R4, UK Core): the patient's repeat medications,
+//! requesting an issue, and the status of their requests.
+//!
+//! Answers are read with fhirbolt in strict mode (an element unknown to FHIR R4 is an
+//! error), parsed into `fhirbolt::model::r4::Resource` and matched, then turned into views
+//! a patient app can show directly: [`Medications`], [`PrescriptionRequest`],
+//! [`PrescriptionRequests`].
+
+mod medications;
+mod request_issue;
+mod request_status;
+mod view;
+
+pub use medications::{Intent, SearchMedications};
+pub use request_issue::RequestIssue;
+pub use request_status::RequestStatusSearch;
+pub use view::{
+    MedicationDetails, MedicationStatus, Medications, PrescriptionIssue, PrescriptionRequest, PrescriptionRequests,
+    RepeatMedication, RequestStatus, ORDERING_PARAMETER_SYSTEM, ORDER_ITEM_NUMBER_SYSTEM, ORDER_NUMBER_SYSTEM,
+    REPEAT_INFORMATION_URL, UUID_SYSTEM,
+};
+
+use gpconnect_core::platform::PatientSession;
+
+/// The Prescriptions Management operations for the logged-in patient; from
+/// [`PatientExt::prescriptions`](crate::PatientExt::prescriptions).
+#[derive(Debug, Clone)]
+pub struct Prescriptions {
+    pub(crate) session: PatientSession,
+}
+
+impl Prescriptions {
+    /// The patient's medication requests: repeats and their issues
+    /// (`GET /Patient/{nhs}/MedicationRequest`); see [`SearchMedications`].
+    pub fn medications(&self) -> SearchMedications {
+        SearchMedications::new(self.session.clone())
+    }
+
+    /// Asks the practice to issue a repeat again (`POST /Task`); see [`RequestIssue`].
+    pub fn request_issue(&self, repeat: &RepeatMedication) -> RequestIssue {
+        RequestIssue::new(self.session.clone(), repeat)
+    }
+
+    /// The status of the patient's requests (`GET /Task?patient={nhs}`); see
+    /// [`RequestStatusSearch`].
+    pub fn request_status(&self) -> RequestStatusSearch {
+        RequestStatusSearch::new(self.session.clone())
+    }
+}
+
+/// Turns a view's decode problem into the error of `response`.
+pub(crate) fn decoded<T>(
+    response: &gpconnect_core::Response,
+    view: Result<T, gpconnect_core::error::DecodeProblem>,
+) -> gpconnect_core::Result<T> {
+    view.map_err(|p| response.decode_error(p))
+}

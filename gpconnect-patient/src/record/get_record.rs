@@ -1,0 +1,302 @@
+//! `POST /Patient/$gpc.getstructuredrecord`: the patient's structured record.
+
+use chrono::NaiveDate;
+use gpconnect_core::error::InvalidInput;
+use gpconnect_core::fhir::Bundle;
+use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_structured::{
+    Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,
+    ProblemStatus, Resolved, SearchPeriod, StructuredRecord,
+};
+use serde_json::{json, Value};
+
+use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
+
+/// Which medications to ask for (`includeMedication` and its parts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MedicationQuery {
+    since: Option<NaiveDate>,
+    repeats_only: bool,
+}
+
+impl MedicationQuery {
+    /// Every medication the practice shares.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only medication recorded on or after `date` (`medicationSearchFromDate`; not in the future).
+    pub fn since(mut self, date: NaiveDate) -> Self {
+        self.since = Some(date);
+        self
+    }
+
+    /// Only repeat medication (`prescriptionType` = `repeat`, as the spec's
+    /// `repeatOnlyRequest` example). The example writes `"value": "repeat"`, which is not
+    /// a FHIR element; the SDK sends `valueCode` (spec README §5, UNSURE).
+    pub fn repeats_only(mut self) -> Self {
+        self.repeats_only = true;
+        self
+    }
+}
+
+/// Gets the logged-in patient's structured record; from
+/// [`AccessRecord::get_record`](crate::AccessRecord::get_record).
+///
+/// Sends `POST /Patient/$gpc.getstructuredrecord` to the Access Record API with a FHIR
+/// `Parameters` body naming the patient's NHS number and the clinical areas asked for
+/// (nothing is asked for unless an `include_*` setter is called; at least one is needed).
+/// The answer is read through the same typed view as the clinicians' Access Record
+/// Structured, [`StructuredRecord`].
+///
+/// Validates, sends and reads the record.
+///
+/// # Errors
+/// * `Error::InvalidInput` naming the spec parameter, before anything is sent;
+/// * `Error::Provider` with the spec's codes: `INVALID_NHS_NUMBER` (400),
+///   `PATIENT_NOT_FOUND` (404), `INVALID_PARAMETER` (404 / 422), `INVALID_RESOURCE`
+///   (422), status, OperationOutcome and raw body kept;
+/// * `Error::Auth` when the patient must log in again;
+/// * `Error::Decode` for an answer that is not a Bundle or is about another patient.
+///
+/// Safe to retry: a POST, but read-only (the transport retries it like a read, with
+/// the same `X-Request-ID`).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetRecord {
+    session: PatientSession,
+    allergies: Option<Resolved>,
+    medication: Option<MedicationQuery>,
+    consultations: Option<Consultations>,
+    problems: Option<ProblemOptions>,
+    immunisations: Option<ImmunisationOptions>,
+    investigations: Option<Option<SearchPeriod>>,
+    options: CallOptions,
+}
+
+operation!(GetRecord, PlatformApi::AccessRecord);
+
+fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput {
+    InvalidInput::parameter(parameter, problem)
+}
+
+impl GetRecord {
+    pub(crate) fn new(session: PatientSession) -> Self {
+        Self {
+            session,
+            allergies: None,
+            medication: None,
+            consultations: None,
+            problems: None,
+            immunisations: None,
+            investigations: None,
+            options: CallOptions::default(),
+        }
+    }
+
+    /// Allergies (`includeAllergies` with its mandatory `includeResolvedAllergies` part).
+    pub fn include_allergies(mut self, resolved: Resolved) -> Self {
+        self.allergies = Some(resolved);
+        self
+    }
+
+    /// Medication (`includeMedication`, with `medicationSearchFromDate` / `prescriptionType`).
+    pub fn include_medication(mut self, query: MedicationQuery) -> Self {
+        self.medication = Some(query);
+        self
+    }
+
+    /// Consultations (`includeConsultations`, with `consultationSearchPeriod` or
+    /// `includeNumberOfMostRecent`, never both).
+    pub fn include_consultations(mut self, which: Consultations) -> Self {
+        self.consultations = Some(which);
+        self
+    }
+
+    /// Problems (`includeProblems`, with `filterStatus` / `filterSignificance`).
+    pub fn include_problems(mut self, options: ProblemOptions) -> Self {
+        self.problems = Some(options);
+        self
+    }
+
+    /// Immunisations (`includeImmunizations`, as this API spells it, with
+    /// `includeNotGiven` / `includeStatus`).
+    pub fn include_immunisations(mut self, options: ImmunisationOptions) -> Self {
+        self.immunisations = Some(options);
+        self
+    }
+
+    /// Investigations (`includeInvestigations`, with an optional
+    /// `investigationSearchPeriod` of full dates).
+    pub fn include_investigations(mut self, period: Option<SearchPeriod>) -> Self {
+        self.investigations = Some(period);
+        self
+    }
+
+    /// Checks the parameters with `today` as today (spec §1.1 error table): at least one
+    /// clinical area, dates not in the future, periods with start <= end, a positive
+    /// number of recent consultations.
+    pub fn validate_on(&self, today: NaiveDate) -> std::result::Result<(), InvalidInput> {
+        let not_future = |name: &'static str, d: NaiveDate| {
+            if d > today {
+                Err(invalid(name, "must not be in the future"))
+            } else {
+                Ok(())
+            }
+        };
+        let period = |name: &'static str, p: &SearchPeriod| -> std::result::Result<(), InvalidInput> {
+            if p.start.is_none() && p.end.is_none() {
+                return Err(invalid(name, "a period needs a start, an end or both"));
+            }
+            if let (Some(s), Some(e)) = (p.start, p.end) {
+                if s > e {
+                    return Err(invalid(name, "start is after end"));
+                }
+            }
+            p.start.map_or(Ok(()), |d| not_future(name, d))?;
+            p.end.map_or(Ok(()), |d| not_future(name, d))
+        };
+        if self.allergies.is_none()
+            && self.medication.is_none()
+            && self.consultations.is_none()
+            && self.problems.is_none()
+            && self.immunisations.is_none()
+            && self.investigations.is_none()
+        {
+            return Err(invalid("Parameters", "ask for at least one clinical area (an include_* setter)"));
+        }
+        if let Some(since) = self.medication.and_then(|m| m.since) {
+            not_future("medicationSearchFromDate", since)?;
+        }
+        match self.consultations {
+            Some(Consultations::Period(p)) => period("consultationSearchPeriod", &p)?,
+            Some(Consultations::MostRecent(0)) => {
+                return Err(invalid("includeNumberOfMostRecent", "must be greater than 0"))
+            }
+            _ => {}
+        }
+        if let Some(Some(p)) = self.investigations {
+            period("investigationSearchPeriod", &p)?;
+        }
+        Ok(())
+    }
+
+    /// The FHIR `Parameters` body for the patient `nhs_number`, without validation;
+    /// parameters in the order of the spec's `fullRecordRequest` example.
+    pub fn parameters(&self, nhs_number: &NhsNumber) -> Value {
+        let date = |d: NaiveDate| Value::String(d.format("%Y-%m-%d").to_string());
+        let part = |name: &str, key: &str, value: Value| json!({ "name": name, key: value });
+        let mut out = vec![json!({
+            "name": "patientNHSNumber",
+            "valueIdentifier": { "system": NhsNumber::SYSTEM, "value": nhs_number.expose() },
+        })];
+        let mut push = |name: &str, parts: Vec<Value>| {
+            let mut v = json!({ "name": name });
+            if !parts.is_empty() {
+                v["part"] = Value::Array(parts);
+            }
+            out.push(v);
+        };
+        let period = |p: SearchPeriod| {
+            let mut o = serde_json::Map::new();
+            if let Some(s) = p.start {
+                o.insert("start".into(), date(s));
+            }
+            if let Some(e) = p.end {
+                o.insert("end".into(), date(e));
+            }
+            Value::Object(o)
+        };
+        if let Some(r) = self.allergies {
+            push(
+                "includeAllergies",
+                vec![part("includeResolvedAllergies", "valueBoolean", json!(r == Resolved::Include))],
+            );
+        }
+        if let Some(c) = self.consultations {
+            let parts = match c {
+                Consultations::Period(p) => vec![part("consultationSearchPeriod", "valuePeriod", period(p))],
+                Consultations::MostRecent(n) => vec![part("includeNumberOfMostRecent", "valuePositiveInt", json!(n))],
+                _ => vec![],
+            };
+            push("includeConsultations", parts);
+        }
+        if let Some(o) = self.problems {
+            let mut parts = Vec::new();
+            if let Some(s) = o.status_filter() {
+                let code = if s == ProblemStatus::Active { "active" } else { "inactive" };
+                parts.push(part("filterStatus", "valueCode", json!(code)));
+            }
+            if let Some(s) = o.significance_filter() {
+                let code = if s == ProblemSignificance::Major { "major" } else { "minor" };
+                parts.push(part("filterSignificance", "valueCode", json!(code)));
+            }
+            push("includeProblems", parts);
+        }
+        if let Some(o) = self.immunisations {
+            let mut parts = Vec::new();
+            if let Some(v) = o.not_given_choice() {
+                parts.push(part("includeNotGiven", "valueBoolean", json!(v == NotGiven::Include)));
+            }
+            if let Some(v) = o.status_choice() {
+                parts.push(part("includeStatus", "valueBoolean", json!(v == ImmunisationStatus::Include)));
+            }
+            push("includeImmunizations", parts);
+        }
+        if let Some(p) = self.investigations {
+            push(
+                "includeInvestigations",
+                p.map(|p| vec![part("investigationSearchPeriod", "valuePeriod", period(p))]).unwrap_or_default(),
+            );
+        }
+        if let Some(m) = self.medication {
+            let mut parts = Vec::new();
+            if let Some(d) = m.since {
+                parts.push(part("medicationSearchFromDate", "valueDate", date(d)));
+            }
+            if m.repeats_only {
+                parts.push(part("prescriptionType", "valueCode", json!("repeat")));
+            }
+            push("includeMedication", parts);
+        }
+        json!({ "resourceType": "Parameters", "parameter": out })
+    }
+
+    /// Validates and builds the wire request (nothing is sent).
+    fn build(&self) -> Result<Request> {
+        self.validate_on(chrono::Local::now().date_naive())?;
+        let nhs = patient_nhs_number(&self.session)?;
+        let body = serde_json::to_vec(&self.parameters(&nhs)).expect("a JSON value serializes");
+        let request = Request::post(InteractionId::GetStructuredRecord, "Patient/$gpc.getstructuredrecord", body);
+        self.options.apply(request)
+    }
+
+    /// Reads the answer: a `collection` Bundle whose Patient must be the logged-in one.
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<StructuredRecord> {
+        let bundle: Bundle = bundle(response)?;
+        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id);
+        if record.patient().and_then(|p| p.nhs_number()).is_some_and(|n| n != nhs_number.expose()) {
+            return Err(other_patient(response, "entry.resource(Patient).identifier"));
+        }
+        Ok(record)
+    }
+}
+
+impl Operation for GetRecord {
+    type Answer = Response;
+    type Output = StructuredRecord;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::GetStructuredRecord
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<StructuredRecord> {
+        let nhs = patient_nhs_number(&self.session)?;
+        Self::read_answer(&response, &nhs)
+    }
+}

@@ -1,0 +1,52 @@
+//! Access Record (FHIR STU3): the patient's structured record and their documents.
+
+mod find_patient;
+mod get_record;
+mod retrieve;
+mod search_documents;
+
+pub use find_patient::FindPatient;
+pub use get_record::{GetRecord, MedicationQuery};
+pub use retrieve::RetrieveDocument;
+pub use search_documents::{SearchDocuments, DOCUMENT_INCLUDES};
+
+use gpconnect_core::platform::PatientSession;
+use gpconnect_documents::Document;
+
+/// The Access Record operations for the logged-in patient; from
+/// [`PatientExt::access_record`](crate::PatientExt::access_record).
+#[derive(Debug, Clone)]
+pub struct AccessRecord {
+    pub(crate) session: PatientSession,
+}
+
+impl AccessRecord {
+    /// The patient's structured record (`POST /Patient/$gpc.getstructuredrecord`); see
+    /// [`GetRecord`].
+    pub fn get_record(&self) -> GetRecord {
+        GetRecord::new(self.session.clone())
+    }
+
+    /// The patient's id on the documents server (`GET /documents/Patient/{nhs}`); see
+    /// [`FindPatient`].
+    pub fn find_patient(&self) -> FindPatient {
+        FindPatient::new(self.session.clone())
+    }
+
+    /// The patient's documents (`GET /Patient/{id}/DocumentReference`); `patient_id` is
+    /// the id from [`find_patient`](Self::find_patient). See [`SearchDocuments`].
+    pub fn search_documents(&self, patient_id: &str) -> SearchDocuments {
+        SearchDocuments::new(self.session.clone(), patient_id)
+    }
+
+    /// One document from a search (`GET /documents/Binary/{id}`), streamed; see
+    /// [`RetrieveDocument::write_to`].
+    pub fn retrieve(&self, document: &Document) -> RetrieveDocument {
+        RetrieveDocument::for_document(self.session.clone(), document)
+    }
+
+    /// One document by its id (or its `attachment.url`); as [`retrieve`](Self::retrieve).
+    pub fn retrieve_id(&self, id: &str) -> RetrieveDocument {
+        RetrieveDocument::for_id(self.session.clone(), id)
+    }
+}
