@@ -130,6 +130,32 @@ pub enum ErrorKind {
     Output,
 }
 
+impl ErrorKind {
+    /// The category in plain words, as [`Display`](fmt::Display) prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::AccessDenied => "access denied",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::ProviderRejected => "rejected by the provider or SSP",
+            ErrorKind::Transport => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::OutcomeUnknown => "outcome unknown",
+            ErrorKind::Decode => "unreadable answer",
+            ErrorKind::Output => "output",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Error {
     /// The category to match on.
     pub fn kind(&self) -> ErrorKind {
