@@ -33,7 +33,7 @@ pub enum Error {
     #[error("directory look-up failed: {0}")]
     Directory(#[from] Box<DirectoryError>),
     /// The connection failed or broke.
-    #[error("could not reach the SSP or provider ({interaction:?}): {source}")]
+    #[error("could not reach the SSP or the provider{}: {source}{}", Doing(*interaction), source.fix())]
     Transport {
         /// What failed, with the underlying cause (never a URL).
         #[source]
@@ -46,7 +46,10 @@ pub enum Error {
         trace_id: Option<Uuid>,
     },
     /// No answer in time, or the SSP reported a timeout (504, 599).
-    #[error("no answer after {elapsed:?} ({interaction:?})")]
+    #[error(
+        "{} after {:.1} s{}; a read can be tried again, a write may have taken effect: look before repeating it",
+        timeout_words(*status), elapsed.as_secs_f64(), Doing(*interaction)
+    )]
     Timeout {
         /// Time spent on the call.
         elapsed: Duration,
@@ -62,7 +65,11 @@ pub enum Error {
     /// The SSP, the provider or something in between answered with a redirect (3xx).
     /// Redirects are never followed: they could carry the request, its NHS number and
     /// its headers to another host.
-    #[error("answer was a redirect (HTTP {status}), which is never followed ({interaction:?})")]
+    #[error(
+        "the answer{} was a redirect (HTTP {status}), which is never followed: check the SSP address and the \
+         provider's service root",
+        Doing(*interaction)
+    )]
     Redirected {
         /// The HTTP status (300 to 399).
         status: u16,
@@ -78,7 +85,7 @@ pub enum Error {
     #[error("{0}")]
     Decode(Box<DecodeError>),
     /// Writing a downloaded body to the caller's output (a file, a buffer) failed.
-    #[error("could not write the downloaded content ({interaction:?})")]
+    #[error("could not write the downloaded content{}: {source}", Doing(*interaction))]
     Output {
         /// The I/O error of the output.
         #[source]
@@ -343,13 +350,17 @@ impl InvalidInput {
 #[non_exhaustive]
 pub enum ConfigError {
     /// A URL could not be parsed.
-    #[error("`{what}` is not a valid URL")]
+    #[error("the {} address is not a valid URL: give a full address starting with https://", url_name(what))]
     Url {
         /// Which URL.
         what: &'static str,
     },
     /// A plain http URL was given where https is required.
-    #[error("`{what}` must use https (plain http only with allow_http for local tests)")]
+    #[error(
+        "the {} address must start with https://; plain http is only for a local test against a mock \
+         (allow_http on the SSP configuration)",
+        url_name(what)
+    )]
     NotHttps {
         /// Which URL.
         what: &'static str,
@@ -361,19 +372,22 @@ pub enum ConfigError {
         reason: String,
     },
     /// A CA certificate could not be parsed.
-    #[error("CA certificate unusable")]
+    #[error(
+        "the CA certificates are unusable: give a PEM file of the Spine root and sub CA certificates \
+         (-----BEGIN CERTIFICATE-----)"
+    )]
     CaCertificate(#[source] TransportError),
     /// A required part of the configuration is missing.
-    #[error("missing configuration: {0}")]
+    #[error("missing configuration: the client builder needs {}", missing_name(.0))]
     Missing(&'static str),
     /// The HTTP client could not be built.
-    #[error("HTTP client could not be built")]
+    #[error("the HTTP client could not be set up: check the client certificate, key and CA certificates")]
     Http(#[source] TransportError),
 }
 
 /// A failed Spine Directory Service look-up.
 #[derive(Debug, thiserror::Error)]
-#[error("{problem} (provider {ods}, {interaction:?})")]
+#[error("{} at provider {ods}: {problem}", interaction.capability())]
 pub struct DirectoryError {
     /// The provider's ODS code.
     pub ods: crate::OdsCode,
@@ -388,16 +402,22 @@ pub struct DirectoryError {
 #[non_exhaustive]
 pub enum DirectoryProblem {
     /// No SDS is configured and no service root was given by hand for this capability.
-    #[error("no SDS configured and no service root given for this capability")]
+    #[error(
+        "no service root is known for it: look it up in SDS (sds on the client builder) or set it by hand \
+         (with_root on the provider handle)"
+    )]
     NotConfigured,
     /// No Endpoint is registered for this ODS code and interaction.
-    #[error("no endpoint registered in SDS")]
+    #[error(
+        "SDS has no endpoint for this interaction: check the ODS code, and that the provider offers this \
+         capability"
+    )]
     NoEndpoint,
     /// No Device (ASID) is registered for the endpoint's party key.
-    #[error("no ASID registered in SDS")]
+    #[error("SDS has no ASID for the provider's endpoint: the provider's registration is incomplete")]
     NoAsid,
     /// SDS refused the request (for example a wrong API key).
-    #[error("SDS answered HTTP {status}")]
+    #[error("SDS refused the look-up with HTTP {status}{}", sds_refusal_fix(*status))]
     Refused {
         /// The HTTP status.
         status: u16,
@@ -409,13 +429,13 @@ pub enum DirectoryProblem {
         status: u16,
     },
     /// SDS could not be reached.
-    #[error("SDS unreachable")]
+    #[error("SDS could not be reached: check the SDS address and the network")]
     Unreachable,
     /// SDS did not answer in time.
-    #[error("SDS timed out")]
+    #[error("SDS did not answer in time: try again later")]
     Timeout,
     /// SDS answered something that is not a FHIR Bundle of the expected shape.
-    #[error("SDS answer not understood")]
+    #[error("SDS answered with something other than the expected FHIR Bundle: check the SDS address")]
     BadAnswer,
 }
 
@@ -484,10 +504,14 @@ impl fmt::Debug for ProviderError {
 
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {} for {:?}", self.status, self.interaction)?;
+        write!(f, "the provider or SSP refused {} with HTTP {}", Words(self.interaction), self.status)?;
         match &self.code {
-            Some(code) => write!(f, ": {code}"),
-            None if self.outcome.is_none() => f.write_str(" without an OperationOutcome"),
+            Some(code) => write!(f, ": {code}")?,
+            None if self.outcome.is_none() => f.write_str(" without an OperationOutcome")?,
+            None => {}
+        }
+        match self.code.as_ref().and_then(GpcCode::fix).or_else(|| status_fix(self.status)) {
+            Some(fix) => write!(f, "; {fix}"),
             None => Ok(()),
         }
     }
@@ -527,7 +551,7 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "answer to {:?} does not match the spec: {}", self.interaction, self.problem)
+        write!(f, "the answer to {} does not match the specification: {}", Words(self.interaction), self.problem)
     }
 }
 
@@ -539,7 +563,7 @@ pub enum DecodeProblem {
     #[error("empty body")]
     Empty,
     /// The content type is not FHIR JSON.
-    #[error("unexpected content type `{0}`")]
+    #[error("its content type is not the one expected")]
     ContentType(String),
     /// The body is larger than the configured limit.
     #[error("body larger than {limit} bytes")]
@@ -556,7 +580,7 @@ pub enum DecodeProblem {
         message: String,
     },
     /// The body is JSON but not the expected resource type.
-    #[error("expected a {expected}, got `{found}`")]
+    #[error("expected a {expected}, got another resource type")]
     ResourceType {
         /// The expected resourceType.
         expected: &'static str,
@@ -867,5 +891,124 @@ impl std::error::Error for TransportError {
 impl From<IdError> for Error {
     fn from(e: IdError) -> Self {
         Error::InvalidInput(InvalidInput::Identifier(e))
+    }
+}
+
+/// An interaction in words: `SearchPatient` prints as `search patient`.
+struct Words(InteractionId);
+
+impl fmt::Display for Words {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.0.name();
+        let mut out = String::with_capacity(name.len() + 8);
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push(' ');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        write!(f, "the {out} request")
+    }
+}
+
+/// ` (the search patient request)` when an interaction was under way, else nothing.
+struct Doing(Option<InteractionId>);
+
+impl fmt::Display for Doing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(interaction) => write!(f, " ({})", Words(interaction)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn timeout_words(status: Option<u16>) -> String {
+    match status {
+        Some(status) => format!("the SSP reported a timeout (HTTP {status})"),
+        None => "no answer in time".into(),
+    }
+}
+
+/// What a [`ConfigError`]'s `what` names, in words.
+fn url_name(what: &str) -> &str {
+    match what {
+        "ssp" => "SSP",
+        "sds" => "SDS",
+        other => other,
+    }
+}
+
+fn missing_name(what: &str) -> &str {
+    match what {
+        "ssp" => "the SSP (ssp on the client builder)",
+        "consumer" => "the consumer system (consumer on the client builder)",
+        other => other,
+    }
+}
+
+fn sds_refusal_fix(status: u16) -> &'static str {
+    match status {
+        401 | 403 => ": check the SDS API key",
+        429 => ": too many look-ups, try again later",
+        404 => ": check the SDS address",
+        _ => "",
+    }
+}
+
+/// What to do after an error status without a code this SDK knows.
+fn status_fix(status: u16) -> Option<&'static str> {
+    Some(match status {
+        401 => "the SSP did not accept the credentials: check the client certificate and the consumer ASID",
+        403 => "access denied: check that the consumer ASID may make this request to this provider",
+        404 => "not found: check the address of the SSP and the provider's service root",
+        429 => "too many requests: wait and try again",
+        503 => "the service is unavailable: try again later",
+        _ => return None,
+    })
+}
+
+impl GpcCode {
+    /// What to do about this code, where the fix is known.
+    fn fix(&self) -> Option<&'static str> {
+        Some(match self {
+            GpcCode::InvalidNhsNumber => "the provider refused the NHS number: check it",
+            GpcCode::PatientNotFound => "the provider has no record it can share for this patient",
+            GpcCode::NoRelationship => "the provider sees no legitimate relationship between this user and the patient",
+            GpcCode::NoPatientConsent => "the patient has dissented from sharing their record",
+            GpcCode::AccessDenied | GpcCode::NoOrganisationConsent => {
+                "the practice has not enabled this capability for your organisation"
+            }
+            GpcCode::BadRequest => "the provider refused the request's form: report it with the trace id",
+            GpcCode::SspSenderNotAuthorised => {
+                "the SSP does not let the consumer ASID send this interaction: check the ASID and its endorsement"
+            }
+            GpcCode::SspReceiverNotAuthorised => {
+                "the provider's ASID does not accept this interaction: check the provider's ASID (or let SDS find it)"
+            }
+            GpcCode::SspSenderToReceiverNotAuthorised => {
+                "the consumer ASID may not send this interaction to this provider"
+            }
+            GpcCode::SspTargetUrlVaries => {
+                "the service root differs from the one registered in SDS: use the one SDS gives"
+            }
+            GpcCode::SspErrorCommunicating => "the SSP could not reach the provider: try again later",
+            GpcCode::DuplicateRejected => "it already exists: look before trying again",
+            _ => return None,
+        })
+    }
+}
+
+impl TransportError {
+    /// What to do about a failure of this kind.
+    fn fix(&self) -> &'static str {
+        match self.category {
+            TransportCategory::Connect => {
+                "; check the SSP address and port, the network, the client certificate and key and the CA \
+                 certificates (a refused TLS handshake looks the same)"
+            }
+            TransportCategory::Setup => "; check the client certificate, key and CA certificates",
+            _ => "",
+        }
     }
 }
