@@ -45,6 +45,11 @@ impl Checklist {
         }
     }
 
+    /// A failed SDK call: what went wrong, its kind, code and trace id, and the fix.
+    fn fail_with(&mut self, step: impl Display, e: &gpconnect::Error) {
+        self.fail(step, format!("{e}\n       {}", common::facts(e)), common::hint(e));
+    }
+
     fn skip(&mut self, step: impl Display, why: impl Display) {
         println!("[skip] {step}: {why}");
     }
@@ -136,7 +141,7 @@ async fn check(list: &mut Checklist) {
                 list.pass(step, "connected over plain http (no TLS: a local test only)")
             }
             Ok(detail) => list.pass(step, detail),
-            Err(e) => list.fail(step, e, common::hint(e)),
+            Err(e) => list.fail_with(step, e),
         }
     }
     let foundations_ok =
@@ -156,7 +161,7 @@ async fn check(list: &mut Checklist) {
             "no active patient with that NHS number is registered at the provider",
             Some("set GPCONNECT_NHS_NUMBER to a test patient registered at the provider".into()),
         ),
-        Err(e) => list.fail(step, &e, common::hint(&e)),
+        Err(e) => list.fail_with(step, &e),
     }
 }
 

@@ -247,8 +247,8 @@ pub fn hint(e: &Error) -> Option<String> {
         ),
         Error::Directory(_) if e.kind() == ErrorKind::Transport => "check GPCONNECT_SDS_URL and the network".into(),
         Error::Transport { .. } | Error::Timeout { .. } => {
-            "check GPCONNECT_SSP_URL (host and port), the network, and GPCONNECT_CLIENT_CERT, GPCONNECT_CLIENT_KEY \
-             and GPCONNECT_CA_CERT; `cargo run --example preflight` checks each step"
+            "check GPCONNECT_SSP_URL and, for TLS, GPCONNECT_CLIENT_CERT, GPCONNECT_CLIENT_KEY and GPCONNECT_CA_CERT \
+             (the preflight example checks each)"
                 .into()
         }
         _ => match e.code() {
@@ -267,6 +267,21 @@ pub fn hint(e: &Error) -> Option<String> {
     })
 }
 
+/// The kind, code, HTTP status and trace id of an SDK error, where it has them.
+pub fn facts(e: &Error) -> String {
+    let mut facts = vec![format!("kind: {}", e.kind())];
+    if let Some(code) = e.code() {
+        facts.push(format!("code: {code}"));
+    }
+    if let Some(status) = e.status() {
+        facts.push(format!("HTTP status: {status}"));
+    }
+    if let Some(trace) = e.trace_id() {
+        facts.push(format!("Ssp-TraceID: {trace}"));
+    }
+    facts.join("; ")
+}
+
 /// Everything a person needs about a failure: what went wrong, its kind, code and trace
 /// id where there is one, and what to do. Never `Debug`.
 pub fn report(e: &(dyn StdError + 'static)) -> String {
@@ -275,17 +290,7 @@ pub fn report(e: &(dyn StdError + 'static)) -> String {
         e.downcast_ref::<VarError>().and_then(|v| v.problem.as_deref()).and_then(|p| p.downcast_ref::<Error>())
     });
     if let Some(sdk) = sdk {
-        let mut facts = vec![format!("kind: {}", sdk.kind())];
-        if let Some(code) = sdk.code() {
-            facts.push(format!("code: {code}"));
-        }
-        if let Some(status) = sdk.status() {
-            facts.push(format!("HTTP status: {status}"));
-        }
-        if let Some(trace) = sdk.trace_id() {
-            facts.push(format!("Ssp-TraceID: {trace} (quote it to the SSP or provider)"));
-        }
-        out.push_str(&format!("\n  {}", facts.join("; ")));
+        out.push_str(&format!("\n  {}", facts(sdk)));
         if matches!(sdk, Error::Transport { .. }) {
             // The innermost cause says it best ("Connection refused", a TLS alert).
             let mut cause = sdk.source();

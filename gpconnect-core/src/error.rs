@@ -30,7 +30,7 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
     /// The Spine Directory Service could not say where the provider is.
-    #[error("directory look-up failed: {0}")]
+    #[error("{0}")]
     Directory(#[from] Box<DirectoryError>),
     /// The connection failed or broke.
     #[error("could not reach the SSP or the provider{}: {source}{}", Doing(*interaction), source.fix())]
