@@ -21,7 +21,7 @@ use crate::{Asid, GpcCode, InteractionId};
 
 /// Query encoding: everything but unreserved characters and `/` `@` `,`; `+` and `:` are
 /// encoded too, as the appointments pages ask (`ge2019-03-29T12:00:00+00:00`).
-const QUERY: &AsciiSet = &CONTROLS
+pub(crate) const QUERY: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
@@ -204,7 +204,7 @@ pub(crate) fn transport_error(
 /// Maps a non-2xx answer: a 3xx is a redirect, never followed; 504 and 599 are
 /// timeouts; anything else keeps the status, the OperationOutcome (when the body is
 /// one), the code and the raw body.
-async fn error_from_response(
+pub(crate) async fn error_from_response(
     resp: reqwest::Response,
     interaction: InteractionId,
     trace_id: Uuid,

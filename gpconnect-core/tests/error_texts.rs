@@ -261,6 +261,36 @@ fn provider_and_decode_errors_never_quote_what_the_provider_said() {
     }
 }
 
+#[test]
+fn api_platform_errors() {
+    use gpconnect_core::error::{AuthError, AuthProblem};
+    let problems = [
+        AuthProblem::IdTokenExpired,
+        AuthProblem::IdTokenUnreadable,
+        AuthProblem::IdentityProofingLevel { level: Some("P5".into()) },
+        AuthProblem::IdentityProofingLevel { level: Some(format!("{{{NHS}}}")) },
+        AuthProblem::IdentityProofingLevel { level: None },
+        AuthProblem::AccessTokenExpired,
+        AuthProblem::TokenRefused { error: "invalid_client".into(), subject_token: false },
+        AuthProblem::TokenRefused { error: format!("Some({NHS}) {{"), subject_token: false },
+        AuthProblem::TokenRefused { error: "invalid_request".into(), subject_token: true },
+        AuthProblem::BadTokenAnswer(DecodeProblem::Empty),
+    ];
+    for problem in problems {
+        for status in [None, Some(400), Some(401)] {
+            let e = Error::from(AuthError {
+                status,
+                interaction: Some(InteractionId::SearchPatient),
+                ..AuthError::new(problem.clone())
+            });
+            assert_readable(&e);
+        }
+    }
+    for missing in ["API key", "kid"] {
+        assert_readable(&Error::Config(ConfigError::Missing(missing)));
+    }
+}
+
 #[tokio::test]
 async fn a_closed_port_reads_as_words() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
