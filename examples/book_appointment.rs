@@ -10,13 +10,15 @@
 
 mod common;
 
-use std::error::Error;
-
 use chrono::{Duration, Utc};
 use gpconnect::appointments::{AppointmentsExt, BookingOrganisation, OrganisationType};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> std::process::ExitCode {
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let setup = common::connect().await?;
     let practice = setup.provider;
     let appointments = practice.appointments();

@@ -9,14 +9,20 @@
 
 mod common;
 
+use std::process::ExitCode;
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let setup = common::connect().await?;
     let practice = &setup.provider;
     println!("Looking up patient {} at practice {}", setup.nhs_number, practice.ods());
 
-    match practice.foundations().find_patient(&setup.nhs_number).send().await.map(gpconnect::Traced::transpose) {
-        Ok(Some(found)) => {
+    match practice.foundations().find_patient(&setup.nhs_number).send().await?.transpose() {
+        Some(found) => {
             let patient = &found.patient;
             println!("Found patient (Ssp-TraceID {})", found.trace_id);
             println!("  logical id:      {}", found.id().unwrap_or("-"));
@@ -39,11 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("  (names, NHS number and address are not printed: they are personal data)");
         }
-        Ok(None) => println!("No active patient with that NHS number is registered there."),
-        Err(e) => {
-            eprintln!("GP Connect error: {e} (kind {:?}, trace {:?})", e.kind(), e.trace_id());
-            std::process::exit(1);
-        }
+        None => println!("No active patient with that NHS number is registered there."),
     }
     Ok(())
 }

@@ -15,7 +15,11 @@ use gpconnect::documents::DocumentsExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let setup = common::connect().await?;
     let documents = setup.provider.documents();
     // The folder the user names, else the current folder (never the shared temporary one).
@@ -49,18 +53,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let progress = bar.clone();
     let saved = documents.retrieve(doc).on_progress(move |n| progress.set_position(n)).download_to_file(&path).await;
     bar.finish_and_clear();
-    match saved {
-        Ok(saved) => println!(
-            "Saved {} bytes of {} to {} (Ssp-TraceID {})",
-            saved.bytes,
-            saved.content_type.as_deref().unwrap_or("unknown type"),
-            path.display(),
-            saved.trace_id
-        ),
-        Err(e) => {
-            eprintln!("Download failed, nothing saved: {e} (kind {:?}, trace {:?})", e.kind(), e.trace_id());
-            std::process::exit(1);
-        }
-    }
+    let saved = saved.inspect_err(|_| eprintln!("Download failed, nothing saved."))?;
+    println!(
+        "Saved {} bytes of {} to {} (Ssp-TraceID {})",
+        saved.bytes,
+        saved.content_type.as_deref().unwrap_or("unknown type"),
+        path.display(),
+        saved.trace_id
+    );
     Ok(())
 }

@@ -17,7 +17,11 @@ use gpconnect::structured::{
 };
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let mut json = false;
     let mut bundle = None;
     let mut args = std::env::args().skip(1);

@@ -93,17 +93,24 @@ impl Identity {
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, ConfigError> {
         let has = |pem: &[u8], marker: &str| String::from_utf8_lossy(pem).contains(marker);
         if !has(cert_pem, "-----BEGIN CERTIFICATE-----") {
-            return Err(ConfigError::Identity { reason: "no PEM certificate found".into() });
+            return Err(ConfigError::Identity {
+                reason: "no PEM certificate (-----BEGIN CERTIFICATE-----) in the certificate".into(),
+            });
         }
         if !has(key_pem, "PRIVATE KEY-----") {
-            return Err(ConfigError::Identity { reason: "no PEM private key found".into() });
+            return Err(ConfigError::Identity {
+                reason: "no PEM private key (-----BEGIN ... PRIVATE KEY-----) in the key".into(),
+            });
         }
         let mut both = Vec::with_capacity(cert_pem.len() + key_pem.len() + 1);
         both.extend_from_slice(cert_pem);
         both.push(b'\n');
         both.extend_from_slice(key_pem);
-        let unusable =
-            |e: reqwest::Error| ConfigError::Identity { reason: format!("certificate or key not usable: {e}") };
+        let unusable = |_: reqwest::Error| ConfigError::Identity {
+            reason: "the TLS library refused them together: the key does not belong to the certificate, or is \
+                     not a PKCS#8, PKCS#1 or SEC1 PEM key"
+                .into(),
+        };
         let identity = reqwest::Identity::from_pem(&both).map_err(unusable)?;
         // rustls checks the key only when a TLS configuration is built: do it now, not
         // at the first request.
@@ -114,7 +121,7 @@ impl Identity {
     /// Reads the PEM certificate and key from files.
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let read = |p: &Path, what: &str| {
-            std::fs::read(p).map_err(|e| ConfigError::Identity { reason: format!("cannot read {what} file: {e}") })
+            std::fs::read(p).map_err(|e| ConfigError::Identity { reason: format!("cannot read the {what} file: {e}") })
         };
         Self::from_pem(&read(cert.as_ref(), "certificate")?, &read(key.as_ref(), "key")?)
     }

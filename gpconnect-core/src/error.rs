@@ -30,10 +30,10 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
     /// The Spine Directory Service could not say where the provider is.
-    #[error("directory look-up failed: {0}")]
+    #[error("{0}")]
     Directory(#[from] Box<DirectoryError>),
     /// The connection failed or broke.
-    #[error("could not reach the SSP or provider ({interaction:?}): {source}")]
+    #[error("could not reach the SSP or the provider{}: {source}{}", Doing(*interaction), source.fix())]
     Transport {
         /// What failed, with the underlying cause (never a URL).
         #[source]
@@ -46,7 +46,10 @@ pub enum Error {
         trace_id: Option<Uuid>,
     },
     /// No answer in time, or the SSP reported a timeout (504, 599).
-    #[error("no answer after {elapsed:?} ({interaction:?})")]
+    #[error(
+        "{} after {:.1} s{}; a read can be tried again, a write may have taken effect: look before repeating it",
+        timeout_words(*status), elapsed.as_secs_f64(), Doing(*interaction)
+    )]
     Timeout {
         /// Time spent on the call.
         elapsed: Duration,
@@ -62,7 +65,11 @@ pub enum Error {
     /// The SSP, the provider or something in between answered with a redirect (3xx).
     /// Redirects are never followed: they could carry the request, its NHS number and
     /// its headers to another host.
-    #[error("answer was a redirect (HTTP {status}), which is never followed ({interaction:?})")]
+    #[error(
+        "the answer{} was a redirect (HTTP {status}), which is never followed: check the SSP address and the \
+         provider's service root",
+        Doing(*interaction)
+    )]
     Redirected {
         /// The HTTP status (300 to 399).
         status: u16,
@@ -89,7 +96,7 @@ pub enum Error {
         trace_id: Option<Uuid>,
     },
     /// Writing a downloaded body to the caller's output (a file, a buffer) failed.
-    #[error("could not write the downloaded content ({interaction:?})")]
+    #[error("could not write the downloaded content{}: {source}", Doing(*interaction))]
     Output {
         /// The I/O error of the output.
         #[source]
@@ -185,6 +192,32 @@ pub enum ErrorKind {
     Output,
     /// Patient safety: the answer is about another patient than the one asked for.
     WrongPatient,
+}
+
+impl ErrorKind {
+    /// The category in plain words, as [`Display`](fmt::Display) prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::AccessDenied => "access denied",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::ProviderRejected => "rejected by the provider or SSP",
+            ErrorKind::Transport => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::OutcomeUnknown => "outcome unknown",
+            ErrorKind::Decode => "unreadable answer",
+            ErrorKind::Output => "output",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Error {
@@ -451,7 +484,11 @@ pub enum AuthProblem {
     #[error("the NHS login ID token is not a readable JWT: the patient must log in again")]
     IdTokenUnreadable,
     /// The patient's identity proofing level is not P9, which these APIs require.
-    #[error("identity proofing level {} is below the P9 these APIs require: the patient must log in again with a P9 identity", level.as_deref().unwrap_or("(none)"))]
+    #[error(
+        "the patient's identity proofing level, {}, is below the P9 these APIs require: the patient must log in \
+         again with a P9 identity",
+        proofing_level(level.as_deref())
+    )]
     IdentityProofingLevel {
         /// The level in the token (`P5`, `P0`), if any.
         level: Option<String>,
@@ -461,7 +498,7 @@ pub enum AuthProblem {
     #[error("the platform says the access token has expired: the patient must log in again")]
     AccessTokenExpired,
     /// The token endpoint refused the exchange.
-    #[error("the token endpoint refused the exchange: {error}")]
+    #[error("the token endpoint refused the exchange: {}", oauth_refusal(error, *subject_token))]
     TokenRefused {
         /// The OAuth `error` code (`invalid_request`, `unauthorized_client`, ...).
         error: String,
@@ -469,7 +506,7 @@ pub enum AuthProblem {
         subject_token: bool,
     },
     /// The token endpoint answered 200 with something that is not a token response.
-    #[error("the token endpoint's answer is not a token response: {0}")]
+    #[error("the token endpoint's answer is not a token response: {0}; report it with the request id")]
     BadTokenAnswer(DecodeProblem),
 }
 
@@ -513,13 +550,17 @@ impl InvalidInput {
 #[non_exhaustive]
 pub enum ConfigError {
     /// A URL could not be parsed.
-    #[error("`{what}` is not a valid URL")]
+    #[error("the {} address is not a valid URL: give a full address starting with https://", url_name(what))]
     Url {
         /// Which URL.
         what: &'static str,
     },
     /// A plain http URL was given where https is required.
-    #[error("`{what}` must use https (plain http only with allow_http for local tests)")]
+    #[error(
+        "the {} address must start with https://; plain http is only for a local test against a mock \
+         (allow_http on the SSP configuration)",
+        url_name(what)
+    )]
     NotHttps {
         /// Which URL.
         what: &'static str,
@@ -531,19 +572,22 @@ pub enum ConfigError {
         reason: String,
     },
     /// A CA certificate could not be parsed.
-    #[error("CA certificate unusable")]
+    #[error(
+        "the CA certificates are unusable: give a PEM file of the Spine root and sub CA certificates \
+         (-----BEGIN CERTIFICATE-----)"
+    )]
     CaCertificate(#[source] TransportError),
     /// A required part of the configuration is missing.
-    #[error("missing configuration: {0}")]
+    #[error("missing configuration: the client builder needs {}", missing_name(.0))]
     Missing(&'static str),
     /// The HTTP client could not be built.
-    #[error("HTTP client could not be built")]
+    #[error("the HTTP client could not be set up: check the client certificate, key and CA certificates")]
     Http(#[source] TransportError),
 }
 
 /// A failed Spine Directory Service look-up.
 #[derive(Debug, thiserror::Error)]
-#[error("{problem} (provider {ods}, {interaction:?})")]
+#[error("{} at provider {ods}: {problem}", interaction.capability())]
 pub struct DirectoryError {
     /// The provider's ODS code.
     pub ods: crate::OdsCode,
@@ -558,16 +602,22 @@ pub struct DirectoryError {
 #[non_exhaustive]
 pub enum DirectoryProblem {
     /// No SDS is configured and no service root was given by hand for this capability.
-    #[error("no SDS configured and no service root given for this capability")]
+    #[error(
+        "no service root is known for it: look it up in SDS (sds on the client builder) or set it by hand \
+         (with_root on the provider handle)"
+    )]
     NotConfigured,
     /// No Endpoint is registered for this ODS code and interaction.
-    #[error("no endpoint registered in SDS")]
+    #[error(
+        "SDS has no endpoint for this interaction: check the ODS code, and that the provider offers this \
+         capability"
+    )]
     NoEndpoint,
     /// No Device (ASID) is registered for the endpoint's party key.
-    #[error("no ASID registered in SDS")]
+    #[error("SDS has no ASID for the provider's endpoint: the provider's registration is incomplete")]
     NoAsid,
     /// SDS refused the request (for example a wrong API key).
-    #[error("SDS answered HTTP {status}")]
+    #[error("SDS refused the look-up with HTTP {status}{}", sds_refusal_fix(*status))]
     Refused {
         /// The HTTP status.
         status: u16,
@@ -579,13 +629,13 @@ pub enum DirectoryProblem {
         status: u16,
     },
     /// SDS could not be reached.
-    #[error("SDS unreachable")]
+    #[error("SDS could not be reached: check the SDS address and the network")]
     Unreachable,
     /// SDS did not answer in time.
-    #[error("SDS timed out")]
+    #[error("SDS did not answer in time: try again later")]
     Timeout,
     /// SDS answered something that is not a FHIR Bundle of the expected shape.
-    #[error("SDS answer not understood")]
+    #[error("SDS answered with something other than the expected FHIR Bundle: check the SDS address")]
     BadAnswer,
 }
 
@@ -654,10 +704,14 @@ impl fmt::Debug for ProviderError {
 
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {} for {:?}", self.status, self.interaction)?;
+        write!(f, "the provider or SSP refused {} with HTTP {}", Words(self.interaction), self.status)?;
         match &self.code {
-            Some(code) => write!(f, ": {code}"),
-            None if self.outcome.is_none() => f.write_str(" without an OperationOutcome"),
+            Some(code) => write!(f, ": {code}")?,
+            None if self.outcome.is_none() => f.write_str(" without an OperationOutcome")?,
+            None => {}
+        }
+        match self.code.as_ref().and_then(GpcCode::fix).or_else(|| status_fix(self.status)) {
+            Some(fix) => write!(f, "; {fix}"),
             None => Ok(()),
         }
     }
@@ -697,7 +751,7 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "answer to {:?} does not match the spec: {}", self.interaction, self.problem)
+        write!(f, "the answer to {} does not match the specification: {}", Words(self.interaction), self.problem)
     }
 }
 
@@ -709,7 +763,7 @@ pub enum DecodeProblem {
     #[error("empty body")]
     Empty,
     /// The content type is not FHIR JSON.
-    #[error("unexpected content type `{0}`")]
+    #[error("its content type is not the one expected")]
     ContentType(String),
     /// The body is larger than the configured limit.
     #[error("body larger than {limit} bytes")]
@@ -726,7 +780,7 @@ pub enum DecodeProblem {
         message: String,
     },
     /// The body is JSON but not the expected resource type.
-    #[error("expected a {expected}, got `{found}`")]
+    #[error("expected a {expected}, got another resource type")]
     ResourceType {
         /// The expected resourceType.
         expected: &'static str,
@@ -1049,5 +1103,156 @@ impl std::error::Error for TransportError {
 impl From<IdError> for Error {
     fn from(e: IdError) -> Self {
         Error::InvalidInput(InvalidInput::Identifier(e))
+    }
+}
+
+/// An interaction in words: `SearchPatient` prints as `search patient`.
+struct Words(InteractionId);
+
+impl fmt::Display for Words {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.0.name();
+        let mut out = String::with_capacity(name.len() + 8);
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push(' ');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        write!(f, "the {out} request")
+    }
+}
+
+/// ` (the search patient request)` when an interaction was under way, else nothing.
+struct Doing(Option<InteractionId>);
+
+impl fmt::Display for Doing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(interaction) => write!(f, " ({})", Words(interaction)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn timeout_words(status: Option<u16>) -> String {
+    match status {
+        Some(status) => format!("the SSP reported a timeout (HTTP {status})"),
+        None => "no answer in time".into(),
+    }
+}
+
+/// What a [`ConfigError`]'s `what` names, in words.
+fn url_name(what: &str) -> &str {
+    match what {
+        "ssp" => "SSP",
+        "sds" => "SDS",
+        other => other,
+    }
+}
+
+fn missing_name(what: &str) -> &str {
+    match what {
+        "API key" => "the API key of your application on the API platform",
+        "kid" => "the key id (kid) under which the client assertion key is registered",
+        "ssp" => "the SSP (ssp on the client builder)",
+        "consumer" => "the consumer system (consumer on the client builder)",
+        other => other,
+    }
+}
+
+fn sds_refusal_fix(status: u16) -> &'static str {
+    match status {
+        401 | 403 => ": check the SDS API key",
+        429 => ": too many look-ups, try again later",
+        404 => ": check the SDS address",
+        _ => "",
+    }
+}
+
+/// What to do after an error status without a code this SDK knows.
+fn status_fix(status: u16) -> Option<&'static str> {
+    Some(match status {
+        401 => "the SSP did not accept the credentials: check the client certificate and the consumer ASID",
+        403 => "access denied: check that the consumer ASID may make this request to this provider",
+        404 => "not found: check the address of the SSP and the provider's service root",
+        429 => "too many requests: wait and try again",
+        503 => "the service is unavailable: try again later",
+        _ => return None,
+    })
+}
+
+impl GpcCode {
+    /// What to do about this code, where the fix is known.
+    fn fix(&self) -> Option<&'static str> {
+        Some(match self {
+            GpcCode::InvalidNhsNumber => "the provider refused the NHS number: check it",
+            GpcCode::PatientNotFound => "the provider has no record it can share for this patient",
+            GpcCode::NoRelationship => "the provider sees no legitimate relationship between this user and the patient",
+            GpcCode::NoPatientConsent => "the patient has dissented from sharing their record",
+            GpcCode::AccessDenied | GpcCode::NoOrganisationConsent => {
+                "the practice has not enabled this capability for your organisation"
+            }
+            GpcCode::BadRequest => "the provider refused the request's form: report it with the trace id",
+            GpcCode::SspSenderNotAuthorised => {
+                "the SSP does not let the consumer ASID send this interaction: check the ASID and its endorsement"
+            }
+            GpcCode::SspReceiverNotAuthorised => {
+                "the provider's ASID does not accept this interaction: check the provider's ASID (or let SDS find it)"
+            }
+            GpcCode::SspSenderToReceiverNotAuthorised => {
+                "the consumer ASID may not send this interaction to this provider"
+            }
+            GpcCode::SspTargetUrlVaries => {
+                "the service root differs from the one registered in SDS: use the one SDS gives"
+            }
+            GpcCode::SspErrorCommunicating => "the SSP could not reach the provider: try again later",
+            GpcCode::DuplicateRejected => "it already exists: look before trying again",
+            _ => return None,
+        })
+    }
+}
+
+impl TransportError {
+    /// What to do about a failure of this kind.
+    fn fix(&self) -> &'static str {
+        match self.category {
+            TransportCategory::Connect => {
+                "; check the SSP address and port, the network, the client certificate and key and the CA \
+                 certificates (a refused TLS handshake looks the same)"
+            }
+            TransportCategory::Setup => "; check the client certificate, key and CA certificates",
+            _ => "",
+        }
+    }
+}
+
+/// A proofing level as NHS login writes them (`P0`, `P5`, `P9`), else a neutral word: the
+/// token's value is not quoted.
+fn proofing_level(level: Option<&str>) -> &'static str {
+    match level {
+        Some("P0") => "P0",
+        Some("P5") => "P5",
+        Some("P9") => "P9",
+        Some(_) => "one this SDK does not know",
+        None => "not stated",
+    }
+}
+
+/// An OAuth error code in words with the fix; an unknown code is not quoted.
+fn oauth_refusal(code: &str, subject_token: bool) -> &'static str {
+    if subject_token {
+        return "it refused the NHS login ID token: the patient must log in again";
+    }
+    match code {
+        "invalid_client" | "unauthorized_client" => {
+            "it does not know this application: check the API key, the key id (kid) and the private key registered \
+             for it"
+        }
+        "invalid_grant" => "it refused the grant: the patient must log in again",
+        "invalid_request" => "it called the request malformed: report it with the request id",
+        "invalid_scope" => "the application may not use this scope: check its registration",
+        "unsupported_grant_type" => "it does not support the token exchange: check the token endpoint address",
+        _ => "with an error code this SDK does not know",
     }
 }

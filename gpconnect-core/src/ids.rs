@@ -11,22 +11,28 @@ use std::str::FromStr;
 #[non_exhaustive]
 pub enum IdError {
     /// An NHS number must have exactly ten digits (spaces between groups are allowed).
-    #[error("an NHS number has exactly 10 digits, this has {0}")]
+    #[error("an NHS number has exactly 10 digits, this has {0}: check that it was copied whole")]
     NhsNumberLength(usize),
     /// An NHS number contains something other than digits and single spaces.
-    #[error("an NHS number contains only digits (optionally spaced 3-3-4)")]
+    #[error("an NHS number contains only digits, optionally spaced in groups of 3, 3 and 4")]
     NhsNumberCharacters,
     /// The Modulus 11 check gives 10, which no valid NHS number has.
-    #[error("not a valid NHS number: the Modulus 11 check gives 10")]
+    #[error(
+        "not a valid NHS number: the Modulus 11 check of its first nine digits gives 10, which no NHS number has; \
+         a digit is probably mistyped"
+    )]
     NhsNumberCheckImpossible,
     /// The tenth digit is not the Modulus 11 check digit of the first nine.
-    #[error("not a valid NHS number: the check digit does not match")]
+    #[error(
+        "not a valid NHS number: its last digit is not the Modulus 11 check digit of the first nine; a digit is \
+         probably mistyped or two are swapped"
+    )]
     NhsNumberCheckDigit,
     /// An ODS code is 3 to 10 upper-case letters and digits.
-    #[error("an ODS code is 3 to 10 letters and digits")]
+    #[error("not an ODS code: an ODS code is 3 to 10 letters and digits, such as A20047")]
     OdsCode,
     /// An ASID is 1 to 20 digits (Spine ASIDs are usually 12).
-    #[error("an ASID is 1 to 20 digits")]
+    #[error("not an ASID: an ASID is 1 to 20 digits (Spine ASIDs usually have 12)")]
     Asid,
 }
 

@@ -22,6 +22,23 @@ pub enum Capability {
     Documents,
 }
 
+impl Capability {
+    /// The API's name as NHS England writes it, as [`Display`](fmt::Display) prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Foundations => "Foundations and Appointment Management",
+            Capability::Structured => "Access Record Structured",
+            Capability::Documents => "Access Document",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The `requested_scope` resource part of the JWT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {

@@ -22,6 +22,23 @@ pub enum Step {
     CapabilityStatement,
 }
 
+impl Step {
+    /// The step in plain words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Directory => "service root and ASID (SDS or set by hand)",
+            Step::TlsHandshake => "TLS handshake with the SSP",
+            Step::CapabilityStatement => "capability statement",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The result of one step for one capability.
 #[derive(Debug)]
 pub struct Check {
@@ -56,8 +73,8 @@ impl fmt::Display for PreflightReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in &self.checks {
             match &c.outcome {
-                Ok(detail) => writeln!(f, "ok    {:?} {:?}: {detail}", c.capability, c.step)?,
-                Err(e) => writeln!(f, "FAIL  {:?} {:?}: {e}", c.capability, c.step)?,
+                Ok(detail) => writeln!(f, "ok    {}, {}: {detail}", c.capability, c.step)?,
+                Err(e) => writeln!(f, "FAIL  {}, {}: {e}", c.capability, c.step)?,
             }
         }
         Ok(())
@@ -104,11 +121,16 @@ impl Provider {
                 read => {
                     report.checks.push(Check { capability, step: Step::TlsHandshake, outcome: Ok("connected".into()) });
                     let outcome = read.map(|cs| {
+                        let software = cs.software.as_ref();
                         format!(
-                            "{} version {}",
-                            cs.software.as_ref().and_then(|s| s.name.as_deref()).unwrap_or("provider"),
-                            cs.version.as_deref().unwrap_or("unknown")
+                            "GP Connect API version {} (FHIR {}), software {} {}",
+                            cs.version.as_deref().unwrap_or("not stated"),
+                            cs.fhir_version.as_deref().unwrap_or("not stated"),
+                            software.and_then(|s| s.name.as_deref()).unwrap_or("not named"),
+                            software.and_then(|s| s.version.as_deref()).unwrap_or(""),
                         )
+                        .trim_end()
+                        .to_owned()
                     });
                     report.checks.push(Check { capability, step: Step::CapabilityStatement, outcome });
                 }

@@ -99,7 +99,7 @@ impl Operation for ReadBinary<'_> {
 fn attachment_url(url: Option<&str>) -> Result<String, InvalidInput> {
     let problem = |p: &str| InvalidInput::Parameter { parameter: "attachment.url", problem: p.into() };
     let url = url.map(str::trim).filter(|u| !u.is_empty()).ok_or_else(|| {
-        problem("the document has no attachment URL (a placeholder: see Document::placeholder_reason)")
+        problem("the document has no attachment URL: it is a placeholder (its placeholder_reason says why)")
     })?;
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
