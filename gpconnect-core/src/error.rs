@@ -210,6 +210,7 @@ impl ErrorKind {
             ErrorKind::OutcomeUnknown => "outcome unknown",
             ErrorKind::Decode => "unreadable answer",
             ErrorKind::Output => "output",
+            ErrorKind::WrongPatient => "wrong patient (patient safety)",
         }
     }
 }
