@@ -173,8 +173,9 @@ impl FhirResource for Bundle {
     const TYPE: &'static str = "Bundle";
 }
 
-/// `Bundle.link`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// `Bundle.link`. `Debug` leaves out the URL: a search's `self` link echoes the query,
+/// NHS number included.
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BundleLink {
     /// `self | next | ...`.
@@ -221,8 +222,8 @@ pub struct BundleEntrySearch {
     pub score: Option<super::Decimal>,
 }
 
-/// `Bundle.entry.request`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// `Bundle.entry.request`. `Debug` leaves out the URL, which can carry a query.
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BundleEntryRequest {
     /// HTTP method.
@@ -231,6 +232,24 @@ pub struct BundleEntryRequest {
     /// URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+impl fmt::Debug for BundleLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BundleLink")
+            .field("relation", &self.relation)
+            .field("url", &self.url.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+impl fmt::Debug for BundleEntryRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BundleEntryRequest")
+            .field("method", &self.method)
+            .field("url", &self.url.as_ref().map(|_| ".."))
+            .finish()
+    }
 }
 
 /// `Bundle.entry.response`.
@@ -445,5 +464,18 @@ mod tests {
         assert_eq!(peek("[1]"), (String::new(), None));
         let r = RawResource::from_json(r#"{"resourceType":"List","id":"1","entry":[1, 2]}"#).unwrap();
         assert_eq!(r.raw(), r#"{"resourceType":"List","id":"1","entry":[1, 2]}"#, "raw kept whole");
+    }
+
+    #[test]
+    fn debug_leaves_out_link_and_request_urls() {
+        let b = Bundle::from_slice(
+            br#"{"resourceType": "Bundle", "type": "searchset",
+                "link": [{"relation": "self", "url": "https://p/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9690937286"}],
+                "entry": [{"request": {"method": "GET", "url": "Patient?identifier=9690937286"}}]}"#,
+        )
+        .unwrap();
+        let debug = format!("{b:?}");
+        assert!(!debug.contains("9690937286"), "{debug}");
+        assert!(debug.contains("self") && debug.contains("GET"), "{debug}");
     }
 }
