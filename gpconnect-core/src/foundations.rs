@@ -99,7 +99,8 @@ impl Foundations {
     /// register use case lets a consumer populate is sent, whatever else `patient`
     /// carries: the NHS number identifier, names, telecoms and addresses not in `old`
     /// use, gender and birth date (no `registrationDetails` or other extensions, no
-    /// `managingOrganization`, `generalPractitioner`, deceased or marital details). The provider checks the demographics against PDS
+    /// `managingOrganization`, `generalPractitioner`, deceased or marital details). The
+    /// provider checks the demographics against PDS
     /// (`INVALID_PATIENT_DEMOGRAPHICS`); a patient already registered there gives
     /// `DUPLICATE_REJECTED` (kind `Conflict`).
     ///

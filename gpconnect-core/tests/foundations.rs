@@ -496,3 +496,25 @@ async fn every_healthcare_service_is_listed_with_no_identifier_as_the_1_2_8_exam
     assert!(ssp[0].query.is_empty() && ssp[0].raw_query.is_empty());
     assert_gp_connect_request(&spine, ssp[0], InteractionId::SearchHealthcareService, "organization/*.read");
 }
+
+#[tokio::test]
+async fn answers_labelled_json_plus_fhir_or_with_parameters_are_read_as_fhir() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, ResponseTemplate};
+    for content_type in
+        ["application/json+fhir", "application/json+fhir; charset=UTF-8", "application/fhir+json; fhirVersion=3.0"]
+    {
+        let spine = MockSpine::start().await;
+        Mock::given(method("GET"))
+            .and(path_regex("/gpconnect/Location/17$"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(gpconnect_testkit::fixture("foundations__read-location-response.json"), content_type),
+            )
+            .with_priority(1)
+            .mount(spine.server())
+            .await;
+        let location = spine.provider().foundations().read_location("17").send().await.unwrap();
+        assert_eq!(location.id.as_deref(), Some("17"), "{content_type}");
+    }
+}
