@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::config::{Consumer, SspConfig};
 use crate::error::{ConfigError, InvalidInput};
-use crate::jwt::Claims;
+use crate::jwt::TokenCache;
 use crate::operation::CallOptions;
 use crate::request::{Request, StreamingResponse};
 use crate::resolver::{Resolver, ServiceRoot};
@@ -52,6 +52,7 @@ struct Inner {
     consumer: Consumer,
     retry: RetryPolicy,
     resolver: Resolver,
+    tokens: TokenCache,
 }
 
 impl std::fmt::Debug for Client {
@@ -120,7 +121,8 @@ impl ClientBuilder {
             }
             None => None,
         };
-        Ok(Client { inner: Arc::new(Inner { ssp, consumer, retry, resolver: Resolver { roots: self.roots, sds } }) })
+        let resolver = Resolver { roots: self.roots, sds };
+        Ok(Client { inner: Arc::new(Inner { ssp, consumer, retry, resolver, tokens: TokenCache::default() }) })
     }
 }
 
@@ -195,14 +197,15 @@ impl Client {
         .await
     }
 
-    /// The `Authorization` header value: `Bearer` and a fresh token for this attempt.
+    /// The `Authorization` header value: `Bearer` and a token for this attempt (`iat` now).
     fn bearer(&self, user: &User, root: &ServiceRoot, request: &Request) -> Result<HeaderValue, InvalidInput> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        let token =
-            Claims::new(&self.inner.consumer, user, &root.url, request.interaction, request.confidentiality, now)?
-                .encode();
-        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
-            InvalidInput::Requester { field: "requesting_practitioner", problem: "a claim cannot be sent in a header" }
+        let inner = &*self.inner;
+        let bearer =
+            inner.tokens.bearer(&inner.consumer, user, &root.url, request.interaction, request.confidentiality, now)?;
+        let mut value = HeaderValue::try_from(bearer).map_err(|_| InvalidInput::Requester {
+            field: "requesting_practitioner",
+            problem: "a claim cannot be sent in a header",
         })?;
         value.set_sensitive(true);
         Ok(value)

@@ -88,6 +88,10 @@ pub enum Error {
         /// The `Ssp-TraceID` of the request.
         trace_id: Option<Uuid>,
     },
+    /// NHS login or API platform authentication failed (patient-facing APIs).
+    /// [`Error::must_log_in_again`] says whether only a new NHS login can help.
+    #[error("{0}")]
+    Auth(Box<AuthError>),
 }
 
 /// Whether a failed request could have reached the provider.
@@ -153,7 +157,15 @@ impl Error {
             Error::Provider(p) => p.kind(),
             Error::Decode(_) => ErrorKind::Decode,
             Error::Output { .. } => ErrorKind::Output,
+            Error::Auth(_) => ErrorKind::Authentication,
         }
+    }
+
+    /// Whether the patient must log in with NHS login again (a new ID token) before any
+    /// patient-facing call can succeed: their ID token has expired or is below P9, or the
+    /// platform said the access token behind it has expired.
+    pub fn must_log_in_again(&self) -> bool {
+        matches!(self, Error::Auth(a) if a.must_log_in_again())
     }
 
     /// The GP Connect or Spine error code the provider or SSP answered with.
@@ -178,6 +190,7 @@ impl Error {
             Error::Redirected { status, .. } => Some(*status),
             Error::Timeout { status, .. } => *status,
             Error::Decode(d) => Some(d.status),
+            Error::Auth(a) => a.status,
             _ => None,
         }
     }
@@ -191,6 +204,7 @@ impl Error {
             | Error::Redirected { trace_id, .. } => *trace_id,
             Error::Provider(p) => Some(p.trace_id),
             Error::Decode(d) => Some(d.trace_id),
+            Error::Auth(a) => a.request_id,
             _ => None,
         }
     }
@@ -205,6 +219,7 @@ impl Error {
             Error::Provider(p) => Some(p.interaction),
             Error::Decode(d) => Some(d.interaction),
             Error::Directory(d) => Some(d.interaction),
+            Error::Auth(a) => a.interaction,
             _ => None,
         }
     }
@@ -213,6 +228,7 @@ impl Error {
     pub fn operation_outcome(&self) -> Option<&OperationOutcome> {
         match self {
             Error::Provider(p) => p.outcome.as_ref(),
+            Error::Auth(a) => a.outcome.as_ref(),
             _ => None,
         }
     }
@@ -244,6 +260,9 @@ impl Error {
                     | DirectoryProblem::Timeout
                     | DirectoryProblem::Refused { status: 429 | 502 | 503 | 504 }
             ),
+            Error::Auth(a) => {
+                matches!(a.problem, AuthProblem::TokenRefused { .. }) && matches!(a.status, Some(429 | 502 | 503 | 504))
+            }
             _ => false,
         }
     }
@@ -275,6 +294,103 @@ impl Error {
     fn is_write(&self) -> bool {
         self.interaction().is_some_and(InteractionId::is_write)
     }
+}
+
+/// NHS login / API platform authentication failed. `Display` names the problem only;
+/// what the token endpoint or the platform said stays in fields.
+#[derive(Debug)]
+pub struct AuthError {
+    /// What went wrong.
+    pub problem: AuthProblem,
+    /// The HTTP status, when the token endpoint or the platform answered.
+    pub status: Option<u16>,
+    /// The OAuth `error_description` of a token endpoint refusal. Remote text: keep it out
+    /// of logs shown to patients.
+    pub description: Option<String>,
+    /// The OperationOutcome of a platform refusal.
+    pub outcome: Option<OperationOutcome>,
+    /// The interaction under way, for refusals of an API call.
+    pub interaction: Option<InteractionId>,
+    /// The `X-Request-ID` of the API call refused.
+    pub request_id: Option<Uuid>,
+    /// The raw answer, at most [`MAX_ERROR_BODY`] bytes.
+    pub body: RawBody,
+}
+
+impl AuthError {
+    /// An error with nothing but its problem.
+    pub fn new(problem: AuthProblem) -> Self {
+        Self {
+            problem,
+            status: None,
+            description: None,
+            outcome: None,
+            interaction: None,
+            request_id: None,
+            body: RawBody::default(),
+        }
+    }
+
+    /// Whether only a new NHS login can help.
+    pub fn must_log_in_again(&self) -> bool {
+        match &self.problem {
+            AuthProblem::IdTokenExpired
+            | AuthProblem::IdTokenUnreadable
+            | AuthProblem::IdentityProofingLevel { .. }
+            | AuthProblem::AccessTokenExpired => true,
+            AuthProblem::TokenRefused { subject_token, .. } => *subject_token,
+            AuthProblem::BadTokenAnswer(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.problem, f)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Self {
+        Error::Auth(Box::new(e))
+    }
+}
+
+/// What went wrong with NHS login / API platform authentication.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthProblem {
+    /// The NHS login ID token has expired: the patient must log in again.
+    #[error("the NHS login ID token has expired: the patient must log in again")]
+    IdTokenExpired,
+    /// The ID token is not a readable JWT with an `exp`: the patient must log in again.
+    #[error("the NHS login ID token is not a readable JWT: the patient must log in again")]
+    IdTokenUnreadable,
+    /// The patient's identity proofing level is not P9, which these APIs require.
+    #[error("identity proofing level {} is below the P9 these APIs require: the patient must log in again with a P9 identity", level.as_deref().unwrap_or("(none)"))]
+    IdentityProofingLevel {
+        /// The level in the token (`P5`, `P0`), if any.
+        level: Option<String>,
+    },
+    /// The platform said the access token (or the ID token behind it) has expired, even
+    /// after a fresh exchange: the patient must log in again.
+    #[error("the platform says the access token has expired: the patient must log in again")]
+    AccessTokenExpired,
+    /// The token endpoint refused the exchange.
+    #[error("the token endpoint refused the exchange: {error}")]
+    TokenRefused {
+        /// The OAuth `error` code (`invalid_request`, `unauthorized_client`, ...).
+        error: String,
+        /// Whether the refusal is about the ID token (`subject_token`): log in again.
+        subject_token: bool,
+    },
+    /// The token endpoint answered 200 with something that is not a token response.
+    #[error("the token endpoint's answer is not a token response: {0}")]
+    BadTokenAnswer(DecodeProblem),
 }
 
 /// An argument that breaks a rule of the spec. Nothing was sent.
@@ -600,6 +716,10 @@ macro_rules! gpc_codes {
                 match code.trim() {
                     $( $code => GpcCode::$name, )*
                     "ACCESS DENIED" => GpcCode::AccessDenied,
+                    // Spellings of the patient-facing API specs' error tables.
+                    "INVALID_IDENTIFIER_VA" => GpcCode::InvalidIdentifierValue,
+                    "INVALID RESOURCE" => GpcCode::InvalidResource,
+                    "INVALID PARAMETER" | "INVALID PARAMERER" => GpcCode::InvalidParameter,
                     other => GpcCode::Other(other.to_owned()),
                 }
             }
@@ -675,6 +795,14 @@ gpc_codes! {
     SspMethodNotAllowed = "SSP_METHOD_NOT_ALLOWED" => Some(ErrorKind::ProviderRejected);
     /// SSP 415: unsupported media type.
     SspUnsupportedMediaType = "SSP_UNSUPPORTED_MEDIA_TYPE" => Some(ErrorKind::ProviderRejected);
+    /// 400 (API platform): the request failed validation.
+    ValidationError = "VALIDATION_ERROR" => Some(ErrorKind::ProviderRejected);
+    /// 400 (API platform): a value is not supported.
+    UnsupportedValue = "UNSUPPORTED_VALUE" => Some(ErrorKind::ProviderRejected);
+    /// 404 (API platform, prescriptions): the resource does not exist.
+    ResourceNotFound = "RESOURCE_NOT_FOUND" => Some(ErrorKind::NotFound);
+    /// 400 (API platform proxy): the provider's answer exceeded the platform's 10 MB limit.
+    BadGatewayBufferOverflow = "BAD_GATEWAY_BUFFER_OVERFLOW" => Some(ErrorKind::ProviderRejected);
     /// SSP 502: the SSP could not reach the provider.
     SspErrorCommunicating = "SSP_ERROR_COMMUNICATING" => Some(ErrorKind::Transport);
 }

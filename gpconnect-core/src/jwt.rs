@@ -38,7 +38,7 @@ pub const UNKNOWN: &str = "UNK";
 ///     .sds_role_profile_id("444555666777")
 ///     .local_identifier("https://consumersupplier.com/Id/user-guid", "98ed4f78-814d-4266-8d5b-cde742f3093c");
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct User {
     id: String,
     family: String,
@@ -208,7 +208,7 @@ pub struct Claims {
 }
 
 /// The confidentiality part of `requested_scope`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Confidentiality {
     /// `conf/N`: normal (what a missing confidentiality scope means).
     Normal,
@@ -376,6 +376,117 @@ impl Claims {
     }
 }
 
+/// Made-in-advance tokens: for one consumer, user, audience, scope and reason only `iat`
+/// and `exp` change from one request to the next, so the claims are built and validated
+/// once and kept as the JSON text around those two numbers.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<u64, Vec<Cached>>>,
+}
+
+/// A template with the key it was made for (compared on a hash hit).
+type Cached = (TokenKey, std::sync::Arc<Template>);
+
+#[derive(PartialEq, Eq, Hash)]
+struct TokenKey {
+    user: User,
+    aud: String,
+    interaction: InteractionId,
+    confidentiality: Option<Confidentiality>,
+}
+
+/// The claims JSON split where `exp` and `iat` go.
+struct Template {
+    before_exp: String,
+    after_iat: String,
+}
+
+/// The most templates kept; beyond it the cache starts again (many distinct users).
+const MAX_TEMPLATES: usize = 4096;
+const HEADER_B64: &str = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
+
+impl TokenCache {
+    /// The `Bearer` header value for a request at `now`: from a template made (and
+    /// validated) once per consumer, user, audience, interaction and confidentiality.
+    pub(crate) fn bearer(
+        &self,
+        consumer: &Consumer,
+        user: &User,
+        aud: &str,
+        interaction: InteractionId,
+        confidentiality: Option<Confidentiality>,
+        now: i64,
+    ) -> Result<String, InvalidInput> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (user, aud, interaction, confidentiality).hash(&mut hasher);
+        let hash = hasher.finish();
+        let found = {
+            let entries = self.entries.lock().expect("token cache");
+            entries.get(&hash).and_then(|list| {
+                list.iter()
+                    .find(|(k, _)| {
+                        k.user == *user
+                            && k.aud == aud
+                            && k.interaction == interaction
+                            && k.confidentiality == confidentiality
+                    })
+                    .map(|(_, t)| t.clone())
+            })
+        };
+        let template = match found {
+            Some(template) => template,
+            None => {
+                let template = std::sync::Arc::new(Template::new(consumer, user, aud, interaction, confidentiality)?);
+                let mut entries = self.entries.lock().expect("token cache");
+                if entries.len() >= MAX_TEMPLATES {
+                    entries.clear();
+                }
+                let key = TokenKey { user: user.clone(), aud: aud.to_owned(), interaction, confidentiality };
+                entries.entry(hash).or_default().push((key, template.clone()));
+                template
+            }
+        };
+        Ok(template.bearer(now))
+    }
+}
+
+impl Template {
+    fn new(
+        consumer: &Consumer,
+        user: &User,
+        aud: &str,
+        interaction: InteractionId,
+        confidentiality: Option<Confidentiality>,
+    ) -> Result<Self, InvalidInput> {
+        let claims = Claims::new(consumer, user, aud, interaction, confidentiality, 0)?;
+        let json = serde_json::to_string(&claims).expect("claims serialise");
+        // Quotes inside string values are escaped, so this text occurs only as the two claims.
+        let marker = format!("\"exp\":{TOKEN_LIFETIME_SECS},\"iat\":0,");
+        let at = json.find(&marker).expect("exp and iat follow aud");
+        Ok(Self {
+            before_exp: json[..at + "\"exp\":".len()].to_owned(),
+            after_iat: json[at + marker.len() - 1..].to_owned(),
+        })
+    }
+
+    fn bearer(&self, now: i64) -> String {
+        let mut json = String::with_capacity(self.before_exp.len() + self.after_iat.len() + 32);
+        json.push_str(&self.before_exp);
+        json.push_str(&(now + TOKEN_LIFETIME_SECS).to_string());
+        json.push_str(",\"iat\":");
+        json.push_str(&now.to_string());
+        json.push_str(&self.after_iat);
+        let mut out = String::with_capacity(8 + HEADER_B64.len() + json.len() * 4 / 3 + 4);
+        out.push_str("Bearer ");
+        out.push_str(HEADER_B64);
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(json.as_bytes(), &mut out);
+        out.push('.');
+        out
+    }
+}
+
 /// A serialised access token. `Debug` never shows it.
 #[derive(Clone)]
 pub struct AccessToken(SecretString);
@@ -390,5 +501,39 @@ impl AccessToken {
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AccessToken(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Device, InteractionId};
+
+    fn consumer() -> Consumer {
+        Consumer::new(
+            "A1001".parse().unwrap(),
+            "Test Hospital",
+            "https://consumer.example/",
+            Device::new("https://consumer.example/Id/device", "C-1", "Consumer", "1.0"),
+        )
+    }
+
+    #[test]
+    fn a_cached_token_is_the_fresh_token_with_only_iat_and_exp_changed() {
+        let cache = TokenCache::default();
+        let user = User::new("10019", "Jo\"exp\":300,\"iat\":0,nes").sds_user_id("111222333444");
+        let aud = "https://provider.example/A20047/STU3/1/gpconnect";
+        for (i, now) in [1_700_000_000, 1_700_000_007].into_iter().enumerate() {
+            let i_conf = if i == 0 { None } else { Some(Confidentiality::Normal) };
+            let cached = cache.bearer(&consumer(), &user, aud, InteractionId::ReadLocation, i_conf, now).unwrap();
+            let fresh = Claims::new(&consumer(), &user, aud, InteractionId::ReadLocation, i_conf, now).unwrap();
+            assert_eq!(cached, format!("Bearer {}", fresh.encode().expose()));
+            assert_eq!(Claims::decode(cached.trim_start_matches("Bearer ")).unwrap(), fresh);
+        }
+        let other = User::new("10020", "Smith").sds_user_id("UNK");
+        let token = cache.bearer(&consumer(), &other, aud, InteractionId::ReadLocation, None, 5).unwrap();
+        assert_eq!(Claims::decode(token.trim_start_matches("Bearer ")).unwrap().sub, "10020");
+        let unusable = User::new("10021", "Nobody");
+        assert!(cache.bearer(&consumer(), &unusable, aud, InteractionId::ReadLocation, None, 5).is_err());
     }
 }

@@ -12,7 +12,9 @@
 //!   that the per-API crates hang their operations off;
 //! * the operation shape ([`Operation`]) and its one send path ([`Call::send`]);
 //! * one [`Error`] type with the OperationOutcome mapping;
-//! * the FHIR STU3 types ([`fhir`]) and the foundations operations ([`foundations`]).
+//! * the FHIR STU3 types ([`fhir`]) and the foundations operations ([`foundations`]);
+//! * with the `api-platform` feature, the NHS API platform transport and NHS login auth
+//!   (`platform`) for the patient-facing APIs.
 //!
 //! Every operation follows one path: a typed builder in an API crate implements
 //! [`Operation`] (its interaction, its request from validated input, how it reads the
@@ -35,6 +37,9 @@ mod ids;
 mod interaction;
 pub mod jwt;
 mod operation;
+#[cfg(feature = "api-platform")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api-platform")))]
+pub mod platform;
 pub mod preflight;
 mod provider;
 mod request;

@@ -21,7 +21,7 @@ use crate::{Capability, Client, InteractionId, OdsCode, Request, Response, Resul
 #[derive(Clone)]
 pub struct Provider {
     client: Client,
-    ods: OdsCode,
+    ods: Arc<OdsCode>,
     roots: Arc<HashMap<Capability, Arc<ServiceRoot>>>,
     user: Option<Arc<User>>,
 }
@@ -38,7 +38,7 @@ impl Client {
     /// [`ClientBuilder::service_root`](crate::ClientBuilder::service_root) or
     /// [`Provider::with_root`].
     pub fn provider(&self, ods: &OdsCode) -> Provider {
-        Provider { client: self.clone(), ods: ods.clone(), roots: Arc::default(), user: None }
+        Provider { client: self.clone(), ods: Arc::new(ods.clone()), roots: Arc::default(), user: None }
     }
 }
 

@@ -209,9 +209,9 @@ impl Answer for Response {
     /// Reads the whole body (at most the client's `max_response_bytes`, after
     /// decompression) and checks that it is JSON or empty.
     async fn receive(response: StreamingResponse) -> Result<Self> {
-        let StreamingResponse { inner, trace_id, interaction, max_body } = response;
+        let StreamingResponse { mut inner, trace_id, interaction, max_body } = response;
         let status = inner.status().as_u16();
-        let headers = inner.headers().clone();
+        let headers = std::mem::take(inner.headers_mut());
         let started = Instant::now();
         let body = read_body(inner, max_body).await.map_err(|problem| match problem {
             BodyProblem::TooLarge => Error::Decode(Box::new(DecodeError {
@@ -235,6 +235,54 @@ impl Answer for Response {
     fn version_id(&self) -> Option<&str> {
         self.etag_version()
     }
+}
+
+/// The `resourceType` of a JSON object when it is a plain string member of the top level,
+/// found by a scan that never recurses and stops as soon as it has it (FHIR JSON writes
+/// it first). `None` when it is not there or not that simple: the caller then parses.
+fn top_level_resource_type(body: &[u8]) -> Option<&str> {
+    let mut depth = 0usize;
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'{' => {
+                depth += 1;
+                expect_key = depth == 1;
+            }
+            b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            b',' if depth == 1 => expect_key = true,
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < body.len() && body[end] != b'"' {
+                    end += if body[end] == b'\\' { 2 } else { 1 };
+                }
+                let is_key = depth == 1 && expect_key;
+                expect_key = false;
+                if is_key && body.get(start..end) == Some(b"resourceType".as_slice()) {
+                    let rest = body.get(end + 1..)?;
+                    let colon = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+                    if rest[colon] != b':' {
+                        return None;
+                    }
+                    let value = &rest[colon + 1..];
+                    let open = value.iter().position(|b| !b.is_ascii_whitespace())?;
+                    if value[open] != b'"' {
+                        return None;
+                    }
+                    let value = &value[open + 1..];
+                    let close = value.iter().position(|&b| b == b'"' || b == b'\\')?;
+                    return if value[close] == b'"' { std::str::from_utf8(&value[..close]).ok() } else { None };
+                }
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn etag_version(headers: &HeaderMap) -> Option<&str> {
@@ -277,27 +325,43 @@ impl std::fmt::Debug for RawBytes {
 
 impl Response {
     /// Parses the body as `T`, or a [`DecodeError`] naming the offending JSON path.
+    ///
+    /// The body is parsed once; only when that fails is it read again to find the path.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let de = &mut serde_json::Deserializer::from_slice(&self.body.0);
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| self.decode_error(DecodeProblem::json(e.path().to_string(), e.inner())))
+        serde_json::from_slice(&self.body.0).map_err(|plain| {
+            let de = &mut serde_json::Deserializer::from_slice(&self.body.0);
+            match serde_path_to_error::deserialize::<_, T>(de) {
+                Err(e) => self.decode_error(DecodeProblem::json(e.path().to_string(), e.inner())),
+                Ok(_) => self.decode_error(DecodeProblem::json("", &plain)),
+            }
+        })
     }
 
     /// Parses the body as a FHIR resource of the given type, checking `resourceType`.
     pub fn resource<T: DeserializeOwned + crate::fhir::FhirResource>(&self) -> Result<T, Error> {
-        #[derive(serde::Deserialize)]
-        struct Peek {
-            #[serde(rename = "resourceType")]
-            resource_type: Option<String>,
+        let found = match top_level_resource_type(&self.body.0) {
+            Some(found) => found,
+            None => {
+                #[derive(serde::Deserialize)]
+                struct Peek {
+                    #[serde(rename = "resourceType")]
+                    resource_type: Option<String>,
+                }
+                let peek: Peek = self.json()?;
+                return match peek.resource_type.as_deref() {
+                    Some(t) if t == T::TYPE => self.json(),
+                    other => Err(self.wrong_type(T::TYPE, other)),
+                };
+            }
+        };
+        if found != T::TYPE {
+            return Err(self.wrong_type(T::TYPE, Some(found)));
         }
-        let peek: Peek = self.json()?;
-        match peek.resource_type.as_deref() {
-            Some(t) if t == T::TYPE => self.json(),
-            other => Err(self.decode_error(DecodeProblem::ResourceType {
-                expected: T::TYPE,
-                found: other.unwrap_or("(none)").to_owned(),
-            })),
-        }
+        self.json()
+    }
+
+    fn wrong_type(&self, expected: &'static str, found: Option<&str>) -> Error {
+        self.decode_error(DecodeProblem::ResourceType { expected, found: found.unwrap_or("(none)").to_owned() })
     }
 
     /// The weak ETag version (`W/"3"` gives `3`), when the answer has one.
@@ -325,5 +389,25 @@ impl Response {
             trace_id: self.trace_id,
             body: RawBody::new(self.body.0.clone()),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_resource_type as rt;
+
+    #[test]
+    fn resource_type_is_found_at_the_top_level_only() {
+        assert_eq!(rt(br#"{"resourceType":"Location","id":"1"}"#), Some("Location"));
+        assert_eq!(rt(br#" { "id" : "x\"resourceType", "resourceType" : "Bundle" }"#), Some("Bundle"));
+        assert_eq!(rt(br#"{"a":{"resourceType":"Patient"},"resourceType":"Bundle"}"#), Some("Bundle"));
+        assert_eq!(rt(br#"{"a":["resourceType","x"],"b":"resourceType"}"#), None);
+        assert_eq!(rt(br#"{"a":{"resourceType":"Patient"}}"#), None);
+        assert_eq!(rt(br#"{"resourceType":7}"#), None);
+        assert_eq!(rt(br#"{"resourceType":"Loc\u0061tion"}"#), None);
+        assert_eq!(rt(b"[]"), None);
+        assert_eq!(rt(b"}}}"), None);
+        assert_eq!(rt(br#"{"resourceType":"#), None);
+        assert_eq!(rt(b""), None);
     }
 }

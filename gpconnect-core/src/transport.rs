@@ -23,7 +23,7 @@ use crate::{Asid, GpcCode, InteractionId};
 
 /// Query encoding: everything but unreserved characters and `/` `@` `,`; `+` and `:` are
 /// encoded too, as the appointments pages ask (`ge2019-03-29T12:00:00+00:00`).
-const QUERY: &AsciiSet = &CONTROLS
+pub(crate) const QUERY: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
@@ -176,28 +176,37 @@ fn build_url(
     query: &[(String, String)],
     allow_http: bool,
 ) -> Result<url::Url> {
-    let provider_url = match target {
-        Target::Path(path) if path.is_empty() => root.url.clone(),
-        Target::Path(path) => format!("{}/{}", root.url, path),
-        Target::Absolute(url) => url.clone(),
-    };
+    let mut full = String::with_capacity(ssp.len() + root.url.len() + 128);
+    full.push_str(ssp);
+    full.push('/');
     match target {
-        Target::Path(_) => {
-            check_url(&provider_url, "provider endpoint", allow_http)?;
+        // The root was parsed once, when it was made: only its scheme is checked here.
+        Target::Path(path) => {
+            let scheme_ok = root.url.starts_with("https://") || (allow_http && root.url.starts_with("http://"));
+            if !scheme_ok {
+                return Err(ConfigError::NotHttps { what: "provider endpoint" }.into());
+            }
+            full.push_str(&root.url);
+            if !path.is_empty() {
+                full.push('/');
+                full.push_str(path);
+            }
         }
         // A provider URL from a resource (a DocumentReference's `attachment.url`) goes
         // through the SSP as it is, `http://` included as in the spec's own examples: the
         // leg to the SSP is TLS, and the SSP checks the URL against the endpoint in SDS.
         // A URL that is not one is a data problem, not a configuration error.
-        Target::Absolute(_) => {
-            check_url(&provider_url, "attachment URL", true).map_err(|_| {
+        Target::Absolute(url) => {
+            check_url(url, "attachment URL", true).map_err(|_| {
                 InvalidInput::parameter("attachment.url", "the provider's URL is not an absolute http(s) URL")
             })?;
+            full.push_str(url);
         }
     }
-    let mut full = format!("{ssp}/{provider_url}");
-    for (i, (name, value)) in query.iter().enumerate() {
-        full.push(if i == 0 && !provider_url.contains('?') { '?' } else { '&' });
+    let mut has_query = full[ssp.len()..].contains('?');
+    for (name, value) in query {
+        full.push(if has_query { '&' } else { '?' });
+        has_query = true;
         full.extend(utf8_percent_encode(name, QUERY_NAME));
         full.push('=');
         full.extend(utf8_percent_encode(value, QUERY));
@@ -223,7 +232,7 @@ pub(crate) fn transport_error(
 /// Maps a non-2xx answer: a 3xx is a redirect, never followed; 504 and 599 are
 /// timeouts; anything else keeps the status, the OperationOutcome (when the body is
 /// one), the code and the raw body.
-async fn error_from_response(
+pub(crate) async fn error_from_response(
     resp: reqwest::Response,
     interaction: InteractionId,
     trace_id: Uuid,

@@ -49,6 +49,10 @@
 pub mod fixtures;
 mod nhs;
 pub mod outcome;
+#[cfg(feature = "api-platform")]
+pub mod platform;
+#[cfg(feature = "api-platform")]
+pub mod prism;
 mod provider;
 mod received;
 mod sdk;

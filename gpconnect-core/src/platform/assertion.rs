@@ -1,0 +1,44 @@
+//! The signed client assertion (RS512 JWT) that authenticates the app at the token endpoint.
+
+use secrecy::SecretString;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::PlatformConfig;
+use crate::error::ConfigError;
+
+/// Seconds from now to the assertion's `exp`: the platform accepts at most five minutes.
+pub(crate) const ASSERTION_LIFETIME_SECS: i64 = 300;
+
+/// The client assertion's claims, exactly those the platform checks.
+#[derive(Serialize)]
+pub(crate) struct AssertionClaims<'a> {
+    pub(crate) iss: &'a str,
+    pub(crate) sub: &'a str,
+    pub(crate) aud: &'a str,
+    pub(crate) jti: String,
+    pub(crate) exp: i64,
+}
+
+/// Signs a new client assertion for `token_url` at `now` (epoch seconds): header
+/// `{"alg":"RS512","typ":"JWT","kid":...}`, `iss` = `sub` = the API key, `aud` = the token
+/// URL, a fresh UUID v4 `jti`, `exp` = now + 300 s.
+pub(crate) fn client_assertion(
+    config: &PlatformConfig,
+    token_url: &str,
+    now: i64,
+) -> Result<SecretString, ConfigError> {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS512);
+    header.typ = Some("JWT".into());
+    header.kid = Some(config.kid.clone());
+    let claims = AssertionClaims {
+        iss: &config.api_key,
+        sub: &config.api_key,
+        aud: token_url,
+        jti: Uuid::new_v4().to_string(),
+        exp: now + ASSERTION_LIFETIME_SECS,
+    };
+    jsonwebtoken::encode(&header, &claims, &config.signing_key.0)
+        .map(SecretString::from)
+        .map_err(|_| ConfigError::Identity { reason: "the client assertion could not be signed with this key".into() })
+}

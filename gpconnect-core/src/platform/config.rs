@@ -1,0 +1,287 @@
+//! Where the platform is and how the SDK talks to it: environments, APIs, credentials.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+use crate::RetryPolicy;
+
+/// An NHS API platform environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Environment {
+    /// `https://sandbox.api.service.nhs.uk`: open access, canned answers (Prism serving the
+    /// specs' examples). The sandbox replaces any bearer token with its own, so no token
+    /// exchange is made there (unless a token URL is configured) and `Bearer sandbox` is
+    /// sent; the ID token is still checked locally.
+    Sandbox,
+    /// `https://int.api.service.nhs.uk`: integration testing with NHS login.
+    Integration,
+    /// `https://api.service.nhs.uk`: live.
+    Production,
+}
+
+impl Environment {
+    /// The environment's host URL, without a trailing slash.
+    pub fn host(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "https://sandbox.api.service.nhs.uk",
+            Environment::Integration => "https://int.api.service.nhs.uk",
+            Environment::Production => "https://api.service.nhs.uk",
+        }
+    }
+
+    /// The token endpoint for real NHS login ID tokens; also the client assertion's `aud`.
+    pub fn token_url(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "https://sandbox.api.service.nhs.uk/oauth2/token",
+            Environment::Integration => "https://int.api.service.nhs.uk/oauth2/token",
+            Environment::Production => "https://api.service.nhs.uk/oauth2/token",
+        }
+    }
+
+    /// The token endpoint that accepts ID tokens from the platform's mock NHS login
+    /// (Keycloak realm `NHS-Login-mock-int`): integration only. Pass it to
+    /// [`PlatformConfig::token_url`].
+    pub fn mock_nhs_login_token_url(self) -> Option<&'static str> {
+        match self {
+            Environment::Integration => Some("https://int.api.service.nhs.uk/oauth2-mock/token"),
+            _ => None,
+        }
+    }
+
+    /// The base URL of one API in this environment (no trailing slash).
+    pub fn api_base(self, api: PlatformApi) -> String {
+        format!("{}/{}", self.host(), api.base_path())
+    }
+}
+
+/// The FHIR version an API speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FhirVersion {
+    /// FHIR STU3 (access record, appointments).
+    Stu3,
+    /// FHIR R4, UK Core (prescriptions).
+    R4,
+}
+
+/// One of the three patient-facing GP Connect APIs on the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PlatformApi {
+    /// Access Record (STU3): structured record and documents.
+    AccessRecord,
+    /// Appointments Management (STU3).
+    Appointments,
+    /// Prescriptions Management (R4).
+    Prescriptions,
+}
+
+impl PlatformApi {
+    /// The API's base path on the platform.
+    pub fn base_path(self) -> &'static str {
+        match self {
+            PlatformApi::AccessRecord => "gp-connect/patient-facing/access-record-fhir/FHIR/STU3",
+            PlatformApi::Appointments => "gp-connect/patient-facing/appointments-management-fhir/FHIR/STU3",
+            PlatformApi::Prescriptions => "gp-connect/patient-facing/prescriptions-management-fhir/FHIR/R4",
+        }
+    }
+
+    /// The FHIR version it speaks.
+    pub fn fhir_version(self) -> FhirVersion {
+        match self {
+            PlatformApi::Prescriptions => FhirVersion::R4,
+            _ => FhirVersion::Stu3,
+        }
+    }
+
+    /// The media type sent in `Accept` and, with a body, `Content-Type`: the only one the
+    /// specs declare, `application/fhir+json`, for STU3 and R4 alike.
+    pub fn media_type(self) -> &'static str {
+        "application/fhir+json"
+    }
+}
+
+/// The application's platform credentials and the transport settings.
+///
+/// The API key (the app's client id on the developer portal), the `kid` of the public key
+/// published in the app's JWKS, and the matching RSA private key (PEM, PKCS#1 or PKCS#8)
+/// that signs the client assertions. `Debug` shows neither the key nor the API key.
+///
+/// ```no_run
+/// use gpconnect_core::platform::{Environment, PlatformConfig};
+/// # fn demo(key_pem: &[u8]) -> Result<(), gpconnect_core::error::ConfigError> {
+/// let config = PlatformConfig::new(Environment::Integration, "my-api-key", "key-1", key_pem)?
+///     .token_url(Environment::Integration.mock_nhs_login_token_url().unwrap());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PlatformConfig {
+    pub(crate) environment: Environment,
+    pub(crate) api_key: String,
+    pub(crate) kid: String,
+    pub(crate) signing_key: SigningKey,
+    pub(crate) token_url: Option<String>,
+    pub(crate) api_bases: HashMap<PlatformApi, String>,
+    pub(crate) allow_http: bool,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) refresh_margin: Duration,
+}
+
+/// The RSA private key that signs client assertions. `Debug` shows nothing of it.
+#[derive(Clone)]
+pub(crate) struct SigningKey(pub(crate) jsonwebtoken::EncodingKey);
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
+
+impl fmt::Debug for PlatformConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlatformConfig")
+            .field("environment", &self.environment)
+            .field("kid", &self.kid)
+            .field("apis_overridden", &self.api_bases.keys().collect::<Vec<_>>())
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PlatformConfig {
+    /// The environment, the app's API key, the key id (`kid`) and the RSA private key (PEM).
+    /// The key is parsed now: an unusable key is an error here, not at the first request.
+    pub fn new(
+        environment: Environment,
+        api_key: impl Into<String>,
+        kid: impl Into<String>,
+        private_key_pem: &[u8],
+    ) -> Result<Self, ConfigError> {
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem).map_err(|_| ConfigError::Identity {
+            reason: "the client assertion key is not an RSA private key in PEM".into(),
+        })?;
+        let (api_key, kid) = (api_key.into(), kid.into());
+        if api_key.trim().is_empty() {
+            return Err(ConfigError::Missing("API key"));
+        }
+        if kid.trim().is_empty() {
+            return Err(ConfigError::Missing("kid"));
+        }
+        Ok(Self {
+            environment,
+            api_key,
+            kid,
+            signing_key: SigningKey(key),
+            token_url: None,
+            api_bases: HashMap::new(),
+            allow_http: false,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_response_bytes: 16 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            refresh_margin: Duration::from_secs(60),
+        })
+    }
+
+    /// Posts token requests here instead of the environment's token endpoint (for the
+    /// mock NHS login endpoint, or a local test server). Also the assertion's `aud`.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Sends one API's requests to this base URL instead of the environment's (for a
+    /// local mock such as Prism, which serves the paths without the platform prefix).
+    pub fn api_base(mut self, api: PlatformApi, url: impl Into<String>) -> Self {
+        self.api_bases.insert(api, url.into());
+        self
+    }
+
+    /// Allows plain `http://` token and API URLs. For local tests against a mock only.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one request, from sending to the end of the answer (default 30 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The largest answer read into memory (default 16 MiB; the platform itself cuts
+    /// answers at 10 MB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// How reads are retried (default [`RetryPolicy::default`]); writes never are once
+    /// they may have been sent.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How long before its expiry an access token is replaced (default 60 s; at most half
+    /// the token's lifetime).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// The token endpoint in use (the override, or the environment's).
+    pub fn effective_token_url(&self) -> &str {
+        self.token_url.as_deref().unwrap_or(self.environment.token_url())
+    }
+
+    /// The base URL in use for `api` (the override, or the environment's).
+    pub fn effective_api_base(&self, api: PlatformApi) -> String {
+        match self.api_bases.get(&api) {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => self.environment.api_base(api),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_have_the_platform_urls() {
+        assert_eq!(Environment::Production.token_url(), "https://api.service.nhs.uk/oauth2/token");
+        assert_eq!(Environment::Integration.token_url(), "https://int.api.service.nhs.uk/oauth2/token");
+        assert_eq!(Environment::Sandbox.token_url(), "https://sandbox.api.service.nhs.uk/oauth2/token");
+        assert_eq!(
+            Environment::Integration.mock_nhs_login_token_url(),
+            Some("https://int.api.service.nhs.uk/oauth2-mock/token")
+        );
+        assert_eq!(Environment::Production.mock_nhs_login_token_url(), None);
+        assert_eq!(
+            Environment::Sandbox.api_base(PlatformApi::Prescriptions),
+            "https://sandbox.api.service.nhs.uk/gp-connect/patient-facing/prescriptions-management-fhir/FHIR/R4"
+        );
+        assert_eq!(
+            Environment::Production.api_base(PlatformApi::AccessRecord),
+            "https://api.service.nhs.uk/gp-connect/patient-facing/access-record-fhir/FHIR/STU3"
+        );
+        assert_eq!(
+            Environment::Integration.api_base(PlatformApi::Appointments),
+            "https://int.api.service.nhs.uk/gp-connect/patient-facing/appointments-management-fhir/FHIR/STU3"
+        );
+        assert_eq!(PlatformApi::Prescriptions.fhir_version(), FhirVersion::R4);
+        assert_eq!(PlatformApi::Appointments.fhir_version(), FhirVersion::Stu3);
+    }
+}

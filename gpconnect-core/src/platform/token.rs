@@ -1,0 +1,241 @@
+//! The token exchange: an NHS login ID token and a client assertion in, an access token out.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http::header::{ACCEPT, CONTENT_TYPE};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+
+use super::assertion::client_assertion;
+use super::{NhsLoginIdToken, PlatformConfig};
+use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody, Sent};
+use crate::transport::{read_body, BodyProblem};
+use crate::{Error, InteractionId, Result};
+
+/// Reads a 200 answer of the token endpoint: a bearer access token and its lifetime.
+fn parse_answer(body: &[u8]) -> Result<TokenAnswer, DecodeProblem> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let parsed: TokenAnswer =
+        serde_path_to_error::deserialize(de).map_err(|e| DecodeProblem::json(e.path().to_string(), e.inner()))?;
+    if parsed.access_token.is_empty() || parsed.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+    {
+        return Err(DecodeProblem::Json { path: "access_token".into(), message: "no bearer access token".into() });
+    }
+    Ok(parsed)
+}
+
+/// `grant_type` of the token exchange.
+pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// `subject_token_type`: an ID token.
+pub(crate) const SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
+/// `client_assertion_type`: a signed JWT.
+pub(crate) const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The largest token endpoint answer read.
+const MAX_TOKEN_ANSWER: usize = 64 * 1024;
+
+/// An access token and when it stops being usable.
+#[derive(Clone)]
+pub(crate) struct AccessToken {
+    pub(crate) token: SecretString,
+    expires_at: Instant,
+    /// How long before `expires_at` it is replaced: the configured margin, at most half
+    /// its lifetime (a short-lived token is still used).
+    margin: Duration,
+}
+
+impl AccessToken {
+    /// Whether it is still good for longer than its replacement margin.
+    pub(crate) fn fresh(&self) -> bool {
+        Instant::now() + self.margin < self.expires_at
+    }
+}
+
+/// The token endpoint's success answer. The platform writes numbers as JSON strings
+/// (`"expires_in": "599"`); both forms are read.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(deserialize_with = "number_or_string")]
+    expires_in: u64,
+    #[serde(default)]
+    token_type: Option<String>,
+}
+
+/// The token endpoint's error answer.
+#[derive(Deserialize)]
+struct TokenRefusal {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// A non-negative integer written as a JSON number or a string of digits.
+pub(crate) fn number_or_string<'de, D: Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    match Either::deserialize(de)? {
+        Either::Number(n) => Ok(n),
+        Either::Text(s) => s.trim().parse().map_err(|_| serde::de::Error::custom("not a whole number")),
+    }
+}
+
+/// The form of the token exchange, exactly the five fields the platform expects.
+pub(crate) fn exchange_form(id_token: &str, assertion: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", GRANT_TYPE)
+        .append_pair("subject_token_type", SUBJECT_TOKEN_TYPE)
+        .append_pair("subject_token", id_token)
+        .append_pair("client_assertion_type", CLIENT_ASSERTION_TYPE)
+        .append_pair("client_assertion", assertion)
+        .finish()
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Exchanges `id_token` for an access token. The ID token is checked (P9, not expired)
+/// first; nothing is sent if it fails. `interaction` is the call the token is for.
+pub(crate) async fn exchange(
+    http: &reqwest::Client,
+    config: &PlatformConfig,
+    id_token: &NhsLoginIdToken,
+    interaction: InteractionId,
+) -> Result<AccessToken> {
+    id_token.check(SystemTime::now())?;
+    let token_url = config.effective_token_url();
+    let assertion = client_assertion(config, token_url, now_secs())?;
+    let form = exchange_form(id_token.expose(), assertion.expose_secret());
+    let span = tracing::info_span!(
+        "gpconnect.platform.token",
+        interaction = interaction.urn(),
+        status = tracing::field::Empty
+    );
+    let started = Instant::now();
+    let answer = http
+        .post(token_url)
+        .timeout(config.request_timeout)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ACCEPT, "application/json")
+        .body(form)
+        .send()
+        .await
+        .map_err(|e| unreachable(e, started, interaction))?;
+    let status = answer.status().as_u16();
+    span.record("status", status);
+    let body = match read_body(answer, MAX_TOKEN_ANSWER).await {
+        Ok(body) => body,
+        Err(BodyProblem::TooLarge) => {
+            return Err(bad_answer(DecodeProblem::TooLarge { limit: MAX_TOKEN_ANSWER }, status, interaction))
+        }
+        Err(BodyProblem::Http(e)) => return Err(unreachable(e, started, interaction)),
+    };
+    if status != 200 {
+        let refusal: Option<TokenRefusal> = serde_json::from_slice(&body).ok();
+        let error = refusal.as_ref().and_then(|r| r.error.clone()).unwrap_or_else(|| "(none)".into());
+        let description = refusal.and_then(|r| r.error_description);
+        let subject_token = description.as_deref().is_some_and(|d| d.contains("subject_token"));
+        span.in_scope(|| tracing::warn!(error = %error, "token exchange refused"));
+        return Err(AuthError {
+            status: Some(status),
+            description,
+            interaction: Some(interaction),
+            body: RawBody::new(body),
+            ..AuthError::new(AuthProblem::TokenRefused { error: error.chars().take(64).collect(), subject_token })
+        }
+        .into());
+    }
+    let parsed = parse_answer(&body).map_err(|problem| bad_answer(problem, status, interaction))?;
+    span.in_scope(|| tracing::info!(expires_in = parsed.expires_in, "access token issued"));
+    let lifetime = Duration::from_secs(parsed.expires_in);
+    Ok(AccessToken {
+        token: SecretString::from(parsed.access_token),
+        expires_at: started + lifetime,
+        margin: config.refresh_margin.min(lifetime / 2),
+    })
+}
+
+/// The token endpoint could not be reached or broke off. The API request itself was not
+/// sent, so even a write can be tried again.
+fn unreachable(e: reqwest::Error, started: Instant, interaction: InteractionId) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            elapsed: started.elapsed(),
+            sent: Sent::No,
+            interaction: Some(interaction),
+            trace_id: None,
+            status: None,
+        }
+    } else {
+        Error::Transport { source: e.into(), sent: Sent::No, interaction: Some(interaction), trace_id: None }
+    }
+}
+
+fn bad_answer(problem: DecodeProblem, status: u16, interaction: InteractionId) -> Error {
+    AuthError {
+        status: Some(status),
+        interaction: Some(interaction),
+        ..AuthError::new(AuthProblem::BadTokenAnswer(problem))
+    }
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_answers_are_read_with_numbers_as_strings_or_numbers() {
+        let spec: TokenAnswer = serde_json::from_str(
+            r#"{"access_token":"abc","expires_in":"599","token_type":"Bearer",
+                "issued_token_type":"urn:ietf:params:oauth:token-type:access_token",
+                "refresh_token":"r","refresh_token_expires_in":"3599","refresh_count":"0"}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.expires_in, 599);
+        let number: TokenAnswer = serde_json::from_str(r#"{"access_token":"abc","expires_in":599}"#).unwrap();
+        assert_eq!(number.expires_in, 599);
+        assert!(serde_json::from_str::<TokenAnswer>(r#"{"access_token":"abc","expires_in":"soon"}"#).is_err());
+    }
+
+    #[test]
+    fn broken_token_answers_are_decode_problems_never_panics() {
+        let good = br#"{"access_token":"abc","expires_in":"599","token_type":"Bearer"}"#;
+        assert!(parse_answer(good).is_ok());
+        assert!(parse_answer(br#"{"access_token":"","expires_in":"599"}"#).is_err());
+        assert!(parse_answer(br#"{"access_token":"a","expires_in":"599","token_type":"mac"}"#).is_err());
+        assert!(parse_answer(br#"{"access_token":"a","expires_in":"-1"}"#).is_err());
+        // Random corruptions of a good answer: every outcome is a value, never a panic.
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..5000 {
+            let mut bytes = good.to_vec();
+            for _ in 0..rng.usize(1..6) {
+                let i = rng.usize(..bytes.len());
+                bytes[i] = rng.u8(..);
+            }
+            bytes.truncate(rng.usize(..=bytes.len()));
+            let _ = parse_answer(&bytes);
+        }
+    }
+
+    #[test]
+    fn the_exchange_form_has_exactly_the_five_fields() {
+        let form = exchange_form("id.token.sig", "a.b.c");
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(form.as_bytes()).into_owned().collect();
+        assert_eq!(
+            pairs,
+            [
+                ("grant_type".into(), GRANT_TYPE.into()),
+                ("subject_token_type".into(), SUBJECT_TOKEN_TYPE.into()),
+                ("subject_token".into(), "id.token.sig".into()),
+                ("client_assertion_type".into(), CLIENT_ASSERTION_TYPE.into()),
+                ("client_assertion".into(), "a.b.c".into()),
+            ]
+        );
+    }
+}

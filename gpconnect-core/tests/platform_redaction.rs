@@ -1,0 +1,71 @@
+//! Tokens, keys and patient details never reach logs or error text on the API platform
+//! path: a run with every tracing event captured at TRACE level (its own test binary, so
+//! no other test's callsites share the subscriber).
+
+use gpconnect_core::platform::{NhsLoginIdToken, PlatformApi, PlatformClient, PlatformRequest};
+use gpconnect_core::InteractionId;
+use gpconnect_testkit::platform::{id_token, MockTokenEndpoint, TEST_API_KEY};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn access_token_expired() -> ResponseTemplate {
+    ResponseTemplate::new(401).set_body_raw(
+        br#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden",
+        "details":{"coding":[{"code":"ACCESS_DENIED","display":"Access Token for GPC Expired"}]}}]}"#
+            .to_vec(),
+        "application/fhir+json",
+    )
+}
+
+fn tasks() -> PlatformRequest {
+    PlatformRequest::get(InteractionId::SearchPrescriptionRequests, PlatformApi::Prescriptions, "Task")
+        .query("patient", "9000000009")
+}
+
+#[derive(Clone, Default)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn tokens_keys_and_patients_never_reach_logs_or_error_text() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let tokens = MockTokenEndpoint::start().await;
+    let api = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/Task")).respond_with(access_token_expired()).mount(&api).await;
+    let client = PlatformClient::new(tokens.config().api_base(PlatformApi::Prescriptions, api.uri())).unwrap();
+    let raw = id_token().build();
+    let err = client.session(NhsLoginIdToken::parse(raw.clone()).unwrap()).unwrap().send(tasks()).await.unwrap_err();
+    let refused = client
+        .session(NhsLoginIdToken::parse(id_token().subject("b").issuer("https://evil.example").build()).unwrap())
+        .unwrap()
+        .send(tasks())
+        .await
+        .unwrap_err();
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("gpconnect.platform.request"), "spans are logged: {logs}");
+    let texts = format!("{logs} {err} {err:?} {refused} {refused:?}");
+    let access: Vec<String> = tokens.exchanges().iter().filter_map(|e| e.access_token.clone()).collect();
+    assert_eq!(access.len(), 2);
+    let assertion = tokens.exchanges()[0].form[4].1.clone();
+    for secret in [raw.as_str(), &access[0], &access[1], &assertion, TEST_API_KEY, "9000000009", "evil.example"] {
+        assert!(!texts.contains(secret), "{secret} leaked");
+    }
+}
