@@ -1,6 +1,6 @@
 //! Book an appointment: `POST /Appointment`.
 
-use chrono::{DateTime, FixedOffset, Timelike, Utc};
+use chrono::{DateTime, FixedOffset};
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result};
 use serde_json::{json, Value};
@@ -21,12 +21,15 @@ pub struct BookingOrganisation {
 
 impl BookingOrganisation {
     /// The booking organisation's name and a phone number the practice can call back
-    /// on; its ODS code is the client's consumer ODS unless [`ods`](Self::ods) says otherwise.
+    /// on; its ODS code is the one the slots were searched with (see
+    /// [`FreeSlot::searched_ods`]), which is the requesting organisation unless the search
+    /// said otherwise.
     pub fn new(name: impl Into<String>, phone: impl Into<String>) -> Self {
         Self { ods: None, name: name.into(), phone: phone.into() }
     }
 
-    /// The booking organisation's ODS code, when it is not the client's consumer ODS.
+    /// The booking organisation's ODS code. It must be the one the slots were searched
+    /// with, or nothing is sent: slots restricted to an ODS code are bookable only by it.
     pub fn ods(mut self, ods: &OdsCode) -> Self {
         self.ods = Some(ods.clone());
         self
@@ -118,7 +121,7 @@ impl Book {
             comment: self.comment.as_deref(),
             booking_organisation: self.booking_organisation.as_ref(),
         };
-        booking.body(self.call.provider().client().consumer().ods(), created)
+        booking.body(&self.call.requesting_ods(), created)
     }
 }
 
@@ -183,6 +186,9 @@ impl Booking<'_> {
             if next.searched_organisation_type != first.searched_organisation_type {
                 return Err(invalid("slot", "all slots must come from searches with the same organisation type"));
             }
+            if next.searched_ods != first.searched_ods {
+                return Err(invalid("slot", "all slots must come from searches with the same ODS code"));
+            }
         }
         if let (Some(s), Some(e)) = (instant(&first.start), instant(&last.end)) {
             if e <= s {
@@ -203,10 +209,10 @@ impl Booking<'_> {
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(invalid("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
         }
-        if let Some(comment) = self.comment {
-            if comment.chars().count() > MAX_COMMENT_CHARS {
-                return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
-            }
+        // A blank comment is left out (never sent as ""); a blank description is refused.
+        let comment = self.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+            return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
         }
         let org = self
             .booking_organisation
@@ -217,7 +223,16 @@ impl Booking<'_> {
         if org.phone.trim().is_empty() {
             return Err(invalid("contained", "the booking organisation needs a telecom (phone)"));
         }
-        let ods = org.ods.as_ref().unwrap_or(default_ods);
+        let ods = match (&org.ods, &first.searched_ods) {
+            (Some(given), Some(searched)) if given != searched => {
+                return Err(invalid(
+                    "contained",
+                    "the booking organisation's ODS code differs from the one the slots were searched with",
+                ))
+            }
+            (Some(ods), _) | (None, Some(ods)) => ods.clone(),
+            (None, None) => default_ods.clone(),
+        };
 
         let mut organisation = json!({
             "resourceType": "Organization",
@@ -253,10 +268,10 @@ impl Booking<'_> {
             "start": first.start.as_str(),
             "end": last.end.as_str(),
             "slot": slots.iter().map(|s| json!({ "reference": format!("Slot/{}", s.id) })).collect::<Vec<_>>(),
-            "created": created.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            "created": gpconnect_core::uk::fhir_date_time(created),
             "participant": participant,
         });
-        if let Some(comment) = self.comment.filter(|c| !c.trim().is_empty()) {
+        if let Some(comment) = comment {
             body["comment"] = Value::String(comment.to_owned());
         }
         Ok(body)
@@ -272,7 +287,8 @@ impl Operation for Book {
     }
 
     fn request(&self) -> Result<Request> {
-        let now = Utc::now().with_nanosecond(0).expect("zero nanoseconds").fixed_offset();
+        // `created` is written in UK local time with the UK offset of this instant.
+        let now = gpconnect_core::uk::now();
         let body = self.body(now)?;
         let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
         Ok(Request::post(InteractionId::BookAppointment, "Appointment", bytes))

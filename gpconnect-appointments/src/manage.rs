@@ -1,6 +1,6 @@
 //! Read, list, amend and cancel appointments, and find out whether a booking happened.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::fhir::Bundle;
 use gpconnect_core::foundations::logical_id;
@@ -15,8 +15,9 @@ use crate::{appointment_from_response, invalid, MAX_COMMENT_CHARS, MAX_DESCRIPTI
 
 /// Today's date, as the range checks of a patient's appointments see it (UTC; see
 /// [`Appointments::patient_appointments`](crate::Appointments::patient_appointments)).
+/// Today in the UK (Europe/London): the spec's "today" and "not in the past".
 pub(crate) fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    gpconnect_core::uk::today()
 }
 
 /// Reads one appointment; see [`Appointments::read`](crate::Appointments::read).
@@ -190,7 +191,8 @@ impl Amend {
         self
     }
 
-    /// The new comment (at most 500 characters).
+    /// The new comment (at most 500 characters). A blank comment removes the comment:
+    /// nothing is ever sent as `""`.
     pub fn comment(mut self, text: impl Into<String>) -> Self {
         self.comment = Some(text.into());
         self
@@ -217,11 +219,17 @@ impl Amend {
             }
             body.insert("description".into(), Value::String(d.to_owned()));
         }
-        if let Some(c) = &self.comment {
-            if c.chars().count() > MAX_COMMENT_CHARS {
+        match self.comment.as_deref().map(str::trim) {
+            Some("") => {
+                body.remove("comment");
+            }
+            Some(c) if c.chars().count() > MAX_COMMENT_CHARS => {
                 return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
             }
-            body.insert("comment".into(), Value::String(c.clone()));
+            Some(c) => {
+                body.insert("comment".into(), Value::String(c.to_owned()));
+            }
+            None => {}
         }
         Ok((id, version, raw))
     }

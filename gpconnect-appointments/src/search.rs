@@ -19,9 +19,11 @@ use crate::model::{
 /// The longest `start`..`end` window a provider accepts (spec 4.1: two weeks).
 pub const MAX_WINDOW_DAYS: i64 = 14;
 
-/// One end of a slot search window: a whole date or a date-time with its UTC offset.
+/// One end of a slot search window: a whole date or a date-time.
 ///
-/// Sent as `start=ge<value>` / `end=le<value>` (`2026-03-02` or `2026-03-02T09:00:00+00:00`).
+/// Sent as `start=ge<value>` / `end=le<value>` (`2026-03-02` or `2026-03-02T09:00:00+00:00`);
+/// a date-time is written in UK local time with the UK offset of that instant (`+01:00`
+/// in summer), as the spec asks, whatever offset it was given in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlotTime {
     /// A whole date (`yyyy-mm-dd`).
@@ -46,7 +48,10 @@ impl fmt::Display for SlotTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SlotTime::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-            SlotTime::DateTime(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%:z")),
+            // UK local time with the UK offset of that instant, whatever offset was given.
+            SlotTime::DateTime(t) => {
+                f.write_str(&gpconnect_core::uk::fhir_date_time(gpconnect_core::uk::at(t.to_utc())))
+            }
         }
     }
 }
@@ -138,6 +143,15 @@ pub enum OrganisationType {
 }
 
 impl OrganisationType {
+    /// The type with this `GPConnect-OrganisationType-1` code.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "gp-practice" => OrganisationType::GpPractice,
+            "urgent-care" => OrganisationType::UrgentCare,
+            other => OrganisationType::Other(other.to_owned()),
+        }
+    }
+
     /// The code.
     pub fn code(&self) -> &str {
         match self {
@@ -154,6 +168,11 @@ pub enum Includes {
     /// `Schedule:actor:Practitioner`, `Schedule:actor:Location` and
     /// `Location:managingOrganization` (the default, recommended by the spec).
     Recommended,
+    /// 1.2.8 providers: the recommended includes with
+    /// `_include:recurse=Schedule:actor:HealthcareService` between the Location and
+    /// managing organisation ones, as every 1.2.8 example sends it. Implied by
+    /// [`SearchFreeSlots::dos_service_id`].
+    RecommendedWithHealthcareService,
     /// Only the mandatory `_include=Slot:schedule`.
     ScheduleOnly,
 }
@@ -213,6 +232,10 @@ pub struct FreeSlot {
     /// The organisation type sent in the search, which the booking organisation's `type`
     /// must equal.
     pub searched_organisation_type: Option<OrganisationType>,
+    /// The ODS code sent in the search's `searchFilter`, which a booking of this slot
+    /// sends as the booking organisation's (slots restricted to an ODS code are only
+    /// bookable by it).
+    pub searched_ods: Option<OdsCode>,
 }
 
 /// The answer to a free slot search.
@@ -263,22 +286,27 @@ pub struct SearchFreeSlots {
 gpconnect_core::builder!(SearchFreeSlots);
 
 impl SearchFreeSlots {
-    /// The consumer ODS code sent in `searchFilter` (default: the client's consumer ODS).
+    /// The consumer ODS code sent in `searchFilter` (default: the requesting
+    /// organisation, that is the user's [`organisation`](gpconnect_core::User::organisation)
+    /// when set, else the client's consumer ODS). Bookings of the slots found use it.
     pub fn consumer_ods(mut self, ods: &OdsCode) -> Self {
         self.consumer_ods = Some(ods.clone());
         self
     }
 
-    /// The consumer's organisation type sent in `searchFilter` (none by default). The
-    /// booking organisation of a booking from these slots carries the same type.
+    /// The consumer's organisation type sent in `searchFilter` (default: the client's
+    /// [`Consumer::organisation_type`](gpconnect_core::Consumer::organisation_type), sent
+    /// whenever the consumer has one). The booking organisation of a booking from these
+    /// slots carries the same type.
     pub fn organisation_type(mut self, kind: OrganisationType) -> Self {
         self.organisation_type = Some(kind);
         self
     }
 
     /// 1.2.8: the DOS service id (`service.identifier=https://fhir.nhs.uk/Id/uec-dos-service-id|<id>`),
-    /// which also asks for `_include:recurse=Schedule:actor:HealthcareService`. Only for
-    /// providers whose capability statement says 1.2.8 (spec 4.8).
+    /// which also asks for `_include:recurse=Schedule:actor:HealthcareService` (as
+    /// [`Includes::RecommendedWithHealthcareService`]). Only for providers whose
+    /// capability statement says 1.2.8 (spec 4.8).
     pub fn dos_service_id(mut self, id: impl Into<String>) -> Self {
         self.dos_service_id = Some(id.into());
         self
@@ -310,7 +338,7 @@ impl Operation for SearchFreeSlots {
                 .into());
             }
         }
-        if let Some(OrganisationType::Other(code)) = &self.organisation_type {
+        if let Some(OrganisationType::Other(code)) = &self.searched_organisation_type() {
             if code.trim().is_empty() || code.contains('|') {
                 return Err(InvalidInput::Parameter {
                     parameter: "searchFilter",
@@ -319,32 +347,57 @@ impl Operation for SearchFreeSlots {
                 .into());
             }
         }
-        let ods = self.consumer_ods.as_ref().unwrap_or_else(|| self.call.provider().client().consumer().ods());
+        let ods = self.searched_ods();
         let mut request = Request::get(InteractionId::SearchFreeSlots, "Slot")
             .query("start", format!("ge{}", self.start))
             .query("end", format!("le{}", self.end))
             .query("status", "free")
             .query("_include", "Slot:schedule");
-        if self.includes == Includes::Recommended {
+        // In the order of the spec's 1.2.8 examples.
+        let healthcare_service =
+            self.includes == Includes::RecommendedWithHealthcareService || self.dos_service_id.is_some();
+        if self.includes != Includes::ScheduleOnly {
             request = request
                 .query("_include:recurse", "Schedule:actor:Practitioner")
-                .query("_include:recurse", "Schedule:actor:Location")
-                .query("_include:recurse", "Location:managingOrganization");
+                .query("_include:recurse", "Schedule:actor:Location");
         }
-        if let Some(id) = &self.dos_service_id {
-            request = request
-                .query("_include:recurse", "Schedule:actor:HealthcareService")
-                .query("service.identifier", format!("{DOS_SERVICE_ID_SYSTEM}|{id}"));
+        if healthcare_service {
+            request = request.query("_include:recurse", "Schedule:actor:HealthcareService");
+        }
+        if self.includes != Includes::ScheduleOnly {
+            request = request.query("_include:recurse", "Location:managingOrganization");
         }
         request = request.query("searchFilter", format!("{}|{}", OdsCode::SYSTEM, ods.as_str()));
-        if let Some(kind) = &self.organisation_type {
+        if let Some(kind) = &self.searched_organisation_type() {
             request = request.query("searchFilter", format!("{ORGANISATION_TYPE_SYSTEM}|{}", kind.code()));
+        }
+        if let Some(id) = &self.dos_service_id {
+            request = request.query("service.identifier", format!("{DOS_SERVICE_ID_SYSTEM}|{id}"));
         }
         Ok(request)
     }
 
     fn parse(&self, response: Response) -> Result<FreeSlots> {
-        parse_free_slots(&response, self.organisation_type.clone())
+        let mut found = parse_free_slots(&response, self.searched_organisation_type())?;
+        let ods = self.searched_ods();
+        for slot in &mut found.slots {
+            slot.searched_ods = Some(ods.clone());
+        }
+        Ok(found)
+    }
+}
+
+impl SearchFreeSlots {
+    /// The ODS code this search sends: set on the search, else the requesting organisation.
+    fn searched_ods(&self) -> OdsCode {
+        self.consumer_ods.clone().unwrap_or_else(|| self.call.requesting_ods())
+    }
+
+    /// The organisation type this search sends: set on the search, else the consumer's.
+    fn searched_organisation_type(&self) -> Option<OrganisationType> {
+        self.organisation_type
+            .clone()
+            .or_else(|| self.call.provider().client().consumer().organisation_type().map(OrganisationType::from_code))
     }
 }
 
@@ -446,6 +499,7 @@ pub(crate) fn free_slots_from_bundle(
             healthcare_service,
             healthcare_service_id: actor("HealthcareService").and_then(|r| r.id()).map(str::to_owned),
             searched_organisation_type: searched.clone(),
+            searched_ods: None,
         });
         // A schedule whose location was not included still names it: keep its id.
         if let Some(last) = out.last_mut() {

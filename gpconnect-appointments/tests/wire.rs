@@ -84,9 +84,10 @@ async fn slot_search_sends_every_parameter_and_returns_typed_future_slots() {
         [
             "Schedule:actor:Practitioner",
             "Schedule:actor:Location",
-            "Location:managingOrganization",
-            "Schedule:actor:HealthcareService"
-        ]
+            "Schedule:actor:HealthcareService",
+            "Location:managingOrganization"
+        ],
+        "in the order of the spec's 1.2.8 examples"
     );
     assert_eq!(r.query_values("service.identifier"), ["https://fhir.nhs.uk/Id/uec-dos-service-id|1000000123"]);
     assert_eq!(
@@ -97,6 +98,10 @@ async fn slot_search_sends_every_parameter_and_returns_typed_future_slots() {
         ]
     );
     assert_eq!(r.query.len(), 11);
+    // Names literally as the spec writes them; ':' and '+' percent-encoded in values.
+    assert!(r.raw_query.contains("&_include:recurse=Schedule%3Aactor%3APractitioner&"), "{}", r.raw_query);
+    assert!(!r.raw_query.contains("_include%3A"), "{}", r.raw_query);
+    assert!(r.raw_query.contains("&service.identifier=https%3A//fhir.nhs.uk/Id/uec-dos-service-id%7C1000000123"));
 }
 
 #[tokio::test]

@@ -141,18 +141,40 @@ pub struct Consumer {
     pub(crate) organisation_name: String,
     pub(crate) issuer: String,
     pub(crate) device: Device,
+    pub(crate) organisation_type: Option<String>,
 }
 
 impl Consumer {
     /// The requesting organisation (ODS code and name, as in the `requesting_organization`
     /// claim), the token issuer (`iss`: the consumer system's endpoint URL) and the device.
     pub fn new(ods: OdsCode, organisation_name: impl Into<String>, issuer: impl Into<String>, device: Device) -> Self {
-        Self { ods, organisation_name: organisation_name.into(), issuer: issuer.into(), device }
+        Self {
+            ods,
+            organisation_name: organisation_name.into(),
+            issuer: issuer.into(),
+            device,
+            organisation_type: None,
+        }
     }
 
     /// The requesting organisation's ODS code.
     pub fn ods(&self) -> &OdsCode {
         &self.ods
+    }
+
+    /// The consumer organisation's type, a `GPConnect-OrganisationType-1` code such as
+    /// `urgent-care` or `gp-practice`: appointment slot searches send it as a
+    /// `searchFilter` (and bookings as the booking organisation's `type`), as the spec
+    /// says consumers SHOULD.
+    #[must_use]
+    pub fn with_organisation_type(mut self, code: impl Into<String>) -> Self {
+        self.organisation_type = Some(code.into());
+        self
+    }
+
+    /// The consumer organisation's type code, when set.
+    pub fn organisation_type(&self) -> Option<&str> {
+        self.organisation_type.as_deref()
     }
 }
 

@@ -6,7 +6,7 @@
 //! # async fn demo(practice: gpconnect_core::Provider, clinician: gpconnect_core::User) -> gpconnect_core::Result<()> {
 //! let nhs = gpconnect_core::NhsNumber::parse("9690937286")?;
 //! match practice.foundations().find_patient(&nhs).user(&clinician).send().await?.value {
-//!     Some(found) => println!("registered at {:?}", found.registered_practice.as_ref().and_then(|o| o.name.as_deref())),
+//!     Some(found) => println!("patient id {:?}", found.id()),
 //!     None => println!("no active patient with that NHS number here"),
 //! }
 //! # Ok(()) }
@@ -18,10 +18,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{DecodeProblem, InvalidInput};
 use crate::fhir::{
-    Bundle, CapabilityStatement, FhirResource, HealthcareService, Location, Meta, Organization, Patient, Practitioner,
-    Typed,
+    Bundle, CapabilityStatement, FhirResource, HealthcareService, Identifier, Location, Meta, Organization, Patient,
+    Practitioner, Precision, Typed,
 };
-use crate::operation::{Call, Operation, Traced};
+use crate::operation::{Call, Operation};
 use crate::{Capability, InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result};
 
 /// The foundations operations of a provider; from [`Provider::foundations`].
@@ -41,9 +41,11 @@ impl Provider {
 impl Foundations {
     /// Finds an active patient by NHS number.
     ///
-    /// Sends `GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}`
+    /// Sends exactly one request, `GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}`
     /// (`urn:nhs:names:services:gpconnect:fhir:rest:search:patient-1`, `patient/*.read`).
-    /// No match is not an error: the answer is `None`.
+    /// No match is not an error: the answer is `None`. Reading the registered practice is
+    /// another audited interaction the caller chooses:
+    /// [`read_registered_practice`](Self::read_registered_practice).
     pub fn find_patient(&self, nhs_number: &NhsNumber) -> FindPatient {
         FindPatient { call: Call::new(&self.provider), nhs_number: nhs_number.clone() }
     }
@@ -56,6 +58,20 @@ impl Foundations {
     /// Reads an organisation by logical id (`GET /Organization/{id}`).
     pub fn read_organization(&self, id: &str) -> Read<Organization> {
         self.read(InteractionId::ReadOrganization, id)
+    }
+
+    /// Reads the practice a found patient is registered at (`GET /Organization/{id}` of
+    /// the patient's `managingOrganization`): a separate, audited read interaction, sent
+    /// only when the caller asks. Fails with `InvalidInput` (nothing sent) when the
+    /// patient names no practice.
+    pub fn read_registered_practice(&self, found: &FoundPatient) -> Read<Organization> {
+        let id = found.registered_practice_id().unwrap_or_default();
+        let mut read = self.read(InteractionId::ReadOrganization, id);
+        if found.registered_practice_id().is_none() {
+            read.path =
+                Err(InvalidInput::parameter("managingOrganization", "the patient names no registered practice"));
+        }
+        read
     }
 
     /// Reads a practitioner by logical id (`GET /Practitioner/{id}`).
@@ -79,8 +95,12 @@ impl Foundations {
     /// not registered there.
     ///
     /// `patient` is the CareConnect-GPC-Patient from your PDS trace: it must carry a valid
-    /// NHS number, an official (or first) name with a family name, a gender and a birth
-    /// date, or nothing is sent. The provider checks the demographics against PDS
+    /// NHS number and a full birth date (`YYYY-MM-DD`), or nothing is sent. Only what the
+    /// register use case lets a consumer populate is sent, whatever else `patient`
+    /// carries: the NHS number identifier, names, telecoms and addresses not in `old`
+    /// use, gender and birth date (no `registrationDetails` or other extensions, no
+    /// `managingOrganization`, `generalPractitioner`, deceased or marital details). The
+    /// provider checks the demographics against PDS
     /// (`INVALID_PATIENT_DEMOGRAPHICS`); a patient already registered there gives
     /// `DUPLICATE_REJECTED` (kind `Conflict`).
     ///
@@ -90,10 +110,19 @@ impl Foundations {
         RegisterPatient { call: Call::new(&self.provider), patient: patient.clone() }
     }
 
-    /// Finds an organisation by ODS code
-    /// (`GET /Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|{ods}`).
-    pub fn find_organization(&self, ods: &OdsCode) -> FindOne<Organization> {
-        self.find(InteractionId::SearchOrganization, OdsCode::SYSTEM, Ok(ods.as_str().to_owned()))
+    /// Finds the organisations with an ODS code
+    /// (`GET /Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|{ods}`,
+    /// `urn:nhs:names:services:gpconnect:fhir:rest:search:organization-1`).
+    pub fn find_organization(&self, ods: &OdsCode) -> Find<Organization> {
+        self.find(InteractionId::SearchOrganization, Some((OdsCode::SYSTEM, Ok(ods.as_str().to_owned()))))
+    }
+
+    /// Finds the practitioners with an SDS user ID
+    /// (`GET /Practitioner?identifier=https://fhir.nhs.uk/Id/sds-user-id|{id}`,
+    /// `urn:nhs:names:services:gpconnect:fhir:rest:search:practitioner-1`, `organization/*.read`).
+    pub fn find_practitioner(&self, sds_user_id: &str) -> Find<Practitioner> {
+        let value = token_value(sds_user_id, "an SDS user ID is 1 to 64 letters and digits");
+        self.find(InteractionId::SearchPractitioner, Some((crate::jwt::SDS_USER_ID_SYSTEM, value)))
     }
 
     /// Reads a healthcare service by logical id (`GET /HealthcareService/{id}`; 1.2.8
@@ -102,16 +131,18 @@ impl Foundations {
         self.read(InteractionId::ReadHealthcareService, id)
     }
 
-    /// Finds a healthcare service by its Directory of Services (DOS) service ID
+    /// Finds the healthcare services with a Directory of Services (DOS) service ID
     /// (`GET /HealthcareService?identifier=https://fhir.nhs.uk/Id/uec-dos-service-id|{id}`;
     /// 1.2.8 providers only).
-    pub fn find_healthcare_service(&self, dos_service_id: &str) -> FindOne<HealthcareService> {
-        let value = if !dos_service_id.is_empty() && dos_service_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Ok(dos_service_id.to_owned())
-        } else {
-            Err(InvalidInput::parameter("identifier", "a DOS service ID is letters and digits"))
-        };
-        self.find(InteractionId::SearchHealthcareService, DOS_SERVICE_ID_SYSTEM, value)
+    pub fn find_healthcare_service(&self, dos_service_id: &str) -> Find<HealthcareService> {
+        let value = token_value(dos_service_id, "a DOS service ID is 1 to 64 letters and digits");
+        self.find(InteractionId::SearchHealthcareService, Some((DOS_SERVICE_ID_SYSTEM, value)))
+    }
+
+    /// Every healthcare service of the practice (`GET /HealthcareService` with no
+    /// identifier, as the 1.2.8 example sends it; 1.2.8 providers only).
+    pub fn healthcare_services(&self) -> Find<HealthcareService> {
+        self.find(InteractionId::SearchHealthcareService, None)
     }
 
     fn read<T: FhirResource>(&self, interaction: InteractionId, id: &str) -> Read<T> {
@@ -123,13 +154,19 @@ impl Foundations {
         }
     }
 
-    fn find<T>(
-        &self,
-        interaction: InteractionId,
-        system: &'static str,
-        value: Result<String, InvalidInput>,
-    ) -> FindOne<T> {
-        FindOne { call: Call::new(&self.provider), interaction, system, value, _resource: PhantomData }
+    fn find<T>(&self, interaction: InteractionId, identifier: Option<(&'static str, SearchValue)>) -> Find<T> {
+        Find { call: Call::new(&self.provider), interaction, identifier, _resource: PhantomData }
+    }
+}
+
+type SearchValue = Result<String, InvalidInput>;
+
+/// An identifier value searched for: 1 to 64 ASCII letters and digits.
+fn token_value(value: &str, problem: &'static str) -> SearchValue {
+    if (1..=64).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(value.to_owned())
+    } else {
+        Err(InvalidInput::parameter("identifier", problem))
     }
 }
 
@@ -207,13 +244,14 @@ impl<T: DeserializeOwned + FhirResource> Operation for Read<T> {
     }
 }
 
-/// A patient found by NHS number, with the practice they are registered at.
+/// A patient found by NHS number, with the practice they are registered at when the
+/// answer included it.
 #[derive(Debug, Clone)]
 pub struct FoundPatient {
     /// The patient (CareConnect-GPC-Patient-1). Its `Debug` output is redacted.
     pub patient: Patient,
-    /// The registered practice (`managingOrganization`), from the search answer or read
-    /// with a second request when the answer did not include it.
+    /// The registered practice (`managingOrganization`) when the answer included it;
+    /// otherwise [`Foundations::read_registered_practice`] reads it (another request).
     pub registered_practice: Option<Organization>,
 }
 
@@ -222,15 +260,21 @@ impl FoundPatient {
     pub fn id(&self) -> Option<&str> {
         self.patient.id.as_deref()
     }
+
+    /// The logical id of the registered practice (`managingOrganization`), if named.
+    pub fn registered_practice_id(&self) -> Option<&str> {
+        self.patient.managing_organization.as_ref().and_then(|r| r.id())
+    }
 }
 
-/// Finds a patient by NHS number; see [`Foundations::find_patient`].
+/// Finds a patient by NHS number with one request; see [`Foundations::find_patient`].
 ///
 /// # Example
 /// ```no_run
 /// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
 /// if let Some(found) = p.foundations().find_patient(&nhs).send().await?.transpose() {
 ///     println!("patient id {:?} (Ssp-TraceID {})", found.id(), found.trace_id);
+///     let practice = p.foundations().read_registered_practice(&found).send().await?;
 /// }
 /// # Ok(()) }
 /// ```
@@ -241,19 +285,11 @@ pub struct FindPatient {
     nhs_number: NhsNumber,
 }
 
-crate::builder!(FindPatient, no_send);
-
-/// The search answer: the patient, and their practice when the answer included it.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct PatientMatch {
-    found: FoundPatient,
-    practice_to_read: Option<String>,
-}
+crate::builder!(FindPatient);
 
 impl Operation for FindPatient {
     type Answer = Response;
-    type Output = Option<PatientMatch>;
+    type Output = Option<FoundPatient>;
 
     fn interaction(&self) -> InteractionId {
         InteractionId::SearchPatient
@@ -264,7 +300,7 @@ impl Operation for FindPatient {
             .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose())))
     }
 
-    fn parse(&self, response: Response) -> Result<Option<PatientMatch>> {
+    fn parse(&self, response: Response) -> Result<Option<FoundPatient>> {
         let bundle: Bundle = response.resource()?;
         let mut patients = Vec::new();
         for raw in bundle.resources_of(Patient::TYPE) {
@@ -283,73 +319,92 @@ impl Operation for FindPatient {
             Some(reference) => bundle.index().resolve_as::<Organization>(reference).and_then(|r| r.ok()),
             None => None,
         };
-        let practice_to_read = match registered_practice {
-            Some(_) => None,
-            None => patient.managing_organization.as_ref().and_then(|r| r.id()).map(str::to_owned),
-        };
-        Ok(Some(PatientMatch { found: FoundPatient { patient, registered_practice }, practice_to_read }))
+        Ok(Some(FoundPatient { patient, registered_practice }))
     }
 }
 
-impl FindPatient {
-    /// Sends the search (and, when the answer did not include the registered practice,
-    /// reads it). `None` when the provider has no active patient with that number.
-    pub async fn send(self) -> Result<Traced<Option<FoundPatient>>> {
-        let searched = self.call.send(&self).await?;
-        let Some(matched) = searched.value else {
-            return Ok(Traced { value: None, trace_id: searched.trace_id, version_id: None });
-        };
-        let mut found = matched.found;
-        if let Some(id) = matched.practice_to_read {
-            let read = Foundations { provider: self.call.provider().clone() }.read_organization(&id);
-            let read = Read { call: self.call.clone(), ..read };
-            found.registered_practice = Some(read.send().await?.into_inner());
+/// A resource with business identifiers, for checking identifier search answers.
+pub trait Identified {
+    /// The resource's identifiers.
+    fn identifiers(&self) -> &[Identifier];
+}
+
+macro_rules! identified {
+    ($($t:ty),*) => {$(
+        impl Identified for $t {
+            fn identifiers(&self) -> &[Identifier] {
+                &self.identifier
+            }
         }
-        Ok(Traced { value: Some(found), trace_id: searched.trace_id, version_id: None })
-    }
+    )*};
 }
+identified!(Organization, Practitioner, HealthcareService);
 
-/// Searches by one identifier (`{Resource}?identifier={system}|{value}`) and returns the
-/// match; see [`Foundations::find_organization`] and [`Foundations::find_healthcare_service`].
+/// Searches by one identifier (`{Resource}?identifier={system}|{value}`), or for every
+/// resource of the type where the spec allows no identifier, and returns every match;
+/// see [`Foundations::find_organization`], [`Foundations::find_practitioner`] and
+/// [`Foundations::find_healthcare_service`].
 ///
-/// `None` when the provider finds nothing (not an error). Safe to retry: a read.
+/// An empty list when the provider finds nothing (not an error). Every match must carry
+/// the identifier searched for: one that does not is a decode error naming its entry.
+/// Safe to retry: a read.
 ///
 /// # Example
 /// ```no_run
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
 /// let found = p.foundations().find_organization(&"A20047".parse()?).send().await?;
-/// println!("{:?}", found.as_ref().and_then(|o| o.name.as_deref()));
+/// for org in found.iter() {
+///     println!("{:?}", org.name);
+/// }
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 #[must_use = "an operation does nothing until `send()` is awaited"]
-pub struct FindOne<T> {
+pub struct Find<T> {
     call: Call,
     interaction: InteractionId,
-    system: &'static str,
-    value: Result<String, InvalidInput>,
+    identifier: Option<(&'static str, SearchValue)>,
     _resource: PhantomData<fn() -> T>,
 }
 
-crate::builder!(impl<T> FindOne<T>);
+crate::builder!(impl<T> Find<T>);
 
-impl<T: DeserializeOwned + FhirResource> Operation for FindOne<T> {
+impl<T: DeserializeOwned + FhirResource + Identified> Operation for Find<T> {
     type Answer = Response;
-    type Output = Option<T>;
+    type Output = Vec<T>;
 
     fn interaction(&self) -> InteractionId {
         self.interaction
     }
 
     fn request(&self) -> Result<Request> {
-        Ok(Request::get(self.interaction, T::TYPE)
-            .query("identifier", format!("{}|{}", self.system, self.value.clone()?)))
+        let request = Request::get(self.interaction, T::TYPE);
+        Ok(match &self.identifier {
+            Some((system, value)) => request.query("identifier", format!("{system}|{}", value.clone()?)),
+            None => request,
+        })
     }
 
-    fn parse(&self, response: Response) -> Result<Option<T>> {
+    fn parse(&self, response: Response) -> Result<Vec<T>> {
         let bundle: Bundle = response.resource()?;
-        let Some(raw) = bundle.resources_of(T::TYPE).next() else { return Ok(None) };
-        raw.parse().map(Some).map_err(|e| entry_error(&response, &e))
+        let mut found = Vec::new();
+        for (i, raw) in bundle.resources_of(T::TYPE).enumerate() {
+            let resource: T = raw.parse().map_err(|e| entry_error(&response, &e))?;
+            if let Some((system, Ok(value))) = &self.identifier {
+                let carries = resource
+                    .identifiers()
+                    .iter()
+                    .any(|id| id.system.as_deref() == Some(*system) && id.value.as_deref() == Some(value.as_str()));
+                if !carries {
+                    return Err(response.decode_error(DecodeProblem::Json {
+                        path: format!("{} match {i}: identifier", T::TYPE),
+                        message: "does not carry the identifier searched for".into(),
+                    }));
+                }
+            }
+            found.push(resource);
+        }
+        Ok(found)
     }
 }
 
@@ -374,6 +429,47 @@ crate::builder!(RegisterPatient);
 /// The profile a registered patient is sent with.
 const GPC_PATIENT_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1";
 
+/// The Patient a registration sends, built from only what the register use case lets a
+/// consumer populate, whatever the caller passed (for example a Patient read from another
+/// practice): the profile, the NHS number identifier (with its verification status), the
+/// names, telecoms and addresses whose `use` is not `old`, the gender and the birth date.
+/// Never the logical id, extensions (`registrationDetails` ...), `active`, deceased,
+/// marital or multiple-birth details, `generalPractitioner` or `managingOrganization`.
+///
+/// The NHS number and a full birth date (`YYYY-MM-DD`) are mandatory; a year-only,
+/// year-month or date-time birth date is refused.
+fn patient_to_register(patient: &Patient) -> Result<Patient, InvalidInput> {
+    let nhs_number = patient.nhs_number().ok_or(InvalidInput::parameter("registerPatient", "no NHS number"))?;
+    NhsNumber::parse(nhs_number)?;
+    let birth_date = patient
+        .birth_date
+        .clone()
+        .ok_or(InvalidInput::parameter("registerPatient.birthDate", "a birth date is required"))?;
+    if birth_date.precision() != Some(Precision::Day) {
+        return Err(InvalidInput::parameter(
+            "registerPatient.birthDate",
+            "the birth date must be a full date (YYYY-MM-DD), not a year, month or date-time",
+        ));
+    }
+    let current = |u: &Option<String>| u.as_deref() != Some("old");
+    Ok(Patient {
+        meta: Some(Meta { profile: vec![GPC_PATIENT_PROFILE.into()], ..Meta::default() }),
+        identifier: patient
+            .identifier
+            .iter()
+            .filter(|i| i.system.as_deref() == Some(NhsNumber::SYSTEM))
+            .take(1)
+            .cloned()
+            .collect(),
+        name: patient.name.iter().filter(|n| current(&n.use_)).cloned().collect(),
+        telecom: patient.telecom.iter().filter(|t| current(&t.use_)).cloned().collect(),
+        gender: patient.gender.clone(),
+        birth_date: Some(birth_date),
+        address: patient.address.iter().filter(|a| current(&a.use_)).cloned().collect(),
+        ..Patient::default()
+    })
+}
+
 impl RegisterPatient {
     fn nhs_number(&self) -> Result<NhsNumber> {
         let nhs_number =
@@ -391,24 +487,7 @@ impl Operation for RegisterPatient {
     }
 
     fn request(&self) -> Result<Request> {
-        self.nhs_number()?;
-        let named =
-            self.patient.official_name().and_then(|n| n.family.as_deref()).is_some_and(|f| !f.trim().is_empty());
-        let problem = if !named {
-            Some("no family name")
-        } else if self.patient.gender.is_none() {
-            Some("no gender")
-        } else if self.patient.birth_date.as_ref().and_then(|d| d.to_date()).is_none() {
-            Some("no valid birth date")
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(InvalidInput::parameter("registerPatient", problem).into());
-        }
-        let mut patient = self.patient.clone();
-        patient.id = None;
-        patient.meta = Some(Meta { profile: vec![GPC_PATIENT_PROFILE.into()], ..Meta::default() });
+        let patient = patient_to_register(&self.patient)?;
         let body = serde_json::json!({
             "resourceType": "Parameters",
             "parameter": [{ "name": "registerPatient", "resource": Typed(&patient) }],

@@ -47,6 +47,7 @@ pub struct User {
     sds_user_id: Option<String>,
     sds_role_profile_id: Option<String>,
     local: Vec<(String, String)>,
+    organisation: Option<(OdsCode, String)>,
 }
 
 impl User {
@@ -84,6 +85,26 @@ impl User {
     pub fn local_identifier(mut self, system: impl Into<String>, value: impl Into<String>) -> Self {
         self.local.push((system.into(), value.into()));
         self
+    }
+
+    /// The organisation this user works for, when it is not the client's consumer
+    /// organisation: for hosted consumers, systems that serve several organisations
+    /// through one ASID. It becomes the `requesting_organization` claim of this user's
+    /// requests (the spec: the organisation of the logged-on user, never the host), and
+    /// the default ODS code of appointment slot searches and bookings. Set it on the
+    /// user of a provider handle, or pass such a user per call with `.user(..)`.
+    pub fn organisation(mut self, ods: OdsCode, name: impl Into<String>) -> Self {
+        self.organisation = Some((ods, name.into()));
+        self
+    }
+
+    /// The requesting organisation of this user's requests (ODS code and name): the one
+    /// set with [`organisation`](Self::organisation), else the consumer's.
+    pub fn requesting_organisation<'a>(&'a self, consumer: &'a Consumer) -> (&'a OdsCode, &'a str) {
+        match &self.organisation {
+            Some((ods, name)) => (ods, name),
+            None => (&consumer.ods, &consumer.organisation_name),
+        }
     }
 }
 
@@ -244,13 +265,13 @@ impl Claims {
                 model: consumer.device.model.clone(),
                 version: consumer.device.version.clone(),
             },
-            requesting_organization: RequestingOrganization {
-                resource_type: "Organization".into(),
-                identifier: vec![ClaimIdentifier {
-                    system: OdsCode::SYSTEM.into(),
-                    value: consumer.ods.as_str().into(),
-                }],
-                name: consumer.organisation_name.clone(),
+            requesting_organization: {
+                let (ods, name) = user.requesting_organisation(consumer);
+                RequestingOrganization {
+                    resource_type: "Organization".into(),
+                    identifier: vec![ClaimIdentifier { system: OdsCode::SYSTEM.into(), value: ods.as_str().into() }],
+                    name: name.to_owned(),
+                }
             },
             requesting_practitioner: RequestingPractitioner {
                 resource_type: "Practitioner".into(),

@@ -51,6 +51,7 @@ mod resolver;
 pub mod retry;
 pub mod sds;
 mod transport;
+pub mod uk;
 
 pub use client::{Client, ClientBuilder};
 pub use config::{Consumer, Device, Identity, SspConfig};
@@ -60,6 +61,6 @@ pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Sc
 pub use jwt::User;
 pub use operation::{Call, CallOptions, Operation, Traced};
 pub use provider::Provider;
-pub use request::{Answer, Request, Response, StreamingResponse};
+pub use request::{is_fhir_json, Answer, Request, Response, StreamingResponse};
 pub use resolver::ServiceRoot;
 pub use retry::RetryPolicy;

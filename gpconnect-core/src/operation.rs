@@ -74,6 +74,18 @@ impl Call {
         &self.provider
     }
 
+    /// The ODS code of the organisation this call is made for: the requesting user's
+    /// organisation (the per-call user, else the handle's) when set with
+    /// [`User::organisation`], else the client's consumer organisation. The same
+    /// organisation as the call's `requesting_organization` claim.
+    pub fn requesting_ods(&self) -> crate::OdsCode {
+        let consumer = self.provider.client().consumer();
+        match self.options.user.as_deref().or(self.provider.user()) {
+            Some(user) => user.requesting_organisation(consumer).0.clone(),
+            None => consumer.ods().clone(),
+        }
+    }
+
     /// Sends `operation`: validates and builds its request, sends it (retrying reads as
     /// the policy allows, never a write that may have been sent), and parses the answer.
     pub async fn send<O: Operation>(&self, operation: &O) -> Result<Traced<O::Output>> {

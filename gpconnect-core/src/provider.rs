@@ -59,6 +59,11 @@ impl Provider {
         self
     }
 
+    /// The user set on this handle ([`with_user`](Self::with_user)), if any.
+    pub fn user(&self) -> Option<&User> {
+        self.user.as_deref()
+    }
+
     /// The provider's ODS code.
     pub fn ods(&self) -> &OdsCode {
         &self.ods

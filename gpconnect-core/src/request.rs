@@ -290,6 +290,14 @@ fn etag_version(headers: &HeaderMap) -> Option<&str> {
     Some(tag.trim().trim_start_matches("W/").trim_matches('"'))
 }
 
+/// Whether a `Content-Type` is FHIR JSON: `application/fhir+json`, the older
+/// `application/json+fhir` some providers still send, or `application/json`, in any case,
+/// with any parameters (`;charset=utf-8`, `; charset=UTF-8`, `;fhirVersion=3.0`) and spacing.
+pub fn is_fhir_json(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    matches!(mime.as_str(), "application/fhir+json" | "application/json+fhir" | "application/json")
+}
+
 /// A success answer, with the body read into memory.
 #[derive(Debug)]
 pub struct Response {
@@ -361,13 +369,11 @@ impl Response {
         etag_version(&self.headers)
     }
 
-    /// A success answer must be JSON (`application/fhir+json` or `application/json`,
-    /// parameters and spacing as they come) or carry no body at all.
+    /// A success answer must be FHIR JSON (see [`is_fhir_json`]) or carry no body at all.
     fn check_content_type(&self) -> Result<()> {
         let Some(value) = self.headers.get(CONTENT_TYPE) else { return Ok(()) };
         let text = value.to_str().unwrap_or_default();
-        let mime = text.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        if mime == "application/fhir+json" || mime == "application/json" || self.body.0.is_empty() {
+        if is_fhir_json(text) || self.body.0.is_empty() {
             Ok(())
         } else {
             Err(self.decode_error(DecodeProblem::ContentType(text.chars().take(100).collect())))

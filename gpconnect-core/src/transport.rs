@@ -13,7 +13,9 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use uuid::Uuid;
 
 use crate::config::SspConfig;
-use crate::error::{ConfigError, Error, ProviderError, RawBody, Result, Sent, TransportError, MAX_ERROR_BODY};
+use crate::error::{
+    ConfigError, Error, InvalidInput, ProviderError, RawBody, Result, Sent, TransportError, MAX_ERROR_BODY,
+};
 use crate::fhir::OperationOutcome;
 use crate::request::{Request, Target, FHIR_JSON};
 use crate::resolver::ServiceRoot;
@@ -48,6 +50,10 @@ pub(crate) const QUERY: &AsciiSet = &CONTROLS
     .add(b')')
     .add(b'*')
     .add(b':');
+
+/// Parameter names are sent as the spec writes them (`_include:recurse`,
+/// `_revinclude:recurse`, `service.identifier`): only what would break the query is encoded.
+const QUERY_NAME: &AsciiSet = &CONTROLS.add(b' ').add(b'#').add(b'&').add(b'=').add(b'%').add(b'+').add(b'?');
 
 static SSP_TRACE_ID: HeaderName = HeaderName::from_static("ssp-traceid");
 static SSP_FROM: HeaderName = HeaderName::from_static("ssp-from");
@@ -186,8 +192,14 @@ fn build_url(
                 full.push_str(path);
             }
         }
+        // A provider URL from a resource (a DocumentReference's `attachment.url`) goes
+        // through the SSP as it is, `http://` included as in the spec's own examples: the
+        // leg to the SSP is TLS, and the SSP checks the URL against the endpoint in SDS.
+        // A URL that is not one is a data problem, not a configuration error.
         Target::Absolute(url) => {
-            check_url(url, "provider endpoint", allow_http)?;
+            check_url(url, "attachment URL", true).map_err(|_| {
+                InvalidInput::parameter("attachment.url", "the provider's URL is not an absolute http(s) URL")
+            })?;
             full.push_str(url);
         }
     }
@@ -195,7 +207,7 @@ fn build_url(
     for (name, value) in query {
         full.push(if has_query { '&' } else { '?' });
         has_query = true;
-        full.extend(utf8_percent_encode(name, QUERY));
+        full.extend(utf8_percent_encode(name, QUERY_NAME));
         full.push('=');
         full.extend(utf8_percent_encode(value, QUERY));
     }

@@ -57,11 +57,10 @@ async fn find_patient_looks_up_sds_then_searches_by_nhs_number_with_every_header
         spine.provider().foundations().find_patient(&nhs()).send().await.unwrap().transpose().expect("a patient");
 
     assert_eq!(found.patient.nhs_number(), Some(NHS));
-    let practice = found.registered_practice.as_ref().expect("registered practice");
-    assert_eq!(practice.name.as_deref(), Some("The Trevelyan Practice"));
+    assert_eq!(found.registered_practice_id(), Some("14"));
     let all = spine.received().await;
     let sds: Vec<_> = all.iter().filter(|r| r.target == Target::Sds).collect();
-    assert_eq!(sds.len(), 4, "Endpoint + Device for each of the two interactions");
+    assert_eq!(sds.len(), 2, "Endpoint + Device for the one interaction");
     assert_eq!(sds[0].fhir_path, "Endpoint");
     assert_eq!(sds[0].header("apikey"), Some(spine.sds_api_key()));
     assert_eq!(
@@ -73,7 +72,7 @@ async fn find_patient_looks_up_sds_then_searches_by_nhs_number_with_every_header
     assert!(sds[1].query_values("identifier").contains(&"https://fhir.nhs.uk/Id/nhsMhsPartyKey|A20047-821870"));
 
     let ssp = ssp_requests(&all);
-    assert_eq!(ssp.len(), 2);
+    assert_eq!(ssp.len(), 1, "exactly one request: reading the practice is the caller's choice");
     let search = ssp[0];
     assert_eq!(search.method, "GET");
     assert_eq!(search.fhir_path, "Patient");
@@ -82,9 +81,20 @@ async fn find_patient_looks_up_sds_then_searches_by_nhs_number_with_every_header
     assert_gp_connect_request(&spine, search, InteractionId::SearchPatient, "patient/*.read");
     assert_eq!(search.header("ssp-traceid"), Some(found.trace_id.to_string().as_str()));
 
-    let read = ssp[1];
+    // The registered practice is a separate, explicit read interaction.
+    spine.clear_received().await;
+    let practice = spine.provider().foundations().read_registered_practice(&found).send().await.unwrap();
+    assert_eq!(practice.name.as_deref(), Some("The Trevelyan Practice"));
+    let all = spine.received().await;
+    let ssp = ssp_requests(&all);
+    let [read] = ssp.as_slice() else { panic!("one read: {ssp:?}") };
     assert_eq!((read.method.as_str(), read.fhir_path.as_str()), ("GET", "Organization/14"));
     assert_gp_connect_request(&spine, read, InteractionId::ReadOrganization, "organization/*.read");
+
+    let mut unregistered = found.value.clone();
+    unregistered.patient.managing_organization = None;
+    let err = spine.provider().foundations().read_registered_practice(&unregistered).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
 #[tokio::test]
@@ -105,9 +115,9 @@ async fn reads_organisation_practitioner_location_and_capability_statement() {
     assert_eq!(practitioner.id.as_deref(), Some("15"));
     let location = f.read_location("17").send().await.unwrap();
     assert_eq!(location.id.as_deref(), Some("17"));
-    let found =
-        f.find_organization(&"A00001".parse().unwrap()).send().await.unwrap().transpose().expect("organisation");
-    assert_eq!(found.ods_code(), Some("A00001"));
+    let found = f.find_organization(&"A00001".parse().unwrap()).send().await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].ods_code(), Some("A00001"));
     let metadata = f.capability_statement().send().await.unwrap();
     assert_eq!(metadata.version.as_deref(), Some("1.6.2"), "{:?}", metadata.value);
 
@@ -298,14 +308,141 @@ async fn register_patient_refuses_incomplete_demographics_before_sending() {
     no_birth_date.birth_date = None;
     let mut bad_nhs = patient_to_register("9000000009");
     bad_nhs.identifier[0].value = Some("9000000008".into());
-    let mut no_name = patient_to_register("9000000009");
-    no_name.name.clear();
+    let mut no_nhs = patient_to_register("9000000009");
+    no_nhs.identifier.clear();
+    let mut year_only = patient_to_register("9000000009");
+    year_only.birth_date = Some(gpconnect_core::fhir::FhirDateTime::new("1952"));
+    let mut date_time = patient_to_register("9000000009");
+    date_time.birth_date = Some(gpconnect_core::fhir::FhirDateTime::new("1952-05-31T10:00:00+01:00"));
 
-    for patient in [no_birth_date, bad_nhs, no_name] {
+    for (patient, parameter) in [
+        (no_birth_date, "registerPatient.birthDate"),
+        (bad_nhs, "nhs"),
+        (no_nhs, "registerPatient"),
+        (year_only, "registerPatient.birthDate"),
+        (date_time, "registerPatient.birthDate"),
+    ] {
         let err = f.register_patient(&patient).send().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        if let Error::InvalidInput(InvalidInput::Parameter { parameter: p, .. }) = &err {
+            assert_eq!(*p, parameter);
+        }
     }
     assert!(ssp_requests(&spine.received().await).is_empty());
+}
+
+#[tokio::test]
+async fn register_patient_sends_only_what_the_spec_allows_whatever_patient_is_passed() {
+    let spine = MockSpine::start().await;
+    // A Patient as read from another practice: registration details, an old address and
+    // telecom, the other practice, a logical id; and no name or gender (only the NHS
+    // number and a full birth date are mandatory).
+    let from_elsewhere: gpconnect_core::fhir::Patient = serde_json::from_value(json!({
+        "resourceType": "Patient",
+        "id": "2",
+        "meta": {"versionId": "1", "profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1"]},
+        "extension": [{"url": "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1",
+                       "extension": [{"url": "registrationType", "valueCodeableConcept": {"coding": [{"code": "R"}]}}]}],
+        "identifier": [
+            {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"},
+            {"system": "https://other.example/Id/local", "value": "L1"}
+        ],
+        "active": true,
+        "telecom": [
+            {"system": "phone", "value": "01454587554", "use": "home"},
+            {"system": "phone", "value": "01111111111", "use": "old"}
+        ],
+        "birthDate": "1952-05-31",
+        "deceasedBoolean": false,
+        "address": [
+            {"use": "home", "line": ["1 Withings Lane"], "postalCode": "LS18 1AE"},
+            {"use": "old", "line": ["2 Old Road"]}
+        ],
+        "maritalStatus": {"coding": [{"code": "M"}]},
+        "multipleBirthBoolean": false,
+        "generalPractitioner": [{"reference": "Practitioner/1"}],
+        "managingOrganization": {"reference": "Organization/7"}
+    }))
+    .unwrap();
+    spine.provider().foundations().register_patient(&from_elsewhere).send().await.unwrap();
+
+    let all = spine.received().await;
+    let r = ssp_requests(&all)[0];
+    assert_gp_connect_request(&spine, r, InteractionId::RegisterPatient, "patient/*.write");
+    let sent = &r.body.as_ref().unwrap()["parameter"][0]["resource"];
+    assert_eq!(
+        sent,
+        &json!({
+            "resourceType": "Patient",
+            "meta": {"profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1"]},
+            "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"}],
+            "telecom": [{"system": "phone", "value": "01454587554", "use": "home"}],
+            "birthDate": "1952-05-31",
+            "address": [{"use": "home", "line": ["1 Withings Lane"], "postalCode": "LS18 1AE"}]
+        })
+    );
+}
+
+#[tokio::test]
+async fn practitioners_are_found_by_sds_user_id_every_match_checked() {
+    let spine = MockSpine::start().await;
+    let f = spine.provider().foundations();
+    let found = f.find_practitioner("111122223333").send().await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id.as_deref(), Some("15"));
+    assert!(f.find_practitioner("999999999999").send().await.unwrap().is_empty());
+    assert!(matches!(
+        f.find_practitioner("1111|2222").send().await.unwrap_err(),
+        Error::InvalidInput(InvalidInput::Parameter { parameter: "identifier", .. })
+    ));
+    let all = spine.received().await;
+    let ssp = ssp_requests(&all);
+    assert_eq!(ssp.len(), 2);
+    assert_eq!((ssp[0].method.as_str(), ssp[0].fhir_path.as_str()), ("GET", "Practitioner"));
+    assert_eq!(
+        ssp[0].query,
+        vec![("identifier".to_string(), "https://fhir.nhs.uk/Id/sds-user-id|111122223333".to_string())]
+    );
+    assert!(ssp[0].raw_query.starts_with("identifier=https%3A//fhir.nhs.uk/Id/sds-user-id%7C"), "{}", ssp[0].raw_query);
+    assert!(ssp[0].body.is_none());
+    assert_gp_connect_request(&spine, ssp[0], InteractionId::SearchPractitioner, "organization/*.read");
+}
+
+#[tokio::test]
+async fn identifier_searches_return_every_match_and_refuse_one_without_the_identifier() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, ResponseTemplate};
+    let spine = MockSpine::start().await;
+    let org = |ods: &str| {
+        json!({"resource": {"resourceType": "Organization", "id": ods,
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": ods}]}})
+    };
+    let answer = |entries: Vec<serde_json::Value>| {
+        ResponseTemplate::new(200).set_body_raw(
+            json!({"resourceType": "Bundle", "type": "searchset", "entry": entries}).to_string(),
+            "application/fhir+json;charset=utf-8",
+        )
+    };
+    Mock::given(method("GET"))
+        .and(path_regex("/gpconnect/Organization$"))
+        .respond_with(answer(vec![org("B82617"), org("B82617")]))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(spine.server())
+        .await;
+    let f = spine.provider().foundations();
+    let both = f.find_organization(&"B82617".parse().unwrap()).send().await.unwrap();
+    assert_eq!(both.len(), 2, "every match, not the first");
+
+    Mock::given(method("GET"))
+        .and(path_regex("/gpconnect/Organization$"))
+        .respond_with(answer(vec![org("B82617"), org("Y12345")]))
+        .with_priority(1)
+        .mount(spine.server())
+        .await;
+    let err = f.find_organization(&"B82617".parse().unwrap()).send().await.unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(!err.to_string().contains("Y12345"), "provider text stays out of Display");
 }
 
 #[tokio::test]
@@ -324,9 +461,10 @@ async fn healthcare_services_are_found_by_dos_id_and_read_by_id() {
     let spine = MockSpine::start().await;
     let f = spine.provider().foundations();
 
-    let found = f.find_healthcare_service("1000000123").send().await.unwrap().transpose().expect("a service");
-    assert_eq!(found.name.as_deref(), Some("West Road GP Hub"));
-    assert!(f.find_healthcare_service("999").send().await.unwrap().is_none());
+    let found = f.find_healthcare_service("1000000123").send().await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name.as_deref(), Some("West Road GP Hub"));
+    assert!(f.find_healthcare_service("999").send().await.unwrap().is_empty());
     let read = f.read_healthcare_service("15").send().await.unwrap();
     assert_eq!(read.id.as_deref(), Some("15"));
     assert_eq!(read.version_id.as_deref(), Some("636064088100870233"), "version from the ETag");
@@ -377,5 +515,39 @@ async fn find_patient_answering_with_someone_else_is_a_patient_safety_error() {
         assert_eq!(err.kind(), ErrorKind::WrongPatient);
         assert!(matches!(err, Error::WrongPatient { problem, .. } if problem == expected));
         assert!(!format!("{err} {err:?}").contains("9690937278"));
+    }
+}
+
+#[tokio::test]
+async fn every_healthcare_service_is_listed_with_no_identifier_as_the_1_2_8_example_sends_it() {
+    let spine = MockSpine::start().await;
+    let all_services = spine.provider().foundations().healthcare_services().send().await.unwrap();
+    assert!(!all_services.is_empty());
+    let all = spine.received().await;
+    let ssp = ssp_requests(&all);
+    assert_eq!((ssp[0].method.as_str(), ssp[0].fhir_path.as_str()), ("GET", "HealthcareService"));
+    assert!(ssp[0].query.is_empty() && ssp[0].raw_query.is_empty());
+    assert_gp_connect_request(&spine, ssp[0], InteractionId::SearchHealthcareService, "organization/*.read");
+}
+
+#[tokio::test]
+async fn answers_labelled_json_plus_fhir_or_with_parameters_are_read_as_fhir() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, ResponseTemplate};
+    for content_type in
+        ["application/json+fhir", "application/json+fhir; charset=UTF-8", "application/fhir+json; fhirVersion=3.0"]
+    {
+        let spine = MockSpine::start().await;
+        Mock::given(method("GET"))
+            .and(path_regex("/gpconnect/Location/17$"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(gpconnect_testkit::fixture("foundations__read-location-response.json"), content_type),
+            )
+            .with_priority(1)
+            .mount(spine.server())
+            .await;
+        let location = spine.provider().foundations().read_location("17").send().await.unwrap();
+        assert_eq!(location.id.as_deref(), Some("17"), "{content_type}");
     }
 }

@@ -46,9 +46,12 @@
 //! ([`Provider::with_user`]) or per call (`.user(&user)`). All three are reads with JWT
 //! scope `patient/*.read`, safe to retry.
 //!
-//! Where the spec is unsure (section 3.2): providers on documents 1.0.x also take the
-//! `type` and `facility` filters, which later versions removed and ignore; the
-//! `attachment.url` forms differ between examples and are treated as opaque.
+//! Where the spec is unsure (section 3.2): providers on documents 1.0.x search with
+//! `GET /DocumentReference?subject=Patient/{id}` and take the `type` and `facility`
+//! filters, which later versions removed: choose the form per provider with
+//! [`SearchDocuments::version`] and [`DocumentsVersion::of`] its capability statement.
+//! The `attachment.url` forms differ between examples and are treated as opaque
+//! (`http://` ones included, sent through the SSP as the spec says).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -56,11 +59,12 @@ mod retrieve;
 mod scanner;
 mod search;
 
-use gpconnect_core::{NhsNumber, Provider};
+use gpconnect_core::{InteractionId, NhsNumber, Provider};
 
-pub use retrieve::{stream_into, BodyFormat, RetrieveDocument, Retrieved};
+pub use retrieve::{stream_into, BodyFormat, RetrieveDocument, Retrieved, MIGRATION_TIMEOUT};
 pub use search::{
-    Document, DocumentList, DocumentsPatient, FindPatient, SearchDocuments, MANDATORY_INCLUDES, RETRIEVAL_LIMIT,
+    Document, DocumentList, DocumentsPatient, DocumentsVersion, FindPatient, SearchDocuments, MANDATORY_INCLUDES,
+    RETRIEVAL_LIMIT, V1_0_INCLUDES,
 };
 
 /// Adds [`documents`](DocumentsExt::documents) to a [`Provider`].
@@ -133,12 +137,35 @@ impl Documents {
     /// # Errors
     /// See [`RetrieveDocument::write_to`]. Safe to retry: a read.
     pub fn retrieve(&self, document: &Document) -> RetrieveDocument {
-        RetrieveDocument::for_document(&self.provider, document)
+        RetrieveDocument::for_document(&self.provider, InteractionId::RetrieveDocument, document)
     }
 
     /// Retrieves a document by its absolute `attachment.url` (for example from a
     /// DocumentReference in a structured record); as [`retrieve`](Self::retrieve).
     pub fn retrieve_url(&self, url: &str) -> RetrieveDocument {
-        RetrieveDocument::for_url(&self.provider, url)
+        RetrieveDocument::for_url(&self.provider, InteractionId::RetrieveDocument, url)
+    }
+
+    /// Migrates a document (GP2GP replacement; only some providers): the same
+    /// `GET {ssp}/{attachment.url}` as [`retrieve`](Self::retrieve), sent as
+    /// `urn:nhs:names:services:gpconnect:documents:fhir:rest:migrate:binary-1` with a
+    /// migration token (`reason_for_request` `migration`, scope `patient/*.read`).
+    ///
+    /// The spec sets no size limit here (files may exceed 100 MB, rarely about 250 MB), so
+    /// documents listed as placeholders for being over the 5 MB retrieval limit can be
+    /// migrated when they carry a URL. The answer is streamed and decoded as it arrives
+    /// (memory stays flat), [`download_to_file`](RetrieveDocument::download_to_file) only
+    /// ever leaves a complete file, and the whole download may take up to
+    /// [`MIGRATION_TIMEOUT`] unless `.timeout()` says otherwise.
+    ///
+    /// # Errors
+    /// As [`RetrieveDocument::write_to`]. Safe to retry: a read.
+    pub fn migrate(&self, document: &Document) -> RetrieveDocument {
+        RetrieveDocument::for_document(&self.provider, InteractionId::MigrateDocument, document)
+    }
+
+    /// Migrates a document by its absolute `attachment.url`; as [`migrate`](Self::migrate).
+    pub fn migrate_url(&self, url: &str) -> RetrieveDocument {
+        RetrieveDocument::for_url(&self.provider, InteractionId::MigrateDocument, url)
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use gpconnect_core::error::{DecodeError, DecodeProblem, InvalidInput, RawBody};
 use gpconnect_core::{Call, Error, InteractionId, Operation, Provider, Request, Result, StreamingResponse, Traced};
@@ -57,6 +58,7 @@ pub enum BodyFormat {
 #[must_use = "an operation does nothing until `write_to` or `download_to_file` is awaited"]
 pub struct RetrieveDocument {
     call: Call,
+    interaction: InteractionId,
     url: Result<String, InvalidInput>,
     progress: Option<Box<dyn FnMut(u64) + Send>>,
 }
@@ -66,6 +68,7 @@ gpconnect_core::builder!(RetrieveDocument, no_send);
 impl fmt::Debug for RetrieveDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetrieveDocument")
+            .field("interaction", &self.interaction)
             .field("url", &self.url.as_ref().map(|_| "..."))
             .field("options", &self.call.options)
             .field("progress", &self.progress.is_some())
@@ -73,8 +76,14 @@ impl fmt::Debug for RetrieveDocument {
     }
 }
 
-/// The wire operation of a retrieval: `GET {attachment.url}`, answer streamed.
+/// The default time allowed for a whole migration download: the spec sets no size limit
+/// on `migrate:binary-1` (files over 100 MB, rarely about 250 MB), so the client's
+/// per-request default would cut them off. `.timeout()` overrides it.
+pub const MIGRATION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The wire operation of a retrieval or migration: `GET {attachment.url}`, answer streamed.
 struct ReadBinary<'a> {
+    interaction: InteractionId,
     url: &'a str,
 }
 
@@ -83,11 +92,16 @@ impl Operation for ReadBinary<'_> {
     type Output = StreamingResponse;
 
     fn interaction(&self) -> InteractionId {
-        InteractionId::RetrieveDocument
+        self.interaction
     }
 
     fn request(&self) -> Result<Request> {
-        Ok(Request::get(InteractionId::RetrieveDocument, self.url))
+        let request = Request::get(self.interaction, self.url);
+        Ok(if self.interaction == InteractionId::MigrateDocument {
+            request.timeout(MIGRATION_TIMEOUT)
+        } else {
+            request
+        })
     }
 
     fn parse(&self, answer: StreamingResponse) -> Result<StreamingResponse> {
@@ -111,16 +125,16 @@ fn attachment_url(url: Option<&str>) -> Result<String, InvalidInput> {
 }
 
 impl RetrieveDocument {
-    pub(crate) fn for_document(provider: &Provider, document: &Document) -> Self {
-        Self::new(provider, attachment_url(document.url.as_deref()))
+    pub(crate) fn for_document(provider: &Provider, interaction: InteractionId, document: &Document) -> Self {
+        Self::new(provider, interaction, attachment_url(document.url.as_deref()))
     }
 
-    pub(crate) fn for_url(provider: &Provider, url: &str) -> Self {
-        Self::new(provider, attachment_url(Some(url)))
+    pub(crate) fn for_url(provider: &Provider, interaction: InteractionId, url: &str) -> Self {
+        Self::new(provider, interaction, attachment_url(Some(url)))
     }
 
-    fn new(provider: &Provider, url: Result<String, InvalidInput>) -> Self {
-        Self { call: Call::new(provider), url, progress: None }
+    fn new(provider: &Provider, interaction: InteractionId, url: Result<String, InvalidInput>) -> Self {
+        Self { call: Call::new(provider), interaction, url, progress: None }
     }
 
     /// Called after each piece is written with the number of document bytes written so
@@ -149,7 +163,7 @@ impl RetrieveDocument {
     /// Safe to retry: a read.
     pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(mut self, output: &mut W) -> Result<Traced<Retrieved>> {
         let url = self.url?;
-        let response = self.call.send(&ReadBinary { url: &url }).await?;
+        let response = self.call.send(&ReadBinary { interaction: self.interaction, url: &url }).await?;
         let (trace_id, version_id) = (response.trace_id, response.version_id);
         let retrieved = stream_into(response.value, output, self.progress.as_mut()).await?;
         Ok(Traced { value: retrieved, trace_id, version_id })
@@ -168,11 +182,9 @@ impl RetrieveDocument {
         if let Err(invalid) = &self.url {
             return Err(invalid.clone().into());
         }
-        let output_error = |e: std::io::Error| Error::Output {
-            source: e,
-            interaction: Some(InteractionId::RetrieveDocument),
-            trace_id: None,
-        };
+        let interaction = self.interaction;
+        let output_error =
+            |e: std::io::Error| Error::Output { source: e, interaction: Some(interaction), trace_id: None };
         let temp = TempFile::new(path);
         let mut options = tokio::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -184,7 +196,7 @@ impl RetrieveDocument {
         let retrieved = self.write_to(&mut writer).await?;
         let with_trace = |e: std::io::Error| Error::Output {
             source: e,
-            interaction: Some(InteractionId::RetrieveDocument),
+            interaction: Some(interaction),
             trace_id: Some(retrieved.trace_id),
         };
         writer.flush().await.map_err(with_trace)?;
@@ -233,9 +245,11 @@ enum Mode {
     Raw,
 }
 
+/// FHIR JSON in any of the labels providers use (`application/fhir+json`,
+/// `application/json+fhir`, `application/json`, with parameters), or another `+json` type.
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || essence == "application/fhir+json" || essence.ends_with("+json")
+    gpconnect_core::is_fhir_json(content_type) || essence.ends_with("+json")
 }
 
 /// Decides from the first body bytes when there is no `Content-Type`: `{` then `"` (after
@@ -252,6 +266,7 @@ fn sniff(start: &[u8]) -> Option<bool> {
 
 struct Sink<'a, W: ?Sized> {
     output: &'a mut W,
+    interaction: InteractionId,
     trace_id: Uuid,
 }
 
@@ -262,7 +277,7 @@ impl<W: AsyncWrite + Unpin + ?Sized> Sink<'_, W> {
         }
         self.output.write_all(bytes).await.map_err(|e| Error::Output {
             source: e,
-            interaction: Some(InteractionId::RetrieveDocument),
+            interaction: Some(self.interaction),
             trace_id: Some(self.trace_id),
         })
     }
@@ -292,6 +307,7 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
     mut progress: Option<&mut Box<dyn FnMut(u64) + Send>>,
 ) -> Result<Retrieved> {
     let trace_id = response.trace_id();
+    let interaction = response.interaction();
     let status = response.status();
     let declared_type = response
         .headers()
@@ -301,13 +317,7 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         .filter(|v| !v.is_empty());
     let content_length = response.content_length();
     let decode_error = |problem: DecodeProblem| {
-        Error::Decode(Box::new(DecodeError {
-            problem,
-            status,
-            interaction: InteractionId::RetrieveDocument,
-            trace_id,
-            body: RawBody::default(),
-        }))
+        Error::Decode(Box::new(DecodeError { problem, status, interaction, trace_id, body: RawBody::default() }))
     };
     // An HTML page is an error page from something in between (a proxy, a portal), never
     // a document the spec's Binary interaction returns.
@@ -319,7 +329,7 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         Some(_) => Mode::Raw,
         None => Mode::Sniff(Vec::new()),
     };
-    let mut sink = Sink { output, trace_id };
+    let mut sink = Sink { output, interaction, trace_id };
     let mut received: u64 = 0;
     let mut raw_written: u64 = 0;
     loop {
@@ -391,7 +401,7 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
     };
     sink.output.flush().await.map_err(|e| Error::Output {
         source: e,
-        interaction: Some(InteractionId::RetrieveDocument),
+        interaction: Some(interaction),
         trace_id: Some(trace_id),
     })?;
     Ok(retrieved)
@@ -417,6 +427,8 @@ mod tests {
     fn json_content_types_and_sniffing() {
         assert!(is_json("application/fhir+json;charset=utf-8"));
         assert!(is_json("Application/JSON"));
+        assert!(is_json("application/json+fhir; charset=UTF-8"));
+        assert!(is_json("application/fhir+json; fhirVersion=3.0"));
         assert!(!is_json("application/pdf"));
         assert_eq!(sniff(b"  {\"resourceType\""), Some(true));
         assert_eq!(sniff(b"{\\rtf1\\ansi"), Some(false));

@@ -19,6 +19,41 @@ pub const MANDATORY_INCLUDES: [(&str, &str); 5] = [
     ("_revinclude:recurse", "PractitionerRole:practitioner"),
 ];
 
+/// The three `_include` parameters of the documents 1.0.x search
+/// (`GET /DocumentReference?subject=Patient/{id}`), in that page's order.
+pub const V1_0_INCLUDES: [(&str, &str); 3] = [
+    ("_include", "DocumentReference:patient"),
+    ("_include", "DocumentReference:custodian:Organization"),
+    ("_include", "DocumentReference:author:Organization"),
+];
+
+/// Which Access Document search form a provider runs (spec 3.2): choose it from the
+/// provider's documents capability statement with [`DocumentsVersion::of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DocumentsVersion {
+    /// Documents 1.0.0 / 1.0.1: `GET /DocumentReference?subject=Patient/{id}` with
+    /// [`V1_0_INCLUDES`]; the `type` and `facility` filters exist.
+    V1_0,
+    /// The current form (as restated in the 1.6.x site, the default):
+    /// `GET /Patient/{id}/DocumentReference` with [`MANDATORY_INCLUDES`]; no `type` or
+    /// `facility`.
+    #[default]
+    Current,
+}
+
+impl DocumentsVersion {
+    /// The form of a provider whose documents capability statement
+    /// (`p.capability_statement(Capability::Documents)`) has this `version`: `1.0.x` is
+    /// [`V1_0`](Self::V1_0), anything else (or none) [`Current`](Self::Current).
+    pub fn of(capability: &gpconnect_core::fhir::CapabilityStatement) -> Self {
+        match capability.version.as_deref().map(str::trim) {
+            Some(v) if v == "1.0" || v.starts_with("1.0.") => DocumentsVersion::V1_0,
+            _ => DocumentsVersion::Current,
+        }
+    }
+}
+
 /// The largest document the retrieve interaction serves (spec 3.3); larger ones are
 /// listed as placeholders and retrieving them answers `NO_RECORD_FOUND`.
 pub const RETRIEVAL_LIMIT: u64 = 5 * 1024 * 1024;
@@ -119,6 +154,7 @@ pub struct SearchDocuments {
     description: Option<String>,
     document_type: Option<(String, String)>,
     facility: Option<(String, String)>,
+    version: DocumentsVersion,
 }
 
 gpconnect_core::builder!(SearchDocuments);
@@ -149,7 +185,14 @@ impl SearchDocuments {
             description: None,
             document_type: None,
             facility: None,
+            version: DocumentsVersion::Current,
         }
+    }
+
+    /// The search form the provider runs (default [`DocumentsVersion::Current`]).
+    pub fn version(mut self, version: DocumentsVersion) -> Self {
+        self.version = version;
+        self
     }
 
     /// Only documents created on or after `date` (`created=ge{date}`).
@@ -178,15 +221,17 @@ impl SearchDocuments {
         self
     }
 
-    /// Documents 1.0.x only: `type={system}|{code}` (for example a SNOMED CT code).
-    /// Removed in later versions, whose providers ignore it (spec 3.2).
+    /// Documents 1.0.x only ([`DocumentsVersion::V1_0`]): `type={system}|{code}` (for
+    /// example a SNOMED CT code). Removed in later versions (spec 3.2): with the current
+    /// form it is refused rather than silently ignored by the provider.
     pub fn document_type(mut self, system: impl Into<String>, code: impl Into<String>) -> Self {
         self.document_type = Some((system.into(), code.into()));
         self
     }
 
-    /// Documents 1.0.x only: `facility={system}|{code}` (the practice setting, a clinical
-    /// specialty). Removed in later versions, whose providers ignore it (spec 3.2).
+    /// Documents 1.0.x only ([`DocumentsVersion::V1_0`]): `facility={system}|{code}` (the
+    /// practice setting, a clinical specialty). Removed in later versions (spec 3.2): with
+    /// the current form it is refused rather than silently ignored by the provider.
     pub fn facility(mut self, system: impl Into<String>, code: impl Into<String>) -> Self {
         self.facility = Some((system.into(), code.into()));
         self
@@ -205,10 +250,23 @@ impl SearchDocuments {
                 });
             }
         }
-        let mut request = Request::get(InteractionId::SearchDocuments, format!("Patient/{id}/DocumentReference"));
-        for (name, value) in MANDATORY_INCLUDES {
-            request = request.query(name, value);
-        }
+        let mut request = match self.version {
+            DocumentsVersion::V1_0 => {
+                let request = Request::get(InteractionId::SearchDocuments, "DocumentReference")
+                    .query("subject", format!("Patient/{id}"));
+                V1_0_INCLUDES.iter().fold(request, |r, (name, value)| r.query(*name, *value))
+            }
+            DocumentsVersion::Current => {
+                if self.document_type.is_some() || self.facility.is_some() {
+                    return Err(InvalidInput::Parameter {
+                        parameter: if self.document_type.is_some() { "type" } else { "facility" },
+                        problem: "only documents 1.0.x providers take this filter (DocumentsVersion::V1_0)".into(),
+                    });
+                }
+                let request = Request::get(InteractionId::SearchDocuments, format!("Patient/{id}/DocumentReference"));
+                MANDATORY_INCLUDES.iter().fold(request, |r, (name, value)| r.query(*name, *value))
+            }
+        };
         if let Some(from) = self.created_from {
             request = request.query("created", format!("ge{from}"));
         }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use common::{assert_documents_request, ssp_requests};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::{Capability, Error, ErrorKind, GpcCode, NhsNumber, OdsCode};
-use gpconnect_documents::{DocumentsExt, MANDATORY_INCLUDES};
+use gpconnect_documents::{DocumentsExt, DocumentsVersion, MANDATORY_INCLUDES};
 use gpconnect_testkit::MockSpine;
 use wiremock::matchers::{method, path_regex, query_param};
 use wiremock::{Mock, ResponseTemplate};
@@ -73,6 +73,8 @@ async fn search_sends_the_mandatory_includes_and_every_filter_and_resolves_the_a
         ("description".into(), "Discharge".into()),
     ]);
     assert_eq!(r.query, want);
+    assert!(r.raw_query.contains("&_revinclude:recurse=PractitionerRole%3Apractitioner&"), "{}", r.raw_query);
+    assert!(r.raw_query.starts_with("_include=DocumentReference%3Asubject%3APatient&"), "{}", r.raw_query);
     assert_eq!(r.header("ssp-traceid"), Some(list.trace_id.to_string().as_str()));
 
     assert_eq!(list.documents.len(), 1);
@@ -108,6 +110,7 @@ async fn search_sends_the_documents_1_0_type_and_facility_filters() {
         .provider()
         .documents()
         .search_documents(&id)
+        .version(DocumentsVersion::V1_0)
         .document_type("http://snomed.info/sct", "824331000000106")
         .facility("http://snomed.info/sct", "1060971000000108")
         .send()
@@ -115,9 +118,46 @@ async fn search_sends_the_documents_1_0_type_and_facility_filters() {
         .unwrap();
     let r = &ssp_requests(&spine).await[0];
     assert_documents_request(r, &spine, SEARCH_DOCUMENTS);
-    assert_eq!(r.query.len(), 7);
+    // The documents 1.0.x form: DocumentReference?subject=Patient/{id} and its includes.
+    assert_eq!(r.fhir_path, "DocumentReference");
+    assert_eq!(r.query_values("subject"), vec![format!("Patient/{id}")]);
+    assert_eq!(
+        r.query_values("_include"),
+        vec![
+            "DocumentReference:patient",
+            "DocumentReference:custodian:Organization",
+            "DocumentReference:author:Organization"
+        ]
+    );
+    assert!(r.query_values("_revinclude:recurse").is_empty());
+    assert_eq!(r.query.len(), 6);
     assert_eq!(r.query_values("type"), vec!["http://snomed.info/sct|824331000000106"]);
     assert_eq!(r.query_values("facility"), vec!["http://snomed.info/sct|1060971000000108"]);
+}
+
+#[tokio::test]
+async fn the_search_form_is_chosen_from_the_documents_capability_statement() {
+    let cs = |v: Option<&str>| gpconnect_core::fhir::CapabilityStatement {
+        version: v.map(str::to_owned),
+        ..Default::default()
+    };
+    assert_eq!(DocumentsVersion::of(&cs(Some("1.0.1"))), DocumentsVersion::V1_0);
+    assert_eq!(DocumentsVersion::of(&cs(Some("1.0.0"))), DocumentsVersion::V1_0);
+    assert_eq!(DocumentsVersion::of(&cs(Some("1.6.0"))), DocumentsVersion::Current);
+    assert_eq!(DocumentsVersion::of(&cs(None)), DocumentsVersion::Current);
+
+    // The current form refuses the 1.0.x-only filters instead of sending what providers ignore.
+    let spine = MockSpine::start().await;
+    let err = spine
+        .provider()
+        .documents()
+        .search_documents("2")
+        .document_type("http://snomed.info/sct", "824331000000106")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { parameter: "type", .. })), "{err:?}");
+    assert!(ssp_requests(&spine).await.is_empty());
 }
 
 #[tokio::test]
@@ -180,15 +220,16 @@ async fn invalid_search_input_is_rejected_before_sending() {
     let spine = MockSpine::start().await;
     let docs = spine.provider().documents();
     let d = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+    const V1_0: DocumentsVersion = DocumentsVersion::V1_0;
     let cases = [
         (docs.search_documents("2").created_from(d(5, 2)).created_to(d(5, 1)), "created"),
         (docs.search_documents("bad/id"), "id"),
         (docs.search_documents(""), "id"),
         (docs.search_documents("2").description("   "), "description"),
         (docs.search_documents("2").description("a\nb"), "description"),
-        (docs.search_documents("2").document_type("snomed", "123"), "type"),
-        (docs.search_documents("2").document_type("http://snomed.info/sct", "1|2"), "type"),
-        (docs.search_documents("2").facility("http://snomed.info/sct", ""), "facility"),
+        (docs.search_documents("2").version(V1_0).document_type("snomed", "123"), "type"),
+        (docs.search_documents("2").version(V1_0).document_type("http://snomed.info/sct", "1|2"), "type"),
+        (docs.search_documents("2").version(V1_0).facility("http://snomed.info/sct", ""), "facility"),
     ];
     for (search, parameter) in cases {
         let err = search.send().await.unwrap_err();

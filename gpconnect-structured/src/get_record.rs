@@ -17,8 +17,8 @@ pub enum Resolved {
     Exclude,
 }
 
-/// Whether medication issues are returned (`includePrescriptionIssues`; provider default:
-/// included).
+/// Whether medication issues are returned (`includePrescriptionIssues`). Always sent
+/// explicitly, as consumer assurance expects: `true` unless the caller says otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrescriptionIssues {
     /// Return each issue (`MedicationRequest` with intent `order`).
@@ -37,7 +37,7 @@ pub struct MedicationOptions {
 }
 
 impl MedicationOptions {
-    /// Every medication, provider default for issues.
+    /// Every medication, with issues (`includePrescriptionIssues` `true`).
     pub fn all() -> Self {
         Self::default()
     }
@@ -128,7 +128,8 @@ pub enum ProblemSignificance {
     Minor,
 }
 
-/// Problem options for [`GetRecord::include_problems`].
+/// Problem options for [`GetRecord::include_problems`], or one repetition of
+/// [`GetRecord::include_problem_sets`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProblemOptions {
     status: Option<ProblemStatus>,
@@ -223,12 +224,14 @@ impl ImmunisationOptions {
 }
 
 /// Every parameter of one request (what the builder collects).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Params {
     allergies: Option<Resolved>,
     medication: Option<MedicationOptions>,
     consultations: Option<Consultations>,
     problems: Option<ProblemOptions>,
+    /// More `includeProblems` repetitions after the first (1.5.x / 1.6.0 only).
+    more_problems: Vec<ProblemOptions>,
     immunisations: Option<ImmunisationOptions>,
     uncategorised: Option<Option<SearchPeriod>>,
     investigations: Option<Option<SearchPeriod>>,
@@ -272,6 +275,41 @@ pub struct GetRecord {
     call: Call,
     nhs_number: NhsNumber,
     params: Params,
+    predefined: Option<PredefinedSearch>,
+}
+
+/// The spec's predefined multi-area searches (`searchMultiAreaSearches`): combinations
+/// that would break the forbidden-combination rule if a consumer built them, allowed
+/// exactly as defined. Consumers MUST take care with medication returned in problems or
+/// consultations that is older than the one-year medication window (the page's clinical
+/// risk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PredefinedSearch {
+    /// Search 1: the 3 most recent consultations, problems, allergies (ended ones
+    /// included) and the last year's medication (`medicationSearchFromDate` today - 365
+    /// days).
+    RecentSummary,
+    /// Search 2: search 1 plus immunisations and uncategorised data (paediatric care).
+    RecentSummaryWithImmunisations,
+}
+
+impl PredefinedSearch {
+    /// The parameters of the search on `today`.
+    fn params(self, today: NaiveDate) -> Params {
+        let mut p = Params {
+            consultations: Some(Consultations::MostRecent(3)),
+            problems: Some(ProblemOptions::all()),
+            allergies: Some(Resolved::Include),
+            medication: Some(MedicationOptions::all().since(today - chrono::Duration::days(365))),
+            ..Params::default()
+        };
+        if self == PredefinedSearch::RecentSummaryWithImmunisations {
+            p.immunisations = Some(ImmunisationOptions::all());
+            p.uncategorised = Some(None);
+        }
+        p
+    }
 }
 
 gpconnect_core::builder!(GetRecord);
@@ -282,7 +320,14 @@ fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput 
 
 impl GetRecord {
     pub(crate) fn new(provider: &Provider, nhs_number: &NhsNumber) -> Self {
-        Self { call: Call::new(provider), nhs_number: nhs_number.clone(), params: Params::default() }
+        Self { call: Call::new(provider), nhs_number: nhs_number.clone(), params: Params::default(), predefined: None }
+    }
+
+    pub(crate) fn predefined(provider: &Provider, nhs_number: &NhsNumber, search: PredefinedSearch) -> Self {
+        let mut request = Self::new(provider, nhs_number);
+        request.params = search.params(gpconnect_core::uk::today());
+        request.predefined = Some(search);
+        request
     }
 
     /// Allergies (`includeAllergies` with its mandatory `includeResolvedAllergies` part).
@@ -311,6 +356,18 @@ impl GetRecord {
     /// the search parts of the other areas (see [`validate`](Self::validate)).
     pub fn include_problems(mut self, options: ProblemOptions) -> Self {
         self.params.problems = Some(options);
+        self.params.more_problems.clear();
+        self
+    }
+
+    /// Problems, repeated: one `includeProblems` per entry, each a status / significance
+    /// pair (for example active major and inactive major problems). Only 1.5.x and 1.6.0
+    /// providers take repetitions (1.6.2 made `includeProblems` 0..1): use
+    /// [`include_problems`](Self::include_problems) with others. Every repetition needs a
+    /// filter and no two may be the same; filters are not allowed with consultations.
+    pub fn include_problem_sets(mut self, sets: &[ProblemOptions]) -> Self {
+        self.params.problems = sets.first().copied();
+        self.params.more_problems = sets.iter().skip(1).copied().collect();
         self
     }
 
@@ -353,10 +410,20 @@ impl GetRecord {
     /// `medicationSearchFromDate`, `uncategorisedDataSearchPeriod`, `filterStatus`,
     /// `filterSignificance`, `referralSearchPeriod`, `diaryEntriesSearchDate`,
     /// `includeNotGiven`, `includeStatus`; with `includeProblems` the same list except the
-    /// problem filters. (The predefined multi-area searches that lift this rule are not
-    /// modelled.)
+    /// problem filters. The [`PredefinedSearch`]es are exempt, exactly as defined (on
+    /// `today`); any change to one makes the rule apply again.
     pub fn validate_on(&self, today: NaiveDate) -> std::result::Result<(), InvalidInput> {
         let p = &self.params;
+        if !p.more_problems.is_empty() {
+            let sets: Vec<ProblemOptions> = p.problems.iter().chain(&p.more_problems).copied().collect();
+            if sets.iter().any(|o| o.status.is_none() && o.significance.is_none()) {
+                return Err(invalid("includeProblems", "each repetition needs filterStatus or filterSignificance"));
+            }
+            if sets.iter().enumerate().any(|(i, o)| sets[..i].contains(o)) {
+                return Err(invalid("includeProblems", "two repetitions are the same"));
+            }
+        }
+        let predefined = self.predefined.is_some_and(|search| *p == search.params(today));
         let past = |name: &'static str, d: NaiveDate| {
             if d > today {
                 Err(invalid(name, "must not be in the future"))
@@ -412,15 +479,13 @@ impl GetRecord {
         } else {
             None
         };
-        if let Some(by) = by {
+        let any_problem = |f: fn(&ProblemOptions) -> bool| p.problems.iter().chain(&p.more_problems).any(f);
+        if let Some(by) = by.filter(|_| !predefined) {
             let forbidden = [
                 ("medicationSearchFromDate", p.medication.is_some_and(|m| m.from.is_some())),
                 ("uncategorisedDataSearchPeriod", matches!(p.uncategorised, Some(Some(_)))),
-                ("filterStatus", by == "includeConsultations" && p.problems.is_some_and(|o| o.status.is_some())),
-                (
-                    "filterSignificance",
-                    by == "includeConsultations" && p.problems.is_some_and(|o| o.significance.is_some()),
-                ),
+                ("filterStatus", by == "includeConsultations" && any_problem(|o| o.status.is_some())),
+                ("filterSignificance", by == "includeConsultations" && any_problem(|o| o.significance.is_some())),
                 ("referralSearchPeriod", matches!(p.referrals, Some(Some(_)))),
                 ("diaryEntriesSearchDate", matches!(p.diary_entries, Some(Some(_)))),
                 ("includeNotGiven", p.immunisations.is_some_and(|o| o.not_given.is_some())),
@@ -433,9 +498,10 @@ impl GetRecord {
         Ok(())
     }
 
-    /// [`validate_on`](Self::validate_on) with today's local date.
+    /// [`validate_on`](Self::validate_on) with today's date in the UK (Europe/London),
+    /// which is what the spec's "today" means, wherever the consumer runs.
     pub fn validate(&self) -> std::result::Result<(), InvalidInput> {
-        self.validate_on(chrono::Local::now().date_naive())
+        self.validate_on(gpconnect_core::uk::today())
     }
 
     /// The FHIR `Parameters` body this request sends, without validation (see
@@ -475,9 +541,8 @@ impl GetRecord {
             if let Some(d) = m.from {
                 parts.push(part("medicationSearchFromDate", "valueDate", date(d)));
             }
-            if let Some(i) = m.issues {
-                parts.push(part("includePrescriptionIssues", "valueBoolean", b(i == PrescriptionIssues::Include)));
-            }
+            let issues = m.issues.unwrap_or(PrescriptionIssues::Include);
+            parts.push(part("includePrescriptionIssues", "valueBoolean", b(issues == PrescriptionIssues::Include)));
             push("includeMedication", parts);
         }
         if let Some(c) = p.consultations {
@@ -488,7 +553,7 @@ impl GetRecord {
             };
             push("includeConsultations", parts);
         }
-        if let Some(o) = p.problems {
+        for o in p.problems.iter().chain(&p.more_problems) {
             let mut parts = Vec::new();
             if let Some(s) = o.status {
                 let code = if s == ProblemStatus::Active { "active" } else { "inactive" };

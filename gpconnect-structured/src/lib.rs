@@ -64,8 +64,8 @@ pub mod resources;
 mod view;
 
 pub use get_record::{
-    Consultations, GetRecord, ImmunisationOptions, ImmunisationStatus, MedicationOptions, NotGiven, PrescriptionIssues,
-    ProblemOptions, ProblemSignificance, ProblemStatus, Resolved, SearchPeriod,
+    Consultations, GetRecord, ImmunisationOptions, ImmunisationStatus, MedicationOptions, NotGiven, PredefinedSearch,
+    PrescriptionIssues, ProblemOptions, ProblemSignificance, ProblemStatus, Resolved, SearchPeriod,
 };
 pub use migrate_record::{MigrateRecord, Sensitive};
 pub use view::{
@@ -89,6 +89,13 @@ impl Structured {
     /// parameters, errors and retry safety.
     pub fn get_record(&self, nhs_number: &NhsNumber) -> GetRecord {
         GetRecord::new(&self.provider, nhs_number)
+    }
+
+    /// One of the spec's predefined multi-area searches (1.5.x / 1.6.x), exempt from the
+    /// forbidden-combination rule exactly as defined: see [`PredefinedSearch`]. The
+    /// same [`GetRecord`] (HTTP call, errors, retry safety) with its parameters set.
+    pub fn predefined_search(&self, nhs_number: &NhsNumber, search: PredefinedSearch) -> GetRecord {
+        GetRecord::predefined(&self.provider, nhs_number, search)
     }
 
     /// Migrates the patient's full structured record (`$gpc.migratestructuredrecord`): see

@@ -1,6 +1,6 @@
 //! Wire tests for `POST Patient/$gpc.getstructuredrecord` through the testkit mock.
 
-use chrono::{Days, Local, NaiveDate};
+use chrono::{Days, NaiveDate};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::{Error, ErrorKind, GpcCode, InteractionId, NhsNumber};
 use gpconnect_structured::{
@@ -22,7 +22,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn today() -> NaiveDate {
-    Local::now().date_naive()
+    gpconnect_core::uk::today()
 }
 
 /// Checks the one request the mock received: method, path, headers, JWT and body.
@@ -230,7 +230,10 @@ async fn problems_with_status_filter_is_allowed_and_answered() {
         .await
         .unwrap();
     let body = single_request(&spine).await;
-    assert_eq!(body["parameter"][1], json!({"name": "includeMedication"}));
+    assert_eq!(
+        body["parameter"][1],
+        json!({"name": "includeMedication", "part": [{"name": "includePrescriptionIssues", "valueBoolean": true}]})
+    );
     assert_eq!(
         body["parameter"][2],
         json!({"name": "includeProblems", "part": [{"name": "filterStatus", "valueCode": "active"}]})
@@ -246,7 +249,10 @@ async fn medication_only_gets_the_meds_example() {
     let body = single_request(&spine).await;
     assert_eq!(
         body["parameter"][1],
-        json!({"name": "includeMedication", "part": [{"name": "medicationSearchFromDate", "valueDate": "2015-01-01"}]})
+        json!({"name": "includeMedication", "part": [
+            {"name": "medicationSearchFromDate", "valueDate": "2015-01-01"},
+            {"name": "includePrescriptionIssues", "valueBoolean": true}
+        ]})
     );
     assert_eq!(record.medications().len(), 3);
     assert!(record.view_problems().is_empty(), "{:?}", record.view_problems());

@@ -69,6 +69,9 @@ pub struct ReceivedRequest {
     pub fhir_path: String,
     /// Decoded query pairs in order; repeated parameters are kept.
     pub query: Vec<(String, String)>,
+    /// The query string exactly as received (percent-encoded, without the `?`), to check
+    /// the wire form (`_include:recurse=...`, `ge2019-03-29T12%3A00%3A00%2B00%3A00`).
+    pub raw_query: String,
     /// Headers, names in lower case, in order received.
     pub headers: Vec<(String, String)>,
     /// The `Ssp-InteractionID`, if present and known.

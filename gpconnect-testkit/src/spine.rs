@@ -185,6 +185,7 @@ impl Respond for Responder {
             service_root: outcome.service_root,
             fhir_path: outcome.fhir_path,
             query,
+            raw_query: req.url.query().unwrap_or_default().to_owned(),
             headers,
             interaction: outcome.interaction,
             claims: outcome.claims,

@@ -25,7 +25,13 @@ pub(crate) fn target_url(path: &str) -> String {
 
 /// The capability whose configured root is the longest prefix of `target`, with the
 /// FHIR path that follows it.
+///
+/// An `http://` target whose `https://` form is under a root is served by that root too:
+/// the spec's own DocumentReference examples give `http://` attachment URLs, which
+/// consumers send through the SSP as they are.
 fn resolve_root(config: &Config, target: &str) -> Option<(Capability, String, String)> {
+    let secure = target.strip_prefix("http://").map(|rest| format!("https://{rest}"));
+    let target = secure.as_deref().unwrap_or(target);
     CAPABILITIES
         .iter()
         .filter_map(|&c| {

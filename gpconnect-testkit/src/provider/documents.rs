@@ -28,6 +28,13 @@ const MANDATORY_INCLUDES: [(&str, &str); 5] = [
     ("_revinclude:recurse", "PractitionerRole:practitioner"),
 ];
 
+/// The includes of the documents 1.0.x search form (`GET /DocumentReference?subject=`).
+const V1_0_INCLUDES: [(&str, &str); 3] = [
+    ("_include", "DocumentReference:patient"),
+    ("_include", "DocumentReference:custodian:Organization"),
+    ("_include", "DocumentReference:author:Organization"),
+];
+
 const D: Capability = Capability::Documents;
 
 pub(crate) static ROUTES: &[Route] = &[
@@ -48,8 +55,17 @@ pub(crate) static ROUTES: &[Route] = &[
     Route {
         capability: D,
         method: "GET",
+        path: "DocumentReference",
+        interactions: &[InteractionId::SearchDocuments],
+        handler: search_documents_1_0,
+    },
+    Route {
+        capability: D,
+        method: "GET",
         path: "Binary/{id}",
-        interactions: &[InteractionId::RetrieveDocument],
+        // Retrieval and migration share the URL; the token's reason must match (checked
+        // for every route).
+        interactions: &[InteractionId::RetrieveDocument, InteractionId::MigrateDocument],
         handler: read_binary,
     },
 ];
@@ -91,11 +107,27 @@ fn created_bound(value: &str) -> Result<(&str, &str), Rejection> {
 
 fn search_documents(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     let id = ctx.param("id").to_string();
+    documents_bundle(ctx, id, &MANDATORY_INCLUDES)
+}
+
+/// The documents 1.0.x form: `GET /DocumentReference?subject=Patient/{id}`.
+fn search_documents_1_0(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
+    let subjects = ctx.query_values("subject");
+    let [subject] = subjects.as_slice() else {
+        return Err(invalid_parameter("exactly one subject parameter is required"));
+    };
+    let Some(id) = subject.strip_prefix("Patient/").map(str::to_owned) else {
+        return Err(invalid_parameter("subject must be Patient/{id}"));
+    };
+    documents_bundle(ctx, id, &V1_0_INCLUDES)
+}
+
+fn documents_bundle(ctx: &mut Ctx<'_>, id: String, includes: &[(&str, &str)]) -> Result<Reply, Rejection> {
     if !ctx.state.patients.values().any(|known| *known == id) {
         return Err(Rejection::provider(SpineCode::PatientNotFound, "no patient with this logical id"));
     }
-    for (name, value) in MANDATORY_INCLUDES {
-        if !ctx.query_values(name).contains(&value) {
+    for (name, value) in includes {
+        if !ctx.query_values(name).contains(value) {
             return Err(invalid_parameter(format!("mandatory parameter {name}={value} missing")));
         }
     }

@@ -178,9 +178,30 @@ fn search_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     Ok(Reply::ok(bundle))
 }
 
+/// What the register use case says a consumer SHALL NOT populate: a provider answers
+/// `INVALID_RESOURCE`.
+const NOT_FOR_REGISTRATION: [&str; 14] = [
+    "id",
+    "extension",
+    "active",
+    "deceasedBoolean",
+    "deceasedDateTime",
+    "maritalStatus",
+    "multipleBirthBoolean",
+    "multipleBirthInteger",
+    "photo",
+    "contact",
+    "communication",
+    "generalPractitioner",
+    "managingOrganization",
+    "link",
+];
+
 /// Temporary registration: a Parameters with one `registerPatient` Patient resource. A
-/// patient already known is `DUPLICATE_REJECTED`; demographics missing for the PDS check
-/// are `INVALID_PATIENT_DEMOGRAPHICS`.
+/// patient already known is `DUPLICATE_REJECTED`; elements the consumer SHALL NOT send
+/// (a `registrationDetails` extension, `old` telecoms or addresses ...) are
+/// `INVALID_RESOURCE`; a birth date that is not a full date fails the PDS check
+/// (`INVALID_PATIENT_DEMOGRAPHICS`).
 fn register_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     let patient = ctx
         .body
@@ -197,11 +218,21 @@ fn register_patient(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         .ok_or_else(|| Rejection::invalid_resource("the patient has no NHS number identifier"))?
         .to_string();
     check_nhs_number(&nhs)?;
-    let has_family = patient["name"].as_array().is_some_and(|names| names.iter().any(|n| n["family"].is_string()));
-    if !has_family || !patient["gender"].is_string() || !patient["birthDate"].is_string() {
+    if let Some(key) = NOT_FOR_REGISTRATION.iter().find(|k| !patient[**k].is_null()) {
+        return Err(Rejection::invalid_resource(format!("Patient.{key} must not be sent to register a patient")));
+    }
+    for element in ["telecom", "address", "name"] {
+        if patient[element].as_array().is_some_and(|all| all.iter().any(|e| e["use"] == "old")) {
+            return Err(Rejection::invalid_resource(format!("Patient.{element} with use old must not be sent")));
+        }
+    }
+    let full_date = patient["birthDate"]
+        .as_str()
+        .is_some_and(|d| d.len() == 10 && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok());
+    if !full_date {
         return Err(Rejection::provider(
             SpineCode::InvalidPatientDemographics,
-            "family name, gender and birth date are needed for the PDS check",
+            "a full birth date is needed for the PDS check",
         ));
     }
     if ctx.state.patients.contains_key(&nhs) {
@@ -241,10 +272,12 @@ fn search_organization(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
 }
 
 /// 1.2.8: a healthcare service by DOS service ID (an unparseable token is
-/// `INVALID_PARAMETER`).
+/// `INVALID_PARAMETER`), or every service of the practice with no identifier (the spec's
+/// second example).
 fn search_healthcare_service(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
     let values = ctx.query_values("identifier");
     let (system, id) = match values.as_slice() {
+        [] => return Ok(Reply::ok(fixture_json("foundations-1.2.8__find-healthcareservice-response-payload-2.json"))),
         [value] => token(value),
         _ => (None, ""),
     };

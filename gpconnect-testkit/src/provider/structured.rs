@@ -125,9 +125,15 @@ fn get_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
             continue;
         };
         if requested.contains(&name) {
-            return Err(invalid_parameter(format!("{name} is repeated")));
+            // 1.5.x / 1.6.0: `includeProblems` repeats, one status / significance pair each.
+            let filtered = |p: &&Value| p["part"].as_array().is_some_and(|a| !a.is_empty());
+            let problems = params.iter().filter(|p| p["name"] == "includeProblems");
+            if name != "includeProblems" || !problems.clone().all(|p| filtered(&p)) {
+                return Err(invalid_parameter(format!("{name} is repeated")));
+            }
+        } else {
+            requested.push(name);
         }
-        requested.push(name);
         for part in p["part"].as_array().into_iter().flatten() {
             let part_name = part["name"].as_str().unwrap_or("");
             if !allowed.contains(&part_name) {
@@ -153,7 +159,7 @@ fn get_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         ));
     }
     for (by, skip_problem_filters) in [("includeConsultations", false), ("includeProblems", true)] {
-        if by_name(by).is_none() {
+        if by_name(by).is_none() || is_predefined(params) {
             continue;
         }
         for (param, part) in FORBIDDEN {
@@ -198,6 +204,41 @@ fn get_structured_record(ctx: &mut Ctx<'_>) -> Result<Reply, Rejection> {
         }
     }
     Ok(Reply::ok(bundle))
+}
+
+/// Whether the request is one of the spec's predefined multi-area searches, which are
+/// exempt from the forbidden combinations: consultations (3 most recent), problems,
+/// allergies and medication from a date (search 1), plus immunisations and uncategorised
+/// data (search 2), with no other parts.
+fn is_predefined(params: &[Value]) -> bool {
+    let mut names: Vec<&str> =
+        params.iter().filter_map(|p| p["name"].as_str()).filter(|n| *n != "patientNHSNumber").collect();
+    names.sort_unstable();
+    let search_1 = ["includeAllergies", "includeConsultations", "includeMedication", "includeProblems"];
+    let search_2 = [
+        "includeAllergies",
+        "includeConsultations",
+        "includeImmunisations",
+        "includeMedication",
+        "includeProblems",
+        "includeUncategorisedData",
+    ];
+    if names != search_1 && names != search_2 {
+        return false;
+    }
+    let parts = |name: &str| -> Vec<Value> {
+        params.iter().find(|p| p["name"] == name).and_then(|p| p["part"].as_array()).cloned().unwrap_or_default()
+    };
+    let consultations = parts("includeConsultations");
+    let three_most_recent = consultations.len() == 1
+        && consultations[0]["name"] == "includeNumberOfMostRecent"
+        && (consultations[0]["valuePositiveInt"] == 3 || consultations[0]["valueInteger"] == 3);
+    let medication = parts("includeMedication")
+        .iter()
+        .all(|p| matches!(p["name"].as_str(), Some("medicationSearchFromDate" | "includePrescriptionIssues")));
+    let bare =
+        ["includeProblems", "includeImmunisations", "includeUncategorisedData"].iter().all(|n| parts(n).is_empty());
+    three_most_recent && medication && bare
 }
 
 /// `patientNHSNumber`: present, NHS number system, valid number.
