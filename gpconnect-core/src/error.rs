@@ -86,7 +86,11 @@ pub enum Error {
     Decode(Box<DecodeError>),
     /// The answer is about another patient than the one asked for, or names no NHS number
     /// at all: a patient-safety failure. The answer is never returned as data.
-    #[error("answer is not about the patient asked for: {problem} ({interaction:?})")]
+    #[error(
+        "the answer{} is not about the patient asked for: {problem}; nothing of it is used, report it to the \
+         provider with the trace id",
+        Doing(*interaction)
+    )]
     WrongPatient {
         /// What the answer said instead.
         problem: PatientMismatch,
@@ -210,7 +214,7 @@ impl ErrorKind {
             ErrorKind::OutcomeUnknown => "outcome unknown",
             ErrorKind::Decode => "unreadable answer",
             ErrorKind::Output => "output",
-            ErrorKind::WrongPatient => "wrong patient (patient safety)",
+            ErrorKind::WrongPatient => "answer about another patient",
         }
     }
 }

@@ -59,6 +59,21 @@ impl MeshOperation {
     }
 }
 
+impl fmt::Display for MeshOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MeshOperation::Handshake => f.write_str("mailbox validation (handshake)"),
+            MeshOperation::Send => f.write_str("send"),
+            MeshOperation::SendChunk { index, total } => write!(f, "send of chunk {index} of {total}"),
+            MeshOperation::Inbox => f.write_str("inbox listing"),
+            MeshOperation::Download { index } => write!(f, "download of chunk {index}"),
+            MeshOperation::Acknowledge => f.write_str("acknowledgement"),
+            MeshOperation::Track => f.write_str("tracking"),
+            MeshOperation::EndpointLookup => f.write_str("endpoint look-up"),
+        }
+    }
+}
+
 /// A MESH error code (spec section 1.7), from an error answer's body.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -88,6 +103,28 @@ pub enum MeshErrorCode {
 }
 
 impl MeshErrorCode {
+    /// The code in words with what to do, as `Display` of a refusal prints it (an unknown
+    /// code is not quoted).
+    pub fn meaning(&self) -> &'static str {
+        match self {
+            Self::DataFileMissing => ": the data file is missing or inaccessible",
+            Self::MalformedHeaders => ": malformed headers",
+            Self::InvalidFromAddress => ": the sending mailbox does not match the authorisation: check the mailbox ID",
+            Self::MissingTo => ": no recipient mailbox was given",
+            Self::InvalidMessageType => ": the message type must be DATA",
+            Self::UnregisteredRecipient => {
+                ": the recipient mailbox is not registered: check it (an endpoint look-up finds it)"
+            }
+            Self::Undelivered => ": the message was not delivered",
+            Self::BadCpisFile => ": bad CP-IS file",
+            Self::SenderNotAllowed => ": this mailbox may not send messages of this type",
+            Self::WorkflowNotRegistered => {
+                ": the workflow ID is not registered for the mailbox: ask for it to be added"
+            }
+            Self::Other(_) => ": with an error code this SDK does not know",
+        }
+    }
+
     /// Maps a code as MESH sends it.
     pub fn from_code(code: &str) -> Self {
         match code.trim() {
@@ -111,13 +148,13 @@ impl MeshErrorCode {
 #[non_exhaustive]
 pub enum MeshProblem {
     /// The connection failed or broke (the URL is removed from the source).
-    #[error("could not reach MESH")]
+    #[error("could not reach MESH: check the MESH address, the network and the mailbox's client certificate")]
     Transport(#[source] reqwest::Error),
     /// No answer in time.
-    #[error("no answer after {0:?}")]
+    #[error("no answer within {:.1} s", .0.as_secs_f64())]
     Timeout(Duration),
     /// MESH answered with an error status.
-    #[error("MESH answered HTTP {status}{}", code.as_ref().map(|c| format!(" (code {c:?})")).unwrap_or_default())]
+    #[error("MESH refused it with HTTP {status}{}", code.as_ref().map_or("", MeshErrorCode::meaning))]
     Refused {
         /// The HTTP status.
         status: u16,
@@ -127,7 +164,7 @@ pub enum MeshProblem {
         body: RawBody,
     },
     /// A success answer did not match the spec.
-    #[error("answer does not match the spec: {problem}")]
+    #[error("the answer does not match the MESH specification: {problem}")]
     Decode {
         /// What was wrong.
         problem: DecodeProblem,
@@ -197,7 +234,7 @@ pub struct MeshError {
 
 impl fmt::Display for MeshError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MESH {:?} failed: {}", self.operation, self.problem)
+        write!(f, "MESH {} failed: {}", self.operation, self.problem)
     }
 }
 
@@ -292,6 +329,52 @@ impl MeshError {
             MeshProblem::Decode { .. } => ErrorKind::Decode,
             MeshProblem::Input(_) => ErrorKind::InvalidInput,
             MeshProblem::Output(_) => ErrorKind::Output,
+        }
+    }
+}
+
+#[cfg(test)]
+mod texts {
+    use super::*;
+
+    #[test]
+    fn every_mesh_error_reads_as_words() {
+        let operations = [
+            MeshOperation::Handshake,
+            MeshOperation::Send,
+            MeshOperation::SendChunk { index: 2, total: 5 },
+            MeshOperation::Inbox,
+            MeshOperation::Download { index: 3 },
+            MeshOperation::Acknowledge,
+            MeshOperation::Track,
+            MeshOperation::EndpointLookup,
+        ];
+        let codes = ["02", "06", "07", "08", "11", "12", "14", "15", "16", "17", "9690937286"];
+        for operation in operations {
+            let mut problems = vec![
+                MeshProblem::Timeout(Duration::from_millis(30_500)),
+                MeshProblem::Refused { status: 403, code: None, body: RawBody::default() },
+                MeshProblem::Decode { problem: DecodeProblem::Empty, status: 200, body: RawBody::default() },
+                MeshProblem::Input(std::io::Error::other("gone")),
+                MeshProblem::Output(std::io::Error::other("full")),
+            ];
+            problems.extend(codes.iter().map(|c| MeshProblem::Refused {
+                status: 417,
+                code: Some(MeshErrorCode::from_code(c)),
+                body: RawBody::default(),
+            }));
+            for problem in problems {
+                let text = MeshError::new(operation, problem, Sent::No).to_string();
+                assert!(!text.contains(['{', '}']), "{text}");
+                for name in ["MeshOperation", "SendChunk", "MeshErrorCode", "Other(", "Some(", "Refused", "Duration"] {
+                    assert!(!text.contains(name), "{text}");
+                }
+                let mut run = 0;
+                for c in text.chars() {
+                    run = if c.is_ascii_digit() { run + 1 } else { 0 };
+                    assert!(run < 10, "{text}");
+                }
+            }
         }
     }
 }
