@@ -50,6 +50,17 @@ pub use gpconnect_core::{
     Scope, ServiceRoot, SspConfig, Traced, User,
 };
 
+/// The MESH client and the ITK3 envelope (feature `mesh`, turned on by `send` and `update`).
+#[cfg(feature = "mesh")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mesh")))]
+pub use gpconnect_core::{itk3, mesh};
+
+/// The NHS API platform transport and NHS login auth (feature `api-platform`, turned on by
+/// `patient`).
+#[cfg(feature = "api-platform")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api-platform")))]
+pub use gpconnect_core::platform;
+
 /// Access Record Structured (feature `structured`).
 #[cfg(feature = "structured")]
 #[cfg_attr(docsrs, doc(cfg(feature = "structured")))]

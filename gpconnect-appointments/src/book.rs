@@ -210,7 +210,7 @@ impl Booking<'_> {
             return Err(invalid("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
         }
         // A blank comment is left out (never sent as ""); a blank description is refused.
-        let comment = self.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let comment = self.comment.map(str::trim).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
             return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
         }

@@ -536,7 +536,7 @@ impl BinaryScanner {
     /// quads have no trailing bits to check, so the answer is exactly the `base64`
     /// crate's, several times faster.
     fn decode_plain(&mut self, input: &[u8]) -> bool {
-        if input.is_empty() || input.len() % 4 != 0 || input.last() == Some(&b'=') {
+        if input.is_empty() || !input.len().is_multiple_of(4) || input.last() == Some(&b'=') {
             return false;
         }
         let out = self.reserve(input.len() / 4 * 3);
