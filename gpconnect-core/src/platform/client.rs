@@ -87,7 +87,7 @@ impl PlatformClient {
         let config = &self.inner.config;
         let url = &self.url(req)?;
         let request_id = req.request_id.unwrap_or_else(Uuid::new_v4);
-        let interaction = req.interaction;
+        let interaction = req.interaction();
         let answer = retrying(&config.retry, interaction.effect(), move |attempt| async move {
             let span = tracing::info_span!(
                 "gpconnect.platform.request",
@@ -131,12 +131,12 @@ impl PlatformClient {
     ) -> Result<reqwest::Response> {
         let mut refused = false;
         loop {
-            let token = session.access_token(req.interaction).await?;
+            let token = session.access_token(req.interaction()).await?;
             let started = Instant::now();
             match self.request(req, url, request_id, &token)?.send().await {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp) if resp.status() == http::StatusCode::UNAUTHORIZED => {
-                    let error = error_from_response(resp, req.interaction, request_id, started).await;
+                    let error = error_from_response(resp, req.interaction(), request_id, started).await;
                     session.forget(&token).await;
                     if refused {
                         return Err(expired_from(error));
@@ -144,8 +144,8 @@ impl PlatformClient {
                     refused = true;
                     tracing::warn!("token refused; exchanging again");
                 }
-                Ok(resp) => return Err(error_from_response(resp, req.interaction, request_id, started).await),
-                Err(e) => return Err(transport_error(e, started, Some(req.interaction), Some(request_id))),
+                Ok(resp) => return Err(error_from_response(resp, req.interaction(), request_id, started).await),
+                Err(e) => return Err(transport_error(e, started, Some(req.interaction()), Some(request_id))),
             }
         }
     }
@@ -169,18 +169,18 @@ impl PlatformClient {
         let mut builder = self
             .inner
             .http
-            .request(req.method.clone(), url.clone())
-            .timeout(req.timeout.unwrap_or(self.inner.config.request_timeout))
+            .request(req.request.method.clone(), url.clone())
+            .timeout(req.request.timeout.unwrap_or(self.inner.config.request_timeout))
             .header(AUTHORIZATION, bearer)
             .header(&X_REQUEST_ID, request_id.to_string())
             .header(ACCEPT, media.clone());
         if let Some(id) = &req.correlation_id {
             builder = builder.header(&X_CORRELATION_ID, id);
         }
-        if let Some(body) = &req.body {
+        if let Some(body) = &req.request.body {
             builder = builder.header(CONTENT_TYPE, media).body(body.clone());
         }
-        for (name, value) in &req.headers {
+        for (name, value) in &req.request.headers {
             builder = builder.header(name, value);
         }
         Ok(builder)
@@ -189,9 +189,9 @@ impl PlatformClient {
     /// `{API base}/{path}?{query}`, the query percent-encoded as for the SSP.
     fn url(&self, req: &PlatformRequest) -> Result<url::Url> {
         let base = self.inner.config.effective_api_base(req.api);
-        let mut full = if req.path.is_empty() { base } else { format!("{base}/{}", req.path) };
+        let mut full = if req.path().is_empty() { base } else { format!("{base}/{}", req.path()) };
         check_url(&full, "API base", self.inner.config.allow_http)?;
-        for (i, (name, value)) in req.query.iter().enumerate() {
+        for (i, (name, value)) in req.request.query.iter().enumerate() {
             full.push(if i == 0 { '?' } else { '&' });
             full.extend(utf8_percent_encode(name, QUERY));
             full.push('=');

@@ -20,26 +20,23 @@ use crate::{InteractionId, Request};
 #[derive(Clone)]
 #[must_use]
 pub struct PlatformRequest {
-    pub(crate) interaction: InteractionId,
     pub(crate) api: PlatformApi,
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<Bytes>,
-    pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// Core's one request shape: interaction, method, path (always a [`Target::Path`]
+    /// under the API's base), query, body, extra headers, timeout.
+    pub(crate) request: Request,
     pub(crate) correlation_id: Option<String>,
     pub(crate) request_id: Option<Uuid>,
-    pub(crate) timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for PlatformRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.request;
         f.debug_struct("PlatformRequest")
-            .field("interaction", &self.interaction)
+            .field("interaction", &r.interaction)
             .field("api", &self.api)
-            .field("method", &self.method)
-            .field("query", &self.query.iter().map(|(name, _)| name).collect::<Vec<_>>())
-            .field("body_bytes", &self.body.as_ref().map(|b| b.len()))
+            .field("method", &r.method)
+            .field("query", &r.query.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .field("body_bytes", &r.body.as_ref().map(|b| b.len()))
             .finish_non_exhaustive()
     }
 }
@@ -61,30 +58,30 @@ impl PlatformRequest {
     }
 
     fn new(interaction: InteractionId, api: PlatformApi, method: Method, path: String, body: Option<Bytes>) -> Self {
-        Self {
+        let request = Request {
             interaction,
-            api,
             method,
-            path: path.trim_start_matches('/').to_owned(),
+            target: Target::Path(path.trim_start_matches('/').to_owned()),
             query: Vec::new(),
             body,
             headers: Vec::new(),
-            correlation_id: None,
-            request_id: None,
+            user: None,
+            confidentiality: None,
             timeout: None,
-        }
+        };
+        Self { api, request, correlation_id: None, request_id: None }
     }
 
     /// Adds a query parameter; repeated names are kept in order (`start=ge..&start=le..`).
     /// Values are percent-encoded by the transport.
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.query.push((name.into(), value.into()));
+        self.request = self.request.query(name, value);
         self
     }
 
     /// Adds a header such as `If-Match`.
     pub fn header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
-        self.headers.push((name, value));
+        self.request = self.request.header(name, value);
         self
     }
 
@@ -103,13 +100,13 @@ impl PlatformRequest {
 
     /// A timeout for this call, overriding the client default.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.request = self.request.timeout(timeout);
         self
     }
 
     /// The interaction this request performs.
     pub fn interaction(&self) -> InteractionId {
-        self.interaction
+        self.request.interaction
     }
 
     /// The API it goes to.
@@ -117,33 +114,29 @@ impl PlatformRequest {
         self.api
     }
 
+    /// The path under the API's base.
+    pub(crate) fn path(&self) -> &str {
+        match &self.request.target {
+            Target::Path(path) | Target::Absolute(path) => path,
+        }
+    }
+
     /// The platform form of an operation's [`Request`] for `api`: its method, path (under
     /// the API's base), query, body, extra headers and timeout. An absolute URL must lie
     /// under `base` (the API's base URL in use); SSP-only parts (user, confidentiality)
     /// do not apply and are refused.
-    pub(crate) fn from_request(api: PlatformApi, base: &str, request: Request) -> Result<Self, InvalidInput> {
+    pub(crate) fn from_request(api: PlatformApi, base: &str, mut request: Request) -> Result<Self, InvalidInput> {
         if request.user.is_some() || request.confidentiality.is_some() {
             return Err(InvalidInput::parameter("request", "a requesting user or confidentiality is SSP-only"));
         }
-        let path = match request.target {
-            Target::Path(path) => path,
-            Target::Absolute(url) => url
+        if let Target::Absolute(url) = &request.target {
+            let path = url
                 .strip_prefix(base)
                 .and_then(|rest| rest.strip_prefix('/'))
                 .map(str::to_owned)
-                .ok_or_else(|| InvalidInput::parameter("url", "is not under the API's base URL"))?,
-        };
-        Ok(Self {
-            interaction: request.interaction,
-            api,
-            method: request.method,
-            path,
-            query: request.query,
-            body: request.body,
-            headers: request.headers,
-            correlation_id: None,
-            request_id: None,
-            timeout: request.timeout,
-        })
+                .ok_or_else(|| InvalidInput::parameter("url", "is not under the API's base URL"))?;
+            request.target = Target::Path(path);
+        }
+        Ok(Self { api, request, correlation_id: None, request_id: None })
     }
 }
