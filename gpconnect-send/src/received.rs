@@ -50,10 +50,6 @@ impl Attachment<'_> {
     }
 }
 
-fn invalid(path: &str, problem: &'static str) -> Itk3Error {
-    Itk3Error::Invalid { path: path.into(), problem }
-}
-
 impl ReceivedDocument {
     /// Parses a Send Document message (within [`Limits::MESSAGE`]).
     ///
@@ -71,18 +67,15 @@ impl ReceivedDocument {
     /// As [`ReceivedDocument::parse`].
     pub fn from_message(message: Itk3Message) -> Result<Self, Itk3Error> {
         if message.event() != MessageEvent::SendDocument {
-            return Err(invalid("MessageHeader.event", "not ITK007C"));
+            return Err(Itk3Error::invalid("MessageHeader.event", "not ITK007C"));
         }
-        let doc = message.document().ok_or_else(|| invalid("MessageHeader.focus", "not a document bundle"))?;
-        if doc.type_.as_deref() != Some("document") {
-            return Err(invalid("Bundle(document).type", "not `document`"));
+        if message.document().is_some_and(|doc| doc.type_.as_deref() != Some("document")) {
+            return Err(Itk3Error::invalid("Bundle(document).type", "not `document`"));
         }
-        let Some(Resource::Composition(c)) = doc.resources().next() else {
-            return Err(invalid("Bundle(document).entry[0]", "not a Composition"));
-        };
+        let (doc, c) = message.document_composition()?;
         let subject = c.subject.as_ref().and_then(|s| s.reference.as_deref()).unwrap_or_default();
         if !matches!(doc.resolve(subject), Some(Resource::Patient(_))) {
-            return Err(invalid("Composition.subject", "does not resolve to a Patient"));
+            return Err(Itk3Error::invalid("Composition.subject", "does not resolve to a Patient"));
         }
         Ok(ReceivedDocument { message })
     }
@@ -98,10 +91,7 @@ impl ReceivedDocument {
 
     /// The Composition.
     pub fn composition(&self) -> &Composition {
-        match self.bundle().resources().next() {
-            Some(Resource::Composition(c)) => c,
-            _ => unreachable!("checked on construction"),
-        }
+        self.message.document_composition().expect("checked on construction").1
     }
 
     /// The patient.
@@ -116,11 +106,7 @@ impl ReceivedDocument {
     /// The patient's NHS number as written (not checked: the spec's examples carry
     /// numbers that fail the check digit). Keep it out of logs.
     pub fn nhs_number(&self) -> Option<&str> {
-        self.patient()
-            .identifier
-            .iter()
-            .find(|i| i.system.as_deref() == Some(gpconnect_core::NhsNumber::SYSTEM))
-            .and_then(|i| i.value.as_deref())
+        self.patient().nhs_number()
     }
 
     /// The document type coding.

@@ -18,7 +18,7 @@ use gpconnect_core::itk3::{
     RecipientType, Resource, XmlNode, DOCUMENT_BUNDLE_PROFILE, ODS_SYSTEM, RFC4122,
 };
 use gpconnect_core::mesh::{MailboxId, MeshClient, WorkflowId};
-use gpconnect_core::{NhsNumber, OdsCode};
+use gpconnect_core::OdsCode;
 
 /// The MessageDefinition of Send Document (both generations).
 pub const MESSAGE_DEFINITION: &str =
@@ -590,24 +590,18 @@ impl SendDocument {
         let sender_reference = self.sender_reference.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let v1 = self.generation == Generation::V1ConsultationReport;
 
-        let handling = HandlingSpec {
-            bus_ack_requested: true,
-            inf_ack_requested: true,
-            recipient_type: self.recipient_type,
-            message_definition: MESSAGE_DEFINITION.into(),
-            sender_reference,
-            local_extension: self.generation.local_extension().into(),
-        };
-        let mut envelope = Envelope::new(MessageEvent::SendDocument, handling, sender.as_str(), sender_ods.as_str());
-        envelope.bundle_id.clone_from(&ids.bundle);
         let local = |kind: &str, value: &str| match &self.identifier_base {
             Some(base) => Identifier::new(&format!("{base}/{kind}"), value),
             None => Identifier::new(RFC4122, value),
         };
-        envelope.bundle_identifier = local("bundle", &ids.bundle_identifier);
-        envelope.header_id.clone_from(&ids.header);
-        envelope.sender_id.clone_from(&ids.sender);
-        envelope.timestamp.clone_from(&stamp);
+        let handling = HandlingSpec::acknowledged(
+            self.recipient_type,
+            MESSAGE_DEFINITION,
+            sender_reference,
+            self.generation.local_extension(),
+        );
+        let envelope = Envelope::new(MessageEvent::SendDocument, handling, sender.as_str(), sender_ods.as_str())
+            .with_ids(&ids.bundle, local("bundle", &ids.bundle_identifier), &ids.header, &ids.sender, stamp.clone());
 
         let patient = self.patient_resource();
         let practitioner = Practitioner {
@@ -707,13 +701,8 @@ impl SendDocument {
             section: sections,
             ..Default::default()
         };
-        let mut document = Bundle {
-            id: Some(ids.document_bundle.clone()),
-            meta: Some(Meta::profile(DOCUMENT_BUNDLE_PROFILE)),
-            identifier: Some(local("bundle", if v1 { &ids.bundle_identifier } else { &ids.document_bundle })),
-            type_: Some("document".into()),
-            entry: Vec::new(),
-        };
+        let identifier = local("bundle", if v1 { &ids.bundle_identifier } else { &ids.document_bundle });
+        let mut document = Bundle::document(&ids.document_bundle, Meta::profile(DOCUMENT_BUNDLE_PROFILE), identifier);
         document.push(&ids.composition, Resource::Composition(composition));
         if v1 {
             // The order of the v1 example: document, observations, author, organisation, patient.
@@ -736,52 +725,26 @@ impl SendDocument {
         }
         let message = envelope.wrap(&ids.document_bundle, Resource::Bundle(Box::new(document)));
 
-        let to = match &self.addressing {
-            Addressing::RegisteredPractice => self.patient.gp_provider()?,
-            Addressing::Mailbox(m) => m.clone().into(),
-        };
+        let to = self.addressing.recipient(&self.patient)?;
         let subject = self.subject(&title, org);
         Ok(Prepared::new(message, to, self.generation.workflow(), subject, sender_ods.as_str())?)
     }
 
     fn patient_resource(&self) -> Patient {
-        let p = &self.patient;
         let v1 = self.generation == Generation::V1ConsultationReport;
-        let mut nhs = Identifier::new(NhsNumber::SYSTEM, p.nhs_number.expose());
         let verified = Coding::new(NHS_VERIFICATION_SYSTEM, "01", "Number present and verified");
-        nhs.extension.push(if v1 {
+        let verification = if v1 {
             Extension::value(NHS_VERIFICATION_URL, ExtensionValue::CodeableConcept(CodeableConcept::of(verified)))
         } else {
             Extension::value(
                 GPC_NHS_VERIFICATION_URL,
                 ExtensionValue::CodeableConcept(CodeableConcept::with_text(verified)),
             )
-        });
-        let mut identifier = vec![nhs];
-        if let Some(base) = &self.identifier_base {
-            identifier.push(Identifier::new(&format!("{base}/patient"), &self.ids.patient));
-        }
-        Patient {
-            id: Some(self.ids.patient.clone()),
-            meta: Some(Meta::profile(PATIENT_PROFILE)),
-            identifier,
-            active: v1.then(|| "true".into()),
-            gender: p.gender.map(|g| g.code().into()),
-            address: p
-                .postcode
-                .iter()
-                .map(|pc| gpconnect_core::itk3::model::Address { postal_code: Some(pc.clone()), ..Default::default() })
-                .collect(),
-            name: vec![HumanName {
-                use_: Some("official".into()),
-                family: Some(p.family.clone()),
-                given: p.given.clone(),
-                prefix: p.prefix.clone(),
-                ..Default::default()
-            }],
-            birth_date: Some(p.birth_date.format("%Y-%m-%d").to_string()),
-            ..Default::default()
-        }
+        };
+        let local = self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/patient"), &self.ids.patient));
+        let mut patient = self.patient.resource(&self.ids.patient, Meta::profile(PATIENT_PROFILE), verification, local);
+        patient.active = v1.then(|| "true".into());
+        patient
     }
 
     /// Validates, builds and sends the message once over `mesh`, from its mailbox, with

@@ -27,10 +27,6 @@ impl fmt::Debug for UpdateRecordMessage {
     }
 }
 
-fn invalid(path: &str, problem: &'static str) -> Itk3Error {
-    Itk3Error::Invalid { path: path.into(), problem }
-}
-
 macro_rules! first_of {
     ($name:ident, $variant:ident, $ty:ty, $doc:literal) => {
         #[doc = $doc]
@@ -59,18 +55,15 @@ impl UpdateRecordMessage {
     /// As [`UpdateRecordMessage::parse`].
     pub fn from_message(message: Itk3Message) -> Result<Self, Itk3Error> {
         if message.event() != MessageEvent::UpdateRecord {
-            return Err(invalid("MessageHeader.event", "not ITK014M"));
+            return Err(Itk3Error::invalid("MessageHeader.event", "not ITK014M"));
         }
-        let doc = message.document().ok_or_else(|| invalid("MessageHeader.focus", "not a document bundle"))?;
-        let Some(Resource::Composition(c)) = doc.resources().next() else {
-            return Err(invalid("Bundle(document).entry[0]", "not a Composition"));
-        };
+        let (_, c) = message.document_composition()?;
         let service = c
             .type_
             .as_ref()
             .and_then(|t| t.code_in(crate::SNOMED))
             .and_then(Service::from_code)
-            .ok_or_else(|| invalid("Composition.type", "not an Update Record service"))?;
+            .ok_or_else(|| Itk3Error::invalid("Composition.type", "not an Update Record service"))?;
         Ok(UpdateRecordMessage { message, service })
     }
 
@@ -90,10 +83,7 @@ impl UpdateRecordMessage {
 
     /// The Composition.
     pub fn composition(&self) -> &Composition {
-        match self.bundle().resources().next() {
-            Some(Resource::Composition(c)) => c,
-            _ => unreachable!("checked on construction"),
-        }
+        self.message.document_composition().expect("checked on construction").1
     }
 
     first_of!(encounter, Encounter, Encounter, "The Encounter.");
@@ -161,8 +151,7 @@ impl UpdateRecordMessage {
     pub fn validate(&self) -> Result<(), InvalidInput> {
         let nhs = self
             .patient()
-            .and_then(|p| p.identifier.iter().find(|i| i.system.as_deref() == Some(NhsNumber::SYSTEM)))
-            .and_then(|i| i.value.as_deref())
+            .and_then(Patient::nhs_number)
             .ok_or(InvalidInput::parameter("Patient.identifier", "no NHS number"))?;
         NhsNumber::parse(nhs)?;
         for o in self.observations() {

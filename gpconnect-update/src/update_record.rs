@@ -16,7 +16,7 @@ use gpconnect_core::itk3::{
     RecipientType, Resource, DOCUMENT_BUNDLE_PROFILE, ODS_SYSTEM, RFC4122,
 };
 use gpconnect_core::mesh::{MailboxId, MeshClient, WorkflowId};
-use gpconnect_core::{NhsNumber, OdsCode};
+use gpconnect_core::OdsCode;
 
 use crate::clinical::{
     check_dispense, check_observation, BpTriplet, PrsbHeading, Service, CONDITION_PROFILE, DISPENSE_PROFILE,
@@ -453,6 +453,11 @@ impl UpdateRecord {
         self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/{kind}"), value))
     }
 
+    /// [`UpdateRecord::local`], else a UUID identifier.
+    fn local_or_uuid(&self, kind: &str, value: &str) -> Identifier {
+        self.local(kind, value).unwrap_or_else(|| Identifier::new(RFC4122, value))
+    }
+
     /// Validates the input and builds the message and its MESH envelope; nothing is sent.
     /// `sender` is the pharmacy's mailbox, `sender_ods` the header organisation and
     /// `Mex-LocalID`.
@@ -467,22 +472,16 @@ impl UpdateRecord {
         let seen = self.seen.format("%Y-%m-%d").to_string();
         let title = self.title.clone().unwrap_or_else(|| format!("{} - {}", pharmacy.name, self.service.display()));
 
-        let handling = HandlingSpec {
-            bus_ack_requested: true,
-            inf_ack_requested: true,
-            recipient_type: self.recipient_type,
-            message_definition: MESSAGE_DEFINITION.into(),
-            sender_reference: urn(&ids.encounter),
-            local_extension: "None".into(),
-        };
-        let mut envelope = Envelope::new(MessageEvent::UpdateRecord, handling, sender.as_str(), sender_ods.as_str());
-        envelope.bundle_id.clone_from(&ids.bundle);
-        envelope.bundle_identifier = self
-            .local("bundle", &ids.bundle_identifier)
-            .unwrap_or_else(|| Identifier::new(RFC4122, &ids.bundle_identifier));
-        envelope.header_id.clone_from(&ids.header);
-        envelope.sender_id.clone_from(&ids.sender);
-        envelope.timestamp = fhir_instant(&self.timestamp.unwrap_or_else(|| chrono::Utc::now().fixed_offset()));
+        let handling = HandlingSpec::acknowledged(self.recipient_type, MESSAGE_DEFINITION, urn(&ids.encounter), "None");
+        let timestamp = fhir_instant(&self.timestamp.unwrap_or_else(|| chrono::Utc::now().fixed_offset()));
+        let mut envelope = Envelope::new(MessageEvent::UpdateRecord, handling, sender.as_str(), sender_ods.as_str())
+            .with_ids(
+                &ids.bundle,
+                self.local_or_uuid("bundle", &ids.bundle_identifier),
+                &ids.header,
+                &ids.sender,
+                timestamp,
+            );
         envelope.bundle_meta.last_updated.clone_from(&self.last_updated);
         envelope.header_meta.last_updated.clone_from(&self.last_updated);
         envelope.sender_meta.last_updated.clone_from(&self.last_updated);
@@ -582,26 +581,15 @@ impl UpdateRecord {
             }],
             ..Default::default()
         };
-        let mut document = Bundle {
-            id: Some(ids.document_bundle.clone()),
-            meta: Some(self.meta(DOCUMENT_BUNDLE_PROFILE)),
-            identifier: Some(
-                self.local("bundle", &ids.document_bundle)
-                    .unwrap_or_else(|| Identifier::new(RFC4122, &ids.document_bundle)),
-            ),
-            type_: Some("document".into()),
-            entry: Vec::new(),
-        };
+        let identifier = self.local_or_uuid("bundle", &ids.document_bundle);
+        let mut document = Bundle::document(&ids.document_bundle, self.meta(DOCUMENT_BUNDLE_PROFILE), identifier);
         document.push(&ids.composition, Resource::Composition(composition));
         for (id, r) in entries {
             document.push(&id, r);
         }
         let message = envelope.wrap(&ids.document_bundle, Resource::Bundle(Box::new(document)));
 
-        let recipient = match &self.addressing {
-            Addressing::RegisteredPractice => self.patient.gp_provider()?,
-            Addressing::Mailbox(m) => m.clone().into(),
-        };
+        let recipient = self.addressing.recipient(&self.patient)?;
         let subject = format!(
             "{title} for {}, NHS Number: {}, seen at {}, ODS code: {}, version {}",
             self.patient.display_name(),
@@ -680,33 +668,13 @@ impl UpdateRecord {
     }
 
     fn patient_resource(&self) -> Patient {
-        let p = &self.patient;
-        let mut nhs = Identifier::new(NhsNumber::SYSTEM, p.nhs_number.expose());
         let verified = Coding::new(NHS_VERIFICATION_SYSTEM, "01", "Number present and verified");
-        nhs.extension.push(Extension::value(
+        let verification = Extension::value(
             NHS_VERIFICATION_URL,
             ExtensionValue::CodeableConcept(CodeableConcept::with_text(verified)),
-        ));
-        Patient {
-            id: Some(self.ids.patient.clone()),
-            meta: Some(self.meta(PATIENT_PROFILE)),
-            identifier: std::iter::once(nhs).chain(self.local("patient", &self.ids.patient)).collect(),
-            name: vec![HumanName {
-                use_: Some("official".into()),
-                family: Some(p.family.clone()),
-                given: p.given.clone(),
-                prefix: p.prefix.clone(),
-                ..Default::default()
-            }],
-            gender: p.gender.map(|g| g.code().into()),
-            birth_date: Some(p.birth_date.format("%Y-%m-%d").to_string()),
-            address: p
-                .postcode
-                .iter()
-                .map(|pc| gpconnect_core::itk3::model::Address { postal_code: Some(pc.clone()), ..Default::default() })
-                .collect(),
-            ..Default::default()
-        }
+        );
+        let local = self.local("patient", &self.ids.patient);
+        self.patient.resource(&self.ids.patient, self.meta(PATIENT_PROFILE), verification, local)
     }
 
     /// Validates, builds and sends the consultation once over `mesh` from its mailbox,

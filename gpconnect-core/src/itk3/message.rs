@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::codes::{MessageEvent, RecipientType, EVENT_SYSTEM, RECIPIENT_TYPE_SYSTEM};
 use super::model::{Coding, Extension, ExtensionValue, FromXml, Identifier, Meta, ReadContext, Reference, ToXml};
-use super::resources::{Bundle, MessageHeader, MessageResponse, MessageSource, Organization, Resource};
+use super::resources::{Bundle, Composition, MessageHeader, MessageResponse, MessageSource, Organization, Resource};
 use super::xml::{Limits, XmlNode, FHIR_NS};
 use super::Itk3Error;
 
@@ -65,6 +65,24 @@ impl fmt::Debug for HandlingSpec {
 }
 
 impl HandlingSpec {
+    /// Both acknowledgements requested (`BusAckRequested`, `InfAckRequested`), as Send
+    /// Document and Update Record ask.
+    pub fn acknowledged(
+        recipient_type: RecipientType,
+        message_definition: &str,
+        sender_reference: String,
+        local_extension: &str,
+    ) -> Self {
+        HandlingSpec {
+            bus_ack_requested: true,
+            inf_ack_requested: true,
+            recipient_type,
+            message_definition: message_definition.into(),
+            sender_reference,
+            local_extension: local_extension.into(),
+        }
+    }
+
     /// Reads the extension; every key is mandatory in GP Connect.
     ///
     /// # Errors
@@ -191,6 +209,25 @@ impl Envelope {
         }
     }
 
+    /// The ids and the time a builder chose instead of fresh UUIDs and now: `Bundle.id`
+    /// and `Bundle.identifier` of the message bundle, `MessageHeader.id`, the header
+    /// Organization's id, `MessageHeader.timestamp`.
+    pub fn with_ids(
+        mut self,
+        bundle_id: &str,
+        bundle_identifier: Identifier,
+        header_id: &str,
+        sender_id: &str,
+        timestamp: String,
+    ) -> Self {
+        self.bundle_id = bundle_id.into();
+        self.bundle_identifier = bundle_identifier;
+        self.header_id = header_id.into();
+        self.sender_id = sender_id.into();
+        self.timestamp = timestamp;
+        self
+    }
+
     /// The message: this envelope around `payload` (entry 3, the header's `focus`), whose
     /// `fullUrl` is `urn:uuid:{payload_id}`.
     pub fn wrap(&self, payload_id: &str, payload: Resource) -> Itk3Message {
@@ -270,7 +307,7 @@ impl Itk3Message {
     /// # Errors
     /// As [`Itk3Message::parse`].
     pub fn from_bundle(bundle: Bundle) -> Result<Self, Itk3Error> {
-        let invalid = |path: &str, problem| Itk3Error::Invalid { path: path.into(), problem };
+        let invalid = Itk3Error::invalid;
         if bundle.type_.as_deref() != Some("message") {
             return Err(invalid("Bundle.type", "not `message`"));
         }
@@ -365,6 +402,20 @@ impl Itk3Message {
         match self.focus()? {
             Resource::Bundle(b) => Some(b),
             _ => None,
+        }
+    }
+
+    /// The document bundle of a Send Document or Update Record message and its
+    /// Composition, the bundle's first entry.
+    ///
+    /// # Errors
+    /// [`Itk3Error::Invalid`] when the focus is not a document bundle or the bundle does
+    /// not start with a Composition.
+    pub fn document_composition(&self) -> Result<(&Bundle, &Composition), Itk3Error> {
+        let doc = self.document().ok_or_else(|| Itk3Error::invalid("MessageHeader.focus", "not a document bundle"))?;
+        match doc.resources().next() {
+            Some(Resource::Composition(c)) => Ok((doc, c)),
+            _ => Err(Itk3Error::invalid("Bundle(document).entry[0]", "not a Composition")),
         }
     }
 

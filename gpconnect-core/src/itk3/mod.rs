@@ -115,5 +115,12 @@ pub enum Itk3Error {
     DuplicateAck,
 }
 
+impl Itk3Error {
+    /// [`Itk3Error::Invalid`]: the element at `path` breaks the rule `problem`.
+    pub fn invalid(path: &str, problem: &'static str) -> Self {
+        Itk3Error::Invalid { path: path.into(), problem }
+    }
+}
+
 #[cfg(test)]
 mod tests;

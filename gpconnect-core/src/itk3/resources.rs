@@ -133,6 +133,14 @@ fhir_type! {
     }
 }
 
+impl Patient {
+    /// The NHS number as written (not checked). Keep it out of logs.
+    pub fn nhs_number(&self) -> Option<&str> {
+        let nhs = self.identifier.iter().find(|i| i.system.as_deref() == Some(crate::NhsNumber::SYSTEM))?;
+        nhs.value.as_deref()
+    }
+}
+
 fhir_type! {
     /// `Composition.relatesTo` (replacement documents).
     CompositionRelatesTo {
@@ -462,6 +470,17 @@ fhir_type! {
 }
 
 impl Bundle {
+    /// An empty document bundle (`type` `document`) with its id, meta and identifier.
+    pub fn document(id: &str, meta: Meta, identifier: Identifier) -> Self {
+        Bundle {
+            id: Some(id.into()),
+            meta: Some(meta),
+            identifier: Some(identifier),
+            type_: Some("document".into()),
+            entry: Vec::new(),
+        }
+    }
+
     /// The first resource whose `fullUrl` is `url` (a linear search: for many look-ups
     /// build an index instead).
     pub fn resolve(&self, url: &str) -> Option<&Resource> {

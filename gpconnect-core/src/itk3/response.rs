@@ -93,7 +93,7 @@ impl Acknowledgement {
     /// # Errors
     /// As [`Acknowledgement::parse`].
     pub fn from_message(message: Itk3Message) -> Result<Self, Itk3Error> {
-        let invalid = |path: &str, problem| Itk3Error::Invalid { path: path.into(), problem };
+        let invalid = Itk3Error::invalid;
         if message.event() != MessageEvent::Response {
             return Err(invalid("MessageHeader.event", "not ITK008M"));
         }

@@ -6,6 +6,8 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use super::message::Itk3Message;
+use super::model::{Address, Extension, HumanName, Identifier, Meta};
+use super::resources::Patient;
 use super::response::{Acknowledgement, Acknowledgements, MessageIds, NonDeliveryReport};
 use super::Itk3Error;
 use crate::error::InvalidInput;
@@ -127,6 +129,35 @@ impl PatientDemographics {
         Recipient::gp_provider(&self.nhs_number, self.birth_date, &self.family)
     }
 
+    /// The message's Patient resource: the NHS number carrying `verification` (the NHS
+    /// number verification status extension of the message's profiles), then `local`
+    /// (the sender's own identifier, when given), the official name, gender, birth date
+    /// and postcode.
+    pub fn resource(&self, id: &str, meta: Meta, verification: Extension, local: Option<Identifier>) -> Patient {
+        let mut nhs = Identifier::new(NhsNumber::SYSTEM, self.nhs_number.expose());
+        nhs.extension.push(verification);
+        Patient {
+            id: Some(id.into()),
+            meta: Some(meta),
+            identifier: std::iter::once(nhs).chain(local).collect(),
+            name: vec![HumanName {
+                use_: Some("official".into()),
+                family: Some(self.family.clone()),
+                given: self.given.clone(),
+                prefix: self.prefix.clone(),
+                ..Default::default()
+            }],
+            gender: self.gender.map(|g| g.code().into()),
+            birth_date: Some(self.birth_date.format("%Y-%m-%d").to_string()),
+            address: self
+                .postcode
+                .iter()
+                .map(|pc| Address { postal_code: Some(pc.clone()), ..Default::default() })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
     /// The name as shown in `Mex-Subject`: given names then family name.
     pub fn display_name(&self) -> String {
         let mut parts: Vec<&str> = self.given.iter().map(String::as_str).collect();
@@ -144,6 +175,19 @@ pub enum Addressing {
     /// A mailbox found beforehand (`endpointlookup`), or a test mailbox. Outside the
     /// spec's mandatory routing: use for tests and the local sandbox.
     Mailbox(MailboxId),
+}
+
+impl Addressing {
+    /// `mex-To` of a message about `patient`.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] when the `GPPROVIDER` address cannot be made.
+    pub fn recipient(&self, patient: &PatientDemographics) -> Result<Recipient, InvalidInput> {
+        match self {
+            Addressing::RegisteredPractice => patient.gp_provider(),
+            Addressing::Mailbox(m) => Ok(m.clone().into()),
+        }
+    }
 }
 
 /// An ITK3 message ready to go: the message and its MESH envelope.
