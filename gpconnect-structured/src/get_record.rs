@@ -6,6 +6,7 @@ use gpconnect_core::fhir::Bundle;
 use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Provider, Request, Response, Result};
 use serde_json::{json, Value};
 
+use crate::parameters::{date, not_future, part, ParametersBody};
 use crate::view::StructuredRecord;
 
 /// Whether ended (resolved) allergies are returned (`includeResolvedAllergies`).
@@ -424,39 +425,11 @@ impl GetRecord {
             }
         }
         let predefined = self.predefined.is_some_and(|search| *p == search.params(today));
-        let past = |name: &'static str, d: NaiveDate| {
-            if d > today {
-                Err(invalid(name, "must not be in the future"))
-            } else {
-                Ok(())
-            }
-        };
-        let period = |name: &'static str, sp: &SearchPeriod| -> std::result::Result<(), InvalidInput> {
-            if sp.start.is_none() && sp.end.is_none() {
-                return Err(invalid(name, "a period needs a start, an end or both"));
-            }
-            if let (Some(s), Some(e)) = (sp.start, sp.end) {
-                if s > e {
-                    return Err(invalid(name, "start is after end"));
-                }
-            }
-            if let Some(s) = sp.start {
-                past(name, s)?;
-            }
-            if let Some(e) = sp.end {
-                past(name, e)?;
-            }
-            Ok(())
-        };
         if let Some(from) = p.medication.and_then(|m| m.from) {
-            past("medicationSearchFromDate", from)?;
+            not_future("medicationSearchFromDate", from, today)?;
         }
-        match p.consultations {
-            Some(Consultations::Period(sp)) => period("consultationSearchPeriod", &sp)?,
-            Some(Consultations::MostRecent(0)) => {
-                return Err(invalid("includeNumberOfMostRecent", "must be greater than 0"))
-            }
-            _ => {}
+        if let Some(c) = p.consultations {
+            c.check(today)?;
         }
         for (name, sp) in [
             ("uncategorisedDataSearchPeriod", p.uncategorised.flatten()),
@@ -464,7 +437,7 @@ impl GetRecord {
             ("referralSearchPeriod", p.referrals.flatten()),
         ] {
             if let Some(sp) = sp {
-                period(name, &sp)?;
+                sp.check(name, today)?;
             }
         }
         if let Some(Some(d)) = p.diary_entries {
@@ -509,32 +482,12 @@ impl GetRecord {
     /// example.
     pub fn parameters(&self) -> Value {
         let p = &self.params;
-        let b = |v: bool| Value::Bool(v);
-        let date = |d: NaiveDate| Value::String(d.format("%Y-%m-%d").to_string());
-        let period = |sp: SearchPeriod| {
-            let mut o = serde_json::Map::new();
-            if let Some(s) = sp.start {
-                o.insert("start".into(), date(s));
-            }
-            if let Some(e) = sp.end {
-                o.insert("end".into(), date(e));
-            }
-            Value::Object(o)
-        };
-        let mut out = vec![json!({
-            "name": "patientNHSNumber",
-            "valueIdentifier": { "system": NhsNumber::SYSTEM, "value": self.nhs_number.expose() },
-        })];
-        let mut push = |name: &str, parts: Vec<Value>| {
-            let mut v = json!({ "name": name });
-            if !parts.is_empty() {
-                v["part"] = Value::Array(parts);
-            }
-            out.push(v);
-        };
-        let part = |name: &str, key: &str, value: Value| json!({ "name": name, key: value });
+        let mut body = ParametersBody::new(&self.nhs_number);
         if let Some(r) = p.allergies {
-            push("includeAllergies", vec![part("includeResolvedAllergies", "valueBoolean", b(r == Resolved::Include))]);
+            body.push(
+                "includeAllergies",
+                vec![part("includeResolvedAllergies", "valueBoolean", json!(r == Resolved::Include))],
+            );
         }
         if let Some(m) = p.medication {
             let mut parts = Vec::new();
@@ -542,38 +495,17 @@ impl GetRecord {
                 parts.push(part("medicationSearchFromDate", "valueDate", date(d)));
             }
             let issues = m.issues.unwrap_or(PrescriptionIssues::Include);
-            parts.push(part("includePrescriptionIssues", "valueBoolean", b(issues == PrescriptionIssues::Include)));
-            push("includeMedication", parts);
+            parts.push(part("includePrescriptionIssues", "valueBoolean", json!(issues == PrescriptionIssues::Include)));
+            body.push("includeMedication", parts);
         }
         if let Some(c) = p.consultations {
-            let parts = match c {
-                Consultations::All => vec![],
-                Consultations::Period(sp) => vec![part("consultationSearchPeriod", "valuePeriod", period(sp))],
-                Consultations::MostRecent(n) => vec![part("includeNumberOfMostRecent", "valuePositiveInt", json!(n))],
-            };
-            push("includeConsultations", parts);
+            body.push("includeConsultations", c.parts());
         }
         for o in p.problems.iter().chain(&p.more_problems) {
-            let mut parts = Vec::new();
-            if let Some(s) = o.status {
-                let code = if s == ProblemStatus::Active { "active" } else { "inactive" };
-                parts.push(part("filterStatus", "valueCode", json!(code)));
-            }
-            if let Some(s) = o.significance {
-                let code = if s == ProblemSignificance::Major { "major" } else { "minor" };
-                parts.push(part("filterSignificance", "valueCode", json!(code)));
-            }
-            push("includeProblems", parts);
+            body.push("includeProblems", o.parts());
         }
         if let Some(o) = p.immunisations {
-            let mut parts = Vec::new();
-            if let Some(v) = o.not_given {
-                parts.push(part("includeNotGiven", "valueBoolean", b(v == NotGiven::Include)));
-            }
-            if let Some(v) = o.status {
-                parts.push(part("includeStatus", "valueBoolean", b(v == ImmunisationStatus::Include)));
-            }
-            push("includeImmunisations", parts);
+            body.push("includeImmunisations", o.parts());
         }
         for (name, part_name, value) in [
             ("includeUncategorisedData", "uncategorisedDataSearchPeriod", p.uncategorised),
@@ -581,16 +513,16 @@ impl GetRecord {
             ("includeReferrals", "referralSearchPeriod", p.referrals),
         ] {
             if let Some(sp) = value {
-                push(name, sp.map(|sp| vec![part(part_name, "valuePeriod", period(sp))]).unwrap_or_default());
+                body.push(name, sp.map(|sp| vec![part(part_name, "valuePeriod", sp.value())]).unwrap_or_default());
             }
         }
         if let Some(d) = p.diary_entries {
-            push(
+            body.push(
                 "includeDiaryEntries",
                 d.map(|d| vec![part("diaryEntriesSearchDate", "valueDate", date(d))]).unwrap_or_default(),
             );
         }
-        json!({ "resourceType": "Parameters", "parameter": out })
+        body.build()
     }
 }
 

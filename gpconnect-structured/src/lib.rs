@@ -60,6 +60,7 @@
 
 mod get_record;
 mod migrate_record;
+pub mod parameters;
 pub mod resources;
 mod view;
 

@@ -7,6 +7,7 @@ use gpconnect_core::jwt::Confidentiality;
 use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Provider, Request, Response, Result};
 use serde_json::{json, Value};
 
+use crate::parameters::{part, ParametersBody};
 use crate::view::StructuredRecord;
 
 /// Whether sensitive information is migrated (`includeFullRecord.includeSensitiveInformation`).
@@ -92,22 +93,10 @@ impl MigrateRecord {
 
     /// The FHIR `Parameters` body this request sends, in the order of the spec's example.
     pub fn parameters(&self) -> Value {
-        json!({
-            "resourceType": "Parameters",
-            "parameter": [
-                {
-                    "name": "patientNHSNumber",
-                    "valueIdentifier": { "system": NhsNumber::SYSTEM, "value": self.nhs_number.expose() },
-                },
-                {
-                    "name": "includeFullRecord",
-                    "part": [{
-                        "name": "includeSensitiveInformation",
-                        "valueBoolean": self.sensitive == Sensitive::Include,
-                    }],
-                },
-            ],
-        })
+        let mut body = ParametersBody::new(&self.nhs_number);
+        let sensitive = json!(self.sensitive == Sensitive::Include);
+        body.push("includeFullRecord", vec![part("includeSensitiveInformation", "valueBoolean", sensitive)]);
+        body.build()
     }
 }
 

@@ -4,10 +4,10 @@ use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_structured::parameters::{date, not_future, part, ParametersBody};
 use gpconnect_structured::{
-    Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,
-    ProblemStatus, Resolved, SearchPeriod, StructuredRecord,
+    Consultations, ImmunisationOptions, ProblemOptions, Resolved, SearchPeriod, StructuredRecord,
 };
 use serde_json::{json, Value};
 
@@ -75,11 +75,7 @@ pub struct GetRecord {
     options: CallOptions,
 }
 
-operation!(GetRecord, PlatformApi::AccessRecord);
-
-fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput {
-    InvalidInput::parameter(parameter, problem)
-}
+operation!(GetRecord, PlatformApi::AccessRecord, InteractionId::GetStructuredRecord => StructuredRecord);
 
 impl GetRecord {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -138,25 +134,6 @@ impl GetRecord {
     /// clinical area, dates not in the future, periods with start <= end, a positive
     /// number of recent consultations.
     pub fn validate_on(&self, today: NaiveDate) -> std::result::Result<(), InvalidInput> {
-        let not_future = |name: &'static str, d: NaiveDate| {
-            if d > today {
-                Err(invalid(name, "must not be in the future"))
-            } else {
-                Ok(())
-            }
-        };
-        let period = |name: &'static str, p: &SearchPeriod| -> std::result::Result<(), InvalidInput> {
-            if p.start.is_none() && p.end.is_none() {
-                return Err(invalid(name, "a period needs a start, an end or both"));
-            }
-            if let (Some(s), Some(e)) = (p.start, p.end) {
-                if s > e {
-                    return Err(invalid(name, "start is after end"));
-                }
-            }
-            p.start.map_or(Ok(()), |d| not_future(name, d))?;
-            p.end.map_or(Ok(()), |d| not_future(name, d))
-        };
         if self.allergies.is_none()
             && self.medication.is_none()
             && self.consultations.is_none()
@@ -164,20 +141,19 @@ impl GetRecord {
             && self.immunisations.is_none()
             && self.investigations.is_none()
         {
-            return Err(invalid("Parameters", "ask for at least one clinical area (an include_* setter)"));
+            return Err(InvalidInput::parameter(
+                "Parameters",
+                "ask for at least one clinical area (an include_* setter)",
+            ));
         }
         if let Some(since) = self.medication.and_then(|m| m.since) {
-            not_future("medicationSearchFromDate", since)?;
+            not_future("medicationSearchFromDate", since, today)?;
         }
-        match self.consultations {
-            Some(Consultations::Period(p)) => period("consultationSearchPeriod", &p)?,
-            Some(Consultations::MostRecent(0)) => {
-                return Err(invalid("includeNumberOfMostRecent", "must be greater than 0"))
-            }
-            _ => {}
+        if let Some(c) = self.consultations {
+            c.check(today)?;
         }
         if let Some(Some(p)) = self.investigations {
-            period("investigationSearchPeriod", &p)?;
+            p.check("investigationSearchPeriod", today)?;
         }
         Ok(())
     }
@@ -185,69 +161,26 @@ impl GetRecord {
     /// The FHIR `Parameters` body for the patient `nhs_number`, without validation;
     /// parameters in the order of the spec's `fullRecordRequest` example.
     pub fn parameters(&self, nhs_number: &NhsNumber) -> Value {
-        let date = |d: NaiveDate| Value::String(d.format("%Y-%m-%d").to_string());
-        let part = |name: &str, key: &str, value: Value| json!({ "name": name, key: value });
-        let mut out = vec![json!({
-            "name": "patientNHSNumber",
-            "valueIdentifier": { "system": NhsNumber::SYSTEM, "value": nhs_number.expose() },
-        })];
-        let mut push = |name: &str, parts: Vec<Value>| {
-            let mut v = json!({ "name": name });
-            if !parts.is_empty() {
-                v["part"] = Value::Array(parts);
-            }
-            out.push(v);
-        };
-        let period = |p: SearchPeriod| {
-            let mut o = serde_json::Map::new();
-            if let Some(s) = p.start {
-                o.insert("start".into(), date(s));
-            }
-            if let Some(e) = p.end {
-                o.insert("end".into(), date(e));
-            }
-            Value::Object(o)
-        };
+        let mut body = ParametersBody::new(nhs_number);
         if let Some(r) = self.allergies {
-            push(
+            body.push(
                 "includeAllergies",
                 vec![part("includeResolvedAllergies", "valueBoolean", json!(r == Resolved::Include))],
             );
         }
         if let Some(c) = self.consultations {
-            let parts = match c {
-                Consultations::Period(p) => vec![part("consultationSearchPeriod", "valuePeriod", period(p))],
-                Consultations::MostRecent(n) => vec![part("includeNumberOfMostRecent", "valuePositiveInt", json!(n))],
-                _ => vec![],
-            };
-            push("includeConsultations", parts);
+            body.push("includeConsultations", c.parts());
         }
         if let Some(o) = self.problems {
-            let mut parts = Vec::new();
-            if let Some(s) = o.status_filter() {
-                let code = if s == ProblemStatus::Active { "active" } else { "inactive" };
-                parts.push(part("filterStatus", "valueCode", json!(code)));
-            }
-            if let Some(s) = o.significance_filter() {
-                let code = if s == ProblemSignificance::Major { "major" } else { "minor" };
-                parts.push(part("filterSignificance", "valueCode", json!(code)));
-            }
-            push("includeProblems", parts);
+            body.push("includeProblems", o.parts());
         }
         if let Some(o) = self.immunisations {
-            let mut parts = Vec::new();
-            if let Some(v) = o.not_given_choice() {
-                parts.push(part("includeNotGiven", "valueBoolean", json!(v == NotGiven::Include)));
-            }
-            if let Some(v) = o.status_choice() {
-                parts.push(part("includeStatus", "valueBoolean", json!(v == ImmunisationStatus::Include)));
-            }
-            push("includeImmunizations", parts);
+            body.push("includeImmunizations", o.parts());
         }
         if let Some(p) = self.investigations {
-            push(
+            body.push(
                 "includeInvestigations",
-                p.map(|p| vec![part("investigationSearchPeriod", "valuePeriod", period(p))]).unwrap_or_default(),
+                p.map(|p| vec![part("investigationSearchPeriod", "valuePeriod", p.value())]).unwrap_or_default(),
             );
         }
         if let Some(m) = self.medication {
@@ -258,9 +191,9 @@ impl GetRecord {
             if m.repeats_only {
                 parts.push(part("prescriptionType", "valueCode", json!("repeat")));
             }
-            push("includeMedication", parts);
+            body.push("includeMedication", parts);
         }
-        json!({ "resourceType": "Parameters", "parameter": out })
+        body.build()
     }
 
     /// Validates and builds the wire request (nothing is sent).
@@ -280,23 +213,5 @@ impl GetRecord {
             return Err(other_patient(response, "entry.resource(Patient).identifier"));
         }
         Ok(record)
-    }
-}
-
-impl Operation for GetRecord {
-    type Answer = Response;
-    type Output = StructuredRecord;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::GetStructuredRecord
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<StructuredRecord> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }
