@@ -41,7 +41,32 @@ impl CallOptions {
 /// Adds the `correlation_id` and `timeout` setters to an operation builder with an
 /// `options: CallOptions` field and a `session: PatientSession`, and, unless `no_send` is
 /// given, `send()` through [`PatientSession::call`] to `$api`.
+///
+/// With `$interaction => $output` it also implements [`Operation`](gpconnect_core::Operation)
+/// the way most patient-facing operations do: the request from the builder's
+/// `build(&self) -> Result<Request>`, the answer read into `$output` by its
+/// `read_answer(&Response, &NhsNumber)` for the logged-in patient.
 macro_rules! operation {
+    ($builder:ident, $api:expr, $interaction:expr => $output:ty) => {
+        impl gpconnect_core::Operation for $builder {
+            type Answer = gpconnect_core::Response;
+            type Output = $output;
+
+            fn interaction(&self) -> gpconnect_core::InteractionId {
+                $interaction
+            }
+
+            fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+                self.build()
+            }
+
+            fn parse(&self, response: gpconnect_core::Response) -> gpconnect_core::Result<$output> {
+                let nhs = $crate::options::patient_nhs_number(&self.session)?;
+                Self::read_answer(&response, &nhs)
+            }
+        }
+        $crate::options::operation!($builder, $api);
+    };
     ($builder:ident, $api:expr $(, $no_send:ident)?) => {
         impl $builder {
             /// Sends `X-Correlation-ID` with this value, to follow the call across systems

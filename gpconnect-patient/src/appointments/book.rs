@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use gpconnect_appointments::{Appointment, Booking, BookingOrganisation, FreeSlot};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
 use serde_json::Value;
 
 use super::appointment;
@@ -39,7 +39,7 @@ pub struct Book {
     options: CallOptions,
 }
 
-operation!(Book, PlatformApi::Appointments);
+operation!(Book, PlatformApi::Appointments, InteractionId::BookAppointment => Appointment);
 
 impl std::fmt::Debug for Book {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -119,23 +119,5 @@ impl Book {
     /// Reads the booked Appointment (its patient must be the logged-in one).
     pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
         appointment(response, nhs_number)
-    }
-}
-
-impl Operation for Book {
-    type Answer = Response;
-    type Output = Appointment;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::BookAppointment
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<Appointment> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }

@@ -5,7 +5,7 @@ use gpconnect_appointments::Appointment;
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
 use gpconnect_core::fhir::{FhirResource, Location, Practitioner};
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
 
 use super::appointment_from;
 use crate::options::{bundle, operation, patient_nhs_number, CallOptions};
@@ -65,7 +65,7 @@ pub struct ListAppointments {
     options: CallOptions,
 }
 
-operation!(ListAppointments, PlatformApi::Appointments);
+operation!(ListAppointments, PlatformApi::Appointments, InteractionId::SearchPatientAppointments => AppointmentList);
 
 impl ListAppointments {
     pub(crate) fn new(session: PatientSession, from: NaiveDate, to: NaiveDate) -> Self {
@@ -119,23 +119,5 @@ impl ListAppointments {
         let locations =
             bundle.resources_of(Location::TYPE).map(|r| r.parse()).collect::<Result<_, _>>().map_err(json_error)?;
         Ok(AppointmentList { appointments, practitioners, locations })
-    }
-}
-
-impl Operation for ListAppointments {
-    type Answer = Response;
-    type Output = AppointmentList;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::SearchPatientAppointments
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<AppointmentList> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }

@@ -3,10 +3,10 @@
 use gpconnect_appointments::Appointment;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
 
 use super::appointment;
-use crate::options::{operation, patient_nhs_number, CallOptions};
+use crate::options::{operation, CallOptions};
 
 /// Reads one appointment; from [`Appointments::read`](crate::Appointments::read).
 ///
@@ -26,7 +26,7 @@ pub struct ReadAppointment {
     options: CallOptions,
 }
 
-operation!(ReadAppointment, PlatformApi::Appointments);
+operation!(ReadAppointment, PlatformApi::Appointments, InteractionId::ReadAppointment => Appointment);
 
 impl ReadAppointment {
     pub(crate) fn new(session: PatientSession, id: &str) -> Self {
@@ -43,23 +43,5 @@ impl ReadAppointment {
     /// Reads the Appointment (its patient must be the logged-in one).
     pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
         appointment(response, nhs_number)
-    }
-}
-
-impl Operation for ReadAppointment {
-    type Answer = Response;
-    type Output = Appointment;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::ReadAppointment
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<Appointment> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }

@@ -3,10 +3,10 @@
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
 
-use super::decoded;
 use super::view::{MedicationStatus, Medications, ORDER_NUMBER_SYSTEM};
+use super::{check_range, date_range, decoded, status_code};
 use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// Which medication requests to ask for (`intent`).
@@ -43,7 +43,7 @@ pub struct SearchMedications {
     options: CallOptions,
 }
 
-operation!(SearchMedications, PlatformApi::Prescriptions);
+operation!(SearchMedications, PlatformApi::Prescriptions, InteractionId::ReadMedicationRequests => Medications);
 
 impl SearchMedications {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -96,29 +96,16 @@ impl SearchMedications {
         if self.authored_from.is_some_and(|d| d > today) {
             return Err(invalid("authoredon", "the date must not be in the future"));
         }
-        if let (Some(from), Some(to)) = (self.authored_from, self.authored_to) {
-            if from > to {
-                return Err(invalid("authoredon", "the start is after the end"));
-            }
-        }
+        check_range("authoredon", self.authored_from, self.authored_to)?;
         let mut request =
             Request::get(InteractionId::ReadMedicationRequests, format!("Patient/{}/MedicationRequest", nhs.expose()));
         if let Some(intent) = self.intent {
             request = request.query("intent", if intent == Intent::Plan { "plan" } else { "order" });
         }
         if let Some(status) = &self.status {
-            let code = status.as_str();
-            if code.is_empty() || !code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
-                return Err(invalid("status", "not a MedicationRequest status code"));
-            }
-            request = request.query("status", code);
+            request = request.query("status", status_code(status.as_str(), "not a MedicationRequest status code")?);
         }
-        if let Some(d) = self.authored_from {
-            request = request.query("authoredon", format!("ge{}", d.format("%Y-%m-%d")));
-        }
-        if let Some(d) = self.authored_to {
-            request = request.query("authoredon", format!("le{}", d.format("%Y-%m-%d")));
-        }
+        request = date_range(request, "authoredon", self.authored_from, self.authored_to);
         if let Some(number) = &self.order_number {
             let number = number.trim();
             if number.is_empty() || number.contains(['|', ',']) || number.contains(char::is_whitespace) {
@@ -137,23 +124,5 @@ impl SearchMedications {
     /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
     pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Medications> {
         decoded(response, Medications::from_slice(&response.body.0, nhs_number))
-    }
-}
-
-impl Operation for SearchMedications {
-    type Answer = Response;
-    type Output = Medications;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::ReadMedicationRequests
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<Medications> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }

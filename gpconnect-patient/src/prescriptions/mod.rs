@@ -20,7 +20,10 @@ pub use view::{
     REPEAT_INFORMATION_URL, UUID_SYSTEM,
 };
 
+use chrono::NaiveDate;
+use gpconnect_core::error::InvalidInput;
 use gpconnect_core::platform::PatientSession;
+use gpconnect_core::Request;
 
 /// The Prescriptions Management operations for the logged-in patient; from
 /// [`PatientExt::prescriptions`](crate::PatientExt::prescriptions).
@@ -54,4 +57,36 @@ pub(crate) fn decoded<T>(
     view: Result<T, gpconnect_core::error::DecodeProblem>,
 ) -> gpconnect_core::Result<T> {
     view.map_err(|p| response.decode_error(p))
+}
+
+/// A status search value: lower-case letters and `-` only, so that it cannot change the
+/// query; otherwise `problem`.
+pub(crate) fn status_code<'a>(code: &'a str, problem: &'static str) -> Result<&'a str, InvalidInput> {
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+        return Err(InvalidInput::parameter("status", problem));
+    }
+    Ok(code)
+}
+
+/// Checks that the date search `name` does not start after it ends.
+pub(crate) fn check_range(
+    name: &'static str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(), InvalidInput> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(InvalidInput::parameter(name, "the start is after the end")),
+        _ => Ok(()),
+    }
+}
+
+/// Adds the date search `name`: `ge{from}` and `le{to}` for the ends given.
+pub(crate) fn date_range(mut request: Request, name: &str, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Request {
+    if let Some(d) = from {
+        request = request.query(name, format!("ge{}", d.format("%Y-%m-%d")));
+    }
+    if let Some(d) = to {
+        request = request.query(name, format!("le{}", d.format("%Y-%m-%d")));
+    }
+    request
 }

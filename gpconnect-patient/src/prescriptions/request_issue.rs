@@ -4,7 +4,7 @@ use chrono::{SecondsFormat, Utc};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Request, Response, Result};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -49,7 +49,7 @@ pub struct RequestIssue {
     options: CallOptions,
 }
 
-operation!(RequestIssue, PlatformApi::Prescriptions);
+operation!(RequestIssue, PlatformApi::Prescriptions, InteractionId::RequestPrescription => PrescriptionRequest);
 
 impl std::fmt::Debug for RequestIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -163,23 +163,5 @@ impl RequestIssue {
     /// Reads the created Task (strict FHIR R4, about the patient `nhs_number`).
     pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequest> {
         decoded(response, PrescriptionRequest::from_slice(&response.body.0, nhs_number))
-    }
-}
-
-impl Operation for RequestIssue {
-    type Answer = Response;
-    type Output = PrescriptionRequest;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::RequestPrescription
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<PrescriptionRequest> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }

@@ -1,13 +1,12 @@
 //! `GET /Task`: the status of the patient's requests.
 
 use chrono::NaiveDate;
-use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
 
-use super::decoded;
 use super::view::{PrescriptionRequests, RequestStatus};
+use super::{check_range, date_range, decoded, status_code};
 use crate::options::{operation, patient_nhs_number, CallOptions};
 
 /// Lists the logged-in patient's repeat requests; from
@@ -35,7 +34,7 @@ pub struct RequestStatusSearch {
     options: CallOptions,
 }
 
-operation!(RequestStatusSearch, PlatformApi::Prescriptions);
+operation!(RequestStatusSearch, PlatformApi::Prescriptions, InteractionId::SearchPrescriptionRequests => PrescriptionRequests);
 
 impl RequestStatusSearch {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -92,46 +91,15 @@ impl RequestStatusSearch {
             request = request.query("_include", "Task:focus:MedicationRequest");
         }
         if let Some(status) = &self.status {
-            let code = status.as_str();
-            if code.is_empty() || !code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
-                return Err(InvalidInput::parameter("status", "not a Task status code").into());
-            }
-            request = request.query("status", code);
+            request = request.query("status", status_code(status.as_str(), "not a Task status code")?);
         }
-        if let (Some(from), Some(to)) = (self.authored_from, self.authored_to) {
-            if from > to {
-                return Err(InvalidInput::parameter("authored-on", "the start is after the end").into());
-            }
-        }
-        if let Some(d) = self.authored_from {
-            request = request.query("authored-on", format!("ge{}", d.format("%Y-%m-%d")));
-        }
-        if let Some(d) = self.authored_to {
-            request = request.query("authored-on", format!("le{}", d.format("%Y-%m-%d")));
-        }
+        check_range("authored-on", self.authored_from, self.authored_to)?;
+        request = date_range(request, "authored-on", self.authored_from, self.authored_to);
         self.options.apply(request)
     }
 
     /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
     pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequests> {
         decoded(response, PrescriptionRequests::from_slice(&response.body.0, nhs_number))
-    }
-}
-
-impl Operation for RequestStatusSearch {
-    type Answer = Response;
-    type Output = PrescriptionRequests;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::SearchPrescriptionRequests
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<PrescriptionRequests> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }

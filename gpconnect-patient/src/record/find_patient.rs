@@ -2,7 +2,7 @@
 
 use gpconnect_core::fhir::{FhirResource, Patient};
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
 use gpconnect_documents::DocumentsPatient;
 
 use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
@@ -25,7 +25,7 @@ pub struct FindPatient {
     options: CallOptions,
 }
 
-operation!(FindPatient, PlatformApi::AccessRecord);
+operation!(FindPatient, PlatformApi::AccessRecord, InteractionId::SearchDocumentsPatient => Option<DocumentsPatient>);
 
 impl FindPatient {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -55,23 +55,5 @@ impl FindPatient {
             }
         }
         Ok(None)
-    }
-}
-
-impl Operation for FindPatient {
-    type Answer = Response;
-    type Output = Option<DocumentsPatient>;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::SearchDocumentsPatient
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<Option<DocumentsPatient>> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Operation, Request, Response, Result};
+use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Request, Response, Result};
 use gpconnect_documents::DocumentList;
 
 use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
@@ -43,7 +43,7 @@ pub struct SearchDocuments {
     options: CallOptions,
 }
 
-operation!(SearchDocuments, PlatformApi::AccessRecord);
+operation!(SearchDocuments, PlatformApi::AccessRecord, InteractionId::SearchDocuments => DocumentList);
 
 impl SearchDocuments {
     pub(crate) fn new(session: PatientSession, patient_id: &str) -> Self {
@@ -136,23 +136,5 @@ impl SearchDocuments {
             return Err(other_patient(response, "entry.resource(Patient).identifier"));
         }
         Ok(list)
-    }
-}
-
-impl Operation for SearchDocuments {
-    type Answer = Response;
-    type Output = DocumentList;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::SearchDocuments
-    }
-
-    fn request(&self) -> Result<Request> {
-        self.build()
-    }
-
-    fn parse(&self, response: Response) -> Result<DocumentList> {
-        let nhs = patient_nhs_number(&self.session)?;
-        Self::read_answer(&response, &nhs)
     }
 }
