@@ -39,7 +39,7 @@ fn read_appointment() -> Appointment {
 #[tokio::test]
 async fn search_free_slots_sends_the_spec_query_and_reads_the_slots() {
     let h = Harness::start(PlatformApi::Appointments).await;
-    Mock::given(method("GET")).and(path("/Slot")).respond_with(answer(200, SLOTS)).expect(1).mount(&h.api).await;
+    h.answer_once("GET", "/Slot", answer(200, SLOTS)).await;
     let free = h
         .session
         .appointments()
@@ -85,12 +85,7 @@ async fn a_window_over_fourteen_days_is_refused_before_sending() {
 async fn book_sends_the_appointment_once() {
     let h = Harness::start(PlatformApi::Appointments).await;
     let slots = free_slots(&h).await;
-    Mock::given(method("POST"))
-        .and(path("/Appointment"))
-        .respond_with(answer(201, BOOKED))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("POST", "/Appointment", answer(201, BOOKED)).await;
     let booked = h
         .session
         .appointments()
@@ -124,12 +119,7 @@ async fn book_sends_the_appointment_once() {
 async fn a_booking_is_never_sent_twice() {
     let h = Harness::start(PlatformApi::Appointments).await;
     let slots = free_slots(&h).await;
-    Mock::given(method("POST"))
-        .and(path("/Appointment"))
-        .respond_with(ResponseTemplate::new(502))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("POST", "/Appointment", ResponseTemplate::new(502)).await;
     let err = h
         .session
         .appointments()
@@ -167,12 +157,12 @@ async fn bad_bookings_are_refused_before_sending() {
 #[tokio::test]
 async fn list_sends_the_range_and_reads_appointments_with_their_details() {
     let h = Harness::start(PlatformApi::Appointments).await;
-    Mock::given(method("GET"))
-        .and(path(format!("/Patient/{NHS}/Appointment")))
-        .respond_with(answer(200, "appointments/appointments__GET_Patient-id-Appointment__response-200__example.json"))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "GET",
+        format!("/Patient/{NHS}/Appointment"),
+        answer(200, "appointments/appointments__GET_Patient-id-Appointment__response-200__example.json"),
+    )
+    .await;
     let list = h.session.appointments().list(d(2020, 5, 9), d(2020, 5, 19)).past_limit(5).send().await.unwrap();
     let ids = h.checked(None).await;
     assert_eq!(list.trace_id, ids[0]);
@@ -197,12 +187,7 @@ async fn list_sends_the_range_and_reads_appointments_with_their_details() {
 #[tokio::test]
 async fn read_gets_one_appointment() {
     let h = Harness::start(PlatformApi::Appointments).await;
-    Mock::given(method("GET"))
-        .and(path("/Appointment/1"))
-        .respond_with(answer(200, READ))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
     let appointment = h.session.appointments().read("1").send().await.unwrap();
     h.checked(None).await;
     assert_eq!(appointment.value.version_id.as_deref(), Some("1503440820000"), "meta.versionId");
@@ -216,12 +201,7 @@ async fn read_gets_one_appointment() {
 async fn read_of_another_patients_appointment_is_an_error() {
     let token = gpconnect_testkit::platform::id_token().nhs_number(Some("9999999999")).build();
     let h = Harness::with_id_token(PlatformApi::Appointments, token).await;
-    Mock::given(method("GET"))
-        .and(path("/Appointment/1"))
-        .respond_with(answer(200, READ))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
     let err = h.session.appointments().read("1").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
 }
@@ -231,12 +211,7 @@ async fn cancel_puts_the_appointment_as_read_with_status_and_reason() {
     let h = Harness::start(PlatformApi::Appointments).await;
     let current = read_appointment();
     let id = current.id.clone().unwrap();
-    Mock::given(method("PUT"))
-        .and(path(format!("/Appointment/{id}")))
-        .respond_with(answer(200, CANCELLED))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("PUT", format!("/Appointment/{id}"), answer(200, CANCELLED)).await;
     let cancelled = h.session.appointments().cancel(&current, "Feeling better").send().await.unwrap();
     h.checked(None).await;
     assert!(cancelled.is_cancelled());
@@ -256,23 +231,21 @@ async fn cancel_puts_the_appointment_as_read_with_status_and_reason() {
 #[tokio::test]
 async fn too_late_to_cancel_is_its_own_error() {
     let h = Harness::start(PlatformApi::Appointments).await;
-    Mock::given(method("PUT"))
-        .and(path("/Appointment/150"))
-        .respond_with(
-            ResponseTemplate::new(461).set_body_raw(
-                serde_json::to_vec(&serde_json::json!({
-                    "resourceType": "OperationOutcome",
-                    "issue": [{ "severity": "error", "code": "forbidden", "details": { "coding": [{
-                        "system": "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1",
-                        "code": "ACCESS_DENIED", "display": "Too late to cancel appointment" }] } }]
-                }))
-                .unwrap(),
-                FHIR_JSON,
-            ),
-        )
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "PUT",
+        "/Appointment/150",
+        ResponseTemplate::new(461).set_body_raw(
+            serde_json::to_vec(&serde_json::json!({
+                "resourceType": "OperationOutcome",
+                "issue": [{ "severity": "error", "code": "forbidden", "details": { "coding": [{
+                    "system": "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1",
+                    "code": "ACCESS_DENIED", "display": "Too late to cancel appointment" }] } }]
+            }))
+            .unwrap(),
+            FHIR_JSON,
+        ),
+    )
+    .await;
     let err = h.session.appointments().cancel(&read_appointment(), "Away").send().await.unwrap_err();
     let CancelError::TooLate(inner) = &err else { panic!("expected TooLate, got {err:?}") };
     assert_eq!(inner.status(), Some(461));
@@ -286,12 +259,12 @@ async fn too_late_to_cancel_is_its_own_error() {
 #[tokio::test]
 async fn other_cancel_refusals_and_bad_input() {
     let h = Harness::start(PlatformApi::Appointments).await;
-    Mock::given(method("PUT"))
-        .and(path("/Appointment/150"))
-        .respond_with(answer(404, "appointments/appointments__PUT_Appointment-id__response-4XX__example.json"))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "PUT",
+        "/Appointment/150",
+        answer(404, "appointments/appointments__PUT_Appointment-id__response-4XX__example.json"),
+    )
+    .await;
     let err = h.session.appointments().cancel(&read_appointment(), "Away").send().await.unwrap_err();
     assert!(matches!(&err, CancelError::Other(e) if e.kind() == ErrorKind::NotFound));
     let empty = h.session.appointments().cancel(&read_appointment(), "  ").send().await.unwrap_err();
@@ -306,18 +279,8 @@ async fn other_cancel_refusals_and_bad_input() {
 async fn rebook_books_first_then_cancels() {
     let h = Harness::start(PlatformApi::Appointments).await;
     let slots = free_slots(&h).await;
-    Mock::given(method("POST"))
-        .and(path("/Appointment"))
-        .respond_with(answer(201, BOOKED))
-        .expect(1)
-        .mount(&h.api)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/Appointment/150"))
-        .respond_with(answer(200, CANCELLED))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("POST", "/Appointment", answer(201, BOOKED)).await;
+    h.answer_once("PUT", "/Appointment/150", answer(200, CANCELLED)).await;
     let report = h
         .session
         .appointments()
@@ -341,18 +304,8 @@ async fn rebook_books_first_then_cancels() {
 async fn rebook_says_when_the_patient_holds_both() {
     let h = Harness::start(PlatformApi::Appointments).await;
     let slots = free_slots(&h).await;
-    Mock::given(method("POST"))
-        .and(path("/Appointment"))
-        .respond_with(answer(201, BOOKED))
-        .expect(1)
-        .mount(&h.api)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/Appointment/150"))
-        .respond_with(ResponseTemplate::new(461))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("POST", "/Appointment", answer(201, BOOKED)).await;
+    h.answer_once("PUT", "/Appointment/150", ResponseTemplate::new(461)).await;
     let report = h
         .session
         .appointments()
@@ -372,18 +325,13 @@ async fn rebook_says_when_the_patient_holds_both() {
 async fn rebook_cancel_first_says_when_the_patient_holds_neither() {
     let h = Harness::start(PlatformApi::Appointments).await;
     let slots = free_slots(&h).await;
-    Mock::given(method("PUT"))
-        .and(path("/Appointment/150"))
-        .respond_with(answer(200, CANCELLED))
-        .expect(1)
-        .mount(&h.api)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/Appointment"))
-        .respond_with(answer(409, "appointments/appointments__POST_Appointment__response-4XX__example.json"))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("PUT", "/Appointment/150", answer(200, CANCELLED)).await;
+    h.answer_once(
+        "POST",
+        "/Appointment",
+        answer(409, "appointments/appointments__POST_Appointment__response-4XX__example.json"),
+    )
+    .await;
     let report = h
         .session
         .appointments()
@@ -403,12 +351,7 @@ async fn rebook_cancel_first_says_when_the_patient_holds_neither() {
 async fn rebook_stops_when_the_booking_outcome_is_unknown() {
     let h = Harness::start(PlatformApi::Appointments).await;
     let slots = free_slots(&h).await;
-    Mock::given(method("POST"))
-        .and(path("/Appointment"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("POST", "/Appointment", ResponseTemplate::new(500)).await;
     let report = h
         .session
         .appointments()

@@ -81,15 +81,13 @@ async fn a_future_date_is_refused_before_sending() {
 #[tokio::test]
 async fn a_non_fhir_r4_answer_is_a_decode_error_keeping_the_body() {
     let h = Harness::start(PlatformApi::Prescriptions).await;
-    Mock::given(method("GET"))
-        .and(path(format!("/Patient/{NHS}/MedicationRequest")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(r#"{"resourceType":"Bundle","type":"searchset","notAnElement":1}"#, FHIR_JSON),
-        )
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "GET",
+        format!("/Patient/{NHS}/MedicationRequest"),
+        ResponseTemplate::new(200)
+            .set_body_raw(r#"{"resourceType":"Bundle","type":"searchset","notAnElement":1}"#, FHIR_JSON),
+    )
+    .await;
     let err = h.session.prescriptions().medications().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "fhirbolt is strict");
     let gpconnect_core::Error::Decode(decode) = &err else { panic!() };
@@ -101,12 +99,7 @@ async fn a_non_fhir_r4_answer_is_a_decode_error_keeping_the_body() {
 async fn a_deeply_nested_answer_is_refused_before_parsing() {
     let h = Harness::start(PlatformApi::Prescriptions).await;
     let deep = format!(r#"{{"resourceType":"Bundle","type":"searchset","x":{}1{}}}"#, "[".repeat(100), "]".repeat(100));
-    Mock::given(method("GET"))
-        .and(path("/Task"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(deep, FHIR_JSON))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("GET", "/Task", ResponseTemplate::new(200).set_body_raw(deep, FHIR_JSON)).await;
     let err = h.session.prescriptions().request_status().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert!(err.to_string().contains("nested deeper than 64"), "{err}");
@@ -120,15 +113,12 @@ async fn request_issue_posts_the_task_once() {
         .respond_with(answer(200, &format!("{MEDS}GetResponsePreviousPrescriptionDetailed.json")))
         .mount(&h.api)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/Task"))
-        .respond_with(answer(
-            201,
-            "prescriptions/prescriptions__POST_Task__response-201__operation-outcome-success.json",
-        ))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "POST",
+        "/Task",
+        answer(201, "prescriptions/prescriptions__POST_Task__response-201__operation-outcome-success.json"),
+    )
+    .await;
     let meds = h.session.prescriptions().medications().send().await.unwrap();
     let repeat = meds.requestable().next().unwrap();
     let builder = h
@@ -161,12 +151,7 @@ async fn request_issue_posts_the_task_once() {
 #[tokio::test]
 async fn a_prescription_request_is_never_sent_twice() {
     let h = Harness::start(PlatformApi::Prescriptions).await;
-    Mock::given(method("POST"))
-        .and(path("/Task"))
-        .respond_with(ResponseTemplate::new(504))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("POST", "/Task", ResponseTemplate::new(504)).await;
     let meds = gpconnect_patient::prescriptions::Medications::from_slice(
         &fixture(&format!("{MEDS}GetResponseMethotrexate.json")),
         &gpconnect_core::NhsNumber::parse(NHS).unwrap(),
@@ -194,11 +179,7 @@ async fn only_an_active_repeat_can_be_requested() {
 #[tokio::test]
 async fn request_refusals_keep_code_and_outcome() {
     let h = Harness::start(PlatformApi::Prescriptions).await;
-    Mock::given(method("POST"))
-        .and(path("/Task"))
-        .respond_with(answer(422, "prescriptions/prescriptions__POST_Task__response-4XX__example.json"))
-        .expect(1)
-        .mount(&h.api)
+    h.answer_once("POST", "/Task", answer(422, "prescriptions/prescriptions__POST_Task__response-4XX__example.json"))
         .await;
     let meds = gpconnect_patient::prescriptions::Medications::from_slice(
         &fixture(&format!("{MEDS}GetResponseMethotrexate.json")),
@@ -214,12 +195,7 @@ async fn request_refusals_keep_code_and_outcome() {
 #[tokio::test]
 async fn request_status_sends_the_patient_and_filters() {
     let h = Harness::start(PlatformApi::Prescriptions).await;
-    Mock::given(method("GET"))
-        .and(path("/Task"))
-        .respond_with(answer(200, &format!("{TASKS}include-Medication-Requests.json")))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once("GET", "/Task", answer(200, &format!("{TASKS}include-Medication-Requests.json"))).await;
     let status = h
         .session
         .prescriptions()

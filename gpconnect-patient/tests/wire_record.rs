@@ -26,12 +26,12 @@ async fn get_record_sends_the_full_record_request_of_the_spec() {
     // The fullRecordResponse example is about patient 9465701947.
     let token = gpconnect_testkit::platform::id_token().nhs_number(Some("9465701947")).build();
     let h = Harness::with_id_token(PlatformApi::AccessRecord, token).await;
-    Mock::given(method("POST"))
-        .and(path("/Patient/$gpc.getstructuredrecord"))
-        .respond_with(answer(200, &format!("{RECORD}fullRecordResponse.json")))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "POST",
+        "/Patient/$gpc.getstructuredrecord",
+        answer(200, &format!("{RECORD}fullRecordResponse.json")),
+    )
+    .await;
 
     let record = h
         .session
@@ -65,12 +65,12 @@ async fn get_record_sends_the_full_record_request_of_the_spec() {
 #[tokio::test]
 async fn repeat_only_medication_sends_prescription_type_as_a_code() {
     let h = Harness::start(PlatformApi::AccessRecord).await;
-    Mock::given(method("POST"))
-        .and(path("/Patient/$gpc.getstructuredrecord"))
-        .respond_with(answer(200, &format!("{RECORD}repeatOnlyResponse.json")))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "POST",
+        "/Patient/$gpc.getstructuredrecord",
+        answer(200, &format!("{RECORD}repeatOnlyResponse.json")),
+    )
+    .await;
     let result = h
         .session
         .access_record()
@@ -116,15 +116,12 @@ async fn bad_record_parameters_are_refused_before_sending() {
 #[tokio::test]
 async fn record_errors_keep_status_code_and_outcome() {
     let h = Harness::start(PlatformApi::AccessRecord).await;
-    Mock::given(method("POST"))
-        .and(path("/Patient/$gpc.getstructuredrecord"))
-        .respond_with(answer(
-            400,
-            "access-record/access-record__POST_Patient-gpc-getstructuredrecord__response-4XX__example.json",
-        ))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "POST",
+        "/Patient/$gpc.getstructuredrecord",
+        answer(400, "access-record/access-record__POST_Patient-gpc-getstructuredrecord__response-4XX__example.json"),
+    )
+    .await;
     let err = h.session.access_record().get_record().include_allergies(Resolved::Exclude).send().await.unwrap_err();
     assert_eq!(err.status(), Some(400));
     assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("INVALID_NHS_NUMBER"));
@@ -164,12 +161,12 @@ async fn a_failed_read_is_re_sent_with_the_same_request_id_and_calls_get_fresh_o
 async fn find_patient_reads_the_documents_patient() {
     let token = gpconnect_testkit::platform::id_token().nhs_number(Some("9476719931")).build();
     let h = Harness::with_id_token(PlatformApi::AccessRecord, token).await;
-    Mock::given(method("GET"))
-        .and(path("/documents/Patient/9476719931"))
-        .respond_with(answer(200, "access-record/access-record__GET_documents-Patient-id__response-200__example.json"))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "GET",
+        "/documents/Patient/9476719931",
+        answer(200, "access-record/access-record__GET_documents-Patient-id__response-200__example.json"),
+    )
+    .await;
     let found = h.session.access_record().find_patient().send().await.unwrap().transpose().unwrap();
     assert_eq!(found.id, "2");
     let ids = h.checked(None).await;
@@ -262,12 +259,12 @@ async fn retrieve_streams_the_binary_into_a_writer() {
 #[tokio::test]
 async fn retrieve_maps_not_found() {
     let h = Harness::start(PlatformApi::AccessRecord).await;
-    Mock::given(method("GET"))
-        .and(path("/documents/Binary/x1"))
-        .respond_with(answer(404, "access-record/access-record__GET_documents-Binary-id__response-4XX__example.json"))
-        .expect(1)
-        .mount(&h.api)
-        .await;
+    h.answer_once(
+        "GET",
+        "/documents/Binary/x1",
+        answer(404, "access-record/access-record__GET_documents-Binary-id__response-4XX__example.json"),
+    )
+    .await;
     let mut out = Vec::new();
     let err = h.session.access_record().retrieve_id("x1").write_to(&mut out).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);

@@ -9,7 +9,7 @@ use gpconnect_core::RetryPolicy;
 use gpconnect_testkit::platform::{id_token, MockTokenEndpoint, TEST_NHS_NUMBER};
 use serde_json::Value;
 use uuid::Uuid;
-use wiremock::{MockServer, Request, ResponseTemplate};
+use wiremock::{matchers, Mock, MockServer, Request, ResponseTemplate};
 
 pub const NHS: &str = TEST_NHS_NUMBER;
 pub const FHIR_JSON: &str = "application/fhir+json";
@@ -33,6 +33,17 @@ impl Harness {
         let client = PlatformClient::new(config).unwrap();
         let session = client.session(NhsLoginIdToken::parse(token).unwrap()).unwrap();
         Self { tokens, api: server, session }
+    }
+
+    /// Answers `method` requests to `path` with `response`, and fails the test unless
+    /// exactly one such request arrives.
+    pub async fn answer_once(&self, method: &str, path: impl Into<String>, response: ResponseTemplate) {
+        Mock::given(matchers::method(method))
+            .and(matchers::path(path))
+            .respond_with(response)
+            .expect(1)
+            .mount(&self.api)
+            .await;
     }
 
     /// Every request the API server received.
