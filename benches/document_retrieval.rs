@@ -122,12 +122,23 @@ fn provider(ssp: &str) -> Provider {
     let asid: Asid = "918999198738".parse().unwrap();
     let client = Client::builder()
         .ssp(SspConfig::new(ssp, asid.clone()).allow_http(true))
-        .consumer(Consumer::new(
-            "A1001".parse().unwrap(),
-            "Bench",
-            "https://bench.example/",
-            Device::new("https://bench.example/Id/device", "BENCH-1", "bench", "1.0"),
-        ))
+        .consumer(
+            Consumer::builder()
+                .ods("A1001".parse().unwrap())
+                .organisation_name("Bench")
+                .issuer("https://bench.example/")
+                .device(
+                    Device::builder()
+                        .system("https://bench.example/Id/device")
+                        .value("BENCH-1")
+                        .model("bench")
+                        .version("1.0")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     client

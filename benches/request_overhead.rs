@@ -26,12 +26,21 @@ const PROVIDER_ASID: &str = "918999198738";
 const LEVELS: [usize; 2] = [1, 64];
 
 fn consumer() -> Consumer {
-    Consumer::new(
-        "A1001".parse().unwrap(),
-        "Bench Hospital",
-        "https://bench.example/",
-        Device::new("https://bench.example/Id/device", "BENCH-1", "bench", "1.0"),
-    )
+    Consumer::builder()
+        .ods("A1001".parse().unwrap())
+        .organisation_name("Bench Hospital")
+        .issuer("https://bench.example/")
+        .device(
+            Device::builder()
+                .system("https://bench.example/Id/device")
+                .value("BENCH-1")
+                .model("bench")
+                .version("1.0")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
 }
 
 fn user() -> User {
@@ -55,9 +64,12 @@ fn provider(ssp: &str) -> Provider {
         .with_user(user())
 }
 
+/// The location read, its id parsed once as a caller would.
+static LOCATION: std::sync::LazyLock<gpconnect::LocationId> = std::sync::LazyLock::new(|| "17".parse().unwrap());
+
 /// The SDK: `read_location` to a typed `Location`.
 async fn sdk_read(provider: &Provider) {
-    let location = provider.foundations().read_location("17").send().await.unwrap();
+    let location = provider.foundations().read_location(&LOCATION).send().await.unwrap();
     assert!(location.name.is_some());
 }
 

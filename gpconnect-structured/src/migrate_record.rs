@@ -3,6 +3,7 @@
 
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
+use gpconnect_core::foundations::patient_nhs_number_parameter;
 use gpconnect_core::jwt::Confidentiality;
 use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Provider, Request, Response, Result};
 use serde_json::{json, Value};
@@ -95,10 +96,7 @@ impl MigrateRecord {
         json!({
             "resourceType": "Parameters",
             "parameter": [
-                {
-                    "name": "patientNHSNumber",
-                    "valueIdentifier": { "system": NhsNumber::SYSTEM, "value": self.nhs_number.expose() },
-                },
+                patient_nhs_number_parameter(&self.nhs_number),
                 {
                     "name": "includeFullRecord",
                     "part": [{
@@ -128,7 +126,7 @@ impl Operation for MigrateRecord {
 
     fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let bundle: Bundle = response.resource()?;
-        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id);
+        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone());
         record
             .check_patient(&self.nhs_number)
             .map_err(|m| m.error(InteractionId::MigrateStructuredRecord, response.trace_id))?;
