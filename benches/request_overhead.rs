@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures_util::future::join_all;
 use gpconnect::jwt::Claims;
-use gpconnect::{Asid, Capability, Client, Consumer, Device, InteractionId, Provider, ServiceRoot, SspConfig, User};
+use gpconnect::{Asid, Capability, Client, Consumer, InteractionId, Provider, ServiceRoot, SspConfig, User};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
@@ -26,21 +26,7 @@ const PROVIDER_ASID: &str = "918999198738";
 const LEVELS: [usize; 2] = [1, 64];
 
 fn consumer() -> Consumer {
-    Consumer::builder()
-        .ods("A1001".parse().unwrap())
-        .organisation_name("Bench Hospital")
-        .issuer("https://bench.example/")
-        .device(
-            Device::builder()
-                .system("https://bench.example/Id/device")
-                .value("BENCH-1")
-                .model("bench")
-                .version("1.0")
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap()
+    gpconnect_testkit::test_consumer()
 }
 
 fn user() -> User {
