@@ -160,7 +160,7 @@ fn if_match(appointment: &Appointment) -> Result<(AppointmentId, HeaderValue)> {
 /// ```no_run
 /// # use gpconnect_appointments::AppointmentsExt;
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
-/// let current = p.appointments().read("148").send().await?;
+/// let current = p.appointments().read(&"148".parse()?).send().await?;
 /// let amended = p.appointments().amend(&current).comment("Prefers a morning call").send().await?;
 /// # Ok(()) }
 /// ```
@@ -276,7 +276,7 @@ impl Operation for Amend {
 /// ```no_run
 /// # use gpconnect_appointments::AppointmentsExt;
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
-/// let current = p.appointments().read("148").send().await?;
+/// let current = p.appointments().read(&"148".parse()?).send().await?;
 /// p.appointments().cancel(&current, "Patient feels better").send().await?;
 /// # Ok(()) }
 /// ```
