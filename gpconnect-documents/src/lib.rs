@@ -91,7 +91,7 @@ impl Documents {
     /// Sends `GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}` to the
     /// documents root (`urn:nhs:names:services:gpconnect:documents:fhir:rest:search:patient-1`,
     /// scope `patient/*.read`): core's one patient search
-    /// ([`FindPatient`](gpconnect_core::foundations::FindPatient)) with the documents
+    /// ([`FindPatient`]) with the documents
     /// interaction, so the NHS number must match (else kind `WrongPatient`) and the id is
     /// a checked [`PatientId`]. No match is `None`, not an error.
     ///
