@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use gpconnect::documents::DocumentsExt;
-use gpconnect::{Asid, Capability, Client, Consumer, Device, Provider, ServiceRoot, SspConfig, User};
+use gpconnect::{Asid, Capability, Client, Provider, ServiceRoot, SspConfig, User};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
@@ -122,12 +122,7 @@ fn provider(ssp: &str) -> Provider {
     let asid: Asid = "918999198738".parse().unwrap();
     let client = Client::builder()
         .ssp(SspConfig::new(ssp, asid.clone()).allow_http(true))
-        .consumer(Consumer::new(
-            "A1001".parse().unwrap(),
-            "Bench",
-            "https://bench.example/",
-            Device::new("https://bench.example/Id/device", "BENCH-1", "bench", "1.0"),
-        ))
+        .consumer(gpconnect_testkit::test_consumer())
         .build()
         .unwrap();
     client

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures_util::future::join_all;
 use gpconnect::jwt::Claims;
-use gpconnect::{Asid, Capability, Client, Consumer, Device, InteractionId, Provider, ServiceRoot, SspConfig, User};
+use gpconnect::{Asid, Capability, Client, Consumer, InteractionId, Provider, ServiceRoot, SspConfig, User};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
@@ -26,12 +26,7 @@ const PROVIDER_ASID: &str = "918999198738";
 const LEVELS: [usize; 2] = [1, 64];
 
 fn consumer() -> Consumer {
-    Consumer::new(
-        "A1001".parse().unwrap(),
-        "Bench Hospital",
-        "https://bench.example/",
-        Device::new("https://bench.example/Id/device", "BENCH-1", "bench", "1.0"),
-    )
+    gpconnect_testkit::test_consumer()
 }
 
 fn user() -> User {
@@ -55,9 +50,12 @@ fn provider(ssp: &str) -> Provider {
         .with_user(user())
 }
 
+/// The location read, its id parsed once as a caller would.
+static LOCATION: std::sync::LazyLock<gpconnect::LocationId> = std::sync::LazyLock::new(|| "17".parse().unwrap());
+
 /// The SDK: `read_location` to a typed `Location`.
 async fn sdk_read(provider: &Provider) {
-    let location = provider.foundations().read_location("17").send().await.unwrap();
+    let location = provider.foundations().read_location(&LOCATION).send().await.unwrap();
     assert!(location.name.is_some());
 }
 

@@ -30,7 +30,7 @@ async fn run() -> Result<(), common::Failure> {
         .await?
         .into_inner()
         .ok_or("patient not registered")?;
-    let patient_id = patient.id().ok_or("patient without a logical id")?.to_owned();
+    let patient_id = patient.id;
     println!("1. patient found: logical id {patient_id}");
 
     let today = Utc::now().date_naive();
@@ -72,7 +72,7 @@ async fn run() -> Result<(), common::Failure> {
         }
         Err(e) => return Err(e.into()),
     };
-    let id = booked.id.clone().ok_or("booked appointment without an id")?;
+    let id: gpconnect::AppointmentId = booked.id.as_deref().ok_or("booked appointment without an id")?.parse()?;
     println!("3. booked appointment {id} (version {})", booked.version_id.as_deref().unwrap_or("?"));
 
     let read = appointments.read(&id).send().await?;

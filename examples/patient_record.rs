@@ -62,13 +62,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Ok(None) => return Err("no documents account at this practice".into()),
         // Prism's canned example is about another test patient: the SDK refuses such an
         // answer, as it must. Carry on with the id of the spec's document example.
-        Err(e) if setup.local.is_some() && e.kind() == gpconnect::ErrorKind::Decode => {
+        Err(e) if setup.local.is_some() && e.kind() == gpconnect::ErrorKind::WrongPatient => {
             println!("  (the sandbox's patient example names another patient: refused, as it should be)");
-            "9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb".to_owned()
+            "9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb".parse()?
         }
         Err(e) => return Err(e.into()),
     };
-    let list = record.search_documents(&documents_id).send().await?;
+    let list = record.search_documents(documents_id.as_str()).send().await?;
     println!("Your documents ({}):", list.documents.len());
     for doc in &list.documents {
         let from = doc.author_organization.as_ref().or(doc.custodian.as_ref()).and_then(|o| o.name.as_deref());

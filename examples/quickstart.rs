@@ -25,7 +25,7 @@ async fn run() -> Result<(), common::Failure> {
         Some(found) => {
             let patient = &found.patient;
             println!("Found patient (Ssp-TraceID {})", found.trace_id);
-            println!("  logical id:      {}", found.id().unwrap_or("-"));
+            println!("  logical id:      {}", found.id);
             println!("  gender:          {}", patient.gender.as_deref().unwrap_or("-"));
             println!(
                 "  born:            {}",

@@ -24,12 +24,19 @@
 //!     .ssp(SspConfig::new("https://proxy.intspineservices.nhs.uk", "200000000115".parse()?)
 //!         .identity(Identity::from_pem(cert, key)?))
 //!     .sds(gpconnect::sds::SdsConfig::new("https://int.api.service.nhs.uk/spine-directory/FHIR/R4", "api-key"))
-//!     .consumer(Consumer::new(
-//!         "A1001".parse()?,
-//!         "Test Hospital",
-//!         "https://consumer.example.nhs.uk/",
-//!         Device::new("https://consumer.example.nhs.uk/Id/device", "CONS-1", "Consumer", "1.0"),
-//!     ))
+//!     .consumer(Consumer::builder()
+//!         .ods("A1001".parse()?)
+//!         .organisation_name("Test Hospital")
+//!         .issuer("https://consumer.example.nhs.uk/")
+//!         .device(
+//!             Device::builder()
+//!                 .system("https://consumer.example.nhs.uk/Id/device")
+//!                 .value("CONS-1")
+//!                 .model("Consumer")
+//!                 .version("1.0")
+//!                 .build()?,
+//!         )
+//!         .build()?)
 //!     .build()?;                                   // cheap to clone; make one, share it
 //!
 //! let clinician = User::new("10019", "Jones").sds_user_id("111222333444");
@@ -37,7 +44,7 @@
 //! let nhs = NhsNumber::parse("9690937286")?;
 //! if let Some(found) = practice.foundations().find_patient(&nhs).send().await?.transpose() {
 //!     let practice = found.registered_practice.as_ref().and_then(|o| o.name.as_deref());
-//!     println!("patient id {:?} at {:?}", found.id(), practice);
+//!     println!("patient id {} at {:?}", found.id, practice);
 //! }
 //! # Ok(()) }
 //! ```
@@ -45,9 +52,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use gpconnect_core::{
-    error, fhir, foundations, jwt, preflight, sds, Asid, Capability, Client, ClientBuilder, Consumer, Device, Effect,
-    Error, ErrorKind, GpcCode, IdError, Identity, InteractionId, NhsNumber, OdsCode, Provider, Result, RetryPolicy,
-    Scope, ServiceRoot, SspConfig, Traced, User,
+    error, fhir, foundations, ids, jwt, preflight, sds, AppointmentId, Asid, Capability, Client, ClientBuilder,
+    Consumer, ConsumerBuilder, Device, DeviceBuilder, DocumentId, Effect, Error, ErrorKind, GpcCode,
+    HealthcareServiceId, Id, IdError, Identity, InteractionId, LocationId, NhsNumber, OdsCode, OrganizationId,
+    PatientId, PractitionerId, Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig, Traced, User,
 };
 
 /// The MESH client and the ITK3 envelope (feature `mesh`, turned on by `send` and `update`).

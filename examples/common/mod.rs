@@ -185,17 +185,23 @@ pub fn ssp_config() -> Result<SspConfig, VarError> {
 /// The provider handle from the environment: SDS and/or service roots set by hand.
 pub fn configured_provider() -> Result<Provider, VarError> {
     let ssp = ssp_config()?;
-    let consumer = Consumer::new(
-        parse("GPCONNECT_CONSUMER_ODS", &required("GPCONNECT_CONSUMER_ODS")?)?,
-        var("GPCONNECT_CONSUMER_NAME").unwrap_or_else(|| "GP Connect Rust SDK example".into()),
-        var("GPCONNECT_CONSUMER_ISSUER").unwrap_or_else(|| "https://consumer.example.nhs.uk/".into()),
-        Device::new(
-            "https://consumer.example.nhs.uk/Id/device",
-            "gpconnect-rust-example",
-            "gpconnect examples",
-            env!("CARGO_PKG_VERSION"),
-        ),
-    );
+    let device = Device::builder()
+        .system("https://consumer.example.nhs.uk/Id/device")
+        .value("gpconnect-rust-example")
+        .model("gpconnect examples")
+        .version(env!("CARGO_PKG_VERSION"))
+        .build()
+        .expect("the example's device is complete");
+    let consumer = Consumer::builder()
+        .ods(parse("GPCONNECT_CONSUMER_ODS", &required("GPCONNECT_CONSUMER_ODS")?)?)
+        .organisation_name(var("GPCONNECT_CONSUMER_NAME").unwrap_or_else(|| "GP Connect Rust SDK example".into()))
+        .issuer(var("GPCONNECT_CONSUMER_ISSUER").unwrap_or_else(|| "https://consumer.example.nhs.uk/".into()))
+        .device(device)
+        .build()
+        .map_err(|e| match e {
+            ConfigError::Consumer { field: "organisation_name", .. } => from_var("GPCONNECT_CONSUMER_NAME")(e),
+            _ => from_var("GPCONNECT_CONSUMER_ISSUER")(e),
+        })?;
     let mut client = Client::builder().ssp(ssp).consumer(consumer);
     match (var("GPCONNECT_SDS_URL"), var("GPCONNECT_SDS_API_KEY")) {
         (Some(url), Some(key)) => client = client.sds(SdsConfig::new(url, key)),

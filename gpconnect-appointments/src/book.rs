@@ -1,15 +1,16 @@
 //! Book an appointment: `POST /Appointment`.
 
 use chrono::{DateTime, FixedOffset};
+use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, OdsCode, Operation, PatientId, Request, Response, Result};
 use serde_json::{json, Value};
 
 use crate::model::{
     Appointment, APPOINTMENT_PROFILE, BOOKING_ORGANISATION_URL, ORGANISATION_TYPE_SYSTEM, ORGANIZATION_PROFILE,
 };
 use crate::search::FreeSlot;
-use crate::{appointment_from_response, invalid, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
+use crate::{appointment_from_response, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
 
 /// The organisation making the booking: the contained `Organization` of a booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,10 +51,10 @@ impl BookingOrganisation {
 /// # Example
 /// ```no_run
 /// # use gpconnect_appointments::{AppointmentsExt, BookingOrganisation, FreeSlot};
-/// # async fn demo(p: gpconnect_core::Provider, slot: FreeSlot) -> gpconnect_core::Result<()> {
+/// # async fn demo(p: gpconnect_core::Provider, slot: FreeSlot, patient: gpconnect_core::PatientId) -> gpconnect_core::Result<()> {
 /// let booked = p
 ///     .appointments()
-///     .book(std::slice::from_ref(&slot), "2")
+///     .book(std::slice::from_ref(&slot), &patient)
 ///     .description("Follow-up of a 111 call")
 ///     .booking_organisation(BookingOrganisation::new("North Ambulance Service", "01111 222333"))
 ///     .send()
@@ -74,7 +75,7 @@ impl BookingOrganisation {
 pub struct Book {
     pub(crate) call: Call,
     pub(crate) slots: Vec<FreeSlot>,
-    pub(crate) patient_id: String,
+    pub(crate) patient_id: PatientId,
     pub(crate) description: Option<String>,
     pub(crate) comment: Option<String>,
     pub(crate) booking_organisation: Option<BookingOrganisation>,
@@ -116,7 +117,7 @@ impl Book {
     pub(crate) fn body(&self, created: DateTime<FixedOffset>) -> Result<Value> {
         let booking = Booking {
             slots: &self.slots,
-            patient_id: &self.patient_id,
+            patient_id: self.patient_id.as_str(),
             description: self.description.as_deref(),
             comment: self.comment.as_deref(),
             booking_organisation: self.booking_organisation.as_ref(),
@@ -157,78 +158,89 @@ impl Booking<'_> {
     /// `comment`, `contained`, `end`).
     pub fn body(&self, default_ods: &OdsCode, created: DateTime<FixedOffset>) -> Result<Value> {
         let slots = self.slots;
-        let Some(first) = slots.first() else { return Err(invalid("slot", "at least one slot is required")) };
+        let Some(first) = slots.first() else {
+            return Err(InvalidInput::parameter("slot", "at least one slot is required").into());
+        };
         let last = slots.last().expect("non-empty");
-        for s in slots {
-            logical_id(&s.id).map_err(|_| invalid("slot", "a slot id is not a logical id"))?;
-        }
         if first.schedule_id.is_none() {
-            return Err(invalid("slot", "the slot names no schedule"));
+            return Err(InvalidInput::parameter("slot", "the slot names no schedule").into());
         }
         for pair in slots.windows(2) {
             let (prev, next) = (&pair[0], &pair[1]);
             if next.schedule_id != first.schedule_id {
-                return Err(invalid("slot", "all slots must belong to the same schedule"));
+                return Err(InvalidInput::parameter("slot", "all slots must belong to the same schedule").into());
             }
             let adjacent = match (instant(&prev.end), instant(&next.start)) {
                 (Some(a), Some(b)) => a == b,
                 _ => prev.end.as_str() == next.start.as_str(),
             };
             if !adjacent {
-                return Err(invalid("slot", "each slot must start when the previous one ends"));
+                return Err(InvalidInput::parameter("slot", "each slot must start when the previous one ends").into());
             }
             if next.delivery_channel != first.delivery_channel {
-                return Err(invalid("slot", "all slots must have the same delivery channel"));
+                return Err(InvalidInput::parameter("slot", "all slots must have the same delivery channel").into());
             }
             if next.service_type != first.service_type {
-                return Err(invalid("slot", "all slots must have the same service type"));
+                return Err(InvalidInput::parameter("slot", "all slots must have the same service type").into());
             }
             if next.searched_organisation_type != first.searched_organisation_type {
-                return Err(invalid("slot", "all slots must come from searches with the same organisation type"));
+                return Err(InvalidInput::parameter(
+                    "slot",
+                    "all slots must come from searches with the same organisation type",
+                )
+                .into());
             }
             if next.searched_ods != first.searched_ods {
-                return Err(invalid("slot", "all slots must come from searches with the same ODS code"));
+                return Err(InvalidInput::parameter(
+                    "slot",
+                    "all slots must come from searches with the same ODS code",
+                )
+                .into());
             }
         }
         if let (Some(s), Some(e)) = (instant(&first.start), instant(&last.end)) {
             if e <= s {
-                return Err(invalid("end", "the appointment ends before it starts"));
+                return Err(InvalidInput::parameter("end", "the appointment ends before it starts").into());
             }
         }
-        logical_id(self.patient_id).map_err(|_| invalid("participant", "the patient id is not a logical id"))?;
+        logical_id(self.patient_id)
+            .map_err(|_| InvalidInput::parameter("participant", "the patient id is not a logical id"))?;
         let location_id = first
             .location
             .as_ref()
             .map(|l| l.id.as_str())
             .filter(|id| !id.is_empty())
-            .ok_or_else(|| invalid("participant", "the slot's schedule names no Location"))?;
+            .ok_or_else(|| InvalidInput::parameter("participant", "the slot's schedule names no Location"))?;
         let description = self.description.map(str::trim).unwrap_or_default();
         if description.is_empty() {
-            return Err(invalid("description", "a description is required"));
+            return Err(InvalidInput::parameter("description", "a description is required").into());
         }
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
-            return Err(invalid("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
+            return Err(
+                InvalidInput::parameter("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")).into()
+            );
         }
         // A blank comment is left out (never sent as ""); a blank description is refused.
         let comment = self.comment.map(str::trim).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
-            return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
+            return Err(InvalidInput::parameter("comment", format!("at most {MAX_COMMENT_CHARS} characters")).into());
         }
-        let org = self
-            .booking_organisation
-            .ok_or_else(|| invalid("contained", "the booking organisation (name, phone) is required"))?;
+        let org = self.booking_organisation.ok_or_else(|| {
+            InvalidInput::parameter("contained", "the booking organisation (name, phone) is required")
+        })?;
         if org.name.trim().is_empty() {
-            return Err(invalid("contained", "the booking organisation needs a name"));
+            return Err(InvalidInput::parameter("contained", "the booking organisation needs a name").into());
         }
         if org.phone.trim().is_empty() {
-            return Err(invalid("contained", "the booking organisation needs a telecom (phone)"));
+            return Err(InvalidInput::parameter("contained", "the booking organisation needs a telecom (phone)").into());
         }
         let ods = match (&org.ods, &first.searched_ods) {
             (Some(given), Some(searched)) if given != searched => {
-                return Err(invalid(
+                return Err(InvalidInput::parameter(
                     "contained",
                     "the booking organisation's ODS code differs from the one the slots were searched with",
-                ))
+                )
+                .into())
             }
             (Some(ods), _) | (None, Some(ods)) => ods.clone(),
             (None, None) => default_ods.clone(),

@@ -12,7 +12,7 @@
 //!
 //! # async fn demo(practice: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> Result<(), Box<dyn std::error::Error>> {
 //! let patient = practice.foundations().find_patient(&nhs).send().await?.into_inner().ok_or("not registered")?;
-//! let patient_id = patient.id().ok_or("no id")?.to_owned();
+//! let patient_id = patient.id;
 //!
 //! let today = Utc::now().date_naive();
 //! let free = practice
@@ -43,7 +43,7 @@
 //!     Err(e) => return Err(e.into()),
 //! };
 //!
-//! let current = practice.appointments().read(booked.id.as_deref().unwrap_or_default()).send().await?;
+//! let current = practice.appointments().read(&booked.id.as_deref().unwrap_or_default().parse()?).send().await?;
 //! let amended = practice.appointments().amend(&current).comment("Prefers a morning call").send().await?;
 //! practice.appointments().cancel(&amended, "Patient feels better").send().await?;
 //! # Ok(()) }
@@ -68,7 +68,7 @@ mod search;
 
 use chrono::NaiveDate;
 use gpconnect_core::error::DecodeProblem;
-use gpconnect_core::{Call, Provider, Response, Result};
+use gpconnect_core::{AppointmentId, Call, PatientId, Provider, Response, Result};
 
 pub use book::{Book, Booking, BookingOrganisation};
 pub use manage::{Amend, Cancel, FindBooking, PatientAppointments, ReadAppointment};
@@ -128,11 +128,11 @@ impl Appointments {
     /// delivery channel and service type) for the patient with logical id `patient_id`
     /// (from `foundations().find_patient`). Set the description and booking
     /// organisation, then [`Book::send`].
-    pub fn book(&self, slots: &[FreeSlot], patient_id: &str) -> Book {
+    pub fn book(&self, slots: &[FreeSlot], patient_id: &PatientId) -> Book {
         Book {
             call: Call::new(&self.provider),
             slots: slots.to_vec(),
-            patient_id: patient_id.to_owned(),
+            patient_id: patient_id.clone(),
             description: None,
             comment: None,
             booking_organisation: None,
@@ -140,16 +140,16 @@ impl Appointments {
     }
 
     /// Reads an appointment by logical id; see [`ReadAppointment::send`].
-    pub fn read(&self, id: &str) -> ReadAppointment {
-        ReadAppointment { call: Call::new(&self.provider), id: id.to_owned() }
+    pub fn read(&self, id: &AppointmentId) -> ReadAppointment {
+        ReadAppointment { call: Call::new(&self.provider), id: id.clone() }
     }
 
     /// A patient's appointments starting between the dates `from` and `to` (inclusive);
     /// `from` must not be before today. Today is taken in UTC, so for the first hour of
     /// a BST day the SDK still allows yesterday's UK date and the provider refuses it
     /// (`422 INVALID_PARAMETER`). See [`PatientAppointments::send`].
-    pub fn patient_appointments(&self, patient_id: &str, from: NaiveDate, to: NaiveDate) -> PatientAppointments {
-        PatientAppointments { call: Call::new(&self.provider), patient_id: patient_id.to_owned(), from, to }
+    pub fn patient_appointments(&self, patient_id: &PatientId, from: NaiveDate, to: NaiveDate) -> PatientAppointments {
+        PatientAppointments { call: Call::new(&self.provider), patient_id: patient_id.clone(), from, to }
     }
 
     /// Changes an appointment's description and/or comment, starting from the
@@ -165,8 +165,8 @@ impl Appointments {
 
     /// After a booking whose outcome is unknown: finds the patient's appointment for
     /// these slots, if it was booked. See [`FindBooking::send`].
-    pub fn find_booking(&self, patient_id: &str, slots: &[FreeSlot]) -> FindBooking {
-        FindBooking { call: Call::new(&self.provider), patient_id: patient_id.to_owned(), slots: slots.to_vec() }
+    pub fn find_booking(&self, patient_id: &PatientId, slots: &[FreeSlot]) -> FindBooking {
+        FindBooking { call: Call::new(&self.provider), patient_id: patient_id.clone(), slots: slots.to_vec() }
     }
 }
 
@@ -187,8 +187,3 @@ pub(crate) fn appointment_from_response(response: &Response) -> Result<Appointme
 
 #[cfg(test)]
 mod tests;
-
-/// A typed error naming the spec parameter that breaks a rule; nothing is sent.
-pub(crate) fn invalid(parameter: &'static str, problem: impl Into<String>) -> gpconnect_core::Error {
-    gpconnect_core::error::InvalidInput::parameter(parameter, problem).into()
-}

@@ -1,17 +1,16 @@
 //! Read, list, amend and cancel appointments, and find out whether a booking happened.
 
 use chrono::NaiveDate;
-use gpconnect_core::error::DecodeProblem;
+use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::foundations::logical_id;
-use gpconnect_core::{Call, InteractionId, Operation, Request, Response, Result, Traced};
+use gpconnect_core::{AppointmentId, Call, InteractionId, Operation, PatientId, Request, Response, Result, Traced};
 use http::header::IF_MATCH;
 use http::HeaderValue;
 use serde_json::{json, Value};
 
 use crate::model::{Appointment, CANCELLATION_REASON_URL};
 use crate::search::FreeSlot;
-use crate::{appointment_from_response, invalid, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
+use crate::{appointment_from_response, MAX_COMMENT_CHARS, MAX_DESCRIPTION_CHARS};
 
 /// Today's date, as the range checks of a patient's appointments see it (UTC; see
 /// [`Appointments::patient_appointments`](crate::Appointments::patient_appointments)).
@@ -29,7 +28,7 @@ pub(crate) fn today() -> NaiveDate {
 /// ```no_run
 /// # use gpconnect_appointments::AppointmentsExt;
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
-/// let appointment = p.appointments().read("148").send().await?;
+/// let appointment = p.appointments().read(&"148".parse()?).send().await?;
 /// println!("{:?} version {:?}", appointment.status, appointment.version_id);
 /// # Ok(()) }
 /// ```
@@ -41,7 +40,7 @@ pub(crate) fn today() -> NaiveDate {
 #[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct ReadAppointment {
     pub(crate) call: Call,
-    pub(crate) id: String,
+    pub(crate) id: AppointmentId,
 }
 
 gpconnect_core::builder!(ReadAppointment);
@@ -55,8 +54,7 @@ impl Operation for ReadAppointment {
     }
 
     fn request(&self) -> Result<Request> {
-        let id = logical_id(&self.id)?;
-        Ok(Request::get(InteractionId::ReadAppointment, format!("Appointment/{id}")))
+        Ok(Request::get(InteractionId::ReadAppointment, self.id.reference()))
     }
 
     fn parse(&self, response: Response) -> Result<Appointment> {
@@ -76,7 +74,8 @@ impl Operation for ReadAppointment {
 /// # use gpconnect_appointments::AppointmentsExt;
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
 /// let today = chrono::Utc::now().date_naive();
-/// let list = p.appointments().patient_appointments("2", today, today + chrono::Duration::days(30)).send().await?;
+/// let patient = "2".parse()?;
+/// let list = p.appointments().patient_appointments(&patient, today, today + chrono::Duration::days(30)).send().await?;
 /// println!("{} appointments (Ssp-TraceID {})", list.len(), list.trace_id);
 /// # Ok(()) }
 /// ```
@@ -88,7 +87,7 @@ impl Operation for ReadAppointment {
 #[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct PatientAppointments {
     pub(crate) call: Call,
-    pub(crate) patient_id: String,
+    pub(crate) patient_id: PatientId,
     pub(crate) from: NaiveDate,
     pub(crate) to: NaiveDate,
 }
@@ -97,12 +96,14 @@ gpconnect_core::builder!(PatientAppointments);
 
 impl PatientAppointments {
     pub(crate) fn request_on(&self, today: NaiveDate) -> Result<Request> {
-        let id = logical_id(&self.patient_id)?;
+        let id = &self.patient_id;
         if self.from < today {
-            return Err(invalid("start", "the range must not start in the past (today is allowed)"));
+            return Err(
+                InvalidInput::parameter("start", "the range must not start in the past (today is allowed)").into()
+            );
         }
         if self.to < self.from {
-            return Err(invalid("start", "the range ends before it starts"));
+            return Err(InvalidInput::parameter("start", "the range ends before it starts").into());
         }
         let request = Request::get(InteractionId::SearchPatientAppointments, format!("Patient/{id}/Appointment"))
             .query("start", format!("ge{}", self.from.format("%Y-%m-%d")))
@@ -127,24 +128,24 @@ impl Operation for PatientAppointments {
         let bundle: Bundle = response.resource()?;
         let mut out = Vec::new();
         for raw in bundle.resources_of("Appointment") {
-            let appointment = Appointment::from_json(raw.raw())
-                .map_err(|e| response.decode_error(DecodeProblem::json("entry.resource", &e)))?;
+            let appointment =
+                Appointment::from_json(raw.raw()).map_err(|e| response.json_error("entry.resource", &e))?;
             out.push(appointment);
         }
         Ok(out)
     }
 }
 
-fn if_match(appointment: &Appointment) -> Result<(String, HeaderValue)> {
-    let id = appointment.id.as_deref().ok_or_else(|| invalid("id", "the appointment has no id"))?;
-    let id = logical_id(id)?.to_owned();
+fn if_match(appointment: &Appointment) -> Result<(AppointmentId, HeaderValue)> {
+    let id = appointment.id.as_deref().ok_or_else(|| InvalidInput::parameter("id", "the appointment has no id"))?;
+    let id = AppointmentId::parse(id).map_err(|e| InvalidInput::parameter("id", e.to_string()))?;
     let version = appointment
         .version_id
         .as_deref()
         .filter(|v| !v.is_empty() && !v.contains('"'))
-        .ok_or_else(|| invalid("If-Match", "the appointment has no version: read it first"))?;
+        .ok_or_else(|| InvalidInput::parameter("If-Match", "the appointment has no version: read it first"))?;
     let value = HeaderValue::from_str(&format!("W/\"{version}\""))
-        .map_err(|_| invalid("If-Match", "the version is not a valid header value"))?;
+        .map_err(|_| InvalidInput::parameter("If-Match", "the version is not a valid header value"))?;
     Ok((id, value))
 }
 
@@ -159,7 +160,7 @@ fn if_match(appointment: &Appointment) -> Result<(String, HeaderValue)> {
 /// ```no_run
 /// # use gpconnect_appointments::AppointmentsExt;
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
-/// let current = p.appointments().read("148").send().await?;
+/// let current = p.appointments().read(&"148".parse()?).send().await?;
 /// let amended = p.appointments().amend(&current).comment("Prefers a morning call").send().await?;
 /// # Ok(()) }
 /// ```
@@ -199,23 +200,31 @@ impl Amend {
     }
 
     /// The id, `If-Match` value and body, validated.
-    pub(crate) fn prepared(&self) -> Result<(String, HeaderValue, Value)> {
+    pub(crate) fn prepared(&self) -> Result<(AppointmentId, HeaderValue, Value)> {
         let (id, version) = if_match(&self.appointment)?;
         if self.appointment.is_cancelled() {
-            return Err(invalid("status", "a cancelled appointment cannot be amended"));
+            return Err(InvalidInput::parameter("status", "a cancelled appointment cannot be amended").into());
         }
         if self.description.is_none() && self.comment.is_none() {
-            return Err(invalid("description", "nothing to amend: give a description and/or a comment"));
+            return Err(InvalidInput::parameter(
+                "description",
+                "nothing to amend: give a description and/or a comment",
+            )
+            .into());
         }
         let mut raw = self.appointment.raw.clone();
         let body = as_object(&mut raw)?;
         if let Some(d) = &self.description {
             let d = d.trim();
             if d.is_empty() {
-                return Err(invalid("description", "the description must not be empty"));
+                return Err(InvalidInput::parameter("description", "the description must not be empty").into());
             }
             if d.chars().count() > MAX_DESCRIPTION_CHARS {
-                return Err(invalid("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
+                return Err(InvalidInput::parameter(
+                    "description",
+                    format!("at most {MAX_DESCRIPTION_CHARS} characters"),
+                )
+                .into());
             }
             body.insert("description".into(), Value::String(d.to_owned()));
         }
@@ -224,7 +233,9 @@ impl Amend {
                 body.remove("comment");
             }
             Some(c) if c.chars().count() > MAX_COMMENT_CHARS => {
-                return Err(invalid("comment", format!("at most {MAX_COMMENT_CHARS} characters")));
+                return Err(
+                    InvalidInput::parameter("comment", format!("at most {MAX_COMMENT_CHARS} characters")).into()
+                );
             }
             Some(c) => {
                 body.insert("comment".into(), Value::String(c.to_owned()));
@@ -265,7 +276,7 @@ impl Operation for Amend {
 /// ```no_run
 /// # use gpconnect_appointments::AppointmentsExt;
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
-/// let current = p.appointments().read("148").send().await?;
+/// let current = p.appointments().read(&"148".parse()?).send().await?;
 /// p.appointments().cancel(&current, "Patient feels better").send().await?;
 /// # Ok(()) }
 /// ```
@@ -291,7 +302,7 @@ impl std::fmt::Debug for Cancel {
 
 impl Cancel {
     /// The id, `If-Match` value and body, validated.
-    pub(crate) fn prepared(&self) -> Result<(String, HeaderValue, Value)> {
+    pub(crate) fn prepared(&self) -> Result<(AppointmentId, HeaderValue, Value)> {
         let (id, version) = if_match(&self.appointment)?;
         Ok((id, version, self.appointment.cancellation(&self.reason)?))
     }
@@ -323,7 +334,7 @@ impl Operation for Cancel {
 /// ```no_run
 /// # use gpconnect_appointments::{AppointmentsExt, FreeSlot};
 /// # async fn demo(p: gpconnect_core::Provider, slot: FreeSlot) -> gpconnect_core::Result<()> {
-/// match p.appointments().find_booking("2", std::slice::from_ref(&slot)).send().await?.transpose() {
+/// match p.appointments().find_booking(&"2".parse()?, std::slice::from_ref(&slot)).send().await?.transpose() {
 ///     Some(booked) => println!("it was booked: {:?}", booked.id),
 ///     None => println!("not booked"),
 /// }
@@ -333,7 +344,7 @@ impl Operation for Cancel {
 #[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct FindBooking {
     pub(crate) call: Call,
-    pub(crate) patient_id: String,
+    pub(crate) patient_id: PatientId,
     pub(crate) slots: Vec<FreeSlot>,
 }
 
@@ -353,15 +364,19 @@ impl FindBooking {
     /// booked cannot be shown (an answer of "not booked" could be wrong).
     pub async fn send(self) -> Result<Traced<Option<Appointment>>> {
         let (Some(first), Some(last)) = (self.slots.first(), self.slots.last()) else {
-            return Err(invalid("slot", "at least one slot is required"));
+            return Err(InvalidInput::parameter("slot", "at least one slot is required").into());
         };
         let day = |t: &gpconnect_core::fhir::FhirDateTime| t.to_date();
         let (Some(from), Some(to)) = (day(&first.start), day(&last.end)) else {
-            return Err(invalid("slot", "the slot has no valid start or end"));
+            return Err(InvalidInput::parameter("slot", "the slot has no valid start or end").into());
         };
         let from = from.max(today());
         if to < from {
-            return Err(invalid("slot", "the slots ended before today: a booking can no longer be listed"));
+            return Err(InvalidInput::parameter(
+                "slot",
+                "the slots ended before today: a booking can no longer be listed",
+            )
+            .into());
         }
         let list = PatientAppointments { call: self.call.clone(), patient_id: self.patient_id.clone(), from, to };
         let appointments = list.send().await?;
@@ -372,7 +387,7 @@ impl FindBooking {
 pub(crate) fn matching_booking(appointments: Vec<Appointment>, slots: &[FreeSlot]) -> Option<Appointment> {
     let (first, last) = (slots.first()?, slots.last()?);
     let live = || appointments.iter().filter(|a| !a.is_cancelled());
-    let by_slot = live().find(|a| a.slot_ids.iter().any(|id| slots.iter().any(|s| &s.id == id)));
+    let by_slot = live().find(|a| a.slot_ids.iter().any(|id| slots.iter().any(|s| s.id.as_str() == id)));
     let same_time = |a: &&Appointment| {
         let eq = |x: Option<&gpconnect_core::fhir::FhirDateTime>, y: &gpconnect_core::fhir::FhirDateTime| {
             x.is_some_and(|x| match (x.to_datetime(), y.to_datetime()) {
@@ -388,7 +403,8 @@ pub(crate) fn matching_booking(appointments: Vec<Appointment>, slots: &[FreeSlot
 /// The appointment as read, as a JSON object: an answer of another shape (an array, a
 /// string) is refused as input instead of indexed.
 fn as_object(raw: &mut Value) -> Result<&mut serde_json::Map<String, Value>> {
-    raw.as_object_mut().ok_or_else(|| invalid("appointment", "the appointment as read is not a JSON object"))
+    raw.as_object_mut()
+        .ok_or_else(|| InvalidInput::parameter("appointment", "the appointment as read is not a JSON object").into())
 }
 
 impl Appointment {
@@ -398,11 +414,11 @@ impl Appointment {
     /// send). Refuses an appointment already cancelled and an empty reason.
     pub fn cancellation(&self, reason: &str) -> Result<Value> {
         if self.is_cancelled() {
-            return Err(invalid("status", "the appointment is already cancelled"));
+            return Err(InvalidInput::parameter("status", "the appointment is already cancelled").into());
         }
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(invalid("extension", "a cancellation reason is required"));
+            return Err(InvalidInput::parameter("extension", "a cancellation reason is required").into());
         }
         let mut raw = self.raw.clone();
         let body = as_object(&mut raw)?;

@@ -3,12 +3,12 @@
 use std::fmt;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
-use gpconnect_core::error::{DecodeProblem, InvalidInput};
+use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::{
     one_or_many, Address, Bundle, Extension, Extensions, FhirDateTime, FhirResource, HealthcareService, Location,
     Organization, Practitioner, Reference, ResourceIndex,
 };
-use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result, SlotId};
 use serde::Deserialize;
 
 use crate::model::{
@@ -204,7 +204,7 @@ pub struct SlotLocation {
 #[derive(Debug, Clone)]
 pub struct FreeSlot {
     /// Logical id (`Slot/<id>`).
-    pub id: String,
+    pub id: SlotId,
     /// Start.
     pub start: FhirDateTime,
     /// End.
@@ -426,10 +426,6 @@ struct MetaPeek {
     extension: Vec<Extension>,
 }
 
-fn json_error(response: &Response, path: &str, e: serde_json::Error) -> gpconnect_core::Error {
-    response.decode_error(DecodeProblem::json(path, &e))
-}
-
 pub(crate) fn parse_free_slots(response: &Response, searched: Option<OrganisationType>) -> Result<FreeSlots> {
     let bundle: Bundle = response.resource()?;
     let peek: BundleMetaPeek = response.json()?;
@@ -437,7 +433,7 @@ pub(crate) fn parse_free_slots(response: &Response, searched: Option<Organisatio
         .meta
         .and_then(|m| m.extension.extension(SERVICE_FILTERING_STATUS_URL).and_then(|e| e.value_code.clone()))
         .map(|c| ServiceFilteringStatus::from_code(&c));
-    let slots = free_slots_from_bundle(&bundle, searched).map_err(|e| json_error(response, "entry.resource", e))?;
+    let slots = free_slots_from_bundle(&bundle, searched).map_err(|e| response.json_error("entry.resource", &e))?;
     Ok(FreeSlots { slots, service_filtering })
 }
 
@@ -451,7 +447,8 @@ pub(crate) fn free_slots_from_bundle(
     let mut out = Vec::new();
     for raw in bundle.resources_of(SlotResource::TYPE) {
         let slot: SlotResource = raw.parse()?;
-        let (Some(id), Some(start), Some(end)) = (slot.id.clone(), slot.start.clone(), slot.end.clone()) else {
+        let id = slot.id.as_deref().and_then(|id| SlotId::parse(id).ok());
+        let (Some(id), Some(start), Some(end)) = (id, slot.start.clone(), slot.end.clone()) else {
             continue;
         };
         let schedule: Option<ScheduleResource> = match &slot.schedule {

@@ -99,7 +99,7 @@ fn every_slot_search_example_parses_into_free_slots() {
     let slots = spec_slots("appointments__search-for-free-slots-response.json", None);
     assert_eq!(slots.len(), 2);
     let s = &slots[0];
-    assert_eq!(s.id, "1584");
+    assert_eq!(s.id.as_str(), "1584");
     assert_eq!(s.start.as_str(), "2016-08-15T11:30:00+01:00");
     assert_eq!(s.end.as_str(), "2016-08-15T11:40:00+01:00");
     assert_eq!(s.schedule_id.as_deref(), Some("14"));
@@ -152,7 +152,7 @@ fn windows_over_fourteen_days_or_reversed_are_refused() {
 fn booking(slots: &[FreeSlot]) -> Book {
     provider()
         .appointments()
-        .book(slots, "1")
+        .book(slots, &"1".parse().unwrap())
         .description("Free text description.")
         .comment("Free text comment.")
         .booking_organisation(BookingOrganisation::new("Test Organization Name", "0300 303 5678"))
@@ -230,18 +230,29 @@ fn booking_validates_slots_and_texts_before_sending() {
     assert_eq!(parameter(booking(&[]).body(created).unwrap_err()), "slot");
 
     let one = &slots[..1];
-    let no_description =
-        provider().appointments().book(one, "1").booking_organisation(BookingOrganisation::new("Org", "01"));
+    let no_description = provider()
+        .appointments()
+        .book(one, &"1".parse().unwrap())
+        .booking_organisation(BookingOrganisation::new("Org", "01"));
     assert_eq!(parameter(no_description.body(created).unwrap_err()), "description");
     assert_eq!(parameter(booking(one).description("x".repeat(101)).body(created).unwrap_err()), "description");
     assert!(booking(one).description("é".repeat(100)).body(created).is_ok());
     assert_eq!(parameter(booking(one).comment("x".repeat(501)).body(created).unwrap_err()), "comment");
-    let no_org = provider().appointments().book(one, "1").description("d");
+    let no_org = provider().appointments().book(one, &"1".parse().unwrap()).description("d");
     assert_eq!(parameter(no_org.body(created).unwrap_err()), "contained");
     let no_phone = booking(one).booking_organisation(BookingOrganisation::new("Org", " "));
     assert_eq!(parameter(no_phone.body(created).unwrap_err()), "contained");
-    let bad_patient = provider().appointments().book(one, "Patient/1").description("d");
-    assert_eq!(parameter(bad_patient.body(created).unwrap_err()), "participant");
+    // An SSP booking takes a checked PatientId; the shared Booking (patient-facing API) checks its text.
+    assert!("Patient/1".parse::<gpconnect_core::PatientId>().is_err());
+    let org = BookingOrganisation::new("Org", "01");
+    let bad_patient = Booking {
+        slots: one,
+        patient_id: "Patient/1",
+        description: Some("d"),
+        comment: None,
+        booking_organisation: Some(&org),
+    };
+    assert_eq!(parameter(bad_patient.body(&"A20047".parse().unwrap(), created).unwrap_err()), "participant");
 }
 
 #[test]
@@ -307,7 +318,7 @@ fn builders_never_show_free_text_in_debug() {
 #[test]
 fn patient_appointments_refuse_past_or_reversed_ranges() {
     let today = d(2026, 3, 10);
-    let list = |from, to| provider().appointments().patient_appointments("1", from, to);
+    let list = |from, to| provider().appointments().patient_appointments(&"1".parse().unwrap(), from, to);
     assert!(list(today, today).request_on(today).is_ok());
     assert_eq!(parameter(list(d(2026, 3, 9), today).request_on(today).unwrap_err()), "start");
     assert_eq!(parameter(list(today, d(2026, 3, 9)).request_on(today).unwrap_err()), "start");

@@ -4,7 +4,7 @@
 use chrono::{Duration, FixedOffset, TimeZone, Utc};
 use gpconnect_appointments::{AppointmentsExt, BookingOrganisation, FreeSlot, Includes, OrganisationType};
 use gpconnect_core::{Client, ErrorKind, Provider, User};
-use gpconnect_testkit::{test_consumer, test_user, MockSpine, ReceivedRequest, Target};
+use gpconnect_testkit::{test_consumer, test_consumer_builder, test_user, MockSpine, ReceivedRequest, Target};
 use serde_json::json;
 
 const PATIENT_NHS: &str = "9690937286";
@@ -31,7 +31,8 @@ async fn slots(p: &Provider) -> Vec<FreeSlot> {
 #[tokio::test]
 async fn the_consumers_organisation_type_is_sent_and_kept_for_the_booking() {
     let spine = MockSpine::start().await;
-    let p = provider_with(&spine, test_consumer().with_organisation_type("urgent-care"), test_user());
+    let p =
+        provider_with(&spine, test_consumer_builder().organisation_type("urgent-care").build().unwrap(), test_user());
     let found = slots(&p).await;
     assert_eq!(found[0].searched_organisation_type, Some(OrganisationType::UrgentCare));
     assert_eq!(found[0].searched_ods.as_ref().map(|o| o.as_str()), Some("A1001"));

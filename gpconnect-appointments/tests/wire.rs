@@ -129,12 +129,12 @@ async fn book_read_list_amend_cancel_round_trip_with_if_match() {
         .send()
         .await
         .unwrap();
-    assert_eq!(booked.slot_ids, [slots[0].id.clone()]);
+    assert_eq!(booked.slot_ids, [slots[0].id.to_string()]);
     assert_eq!(booked.practitioner_id.as_deref(), Some("2"));
     assert_eq!(booked.version_id.as_deref(), Some("1"));
     let id = booked.id.clone().unwrap();
 
-    let read = appointments.read(&id).send().await.unwrap();
+    let read = appointments.read(&id.parse().unwrap()).send().await.unwrap();
     assert_eq!(read.start, Some(slots[0].start.clone()));
     let day = slots[0].start.to_date().unwrap();
     let listed = appointments.patient_appointments(&patient, Utc::now().date_naive(), day).send().await.unwrap();
@@ -357,7 +357,7 @@ async fn a_dropped_connection_after_sending_is_outcome_unknown_and_find_booking_
 
     let found = spine.provider().appointments().find_booking(&patient, &slots[..1]).send().await.unwrap();
     let found = found.transpose().expect("the booking happened");
-    assert_eq!(found.slot_ids, [slots[0].id.clone()]);
+    assert_eq!(found.slot_ids, [slots[0].id.to_string()]);
     let received = ssp_requests(&spine).await;
     let list = received.last().unwrap();
     assert_eq!(list.fhir_path, format!("Patient/{patient}/Appointment"));

@@ -32,12 +32,19 @@ use crate::{Capability, OdsCode, Result, User};
 /// let gp = Client::builder()
 ///     .ssp(SspConfig::new("https://proxy.intspineservices.nhs.uk", "200000000115".parse()?)
 ///         .identity(Identity::from_pem(cert, key)?))
-///     .consumer(Consumer::new(
-///         "A1001".parse()?,
-///         "Test Hospital",
-///         "https://consumer.example.nhs.uk/",
-///         Device::new("https://consumer.example.nhs.uk/Id/device", "CONS-1", "Consumer", "1.0"),
-///     ))
+///     .consumer(Consumer::builder()
+///         .ods("A1001".parse()?)
+///         .organisation_name("Test Hospital")
+///         .issuer("https://consumer.example.nhs.uk/")
+///         .device(
+///             Device::builder()
+///                 .system("https://consumer.example.nhs.uk/Id/device")
+///                 .value("CONS-1")
+///                 .model("Consumer")
+///                 .version("1.0")
+///                 .build()?,
+///         )
+///         .build()?)
 ///     .build()?;
 /// let practice = gp.provider(&"A20047".parse()?);
 /// # Ok(()) }

@@ -134,7 +134,28 @@ impl fmt::Debug for Identity {
 }
 
 /// The consumer system making the requests: the requesting organisation and device claims
-/// and the issuer of the access token.
+/// and the issuer of the access token. Built with named setters; [`ConsumerBuilder::build`]
+/// checks every required part.
+///
+/// ```
+/// use gpconnect_core::{Consumer, Device};
+/// let consumer = Consumer::builder()
+///     .ods("A1001".parse()?)
+///     .organisation_name("Test Hospital")
+///     .issuer("https://consumer.example.nhs.uk/")
+///     .device(
+///         Device::builder()
+///             .system("https://consumer.example.nhs.uk/Id/device")
+///             .value("CONS-1")
+///             .model("Consumer")
+///             .version("1.0")
+///             .build()?,
+///     )
+///     .organisation_type("urgent-care")
+///     .build()?;
+/// assert_eq!(consumer.ods().as_str(), "A1001");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Consumer {
     pub(crate) ods: OdsCode,
@@ -145,31 +166,17 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    /// The requesting organisation (ODS code and name, as in the `requesting_organization`
-    /// claim), the token issuer (`iss`: the consumer system's endpoint URL) and the device.
-    pub fn new(ods: OdsCode, organisation_name: impl Into<String>, issuer: impl Into<String>, device: Device) -> Self {
-        Self {
-            ods,
-            organisation_name: organisation_name.into(),
-            issuer: issuer.into(),
-            device,
-            organisation_type: None,
-        }
+    /// Starts a consumer: set [`ods`](ConsumerBuilder::ods),
+    /// [`organisation_name`](ConsumerBuilder::organisation_name),
+    /// [`issuer`](ConsumerBuilder::issuer) and [`device`](ConsumerBuilder::device), then
+    /// [`build`](ConsumerBuilder::build).
+    pub fn builder() -> ConsumerBuilder {
+        ConsumerBuilder::default()
     }
 
     /// The requesting organisation's ODS code.
     pub fn ods(&self) -> &OdsCode {
         &self.ods
-    }
-
-    /// The consumer organisation's type, a `GPConnect-OrganisationType-1` code such as
-    /// `urgent-care` or `gp-practice`: appointment slot searches send it as a
-    /// `searchFilter` (and bookings as the booking organisation's `type`), as the spec
-    /// says consumers SHOULD.
-    #[must_use]
-    pub fn with_organisation_type(mut self, code: impl Into<String>) -> Self {
-        self.organisation_type = Some(code.into());
-        self
     }
 
     /// The consumer organisation's type code, when set.
@@ -178,7 +185,72 @@ impl Consumer {
     }
 }
 
-/// The consumer system as the `requesting_device` claim describes it.
+/// Builds a [`Consumer`]; from [`Consumer::builder`].
+#[derive(Clone, Debug, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ConsumerBuilder {
+    ods: Option<OdsCode>,
+    organisation_name: Option<String>,
+    issuer: Option<String>,
+    device: Option<Device>,
+    organisation_type: Option<String>,
+}
+
+impl ConsumerBuilder {
+    /// The requesting organisation's ODS code (`requesting_organization`; required).
+    pub fn ods(mut self, ods: OdsCode) -> Self {
+        self.ods = Some(ods);
+        self
+    }
+
+    /// The requesting organisation's name (`requesting_organization`; required).
+    pub fn organisation_name(mut self, name: impl Into<String>) -> Self {
+        self.organisation_name = Some(name.into());
+        self
+    }
+
+    /// The token issuer (`iss`): the consumer system's endpoint URL (required).
+    pub fn issuer(mut self, url: impl Into<String>) -> Self {
+        self.issuer = Some(url.into());
+        self
+    }
+
+    /// The consumer system (`requesting_device`; required).
+    pub fn device(mut self, device: Device) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    /// The consumer organisation's type, a `GPConnect-OrganisationType-1` code such as
+    /// `urgent-care` or `gp-practice` (optional): appointment slot searches send it as a
+    /// `searchFilter` (and bookings as the booking organisation's `type`), as the spec
+    /// says consumers SHOULD.
+    pub fn organisation_type(mut self, code: impl Into<String>) -> Self {
+        self.organisation_type = Some(code.into());
+        self
+    }
+
+    /// The consumer.
+    ///
+    /// # Errors
+    /// [`ConfigError::Consumer`] naming the first part that is missing or blank, or an
+    /// issuer that is not a URL.
+    pub fn build(self) -> Result<Consumer, ConfigError> {
+        let ods = self.ods.ok_or(ConfigError::Consumer { field: "ods", problem: "required" })?;
+        let organisation_name = text(self.organisation_name, "organisation_name")?;
+        let issuer = url(self.issuer, "issuer")?;
+        let device = self.device.ok_or(ConfigError::Consumer { field: "device", problem: "required" })?;
+        let organisation_type = match self.organisation_type {
+            Some(code) => Some(text(Some(code), "organisation_type")?),
+            None => None,
+        };
+        Ok(Consumer { ods, organisation_name, issuer, device, organisation_type })
+    }
+}
+
+/// The consumer system as the `requesting_device` claim describes it: an identifier (a
+/// consumer-defined system URL and value), the product name and version. Built with
+/// named setters; see [`Consumer`] for an example.
 #[derive(Clone, Debug)]
 pub struct Device {
     pub(crate) system: String,
@@ -188,13 +260,79 @@ pub struct Device {
 }
 
 impl Device {
-    /// An identifier (a consumer-defined system URL and value), the product name and version.
-    pub fn new(
-        system: impl Into<String>,
-        value: impl Into<String>,
-        model: impl Into<String>,
-        version: impl Into<String>,
-    ) -> Self {
-        Self { system: system.into(), value: value.into(), model: model.into(), version: version.into() }
+    /// Starts a device: set [`system`](DeviceBuilder::system),
+    /// [`value`](DeviceBuilder::value), [`model`](DeviceBuilder::model) and
+    /// [`version`](DeviceBuilder::version), then [`build`](DeviceBuilder::build).
+    pub fn builder() -> DeviceBuilder {
+        DeviceBuilder::default()
+    }
+}
+
+/// Builds a [`Device`]; from [`Device::builder`].
+#[derive(Clone, Debug, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeviceBuilder {
+    system: Option<String>,
+    value: Option<String>,
+    model: Option<String>,
+    version: Option<String>,
+}
+
+impl DeviceBuilder {
+    /// The identifier's system: a URL the consumer defines (required).
+    pub fn system(mut self, url: impl Into<String>) -> Self {
+        self.system = Some(url.into());
+        self
+    }
+
+    /// The identifier's value (required).
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+
+    /// The product name (required).
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// The product version (required).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The device.
+    ///
+    /// # Errors
+    /// [`ConfigError::Consumer`] naming the first part that is missing or blank, or a
+    /// system that is not a URL.
+    pub fn build(self) -> Result<Device, ConfigError> {
+        Ok(Device {
+            system: url(self.system, "device.system")?,
+            value: text(self.value, "device.value")?,
+            model: text(self.model, "device.model")?,
+            version: text(self.version, "device.version")?,
+        })
+    }
+}
+
+/// A required, non-blank part of the consumer.
+fn text(value: Option<String>, field: &'static str) -> Result<String, ConfigError> {
+    match value {
+        None => Err(ConfigError::Consumer { field, problem: "required" }),
+        Some(v) if v.trim().is_empty() => Err(ConfigError::Consumer { field, problem: "must not be blank" }),
+        Some(v) => Ok(v),
+    }
+}
+
+/// A required URL part of the consumer (`scheme://host...`).
+fn url(value: Option<String>, field: &'static str) -> Result<String, ConfigError> {
+    let value = text(value, field)?;
+    if url::Url::parse(&value).is_ok_and(|u| u.has_host()) {
+        Ok(value)
+    } else {
+        Err(ConfigError::Consumer { field, problem: "must be a URL such as https://consumer.example.nhs.uk/" })
     }
 }

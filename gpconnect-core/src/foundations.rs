@@ -6,7 +6,7 @@
 //! # async fn demo(practice: gpconnect_core::Provider, clinician: gpconnect_core::User) -> gpconnect_core::Result<()> {
 //! let nhs = gpconnect_core::NhsNumber::parse("9690937286")?;
 //! match practice.foundations().find_patient(&nhs).user(&clinician).send().await?.value {
-//!     Some(found) => println!("patient id {:?}", found.id()),
+//!     Some(found) => println!("patient id {}", found.id),
 //!     None => println!("no active patient with that NHS number here"),
 //! }
 //! # Ok(()) }
@@ -21,8 +21,12 @@ use crate::fhir::{
     Bundle, CapabilityStatement, FhirResource, HealthcareService, Identifier, Location, Meta, Organization, Patient,
     Practitioner, Precision, Typed,
 };
+use crate::ids::{is_logical_id, Id};
 use crate::operation::{Call, Operation};
-use crate::{Capability, InteractionId, NhsNumber, OdsCode, Provider, Request, Response, Result};
+use crate::{
+    Capability, HealthcareServiceId, InteractionId, LocationId, NhsNumber, OdsCode, OrganizationId, PatientId,
+    PractitionerId, Provider, Request, Response, Result,
+};
 
 /// The foundations operations of a provider; from [`Provider::foundations`].
 #[derive(Debug, Clone)]
@@ -47,40 +51,43 @@ impl Foundations {
     /// another audited interaction the caller chooses:
     /// [`read_registered_practice`](Self::read_registered_practice).
     pub fn find_patient(&self, nhs_number: &NhsNumber) -> FindPatient {
-        FindPatient { call: Call::new(&self.provider), nhs_number: nhs_number.clone() }
+        FindPatient::new(&self.provider, InteractionId::SearchPatient, nhs_number)
     }
 
     /// Reads a patient by logical id (`GET /Patient/{id}`).
-    pub fn read_patient(&self, id: &str) -> Read<Patient> {
+    pub fn read_patient(&self, id: &PatientId) -> Read<Patient> {
         self.read(InteractionId::ReadPatient, id)
     }
 
     /// Reads an organisation by logical id (`GET /Organization/{id}`).
-    pub fn read_organization(&self, id: &str) -> Read<Organization> {
+    pub fn read_organization(&self, id: &OrganizationId) -> Read<Organization> {
         self.read(InteractionId::ReadOrganization, id)
     }
 
     /// Reads the practice a found patient is registered at (`GET /Organization/{id}` of
     /// the patient's `managingOrganization`): a separate, audited read interaction, sent
     /// only when the caller asks. Fails with `InvalidInput` (nothing sent) when the
-    /// patient names no practice.
+    /// patient names no practice (or not by a valid logical id).
     pub fn read_registered_practice(&self, found: &FoundPatient) -> Read<Organization> {
-        let id = found.registered_practice_id().unwrap_or_default();
-        let mut read = self.read(InteractionId::ReadOrganization, id);
-        if found.registered_practice_id().is_none() {
-            read.path =
-                Err(InvalidInput::parameter("managingOrganization", "the patient names no registered practice"));
+        let path = found.registered_practice_id().map(|id| id.reference()).ok_or(InvalidInput::parameter(
+            "managingOrganization",
+            "the patient names no registered practice by a logical id",
+        ));
+        Read {
+            call: Call::new(&self.provider),
+            interaction: InteractionId::ReadOrganization,
+            path,
+            _resource: PhantomData,
         }
-        read
     }
 
     /// Reads a practitioner by logical id (`GET /Practitioner/{id}`).
-    pub fn read_practitioner(&self, id: &str) -> Read<Practitioner> {
+    pub fn read_practitioner(&self, id: &PractitionerId) -> Read<Practitioner> {
         self.read(InteractionId::ReadPractitioner, id)
     }
 
     /// Reads a location by logical id (`GET /Location/{id}`).
-    pub fn read_location(&self, id: &str) -> Read<Location> {
+    pub fn read_location(&self, id: &LocationId) -> Read<Location> {
         self.read(InteractionId::ReadLocation, id)
     }
 
@@ -127,7 +134,7 @@ impl Foundations {
 
     /// Reads a healthcare service by logical id (`GET /HealthcareService/{id}`; 1.2.8
     /// providers only).
-    pub fn read_healthcare_service(&self, id: &str) -> Read<HealthcareService> {
+    pub fn read_healthcare_service(&self, id: &HealthcareServiceId) -> Read<HealthcareService> {
         self.read(InteractionId::ReadHealthcareService, id)
     }
 
@@ -145,13 +152,8 @@ impl Foundations {
         self.find(InteractionId::SearchHealthcareService, None)
     }
 
-    fn read<T: FhirResource>(&self, interaction: InteractionId, id: &str) -> Read<T> {
-        Read {
-            call: Call::new(&self.provider),
-            interaction,
-            path: logical_id(id).map(|id| format!("{}/{id}", T::TYPE)),
-            _resource: PhantomData,
-        }
+    fn read<T: FhirResource>(&self, interaction: InteractionId, id: &Id<T>) -> Read<T> {
+        Read { call: Call::new(&self.provider), interaction, path: Ok(id.reference()), _resource: PhantomData }
     }
 
     fn find<T>(&self, interaction: InteractionId, identifier: Option<(&'static str, SearchValue)>) -> Find<T> {
@@ -186,9 +188,10 @@ impl Provider {
     }
 }
 
-/// Checks a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`.
+/// Checks a FHIR logical id given as text (1 to 64 of `A-Z a-z 0-9 - .`), for ids that
+/// are not resource ids of an SSP operation; those take a typed [`Id`].
 pub fn logical_id(id: &str) -> Result<&str, InvalidInput> {
-    if (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+    if is_logical_id(id) {
         Ok(id)
     } else {
         Err(InvalidInput::Parameter {
@@ -196,11 +199,6 @@ pub fn logical_id(id: &str) -> Result<&str, InvalidInput> {
             problem: "a logical id is 1 to 64 letters, digits, '-' or '.'".into(),
         })
     }
-}
-
-/// A decode error for a resource of a Bundle that is not what its `resourceType` says.
-pub fn entry_error(response: &Response, e: &serde_json::Error) -> crate::Error {
-    response.decode_error(DecodeProblem::json("entry.resource", e))
 }
 
 /// Reads one resource by id; see [`Foundations::read_organization`] and friends.
@@ -212,7 +210,7 @@ pub fn entry_error(response: &Response, e: &serde_json::Error) -> crate::Error {
 /// # Example
 /// ```no_run
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
-/// let surgery = p.foundations().read_location("17").send().await?;
+/// let surgery = p.foundations().read_location(&"17".parse()?).send().await?;
 /// println!("{:?} (version {:?})", surgery.name, surgery.version_id);
 /// # Ok(()) }
 /// ```
@@ -248,6 +246,8 @@ impl<T: DeserializeOwned + FhirResource> Operation for Read<T> {
 /// answer included it.
 #[derive(Debug, Clone)]
 pub struct FoundPatient {
+    /// The patient's logical id on the server searched, for later requests about them.
+    pub id: PatientId,
     /// The patient (CareConnect-GPC-Patient-1). Its `Debug` output is redacted.
     pub patient: Patient,
     /// The registered practice (`managingOrganization`) when the answer included it;
@@ -256,24 +256,43 @@ pub struct FoundPatient {
 }
 
 impl FoundPatient {
-    /// The patient's logical id at this provider, used by later requests.
-    pub fn id(&self) -> Option<&str> {
-        self.patient.id.as_deref()
+    /// The logical id of the registered practice (`managingOrganization`), if named by a
+    /// valid logical id.
+    pub fn registered_practice_id(&self) -> Option<OrganizationId> {
+        self.patient.managing_organization.as_ref().and_then(|r| r.id()).and_then(|id| id.parse().ok())
     }
 
-    /// The logical id of the registered practice (`managingOrganization`), if named.
-    pub fn registered_practice_id(&self) -> Option<&str> {
-        self.patient.managing_organization.as_ref().and_then(|r| r.id())
+    /// The found patient from a searchset or registration answer: their logical id
+    /// checked, and their registered practice when the answer included it.
+    fn from_bundle(response: &Response, bundle: &Bundle, patient: Patient) -> Result<Self> {
+        let id = patient.id.as_deref().and_then(|id| PatientId::parse(id).ok()).ok_or_else(|| {
+            response.decode_error(DecodeProblem::Json {
+                path: "entry.resource.id".into(),
+                message: "the Patient has no valid logical id".into(),
+            })
+        })?;
+        let registered_practice = patient
+            .managing_organization
+            .as_ref()
+            .and_then(|r| bundle.index().resolve_as::<Organization>(r))
+            .and_then(|r| r.ok());
+        Ok(Self { id, patient, registered_practice })
     }
 }
 
-/// Finds a patient by NHS number with one request; see [`Foundations::find_patient`].
+/// Finds a patient by NHS number with one request: the one patient search of every SSP
+/// API; see [`Foundations::find_patient`] (and the documents server's `find_patient`,
+/// the same search with the documents interaction).
+///
+/// The answer is `None` when the provider has no such patient. Every Patient in the
+/// answer must carry the NHS number asked for (else an error of kind `WrongPatient`),
+/// and the one returned must have a valid logical id (else a decode error).
 ///
 /// # Example
 /// ```no_run
 /// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
 /// if let Some(found) = p.foundations().find_patient(&nhs).send().await?.transpose() {
-///     println!("patient id {:?} (Ssp-TraceID {})", found.id(), found.trace_id);
+///     println!("patient id {} (Ssp-TraceID {})", found.id, found.trace_id);
 ///     let practice = p.foundations().read_registered_practice(&found).send().await?;
 /// }
 /// # Ok(()) }
@@ -282,45 +301,69 @@ impl FoundPatient {
 #[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct FindPatient {
     call: Call,
+    interaction: InteractionId,
     nhs_number: NhsNumber,
 }
 
 crate::builder!(FindPatient);
+
+impl FindPatient {
+    /// The patient search of the server whose search interaction is `interaction`:
+    /// [`InteractionId::SearchPatient`] (foundations, appointments) or
+    /// [`InteractionId::SearchDocumentsPatient`] (the documents server, its own root).
+    pub fn new(provider: &Provider, interaction: InteractionId, nhs_number: &NhsNumber) -> Self {
+        Self { call: Call::new(provider), interaction, nhs_number: nhs_number.clone() }
+    }
+}
 
 impl Operation for FindPatient {
     type Answer = Response;
     type Output = Option<FoundPatient>;
 
     fn interaction(&self) -> InteractionId {
-        InteractionId::SearchPatient
+        self.interaction
     }
 
     fn request(&self) -> Result<Request> {
-        Ok(Request::get(InteractionId::SearchPatient, "Patient")
-            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose())))
+        Ok(Request::get(self.interaction, "Patient").query("identifier", nhs_number_token(&self.nhs_number)))
     }
 
     fn parse(&self, response: Response) -> Result<Option<FoundPatient>> {
+        FoundPatient::from_searchset(&response, &self.nhs_number)
+    }
+}
+
+impl FoundPatient {
+    /// Reads the answer to a patient search by `nhs_number` (a searchset Bundle): the
+    /// one reading of every patient search, the SSP's and the patient-facing API's.
+    /// `None` when it holds no Patient.
+    ///
+    /// # Errors
+    /// Kind `WrongPatient` when any Patient in it carries another NHS number or none; a
+    /// decode error when the answer is not a Bundle, a Patient does not parse, or the
+    /// patient has no valid logical id.
+    pub fn from_searchset(response: &Response, nhs_number: &NhsNumber) -> Result<Option<Self>> {
         let bundle: Bundle = response.resource()?;
         let mut patients = Vec::new();
         for raw in bundle.resources_of(Patient::TYPE) {
-            patients.push(raw.parse::<Patient>().map_err(|e| entry_error(&response, &e))?);
+            patients.push(raw.parse::<Patient>().map_err(|e| response.json_error("entry.resource", &e))?);
         }
         // Every Patient in the answer must be the one asked for: someone else (or no NHS
         // number) is the provider's fault and a patient-safety error, not "not found".
         for p in &patients {
-            crate::error::PatientMismatch::check(&self.nhs_number, p.nhs_number())
-                .map_err(|m| m.error(self.interaction(), response.trace_id))?;
+            crate::error::PatientMismatch::check(nhs_number, p.nhs_number())
+                .map_err(|m| m.error(response.interaction, response.trace_id))?;
         }
-        let Some(patient) = patients.into_iter().next() else {
-            return Ok(None);
-        };
-        let registered_practice = match &patient.managing_organization {
-            Some(reference) => bundle.index().resolve_as::<Organization>(reference).and_then(|r| r.ok()),
-            None => None,
-        };
-        Ok(Some(FoundPatient { patient, registered_practice }))
+        match patients.into_iter().next() {
+            Some(patient) => Self::from_bundle(response, &bundle, patient).map(Some),
+            None => Ok(None),
+        }
     }
+}
+
+/// `https://fhir.nhs.uk/Id/nhs-number|{nhs}`: the search token of a patient search.
+fn nhs_number_token(nhs_number: &NhsNumber) -> String {
+    format!("{}|{}", NhsNumber::SYSTEM, nhs_number.expose())
 }
 
 /// A resource with business identifiers, for checking identifier search answers.
@@ -389,7 +432,7 @@ impl<T: DeserializeOwned + FhirResource + Identified> Operation for Find<T> {
         let bundle: Bundle = response.resource()?;
         let mut found = Vec::new();
         for (i, raw) in bundle.resources_of(T::TYPE).enumerate() {
-            let resource: T = raw.parse().map_err(|e| entry_error(&response, &e))?;
+            let resource: T = raw.parse().map_err(|e| response.json_error("entry.resource", &e))?;
             if let Some((system, Ok(value))) = &self.identifier {
                 let carries = resource
                     .identifiers()
@@ -414,7 +457,7 @@ impl<T: DeserializeOwned + FhirResource + Identified> Operation for Find<T> {
 /// ```no_run
 /// # async fn demo(p: gpconnect_core::Provider, from_pds: gpconnect_core::fhir::Patient) -> gpconnect_core::Result<()> {
 /// let registered = p.foundations().register_patient(&from_pds).send().await?;
-/// println!("registered as {:?}", registered.id());
+/// println!("registered as {}", registered.id);
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -512,11 +555,6 @@ impl Operation for RegisterPatient {
                     message: "no Patient with the registered NHS number in the answer".into(),
                 })
             })?;
-        let registered_practice = registered
-            .managing_organization
-            .as_ref()
-            .and_then(|r| bundle.index().resolve_as::<Organization>(r))
-            .and_then(|r| r.ok());
-        Ok(FoundPatient { patient: registered, registered_practice })
+        FoundPatient::from_bundle(&response, &bundle, registered)
     }
 }

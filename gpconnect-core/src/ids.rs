@@ -1,10 +1,16 @@
-//! Identifiers a GP Connect call is addressed with: NHS number, ODS code and ASID.
+//! Identifiers a GP Connect call is addressed with: NHS number, ODS code, ASID and the
+//! logical ids of resources ([`Id`], such as [`PatientId`]).
 //!
 //! Each is parsed once, at the edge, into a validated newtype; builders only take these
 //! types, so an invalid identifier is an error before any request exists.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
 use std::str::FromStr;
+
+use crate::fhir::{DocumentReference, FhirResource, HealthcareService, Location, Organization, Patient, Practitioner};
 
 /// Why a string is not a valid identifier. Never contains the rejected value itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +40,9 @@ pub enum IdError {
     /// An ASID is 1 to 20 digits (Spine ASIDs are usually 12).
     #[error("not an ASID: an ASID is 1 to 20 digits (Spine ASIDs usually have 12)")]
     Asid,
+    /// A FHIR logical id is 1 to 64 of `A-Z a-z 0-9 - .`.
+    #[error("not a {0} id: a FHIR logical id is 1 to 64 letters, digits, '-' or '.'")]
+    LogicalId(&'static str),
 }
 
 /// A validated NHS number: ten digits whose last is the Modulus 11 check digit.
@@ -196,6 +205,163 @@ impl FromStr for Asid {
     }
 }
 
+/// Whether `id` is a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`.
+pub(crate) fn is_logical_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// The logical id of a resource of type `R` on one provider's server (`Patient/{id}`),
+/// checked once as a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`. Every operation that
+/// addresses a resource by id takes one, so an invalid id is an error before any request
+/// exists. Use the aliases ([`PatientId`], [`OrganizationId`], [`AppointmentId`], ...).
+///
+/// Logical ids are not personal data: `Debug` and `Display` show them.
+///
+/// ```
+/// use gpconnect_core::{IdError, PatientId};
+/// let id: PatientId = "2".parse()?;
+/// assert_eq!(id.as_str(), "2");
+/// assert_eq!(format!("{id:?}"), r#"PatientId("2")"#);
+/// assert_eq!(id.reference(), "Patient/2");
+/// assert_eq!("../2".parse::<PatientId>(), Err(IdError::LogicalId("Patient")));
+/// # Ok::<(), IdError>(())
+/// ```
+pub struct Id<R> {
+    id: Box<str>,
+    resource: PhantomData<fn() -> R>,
+}
+
+impl<R: FhirResource> Id<R> {
+    /// Checks `id` as a FHIR logical id.
+    pub fn parse(id: &str) -> Result<Self, IdError> {
+        if is_logical_id(id) {
+            Ok(Self { id: id.into(), resource: PhantomData })
+        } else {
+            Err(IdError::LogicalId(R::TYPE))
+        }
+    }
+
+    /// The id as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+
+    /// The relative reference `{Resource}/{id}`, such as `Patient/2`.
+    pub fn reference(&self) -> String {
+        format!("{}/{}", R::TYPE, self.id)
+    }
+}
+
+impl<R> Clone for Id<R> {
+    fn clone(&self) -> Self {
+        Self { id: self.id.clone(), resource: PhantomData }
+    }
+}
+
+impl<R> PartialEq for Id<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<R> Eq for Id<R> {}
+
+impl<R> PartialEq<str> for Id<R> {
+    fn eq(&self, other: &str) -> bool {
+        &*self.id == other
+    }
+}
+
+impl<R> PartialEq<&str> for Id<R> {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.id == *other
+    }
+}
+
+impl<R> PartialOrd for Id<R> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<R> Ord for Id<R> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.id.cmp(&other.id)
+    }
+}
+
+impl<R> Hash for Id<R> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl<R: FhirResource> fmt::Debug for Id<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Id({:?})", R::TYPE, self.id)
+    }
+}
+
+impl<R> fmt::Display for Id<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+impl<R: FhirResource> FromStr for Id<R> {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        Self::parse(s)
+    }
+}
+
+impl<R: FhirResource> TryFrom<&str> for Id<R> {
+    type Error = IdError;
+    fn try_from(s: &str) -> Result<Self, IdError> {
+        Self::parse(s)
+    }
+}
+
+impl<R> AsRef<str> for Id<R> {
+    fn as_ref(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The Appointment resource type, naming [`AppointmentId`]s (its model lives in the
+/// appointments crate).
+#[derive(Debug)]
+pub enum Appointment {}
+
+impl FhirResource for Appointment {
+    const TYPE: &'static str = "Appointment";
+}
+
+/// The Slot resource type, naming [`SlotId`]s (free slots live in the appointments crate).
+#[derive(Debug)]
+pub enum Slot {}
+
+impl FhirResource for Slot {
+    const TYPE: &'static str = "Slot";
+}
+
+/// A patient's logical id on one provider's server, from a patient search.
+pub type PatientId = Id<Patient>;
+/// An organisation's logical id.
+pub type OrganizationId = Id<Organization>;
+/// A practitioner's logical id.
+pub type PractitionerId = Id<Practitioner>;
+/// A location's logical id.
+pub type LocationId = Id<Location>;
+/// A healthcare service's logical id (1.2.8 providers).
+pub type HealthcareServiceId = Id<HealthcareService>;
+/// An appointment's logical id.
+pub type AppointmentId = Id<Appointment>;
+/// A free slot's logical id.
+pub type SlotId = Id<Slot>;
+/// A DocumentReference's logical id.
+pub type DocumentId = Id<DocumentReference>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +402,16 @@ mod tests {
         assert_eq!(Asid::parse("200000000115").unwrap().as_str(), "200000000115");
         assert!(Asid::parse("20000000011X").is_err());
         assert!(Asid::parse("").is_err());
+    }
+
+    #[test]
+    fn logical_ids_are_checked_once() {
+        assert_eq!(PatientId::parse("a-Z.9").unwrap().as_str(), "a-Z.9");
+        assert!(PatientId::parse(&"1".repeat(64)).is_ok());
+        for bad in ["", "../1", "1/2", "1 2", "1?x", "é", &"1".repeat(65)] {
+            assert_eq!(AppointmentId::parse(bad), Err(IdError::LogicalId("Appointment")), "{bad:?}");
+        }
+        let slot: SlotId = "1001".try_into().unwrap();
+        assert_eq!((slot.to_string(), format!("{slot:?}")), ("1001".to_owned(), r#"SlotId("1001")"#.to_owned()));
     }
 }

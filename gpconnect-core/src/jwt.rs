@@ -510,12 +510,21 @@ mod tests {
     use crate::{Device, InteractionId};
 
     fn consumer() -> Consumer {
-        Consumer::new(
-            "A1001".parse().unwrap(),
-            "Test Hospital",
-            "https://consumer.example/",
-            Device::new("https://consumer.example/Id/device", "C-1", "Consumer", "1.0"),
-        )
+        Consumer::builder()
+            .ods("A1001".parse().unwrap())
+            .organisation_name("Test Hospital")
+            .issuer("https://consumer.example/")
+            .device(
+                Device::builder()
+                    .system("https://consumer.example/Id/device")
+                    .value("C-1")
+                    .model("Consumer")
+                    .version("1.0")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The core of the GP Connect SDK: everything every GP Connect API shares.
 //!
-//! * identifiers: [`NhsNumber`] (with its Modulus 11 check digit), [`OdsCode`], [`Asid`];
+//! * identifiers: [`NhsNumber`] (with its Modulus 11 check digit), [`OdsCode`], [`Asid`],
+//!   and the typed logical ids of resources ([`Id`]: [`PatientId`], [`AppointmentId`], ...);
 //! * the interaction ID table, [`InteractionId`], which decides the `Ssp-InteractionID`
 //!   header, the JWT scope and the service root of every request;
 //! * the JWT claim builder ([`jwt`]) for the unsigned GP Connect access token;
@@ -33,7 +34,7 @@ pub mod config;
 pub mod error;
 pub mod fhir;
 pub mod foundations;
-mod ids;
+pub mod ids;
 mod interaction;
 #[cfg(feature = "mesh")]
 pub mod itk3;
@@ -54,9 +55,12 @@ mod transport;
 pub mod uk;
 
 pub use client::{Client, ClientBuilder};
-pub use config::{Consumer, Device, Identity, SspConfig};
+pub use config::{Consumer, ConsumerBuilder, Device, DeviceBuilder, Identity, SspConfig};
 pub use error::{Error, ErrorKind, GpcCode, PatientMismatch, Result};
-pub use ids::{Asid, IdError, NhsNumber, OdsCode};
+pub use ids::{
+    AppointmentId, Asid, DocumentId, HealthcareServiceId, Id, IdError, LocationId, NhsNumber, OdsCode, OrganizationId,
+    PatientId, PractitionerId, SlotId,
+};
 pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Scope, UnknownInteraction};
 pub use jwt::User;
 pub use operation::{Call, CallOptions, Operation, Traced};

@@ -380,6 +380,12 @@ impl Response {
         }
     }
 
+    /// A decode error for a part of the answer (such as `entry.resource`) that did not
+    /// parse: the path and the parser's category, line and column, never the value.
+    pub fn json_error(&self, path: &str, e: &serde_json::Error) -> Error {
+        self.decode_error(DecodeProblem::json(path, e))
+    }
+
     /// A decode error for this response.
     pub fn decode_error(&self, problem: DecodeProblem) -> Error {
         Error::Decode(Box::new(DecodeError {

@@ -57,7 +57,7 @@ async fn find_patient_looks_up_sds_then_searches_by_nhs_number_with_every_header
         spine.provider().foundations().find_patient(&nhs()).send().await.unwrap().transpose().expect("a patient");
 
     assert_eq!(found.patient.nhs_number(), Some(NHS));
-    assert_eq!(found.registered_practice_id(), Some("14"));
+    assert_eq!(found.registered_practice_id().as_ref().map(|id| id.as_str()), Some("14"));
     let all = spine.received().await;
     let sds: Vec<_> = all.iter().filter(|r| r.target == Target::Sds).collect();
     assert_eq!(sds.len(), 2, "Endpoint + Device for the one interaction");
@@ -109,11 +109,11 @@ async fn reads_organisation_practitioner_location_and_capability_statement() {
     let spine = MockSpine::start().await;
     let f = spine.provider().foundations();
 
-    let org = f.read_organization("23").send().await.unwrap();
+    let org = f.read_organization(&"23".parse().unwrap()).send().await.unwrap();
     assert_eq!(org.ods_code(), Some("A00001"));
-    let practitioner = f.read_practitioner("15").send().await.unwrap();
+    let practitioner = f.read_practitioner(&"15".parse().unwrap()).send().await.unwrap();
     assert_eq!(practitioner.id.as_deref(), Some("15"));
-    let location = f.read_location("17").send().await.unwrap();
+    let location = f.read_location(&"17".parse().unwrap()).send().await.unwrap();
     assert_eq!(location.id.as_deref(), Some("17"));
     let found = f.find_organization(&"A00001".parse().unwrap()).send().await.unwrap();
     assert_eq!(found.len(), 1);
@@ -145,7 +145,7 @@ async fn unknown_ids_are_typed_not_found_errors_with_outcome_and_trace() {
     let spine = MockSpine::start().await;
     let f = spine.provider().foundations();
 
-    let err = f.read_organization("999").send().await.unwrap_err();
+    let err = f.read_organization(&"999".parse().unwrap()).send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.code(), Some(GpcCode::OrganisationNotFound));
     assert_eq!(err.status(), Some(404));
@@ -155,9 +155,9 @@ async fn unknown_ids_are_typed_not_found_errors_with_outcome_and_trace() {
     assert!(p.body.text().contains("ORGANISATION_NOT_FOUND"));
     assert!(!err.is_retryable() && !err.may_have_been_sent());
 
-    let err = f.read_practitioner("999").send().await.unwrap_err();
+    let err = f.read_practitioner(&"999".parse().unwrap()).send().await.unwrap_err();
     assert_eq!(err.code(), Some(GpcCode::PractitionerNotFound));
-    let err = f.read_location("999").send().await.unwrap_err();
+    let err = f.read_location(&"999".parse().unwrap()).send().await.unwrap_err();
     assert_eq!(err.code(), Some(GpcCode::NoRecordFound));
 }
 
@@ -177,9 +177,9 @@ async fn bad_input_is_refused_before_anything_is_sent() {
         Error::InvalidInput(InvalidInput::Requester { field: "requesting_practitioner.sds-user-id", .. })
     ));
 
-    let err =
-        provider.foundations().read_organization("../Patient/1").user(&gpconnect_testkit::test_user()).send().await;
-    assert!(matches!(err.unwrap_err(), Error::InvalidInput(InvalidInput::Parameter { parameter: "id", .. })));
+    // An id that is not a FHIR logical id cannot be given to a read: it is a typed id.
+    let err = "../Patient/1".parse::<gpconnect_core::OrganizationId>().unwrap_err();
+    assert_eq!(err, gpconnect_core::IdError::LogicalId("Organization"));
 
     assert!(ssp_requests(&spine.received().await).is_empty(), "nothing reached the SSP");
 }
@@ -189,7 +189,7 @@ async fn sds_answers_are_cached_per_interaction() {
     let spine = MockSpine::start().await;
     let provider = spine.provider();
     for _ in 0..3 {
-        provider.foundations().read_location("17").send().await.unwrap();
+        provider.foundations().read_location(&"17".parse().unwrap()).send().await.unwrap();
     }
     let all = spine.received().await;
     assert_eq!(all.iter().filter(|r| r.target == Target::Sds).count(), 2);
@@ -201,7 +201,7 @@ async fn directory_failures_are_typed() {
     let spine = MockSpine::start().await;
     let client = spine.client();
     let unknown = client.provider(&"Y99999".parse().unwrap()).with_user(gpconnect_testkit::test_user());
-    let err = unknown.foundations().read_location("17").send().await.unwrap_err();
+    let err = unknown.foundations().read_location(&"17".parse().unwrap()).send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(matches!(err, Error::Directory(_)));
 
@@ -215,7 +215,7 @@ async fn directory_failures_are_typed() {
         .provider(&"A20047".parse().unwrap())
         .with_user(gpconnect_testkit::test_user())
         .foundations()
-        .read_location("17")
+        .read_location(&"17".parse().unwrap())
         .send()
         .await
         .unwrap_err();
@@ -247,7 +247,7 @@ async fn sds_answers_expire() {
         .unwrap();
     let provider = client.provider(&"A20047".parse().unwrap()).with_user(gpconnect_testkit::test_user());
     for _ in 0..2 {
-        provider.foundations().read_location("17").send().await.unwrap();
+        provider.foundations().read_location(&"17".parse().unwrap()).send().await.unwrap();
     }
     let sds = spine.received().await.into_iter().filter(|r| r.target == Target::Sds).count();
     assert_eq!(sds, 4, "an expired answer is looked up again");
@@ -271,7 +271,7 @@ async fn register_patient_posts_the_patient_in_parameters_with_write_scope() {
     let registered = spine.provider().foundations().register_patient(&patient_to_register(nhs)).send().await.unwrap();
 
     assert_eq!(registered.patient.nhs_number(), Some(nhs));
-    assert!(registered.id().is_some());
+    assert!(!registered.id.as_str().is_empty());
     let all = spine.received().await;
     let ssp = ssp_requests(&all);
     assert_eq!(ssp.len(), 1);
@@ -465,10 +465,10 @@ async fn healthcare_services_are_found_by_dos_id_and_read_by_id() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].name.as_deref(), Some("West Road GP Hub"));
     assert!(f.find_healthcare_service("999").send().await.unwrap().is_empty());
-    let read = f.read_healthcare_service("15").send().await.unwrap();
+    let read = f.read_healthcare_service(&"15".parse().unwrap()).send().await.unwrap();
     assert_eq!(read.id.as_deref(), Some("15"));
     assert_eq!(read.version_id.as_deref(), Some("636064088100870233"), "version from the ETag");
-    let missing = f.read_healthcare_service("16").send().await.unwrap_err();
+    let missing = f.read_healthcare_service(&"16".parse().unwrap()).send().await.unwrap_err();
     assert_eq!(missing.code(), Some(GpcCode::NoRecordFound));
     assert!(matches!(
         f.find_healthcare_service("10|00").send().await.unwrap_err(),
@@ -547,7 +547,7 @@ async fn answers_labelled_json_plus_fhir_or_with_parameters_are_read_as_fhir() {
             .with_priority(1)
             .mount(spine.server())
             .await;
-        let location = spine.provider().foundations().read_location("17").send().await.unwrap();
+        let location = spine.provider().foundations().read_location(&"17".parse().unwrap()).send().await.unwrap();
         assert_eq!(location.id.as_deref(), Some("17"), "{content_type}");
     }
 }

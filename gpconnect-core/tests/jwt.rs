@@ -3,7 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use gpconnect_core::error::InvalidInput;
+use gpconnect_core::error::{ConfigError, InvalidInput};
 use gpconnect_core::jwt::{Claims, Confidentiality};
 use gpconnect_core::{Consumer, Device, InteractionId, User};
 use gpconnect_testkit::{fixture, test_consumer, test_user};
@@ -82,13 +82,22 @@ fn missing_or_invalid_requester_details_are_typed_errors() {
     assert_eq!(field(User::new("", "Jones").sds_user_id("UNK"), &c, aud), "sub");
     assert_eq!(field(User::new("1", " ").sds_user_id("UNK"), &c, aud), "requesting_practitioner.name");
     assert_eq!(field(test_user(), &c, "not a url"), "aud");
-    let device = || Device::new("https://consumer.example/Id/device", "CONS-1", "Product", "1.0");
-    let no_iss = Consumer::new("A1001".parse().unwrap(), "Test Hospital", "", device());
-    assert_eq!(field(test_user(), &no_iss, aud), "iss");
-    let no_model = Device::new("https://consumer.example/Id/device", "CONS-1", "", "1.0");
-    let no_device_model =
-        Consumer::new("A1001".parse().unwrap(), "Test Hospital", "https://consumer.example/", no_model);
-    assert_eq!(field(test_user(), &no_device_model, aud), "requesting_device.model");
+    // A consumer without an issuer or a device model cannot be built (nothing is sent).
+    let device = || {
+        Device::builder().system("https://consumer.example/Id/device").value("CONS-1").model("Product").version("1.0")
+    };
+    let consumer = |issuer: &str| {
+        Consumer::builder()
+            .ods("A1001".parse().unwrap())
+            .organisation_name("Test Hospital")
+            .issuer(issuer)
+            .device(device().build().unwrap())
+            .build()
+    };
+    assert!(matches!(consumer(""), Err(ConfigError::Consumer { field: "issuer", .. })));
+    assert!(matches!(consumer("not a url"), Err(ConfigError::Consumer { field: "issuer", .. })));
+    assert!(matches!(device().model("").build(), Err(ConfigError::Consumer { field: "device.model", .. })));
+    assert!(matches!(Consumer::builder().build(), Err(ConfigError::Consumer { field: "ods", .. })));
     // UNK is explicitly allowed.
     assert!(Claims::new(&c, &User::new("1", "Jones").sds_user_id("UNK"), aud, InteractionId::SearchPatient, None, 0)
         .is_ok());

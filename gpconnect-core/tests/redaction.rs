@@ -48,7 +48,7 @@ async fn nhs_numbers_names_and_tokens_never_reach_logs_or_debug() {
     debug.push(format!("{response:?}"));
 
     let errors = [
-        provider.foundations().read_patient("no-such-patient").send().await.unwrap_err(),
+        provider.foundations().read_patient(&"no-such-patient".parse().unwrap()).send().await.unwrap_err(),
         provider
             .send(
                 Request::get(InteractionId::SearchPatient, "Patient")

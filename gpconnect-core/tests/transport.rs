@@ -283,7 +283,7 @@ async fn unusable_success_answers_are_decode_errors_not_panics() {
             .provider(&"A20047".parse().unwrap())
             .with_root(Capability::Foundations, ServiceRoot::new(ROOT, "200000000116".parse().unwrap()).unwrap())
             .with_user(test_user());
-        let err = p.foundations().read_location("17").send().await.unwrap_err();
+        let err = p.foundations().read_location(&"17".parse().unwrap()).send().await.unwrap_err();
         let Error::Decode(d) = &err else { panic!("case {i}: {err:?}") };
         assert!(expected(&d.problem), "case {i}: {:?}", d.problem);
         assert_eq!(err.kind(), ErrorKind::Decode);

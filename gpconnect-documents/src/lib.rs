@@ -59,12 +59,12 @@ mod retrieve;
 mod scanner;
 mod search;
 
-use gpconnect_core::{InteractionId, NhsNumber, Provider};
+use gpconnect_core::foundations::FindPatient;
+use gpconnect_core::{InteractionId, NhsNumber, PatientId, Provider};
 
 pub use retrieve::{stream_into, BodyFormat, RetrieveDocument, Retrieved, MIGRATION_TIMEOUT};
 pub use search::{
-    Document, DocumentList, DocumentsPatient, DocumentsVersion, FindPatient, SearchDocuments, MANDATORY_INCLUDES,
-    RETRIEVAL_LIMIT, V1_0_INCLUDES,
+    Document, DocumentList, DocumentsVersion, SearchDocuments, MANDATORY_INCLUDES, RETRIEVAL_LIMIT, V1_0_INCLUDES,
 };
 
 /// Adds [`documents`](DocumentsExt::documents) to a [`Provider`].
@@ -90,17 +90,31 @@ impl Documents {
     ///
     /// Sends `GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}` to the
     /// documents root (`urn:nhs:names:services:gpconnect:documents:fhir:rest:search:patient-1`,
-    /// scope `patient/*.read`). No match is `Ok(None)`, not an error.
+    /// scope `patient/*.read`): core's one patient search
+    /// ([`FindPatient`]) with the documents
+    /// interaction, so the NHS number must match (else kind `WrongPatient`) and the id is
+    /// a checked [`PatientId`]. No match is `None`, not an error.
+    ///
+    /// # Example
+    /// ```no_run
+    /// # use gpconnect_documents::DocumentsExt;
+    /// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
+    /// if let Some(patient) = p.documents().find_patient(&nhs).send().await?.transpose() {
+    ///     println!("documents patient id {} (Ssp-TraceID {})", patient.id, patient.trace_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// `INVALID_NHS_NUMBER`, `INVALID_PARAMETER`, `PATIENT_NOT_FOUND` (deceased outside the
     /// access window), `ACCESS DENIED`, or a timeout. Safe to retry: a read.
     pub fn find_patient(&self, nhs_number: &NhsNumber) -> FindPatient {
-        FindPatient::new(&self.provider, nhs_number)
+        FindPatient::new(&self.provider, InteractionId::SearchDocumentsPatient, nhs_number)
     }
 
-    /// Searches a patient's documents (step 2); `patient_id` is
-    /// [`DocumentsPatient::id`] from [`find_patient`](Self::find_patient).
+    /// Searches a patient's documents (step 2); `patient_id` is the
+    /// [`FoundPatient::id`](gpconnect_core::foundations::FoundPatient::id) from
+    /// [`find_patient`](Self::find_patient).
     ///
     /// Sends `GET /Patient/{id}/DocumentReference` with the five mandatory
     /// [`MANDATORY_INCLUDES`] and the filters set
@@ -111,17 +125,17 @@ impl Documents {
     /// ```no_run
     /// # use gpconnect_documents::DocumentsExt;
     /// # async fn demo(p: gpconnect_core::Provider, ods: gpconnect_core::OdsCode) -> gpconnect_core::Result<()> {
-    /// let list = p.documents().search_documents("2").author(&ods).description("discharge").send().await?;
+    /// let list = p.documents().search_documents(&"2".parse()?).author(&ods).description("discharge").send().await?;
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// Nothing is sent (`InvalidInput`) for a bad logical id, a `created` range whose
+    /// Nothing is sent (`InvalidInput`) for a `created` range whose
     /// start is after its end, a blank description or a malformed `type`/`facility`
     /// token. From the provider: `PATIENT_NOT_FOUND`, `NO_PATIENT_CONSENT`,
     /// `INVALID_PARAMETER`, `ACCESS DENIED` (Access Document disabled at the practice).
     /// Safe to retry: a read.
-    pub fn search_documents(&self, patient_id: &str) -> SearchDocuments {
+    pub fn search_documents(&self, patient_id: &PatientId) -> SearchDocuments {
         SearchDocuments::new(&self.provider, patient_id)
     }
 

@@ -1,7 +1,7 @@
 //! Steps 1 and 2: find the patient on the documents server, then search their documents.
 
 use chrono::NaiveDate;
-use gpconnect_core::error::{DecodeProblem, InvalidInput};
+use gpconnect_core::error::InvalidInput;
 use std::collections::HashMap;
 
 use gpconnect_core::fhir::lenient::{Problem, ProblemKind, Report};
@@ -9,9 +9,8 @@ use gpconnect_core::fhir::{
     Bundle, CodeableConcept, DocumentReference, FhirDateTime, FhirResource, Organization, Patient, Practitioner,
     PractitionerRole, RawResource, Reference, ResourceIndex,
 };
-use gpconnect_core::foundations::logical_id;
 use gpconnect_core::{
-    Call, InteractionId, NhsNumber, OdsCode, Operation, PatientMismatch, Provider, Request, Response, Result,
+    Call, InteractionId, NhsNumber, OdsCode, Operation, PatientId, PatientMismatch, Provider, Request, Response, Result,
 };
 
 /// The five `_include` / `_revinclude:recurse` parameters every document search sends
@@ -63,78 +62,6 @@ impl DocumentsVersion {
 /// listed as placeholders and retrieving them answers `NO_RECORD_FOUND`.
 pub const RETRIEVAL_LIMIT: u64 = 5 * 1024 * 1024;
 
-fn json_problem(response: &Response, path: &str, e: serde_json::Error) -> gpconnect_core::Error {
-    response.decode_error(DecodeProblem::json(path, &e))
-}
-
-/// The patient found on the documents server; see
-/// [`Documents::find_patient`](crate::Documents::find_patient).
-#[derive(Debug, Clone)]
-pub struct DocumentsPatient {
-    /// The patient's logical id on the documents server, for [`Documents::search_documents`](crate::Documents::search_documents).
-    pub id: String,
-    /// The patient resource. Its `Debug` output is redacted.
-    pub patient: Patient,
-}
-
-/// Finds a patient on the documents server; see
-/// [`Documents::find_patient`](crate::Documents::find_patient).
-///
-/// `None` when the documents server has no such patient (an empty searchset is not an
-/// error).
-///
-/// # Example
-/// ```no_run
-/// # use gpconnect_documents::DocumentsExt;
-/// # async fn demo(p: gpconnect_core::Provider, nhs: gpconnect_core::NhsNumber) -> gpconnect_core::Result<()> {
-/// if let Some(patient) = p.documents().find_patient(&nhs).send().await?.transpose() {
-///     println!("documents patient id {} (Ssp-TraceID {})", patient.id, patient.trace_id);
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Debug)]
-#[must_use = "an operation does nothing until `send()` is awaited"]
-pub struct FindPatient {
-    call: Call,
-    nhs_number: NhsNumber,
-}
-
-gpconnect_core::builder!(FindPatient);
-
-impl FindPatient {
-    pub(crate) fn new(provider: &Provider, nhs_number: &NhsNumber) -> Self {
-        Self { call: Call::new(provider), nhs_number: nhs_number.clone() }
-    }
-}
-
-impl Operation for FindPatient {
-    type Answer = Response;
-    type Output = Option<DocumentsPatient>;
-
-    fn interaction(&self) -> InteractionId {
-        InteractionId::SearchDocumentsPatient
-    }
-
-    fn request(&self) -> Result<Request> {
-        Ok(Request::get(InteractionId::SearchDocumentsPatient, "Patient")
-            .query("identifier", format!("{}|{}", NhsNumber::SYSTEM, self.nhs_number.expose())))
-    }
-
-    fn parse(&self, response: Response) -> Result<Option<DocumentsPatient>> {
-        let bundle: Bundle = response.resource()?;
-        for raw in bundle.resources_of(Patient::TYPE) {
-            let patient: Patient = raw.parse().map_err(|e| json_problem(&response, "entry.resource", e))?;
-            // A provider answering for another NHS number would be a serious fault: skip it.
-            if patient.nhs_number().is_some_and(|n| n != self.nhs_number.expose()) {
-                continue;
-            }
-            let Some(id) = patient.id.clone() else { continue };
-            return Ok(Some(DocumentsPatient { id, patient }));
-        }
-        Ok(None)
-    }
-}
-
 /// Searches a patient's documents; see
 /// [`Documents::search_documents`](crate::Documents::search_documents). Every parameter
 /// is validated first (nothing is sent on bad input).
@@ -144,7 +71,7 @@ impl Operation for FindPatient {
 /// # use gpconnect_documents::DocumentsExt;
 /// # async fn demo(p: gpconnect_core::Provider) -> gpconnect_core::Result<()> {
 /// let from = chrono::NaiveDate::from_ymd_opt(2019, 6, 24).unwrap();
-/// let list = p.documents().search_documents("2").created_from(from).send().await?;
+/// let list = p.documents().search_documents(&"2".parse()?).created_from(from).send().await?;
 /// println!("{} documents (Ssp-TraceID {})", list.documents.len(), list.trace_id);
 /// # Ok(()) }
 /// ```
@@ -152,7 +79,7 @@ impl Operation for FindPatient {
 #[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct SearchDocuments {
     call: Call,
-    patient_id: String,
+    patient_id: PatientId,
     created_from: Option<NaiveDate>,
     created_to: Option<NaiveDate>,
     author: Option<OdsCode>,
@@ -180,10 +107,10 @@ fn token_param(parameter: &'static str, system: &str, code: &str) -> Result<Stri
 }
 
 impl SearchDocuments {
-    pub(crate) fn new(provider: &Provider, patient_id: &str) -> Self {
+    pub(crate) fn new(provider: &Provider, patient_id: &PatientId) -> Self {
         Self {
             call: Call::new(provider),
-            patient_id: patient_id.to_owned(),
+            patient_id: patient_id.clone(),
             created_from: None,
             created_to: None,
             author: None,
@@ -243,10 +170,7 @@ impl SearchDocuments {
     }
 
     fn checked_request(&self) -> Result<Request, InvalidInput> {
-        let id = logical_id(&self.patient_id).map_err(|_| InvalidInput::Parameter {
-            parameter: "id",
-            problem: "the patient's logical id is 1 to 64 letters, digits, '-' or '.' (from find_patient)".into(),
-        })?;
+        let id = &self.patient_id;
         if let (Some(from), Some(to)) = (self.created_from, self.created_to) {
             if from > to {
                 return Err(InvalidInput::Parameter {
@@ -315,7 +239,7 @@ impl Operation for SearchDocuments {
 
     fn parse(&self, response: Response) -> Result<DocumentList> {
         let bundle: Bundle = response.resource()?;
-        check_patient(&bundle, &self.patient_id).map_err(|m| m.error(self.interaction(), response.trace_id))?;
+        check_patient(&bundle, self.patient_id.as_str()).map_err(|m| m.error(self.interaction(), response.trace_id))?;
         Ok(DocumentList::read(&bundle))
     }
 }
@@ -723,10 +647,7 @@ impl Document {
 
     /// Whether a security label says not to show the document to the patient (`NOPAT`).
     pub fn is_not_for_patient(&self) -> bool {
-        self.reference
-            .security_label
-            .iter()
-            .any(|label| label.coding.iter().any(|c| c.code.as_deref() == Some("NOPAT")))
+        self.reference.security_label.iter().any(|label| label.coding.iter().any(|c| c.is_not_for_patient()))
     }
 }
 

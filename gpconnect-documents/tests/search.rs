@@ -5,7 +5,7 @@ mod common;
 use chrono::NaiveDate;
 use common::{assert_documents_request, ssp_requests};
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::{Capability, Error, ErrorKind, GpcCode, NhsNumber, OdsCode};
+use gpconnect_core::{Capability, Error, ErrorKind, GpcCode, NhsNumber, OdsCode, PatientId};
 use gpconnect_documents::{DocumentsExt, DocumentsVersion, MANDATORY_INCLUDES};
 use gpconnect_testkit::MockSpine;
 use wiremock::matchers::{method, path_regex, query_param};
@@ -13,6 +13,10 @@ use wiremock::{Mock, ResponseTemplate};
 
 const SEARCH_PATIENT: &str = "urn:nhs:names:services:gpconnect:documents:fhir:rest:search:patient-1";
 const SEARCH_DOCUMENTS: &str = "urn:nhs:names:services:gpconnect:documents:fhir:rest:search:documentreference-1";
+
+fn pid(id: &str) -> PatientId {
+    id.parse().unwrap()
+}
 
 /// The logical id of the Patient in the spec's document search example.
 const EXAMPLE_PATIENT: &str = "04603d77-1a4e-4d63-b246-d7504f8bd833";
@@ -26,7 +30,7 @@ async fn find_patient_returns_the_documents_servers_logical_id() {
     let spine = MockSpine::start().await;
     let found =
         spine.provider().documents().find_patient(&nhs()).send().await.unwrap().transpose().expect("known patient");
-    assert_eq!(Some(found.id.as_str()), spine.patient_id("9690937286").as_deref());
+    assert_eq!(Some(found.id.as_str()), spine.patient_id("9690937286").as_ref().map(PatientId::as_str));
     assert_eq!(found.patient.nhs_number(), Some("9690937286"));
 
     let requests = ssp_requests(&spine).await;
@@ -154,7 +158,7 @@ async fn the_search_form_is_chosen_from_the_documents_capability_statement() {
     let err = spine
         .provider()
         .documents()
-        .search_documents("2")
+        .search_documents(&pid("2"))
         .document_type("http://snomed.info/sct", "824331000000106")
         .send()
         .await
@@ -179,7 +183,7 @@ async fn search_resolves_a_practitioner_author_and_their_organisation() {
         .mount(spine.server())
         .await;
     // The example's own patient: an answer about another patient is refused.
-    let list = spine.provider().documents().search_documents(EXAMPLE_PATIENT).send().await.unwrap();
+    let list = spine.provider().documents().search_documents(&pid(EXAMPLE_PATIENT)).send().await.unwrap();
     let doc = &list.documents[0];
     let practitioner = doc.author_practitioner.as_ref().expect("practitioner resolved");
     assert_eq!(practitioner.id.as_deref(), Some("6c41ebfd-57c3-4162-9d7b-208c171a2fd7"));
@@ -206,7 +210,7 @@ async fn search_filters_by_created_date_in_the_mock() {
 #[tokio::test]
 async fn search_for_an_unknown_patient_is_not_found() {
     let spine = MockSpine::start().await;
-    let err = spine.provider().documents().search_documents("999").send().await.unwrap_err();
+    let err = spine.provider().documents().search_documents(&pid("999")).send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.code(), Some(GpcCode::PatientNotFound));
     assert_eq!(err.status(), Some(404));
@@ -226,22 +230,22 @@ async fn invalid_search_input_is_rejected_before_sending() {
     let d = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
     const V1_0: DocumentsVersion = DocumentsVersion::V1_0;
     let cases = [
-        (docs.search_documents("2").created_from(d(5, 2)).created_to(d(5, 1)), "created"),
-        (docs.search_documents("bad/id"), "id"),
-        (docs.search_documents(""), "id"),
-        (docs.search_documents("2").description("   "), "description"),
-        (docs.search_documents("2").description("a\nb"), "description"),
-        (docs.search_documents("2").version(V1_0).document_type("snomed", "123"), "type"),
-        (docs.search_documents("2").version(V1_0).document_type("http://snomed.info/sct", "1|2"), "type"),
-        (docs.search_documents("2").version(V1_0).facility("http://snomed.info/sct", ""), "facility"),
+        (docs.search_documents(&pid("2")).created_from(d(5, 2)).created_to(d(5, 1)), "created"),
+        (docs.search_documents(&pid("2")).description("   "), "description"),
+        (docs.search_documents(&pid("2")).description("a\nb"), "description"),
+        (docs.search_documents(&pid("2")).version(V1_0).document_type("snomed", "123"), "type"),
+        (docs.search_documents(&pid("2")).version(V1_0).document_type("http://snomed.info/sct", "1|2"), "type"),
+        (docs.search_documents(&pid("2")).version(V1_0).facility("http://snomed.info/sct", ""), "facility"),
     ];
+    // A bad patient id cannot reach a search: it is a typed PatientId.
+    assert!("bad/id".parse::<PatientId>().is_err() && "".parse::<PatientId>().is_err());
     for (search, parameter) in cases {
         let err = search.send().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert_eq!(parameter_of(&err), parameter);
     }
     // The same day for both bounds is a valid range.
-    docs.search_documents("1").created_from(d(5, 1)).created_to(d(5, 1)).send().await.unwrap();
+    docs.search_documents(&pid("1")).created_from(d(5, 1)).created_to(d(5, 1)).send().await.unwrap();
     assert_eq!(ssp_requests(&spine).await.len(), 1, "only the valid search was sent");
 }
 

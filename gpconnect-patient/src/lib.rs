@@ -83,8 +83,9 @@ pub use gpconnect_appointments::{
     Appointment, AppointmentStatus, BookingOrganisation, DeliveryChannel, FreeSlot, FreeSlots, Includes,
     OrganisationType, SlotTime,
 };
+pub use gpconnect_core::foundations::FoundPatient;
 pub use gpconnect_core::platform::{Environment, NhsLoginIdToken, PatientSession, PlatformClient, PlatformConfig};
-pub use gpconnect_documents::{Document, DocumentList, DocumentsPatient, Retrieved};
+pub use gpconnect_documents::{Document, DocumentList, Retrieved};
 pub use gpconnect_structured::{
     Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,
     ProblemStatus, Resolved, SearchPeriod, StructuredRecord,

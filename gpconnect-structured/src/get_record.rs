@@ -315,10 +315,6 @@ impl PredefinedSearch {
 
 gpconnect_core::builder!(GetRecord);
 
-fn invalid(parameter: &'static str, problem: impl Into<String>) -> InvalidInput {
-    InvalidInput::parameter(parameter, problem)
-}
-
 impl GetRecord {
     pub(crate) fn new(provider: &Provider, nhs_number: &NhsNumber) -> Self {
         Self { call: Call::new(provider), nhs_number: nhs_number.clone(), params: Params::default(), predefined: None }
@@ -418,10 +414,13 @@ impl GetRecord {
         if !p.more_problems.is_empty() {
             let sets: Vec<ProblemOptions> = p.problems.iter().chain(&p.more_problems).copied().collect();
             if sets.iter().any(|o| o.status.is_none() && o.significance.is_none()) {
-                return Err(invalid("includeProblems", "each repetition needs filterStatus or filterSignificance"));
+                return Err(InvalidInput::parameter(
+                    "includeProblems",
+                    "each repetition needs filterStatus or filterSignificance",
+                ));
             }
             if sets.iter().enumerate().any(|(i, o)| sets[..i].contains(o)) {
-                return Err(invalid("includeProblems", "two repetitions are the same"));
+                return Err(InvalidInput::parameter("includeProblems", "two repetitions are the same"));
             }
         }
         let predefined = self.predefined.is_some_and(|search| *p == search.params(today));
@@ -442,7 +441,7 @@ impl GetRecord {
         }
         if let Some(Some(d)) = p.diary_entries {
             if d < today {
-                return Err(invalid("diaryEntriesSearchDate", "must not be in the past"));
+                return Err(InvalidInput::parameter("diaryEntriesSearchDate", "must not be in the past"));
             }
         }
         let by = if p.consultations.is_some() {
@@ -465,7 +464,10 @@ impl GetRecord {
                 ("includeStatus", p.immunisations.is_some_and(|o| o.status.is_some())),
             ];
             if let Some((name, _)) = forbidden.iter().find(|(_, set)| *set) {
-                return Err(invalid(name, format!("not allowed together with {by} (spec: forbidden combinations)")));
+                return Err(InvalidInput::parameter(
+                    name,
+                    format!("not allowed together with {by} (spec: forbidden combinations)"),
+                ));
             }
         }
         Ok(())
@@ -536,13 +538,14 @@ impl Operation for GetRecord {
 
     fn request(&self) -> Result<Request> {
         self.validate()?;
-        let body = serde_json::to_vec(&self.parameters()).map_err(|e| invalid("Parameters", e.to_string()))?;
+        let body =
+            serde_json::to_vec(&self.parameters()).map_err(|e| InvalidInput::parameter("Parameters", e.to_string()))?;
         Ok(Request::post(InteractionId::GetStructuredRecord, "Patient/$gpc.getstructuredrecord", body))
     }
 
     fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let bundle: Bundle = response.resource()?;
-        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id);
+        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone());
         record
             .check_patient(&self.nhs_number)
             .map_err(|m| m.error(InteractionId::GetStructuredRecord, response.trace_id))?;

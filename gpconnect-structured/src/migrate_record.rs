@@ -117,7 +117,7 @@ impl Operation for MigrateRecord {
 
     fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let bundle: Bundle = response.resource()?;
-        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id);
+        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone());
         record
             .check_patient(&self.nhs_number)
             .map_err(|m| m.error(InteractionId::MigrateStructuredRecord, response.trace_id))?;

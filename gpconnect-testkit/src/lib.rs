@@ -72,7 +72,7 @@ pub use fixtures::fixture;
 pub use nhs::is_valid_nhs_number;
 pub use outcome::{Rejection, SpineCode};
 pub use received::{ReceivedRequest, Target, Verdict};
-pub use sdk::{test_consumer, test_user, CONSUMER_ODS};
+pub use sdk::{test_consumer, test_consumer_builder, test_user, CONSUMER_ODS};
 pub use sds::SDS_BASE_PATH;
 pub use spine::{
     MockSpine, MockSpineBuilder, CATCH_ALL_PRIORITY, DEFAULT_CONSUMER_ASID, DEFAULT_PATIENTS, DEFAULT_PROVIDER_ASID,

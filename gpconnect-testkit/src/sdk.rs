@@ -1,7 +1,7 @@
 //! A ready SDK client pointed at the mock, with the consumer details the mock expects.
 
 use gpconnect_core::sds::SdsConfig;
-use gpconnect_core::{Asid, Client, Consumer, Device, Provider, RetryPolicy, SspConfig, User};
+use gpconnect_core::{Asid, Client, Consumer, ConsumerBuilder, Device, Provider, RetryPolicy, SspConfig, User};
 
 use crate::MockSpine;
 
@@ -20,17 +20,23 @@ pub fn test_user() -> User {
 
 /// The consumer system used by [`MockSpine::client`] (the spec's example values).
 pub fn test_consumer() -> Consumer {
-    Consumer::new(
-        CONSUMER_ODS.parse().expect("valid ODS"),
-        "Test Hospital",
-        "https://consumersupplier.thirdparty.nhs.uk/",
-        Device::new(
-            "https://consumersupplier.com/Id/device-identifier",
-            "CONS-APP-4",
-            "Consumer product name",
-            "5.3.0",
-        ),
-    )
+    test_consumer_builder().build().expect("a complete consumer")
+}
+
+/// [`test_consumer`] before `build()`, to change a part (such as the organisation type).
+pub fn test_consumer_builder() -> ConsumerBuilder {
+    let device = Device::builder()
+        .system("https://consumersupplier.com/Id/device-identifier")
+        .value("CONS-APP-4")
+        .model("Consumer product name")
+        .version("5.3.0")
+        .build()
+        .expect("a complete device");
+    Consumer::builder()
+        .ods(CONSUMER_ODS.parse().expect("valid ODS"))
+        .organisation_name("Test Hospital")
+        .issuer("https://consumersupplier.thirdparty.nhs.uk/")
+        .device(device)
 }
 
 impl MockSpine {

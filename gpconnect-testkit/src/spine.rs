@@ -377,8 +377,8 @@ impl MockSpine {
     }
 
     /// The logical id of a known patient.
-    pub fn patient_id(&self, nhs_number: &str) -> Option<String> {
-        self.shared.state().patients.get(nhs_number).cloned()
+    pub fn patient_id(&self, nhs_number: &str) -> Option<gpconnect_core::PatientId> {
+        self.shared.state().patients.get(nhs_number).and_then(|id| id.parse().ok())
     }
 
     /// Every request the testkit's catch-all route answered, in order.

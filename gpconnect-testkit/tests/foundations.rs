@@ -24,7 +24,7 @@ async fn patient_search_answers_the_spec_bundle_with_the_nhs_number() {
     let mut want = fixture_json("foundations__find-patient-response.json");
     let patient = want.pointer_mut("/entry/0/resource").unwrap();
     patient["identifier"][0]["value"] = "9690937286".into();
-    patient["id"] = spine.patient_id("9690937286").unwrap().into();
+    patient["id"] = spine.patient_id("9690937286").unwrap().as_str().into();
     assert_eq!(body, want);
 
     let received = spine.received().await;

@@ -492,6 +492,15 @@ pub enum ConfigError {
     /// A required part of the configuration is missing.
     #[error("missing configuration: the client builder needs {}", missing_name(.0))]
     Missing(&'static str),
+    /// A part of the consumer system ([`Consumer`](crate::Consumer) or
+    /// [`Device`](crate::Device)) is missing or invalid.
+    #[error("consumer system `{field}`: {problem}")]
+    Consumer {
+        /// The setter, for example `issuer` or `device.model`.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be set up: check the client certificate, key and CA certificates")]
     Http(#[source] TransportError),

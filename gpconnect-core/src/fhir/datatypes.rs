@@ -53,6 +53,18 @@ impl Coding {
     pub fn is_system(&self, system: &str) -> bool {
         self.system.as_deref().is_some_and(|s| same_url(s, system))
     }
+
+    /// Whether this is the security label `NOPAT` (not to be shown to the patient): code
+    /// `NOPAT` in the v3 ActCode system (its STU3 or current HL7 name) or with no system.
+    pub fn is_not_for_patient(&self) -> bool {
+        const ACT_CODE_SYSTEMS: [&str; 2] =
+            ["http://hl7.org/fhir/v3/ActCode", "http://terminology.hl7.org/CodeSystem/v3-ActCode"];
+        self.code.as_deref() == Some("NOPAT")
+            && self
+                .system
+                .as_deref()
+                .is_none_or(|s| ACT_CODE_SYSTEMS.iter().any(|a| same_url(s.trim_end_matches('/'), a)))
+    }
 }
 
 /// A concept: codings plus free text.

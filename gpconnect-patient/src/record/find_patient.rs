@@ -1,11 +1,11 @@
 //! `GET /documents/Patient/{nhs}`: the patient's id on the practice's documents server.
 
-use gpconnect_core::fhir::{FhirResource, Patient};
+use gpconnect_core::fhir::{Bundle, FhirResource};
+use gpconnect_core::foundations::FoundPatient;
 use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
-use gpconnect_documents::DocumentsPatient;
+use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
 
-use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
+use crate::options::{check_answer, operation, patient_nhs_number, CallOptions};
 
 /// Finds the logged-in patient on the documents server; from
 /// [`AccessRecord::find_patient`](crate::AccessRecord::find_patient).
@@ -25,7 +25,7 @@ pub struct FindPatient {
     options: CallOptions,
 }
 
-operation!(FindPatient, PlatformApi::AccessRecord, InteractionId::SearchDocumentsPatient => Option<DocumentsPatient>);
+operation!(FindPatient, PlatformApi::AccessRecord);
 
 impl FindPatient {
     pub(crate) fn new(session: PatientSession) -> Self {
@@ -39,21 +39,29 @@ impl FindPatient {
         self.options.apply(Request::get(InteractionId::SearchDocumentsPatient, path))
     }
 
-    /// Reads the searchset: the patient with an id, `None` when there is none. A Patient
-    /// with another NHS number is an error.
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Option<DocumentsPatient>> {
-        let bundle = bundle(response)?;
-        for raw in bundle.resources_of(Patient::TYPE) {
-            let patient: Patient = raw
-                .parse()
-                .map_err(|e| response.decode_error(gpconnect_core::error::DecodeProblem::json("entry.resource", &e)))?;
-            if patient.nhs_number().is_some_and(|n| n != nhs_number.expose()) {
-                return Err(other_patient(response, "entry.resource(Patient).identifier"));
-            }
-            if let Some(id) = patient.id.clone() {
-                return Ok(Some(DocumentsPatient { id, patient }));
-            }
-        }
-        Ok(None)
+    /// Reads the searchset with core's one patient search reading
+    /// ([`FoundPatient::from_searchset`]): `None` when there is no patient; a Patient with
+    /// another NHS number is an error of kind `WrongPatient`.
+    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Option<FoundPatient>> {
+        check_answer(response, Bundle::TYPE)?;
+        FoundPatient::from_searchset(response, nhs_number)
+    }
+}
+
+impl Operation for FindPatient {
+    type Answer = Response;
+    type Output = Option<FoundPatient>;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchDocumentsPatient
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<Option<FoundPatient>> {
+        let nhs = patient_nhs_number(&self.session)?;
+        Self::read_answer(&response, &nhs)
     }
 }

@@ -208,7 +208,7 @@ impl GetRecord {
     /// Reads the answer: a `collection` Bundle whose Patient must be the logged-in one.
     pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<StructuredRecord> {
         let bundle: Bundle = bundle(response)?;
-        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone()).with_trace_id(response.trace_id);
+        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone());
         if record.patient().and_then(|p| p.nhs_number()).is_some_and(|n| n != nhs_number.expose()) {
             return Err(other_patient(response, "entry.resource(Patient).identifier"));
         }

@@ -19,7 +19,6 @@ use gpconnect_core::fhir::{
     Bundle, CodeableConcept, Coding, FhirDateTime, FhirResource, Organization, Patient, NHS_NUMBER_SYSTEM,
 };
 use gpconnect_core::{NhsNumber, PatientMismatch};
-use uuid::Uuid;
 
 mod allergies;
 mod build;
@@ -45,12 +44,6 @@ pub use uncategorised::Uncategorised;
 use build::{build, Builder, Found};
 
 pub(crate) use lenient::{lenient_extensions, MAX_DEPTH};
-
-/// The security label of resources not to be shown to the patient.
-const NOPAT: &str = "NOPAT";
-/// Its code systems: the STU3 name the spec uses, and the current HL7 terminology name.
-const ACT_CODE_SYSTEMS: &[&str] =
-    &["http://hl7.org/fhir/v3/ActCode", "http://terminology.hl7.org/CodeSystem/v3-ActCode"];
 
 /// Gives a view type a `Debug` that shows its structure only: ids, names and texts are
 /// provider-supplied patient data and never printed.
@@ -610,7 +603,6 @@ impl fmt::Debug for LinkedItem {
 pub struct StructuredRecord {
     raw: Bytes,
     bundle: Bundle,
-    trace_id: Option<Uuid>,
     patient: Option<Patient>,
     registered_practice: Option<Organization>,
     sections: HashMap<SectionKind, Box<dyn AnySection>>,
@@ -624,7 +616,6 @@ impl Default for StructuredRecord {
         Self {
             raw: Bytes::new(),
             bundle: Bundle::default(),
-            trace_id: None,
             patient: None,
             registered_practice: None,
             sections: SECTIONS.iter().map(|s| (s.kind, (s.empty)())).collect(),
@@ -640,7 +631,6 @@ impl Clone for StructuredRecord {
         Self {
             raw: self.raw.clone(),
             bundle: self.bundle.clone(),
-            trace_id: self.trace_id,
             patient: self.patient.clone(),
             registered_practice: self.registered_practice.clone(),
             sections: self.sections.iter().map(|(k, s)| (*k, s.clone_box())).collect(),
@@ -654,7 +644,7 @@ impl Clone for StructuredRecord {
 impl fmt::Debug for StructuredRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("StructuredRecord");
-        d.field("trace_id", &self.trace_id).field("bytes", &self.raw.len());
+        d.field("bytes", &self.raw.len());
         for kind in SectionKind::ALL {
             let s = self.section_summary(kind);
             d.field(kind.name(), &(s.items, s.unresolved, s.problems));
@@ -698,19 +688,6 @@ impl StructuredRecord {
             let nhs = id.identifier.iter().find(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
             PatientMismatch::check(asked, nhs.and_then(|i| i.value.as_deref()))
         })
-    }
-
-    /// Sets the id of the request that fetched the record (`Ssp-TraceID`, or the
-    /// `X-Request-ID` of the patient-facing API), for views built with
-    /// [`from_bundle`](Self::from_bundle).
-    pub fn with_trace_id(mut self, trace_id: Uuid) -> Self {
-        self.trace_id = Some(trace_id);
-        self
-    }
-
-    /// The `Ssp-TraceID` of the request (the Bundle's id should equal it).
-    pub fn trace_id(&self) -> Option<Uuid> {
-        self.trace_id
     }
 
     /// The raw response bytes. Patient data: keep out of logs.
@@ -839,12 +816,10 @@ impl StructuredRecord {
         self.bundle
             .resources()
             .filter(|r| {
-                r.parse::<Labelled>().ok().and_then(|l| l.meta).is_some_and(|m| {
-                    m.security.iter().any(|c| {
-                        c.code.as_deref() == Some(NOPAT)
-                            && c.system.as_deref().is_none_or(|s| ACT_CODE_SYSTEMS.contains(&s.trim_end_matches('/')))
-                    })
-                })
+                r.parse::<Labelled>()
+                    .ok()
+                    .and_then(|l| l.meta)
+                    .is_some_and(|m| m.security.iter().any(|c| c.is_not_for_patient()))
             })
             .map(|r| format!("{}/{}", r.resource_type(), r.id().unwrap_or_default()))
             .collect()
