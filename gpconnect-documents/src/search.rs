@@ -2,12 +2,17 @@
 
 use chrono::NaiveDate;
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
+use std::collections::HashMap;
+
+use gpconnect_core::fhir::lenient::{Problem, ProblemKind, Report};
 use gpconnect_core::fhir::{
     Bundle, CodeableConcept, DocumentReference, FhirDateTime, FhirResource, Organization, Patient, Practitioner,
-    PractitionerRole, Reference, ResourceIndex,
+    PractitionerRole, RawResource, Reference, ResourceIndex,
 };
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::{Call, InteractionId, NhsNumber, OdsCode, Operation, Provider, Request, Response, Result};
+use gpconnect_core::{
+    Call, InteractionId, NhsNumber, OdsCode, Operation, PatientMismatch, Provider, Request, Response, Result,
+};
 
 /// The five `_include` / `_revinclude:recurse` parameters every document search sends
 /// (spec 3.2: a provider answers `INVALID_PARAMETER` without them), in the spec's order.
@@ -309,47 +314,263 @@ impl Operation for SearchDocuments {
     }
 
     fn parse(&self, response: Response) -> Result<DocumentList> {
-        DocumentList::from_response(&response)
+        let bundle: Bundle = response.resource()?;
+        check_patient(&bundle, &self.patient_id).map_err(|m| m.error(self.interaction(), response.trace_id))?;
+        Ok(DocumentList::read(&bundle))
     }
+}
+
+/// An NHS number without its spaces.
+fn digits(nhs: &str) -> String {
+    nhs.split_whitespace().collect()
+}
+
+/// Checks that a search answer is about the patient asked for, by the logical id the
+/// search sent (`Patient/{id}/DocumentReference`, or `subject=Patient/{id}`).
+///
+/// Every DocumentReference's `subject` must name that patient: a `Patient/{id}` reference
+/// (relative or absolute) with the same id, a reference that resolves in the Bundle to a
+/// Patient with that id, or an NHS number identifier equal to the one the included Patient
+/// of that id carries. Every included Patient must have that id, and all carry the same NHS
+/// number. Another id or NHS number
+/// is [`PatientMismatch::OtherPatient`]; a subject that is missing, names no Patient or
+/// cannot be matched is [`PatientMismatch::NoNhsNumber`]. A DocumentReference that cannot
+/// be read at all is not checked: it is left out of the list (and reported).
+pub(crate) fn check_patient(bundle: &Bundle, asked: &str) -> Result<(), PatientMismatch> {
+    use gpconnect_core::fhir::lenient;
+    use serde_json::Value;
+
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Subject {
+        subject: Option<Value>,
+    }
+
+    let asked = asked.trim();
+    let mut asked_nhs = None;
+    for raw in bundle.resources_of(Patient::TYPE) {
+        if raw.id().is_some_and(|id| id.trim() != asked) {
+            return Err(PatientMismatch::OtherPatient);
+        }
+        let found = lenient::parse::<Patient>(raw.raw()).ok().and_then(|(p, _)| p.nhs_number().map(digits));
+        match (&asked_nhs, found) {
+            (Some(a), Some(b)) if *a != b => return Err(PatientMismatch::OtherPatient),
+            (None, Some(b)) => asked_nhs = Some(b),
+            _ => {}
+        }
+    }
+    let index = bundle.index();
+    let names_asked = |subject: &Value| -> Result<(), PatientMismatch> {
+        let Ok(r) = serde_json::from_value::<Reference>(subject.clone()) else {
+            return Err(PatientMismatch::NoNhsNumber);
+        };
+        match r.parse() {
+            Some(("Patient", id)) => return if id == asked { Ok(()) } else { Err(PatientMismatch::OtherPatient) },
+            Some(("", _)) | None if r.reference.is_some() => {
+                return match index.resolve(&r).filter(|t| t.is::<Patient>()).and_then(|t| t.id()) {
+                    Some(id) if id.trim() == asked => Ok(()),
+                    Some(_) => Err(PatientMismatch::OtherPatient),
+                    None => Err(PatientMismatch::NoNhsNumber),
+                };
+            }
+            Some(_) => return Err(PatientMismatch::NoNhsNumber),
+            None => {}
+        }
+        let by_nhs = r.identifier.as_ref().filter(|i| i.system.as_deref() == Some(NhsNumber::SYSTEM));
+        match (by_nhs.and_then(|i| i.value.as_deref()), &asked_nhs) {
+            (Some(given), Some(nhs)) if digits(given) == *nhs => Ok(()),
+            (Some(_), Some(_)) => Err(PatientMismatch::OtherPatient),
+            _ => Err(PatientMismatch::NoNhsNumber),
+        }
+    };
+    for raw in bundle.resources_of(DocumentReference::TYPE) {
+        let Ok((doc, _)) = lenient::parse::<Subject>(raw.raw()) else { continue };
+        match doc.subject {
+            // Read strictly: every reference of a subject sent as an array must name the patient.
+            Some(Value::Array(all)) if !all.is_empty() => all.iter().try_for_each(names_asked)?,
+            Some(one @ Value::Object(_)) => names_asked(&one)?,
+            _ => return Err(PatientMismatch::NoNhsNumber),
+        }
+    }
+    Ok(())
 }
 
 /// The answer to a document search: the patient's documents, newest first as the
 /// provider ordered them, with authors and custodians resolved from the Bundle.
+///
+/// One malformed field costs only that field: the document stays with its other fields,
+/// and [`problems`](Self::problems) (and the document's own
+/// [`Document::problems`]) names the field's path. A DocumentReference is left out only
+/// when it has no identity at all (no id and no attachment URL), cannot be read, or
+/// repeats an id already listed; each is a reported problem too.
 #[derive(Debug, Clone)]
 pub struct DocumentList {
     /// The documents.
     pub documents: Vec<Document>,
     /// The patient (from `_include=DocumentReference:subject:Patient`). `Debug` is redacted.
     pub patient: Option<Patient>,
+    problems: Vec<Problem>,
 }
 
+/// The DocumentReference `status` codes (FHIR STU3 `document-reference-status`).
+const DOCUMENT_STATUS: [&str; 3] = ["current", "superseded", "entered-in-error"];
+/// The DocumentReference `docStatus` codes (FHIR STU3 `composition-status`).
+const DOC_STATUS: [&str; 4] = ["preliminary", "final", "amended", "entered-in-error"];
+
 impl DocumentList {
-    /// Builds the view from a searchset answer.
+    /// Builds the view from a searchset answer. Only a body that is not a Bundle is an
+    /// error; see [`from_bundle`](Self::from_bundle).
     pub fn from_response(response: &Response) -> Result<Self> {
         let bundle: Bundle = response.resource()?;
-        Self::from_bundle(&bundle).map_err(|(path, e)| json_problem(response, path, e))
+        Ok(Self::read(&bundle))
     }
 
     /// Builds the view from a searchset Bundle (also works on any Bundle holding
-    /// DocumentReferences and the resources they reference). The error names the
-    /// resource that failed to parse.
+    /// DocumentReferences and the resources they reference).
+    ///
+    /// # Errors
+    /// None any more: every resource problem is reported in
+    /// [`problems`](Self::problems) instead. The `Result` is kept so callers written for
+    /// earlier versions still compile.
     pub fn from_bundle(bundle: &Bundle) -> Result<Self, (&'static str, serde_json::Error)> {
-        let index = bundle.index();
-        let mut documents = Vec::new();
-        for raw in bundle.resources_of(DocumentReference::TYPE) {
-            let reference: DocumentReference = raw.parse().map_err(|e| ("entry.resource(DocumentReference)", e))?;
-            documents.push(Document::resolve(reference, bundle, &index));
+        Ok(Self::read(bundle))
+    }
+
+    /// Reads the documents of a Bundle, each field leniently, each referenced resource once.
+    pub(crate) fn read(bundle: &Bundle) -> Self {
+        let mut targets = Targets::new(bundle);
+        let mut problems = Vec::new();
+        let mut documents: Vec<Document> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (entry, raw) in entries(bundle, DocumentReference::TYPE) {
+            let mut own = Vec::new();
+            let mut report = Report::new(DocumentReference::TYPE, Some(entry), &mut own);
+            let Some(reference) = report.read::<DocumentReference>(raw.raw()) else {
+                problems.append(&mut own);
+                continue;
+            };
+            let has_url = reference.content.iter().any(|c| c.attachment.as_ref().is_some_and(|a| a.url.is_some()));
+            if reference.id.is_none() && !has_url {
+                report.push(ProblemKind::NoIdentity);
+                problems.append(&mut own);
+                continue;
+            }
+            if reference.id.as_deref().is_some_and(|id| !seen.insert(id.to_owned())) {
+                problems.push(Problem::new(Some(entry), DocumentReference::TYPE, ProblemKind::Duplicate));
+                continue;
+            }
+            report.code("status", reference.status.as_deref(), &DOCUMENT_STATUS);
+            report.code("docStatus", reference.doc_status.as_deref(), &DOC_STATUS);
+            report.date("created", reference.created.as_ref(), false);
+            report.date("indexed", reference.indexed.as_ref(), false);
+            let mut document = Document::resolve(reference, &mut targets);
+            problems.extend(own.iter().cloned());
+            document.problems = own;
+            documents.push(document);
         }
-        let patient = match bundle.resources_of(Patient::TYPE).next() {
-            Some(raw) => Some(raw.parse().map_err(|e| ("entry.resource(Patient)", e))?),
-            None => None,
-        };
-        Ok(Self { documents, patient })
+        let patient = entries(bundle, Patient::TYPE)
+            .next()
+            .and_then(|(entry, raw)| Report::new(Patient::TYPE, Some(entry), &mut problems).read(raw.raw()));
+        problems.append(&mut targets.problems);
+        Self { documents, patient, problems }
     }
 
     /// The documents that can be retrieved (not placeholders).
     pub fn retrievable(&self) -> impl Iterator<Item = &Document> {
         self.documents.iter().filter(|d| d.is_retrievable())
+    }
+
+    /// Everything in the answer that could not be read as the spec says: malformed fields
+    /// of the documents kept (also on each [`Document::problems`]), documents left out
+    /// (no identity, unreadable, a second copy), and malformed fields of the included
+    /// Patient, organisations and practitioners. Names paths, never values.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+/// The resources of type `ty` in a Bundle, with their position in `Bundle.entry`.
+fn entries<'a>(bundle: &'a Bundle, ty: &'a str) -> impl Iterator<Item = (usize, &'a RawResource)> + 'a {
+    bundle
+        .entry
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, e)| Some((i, e.resource.as_ref().filter(|r| r.resource_type() == ty)?)))
+}
+
+/// The authors and custodians documents reference: each target parsed once (leniently,
+/// its problems reported once), whatever the number of documents naming it.
+struct Targets<'a> {
+    index: ResourceIndex<'a>,
+    /// Position in `Bundle.entry` of each resource, by address.
+    entry_of: HashMap<usize, usize>,
+    organisations: HashMap<usize, Option<Organization>>,
+    practitioners: HashMap<usize, Option<Practitioner>>,
+    /// The organisation references of each practitioner's PractitionerRoles, in Bundle order.
+    roles: HashMap<String, Vec<Reference>>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Targets<'a> {
+    fn new(bundle: &'a Bundle) -> Self {
+        let mut problems = Vec::new();
+        let mut roles: HashMap<String, Vec<Reference>> = HashMap::new();
+        for (entry, raw) in entries(bundle, PractitionerRole::TYPE) {
+            let Some(role) =
+                Report::new(PractitionerRole::TYPE, Some(entry), &mut problems).read::<PractitionerRole>(raw.raw())
+            else {
+                continue;
+            };
+            if let (Some(practitioner), Some(org)) =
+                (role.practitioner.as_ref().and_then(Reference::id), role.organization)
+            {
+                roles.entry(practitioner.to_owned()).or_default().push(org);
+            }
+        }
+        let entry_of = bundle
+            .entry
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((e.resource.as_ref()? as *const RawResource as usize, i)))
+            .collect();
+        Self {
+            index: bundle.index(),
+            entry_of,
+            organisations: HashMap::new(),
+            practitioners: HashMap::new(),
+            roles,
+            problems,
+        }
+    }
+
+    /// The resource of type `T` a reference names, parsed once.
+    fn resolve<T: FhirResource + serde::de::DeserializeOwned + Clone>(
+        index: &ResourceIndex<'a>,
+        entry_of: &HashMap<usize, usize>,
+        cache: &mut HashMap<usize, Option<T>>,
+        problems: &mut Vec<Problem>,
+        reference: &Reference,
+    ) -> Option<T> {
+        let raw = index.resolve(reference).filter(|r| r.is::<T>())?;
+        let key = raw as *const RawResource as usize;
+        cache
+            .entry(key)
+            .or_insert_with(|| Report::new(T::TYPE, entry_of.get(&key).copied(), problems).read(raw.raw()))
+            .clone()
+    }
+
+    fn organisation(&mut self, reference: &Reference) -> Option<Organization> {
+        Self::resolve(&self.index, &self.entry_of, &mut self.organisations, &mut self.problems, reference)
+    }
+
+    fn practitioner(&mut self, reference: &Reference) -> Option<Practitioner> {
+        Self::resolve(&self.index, &self.entry_of, &mut self.practitioners, &mut self.problems, reference)
+    }
+
+    /// The organisation of a PractitionerRole of this practitioner.
+    fn role_organisation(&mut self, practitioner_id: &str) -> Option<Organization> {
+        let refs = self.roles.get(practitioner_id)?.clone();
+        refs.iter().find_map(|r| self.organisation(r))
     }
 }
 
@@ -386,6 +607,8 @@ pub struct Document {
     pub encounter: Option<Reference>,
     /// Why the document cannot be retrieved, when it cannot; see [`Document::placeholder_reason`].
     placeholder: Option<String>,
+    /// The DocumentReference's own problems.
+    problems: Vec<Problem>,
     /// The DocumentReference as received, for anything else.
     pub reference: DocumentReference,
 }
@@ -421,30 +644,23 @@ impl Document {
         format!("{id}.{extension}")
     }
 
-    fn resolve(reference: DocumentReference, bundle: &Bundle, index: &ResourceIndex<'_>) -> Self {
-        fn org(index: &ResourceIndex<'_>, r: &Reference) -> Option<Organization> {
-            index.resolve_as::<Organization>(r).and_then(|r| r.ok())
-        }
+    fn resolve(reference: DocumentReference, targets: &mut Targets<'_>) -> Self {
         let mut author_organization = None;
         let mut author_practitioner = None;
         for author in &reference.author {
             if author_organization.is_none() {
-                author_organization = org(index, author);
+                author_organization = targets.organisation(author);
             }
             if author_practitioner.is_none() {
-                author_practitioner = index.resolve_as::<Practitioner>(author).and_then(|r| r.ok());
+                author_practitioner = targets.practitioner(author);
             }
         }
         if author_organization.is_none() {
             if let Some(practitioner_id) = author_practitioner.as_ref().and_then(|p| p.id.as_deref()) {
-                author_organization = bundle
-                    .resources_of(PractitionerRole::TYPE)
-                    .filter_map(|raw| raw.parse::<PractitionerRole>().ok())
-                    .filter(|role| role.practitioner.as_ref().and_then(Reference::id) == Some(practitioner_id))
-                    .find_map(|role| role.organization.as_ref().and_then(|r| org(index, r)));
+                author_organization = targets.role_organisation(practitioner_id);
             }
         }
-        let custodian = reference.custodian.as_ref().and_then(|r| org(index, r));
+        let custodian = reference.custodian.as_ref().and_then(|r| targets.organisation(r));
         let attachment = reference.content.iter().find_map(|c| c.attachment.as_ref());
         let url = attachment.and_then(|a| a.url.clone()).filter(|u| !u.trim().is_empty());
         let size = attachment.and_then(|a| a.size);
@@ -473,8 +689,15 @@ impl Document {
             url,
             encounter: reference.context.as_ref().and_then(|c| c.encounter.clone()),
             placeholder,
+            problems: Vec::new(),
             reference,
         }
+    }
+
+    /// The DocumentReference's fields that could not be read as the spec says (each
+    /// problem names the field's path; the document is kept with its other fields).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 
     /// The title to show: the description, else the type's display text.
@@ -515,6 +738,7 @@ impl std::fmt::Debug for Document {
             .field("content_type", &self.content_type)
             .field("size", &self.size)
             .field("retrievable", &self.is_retrievable())
+            .field("problems", &self.problems)
             .finish_non_exhaustive()
     }
 }

@@ -14,6 +14,9 @@ use wiremock::{Mock, ResponseTemplate};
 const SEARCH_PATIENT: &str = "urn:nhs:names:services:gpconnect:documents:fhir:rest:search:patient-1";
 const SEARCH_DOCUMENTS: &str = "urn:nhs:names:services:gpconnect:documents:fhir:rest:search:documentreference-1";
 
+/// The logical id of the Patient in the spec's document search example.
+const EXAMPLE_PATIENT: &str = "04603d77-1a4e-4d63-b246-d7504f8bd833";
+
 fn nhs() -> NhsNumber {
     NhsNumber::parse("9690937286").unwrap()
 }
@@ -164,7 +167,7 @@ async fn the_search_form_is_chosen_from_the_documents_capability_statement() {
 async fn search_resolves_a_practitioner_author_and_their_organisation() {
     let spine = MockSpine::start().await;
     Mock::given(method("GET"))
-        .and(path_regex(r"/gpconnect/documents/Patient/p1/DocumentReference$"))
+        .and(path_regex(r"/gpconnect/documents/Patient/04603d77-1a4e-4d63-b246-d7504f8bd833/DocumentReference$"))
         .and(query_param("_revinclude:recurse", "PractitionerRole:practitioner"))
         .and(query_param("_include", "DocumentReference:author:Practitioner"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
@@ -175,7 +178,8 @@ async fn search_resolves_a_practitioner_author_and_their_organisation() {
         .expect(1)
         .mount(spine.server())
         .await;
-    let list = spine.provider().documents().search_documents("p1").send().await.unwrap();
+    // The example's own patient: an answer about another patient is refused.
+    let list = spine.provider().documents().search_documents(EXAMPLE_PATIENT).send().await.unwrap();
     let doc = &list.documents[0];
     let practitioner = doc.author_practitioner.as_ref().expect("practitioner resolved");
     assert_eq!(practitioner.id.as_deref(), Some("6c41ebfd-57c3-4162-9d7b-208c171a2fd7"));

@@ -25,6 +25,8 @@
 //!   `10864.0`).
 //! - **Bundles** keep each entry as a [`RawResource`]; one bad entry never loses the others
 //!   ([`Bundle::parse_all`] returns one result per entry).
+//! - **One bad field costs one field** in the views built on these types: [`lenient`]
+//!   repairs or drops a field of the wrong shape and names its path as a [`lenient::Problem`].
 //! - URL comparisons for code systems, identifier systems and extensions treat `http://`
 //!   and `https://` as equal (see [`same_url`]).
 //!
@@ -65,6 +67,7 @@
 
 mod bundle;
 mod datatypes;
+pub mod lenient;
 mod one_or_many;
 pub mod outcome;
 mod primitives;

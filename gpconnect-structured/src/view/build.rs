@@ -2,7 +2,7 @@
 //! be used as a reported problem.
 //!
 //! Bounded work whatever the body: every resource is checked for depth before it is parsed
-//! ([`super::lenient`]); each target of a reference is parsed once and shared (authors,
+//! ([`gpconnect_core::fhir::lenient`]); each target of a reference is parsed once and shared (authors,
 //! linked items and test results are remembered by target); a reference that leads back
 //! into itself is reported as a cycle; and everything copied from a shared target is
 //! charged to a budget proportional to the body, so no fan-out can grow the view beyond a
@@ -20,12 +20,12 @@ use gpconnect_core::fhir::{
 use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer as _};
 
-use super::lenient::{self, Unreadable};
 use super::{
     Author, LinkedItem, ListInfo, ListWarning, RecordWarning, RecordWarningKind, SectionKind, StructuredRecord,
     ViewProblem, ViewProblemKind,
 };
 use crate::resources::Observation;
+use gpconnect_core::fhir::lenient::{self, Unreadable};
 
 mod text;
 pub(super) use text::{

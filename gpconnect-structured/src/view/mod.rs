@@ -4,8 +4,8 @@
 //! Layout: this file holds what every section shares (the record, [`Section`], its
 //! summary, warnings, problems, authors and linked items) and the table of sections;
 //! `build.rs` reads the Lists and resolves references (each target parsed once, cycles
-//! and fan-out bounded); `lenient.rs` reads a resource field by field when one field has
-//! the wrong shape. Each clinical area is one file (`allergies.rs`, `medications.rs`, ...)
+//! and fan-out bounded); core's `fhir::lenient` reads a resource field by field when one
+//! field has the wrong shape. Each clinical area is one file (`allergies.rs`, `medications.rs`, ...)
 //! holding its item type and how an item is built; adding an area is adding one file and
 //! one line to [`SECTIONS`].
 
@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use bytes::Bytes;
+use gpconnect_core::fhir::lenient;
 use gpconnect_core::fhir::{
     Bundle, CodeableConcept, Coding, FhirDateTime, FhirResource, Organization, Patient, NHS_NUMBER_SYSTEM,
 };
@@ -26,7 +27,6 @@ mod consultations;
 mod diary_entries;
 mod immunisations;
 mod investigations;
-mod lenient;
 mod medications;
 mod problems;
 mod referrals;

@@ -1,18 +1,21 @@
 //! Reading provider resources without losing an item to one bad field, in bounded work.
 //!
+//! Shared by every API crate's views (the structured record, documents, appointments):
+//!
 //! * [`depth_exceeds`]: one pass over a resource's bytes before anything parses it, so
 //!   every later parse (and re-parse of a part) stays within [`MAX_DEPTH`] levels;
 //! * [`parse`]: the typed parse, and when one field has the wrong shape, a repair loop that
 //!   reads that field as its single element, converts a number or boolean sent as a
 //!   string, or else drops the field, naming each repaired field's path;
+//! * [`read`]: [`parse`] for one item of an answer, recording each repaired field (and an
+//!   unreadable item) as a [`Problem`] that names the field's path and nothing the
+//!   provider wrote;
 //! * [`lenient_extensions`]: extensions read in the same pass as their resource, a value of
 //!   the wrong type costing only that value.
 
 use std::fmt;
 
-use gpconnect_core::fhir::{
-    CodeableConcept, Coding, Decimal, Extension, FhirDateTime, Identifier, Period, Quantity, Reference,
-};
+use super::{CodeableConcept, Coding, Decimal, Extension, FhirDateTime, Identifier, Period, Quantity, Reference};
 use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -21,14 +24,14 @@ use serde_json::Value;
 /// How deeply one resource may nest arrays and objects. The spec's deepest resources nest
 /// about ten levels; serde_json stops at 128 per parse, which is not a bound on the stack
 /// when parts are captured raw and parsed again.
-pub(crate) const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 /// Field repairs tried on one resource before it is kept with its identity only.
 const MAX_REPAIRS: usize = 8;
 
 /// Whether `json` nests arrays and objects more than `limit` levels deep (strings are
 /// skipped with `memchr`, so this costs a fraction of a parse).
-pub(crate) fn depth_exceeds(json: &[u8], limit: usize) -> bool {
+pub fn depth_exceeds(json: &[u8], limit: usize) -> bool {
     let mut depth = 0usize;
     let mut i = 0;
     while let Some(at) = memchr::memchr3(b'"', b'[', b'{', &json[i..]).map(|j| i + j) {
@@ -62,19 +65,24 @@ pub(crate) fn depth_exceeds(json: &[u8], limit: usize) -> bool {
 }
 
 /// Why a resource could not be read at all.
-#[derive(Debug)]
-pub(crate) enum Unreadable {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
     /// Nested deeper than [`MAX_DEPTH`].
     TooDeep,
     /// Not a JSON object (no identity): position of the error.
-    NotAnObject { line: usize, column: usize },
+    NotAnObject {
+        /// Line of the error.
+        line: usize,
+        /// Column of the error.
+        column: usize,
+    },
 }
 
 /// Parses `json` as `T`. A field of the wrong shape costs only that field: the result
 /// comes with the paths of the fields repaired (read as their single element, converted
 /// from a string, or dropped). After [`MAX_REPAIRS`] repairs, only `resourceType` and `id`
 /// are kept (path `*`).
-pub(crate) fn parse<T: DeserializeOwned>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
+pub fn parse<T: DeserializeOwned>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
     if depth_exceeds(json.as_bytes(), MAX_DEPTH) {
         return Err(Unreadable::TooDeep);
     }
@@ -119,6 +127,173 @@ pub(crate) fn parse<T: DeserializeOwned>(json: &str) -> Result<(T, Vec<String>),
     match serde_json::from_value::<T>(Value::Object(identity)).or_else(|_| serde_json::from_str::<T>("{}")) {
         Ok(v) => Ok((v, vec!["*".to_owned()])),
         Err(_) => Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+    }
+}
+
+/// Something in an answer that could not be read as the spec says; the rest is still read.
+///
+/// It names where (the entry's position in the Bundle, the resource type, the field's
+/// path) and never holds what the provider wrote there: no value, no id, no free text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Problem {
+    /// The position of the resource in `Bundle.entry`; `None` for an answer that is one
+    /// resource (an Appointment).
+    pub entry: Option<usize>,
+    /// The resource type read (`DocumentReference`, `Slot`, ...).
+    pub resource_type: &'static str,
+    /// What was wrong.
+    pub kind: ProblemKind,
+}
+
+/// What a [`Problem`] is. The first three cost one field and keep the item; the others
+/// cost the whole item, which is left out of the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A field of the wrong shape (an array where one value belongs, or the reverse, a
+    /// number or boolean sent as a string, an object where text belongs): the field is read
+    /// as its single element or converted, or else left empty. Path `*`: so many fields
+    /// were wrong that only the item's identity was kept.
+    MalformedField {
+        /// The field's path in the resource (`content[0].attachment.size`).
+        path: String,
+    },
+    /// A code outside the field's value set: kept as sent (an `Other` variant or text).
+    UnknownCode {
+        /// The field's path (`status`).
+        path: String,
+    },
+    /// A date or time not in the FHIR format the field needs (`2026-03-02 09:00`, no
+    /// offset on an instant): kept as written; its typed accessors give `None`.
+    MalformedDate {
+        /// The field's path (`start`).
+        path: String,
+    },
+    /// The item has nothing that identifies it (no id, or none of what its type needs to
+    /// be used): left out.
+    NoIdentity,
+    /// The entry could not be read at all (not a JSON object, or nested deeper than
+    /// [`MAX_DEPTH`]): left out.
+    Unreadable,
+    /// A second copy of an item already in the answer (the same id): left out, the first
+    /// is kept.
+    Duplicate,
+}
+
+impl Problem {
+    /// A problem of the resource at `entry`.
+    pub fn new(entry: Option<usize>, resource_type: &'static str, kind: ProblemKind) -> Self {
+        Self { entry, resource_type, kind }
+    }
+
+    /// The path of the field it concerns, for the kinds that cost one field.
+    pub fn path(&self) -> Option<&str> {
+        match &self.kind {
+            ProblemKind::MalformedField { path }
+            | ProblemKind::UnknownCode { path }
+            | ProblemKind::MalformedDate { path } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Whether the item was left out of the answer (rather than kept with one field less).
+    pub fn lost_item(&self) -> bool {
+        matches!(self.kind, ProblemKind::NoIdentity | ProblemKind::Unreadable | ProblemKind::Duplicate)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ty = self.resource_type;
+        match &self.kind {
+            ProblemKind::MalformedField { path } if path == "*" => {
+                write!(f, "{ty}: too many malformed fields, only its identity was read")
+            }
+            ProblemKind::MalformedField { path } => write!(f, "{ty}.{path}: wrong shape, read as far as possible"),
+            ProblemKind::UnknownCode { path } => write!(f, "{ty}.{path}: unknown code, kept as sent"),
+            ProblemKind::MalformedDate { path } => write!(f, "{ty}.{path}: not a FHIR date, kept as written"),
+            ProblemKind::NoIdentity => write!(f, "a {ty} with nothing that identifies it was left out"),
+            ProblemKind::Unreadable => write!(f, "a {ty} that could not be read was left out"),
+            ProblemKind::Duplicate => write!(f, "a second copy of a {ty} was left out"),
+        }?;
+        if let Some(entry) = self.entry {
+            write!(f, " (entry {entry})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Records the problems of one resource of an answer: where it is, and into which list.
+///
+/// ```
+/// use gpconnect_core::fhir::lenient::{ProblemKind, Report};
+/// use gpconnect_core::fhir::Period;
+///
+/// #[derive(serde::Deserialize, Default)]
+/// #[serde(default)]
+/// struct Slot { id: Option<String>, status: Option<String>, period: Option<Period> }
+///
+/// let mut problems = Vec::new();
+/// let mut report = Report::new("Slot", Some(3), &mut problems);
+/// let slot: Slot = report.read(r#"{"id": "1", "status": "fre", "period": [{"start": "2026"}]}"#).unwrap();
+/// report.code("status", slot.status.as_deref(), &["free", "busy"]);
+/// assert_eq!(slot.period.and_then(|p| p.start).map(|d| d.to_string()).as_deref(), Some("2026"));
+/// assert_eq!(problems.iter().map(|p| p.path().unwrap()).collect::<Vec<_>>(), ["period", "status"]);
+/// assert!(matches!(problems[1].kind, ProblemKind::UnknownCode { .. }));
+/// ```
+#[derive(Debug)]
+pub struct Report<'a> {
+    entry: Option<usize>,
+    resource_type: &'static str,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl<'a> Report<'a> {
+    /// Problems of the `resource_type` at `entry` (`None`: the answer is this resource),
+    /// pushed to `problems`.
+    pub fn new(resource_type: &'static str, entry: Option<usize>, problems: &'a mut Vec<Problem>) -> Self {
+        Self { entry, resource_type, problems }
+    }
+
+    /// Records a problem.
+    pub fn push(&mut self, kind: ProblemKind) {
+        self.problems.push(Problem::new(self.entry, self.resource_type, kind));
+    }
+
+    /// Reads the resource leniently (see [`parse`]): each repaired field is recorded as
+    /// [`ProblemKind::MalformedField`]; a resource that cannot be read at all is recorded
+    /// as [`ProblemKind::Unreadable`] and gives `None`.
+    pub fn read<T: DeserializeOwned>(&mut self, json: &str) -> Option<T> {
+        match parse::<T>(json) {
+            Ok((value, repaired)) => {
+                for path in repaired {
+                    self.push(ProblemKind::MalformedField { path });
+                }
+                Some(value)
+            }
+            Err(_) => {
+                self.push(ProblemKind::Unreadable);
+                None
+            }
+        }
+    }
+
+    /// Checks a date field that is present: not a FHIR date (or, for an `instant`, not a
+    /// full date-time with offset) is recorded as [`ProblemKind::MalformedDate`].
+    pub fn date(&mut self, path: &str, date: Option<&FhirDateTime>, instant: bool) {
+        let Some(date) = date else { return };
+        if !(if instant { date.to_datetime().is_some() } else { date.is_valid() }) {
+            self.push(ProblemKind::MalformedDate { path: path.to_owned() });
+        }
+    }
+
+    /// Checks a code field that is present against its value set `known`: any other code
+    /// is recorded as [`ProblemKind::UnknownCode`].
+    pub fn code(&mut self, path: &str, code: Option<&str>, known: &[&str]) {
+        if code.is_some_and(|c| !known.contains(&c)) {
+            self.push(ProblemKind::UnknownCode { path: path.to_owned() });
+        }
     }
 }
 
@@ -207,7 +382,7 @@ fn at<'v>(root: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
 /// Reads `extension` in the same pass as its resource: an array, a single object, or
 /// anything else (ignored). Each extension keeps its `url` and nested extensions even
 /// when its value does not fit STU3 (e.g. `valueCode` sent as an array).
-pub(crate) fn lenient_extensions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Extension>, D::Error> {
+pub fn lenient_extensions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Extension>, D::Error> {
     d.deserialize_any(ExtensionsVisitor)
 }
 
