@@ -9,7 +9,13 @@
 //!
 //! Besides criterion's figures (each side measured on its own), it prints the median time
 //! per request of alternated batches, SDK then raw then SDK ..., so that load from
-//! elsewhere on the machine falls on both sides alike, and the ratio.
+//! elsewhere on the machine falls on both sides alike, and the ratio; and the same for the
+//! process's CPU time (client, runtime and the in-process server), which load from other
+//! processes disturbs much less than the wall time.
+//!
+//! Both sides use the same reqwest configuration (the SDK's: no redirects, no `Referer`,
+//! its `User-Agent`, connect timeout, minimum TLS version, and a per-request timeout), so
+//! the same bytes go to the same server and reqwest does the same work for each.
 
 use std::time::{Duration, Instant};
 
@@ -71,7 +77,16 @@ impl Raw {
         let now = chrono::Utc::now().timestamp();
         let token = Claims::new(&consumer(), &user(), ROOT, InteractionId::ReadLocation, None, now).unwrap().encode();
         Raw {
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            // The SDK's reqwest configuration (`transport::http_client`), so that the same
+            // bytes go out (`User-Agent` included) and the same per-request work is done.
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false)
+                .tls_version_min(reqwest::tls::Version::TLS_1_2)
+                .user_agent(concat!("gpconnect-rust/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap(),
             url: format!("{ssp}/{ROOT}/Location/17"),
             bearer: format!("Bearer {}", token.expose()),
         }
@@ -81,6 +96,7 @@ impl Raw {
         let response = self
             .http
             .get(&self.url)
+            .timeout(Duration::from_secs(30)) // the SDK's default request timeout
             .header("Ssp-TraceID", uuid::Uuid::new_v4().to_string())
             .header("Ssp-From", CONSUMER_ASID)
             .header("Ssp-To", PROVIDER_ASID)
@@ -149,20 +165,47 @@ async fn raw_batch(raw: &Raw, n: usize) {
     join_all((0..n).map(|_| raw.read())).await;
 }
 
-/// Median time per request of `runs` batches each way, alternated.
-fn alternated(rt: &Runtime, provider: &Provider, raw: &Raw, n: usize, runs: usize) -> (Duration, Duration) {
-    let (mut sdk, mut plain) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+/// The CPU time this process has used (all its threads: client, runtime and server).
+fn cpu_time() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid timespec for the call to fill.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Per request, the median over batches of the wall time and of the process's CPU time.
+#[derive(Clone, Copy)]
+struct PerRequest {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Times `batch` per request, wall and CPU.
+fn timed(rt: &Runtime, n: usize, batch: impl std::future::Future<Output = ()>) -> (Duration, Duration) {
+    let (wall, cpu) = (Instant::now(), cpu_time());
+    rt.block_on(batch);
+    (wall.elapsed() / n as u32, cpu_time().saturating_sub(cpu) / n as u32)
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+/// `runs` batches each way, alternated: SDK, raw, SDK, raw ...
+fn alternated(rt: &Runtime, provider: &Provider, raw: &Raw, n: usize, runs: usize) -> (PerRequest, PerRequest) {
+    let mut times = [(); 4].map(|_| Vec::with_capacity(runs));
     for _ in 0..runs {
-        let started = Instant::now();
-        rt.block_on(sdk_batch(provider, n));
-        sdk.push(started.elapsed() / n as u32);
-        let started = Instant::now();
-        rt.block_on(raw_batch(raw, n));
-        plain.push(started.elapsed() / n as u32);
+        let (wall, cpu) = timed(rt, n, sdk_batch(provider, n));
+        times[0].push(wall);
+        times[1].push(cpu);
+        let (wall, cpu) = timed(rt, n, raw_batch(raw, n));
+        times[2].push(wall);
+        times[3].push(cpu);
     }
-    sdk.sort();
-    plain.sort();
-    (sdk[runs / 2], plain[runs / 2])
+    let [sdk_wall, sdk_cpu, raw_wall, raw_cpu] = times.map(median);
+    (PerRequest { wall: sdk_wall, cpu: sdk_cpu }, PerRequest { wall: raw_wall, cpu: raw_cpu })
 }
 
 fn request_overhead(c: &mut Criterion) {
@@ -178,11 +221,16 @@ fn request_overhead(c: &mut Criterion) {
     for n in LEVELS {
         let runs = if n == 1 { 4001 } else { 201 };
         let (sdk, plain) = alternated(&rt, &provider, &raw, n, runs);
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
         eprintln!(
-            "{n:>2} in flight (median of {runs} alternated batches, per request): SDK {:.1} us, raw reqwest {:.1} us, ratio {:.2}",
-            sdk.as_secs_f64() * 1e6,
-            plain.as_secs_f64() * 1e6,
-            sdk.as_secs_f64() / plain.as_secs_f64()
+            "{n:>2} in flight (median of {runs} alternated batches, per request): \
+             SDK {:.1} us, raw reqwest {:.1} us, ratio {:.2}; CPU time SDK {:.1} us, raw {:.1} us, ratio {:.2}",
+            us(sdk.wall),
+            us(plain.wall),
+            us(sdk.wall) / us(plain.wall),
+            us(sdk.cpu),
+            us(plain.cpu),
+            us(sdk.cpu) / us(plain.cpu),
         );
     }
 

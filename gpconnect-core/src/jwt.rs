@@ -378,7 +378,7 @@ impl Claims {
 
 /// Made-in-advance tokens: for one consumer, user, audience, scope and reason only `iat`
 /// and `exp` change from one request to the next, so the claims are built and validated
-/// once and kept as the JSON text around those two numbers.
+/// once and kept as the JSON text around those two numbers, most of it already encoded.
 #[derive(Default)]
 pub(crate) struct TokenCache {
     entries: std::sync::Mutex<std::collections::HashMap<u64, Vec<Cached>>>,
@@ -395,15 +395,30 @@ struct TokenKey {
     confidentiality: Option<Confidentiality>,
 }
 
-/// The claims JSON split where `exp` and `iat` go.
+/// The claims JSON split where `exp` and `iat` go, and the same already in base64 for
+/// timestamps written with `digits` characters (every `iat` and `exp` from 2001 to 2286
+/// have ten).
+///
+/// base64 turns each 3 bytes into 4 characters on their own, so the encoded head (the
+/// whole 3-byte groups before `exp`'s value) and tail (those after `iat`'s) are the same
+/// for every such timestamp: only the few bytes between them are encoded per request.
 struct Template {
     before_exp: String,
     after_iat: String,
+    digits: usize,
+    /// `Bearer {header}.{base64 of before_exp[..head_len]}`.
+    head: String,
+    head_len: usize,
+    /// The base64 of `after_iat[tail_from..]`, then the final `.`.
+    tail: String,
+    tail_from: usize,
 }
 
 /// The most templates kept; beyond it the cache starts again (many distinct users).
 const MAX_TEMPLATES: usize = 4096;
 const HEADER_B64: &str = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
+/// What stands between `exp`'s value and `iat`'s.
+const BETWEEN: &str = ",\"iat\":";
 
 impl TokenCache {
     /// The `Bearer` header value for a request at `now`: from a template made (and
@@ -418,7 +433,9 @@ impl TokenCache {
         now: i64,
     ) -> Result<String, InvalidInput> {
         use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        // Not SipHash: hashing the user was a tenth of the SDK's own work per request, and
+        // a collision costs only a comparison (the key is compared in full).
+        let mut hasher = rustc_hash::FxHasher::default();
         (user, aud, interaction, confidentiality).hash(&mut hasher);
         let hash = hasher.finish();
         let found = {
@@ -437,7 +454,8 @@ impl TokenCache {
         let template = match found {
             Some(template) => template,
             None => {
-                let template = std::sync::Arc::new(Template::new(consumer, user, aud, interaction, confidentiality)?);
+                let template =
+                    std::sync::Arc::new(Template::new(consumer, user, aud, interaction, confidentiality, now)?);
                 let mut entries = self.entries.lock().expect("token cache");
                 if entries.len() >= MAX_TEMPLATES {
                     entries.clear();
@@ -452,35 +470,58 @@ impl TokenCache {
 }
 
 impl Template {
+    /// A template for timestamps as long as `now`'s.
     fn new(
         consumer: &Consumer,
         user: &User,
         aud: &str,
         interaction: InteractionId,
         confidentiality: Option<Confidentiality>,
+        now: i64,
     ) -> Result<Self, InvalidInput> {
         let claims = Claims::new(consumer, user, aud, interaction, confidentiality, 0)?;
         let json = serde_json::to_string(&claims).expect("claims serialise");
         // Quotes inside string values are escaped, so this text occurs only as the two claims.
         let marker = format!("\"exp\":{TOKEN_LIFETIME_SECS},\"iat\":0,");
         let at = json.find(&marker).expect("exp and iat follow aud");
-        Ok(Self {
-            before_exp: json[..at + "\"exp\":".len()].to_owned(),
-            after_iat: json[at + marker.len() - 1..].to_owned(),
-        })
+        let before_exp = json[..at + "\"exp\":".len()].to_owned();
+        let after_iat = json[at + marker.len() - 1..].to_owned();
+        let digits = now.to_string().len();
+        let head_len = before_exp.len() / 3 * 3;
+        let numbers_end = before_exp.len() + 2 * digits + BETWEEN.len();
+        let tail_from = (3 - numbers_end % 3) % 3;
+        let mut head = format!("Bearer {HEADER_B64}.");
+        URL_SAFE_NO_PAD.encode_string(&before_exp[..head_len], &mut head);
+        let mut tail = URL_SAFE_NO_PAD.encode(&after_iat[tail_from..]);
+        tail.push('.');
+        Ok(Self { before_exp, after_iat, digits, head, head_len, tail, tail_from })
     }
 
     fn bearer(&self, now: i64) -> String {
-        let mut json = String::with_capacity(self.before_exp.len() + self.after_iat.len() + 32);
-        json.push_str(&self.before_exp);
-        json.push_str(&(now + TOKEN_LIFETIME_SECS).to_string());
-        json.push_str(",\"iat\":");
-        json.push_str(&now.to_string());
-        json.push_str(&self.after_iat);
-        let mut out = String::with_capacity(8 + HEADER_B64.len() + json.len() * 4 / 3 + 4);
-        out.push_str("Bearer ");
-        out.push_str(HEADER_B64);
-        out.push('.');
+        use std::fmt::Write;
+        let mut middle = String::with_capacity(64);
+        middle.push_str(&self.before_exp[self.head_len..]);
+        let start = middle.len();
+        let _ = write!(middle, "{}", now + TOKEN_LIFETIME_SECS);
+        let exp_len = middle.len() - start;
+        middle.push_str(BETWEEN);
+        let start = middle.len();
+        let _ = write!(middle, "{now}");
+        if exp_len != self.digits || middle.len() - start != self.digits {
+            return self.bearer_in_full(now);
+        }
+        middle.push_str(&self.after_iat[..self.tail_from]);
+        let mut out = String::with_capacity(self.head.len() + middle.len() * 4 / 3 + 4 + self.tail.len());
+        out.push_str(&self.head);
+        URL_SAFE_NO_PAD.encode_string(middle.as_bytes(), &mut out);
+        out.push_str(&self.tail);
+        out
+    }
+
+    /// The whole claims JSON encoded, for a timestamp of another length.
+    fn bearer_in_full(&self, now: i64) -> String {
+        let json = format!("{}{}{BETWEEN}{now}{}", self.before_exp, now + TOKEN_LIFETIME_SECS, self.after_iat);
+        let mut out = format!("Bearer {HEADER_B64}.");
         URL_SAFE_NO_PAD.encode_string(json.as_bytes(), &mut out);
         out.push('.');
         out
@@ -538,6 +579,13 @@ mod tests {
             let fresh = Claims::new(&consumer(), &user, aud, InteractionId::ReadLocation, i_conf, now).unwrap();
             assert_eq!(cached, format!("Bearer {}", fresh.encode().expose()));
             assert_eq!(Claims::decode(cached.trim_start_matches("Bearer ")).unwrap(), fresh);
+        }
+        // Timestamps of other lengths than the template's (made at the first call) are
+        // encoded in full, and give the same token.
+        for now in [5, 99_999_999, 1_700_000_007, 9_999_999_800, 9_999_999_999, 10_000_000_000] {
+            let cached = cache.bearer(&consumer(), &user, aud, InteractionId::ReadLocation, None, now).unwrap();
+            let fresh = Claims::new(&consumer(), &user, aud, InteractionId::ReadLocation, None, now).unwrap();
+            assert_eq!(cached, format!("Bearer {}", fresh.encode().expose()), "at {now}");
         }
         let other = User::new("10020", "Smith").sds_user_id("UNK");
         let token = cache.bearer(&consumer(), &other, aud, InteractionId::ReadLocation, None, 5).unwrap();

@@ -77,7 +77,7 @@ impl Request {
         let target = if path.starts_with("https://") || path.starts_with("http://") {
             Target::Absolute(path)
         } else {
-            Target::Path(path.trim_start_matches('/').to_owned())
+            Target::Path(if path.starts_with('/') { path.trim_start_matches('/').to_owned() } else { path })
         };
         Self {
             interaction,
@@ -294,8 +294,8 @@ fn etag_version(headers: &HeaderMap) -> Option<&str> {
 /// `application/json+fhir` some providers still send, or `application/json`, in any case,
 /// with any parameters (`;charset=utf-8`, `; charset=UTF-8`, `;fhirVersion=3.0`) and spacing.
 pub fn is_fhir_json(content_type: &str) -> bool {
-    let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    matches!(mime.as_str(), "application/fhir+json" | "application/json+fhir" | "application/json")
+    let mime = content_type.split(';').next().unwrap_or_default().trim();
+    ["application/fhir+json", "application/json+fhir", "application/json"].iter().any(|m| mime.eq_ignore_ascii_case(m))
 }
 
 /// A success answer, with the body read into memory.

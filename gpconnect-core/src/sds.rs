@@ -134,7 +134,8 @@ impl SdsClient {
                 return Ok(root.clone());
             }
         }
-        let root = Arc::new(self.look_up(ods, interaction).await?);
+        // Boxed: the look-up's state (two searches) stays out of every request's future.
+        let root = Arc::new(Box::pin(self.look_up(ods, interaction)).await?);
         let mut cache = self.cache.lock().expect("sds cache");
         cache.retain(|_, (at, _)| at.elapsed() < self.config.cache_ttl);
         cache.insert(key, (Instant::now(), root.clone()));

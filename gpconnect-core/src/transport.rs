@@ -147,7 +147,8 @@ impl Ssp {
         let started = Instant::now();
         match builder.send().await {
             Ok(resp) if resp.status().is_success() => Ok(resp),
-            Ok(resp) => Err(error_from_response(resp, interaction, a.trace_id, started).await),
+            // Boxed: the error path's state stays out of every request's future.
+            Ok(resp) => Err(Box::pin(error_from_response(resp, interaction, a.trace_id, started)).await),
             Err(e) => Err(transport_error(e, started, Some(interaction), Some(a.trace_id))),
         }
     }
