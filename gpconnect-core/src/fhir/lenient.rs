@@ -7,7 +7,7 @@
 //! * [`parse`]: the typed parse, and when one field has the wrong shape, a repair loop that
 //!   reads that field as its single element, converts a number or boolean sent as a
 //!   string, or else drops the field, naming each repaired field's path;
-//! * [`read`]: [`parse`] for one item of an answer, recording each repaired field (and an
+//! * [`Report::read`]: [`parse`] for one item of an answer, recording each repaired field (and an
 //!   unreadable item) as a [`Problem`] that names the field's path and nothing the
 //!   provider wrote;
 //! * [`Targets`]: the resources items of a Bundle reference, each parsed once and its
@@ -87,7 +87,7 @@ pub enum Unreadable {
 
 /// Parses `json` as `T`. A field of the wrong shape costs only that field: the result
 /// comes with the paths of the fields repaired (read as their single element, converted
-/// from a string, or dropped). After [`MAX_REPAIRS`] repairs, only `resourceType` and `id`
+/// from a string, or dropped). After eight repairs, only `resourceType` and `id`
 /// are kept (path `*`).
 pub fn parse<T: DeserializeOwned>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
     if depth_exceeds(json.as_bytes(), MAX_DEPTH) {
