@@ -306,7 +306,8 @@ impl Operation for Book {
         Ok(Request::post(InteractionId::BookAppointment, "Appointment", bytes))
     }
 
+    /// The booked appointment must be for the patient booked for (else `WrongPatient`).
     fn parse(&self, response: Response) -> Result<Appointment> {
-        appointment_from_response(&response)
+        appointment_from_response(&response, Some(self.patient_id.as_str()))
     }
 }

@@ -71,7 +71,7 @@ use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::{AppointmentId, Call, PatientId, Provider, Response, Result};
 
 pub use book::{Book, Booking, BookingOrganisation};
-pub use manage::{Amend, Cancel, FindBooking, PatientAppointments, ReadAppointment};
+pub use manage::{Amend, AppointmentList, Cancel, FindBooking, PatientAppointments, ReadAppointment};
 pub use model::{
     Appointment, AppointmentStatus, DeliveryChannel, PractitionerRole, ServiceFilteringStatus, APPOINTMENT_PROFILE,
     BOOKING_ORGANISATION_URL, CANCELLATION_REASON_URL, DELIVERY_CHANNEL_URL, DOS_SERVICE_ID_SYSTEM,
@@ -141,7 +141,7 @@ impl Appointments {
 
     /// Reads an appointment by logical id; see [`ReadAppointment::send`].
     pub fn read(&self, id: &AppointmentId) -> ReadAppointment {
-        ReadAppointment { call: Call::new(&self.provider), id: id.clone() }
+        ReadAppointment { call: Call::new(&self.provider), id: id.clone(), patient_id: None }
     }
 
     /// A patient's appointments starting between the dates `from` and `to` (inclusive);
@@ -170,15 +170,22 @@ impl Appointments {
     }
 }
 
-/// An Appointment answer, with its version from the `ETag` (else `meta.versionId`).
-pub(crate) fn appointment_from_response(response: &Response) -> Result<Appointment> {
-    let wire: model::AppointmentResource = response.resource()?;
-    let raw: serde_json::Value = response.json()?;
-    if !raw.is_object() {
-        let found = "(not a JSON object)".to_owned();
-        return Err(response.decode_error(DecodeProblem::ResourceType { expected: "Appointment", found }));
+/// An Appointment answer, with its version from the `ETag` (else `meta.versionId`),
+/// checked to be for the patient with logical id `patient` (when one was asked for): an
+/// appointment for another patient, or naming none, is [`Error::WrongPatient`](gpconnect_core::Error::WrongPatient).
+pub(crate) fn appointment_from_response(response: &Response, patient: Option<&str>) -> Result<Appointment> {
+    /// The resource type, checked without reading the rest.
+    #[derive(serde::Deserialize)]
+    struct AnyAppointment {}
+    impl gpconnect_core::fhir::FhirResource for AnyAppointment {
+        const TYPE: &'static str = "Appointment";
     }
-    let mut appointment = Appointment::from_wire(wire, raw);
+    response.resource::<AnyAppointment>()?;
+    let text = std::str::from_utf8(&response.body.0)
+        .map_err(|_| response.decode_error(DecodeProblem::Json { path: String::new(), message: "not UTF-8".into() }))?;
+    let mut appointment = Appointment::read(text, None, &mut Vec::new())
+        .map_err(|e| response.decode_error(DecodeProblem::json("", &e)))?;
+    appointment.check_patient(patient).map_err(|m| m.error(response.interaction, response.trace_id))?;
     if let Some(version) = response.etag_version().filter(|v| !v.is_empty()) {
         appointment.version_id = Some(version.to_owned());
     }

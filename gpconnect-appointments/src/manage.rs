@@ -1,9 +1,14 @@
 //! Read, list, amend and cancel appointments, and find out whether a booking happened.
 
 use chrono::NaiveDate;
+use std::collections::HashSet;
+
 use gpconnect_core::error::InvalidInput;
+use gpconnect_core::fhir::lenient::{Problem, ProblemKind};
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::{AppointmentId, Call, InteractionId, Operation, PatientId, Request, Response, Result, Traced};
+use gpconnect_core::{
+    AppointmentId, Call, InteractionId, Operation, PatientId, PatientMismatch, Request, Response, Result, Traced,
+};
 use http::header::IF_MATCH;
 use http::HeaderValue;
 use serde_json::{json, Value};
@@ -35,15 +40,27 @@ pub(crate) fn today() -> NaiveDate {
 ///
 /// # Errors
 /// `NotFound` (`404 NO_RECORD_FOUND`) for an unknown id; an error for a past
-/// appointment; transport errors. Safe to retry: a read.
+/// appointment; `WrongPatient` for an appointment naming no patient, several, or
+/// another than [`for_patient`](Self::for_patient); transport errors. Safe to retry: a read.
 #[derive(Debug)]
 #[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct ReadAppointment {
     pub(crate) call: Call,
     pub(crate) id: AppointmentId,
+    pub(crate) patient_id: Option<PatientId>,
 }
 
 gpconnect_core::builder!(ReadAppointment);
+
+impl ReadAppointment {
+    /// The logical id of the patient the appointment must be for: an answer for another
+    /// patient is [`Error::WrongPatient`](gpconnect_core::Error::WrongPatient), never data.
+    /// Without it, the answer must still name exactly one patient.
+    pub fn for_patient(mut self, patient_id: &PatientId) -> Self {
+        self.patient_id = Some(patient_id.clone());
+        self
+    }
+}
 
 impl Operation for ReadAppointment {
     type Answer = Response;
@@ -58,7 +75,7 @@ impl Operation for ReadAppointment {
     }
 
     fn parse(&self, response: Response) -> Result<Appointment> {
-        appointment_from_response(&response)
+        appointment_from_response(&response, self.patient_id.as_ref().map(PatientId::as_str))
     }
 }
 
@@ -82,7 +99,9 @@ impl Operation for ReadAppointment {
 ///
 /// # Errors
 /// `InvalidInput` naming `start` for a range starting before today or reversed (nothing
-/// sent); `422 INVALID_PARAMETER`; `PATIENT_NOT_FOUND`; transport errors. Safe to retry: a read.
+/// sent); `422 INVALID_PARAMETER`; `PATIENT_NOT_FOUND`; `WrongPatient` when any
+/// appointment listed is for another patient (or names none); transport errors. Safe to
+/// retry: a read.
 #[derive(Debug)]
 #[must_use = "an operation does nothing until `send()` is awaited"]
 pub struct PatientAppointments {
@@ -114,7 +133,7 @@ impl PatientAppointments {
 
 impl Operation for PatientAppointments {
     type Answer = Response;
-    type Output = Vec<Appointment>;
+    type Output = AppointmentList;
 
     fn interaction(&self) -> InteractionId {
         InteractionId::SearchPatientAppointments
@@ -124,15 +143,90 @@ impl Operation for PatientAppointments {
         self.request_on(today())
     }
 
-    fn parse(&self, response: Response) -> Result<Vec<Appointment>> {
+    fn parse(&self, response: Response) -> Result<AppointmentList> {
         let bundle: Bundle = response.resource()?;
-        let mut out = Vec::new();
-        for raw in bundle.resources_of("Appointment") {
-            let appointment =
-                Appointment::from_json(raw.raw()).map_err(|e| response.json_error("entry.resource", &e))?;
-            out.push(appointment);
+        let list = AppointmentList::read(&bundle, Some(self.patient_id.as_str()))
+            .map_err(|m| m.error(self.interaction(), response.trace_id))?;
+        Ok(list)
+    }
+}
+
+/// A patient's appointments, in the order the provider sent them; derefs to a slice of
+/// [`Appointment`].
+///
+/// One malformed field costs only that field (named in the appointment's and the list's
+/// [`problems`](Self::problems)); an appointment is left out only when it has no id (it
+/// could be neither amended nor cancelled), cannot be read, or repeats an id already
+/// listed, and that is reported too.
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentList {
+    /// The appointments.
+    pub appointments: Vec<Appointment>,
+    problems: Vec<Problem>,
+}
+
+impl AppointmentList {
+    /// Reads the Appointments of a searchset, each checked to be for the patient with
+    /// logical id `patient` (when given) and to name exactly one patient.
+    pub(crate) fn read(bundle: &Bundle, patient: Option<&str>) -> std::result::Result<Self, PatientMismatch> {
+        let mut list = AppointmentList::default();
+        let mut seen = HashSet::new();
+        let appointments = bundle.entry.iter().enumerate().filter_map(|(i, e)| Some((i, e.resource.as_ref()?)));
+        for (entry, raw) in appointments.filter(|(_, r)| r.resource_type() == "Appointment") {
+            let mut own = Vec::new();
+            let Ok(appointment) = Appointment::read(raw.raw(), Some(entry), &mut own) else {
+                list.problems.push(Problem::new(Some(entry), "Appointment", ProblemKind::Unreadable));
+                continue;
+            };
+            // Every appointment is checked, kept or not: one for someone else is never data.
+            appointment.check_patient(patient)?;
+            let kind = match appointment.id.as_deref() {
+                None => Some(ProblemKind::NoIdentity),
+                Some(id) if !seen.insert(id.to_owned()) => Some(ProblemKind::Duplicate),
+                Some(_) => None,
+            };
+            match kind {
+                Some(kind) => list.problems.push(Problem::new(Some(entry), "Appointment", kind)),
+                None => {
+                    list.problems.append(&mut own);
+                    list.appointments.push(appointment);
+                }
+            }
         }
-        Ok(out)
+        Ok(list)
+    }
+
+    /// Everything in the answer that could not be read as the spec says: malformed fields
+    /// of the appointments kept (also on each [`Appointment::problems`]) and appointments
+    /// left out. Names paths, never values.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl std::ops::Deref for AppointmentList {
+    type Target = [Appointment];
+
+    fn deref(&self) -> &[Appointment] {
+        &self.appointments
+    }
+}
+
+impl IntoIterator for AppointmentList {
+    type Item = Appointment;
+    type IntoIter = std::vec::IntoIter<Appointment>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.appointments.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a AppointmentList {
+    type Item = &'a Appointment;
+    type IntoIter = std::slice::Iter<'a, Appointment>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.appointments.iter()
     }
 }
 
@@ -260,8 +354,9 @@ impl Operation for Amend {
         Ok(Request::put(InteractionId::AmendAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version))
     }
 
+    /// The answer must be for the patient of the appointment as read.
     fn parse(&self, response: Response) -> Result<Appointment> {
-        appointment_from_response(&response)
+        appointment_from_response(&response, self.appointment.patient_id.as_deref())
     }
 }
 
@@ -322,8 +417,9 @@ impl Operation for Cancel {
         Ok(Request::put(InteractionId::CancelAppointment, format!("Appointment/{id}"), bytes).header(IF_MATCH, version))
     }
 
+    /// The answer must be for the patient of the appointment as read.
     fn parse(&self, response: Response) -> Result<Appointment> {
-        appointment_from_response(&response)
+        appointment_from_response(&response, self.appointment.patient_id.as_deref())
     }
 }
 
@@ -380,7 +476,7 @@ impl FindBooking {
         }
         let list = PatientAppointments { call: self.call.clone(), patient_id: self.patient_id.clone(), from, to };
         let appointments = list.send().await?;
-        Ok(appointments.map(|list| matching_booking(list, &self.slots)))
+        Ok(appointments.map(|list| matching_booking(list.appointments, &self.slots)))
     }
 }
 

@@ -3,11 +3,13 @@
 
 use std::fmt;
 
+use gpconnect_core::fhir::lenient::{self, Problem, Report};
 use gpconnect_core::fhir::FhirResource;
 use gpconnect_core::fhir::{
     one_or_many, CodeableConcept, Extension, Extensions, FhirDateTime, Meta, Organization, Period, RawResource,
     Reference,
 };
+use gpconnect_core::PatientMismatch;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -34,6 +36,19 @@ pub const ORGANIZATION_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefini
 pub const ORGANISATION_TYPE_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/GPConnect-OrganisationType-1";
 /// The DOS service id identifier system (1.2.8 `service.identifier`).
 pub const DOS_SERVICE_ID_SYSTEM: &str = "https://fhir.nhs.uk/Id/uec-dos-service-id";
+
+/// The Appointment `status` codes (FHIR STU3 `appointmentstatus`).
+const APPOINTMENT_STATUS: [&str; 8] =
+    ["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error"];
+/// The delivery channel codes (`GPConnect-DeliveryChannel-2`).
+pub(crate) const DELIVERY_CHANNELS: [&str; 3] = ["In-person", "Telephone", "Video"];
+/// The path a problem with the delivery channel names.
+pub(crate) const DELIVERY_CHANNEL_PATH: &str = "extension(DeliveryChannel).valueCode";
+
+/// The delivery channel code of a resource's extensions.
+pub(crate) fn delivery_channel_code(ext: &[Extension]) -> Option<&str> {
+    ext.extension(DELIVERY_CHANNEL_URL).and_then(|e| e.value_code.as_deref())
+}
 
 /// The `Slot` resource (GPConnect-Slot-1), as sent.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -142,7 +157,7 @@ impl DeliveryChannel {
     }
 
     pub(crate) fn from_extensions(ext: &[Extension]) -> Option<Self> {
-        ext.extension(DELIVERY_CHANNEL_URL).and_then(|e| e.value_code.as_deref()).map(Self::from_code)
+        delivery_channel_code(ext).map(Self::from_code)
     }
 }
 
@@ -271,6 +286,9 @@ pub struct Appointment {
     pub service_type: Option<String>,
     /// Session / rota name (`serviceCategory.text`).
     pub service_category: Option<String>,
+    /// Every distinct `Patient/{id}` participant (one in a conformant appointment).
+    pub(crate) patient_ids: Vec<String>,
+    pub(crate) problems: Vec<Problem>,
     pub(crate) raw: Value,
 }
 
@@ -297,28 +315,61 @@ impl fmt::Debug for Appointment {
             .field("delivery_channel", &self.delivery_channel)
             .field("service_type", &self.service_type)
             .field("service_category", &self.service_category)
+            .field("problems", &self.problems)
             .finish_non_exhaustive()
     }
 }
 
 impl Appointment {
     /// Parses an Appointment from JSON text, keeping the JSON for amend and cancel.
+    ///
+    /// One malformed field costs only that field: it is left empty (or read as its single
+    /// element) and named in [`problems`](Self::problems).
+    ///
+    /// # Errors
+    /// Only when the text is not JSON, not an object, or nested deeper than
+    /// [`MAX_DEPTH`](gpconnect_core::fhir::lenient::MAX_DEPTH) levels.
     pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-        let raw: Value = serde_json::from_str(json)?;
-        if !raw.is_object() {
-            return Err(serde::de::Error::custom("an Appointment is a JSON object"));
-        }
-        let wire: AppointmentResource = serde_json::from_str(json)?;
-        Ok(Self::from_wire(wire, raw))
+        let mut problems = Vec::new();
+        Self::read(json, None, &mut problems)
     }
 
-    pub(crate) fn from_wire(wire: AppointmentResource, raw: Value) -> Self {
+    /// Reads the Appointment at `entry` of a Bundle (`None`: the whole answer), its
+    /// problems pushed to `problems` as well as kept on the appointment.
+    pub(crate) fn read(json: &str, entry: Option<usize>, all: &mut Vec<Problem>) -> Result<Self, serde_json::Error> {
+        use serde::de::Error as _;
+        let raw: Value = serde_json::from_str(json)?;
+        if !raw.is_object() {
+            return Err(serde_json::Error::custom("an Appointment is a JSON object"));
+        }
+        let mut problems = Vec::new();
+        let mut report = Report::new(AppointmentResource::TYPE, entry, &mut problems);
+        let wire: AppointmentResource =
+            report.read(json).ok_or_else(|| serde_json::Error::custom("an Appointment nested too deep"))?;
+        report.code("status", wire.status.as_deref(), &APPOINTMENT_STATUS);
+        report.code(DELIVERY_CHANNEL_PATH, delivery_channel_code(&wire.extension), &DELIVERY_CHANNELS);
+        report.date("start", wire.start.as_ref(), true);
+        report.date("end", wire.end.as_ref(), true);
+        report.date("created", wire.created.as_ref(), false);
+        all.extend(problems.iter().cloned());
+        Ok(Self::from_wire(wire, raw, problems))
+    }
+
+    fn from_wire(wire: AppointmentResource, raw: Value, problems: Vec<Problem>) -> Self {
         let actor_id = |ty: &str| {
             wire.participant.iter().filter_map(|p| p.actor.as_ref()).find_map(|r| match r.parse() {
                 Some((t, id)) if t == ty => Some(id.to_owned()),
                 _ => None,
             })
         };
+        let mut patient_ids: Vec<String> = Vec::new();
+        for r in wire.participant.iter().filter_map(|p| p.actor.as_ref()) {
+            if let Some(("Patient", id)) = r.parse() {
+                if !patient_ids.iter().any(|known| known == id) {
+                    patient_ids.push(id.to_owned());
+                }
+            }
+        }
         let booking_ref = wire
             .extension
             .extension(BOOKING_ORGANISATION_URL)
@@ -330,7 +381,7 @@ impl Appointment {
             .iter()
             .filter(|r| r.resource_type() == Organization::TYPE)
             .find(|r| booking_ref.is_none() || r.id() == booking_ref.as_deref())
-            .and_then(|r| r.parse::<Organization>().ok());
+            .and_then(|r| lenient::parse::<Organization>(r.raw()).ok().map(|(o, _)| o));
         Appointment {
             id: wire.id.clone(),
             version_id: wire.meta.as_ref().and_then(|m| m.version_id.clone()),
@@ -342,7 +393,7 @@ impl Appointment {
             comment: wire.comment.clone(),
             cancellation_reason: wire.extension.extension(CANCELLATION_REASON_URL).and_then(|e| e.value_string.clone()),
             slot_ids: wire.slot.iter().filter_map(|r| r.id().map(str::to_owned)).collect(),
-            patient_id: actor_id("Patient"),
+            patient_id: patient_ids.first().cloned(),
             location_id: actor_id("Location"),
             practitioner_id: actor_id("Practitioner"),
             healthcare_service_id: actor_id("HealthcareService"),
@@ -351,7 +402,26 @@ impl Appointment {
             practitioner_role: PractitionerRole::from_extensions(&wire.extension),
             service_type: wire.service_type.iter().find_map(|c| c.display_text().map(str::to_owned)),
             service_category: wire.service_category.as_ref().and_then(|c| c.display_text().map(str::to_owned)),
+            patient_ids,
+            problems,
             raw,
+        }
+    }
+
+    /// The fields that could not be read as the spec says (each problem names the field's
+    /// path; the appointment is kept with its other fields).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Checks that the appointment is for the patient with logical id `asked` (when one
+    /// was asked for): it must name exactly one patient participant, and that one.
+    pub(crate) fn check_patient(&self, asked: Option<&str>) -> Result<(), PatientMismatch> {
+        match (self.patient_ids.as_slice(), asked.map(str::trim)) {
+            ([], _) => Err(PatientMismatch::NoNhsNumber),
+            ([one], Some(asked)) if one != asked => Err(PatientMismatch::OtherPatient),
+            ([_], _) => Ok(()),
+            _ => Err(PatientMismatch::OtherPatient),
         }
     }
 

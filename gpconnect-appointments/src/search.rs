@@ -1,19 +1,22 @@
 //! Search for free slots: `GET /Slot`.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use gpconnect_core::error::InvalidInput;
+use gpconnect_core::fhir::lenient::{Problem, ProblemKind, Report, Targets};
 use gpconnect_core::fhir::{
     one_or_many, Address, Bundle, Extension, Extensions, FhirDateTime, FhirResource, HealthcareService, Location,
-    Organization, Practitioner, Reference, ResourceIndex,
+    Organization, Practitioner, Reference,
 };
 use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result, SlotId};
 use serde::Deserialize;
 
 use crate::model::{
-    DeliveryChannel, PractitionerRole, ScheduleResource, ServiceFilteringStatus, SlotResource, DOS_SERVICE_ID_SYSTEM,
-    ORGANISATION_TYPE_SYSTEM, SERVICE_FILTERING_STATUS_URL,
+    delivery_channel_code, DeliveryChannel, PractitionerRole, ScheduleResource, ServiceFilteringStatus, SlotResource,
+    DELIVERY_CHANNELS, DELIVERY_CHANNEL_PATH, DOS_SERVICE_ID_SYSTEM, ORGANISATION_TYPE_SYSTEM,
+    SERVICE_FILTERING_STATUS_URL,
 };
 
 /// The longest `start`..`end` window a provider accepts (spec 4.1: two weeks).
@@ -236,15 +239,33 @@ pub struct FreeSlot {
     /// sends as the booking organisation's (slots restricted to an ODS code are only
     /// bookable by it).
     pub searched_ods: Option<OdsCode>,
+    /// The Slot's own problems.
+    problems: Vec<Problem>,
+}
+
+impl FreeSlot {
+    /// The Slot's fields that could not be read as the spec says (each problem names the
+    /// field's path; the slot is kept with its other fields). Problems of the schedule,
+    /// location and organisations it names are on [`FreeSlots::problems`], once.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
 }
 
 /// The answer to a free slot search.
+///
+/// One malformed field costs only that field: the slot stays with its other fields, and
+/// [`problems`](Self::problems) (and the slot's own [`FreeSlot::problems`]) names the
+/// field's path. A Slot is left out only when it has no id, start or end (it could be
+/// neither shown nor booked), cannot be read, or repeats an id already listed; each is a
+/// reported problem too.
 #[derive(Debug, Clone)]
 pub struct FreeSlots {
     /// The free slots, in the order the provider sent them.
     pub slots: Vec<FreeSlot>,
     /// The 1.2.8 service filtering status, when the provider reported one.
     pub service_filtering: Option<ServiceFilteringStatus>,
+    problems: Vec<Problem>,
 }
 
 /// Searches for free slots; see [`Appointments::search_free_slots`](crate::Appointments::search_free_slots).
@@ -407,9 +428,21 @@ impl FreeSlots {
     /// and organisation resolved. No service filtering status is read.
     ///
     /// # Errors
-    /// The resource that failed to parse.
+    /// None any more: every resource problem is reported in
+    /// [`problems`](Self::problems) instead. The `Result` is kept so callers written for
+    /// earlier versions still compile.
     pub fn from_bundle(bundle: &Bundle) -> std::result::Result<Self, serde_json::Error> {
-        Ok(FreeSlots { slots: free_slots_from_bundle(bundle, None)?, service_filtering: None })
+        let (slots, problems) = free_slots_from_bundle(bundle, None);
+        Ok(FreeSlots { slots, service_filtering: None, problems })
+    }
+
+    /// Everything in the answer that could not be read as the spec says: malformed fields
+    /// of the slots kept (also on each [`FreeSlot::problems`]), slots left out (no
+    /// identity, unreadable, a second copy), and malformed fields of the schedules,
+    /// locations, practitioners, organisations and healthcare services, each once. Names
+    /// paths, never values.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 }
 
@@ -428,48 +461,77 @@ struct MetaPeek {
 
 pub(crate) fn parse_free_slots(response: &Response, searched: Option<OrganisationType>) -> Result<FreeSlots> {
     let bundle: Bundle = response.resource()?;
-    let peek: BundleMetaPeek = response.json()?;
+    let mut problems = Vec::new();
+    let peek = serde_json::from_slice::<BundleMetaPeek>(&response.body.0).unwrap_or_else(|_| {
+        problems.push(Problem::new(None, Bundle::TYPE, ProblemKind::MalformedField { path: "meta".into() }));
+        BundleMetaPeek::default()
+    });
     let service_filtering = peek
         .meta
         .and_then(|m| m.extension.extension(SERVICE_FILTERING_STATUS_URL).and_then(|e| e.value_code.clone()))
         .map(|c| ServiceFilteringStatus::from_code(&c));
-    let slots = free_slots_from_bundle(&bundle, searched).map_err(|e| response.json_error("entry.resource", &e))?;
-    Ok(FreeSlots { slots, service_filtering })
+    let (slots, mut slot_problems) = free_slots_from_bundle(&bundle, searched);
+    problems.append(&mut slot_problems);
+    Ok(FreeSlots { slots, service_filtering, problems })
 }
 
+/// The Slot `status` codes (FHIR STU3 `slotstatus`).
+const SLOT_STATUS: [&str; 5] = ["busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error"];
+
 /// Builds the typed slots of a search answer, resolving schedule, practitioner, location,
-/// organisation and healthcare service.
+/// organisation and healthcare service (each parsed once), with the problems found.
 pub(crate) fn free_slots_from_bundle(
     bundle: &Bundle,
     searched: Option<OrganisationType>,
-) -> std::result::Result<Vec<FreeSlot>, serde_json::Error> {
-    let index = bundle.index();
+) -> (Vec<FreeSlot>, Vec<Problem>) {
+    let mut targets = Targets::new(bundle);
+    let mut problems = Vec::new();
+    let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for raw in bundle.resources_of(SlotResource::TYPE) {
-        let slot: SlotResource = raw.parse()?;
-        let id = slot.id.as_deref().and_then(|id| SlotId::parse(id).ok());
-        let (Some(id), Some(start), Some(end)) = (id, slot.start.clone(), slot.end.clone()) else {
+    for (entry, raw) in targets.entries::<SlotResource>() {
+        let mut own = Vec::new();
+        let mut report = Report::new(SlotResource::TYPE, Some(entry), &mut own);
+        let Some(slot) = report.read::<SlotResource>(raw.raw()) else {
+            problems.append(&mut own);
             continue;
         };
-        let schedule: Option<ScheduleResource> = match &slot.schedule {
-            Some(r) => index.resolve_as(r).transpose()?,
-            None => None,
+        let id = slot.id.as_deref().and_then(|id| SlotId::parse(id).ok());
+        let (Some(id), Some(start), Some(end)) = (id, slot.start.clone(), slot.end.clone()) else {
+            report.push(ProblemKind::NoIdentity);
+            problems.append(&mut own);
+            continue;
         };
+        if !seen.insert(id.clone()) {
+            problems.push(Problem::new(Some(entry), SlotResource::TYPE, ProblemKind::Duplicate));
+            continue;
+        }
+        report.code("status", slot.status.as_deref(), &SLOT_STATUS);
+        report.code(DELIVERY_CHANNEL_PATH, delivery_channel_code(&slot.extension), &DELIVERY_CHANNELS);
+        report.date("start", Some(&start), true);
+        report.date("end", Some(&end), true);
+        let schedule = slot.schedule.as_ref().and_then(|r| targets.get::<ScheduleResource>(r)).cloned();
         let actor = |ty: &str| -> Option<&Reference> {
             schedule.as_ref()?.actor.iter().find(|r| r.resource_type() == Some(ty))
         };
-        let practitioner = match actor("Practitioner") {
-            Some(r) => Some(practitioner_view(&index, r)?),
-            None => None,
-        }
-        .flatten();
-        let location: Option<Location> = resolve(&index, actor("Location"))?;
-        let organisation: Option<Organization> = match location.as_ref().and_then(|l| l.managing_organization.as_ref())
-        {
-            Some(r) => index.resolve_as(r).transpose()?,
-            None => None,
+        let practitioner = actor("Practitioner").and_then(|r| practitioner_view(&mut targets, r));
+        let location = actor("Location").and_then(|r| targets.get::<Location>(r)).cloned();
+        let organisation = location
+            .as_ref()
+            .and_then(|l| l.managing_organization.as_ref())
+            .and_then(|r| targets.get::<Organization>(r))
+            .cloned();
+        let healthcare_service = actor("HealthcareService").and_then(|r| targets.get::<HealthcareService>(r)).cloned();
+        // A schedule whose location was not included still names it: keep its id.
+        let location_id = actor("Location").and_then(|r| r.id()).map(str::to_owned);
+        let location = match location {
+            Some(l) => Some(SlotLocation {
+                id: l.id.clone().or_else(|| location_id.clone()).unwrap_or_default(),
+                name: l.name,
+                address: l.address,
+            }),
+            None => location_id.map(|id| SlotLocation { id, name: None, address: None }),
         };
-        let healthcare_service: Option<HealthcareService> = resolve(&index, actor("HealthcareService"))?;
+        problems.extend(own.iter().cloned());
         out.push(FreeSlot {
             id,
             start,
@@ -483,52 +545,26 @@ pub(crate) fn free_slots_from_bundle(
                 .and_then(|c| c.display_text().map(str::to_owned)),
             practitioner_role: schedule.as_ref().and_then(|s| PractitionerRole::from_extensions(&s.extension)),
             practitioner,
-            location: location.map(|l| SlotLocation {
-                id: l
-                    .id
-                    .clone()
-                    .or_else(|| actor("Location").and_then(|r| r.id()).map(str::to_owned))
-                    .unwrap_or_default(),
-                name: l.name,
-                address: l.address,
-            }),
+            location,
             organisation,
             healthcare_service,
             healthcare_service_id: actor("HealthcareService").and_then(|r| r.id()).map(str::to_owned),
             searched_organisation_type: searched.clone(),
             searched_ods: None,
+            problems: own,
         });
-        // A schedule whose location was not included still names it: keep its id.
-        if let Some(last) = out.last_mut() {
-            if last.location.is_none() {
-                if let Some(id) = actor("Location").and_then(|r| r.id()) {
-                    last.location = Some(SlotLocation { id: id.to_owned(), name: None, address: None });
-                }
-            }
-        }
     }
-    Ok(out)
+    problems.append(&mut targets.take_problems());
+    (out, problems)
 }
 
-fn resolve<T: FhirResource + serde::de::DeserializeOwned>(
-    index: &ResourceIndex<'_>,
-    reference: Option<&Reference>,
-) -> std::result::Result<Option<T>, serde_json::Error> {
-    match reference {
-        Some(r) => index.resolve_as(r).transpose(),
-        None => Ok(None),
-    }
-}
-
-fn practitioner_view(
-    index: &ResourceIndex<'_>,
-    reference: &Reference,
-) -> std::result::Result<Option<SlotPractitioner>, serde_json::Error> {
-    let Some(id) = reference.id() else { return Ok(None) };
-    let found: Option<Practitioner> = index.resolve_as(reference).transpose()?;
-    Ok(Some(SlotPractitioner {
-        id: id.to_owned(),
-        name: found.as_ref().and_then(|p| p.name.first()).map(|n| n.display()).filter(|n| !n.is_empty()),
-        gender: found.and_then(|p| p.gender),
-    }))
+/// The practitioner a schedule names: its id always, its name and gender when included.
+fn practitioner_view(targets: &mut Targets<'_>, reference: &Reference) -> Option<SlotPractitioner> {
+    let id = reference.id()?.to_owned();
+    let found = targets.get::<Practitioner>(reference);
+    Some(SlotPractitioner {
+        id,
+        name: found.and_then(|p| p.name.first()).map(|n| n.display()).filter(|n| !n.is_empty()),
+        gender: found.and_then(|p| p.gender.clone()),
+    })
 }

@@ -4,10 +4,10 @@ use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use std::collections::HashMap;
 
-use gpconnect_core::fhir::lenient::{Problem, ProblemKind, Report};
+use gpconnect_core::fhir::lenient::{Problem, ProblemKind, Report, Targets};
 use gpconnect_core::fhir::{
     Bundle, CodeableConcept, DocumentReference, FhirDateTime, FhirResource, Organization, Patient, Practitioner,
-    PractitionerRole, RawResource, Reference, ResourceIndex,
+    PractitionerRole, Reference,
 };
 use gpconnect_core::{
     Call, InteractionId, NhsNumber, OdsCode, Operation, PatientId, PatientMismatch, Provider, Request, Response, Result,
@@ -363,10 +363,19 @@ impl DocumentList {
     /// Reads the documents of a Bundle, each field leniently, each referenced resource once.
     pub(crate) fn read(bundle: &Bundle) -> Self {
         let mut targets = Targets::new(bundle);
+        let mut roles = Roles::new();
+        for (_, raw) in targets.entries::<PractitionerRole>() {
+            let Some(role) = targets.read::<PractitionerRole>(raw) else { continue };
+            if let (Some(practitioner), Some(org)) =
+                (role.practitioner.as_ref().and_then(Reference::id), &role.organization)
+            {
+                roles.entry(practitioner.to_owned()).or_default().push(org.clone());
+            }
+        }
         let mut problems = Vec::new();
         let mut documents: Vec<Document> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for (entry, raw) in entries(bundle, DocumentReference::TYPE) {
+        for (entry, raw) in targets.entries::<DocumentReference>() {
             let mut own = Vec::new();
             let mut report = Report::new(DocumentReference::TYPE, Some(entry), &mut own);
             let Some(reference) = report.read::<DocumentReference>(raw.raw()) else {
@@ -387,15 +396,13 @@ impl DocumentList {
             report.code("docStatus", reference.doc_status.as_deref(), &DOC_STATUS);
             report.date("created", reference.created.as_ref(), false);
             report.date("indexed", reference.indexed.as_ref(), false);
-            let mut document = Document::resolve(reference, &mut targets);
+            let mut document = Document::resolve(reference, &mut targets, &roles);
             problems.extend(own.iter().cloned());
             document.problems = own;
             documents.push(document);
         }
-        let patient = entries(bundle, Patient::TYPE)
-            .next()
-            .and_then(|(entry, raw)| Report::new(Patient::TYPE, Some(entry), &mut problems).read(raw.raw()));
-        problems.append(&mut targets.problems);
+        let patient = targets.entries::<Patient>().next().and_then(|(_, raw)| targets.read::<Patient>(raw).cloned());
+        problems.append(&mut targets.take_problems());
         Self { documents, patient, problems }
     }
 
@@ -413,89 +420,12 @@ impl DocumentList {
     }
 }
 
-/// The resources of type `ty` in a Bundle, with their position in `Bundle.entry`.
-fn entries<'a>(bundle: &'a Bundle, ty: &'a str) -> impl Iterator<Item = (usize, &'a RawResource)> + 'a {
-    bundle
-        .entry
-        .iter()
-        .enumerate()
-        .filter_map(move |(i, e)| Some((i, e.resource.as_ref().filter(|r| r.resource_type() == ty)?)))
-}
+/// The organisation references of each practitioner's PractitionerRoles, in Bundle order.
+type Roles = HashMap<String, Vec<Reference>>;
 
-/// The authors and custodians documents reference: each target parsed once (leniently,
-/// its problems reported once), whatever the number of documents naming it.
-struct Targets<'a> {
-    index: ResourceIndex<'a>,
-    /// Position in `Bundle.entry` of each resource, by address.
-    entry_of: HashMap<usize, usize>,
-    organisations: HashMap<usize, Option<Organization>>,
-    practitioners: HashMap<usize, Option<Practitioner>>,
-    /// The organisation references of each practitioner's PractitionerRoles, in Bundle order.
-    roles: HashMap<String, Vec<Reference>>,
-    problems: Vec<Problem>,
-}
-
-impl<'a> Targets<'a> {
-    fn new(bundle: &'a Bundle) -> Self {
-        let mut problems = Vec::new();
-        let mut roles: HashMap<String, Vec<Reference>> = HashMap::new();
-        for (entry, raw) in entries(bundle, PractitionerRole::TYPE) {
-            let Some(role) =
-                Report::new(PractitionerRole::TYPE, Some(entry), &mut problems).read::<PractitionerRole>(raw.raw())
-            else {
-                continue;
-            };
-            if let (Some(practitioner), Some(org)) =
-                (role.practitioner.as_ref().and_then(Reference::id), role.organization)
-            {
-                roles.entry(practitioner.to_owned()).or_default().push(org);
-            }
-        }
-        let entry_of = bundle
-            .entry
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| Some((e.resource.as_ref()? as *const RawResource as usize, i)))
-            .collect();
-        Self {
-            index: bundle.index(),
-            entry_of,
-            organisations: HashMap::new(),
-            practitioners: HashMap::new(),
-            roles,
-            problems,
-        }
-    }
-
-    /// The resource of type `T` a reference names, parsed once.
-    fn resolve<T: FhirResource + serde::de::DeserializeOwned + Clone>(
-        index: &ResourceIndex<'a>,
-        entry_of: &HashMap<usize, usize>,
-        cache: &mut HashMap<usize, Option<T>>,
-        problems: &mut Vec<Problem>,
-        reference: &Reference,
-    ) -> Option<T> {
-        let raw = index.resolve(reference).filter(|r| r.is::<T>())?;
-        let key = raw as *const RawResource as usize;
-        cache
-            .entry(key)
-            .or_insert_with(|| Report::new(T::TYPE, entry_of.get(&key).copied(), problems).read(raw.raw()))
-            .clone()
-    }
-
-    fn organisation(&mut self, reference: &Reference) -> Option<Organization> {
-        Self::resolve(&self.index, &self.entry_of, &mut self.organisations, &mut self.problems, reference)
-    }
-
-    fn practitioner(&mut self, reference: &Reference) -> Option<Practitioner> {
-        Self::resolve(&self.index, &self.entry_of, &mut self.practitioners, &mut self.problems, reference)
-    }
-
-    /// The organisation of a PractitionerRole of this practitioner.
-    fn role_organisation(&mut self, practitioner_id: &str) -> Option<Organization> {
-        let refs = self.roles.get(practitioner_id)?.clone();
-        refs.iter().find_map(|r| self.organisation(r))
-    }
+/// The organisation of a PractitionerRole of this practitioner.
+fn role_organisation(targets: &mut Targets<'_>, roles: &Roles, practitioner_id: &str) -> Option<Organization> {
+    roles.get(practitioner_id)?.iter().find_map(|r| targets.get::<Organization>(r).cloned())
 }
 
 /// One document of a search, with its references resolved. `Debug` leaves out the
@@ -568,23 +498,23 @@ impl Document {
         format!("{id}.{extension}")
     }
 
-    fn resolve(reference: DocumentReference, targets: &mut Targets<'_>) -> Self {
+    fn resolve(reference: DocumentReference, targets: &mut Targets<'_>, roles: &Roles) -> Self {
         let mut author_organization = None;
-        let mut author_practitioner = None;
+        let mut author_practitioner: Option<Practitioner> = None;
         for author in &reference.author {
             if author_organization.is_none() {
-                author_organization = targets.organisation(author);
+                author_organization = targets.get::<Organization>(author).cloned();
             }
             if author_practitioner.is_none() {
-                author_practitioner = targets.practitioner(author);
+                author_practitioner = targets.get::<Practitioner>(author).cloned();
             }
         }
         if author_organization.is_none() {
             if let Some(practitioner_id) = author_practitioner.as_ref().and_then(|p| p.id.as_deref()) {
-                author_organization = targets.role_organisation(practitioner_id);
+                author_organization = role_organisation(targets, roles, practitioner_id);
             }
         }
-        let custodian = reference.custodian.as_ref().and_then(|r| targets.organisation(r));
+        let custodian = reference.custodian.as_ref().and_then(|r| targets.get::<Organization>(r).cloned());
         let attachment = reference.content.iter().find_map(|c| c.attachment.as_ref());
         let url = attachment.and_then(|a| a.url.clone()).filter(|u| !u.trim().is_empty());
         let size = attachment.and_then(|a| a.size);

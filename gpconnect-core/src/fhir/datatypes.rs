@@ -68,15 +68,44 @@ impl Coding {
 }
 
 /// A concept: codings plus free text.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+///
+/// Read from a JSON object only: serde's derive would also read an array by position,
+/// taking `[{"text": "x"}]` as a concept with one empty coding and losing its text
+/// silently; an array where one concept belongs is an error, which the lenient readers
+/// ([`lenient`](super::lenient)) repair by reading its single element and report.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct CodeableConcept {
     /// Codings.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coding: Vec<Coding>,
     /// Plain text representation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for CodeableConcept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize, Default)]
+        #[serde(rename_all = "camelCase", default)]
+        struct Fields {
+            #[serde(deserialize_with = "one_or_many")]
+            coding: Vec<Coding>,
+            text: Option<String>,
+        }
+        struct ObjectOnly;
+        impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CodeableConcept object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Fields, A::Error> {
+                Fields::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        let Fields { coding, text } = d.deserialize_map(ObjectOnly)?;
+        Ok(CodeableConcept { coding, text })
+    }
 }
 
 impl CodeableConcept {

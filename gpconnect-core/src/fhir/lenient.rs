@@ -7,15 +7,22 @@
 //! * [`parse`]: the typed parse, and when one field has the wrong shape, a repair loop that
 //!   reads that field as its single element, converts a number or boolean sent as a
 //!   string, or else drops the field, naming each repaired field's path;
-//! * [`read`]: [`parse`] for one item of an answer, recording each repaired field (and an
+//! * [`Report::read`]: [`parse`] for one item of an answer, recording each repaired field (and an
 //!   unreadable item) as a [`Problem`] that names the field's path and nothing the
 //!   provider wrote;
+//! * [`Targets`]: the resources items of a Bundle reference, each parsed once and its
+//!   problems reported once, however many items name it;
 //! * [`lenient_extensions`]: extensions read in the same pass as their resource, a value of
 //!   the wrong type costing only that value.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::fmt;
 
-use super::{CodeableConcept, Coding, Decimal, Extension, FhirDateTime, Identifier, Period, Quantity, Reference};
+use super::{
+    Bundle, CodeableConcept, Coding, Decimal, Extension, FhirDateTime, FhirResource, Identifier, Period, Quantity,
+    RawResource, Reference, ResourceIndex,
+};
 use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -80,7 +87,7 @@ pub enum Unreadable {
 
 /// Parses `json` as `T`. A field of the wrong shape costs only that field: the result
 /// comes with the paths of the fields repaired (read as their single element, converted
-/// from a string, or dropped). After [`MAX_REPAIRS`] repairs, only `resourceType` and `id`
+/// from a string, or dropped). After eight repairs, only `resourceType` and `id`
 /// are kept (path `*`).
 pub fn parse<T: DeserializeOwned>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
     if depth_exceeds(json.as_bytes(), MAX_DEPTH) {
@@ -294,6 +301,78 @@ impl<'a> Report<'a> {
         if code.is_some_and(|c| !known.contains(&c)) {
             self.push(ProblemKind::UnknownCode { path: path.to_owned() });
         }
+    }
+}
+
+/// The resources of a Bundle that items reference (authors, schedules, locations), each
+/// parsed at most once, leniently, with its problems reported once however many items
+/// name it: bounded work for an answer where every item references the same resource.
+pub struct Targets<'a> {
+    bundle: &'a Bundle,
+    index: ResourceIndex<'a>,
+    /// Position in `Bundle.entry` of each resource, by address.
+    entry_of: HashMap<usize, usize>,
+    /// What each resource was read as, by address and Rust type (`None`: unreadable).
+    parsed: HashMap<(usize, TypeId), Option<Box<dyn Any>>>,
+    problems: Vec<Problem>,
+}
+
+impl fmt::Debug for Targets<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Targets").field("parsed", &self.parsed.len()).field("problems", &self.problems).finish()
+    }
+}
+
+impl<'a> Targets<'a> {
+    /// Targets in `bundle` (indexed once).
+    pub fn new(bundle: &'a Bundle) -> Self {
+        let entry_of = bundle
+            .entry
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((e.resource.as_ref()? as *const RawResource as usize, i)))
+            .collect();
+        Self { bundle, index: bundle.index(), entry_of, parsed: HashMap::new(), problems: Vec::new() }
+    }
+
+    /// The resources of type `T` in the Bundle, with their position in `Bundle.entry`.
+    pub fn entries<T: FhirResource>(&self) -> impl Iterator<Item = (usize, &'a RawResource)> + 'a {
+        self.bundle
+            .entry
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((i, e.resource.as_ref().filter(|r| r.is::<T>())?)))
+    }
+
+    /// The `T` that `reference` names in the Bundle (`None`: no such resource, another
+    /// type, or unreadable), parsed the first time it is asked for.
+    pub fn get<T: FhirResource + DeserializeOwned + 'static>(&mut self, reference: &Reference) -> Option<&T> {
+        let raw = self.index.resolve(reference).filter(|r| r.is::<T>())?;
+        self.read(raw)
+    }
+
+    /// `raw` read as `T`, parsed the first time it is asked for.
+    pub fn read<T: FhirResource + DeserializeOwned + 'static>(&mut self, raw: &'a RawResource) -> Option<&T> {
+        let address = raw as *const RawResource as usize;
+        let entry = self.entry_of.get(&address).copied();
+        let problems = &mut self.problems;
+        self.parsed
+            .entry((address, TypeId::of::<T>()))
+            .or_insert_with(|| {
+                Report::new(T::TYPE, entry, problems).read::<T>(raw.raw()).map(|v| Box::new(v) as Box<dyn Any>)
+            })
+            .as_ref()
+            .and_then(|v| v.downcast_ref::<T>())
+    }
+
+    /// The problems of the resources read so far.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The problems of the resources read, taken out.
+    pub fn take_problems(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.problems)
     }
 }
 
