@@ -185,6 +185,7 @@ fn nhs_numbers(body: &[u8]) -> Vec<String> {
 }
 
 #[path = "support/parsers.rs"]
+#[allow(dead_code)]
 mod parsers;
 
 use parsers::{Outcome, Parser};
@@ -325,7 +326,9 @@ fn fuzz_every_parser_of_provider_bytes() {
 
 /// The families of hostile bodies of `tests/support` and `gpconnect_testkit::hostile`,
 /// by the parser that reads them.
-const FAMILIES: &[(&str, fn(usize) -> Vec<hostile::Body>, Parser)] = &[
+type Family = (&'static str, fn(usize) -> Vec<hostile::Body>, Parser);
+
+const FAMILIES: &[Family] = &[
     ("structured_view", hostile::structured_records, parsers::structured_view),
     ("bundle", hostile::bundles, parsers::bundle),
     ("document_list", hostile::document_searches, parsers::document_list),

@@ -73,8 +73,8 @@ fn provider(ssp: &str, sds: Option<&str>) -> Provider {
     if sds.is_some() {
         return provider;
     }
-    let root = |c| ServiceRoot::new(format!("{ROOT}/{c}"), "200000000116".parse().unwrap()).unwrap();
-    provider.with_root(Capability::Foundations, root("f")).with_root(Capability::Appointments, root("a"))
+    let root = |c: &str| ServiceRoot::new(format!("{ROOT}/{c}"), "200000000116".parse().unwrap()).unwrap();
+    provider.with_root(Capability::Foundations, root("f"))
 }
 
 #[tokio::test]
