@@ -74,6 +74,18 @@ pub(crate) struct SdsClient {
     cache: Mutex<HashMap<CacheKey, (Instant, Arc<ServiceRoot>)>>,
 }
 
+/// Reads an SDS search answer: the resources of its entries, whatever else it holds
+/// (public for the fuzz harness and benches; not part of the API).
+#[doc(hidden)]
+pub fn parse_answer(body: &[u8]) -> Result<impl fmt::Debug, DirectoryProblem> {
+    identified(body)
+}
+
+fn identified(body: &[u8]) -> Result<Vec<Identified>, DirectoryProblem> {
+    let bundle: Bundle = serde_json::from_slice(body).map_err(|_| DirectoryProblem::BadAnswer)?;
+    Ok(bundle.entry.into_iter().filter_map(|e| e.resource).collect())
+}
+
 #[derive(Deserialize)]
 struct Bundle {
     #[serde(default, deserialize_with = "one_or_many")]
@@ -85,7 +97,7 @@ struct Entry {
     resource: Option<Identified>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug)]
 struct Identified {
     #[serde(rename = "resourceType")]
     resource_type: Option<String>,
@@ -94,7 +106,7 @@ struct Identified {
     identifier: Vec<Ident>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug)]
 struct Ident {
     system: Option<String>,
     value: Option<String>,
@@ -198,8 +210,7 @@ impl SdsClient {
                     BodyProblem::Http(e) if e.is_timeout() => DirectoryProblem::Timeout,
                     BodyProblem::Http(_) => DirectoryProblem::Unreachable,
                 })?;
-                let bundle: Bundle = serde_json::from_slice(&bytes).map_err(|_| DirectoryProblem::BadAnswer)?;
-                Ok(bundle.entry.into_iter().filter_map(|e| e.resource).collect())
+                identified(&bytes)
             }
             Ok(resp) if resp.status().is_redirection() => {
                 Err(DirectoryProblem::Redirected { status: resp.status().as_u16() })

@@ -62,7 +62,10 @@ mod search;
 use gpconnect_core::foundations::FindPatient;
 use gpconnect_core::{InteractionId, NhsNumber, PatientId, Provider};
 
-pub use retrieve::{stream_into, BodyFormat, RetrieveDocument, Retrieved, MIGRATION_TIMEOUT};
+pub use retrieve::{
+    decode_binary, stream_into, BodyFormat, RetrieveDocument, Retrieved, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MIGRATION_MAX_BYTES, DEFAULT_RETRIEVAL_MAX_BYTES, MIGRATION_TIMEOUT, RETRIEVAL_TIMEOUT,
+};
 pub use search::{
     Document, DocumentList, DocumentsVersion, SearchDocuments, MANDATORY_INCLUDES, RETRIEVAL_LIMIT, V1_0_INCLUDES,
 };

@@ -2,9 +2,9 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use gpconnect_core::error::{DecodeError, DecodeProblem, InvalidInput, RawBody};
+use gpconnect_core::error::{DecodeError, DecodeProblem, InvalidInput, RawBody, Sent};
 use gpconnect_core::{Call, Error, InteractionId, Operation, Provider, Request, Result, StreamingResponse, Traced};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use uuid::Uuid;
@@ -61,6 +61,7 @@ pub struct RetrieveDocument {
     interaction: InteractionId,
     url: Result<String, InvalidInput>,
     progress: Option<Box<dyn FnMut(u64) + Send>>,
+    limits: Limits,
 }
 
 gpconnect_core::builder!(RetrieveDocument, no_send);
@@ -72,6 +73,7 @@ impl fmt::Debug for RetrieveDocument {
             .field("url", &self.url.as_ref().map(|_| "..."))
             .field("options", &self.call.options)
             .field("progress", &self.progress.is_some())
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +82,30 @@ impl fmt::Debug for RetrieveDocument {
 /// on `migrate:binary-1` (files over 100 MB, rarely about 250 MB), so the client's
 /// per-request default would cut them off. `.timeout()` overrides it.
 pub const MIGRATION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The default time allowed for a whole retrieval (`read:binary-1`, documents of at most
+/// 5 MB): ten minutes, enough for 5 MB at under 10 KB/s, so a slow link completes while
+/// [`DEFAULT_IDLE_TIMEOUT`] catches a stalled one. `.timeout()` overrides it.
+pub const RETRIEVAL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// The default longest wait for the answer's headers or for the next piece of its body.
+/// Longer than the SSP's own wait for a provider (which then answers 504 itself).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default most body bytes a retrieval reads: 5 MB (the spec's retrieval limit) as
+/// base64 is 6.7 MB; 8 MiB leaves room for the JSON around it.
+pub const DEFAULT_RETRIEVAL_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The default most body bytes a migration reads: the spec knows of documents of about
+/// 250 MB, 333 MB as base64; 512 MiB leaves room.
+pub const DEFAULT_MIGRATION_MAX_BYTES: u64 = 512 * 1024 * 1024;
+
+/// How long a download may be idle and how much it may read.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    idle: Duration,
+    max_bytes: u64,
+}
 
 /// The wire operation of a retrieval or migration: `GET {attachment.url}`, answer streamed.
 struct ReadBinary<'a> {
@@ -96,12 +122,9 @@ impl Operation for ReadBinary<'_> {
     }
 
     fn request(&self) -> Result<Request> {
-        let request = Request::get(self.interaction, self.url);
-        Ok(if self.interaction == InteractionId::MigrateDocument {
-            request.timeout(MIGRATION_TIMEOUT)
-        } else {
-            request
-        })
+        let whole =
+            if self.interaction == InteractionId::MigrateDocument { MIGRATION_TIMEOUT } else { RETRIEVAL_TIMEOUT };
+        Ok(Request::get(self.interaction, self.url).timeout(whole))
     }
 
     fn parse(&self, answer: StreamingResponse) -> Result<StreamingResponse> {
@@ -134,7 +157,35 @@ impl RetrieveDocument {
     }
 
     fn new(provider: &Provider, interaction: InteractionId, url: Result<String, InvalidInput>) -> Self {
-        Self { call: Call::new(provider), interaction, url, progress: None }
+        let max_bytes = if interaction == InteractionId::MigrateDocument {
+            DEFAULT_MIGRATION_MAX_BYTES
+        } else {
+            DEFAULT_RETRIEVAL_MAX_BYTES
+        };
+        Self {
+            call: Call::new(provider),
+            interaction,
+            url,
+            progress: None,
+            limits: Limits { idle: DEFAULT_IDLE_TIMEOUT, max_bytes },
+        }
+    }
+
+    /// The longest wait for the answer's headers or for the next piece of its body
+    /// (default [`DEFAULT_IDLE_TIMEOUT`]): a slow transfer that keeps moving completes
+    /// (up to the whole-call `.timeout()`, by default [`RETRIEVAL_TIMEOUT`] or
+    /// [`MIGRATION_TIMEOUT`]), a stalled one fails with `Error::Timeout`.
+    pub fn idle_timeout(mut self, idle: Duration) -> Self {
+        self.limits.idle = idle;
+        self
+    }
+
+    /// The most body bytes read (as received, so base64 for a FHIR Binary: 4/3 of the
+    /// document); more is `DecodeProblem::TooLarge`. Default [`DEFAULT_RETRIEVAL_MAX_BYTES`],
+    /// or [`DEFAULT_MIGRATION_MAX_BYTES`] for a migration.
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.limits.max_bytes = max_bytes;
+        self
     }
 
     /// Called after each piece is written with the number of document bytes written so
@@ -156,16 +207,28 @@ impl RetrieveDocument {
     /// `ACCESS DENIED`; a transfer that broke off, fewer bytes than `Content-Length`, a
     /// Binary that never closed or corrupt base64 are `Error::Decode` with
     /// `DecodeProblem::Incomplete`; a Binary without `content` is `DecodeProblem::Json`
-    /// at path `content`; a failed write is `Error::Output`. After any error `output`
+    /// at path `content`; a failed write is `Error::Output`. No headers or no next piece
+    /// of the body within the [idle timeout](Self::idle_timeout) is `Error::Timeout`; a
+    /// body over [`max_bytes`](Self::max_bytes) is `DecodeProblem::TooLarge`. After any error `output`
     /// may hold part of the document: discard it ([`download_to_file`](Self::download_to_file)
     /// does this for you).
     ///
     /// Safe to retry: a read.
     pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(mut self, output: &mut W) -> Result<Traced<Retrieved>> {
         let url = self.url?;
-        let response = self.call.send(&ReadBinary { interaction: self.interaction, url: &url }).await?;
+        let (interaction, limits) = (self.interaction, self.limits);
+        let started = Instant::now();
+        let response = tokio::time::timeout(limits.idle, self.call.send(&ReadBinary { interaction, url: &url }))
+            .await
+            .map_err(|_| Error::Timeout {
+                elapsed: started.elapsed(),
+                sent: Sent::Maybe,
+                interaction: Some(interaction),
+                trace_id: None,
+                status: None,
+            })??;
         let (trace_id, version_id) = (response.trace_id, response.version_id);
-        let retrieved = stream_into(response.value, output, self.progress.as_mut()).await?;
+        let retrieved = stream_limited(response.value, output, self.progress.as_mut(), limits).await?;
         Ok(Traced { value: retrieved, trace_id, version_id })
     }
 
@@ -299,12 +362,25 @@ impl Retrieved {
 /// or the raw bytes with their own `Content-Type`. For other transports that retrieve
 /// documents (the patient-facing API); `progress` gets the document bytes written so far.
 ///
+/// Waits at most [`DEFAULT_IDLE_TIMEOUT`] for each piece and reads at most
+/// [`DEFAULT_MIGRATION_MAX_BYTES`] (other transports set no smaller document limit).
+///
 /// # Errors
 /// As [`RetrieveDocument::write_to`], after the request was answered.
 pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
+    response: StreamingResponse,
+    output: &mut W,
+    progress: Option<&mut Box<dyn FnMut(u64) + Send>>,
+) -> Result<Retrieved> {
+    let limits = Limits { idle: DEFAULT_IDLE_TIMEOUT, max_bytes: DEFAULT_MIGRATION_MAX_BYTES };
+    stream_limited(response, output, progress, limits).await
+}
+
+async fn stream_limited<W: AsyncWrite + Unpin + ?Sized>(
     mut response: StreamingResponse,
     output: &mut W,
     mut progress: Option<&mut Box<dyn FnMut(u64) + Send>>,
+    limits: Limits,
 ) -> Result<Retrieved> {
     let trace_id = response.trace_id();
     let interaction = response.interaction();
@@ -329,12 +405,28 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         Some(_) => Mode::Raw,
         None => Mode::Sniff(Vec::new()),
     };
+    if content_length.is_some_and(|n| n > limits.max_bytes) {
+        let limit = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
+        return Err(decode_error(DecodeProblem::TooLarge { limit }));
+    }
     let mut sink = Sink { output, interaction, trace_id };
     let mut received: u64 = 0;
     let mut raw_written: u64 = 0;
     loop {
-        let Some(chunk) = response.chunk().await? else { break };
+        let waited = Instant::now();
+        let next = tokio::time::timeout(limits.idle, response.chunk()).await.map_err(|_| Error::Timeout {
+            elapsed: waited.elapsed(),
+            sent: Sent::Maybe,
+            interaction: Some(interaction),
+            trace_id: Some(trace_id),
+            status: None,
+        })?;
+        let Some(chunk) = next? else { break };
         received += chunk.len() as u64;
+        if received > limits.max_bytes {
+            let limit = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
+            return Err(decode_error(DecodeProblem::TooLarge { limit }));
+        }
         let owned: Option<Vec<u8>>;
         if let Mode::Sniff(buffer) = &mut mode {
             buffer.extend_from_slice(&chunk);
@@ -378,12 +470,7 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         }
     }
     let retrieved = match mode {
-        Mode::Json(scanner) => {
-            if let Some(found) = scanner.resource_type().filter(|t| *t != "Binary") {
-                return Err(decode_error(DecodeProblem::ResourceType { expected: "Binary", found: found.to_owned() }));
-            }
-            Retrieved::from_binary(scanner.finish().map_err(decode_error)?)
-        }
+        Mode::Json(scanner) => finish_binary(scanner).map_err(decode_error)?,
         Mode::Sniff(buffer) if buffer.iter().all(u8::is_ascii_whitespace) => {
             return Err(decode_error(DecodeProblem::Empty));
         }
@@ -392,7 +479,7 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
             let mut scanner = BinaryScanner::new();
             let decoded = scanner.feed_slice(&buffer).map_err(decode_error)?;
             sink.write(decoded).await?;
-            Retrieved::from_binary(scanner.finish().map_err(decode_error)?)
+            finish_binary(scanner).map_err(decode_error)?
         }
         Mode::Raw if raw_written == 0 => return Err(decode_error(DecodeProblem::Empty)),
         Mode::Raw => {
@@ -405,6 +492,34 @@ pub async fn stream_into<W: AsyncWrite + Unpin + ?Sized>(
         trace_id: Some(trace_id),
     })?;
     Ok(retrieved)
+}
+
+/// Checks a scanned body was a whole `Binary` with content.
+fn finish_binary(scanner: BinaryScanner) -> Result<Retrieved, DecodeProblem> {
+    if let Some(found) = scanner.resource_type().filter(|t| *t != "Binary") {
+        return Err(DecodeProblem::ResourceType { expected: "Binary", found: found.to_owned() });
+    }
+    Ok(Retrieved::from_binary(scanner.finish()?))
+}
+
+/// Decodes a FHIR `Binary` answer that arrives in pieces, with the streaming scanner
+/// [`RetrieveDocument::write_to`] uses, appending the document bytes to `output`: for
+/// answers received by other means, and for tests (the result does not depend on where
+/// the pieces are split).
+///
+/// # Errors
+/// As [`RetrieveDocument::write_to`] for a FHIR Binary: the problem found in the body.
+pub fn decode_binary<'a>(
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+    output: &mut Vec<u8>,
+) -> Result<Retrieved, DecodeProblem> {
+    let mut scanner = BinaryScanner::new();
+    for piece in pieces {
+        for step in piece.chunks(DECODE_STEP) {
+            output.extend_from_slice(scanner.feed_slice(step)?);
+        }
+    }
+    finish_binary(scanner)
 }
 
 #[cfg(test)]

@@ -2,8 +2,11 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{
-    assert_documents_request, example_document, files_in, raw_server_provider, ssp_requests, temp_dir, RAW_ROOT,
+    assert_documents_request, example_document, files_in, paced_server_provider, raw_server_provider, ssp_requests,
+    temp_dir, Pace, RAW_ROOT,
 };
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::{Capability, Error, ErrorKind, GpcCode};
@@ -267,4 +270,92 @@ async fn a_document_without_a_url_is_refused_before_sending() {
     let err = spine.provider().documents().retrieve_url("Binary/1").download_to_file("x.doc").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(ssp_requests(&spine).await.is_empty());
+}
+
+fn binary_head(length: Option<usize>) -> String {
+    let length = length.map(|n| format!("Content-Length: {n}\r\n")).unwrap_or_default();
+    format!("HTTP/1.1 200 OK\r\nContent-Type: {FHIR_JSON}\r\n{length}Connection: close\r\n\r\n")
+}
+
+fn binary_body() -> Vec<u8> {
+    gpconnect_testkit::fixture("documents__retrieve-binary__response.fixed.json").as_bytes().to_vec()
+}
+
+/// A retrieval, or a migration, of the Binary at the raw server.
+fn read_binary(provider: &gpconnect_core::Provider, migrate: bool) -> gpconnect_documents::RetrieveDocument {
+    let url = format!("{RAW_ROOT}/Binary/{BINARY_ID}");
+    if migrate {
+        provider.documents().migrate_url(&url)
+    } else {
+        provider.documents().retrieve_url(&url)
+    }
+}
+
+#[tokio::test]
+async fn a_slow_transfer_that_keeps_moving_completes_past_the_request_timeout() {
+    for migrate in [false, true] {
+        let body = binary_body();
+        // Eight pieces 150 ms apart: 1.2 s in all, three times the client's request timeout.
+        let pace = Pace::Trickle { pieces: 8, pause: Duration::from_millis(150) };
+        let provider =
+            paced_server_provider(binary_head(Some(body.len())), body, pace, Duration::from_millis(400)).await;
+        let dir = temp_dir("slow");
+        let target = dir.join("slow.doc");
+
+        let got = read_binary(&provider, migrate)
+            .idle_timeout(Duration::from_secs(2))
+            .download_to_file(&target)
+            .await
+            .unwrap();
+
+        assert_eq!(std::fs::read(&target).unwrap(), example_document(), "migrate: {migrate}");
+        assert_eq!(got.value.bytes, example_document().len() as u64);
+        assert_eq!(files_in(&dir), ["slow.doc"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_transfer_is_a_timeout_and_leaves_no_file() {
+    for migrate in [false, true] {
+        let body = binary_body();
+        let half = body.len() / 2;
+        let provider =
+            paced_server_provider(binary_head(Some(body.len())), body, Pace::StallAfter(half), Duration::from_secs(60))
+                .await;
+        let dir = temp_dir("stalled");
+        let target = dir.join("stalled.doc");
+        let started = std::time::Instant::now();
+
+        let err = read_binary(&provider, migrate)
+            .idle_timeout(Duration::from_millis(300))
+            .download_to_file(&target)
+            .await
+            .unwrap_err();
+
+        assert!(matches!(err, Error::Timeout { status: None, .. }), "migrate: {migrate}: {err:?}");
+        assert!(err.is_timeout() && err.is_retryable(), "a read: safe to try again");
+        assert!(err.trace_id().is_some());
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(files_in(&dir).is_empty(), "partial temporary file removed, nothing at the final path");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_size_cap_is_too_large_and_leaves_no_file() {
+    // Declared too long up front, or found too long as it arrives.
+    for (declared, migrate) in [(true, false), (false, false), (false, true)] {
+        let body = binary_body();
+        let head = binary_head(declared.then_some(body.len()));
+        let provider = paced_server_provider(head, body, Pace::AllAtOnce, Duration::from_secs(30)).await;
+        let dir = temp_dir("large");
+        let target = dir.join("large.doc");
+
+        let err = read_binary(&provider, migrate).max_bytes(100).download_to_file(&target).await.unwrap_err();
+
+        assert!(matches!(decode_problem(&err), DecodeProblem::TooLarge { limit: 100 }), "{err:?}");
+        assert!(files_in(&dir).is_empty());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

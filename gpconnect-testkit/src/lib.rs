@@ -52,6 +52,7 @@
 
 pub mod fixtures;
 pub mod fuzz;
+pub mod hostile;
 #[cfg(feature = "mesh")]
 pub mod mesh;
 mod nhs;

@@ -4,9 +4,11 @@
 //!
 //! * [`depth_exceeds`]: one pass over a resource's bytes before anything parses it, so
 //!   every later parse (and re-parse of a part) stays within [`MAX_DEPTH`] levels;
-//! * [`parse`]: the typed parse, and when one field has the wrong shape, a repair loop that
-//!   reads that field as its single element, converts a number or boolean sent as a
-//!   string, or else drops the field, naming each repaired field's path;
+//! * [`Repairer::parse`]: the typed parse, and when one field has the wrong shape, a repair
+//!   loop that reads that field as its single element, converts a number or boolean sent
+//!   as a string, or else drops the field, naming each repaired field's path; repairs are
+//!   learned per resource type and applied up front to the next resource, and re-parses
+//!   are charged to a budget proportional to the body ([`parse`] for one resource alone);
 //! * [`Report::read`]: [`parse`] for one item of an answer, recording each repaired field (and an
 //!   unreadable item) as a [`Problem`] that names the field's path and nothing the
 //!   provider wrote;
@@ -85,55 +87,227 @@ pub enum Unreadable {
     },
 }
 
-/// Parses `json` as `T`. A field of the wrong shape costs only that field: the result
-/// comes with the paths of the fields repaired (read as their single element, converted
-/// from a string, or dropped). After eight repairs, only `resourceType` and `id`
-/// are kept (path `*`).
-pub fn parse<T: DeserializeOwned>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
-    if depth_exceeds(json.as_bytes(), MAX_DEPTH) {
-        return Err(Unreadable::TooDeep);
-    }
-    let first = match serde_json::from_str::<T>(json) {
-        Ok(v) => return Ok((v, Vec::new())),
-        Err(e) => e,
-    };
-    let mut value: Value = match serde_json::from_str(json) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => return Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
-    };
-    let mut repaired: Vec<String> = Vec::new();
-    let mut tried: Vec<(Vec<Step>, u8)> = Vec::new();
-    for _ in 0..MAX_REPAIRS {
-        let text = value.to_string();
-        let mut de = serde_json::Deserializer::from_str(&text);
-        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Ok(v) => return Ok((v, repaired)),
-            Err(e) => steps(e.path()),
-        };
-        let attempt = match tried.iter_mut().find(|(p, _)| *p == path) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                tried.push((path.clone(), 0));
-                0
-            }
-        };
-        let Some(fixed) = repair(&mut value, &path, attempt) else { break };
-        let name = display(fixed);
-        if !repaired.contains(&name) {
-            repaired.push(name);
+/// Parses `json` as `T` on its own (see [`Repairer::parse`]).
+pub fn parse<T: DeserializeOwned + 'static>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
+    Repairer::new(usize::MAX).parse(json)
+}
+
+/// Learned repairs kept per resource type, at most.
+const MAX_LEARNED: usize = 16;
+
+/// Reads the resources of one body leniently, in work linear in the body.
+///
+/// A repair found by a failed typed parse is remembered for the resource type (where it
+/// applies, array positions ignored, and the JSON kind it applied to): the next resource
+/// of that type with a value of that kind there is repaired up front, so a field that a
+/// provider sends wrongly in every item costs one extra parse per item, not one per wrong
+/// field per item. Only kind errors (`invalid type`, `invalid length`) are learned: they
+/// depend on the kind of value at the place, never on its content. Every parse after a
+/// failed one is charged to a budget of bytes proportional to the body; once it is spent,
+/// a resource that still fails keeps its identity only (path `*`).
+pub struct Repairer {
+    learned: HashMap<TypeId, Vec<Learned>>,
+    budget: usize,
+}
+
+/// A repair learned from one resource, for the next of its type.
+struct Learned {
+    at: Vec<Pattern>,
+    kind: Kind,
+    action: Action,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Pattern {
+    Key(String),
+    /// Any array position.
+    Each,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl Kind {
+    fn of(v: &Value) -> Self {
+        match v {
+            Value::Null => Kind::Null,
+            Value::Bool(_) => Kind::Bool,
+            Value::Number(_) => Kind::Number,
+            Value::String(_) => Kind::String,
+            Value::Array(_) => Kind::Array,
+            Value::Object(_) => Kind::Object,
         }
     }
-    // Identity only: the item stays, every field but its id is reported lost.
-    let identity: serde_json::Map<String, Value> = ["resourceType", "id"]
-        .into_iter()
-        .filter_map(|k| Some((k.to_owned(), Value::String(value.get(k)?.as_str()?.to_owned()))))
-        .collect();
-    match serde_json::from_value::<T>(Value::Object(identity)).or_else(|_| serde_json::from_str::<T>("{}")) {
-        Ok(v) => Ok((v, vec!["*".to_owned()])),
-        Err(_) => Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+}
+
+/// What a repair did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// A one-element array read as its element.
+    Unwrap,
+    /// An array read as its first element; a string as the number or boolean it holds;
+    /// a number or boolean as text.
+    Convert,
+    /// The field (or array element) dropped.
+    Drop,
+}
+
+impl Repairer {
+    /// A repairer whose parses after a failed one may read `budget` bytes in all.
+    pub fn new(budget: usize) -> Self {
+        Self { learned: HashMap::new(), budget }
+    }
+
+    /// Takes `bytes` from the budget; `false` when it is spent.
+    fn charge(&mut self, bytes: usize) -> bool {
+        let ok = bytes <= self.budget;
+        self.budget = self.budget.saturating_sub(bytes);
+        ok
+    }
+
+    /// Parses `json` as `T`. A field of the wrong shape costs only that field: the result
+    /// comes with the paths of the fields repaired (read as their single element, converted
+    /// from a string, or dropped). After eight repairs, or once the budget is
+    /// spent, only `resourceType` and `id` are kept (path `*`).
+    pub fn parse<T: DeserializeOwned + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
+        if depth_exceeds(json.as_bytes(), MAX_DEPTH) {
+            return Err(Unreadable::TooDeep);
+        }
+        let first = match serde_json::from_str::<T>(json) {
+            Ok(v) => return Ok((v, Vec::new())),
+            Err(e) => e,
+        };
+        let mut value: Value = match serde_json::from_str(json) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => return Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+        };
+        let mut repaired: Vec<String> = Vec::new();
+        let mut repairs = 0;
+        for l in self.learned.get(&TypeId::of::<T>()).into_iter().flatten() {
+            replay(&mut value, l, &mut repaired, &mut repairs);
+        }
+        let mut tried: Vec<(Vec<Step>, u8)> = Vec::new();
+        while repairs <= MAX_REPAIRS {
+            if !self.charge(json.len()) {
+                break;
+            }
+            let text = value.to_string();
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let (path, learnable) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Ok(v) => return Ok((v, repaired)),
+                Err(e) => {
+                    let message = e.inner().to_string();
+                    (steps(e.path()), message.starts_with("invalid type") || message.starts_with("invalid length"))
+                }
+            };
+            if repairs == MAX_REPAIRS {
+                break;
+            }
+            let attempt = match tried.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    tried.push((path.clone(), 0));
+                    0
+                }
+            };
+            let Some((fixed, kind, action)) = repair(&mut value, &path, attempt) else { break };
+            repairs += 1;
+            note(&mut repaired, fixed);
+            let learned = self.learned.entry(TypeId::of::<T>()).or_default();
+            if learnable && learned.len() < MAX_LEARNED {
+                let at = fixed.iter().map(Step::pattern).collect();
+                if !learned.iter().any(|l| l.at == at && l.kind == kind) {
+                    learned.push(Learned { at, kind, action });
+                }
+            }
+        }
+        // Identity only: the item stays, every field but its id is reported lost.
+        let identity: serde_json::Map<String, Value> = ["resourceType", "id"]
+            .into_iter()
+            .filter_map(|k| Some((k.to_owned(), Value::String(value.get(k)?.as_str()?.to_owned()))))
+            .collect();
+        match serde_json::from_value::<T>(Value::Object(identity)).or_else(|_| serde_json::from_str::<T>("{}")) {
+            Ok(v) => Ok((v, vec!["*".to_owned()])),
+            Err(_) => Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+        }
+    }
+}
+
+/// Applies a learned repair wherever its place holds a value of its kind (array elements
+/// from the last, so a drop does not move the ones still to visit), counting each in
+/// `repairs` and stopping past [`MAX_REPAIRS`].
+fn replay(root: &mut Value, l: &Learned, repaired: &mut Vec<String>, repairs: &mut usize) {
+    let mut found: Vec<Vec<Step>> = Vec::new();
+    matching(root, &l.at, &mut Vec::new(), &mut found);
+    for path in found.iter().rev() {
+        if *repairs > MAX_REPAIRS {
+            return;
+        }
+        let Some(slot) = at(root, path).filter(|v| Kind::of(v) == l.kind) else { continue };
+        let done = match l.action {
+            Action::Unwrap => match slot {
+                Value::Array(a) if a.len() == 1 => {
+                    *slot = a.pop().unwrap_or(Value::Null);
+                    true
+                }
+                _ => false,
+            },
+            Action::Convert => match converted(slot) {
+                Some(v) => {
+                    *slot = v;
+                    true
+                }
+                None => false,
+            },
+            Action::Drop => remove(root, path),
+        };
+        if done {
+            *repairs += 1;
+            note(repaired, path);
+        }
+    }
+}
+
+/// Every concrete path matching `pattern` (arrays expanded at `Each`).
+fn matching(v: &Value, pattern: &[Pattern], path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    let Some((first, rest)) = pattern.split_first() else {
+        out.push(path.clone());
+        return;
+    };
+    match (first, v) {
+        (Pattern::Key(k), Value::Object(m)) => {
+            if let Some(next) = m.get(k) {
+                path.push(Step::Key(k.clone()));
+                matching(next, rest, path, out);
+                path.pop();
+            }
+        }
+        (Pattern::Each, Value::Array(a)) => {
+            for (i, next) in a.iter().enumerate() {
+                path.push(Step::Index(i));
+                matching(next, rest, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Adds a repaired path to the list, once.
+fn note(repaired: &mut Vec<String>, path: &[Step]) {
+    let name = display(path);
+    if !repaired.contains(&name) {
+        repaired.push(name);
     }
 }
 
@@ -271,7 +445,7 @@ impl<'a> Report<'a> {
     /// Reads the resource leniently (see [`parse`]): each repaired field is recorded as
     /// [`ProblemKind::MalformedField`]; a resource that cannot be read at all is recorded
     /// as [`ProblemKind::Unreadable`] and gives `None`.
-    pub fn read<T: DeserializeOwned>(&mut self, json: &str) -> Option<T> {
+    pub fn read<T: DeserializeOwned + 'static>(&mut self, json: &str) -> Option<T> {
         match parse::<T>(json) {
             Ok((value, repaired)) => {
                 for path in repaired {
@@ -382,6 +556,15 @@ enum Step {
     Index(usize),
 }
 
+impl Step {
+    fn pattern(&self) -> Pattern {
+        match self {
+            Step::Key(k) => Pattern::Key(k.clone()),
+            Step::Index(_) => Pattern::Each,
+        }
+    }
+}
+
 fn steps(path: &serde_path_to_error::Path) -> Vec<Step> {
     use serde_path_to_error::Segment;
     path.iter()
@@ -409,44 +592,56 @@ fn display(path: &[Step]) -> String {
     out
 }
 
-/// Repairs the value at `path` and returns the path of what it changed. The first try
-/// (attempt 0) reads a one-element array as its element (serde reads an array where an
-/// object belongs element by element, so the error points inside it), else converts a
-/// string holding a number or boolean (or the reverse); any later try drops the field.
-fn repair<'p>(root: &mut Value, path: &'p [Step], attempt: u8) -> Option<&'p [Step]> {
+/// A value of another kind that may fit: an array's first element, the number or boolean
+/// a string holds, a number or boolean as text.
+fn converted(slot: &mut Value) -> Option<Value> {
+    match slot {
+        Value::Array(a) if !a.is_empty() => Some(a.swap_remove(0)),
+        Value::String(s) => match s.trim() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            t => t.parse::<serde_json::Number>().ok().map(Value::Number),
+        },
+        Value::Number(n) => Some(Value::String(n.to_string())),
+        Value::Bool(b) => Some(Value::String(b.to_string())),
+        _ => None,
+    }
+}
+
+/// Removes the field or array element at `path`.
+fn remove(root: &mut Value, path: &[Step]) -> bool {
+    let Some((last, parent_path)) = path.split_last() else { return false };
+    match (last, at(root, parent_path)) {
+        (Step::Key(k), Some(Value::Object(m))) => m.remove(k).is_some(),
+        (Step::Index(i), Some(Value::Array(a))) if *i < a.len() => {
+            a.remove(*i);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Repairs the value at `path` and returns the path of what it changed, the kind it had
+/// and what was done. The first try (attempt 0) reads a one-element array as its element
+/// (serde reads an array where an object belongs element by element, so the error points
+/// inside it), else converts (see [`converted`]); any later try drops the field.
+fn repair<'p>(root: &mut Value, path: &'p [Step], attempt: u8) -> Option<(&'p [Step], Kind, Action)> {
     if attempt == 0 {
         if let Some((Step::Index(_), outer)) = path.split_last() {
             if let Some(slot) = at(root, outer).filter(|v| v.as_array().is_some_and(|a| a.len() == 1)) {
                 *slot = slot.as_array_mut().and_then(Vec::pop).unwrap_or(Value::Null);
-                return Some(outer);
+                return Some((outer, Kind::Array, Action::Unwrap));
             }
         }
         let slot = at(root, path)?;
-        let fixed = match slot {
-            Value::Array(a) if !a.is_empty() => Some(a.swap_remove(0)),
-            Value::String(s) => match s.trim() {
-                "true" => Some(Value::Bool(true)),
-                "false" => Some(Value::Bool(false)),
-                t => t.parse::<serde_json::Number>().ok().map(Value::Number),
-            },
-            Value::Number(n) => Some(Value::String(n.to_string())),
-            Value::Bool(b) => Some(Value::String(b.to_string())),
-            _ => None,
-        };
-        if let Some(v) = fixed {
+        let kind = Kind::of(slot);
+        if let Some(v) = converted(slot) {
             *slot = v;
-            return Some(path);
+            return Some((path, kind, Action::Convert));
         }
     }
-    let (last, parent_path) = path.split_last()?;
-    match (last, at(root, parent_path)?) {
-        (Step::Key(k), Value::Object(m)) => m.remove(k).map(|_| path),
-        (Step::Index(i), Value::Array(a)) if *i < a.len() => {
-            a.remove(*i);
-            Some(path)
-        }
-        _ => None,
-    }
+    let kind = Kind::of(at(root, path)?);
+    remove(root, path).then_some((path, kind, Action::Drop))
 }
 
 /// The value at `path`.

@@ -39,9 +39,31 @@ pub fn example_document() -> Vec<u8> {
 /// The documents root used with [`raw_server_provider`].
 pub const RAW_ROOT: &str = "https://provider.example/A20047/STU3/1/gpconnect/documents";
 
+/// How a test server sends the body.
+#[derive(Clone, Copy)]
+pub enum Pace {
+    /// At once.
+    AllAtOnce,
+    /// In `pieces` pieces with `pause` before each.
+    Trickle { pieces: usize, pause: std::time::Duration },
+    /// The first `n` bytes, then nothing (the connection stays open).
+    StallAfter(usize),
+}
+
 /// A one-shot HTTP/1.1 server on 127.0.0.1 answering every connection with `head` then
 /// `body`, then closing; and a provider routed to it as its SSP.
 pub async fn raw_server_provider(head: String, body: Vec<u8>) -> Provider {
+    paced_server_provider(head, body, Pace::AllAtOnce, std::time::Duration::from_secs(30)).await
+}
+
+/// As [`raw_server_provider`], sending the body at `pace`, with the client's request
+/// timeout set to `request_timeout`.
+pub async fn paced_server_provider(
+    head: String,
+    body: Vec<u8>,
+    pace: Pace,
+    request_timeout: std::time::Duration,
+) -> Provider {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -59,14 +81,31 @@ pub async fn raw_server_provider(head: String, body: Vec<u8>) -> Provider {
                     seen.extend_from_slice(&buf[..n]);
                 }
                 let _ = socket.write_all(head.as_bytes()).await;
-                let _ = socket.write_all(&body).await;
+                match pace {
+                    Pace::AllAtOnce => {
+                        let _ = socket.write_all(&body).await;
+                    }
+                    Pace::Trickle { pieces, pause } => {
+                        for piece in body.chunks(body.len().div_ceil(pieces.max(1)).max(1)) {
+                            tokio::time::sleep(pause).await;
+                            if socket.write_all(piece).await.is_err() || socket.flush().await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Pace::StallAfter(n) => {
+                        let _ = socket.write_all(&body[..n.min(body.len())]).await;
+                        let _ = socket.flush().await;
+                        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                    }
+                }
                 let _ = socket.shutdown().await;
             });
         }
     });
     let asid: Asid = "918999198738".parse().unwrap();
     let client = Client::builder()
-        .ssp(SspConfig::new(format!("http://{addr}"), asid.clone()).allow_http(true))
+        .ssp(SspConfig::new(format!("http://{addr}"), asid.clone()).allow_http(true).request_timeout(request_timeout))
         .consumer(gpconnect_testkit::test_consumer())
         .build()
         .unwrap();

@@ -25,7 +25,7 @@ use super::{
     ViewProblem, ViewProblemKind,
 };
 use crate::resources::Observation;
-use gpconnect_core::fhir::lenient::{self, Unreadable};
+use gpconnect_core::fhir::lenient::{self, Repairer, Unreadable};
 
 mod text;
 pub(super) use text::{
@@ -39,6 +39,10 @@ const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
 /// Bytes that may be copied out of shared targets: this many times the body, plus a floor.
 const BUDGET_PER_BYTE: usize = 4;
 const BUDGET_FLOOR: usize = 256 * 1024;
+/// Bytes that typed re-parses of repaired resources may read: this many times the body,
+/// plus a floor (a wrong field sent in every item costs about one re-parse per item).
+const REPARSE_PER_BYTE: usize = 4;
+const REPARSE_FLOOR: usize = 64 * 1024;
 /// Nesting of test groups (`has-member`) followed.
 const MAX_MEMBER_DEPTH: u8 = 8;
 
@@ -98,9 +102,13 @@ impl<'s> Found<'s> {
 pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
     // Every List first: they own contained resources and give the structure.
     let mut problems = Vec::new();
-    let lists: Vec<List> =
-        bundle.resources_of(List::TYPE).filter_map(|raw| parse_reporting(raw, false, None, &mut problems)).collect();
-    let budget = BUDGET_PER_BYTE * bundle.resources().map(|r| r.raw().len()).sum::<usize>() + BUDGET_FLOOR;
+    let body: usize = bundle.resources().map(|r| r.raw().len()).sum();
+    let mut repairer = Repairer::new(REPARSE_PER_BYTE * body + REPARSE_FLOOR);
+    let lists: Vec<List> = bundle
+        .resources_of(List::TYPE)
+        .filter_map(|raw| parse_reporting(raw, false, None, &mut problems, &mut repairer))
+        .collect();
+    let budget = BUDGET_PER_BYTE * body + BUDGET_FLOOR;
     let mut lists_by_id = HashMap::new();
     let mut consultation_lists = HashMap::new();
     for (i, l) in lists.iter().enumerate() {
@@ -120,6 +128,7 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
         lists_by_id,
         consultation_lists,
         problems,
+        repairer,
         section: None,
         authors: HashMap::new(),
         linked: HashMap::new(),
@@ -134,16 +143,17 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
 
 /// Parses a resource leniently: malformed fields are reported and left empty, a resource
 /// with no identity (or nested too deep) is reported and `None`.
-fn parse_reporting<T: DeserializeOwned>(
+fn parse_reporting<T: DeserializeOwned + 'static>(
     raw: &RawResource,
     lost_entry: bool,
     section: Option<SectionKind>,
     problems: &mut Vec<ViewProblem>,
+    repairer: &mut Repairer,
 ) -> Option<T> {
     let resource_type = || raw.resource_type().to_owned();
     let id = || raw.id().map(str::to_owned);
     let mut report = |lost_entry, kind| problems.push(ViewProblem { section, lost_entry, kind });
-    match lenient::parse::<T>(raw.raw()) {
+    match repairer.parse::<T>(raw.raw()) {
         Ok((v, repaired)) => {
             for path in repaired {
                 report(false, ViewProblemKind::MalformedField { resource_type: resource_type(), id: id(), path });
@@ -175,6 +185,8 @@ pub(super) struct Builder<'a> {
     lists_by_id: HashMap<&'a str, usize>,
     consultation_lists: HashMap<&'a str, usize>,
     problems: Vec<ViewProblem>,
+    /// Lenient parsing, with what it learned from earlier resources.
+    repairer: Repairer,
     section: Option<SectionKind>,
     /// What was built from a target, by target address.
     authors: HashMap<usize, (Author, usize)>,
@@ -267,13 +279,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Parses a resource leniently (see [`parse_reporting`]).
-    pub(super) fn parse<T: DeserializeOwned>(&mut self, raw: &RawResource, lost_entry: bool) -> Option<T> {
-        parse_reporting(raw, lost_entry, self.section, &mut self.problems)
+    pub(super) fn parse<T: DeserializeOwned + 'static>(&mut self, raw: &RawResource, lost_entry: bool) -> Option<T> {
+        parse_reporting(raw, lost_entry, self.section, &mut self.problems, &mut self.repairer)
     }
 
     /// Parses a List entry's target as `T`, reporting a wrong type or no identity as a
     /// lost entry.
-    pub(super) fn entry<T: DeserializeOwned + FhirResource>(&mut self, found: Found<'_>) -> Option<T> {
+    pub(super) fn entry<T: DeserializeOwned + FhirResource + 'static>(&mut self, found: Found<'_>) -> Option<T> {
         let raw = found.raw;
         if !raw.is::<T>() {
             self.problem(
@@ -289,7 +301,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Resolves and parses a reference of type `T` (charged to the copy budget).
-    pub(super) fn resolve_as<T: DeserializeOwned + FhirResource>(
+    pub(super) fn resolve_as<T: DeserializeOwned + FhirResource + 'static>(
         &mut self,
         scope: Scope<'_>,
         from: &str,

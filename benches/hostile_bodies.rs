@@ -1,0 +1,100 @@
+//! Hostile answers of about 1 MB (deep nesting, self and mutual references, fan-out,
+//! wrong-shaped fields, arrays where objects belong, huge strings) read by every parser of
+//! provider bytes. Issue 9's bound: at most 100 ms of CPU and 32 times the body in memory.
+//! Before timing, prints each body's allocation: the most live at once and the total, as
+//! multiples of its size (counting allocator).
+//!
+//! ```text
+//! cargo bench --features structured,documents,appointments --bench hostile_bodies
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use gpconnect_testkit::hostile;
+
+#[path = "../tests/support/parsers.rs"]
+#[allow(dead_code)]
+mod parsers;
+
+/// Counts bytes allocated in total, live now and the most live at once.
+struct Counting;
+
+static TOTAL: AtomicUsize = AtomicUsize::new(0);
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    TOTAL.fetch_add(by, Ordering::Relaxed);
+    let now = CURRENT.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        grew(new_size);
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const MB: usize = 1024 * 1024;
+
+type Family = (&'static str, fn(usize) -> Vec<hostile::Body>, parsers::Parser);
+
+const FAMILIES: &[Family] = &[
+    ("structured_view", hostile::structured_records, parsers::structured_view),
+    ("bundle", hostile::bundles, parsers::bundle),
+    ("document_list", hostile::document_searches, parsers::document_list),
+    ("binary_scanner", hostile::binaries, parsers::binary),
+    ("appointment", hostile::appointments, parsers::appointment),
+    ("slot_search", hostile::slot_searches, parsers::slot_search),
+    ("operation_outcome", hostile::operation_outcomes, parsers::operation_outcome),
+    ("sds_answer", hostile::sds_answers, parsers::sds_answer),
+];
+
+/// The most live memory and the total allocated by one parse, as multiples of the body.
+fn allocation(parser: parsers::Parser, body: &[u8]) -> (f64, f64) {
+    let (total, base) = (TOTAL.load(Ordering::Relaxed), CURRENT.load(Ordering::Relaxed));
+    PEAK.store(base, Ordering::Relaxed);
+    let outcome = parser(body);
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let total = TOTAL.load(Ordering::Relaxed) - total;
+    drop(outcome);
+    (peak as f64 / body.len() as f64, total as f64 / body.len() as f64)
+}
+
+fn hostile_bodies(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hostile_bodies");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    for (family, bodies, parser) in FAMILIES {
+        for (name, body) in bodies(MB) {
+            let (peak, total) = allocation(*parser, body.as_bytes());
+            println!(
+                "{family}/{name}: {} KB, memory {peak:.1}x the body at most, {total:.1}x allocated in all",
+                body.len() / 1024
+            );
+            group.throughput(Throughput::Bytes(body.len() as u64));
+            group.bench_with_input(BenchmarkId::new(*family, name), body.as_bytes(), |b, body| {
+                b.iter(|| std::hint::black_box(parser(body)).is_ok())
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, hostile_bodies);
+criterion_main!(benches);

@@ -1,0 +1,123 @@
+//! Answers that stall after their headers (SSP and SDS), served by a local server: a typed
+//! timeout, reads retried by the policy, writes never re-sent.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gpconnect_core::error::DirectoryProblem;
+use gpconnect_core::sds::SdsConfig;
+use gpconnect_core::{
+    Capability, Client, Error, InteractionId, NhsNumber, Provider, RetryPolicy, ServiceRoot, SspConfig,
+};
+use gpconnect_testkit::{test_consumer, test_user};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const ROOT: &str = "https://provider.example/A20047/STU3/1/gpconnect";
+
+/// A server on 127.0.0.1 that answers every request with headers promising a JSON body
+/// of 4096 bytes, sends its first bytes, then stalls; counts the requests it received.
+async fn stalling_server() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let Ok(n) = socket.read(&mut buf).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 4096\r\n\r\n";
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(br#"{"resourceType": "Bundle", "entry": ["#).await;
+                let _ = socket.flush().await;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    (url, requests)
+}
+
+fn retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_elapsed: Duration::from_secs(10),
+    }
+}
+
+fn provider(ssp: &str, sds: Option<&str>) -> Provider {
+    let mut builder = Client::builder()
+        .ssp(
+            SspConfig::new(ssp, "200000000115".parse().unwrap())
+                .allow_http(true)
+                .request_timeout(Duration::from_millis(300)),
+        )
+        .consumer(test_consumer())
+        .retry(retry());
+    if let Some(sds) = sds {
+        builder = builder.sds(SdsConfig::new(sds, "secret-api-key").timeout(Duration::from_millis(300)));
+    }
+    let provider = builder.build().unwrap().provider(&"A20047".parse().unwrap()).with_user(test_user());
+    if sds.is_some() {
+        return provider;
+    }
+    let root = |c: &str| ServiceRoot::new(format!("{ROOT}/{c}"), "200000000116".parse().unwrap()).unwrap();
+    provider.with_root(Capability::Foundations, root("f"))
+}
+
+#[tokio::test]
+async fn an_ssp_read_whose_body_stalls_is_a_typed_timeout_retried_as_a_read() {
+    let (ssp, requests) = stalling_server().await;
+    let started = Instant::now();
+
+    let err = provider(&ssp, None).foundations().find_patient(&NhsNumber::parse("9690937286").unwrap()).send().await;
+
+    let err = err.unwrap_err();
+    assert!(matches!(err, Error::Timeout { status: None, .. }), "{err:?}");
+    assert!(err.is_timeout() && err.is_retryable());
+    assert!(err.trace_id().is_some());
+    assert_eq!(requests.load(Ordering::SeqCst), 3, "a read is retried by the policy");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_ssp_write_whose_body_stalls_is_a_typed_timeout_never_re_sent() {
+    let (ssp, requests) = stalling_server().await;
+
+    let err = provider(&ssp, None)
+        .send(gpconnect_core::Request::post(InteractionId::BookAppointment, "Appointment", "{}"))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Timeout { status: None, .. }), "{err:?}");
+    assert!(err.may_have_been_sent(), "the provider may have booked it");
+    assert!(!err.is_retryable());
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "a write is never re-sent once it may have arrived");
+}
+
+#[tokio::test]
+async fn an_sds_answer_whose_body_stalls_is_a_typed_directory_timeout() {
+    let (sds, requests) = stalling_server().await;
+    let started = Instant::now();
+
+    let err = provider("http://127.0.0.1:9", Some(&sds)).service_root(InteractionId::ReadLocation).await.unwrap_err();
+
+    let Error::Directory(d) = &err else { panic!("{err:?}") };
+    assert_eq!(d.problem, DirectoryProblem::Timeout);
+    assert!(err.is_retryable());
+    assert_eq!(requests.load(Ordering::SeqCst), 3, "an SDS look-up is a read, retried by the policy");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(!format!("{err} {err:?}").contains("secret-api-key"));
+}

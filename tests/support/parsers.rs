@@ -1,0 +1,107 @@
+//! Every parser of provider bytes reachable from the public API, as a function from a body
+//! to what it made of it: shared by the fuzz harness (`tests/fuzz.rs`) and the hostile
+//! bodies bench (`benches/hostile_bodies.rs`).
+
+use std::fmt;
+
+use gpconnect::fhir::{Bundle, OperationOutcome};
+use gpconnect::structured::StructuredRecord;
+use gpconnect::GpcCode;
+
+/// An error as its `Display` and `Debug`.
+pub trait ErrorText: fmt::Display + fmt::Debug {}
+impl<T: fmt::Display + fmt::Debug> ErrorText for T {}
+
+/// What a parser made of a body.
+pub type Outcome = Result<Box<dyn fmt::Debug>, Box<dyn ErrorText>>;
+
+/// A parser of provider bytes.
+pub type Parser = fn(&[u8]) -> Outcome;
+
+/// The text of an outcome: `Debug` of the result, `Display` and `Debug` of the error.
+pub fn text(outcome: &Outcome) -> String {
+    match outcome {
+        Ok(v) => format!("{v:?}"),
+        Err(e) => format!("{e} {e:?}"),
+    }
+}
+
+fn boxed<T: fmt::Debug + 'static, E: ErrorText + 'static>(r: Result<T, E>) -> Outcome {
+    match r {
+        Ok(v) => Ok(Box::new(v)),
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// The record, its section summaries, its view problems and its medications.
+struct Record(StructuredRecord);
+
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.0;
+        write!(f, "{r:?}")?;
+        for kind in gpconnect::structured::SectionKind::ALL {
+            write!(f, "{:?}", r.section_summary(kind))?;
+        }
+        write!(f, "{:?}{:?}", r.view_problems(), r.medications().items)
+    }
+}
+
+/// The structured record view.
+pub fn structured_view(b: &[u8]) -> Outcome {
+    boxed(StructuredRecord::from_slice(b).map(Record))
+}
+
+/// A Bundle, indexed, each resource looked up by type and id.
+pub fn bundle(b: &[u8]) -> Outcome {
+    boxed(Bundle::from_slice(b).map(|bundle| {
+        let index = bundle.index();
+        let found = bundle.resources().filter(|r| index.get(r.resource_type(), r.id().unwrap_or("")).is_some()).count();
+        format!("{found} {:?}", bundle.resources().collect::<Vec<_>>())
+    }))
+}
+
+/// A document search answer.
+pub fn document_list(b: &[u8]) -> Outcome {
+    match Bundle::from_slice(b) {
+        Ok(bundle) => boxed(
+            gpconnect::documents::DocumentList::from_bundle(&bundle).map_err(|(path, e)| format!("{path} {e} {e:?}")),
+        ),
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// A retrieved FHIR Binary, streamed in pieces of 16 KB.
+pub fn binary(b: &[u8]) -> Outcome {
+    let mut out = Vec::new();
+    boxed(gpconnect::documents::decode_binary(b.chunks(16 * 1024), &mut out).map(|r| (r, out.len())))
+}
+
+/// An Appointment answer (read, book, amend, cancel), one resource.
+pub fn appointment(b: &[u8]) -> Outcome {
+    match std::str::from_utf8(b) {
+        Ok(s) => boxed(gpconnect::appointments::Appointment::from_json(s)),
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// A free slot search answer.
+pub fn slot_search(b: &[u8]) -> Outcome {
+    match Bundle::from_slice(b) {
+        Ok(bundle) => boxed(gpconnect::appointments::FreeSlots::from_bundle(&bundle)),
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// An OperationOutcome and the error code it maps to.
+pub fn operation_outcome(b: &[u8]) -> Outcome {
+    boxed(serde_json::from_slice::<OperationOutcome>(b).map(|oo| {
+        let code = GpcCode::from_outcome(&oo);
+        (oo, code)
+    }))
+}
+
+/// A Spine Directory Service search answer.
+pub fn sds_answer(b: &[u8]) -> Outcome {
+    boxed(gpconnect_core::sds::parse_answer(b))
+}
