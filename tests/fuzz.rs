@@ -344,16 +344,17 @@ const FAMILIES: &[Family] = &[
 /// is printed; the issue's bound (100 ms of CPU, release build) is measured by the
 /// `hostile_bodies` bench.
 ///
-/// Not yet within the bound, so left out here (the bench measures them): the document
-/// list and the free slots copy every shared author, organisation, schedule and location
-/// into each item they resolve it for (free slots that are their own schedules peak at
-/// 32.5x), and the document list looks through every PractitionerRole for each document
-/// (issue 9).
+/// Not yet within the bound, so left out here (the bench measures them), issue 9: the
+/// lenient readers of documents and appointments (`fhir::lenient::Report`) repair each
+/// wrong-shaped item on its own, without the structured view's learned repairs and byte
+/// budget (`Repairer`), so a body wrong in every field peaks at 35-68x or allocates 80-167x
+/// in all; free slots that are their own schedules peak at 33x. Shared resources copied into items are bounded by
+/// `Targets::copy` (fan-out and many-roles bodies are within the bound).
 const KNOWN_MISSES: &[(&str, &str)] = &[
-    ("document_list", "fan_out"),
-    ("document_list", "many_roles"),
-    ("slot_search", "fan_out"),
+    ("document_list", "wrong_shapes"),
+    ("appointment", "wrong_shapes"),
     ("slot_search", "self_reference"),
+    ("slot_search", "wrong_shapes"),
 ];
 
 #[test]

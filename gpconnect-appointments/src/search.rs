@@ -509,18 +509,17 @@ pub(crate) fn free_slots_from_bundle(
         report.code(DELIVERY_CHANNEL_PATH, delivery_channel_code(&slot.extension), &DELIVERY_CHANNELS);
         report.date("start", Some(&start), true);
         report.date("end", Some(&end), true);
-        let schedule = slot.schedule.as_ref().and_then(|r| targets.get::<ScheduleResource>(r)).cloned();
+        let schedule = slot.schedule.as_ref().and_then(|r| targets.copy::<ScheduleResource>(r));
         let actor = |ty: &str| -> Option<&Reference> {
             schedule.as_ref()?.actor.iter().find(|r| r.resource_type() == Some(ty))
         };
         let practitioner = actor("Practitioner").and_then(|r| practitioner_view(&mut targets, r));
-        let location = actor("Location").and_then(|r| targets.get::<Location>(r)).cloned();
+        let location = actor("Location").and_then(|r| targets.copy::<Location>(r));
         let organisation = location
             .as_ref()
             .and_then(|l| l.managing_organization.as_ref())
-            .and_then(|r| targets.get::<Organization>(r))
-            .cloned();
-        let healthcare_service = actor("HealthcareService").and_then(|r| targets.get::<HealthcareService>(r)).cloned();
+            .and_then(|r| targets.copy::<Organization>(r));
+        let healthcare_service = actor("HealthcareService").and_then(|r| targets.copy::<HealthcareService>(r));
         // A schedule whose location was not included still names it: keep its id.
         let location_id = actor("Location").and_then(|r| r.id()).map(str::to_owned);
         let location = match location {

@@ -366,10 +366,13 @@ impl DocumentList {
         let mut roles = Roles::new();
         for (_, raw) in targets.entries::<PractitionerRole>() {
             let Some(role) = targets.read::<PractitionerRole>(raw) else { continue };
-            if let (Some(practitioner), Some(org)) =
-                (role.practitioner.as_ref().and_then(Reference::id), &role.organization)
-            {
-                roles.entry(practitioner.to_owned()).or_default().push(org.clone());
+            let (Some(practitioner), Some(org)) =
+                (role.practitioner.as_ref().and_then(Reference::id).map(str::to_owned), role.organization.clone())
+            else {
+                continue;
+            };
+            if !roles.contains_key(&practitioner) && targets.get::<Organization>(&org).is_some() {
+                roles.insert(practitioner, org);
             }
         }
         let mut problems = Vec::new();
@@ -420,12 +423,13 @@ impl DocumentList {
     }
 }
 
-/// The organisation references of each practitioner's PractitionerRoles, in Bundle order.
-type Roles = HashMap<String, Vec<Reference>>;
+/// For each practitioner, the organisation of their first PractitionerRole (in Bundle
+/// order) whose organisation is in the Bundle: found once, however many documents.
+type Roles = HashMap<String, Reference>;
 
 /// The organisation of a PractitionerRole of this practitioner.
 fn role_organisation(targets: &mut Targets<'_>, roles: &Roles, practitioner_id: &str) -> Option<Organization> {
-    roles.get(practitioner_id)?.iter().find_map(|r| targets.get::<Organization>(r).cloned())
+    targets.copy::<Organization>(roles.get(practitioner_id)?)
 }
 
 /// One document of a search, with its references resolved. `Debug` leaves out the
@@ -503,10 +507,10 @@ impl Document {
         let mut author_practitioner: Option<Practitioner> = None;
         for author in &reference.author {
             if author_organization.is_none() {
-                author_organization = targets.get::<Organization>(author).cloned();
+                author_organization = targets.copy::<Organization>(author);
             }
             if author_practitioner.is_none() {
-                author_practitioner = targets.get::<Practitioner>(author).cloned();
+                author_practitioner = targets.copy::<Practitioner>(author);
             }
         }
         if author_organization.is_none() {
@@ -514,7 +518,7 @@ impl Document {
                 author_organization = role_organisation(targets, roles, practitioner_id);
             }
         }
-        let custodian = reference.custodian.as_ref().and_then(|r| targets.get::<Organization>(r).cloned());
+        let custodian = reference.custodian.as_ref().and_then(|r| targets.copy::<Organization>(r));
         let attachment = reference.content.iter().find_map(|c| c.attachment.as_ref());
         let url = attachment.and_then(|a| a.url.clone()).filter(|u| !u.trim().is_empty());
         let size = attachment.and_then(|a| a.size);

@@ -148,7 +148,7 @@ async fn a_failed_read_is_re_sent_with_the_same_request_id_and_calls_get_fresh_o
     let record = h.session.access_record();
     // The example's Patient is 9476719931: the view refuses it for this patient.
     let first = record.find_patient().send().await;
-    assert_eq!(first.unwrap_err().kind(), ErrorKind::Decode);
+    assert_eq!(first.unwrap_err().kind(), ErrorKind::WrongPatient);
     let _ = record.find_patient().send().await;
     let ids = h.checked(None).await;
     assert_eq!(ids.len(), 3);

@@ -360,6 +360,11 @@ pub enum ProblemKind {
     /// A second copy of an item already in the answer (the same id): left out, the first
     /// is kept.
     Duplicate,
+    /// The answer names its shared resources (organisations, practitioners, schedules,
+    /// locations) so many times that copying each into every item naming it would cost
+    /// more than [`COPY_BUDGET_PER_BYTE`] times the answer: from here on, items do not
+    /// carry them. Reported once.
+    CopyBudgetSpent,
 }
 
 impl Problem {
@@ -397,6 +402,9 @@ impl fmt::Display for Problem {
             ProblemKind::NoIdentity => write!(f, "a {ty} with nothing that identifies it was left out"),
             ProblemKind::Unreadable => write!(f, "a {ty} that could not be read was left out"),
             ProblemKind::Duplicate => write!(f, "a second copy of a {ty} was left out"),
+            ProblemKind::CopyBudgetSpent => {
+                write!(f, "{ty}s named too many times: later items were read without them")
+            }
         }?;
         if let Some(entry) = self.entry {
             write!(f, " (entry {entry})")?;
@@ -478,6 +486,11 @@ impl<'a> Report<'a> {
     }
 }
 
+/// How many bytes of shared resources [`Targets::copy`] hands out per byte of the answer
+/// (plus 256 KB), so an answer where every item names a large resource costs memory
+/// linear in its size.
+pub const COPY_BUDGET_PER_BYTE: usize = 16;
+
 /// The resources of a Bundle that items reference (authors, schedules, locations), each
 /// parsed at most once, leniently, with its problems reported once however many items
 /// name it: bounded work for an answer where every item references the same resource.
@@ -489,6 +502,10 @@ pub struct Targets<'a> {
     /// What each resource was read as, by address and Rust type (`None`: unreadable).
     parsed: HashMap<(usize, TypeId), Option<Box<dyn Any>>>,
     problems: Vec<Problem>,
+    /// Bytes of resource text [`Targets::copy`] may still hand out.
+    copy_budget: usize,
+    /// Whether the budget ran out (every later copy is refused).
+    copies_refused: bool,
 }
 
 impl fmt::Debug for Targets<'_> {
@@ -506,7 +523,16 @@ impl<'a> Targets<'a> {
             .enumerate()
             .filter_map(|(i, e)| Some((e.resource.as_ref()? as *const RawResource as usize, i)))
             .collect();
-        Self { bundle, index: bundle.index(), entry_of, parsed: HashMap::new(), problems: Vec::new() }
+        let body: usize = bundle.entry.iter().filter_map(|e| e.resource.as_ref()).map(|r| r.raw().len()).sum();
+        Self {
+            bundle,
+            index: bundle.index(),
+            entry_of,
+            parsed: HashMap::new(),
+            problems: Vec::new(),
+            copy_budget: body.saturating_mul(COPY_BUDGET_PER_BYTE).saturating_add(256 * 1024),
+            copies_refused: false,
+        }
     }
 
     /// The resources of type `T` in the Bundle, with their position in `Bundle.entry`.
@@ -523,6 +549,23 @@ impl<'a> Targets<'a> {
     pub fn get<T: FhirResource + DeserializeOwned + 'static>(&mut self, reference: &Reference) -> Option<&T> {
         let raw = self.index.resolve(reference).filter(|r| r.is::<T>())?;
         self.read(raw)
+    }
+
+    /// A copy of the `T` that `reference` names, for an item to own, charged (by the size of
+    /// its text) to a budget of [`COPY_BUDGET_PER_BYTE`] times the answer: once that is
+    /// spent, `None`, reported once as [`ProblemKind::CopyBudgetSpent`].
+    pub fn copy<T: FhirResource + DeserializeOwned + Clone + 'static>(&mut self, reference: &Reference) -> Option<T> {
+        let raw = self.index.resolve(reference).filter(|r| r.is::<T>())?;
+        let size = raw.raw().len();
+        if self.copies_refused || size > self.copy_budget {
+            if !self.copies_refused {
+                self.copies_refused = true;
+                self.problems.push(Problem::new(None, T::TYPE, ProblemKind::CopyBudgetSpent));
+            }
+            return None;
+        }
+        self.copy_budget -= size;
+        self.read::<T>(raw).cloned()
     }
 
     /// `raw` read as `T`, parsed the first time it is asked for.
