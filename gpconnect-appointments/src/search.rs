@@ -491,7 +491,7 @@ pub(crate) fn free_slots_from_bundle(
     for (entry, raw) in targets.entries::<SlotResource>() {
         let mut own = Vec::new();
         let mut report = Report::new(SlotResource::TYPE, Some(entry), &mut own);
-        let Some(slot) = report.read::<SlotResource>(raw.raw()) else {
+        let Some(slot) = report.read_with::<SlotResource>(targets.repairer(), raw.raw()) else {
             problems.append(&mut own);
             continue;
         };

@@ -381,7 +381,7 @@ impl DocumentList {
         for (entry, raw) in targets.entries::<DocumentReference>() {
             let mut own = Vec::new();
             let mut report = Report::new(DocumentReference::TYPE, Some(entry), &mut own);
-            let Some(reference) = report.read::<DocumentReference>(raw.raw()) else {
+            let Some(reference) = report.read_with::<DocumentReference>(targets.repairer(), raw.raw()) else {
                 problems.append(&mut own);
                 continue;
             };

@@ -87,9 +87,17 @@ pub enum Unreadable {
     },
 }
 
-/// Parses `json` as `T` on its own (see [`Repairer::parse`]).
+/// Re-parse bytes a [`Repairer`] may spend per byte of the body it reads (plus
+/// [`REPARSE_FLOOR`]).
+pub const REPARSE_PER_BYTE: usize = 4;
+
+/// Re-parse bytes a [`Repairer`] may spend whatever the body's size.
+pub const REPARSE_FLOOR: usize = 64 * 1024;
+
+/// Parses `json` as `T` on its own (see [`Repairer::parse`]), its re-parses bounded by
+/// [`Repairer::for_body`] of `json`.
 pub fn parse<T: DeserializeOwned + 'static>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
-    Repairer::new(usize::MAX).parse(json)
+    Repairer::for_body(json.len()).parse(json)
 }
 
 /// Learned repairs kept per resource type, at most.
@@ -163,6 +171,11 @@ impl Repairer {
     /// A repairer whose parses after a failed one may read `budget` bytes in all.
     pub fn new(budget: usize) -> Self {
         Self { learned: HashMap::new(), budget }
+    }
+
+    /// A repairer for a body of `bytes`: [`REPARSE_PER_BYTE`] times it plus [`REPARSE_FLOOR`].
+    pub fn for_body(bytes: usize) -> Self {
+        Self::new(bytes.saturating_mul(REPARSE_PER_BYTE).saturating_add(REPARSE_FLOOR))
     }
 
     /// Takes `bytes` from the budget; `false` when it is spent.
@@ -454,7 +467,13 @@ impl<'a> Report<'a> {
     /// [`ProblemKind::MalformedField`]; a resource that cannot be read at all is recorded
     /// as [`ProblemKind::Unreadable`] and gives `None`.
     pub fn read<T: DeserializeOwned + 'static>(&mut self, json: &str) -> Option<T> {
-        match parse::<T>(json) {
+        self.read_with(&mut Repairer::for_body(json.len()), json)
+    }
+
+    /// [`read`](Self::read) with the repairer of the whole answer, so repairs learned from
+    /// one item apply to the next and all re-parses share one budget.
+    pub fn read_with<T: DeserializeOwned + 'static>(&mut self, repairer: &mut Repairer, json: &str) -> Option<T> {
+        match repairer.parse::<T>(json) {
             Ok((value, repaired)) => {
                 for path in repaired {
                     self.push(ProblemKind::MalformedField { path });
@@ -506,6 +525,8 @@ pub struct Targets<'a> {
     copy_budget: usize,
     /// Whether the budget ran out (every later copy is refused).
     copies_refused: bool,
+    /// The answer's repairer (see [`Targets::repairer`]).
+    repairer: Repairer,
 }
 
 impl fmt::Debug for Targets<'_> {
@@ -532,6 +553,7 @@ impl<'a> Targets<'a> {
             problems: Vec::new(),
             copy_budget: body.saturating_mul(COPY_BUDGET_PER_BYTE).saturating_add(256 * 1024),
             copies_refused: false,
+            repairer: Repairer::for_body(body),
         }
     }
 
@@ -572,14 +594,22 @@ impl<'a> Targets<'a> {
     pub fn read<T: FhirResource + DeserializeOwned + 'static>(&mut self, raw: &'a RawResource) -> Option<&T> {
         let address = raw as *const RawResource as usize;
         let entry = self.entry_of.get(&address).copied();
-        let problems = &mut self.problems;
+        let (problems, repairer) = (&mut self.problems, &mut self.repairer);
         self.parsed
             .entry((address, TypeId::of::<T>()))
             .or_insert_with(|| {
-                Report::new(T::TYPE, entry, problems).read::<T>(raw.raw()).map(|v| Box::new(v) as Box<dyn Any>)
+                Report::new(T::TYPE, entry, problems)
+                    .read_with::<T>(repairer, raw.raw())
+                    .map(|v| Box::new(v) as Box<dyn Any>)
             })
             .as_ref()
             .and_then(|v| v.downcast_ref::<T>())
+    }
+
+    /// The answer's repairer, for reading its items with [`Report::read_with`]: one budget
+    /// of re-parses for the whole answer, repairs learned from one item applied to the next.
+    pub fn repairer(&mut self) -> &mut Repairer {
+        &mut self.repairer
     }
 
     /// The problems of the resources read so far.

@@ -39,10 +39,6 @@ const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
 /// Bytes that may be copied out of shared targets: this many times the body, plus a floor.
 const BUDGET_PER_BYTE: usize = 4;
 const BUDGET_FLOOR: usize = 256 * 1024;
-/// Bytes that typed re-parses of repaired resources may read: this many times the body,
-/// plus a floor (a wrong field sent in every item costs about one re-parse per item).
-const REPARSE_PER_BYTE: usize = 4;
-const REPARSE_FLOOR: usize = 64 * 1024;
 /// Nesting of test groups (`has-member`) followed.
 const MAX_MEMBER_DEPTH: u8 = 8;
 
@@ -103,7 +99,7 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
     // Every List first: they own contained resources and give the structure.
     let mut problems = Vec::new();
     let body: usize = bundle.resources().map(|r| r.raw().len()).sum();
-    let mut repairer = Repairer::new(REPARSE_PER_BYTE * body + REPARSE_FLOOR);
+    let mut repairer = Repairer::for_body(body);
     let lists: Vec<List> = bundle
         .resources_of(List::TYPE)
         .filter_map(|raw| parse_reporting(raw, false, None, &mut problems, &mut repairer))
