@@ -306,7 +306,7 @@ impl Amend {
             )
             .into());
         }
-        let mut raw = self.appointment.raw.clone();
+        let mut raw = self.appointment.raw_json();
         let body = as_object(&mut raw)?;
         if let Some(d) = &self.description {
             let d = d.trim();
@@ -516,7 +516,7 @@ impl Appointment {
         if reason.is_empty() {
             return Err(InvalidInput::parameter("extension", "a cancellation reason is required").into());
         }
-        let mut raw = self.raw.clone();
+        let mut raw = self.raw_json();
         let body = as_object(&mut raw)?;
         body.insert("status".into(), Value::String("cancelled".into()));
         let ext = json!({ "url": CANCELLATION_REASON_URL, "valueString": reason });

@@ -289,7 +289,8 @@ pub struct Appointment {
     /// Every distinct `Patient/{id}` participant (one in a conformant appointment).
     pub(crate) patient_ids: Vec<String>,
     pub(crate) problems: Vec<Problem>,
-    pub(crate) raw: Value,
+    /// The JSON text as read (a parsed `Value` would cost about ten times its size).
+    pub(crate) raw: Box<serde_json::value::RawValue>,
 }
 
 impl fmt::Debug for Appointment {
@@ -338,8 +339,8 @@ impl Appointment {
     /// problems pushed to `problems` as well as kept on the appointment.
     pub(crate) fn read(json: &str, entry: Option<usize>, all: &mut Vec<Problem>) -> Result<Self, serde_json::Error> {
         use serde::de::Error as _;
-        let raw: Value = serde_json::from_str(json)?;
-        if !raw.is_object() {
+        let raw: Box<serde_json::value::RawValue> = serde_json::from_str(json)?;
+        if !raw.get().starts_with('{') {
             return Err(serde_json::Error::custom("an Appointment is a JSON object"));
         }
         let mut problems = Vec::new();
@@ -355,7 +356,7 @@ impl Appointment {
         Ok(Self::from_wire(wire, raw, problems))
     }
 
-    fn from_wire(wire: AppointmentResource, raw: Value, problems: Vec<Problem>) -> Self {
+    fn from_wire(wire: AppointmentResource, raw: Box<serde_json::value::RawValue>, problems: Vec<Problem>) -> Self {
         let actor_id = |ty: &str| {
             wire.participant.iter().filter_map(|p| p.actor.as_ref()).find_map(|r| match r.parse() {
                 Some((t, id)) if t == ty => Some(id.to_owned()),
@@ -430,8 +431,9 @@ impl Appointment {
         self.status == Some(AppointmentStatus::Cancelled)
     }
 
-    /// The JSON as read from the provider. May contain personal data: keep it out of logs.
-    pub fn raw_json(&self) -> &Value {
-        &self.raw
+    /// The JSON as read from the provider, parsed (`Value::Null` for JSON nested too deep
+    /// to parse). May contain personal data: keep it out of logs.
+    pub fn raw_json(&self) -> Value {
+        serde_json::from_str(self.raw.get()).unwrap_or_default()
     }
 }

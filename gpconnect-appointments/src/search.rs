@@ -487,7 +487,8 @@ pub(crate) fn free_slots_from_bundle(
     let mut targets = Targets::new(bundle);
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
-    let mut out = Vec::new();
+    // Sized once: doubling a vector of large items would hold three times their room.
+    let mut out = Vec::with_capacity(targets.entries::<SlotResource>().count());
     for (entry, raw) in targets.entries::<SlotResource>() {
         let mut own = Vec::new();
         let mut report = Report::new(SlotResource::TYPE, Some(entry), &mut own);
@@ -554,6 +555,7 @@ pub(crate) fn free_slots_from_bundle(
         });
     }
     problems.append(&mut targets.take_problems());
+    out.shrink_to_fit();
     (out, problems)
 }
 

@@ -291,7 +291,7 @@ fn amend_and_cancel_send_back_the_appointment_as_read_with_only_allowed_changes(
     // An answer that was an array (serde reads a struct from one) is refused, never indexed.
     assert!(Appointment::from_json(r#"["Appointment", "148"]"#).is_err());
     let mut array = read.clone();
-    array.raw = json!([raw.clone()]);
+    array.raw = serde_json::value::to_raw_value(&json!([raw.clone()])).unwrap();
     assert_eq!(parameter(provider().appointments().amend(&array).comment("c").request().unwrap_err()), "appointment");
     assert_eq!(parameter(provider().appointments().cancel(&array, "r").request().unwrap_err()), "appointment");
 }

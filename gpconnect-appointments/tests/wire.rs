@@ -197,7 +197,7 @@ async fn book_read_list_amend_cancel_round_trip_with_if_match() {
         "urn:nhs:names:services:gpconnect:fhir:rest:update:appointment-1",
     );
     assert_eq!(amend.header("if-match"), Some("W/\"1\""));
-    let mut expected = read.raw_json().clone();
+    let mut expected = read.raw_json();
     expected["description"] = json!("Free text description updated.");
     assert_eq!(amend.body.as_ref(), Some(&expected));
     let cancel = &received[5];

@@ -13,7 +13,7 @@ use crate::config::{Consumer, SspConfig};
 use crate::error::{ConfigError, InvalidInput};
 use crate::jwt::TokenCache;
 use crate::operation::CallOptions;
-use crate::request::{Request, StreamingResponse};
+use crate::request::{Answer, Request, StreamingResponse};
 use crate::resolver::{Resolver, ServiceRoot};
 use crate::retry::{retrying, RetryPolicy};
 use crate::sds::{SdsClient, SdsConfig};
@@ -159,10 +159,12 @@ impl Client {
         self.inner.resolver.resolve(ods, interaction).await
     }
 
-    /// Sends a call through the SSP, retrying as the policy and the interaction's effect
-    /// allow, and returns once a success answer's headers are in. Each attempt has its
-    /// own `Ssp-TraceID`, token and tracing span.
-    pub(crate) async fn dispatch(&self, call: Dispatch<'_>) -> Result<StreamingResponse> {
+    /// Sends a call through the SSP and takes its answer as `A` (a [`Response`](crate::Response)
+    /// reads the whole body; a [`StreamingResponse`] returns once the headers are in),
+    /// retrying as the policy and the interaction's effect allow: a read whose body stalls
+    /// or breaks off is sent again, a write never once it may have been sent. Each attempt
+    /// has its own `Ssp-TraceID`, token and tracing span.
+    pub(crate) async fn dispatch<A: Answer>(&self, call: Dispatch<'_>) -> Result<A> {
         let inner = &*self.inner;
         let request = call.request;
         let interaction = request.interaction;
@@ -185,21 +187,24 @@ impl Client {
             );
             let started = std::time::Instant::now();
             let attempt = Attempt { url, root: call.root, request, token: &token, trace_id, timeout };
-            let result = inner.ssp.send(attempt).instrument(span.clone()).await;
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            match result {
+            let answer = match inner.ssp.send(attempt).instrument(span.clone()).await {
                 Ok(resp) => {
                     span.record("status", resp.status().as_u16());
-                    span.in_scope(|| tracing::info!("answered"));
-                    Ok(StreamingResponse { inner: resp, trace_id, interaction, max_body: inner.ssp.max_body })
+                    let answer = StreamingResponse { inner: resp, trace_id, interaction, max_body: inner.ssp.max_body };
+                    A::receive(answer).instrument(span.clone()).await
                 }
+                Err(e) => Err(e),
+            };
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            match &answer {
+                Ok(_) => span.in_scope(|| tracing::info!("answered")),
                 Err(e) => {
                     if let Some(status) = e.status() {
                         span.record("status", status);
                     }
-                    Err(e)
                 }
             }
+            answer
         })
         .await
     }

@@ -89,14 +89,14 @@ impl Call {
     /// Sends `operation`: validates and builds its request, sends it (retrying reads as
     /// the policy allows, never a write that may have been sent), and parses the answer.
     pub async fn send<O: Operation>(&self, operation: &O) -> Result<Traced<O::Output>> {
-        let response = {
+        let answer: O::Answer = {
             let request = operation.request()?;
             debug_assert_eq!(request.interaction, operation.interaction(), "an operation sends its own interaction");
-            // Boxed, and the request dropped before the answer is read: the future of
-            // every `send()` stays small (it is moved, and allocated by whoever spawns it).
+            // Boxed: the future of every `send()` stays small (it is moved, and allocated
+            // by whoever spawns it). The answer is taken inside the retry loop, so a read
+            // whose body stalls is sent again.
             Box::pin(self.provider.dispatch(&request, &self.options)).await?
         };
-        let answer = O::Answer::receive(response).await?;
         let (trace_id, version_id) = (answer.trace_id(), answer.version_id().map(str::to_owned));
         let value = operation.parse(answer)?;
         Ok(Traced { value, trace_id, version_id })

@@ -93,7 +93,7 @@ impl Provider {
     ///
     /// Reads are retried per the client's policy; writes never once they may have been sent.
     pub async fn send(&self, request: Request) -> Result<Response> {
-        Response::receive(self.dispatch(&request, &CallOptions::default()).await?).await
+        self.dispatch(&request, &CallOptions::default()).await
     }
 
     /// Sends a request and returns as soon as the answer's headers are in, for bodies
@@ -104,7 +104,7 @@ impl Provider {
 
     /// The send path every operation takes: the user (per call, else the handle's), the
     /// service root, then the client's dispatcher.
-    pub(crate) async fn dispatch(&self, request: &Request, options: &CallOptions) -> Result<StreamingResponse> {
+    pub(crate) async fn dispatch<A: Answer>(&self, request: &Request, options: &CallOptions) -> Result<A> {
         let user = options
             .user
             .as_deref()

@@ -18,6 +18,11 @@ const ROOT: &str = "https://provider.example/A20047/STU3/1/gpconnect";
 /// A server on 127.0.0.1 that answers every request with headers promising a JSON body
 /// of 4096 bytes, sends its first bytes, then stalls; counts the requests it received.
 async fn stalling_server() -> (String, Arc<AtomicUsize>) {
+    stalling_then_answering(usize::MAX).await
+}
+
+/// As [`stalling_server`] for the first `stalls` requests; later ones get an empty searchset.
+async fn stalling_then_answering(stalls: usize) -> (String, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
@@ -36,7 +41,15 @@ async fn stalling_server() -> (String, Arc<AtomicUsize>) {
                     }
                     seen.extend_from_slice(&buf[..n]);
                 }
-                counted.fetch_add(1, Ordering::SeqCst);
+                if counted.fetch_add(1, Ordering::SeqCst) >= stalls {
+                    let body = r#"{"resourceType": "Bundle", "type": "searchset", "total": 0}"#;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = socket.write_all(format!("{head}{body}").as_bytes()).await;
+                    return;
+                }
                 let head = "HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 4096\r\n\r\n";
                 let _ = socket.write_all(head.as_bytes()).await;
                 let _ = socket.write_all(br#"{"resourceType": "Bundle", "entry": ["#).await;
@@ -88,10 +101,20 @@ async fn an_ssp_read_whose_body_stalls_is_a_typed_retryable_timeout() {
     assert!(matches!(err, Error::Timeout { status: None, .. }), "{err:?}");
     assert!(err.is_timeout() && err.is_retryable());
     assert!(err.trace_id().is_some());
-    // The headers arrived, so the retry loop (which covers sending and the status) is
-    // done: the body is read once, and the typed, retryable timeout goes to the caller.
-    assert_eq!(requests.load(Ordering::SeqCst), 1, "a stalled body is read once");
+    // The body is read inside the retry loop: a read is sent again, up to the policy's
+    // attempts, each bounded by the request timeout.
+    assert_eq!(requests.load(Ordering::SeqCst), 3, "a read whose body stalls is sent again");
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_ssp_read_whose_body_stalls_once_is_answered_by_the_retry() {
+    let (ssp, requests) = stalling_then_answering(1).await;
+
+    let found = provider(&ssp, None).foundations().find_patient(&NhsNumber::parse("9690937286").unwrap()).send().await;
+
+    assert!(found.unwrap().value.is_none(), "the second attempt's empty searchset");
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

@@ -376,7 +376,8 @@ impl DocumentList {
             }
         }
         let mut problems = Vec::new();
-        let mut documents: Vec<Document> = Vec::new();
+        // Sized once: doubling a vector of large items would hold three times their room.
+        let mut documents: Vec<Document> = Vec::with_capacity(targets.entries::<DocumentReference>().count());
         let mut seen = std::collections::HashSet::new();
         for (entry, raw) in targets.entries::<DocumentReference>() {
             let mut own = Vec::new();
@@ -406,6 +407,7 @@ impl DocumentList {
         }
         let patient = targets.entries::<Patient>().next().and_then(|(_, raw)| targets.read::<Patient>(raw).cloned());
         problems.append(&mut targets.take_problems());
+        documents.shrink_to_fit();
         Self { documents, patient, problems }
     }
 
@@ -449,12 +451,13 @@ pub struct Document {
     /// When the document was indexed (`indexed`), which the `created` filter falls back to.
     pub indexed: Option<FhirDateTime>,
     /// The authoring organisation: an `author` Organization, or the organisation of the
-    /// authoring practitioner's PractitionerRole.
-    pub author_organization: Option<Organization>,
+    /// authoring practitioner's PractitionerRole. (The resolved resources are boxed: a
+    /// document without them stays small.)
+    pub author_organization: Option<Box<Organization>>,
     /// The authoring practitioner, when an `author` is a Practitioner.
-    pub author_practitioner: Option<Practitioner>,
+    pub author_practitioner: Option<Box<Practitioner>>,
     /// The organisation that keeps the document (`custodian`).
-    pub custodian: Option<Organization>,
+    pub custodian: Option<Box<Organization>>,
     /// The document's size in bytes (`attachment.size`), to show before retrieving.
     pub size: Option<u64>,
     /// The document's MIME type (`attachment.contentType`).
@@ -504,21 +507,21 @@ impl Document {
 
     fn resolve(reference: DocumentReference, targets: &mut Targets<'_>, roles: &Roles) -> Self {
         let mut author_organization = None;
-        let mut author_practitioner: Option<Practitioner> = None;
+        let mut author_practitioner: Option<Box<Practitioner>> = None;
         for author in &reference.author {
             if author_organization.is_none() {
-                author_organization = targets.copy::<Organization>(author);
+                author_organization = targets.copy::<Organization>(author).map(Box::new);
             }
             if author_practitioner.is_none() {
-                author_practitioner = targets.copy::<Practitioner>(author);
+                author_practitioner = targets.copy::<Practitioner>(author).map(Box::new);
             }
         }
         if author_organization.is_none() {
             if let Some(practitioner_id) = author_practitioner.as_ref().and_then(|p| p.id.as_deref()) {
-                author_organization = role_organisation(targets, roles, practitioner_id);
+                author_organization = role_organisation(targets, roles, practitioner_id).map(Box::new);
             }
         }
-        let custodian = reference.custodian.as_ref().and_then(|r| targets.copy::<Organization>(r));
+        let custodian = reference.custodian.as_ref().and_then(|r| targets.copy::<Organization>(r)).map(Box::new);
         let attachment = reference.content.iter().find_map(|c| c.attachment.as_ref());
         let url = attachment.and_then(|a| a.url.clone()).filter(|u| !u.trim().is_empty());
         let size = attachment.and_then(|a| a.size);

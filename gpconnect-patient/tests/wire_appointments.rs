@@ -216,7 +216,7 @@ async fn cancel_puts_the_appointment_as_read_with_status_and_reason() {
     h.checked(None).await;
     assert!(cancelled.is_cancelled());
     let sent = body(&h.received().await[0]);
-    let mut expected = current.raw_json().clone();
+    let mut expected = current.raw_json();
     expected["status"] = "cancelled".into();
     let mut extensions = expected["extension"].as_array().cloned().unwrap_or_default();
     extensions.push(serde_json::json!({

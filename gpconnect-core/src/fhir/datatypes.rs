@@ -183,9 +183,10 @@ pub struct Reference {
     /// `Type/id`, an absolute URL, `urn:uuid:..` or `#contained-id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
-    /// Logical reference by identifier.
+    /// Logical reference by identifier (boxed: rarely sent, and every reference would
+    /// otherwise carry its room).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identifier: Option<Identifier>,
+    pub identifier: Option<Box<Identifier>>,
     /// Text alternative.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,

@@ -82,13 +82,15 @@ impl PlatformClient {
 
     /// Sends `req` as the patient of `session` and reads the answer as `A` (the whole
     /// body, bounded, or a stream). Retries through the one retry loop of core: reads
-    /// with the same `X-Request-ID`, writes never once they may have been sent.
+    /// with the same `X-Request-ID` (also when the body stalls or breaks off), writes
+    /// never once they may have been sent.
     pub(crate) async fn send<A: Answer>(&self, session: &PatientSession, req: &PlatformRequest) -> Result<A> {
         let config = &self.inner.config;
         let url = &self.url(req)?;
         let request_id = req.request_id.unwrap_or_else(Uuid::new_v4);
         let interaction = req.interaction();
-        let answer = retrying(&config.retry, interaction.effect(), move |attempt| async move {
+        let max_body = config.max_response_bytes;
+        retrying(&config.retry, interaction.effect(), move |attempt| async move {
             let span = tracing::info_span!(
                 "gpconnect.platform.request",
                 interaction = interaction.urn(),
@@ -99,24 +101,26 @@ impl PlatformClient {
                 elapsed_ms = tracing::field::Empty,
             );
             let started = Instant::now();
-            let result = self.attempt(session, req, url, request_id).instrument(span.clone()).await;
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            match &result {
+            let answer = match self.attempt(session, req, url, request_id).instrument(span.clone()).await {
                 Ok(resp) => {
                     span.record("status", resp.status().as_u16());
-                    span.in_scope(|| tracing::info!("answered"));
+                    let answer = StreamingResponse { inner: resp, trace_id: request_id, interaction, max_body };
+                    A::receive(answer).instrument(span.clone()).await
                 }
+                Err(e) => Err(e),
+            };
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            match &answer {
+                Ok(_) => span.in_scope(|| tracing::info!("answered")),
                 Err(e) => {
                     if let Some(status) = e.status() {
                         span.record("status", status);
                     }
                 }
             }
-            result
+            answer
         })
-        .await?;
-        let max_body = config.max_response_bytes;
-        A::receive(StreamingResponse { inner: answer, trace_id: request_id, interaction, max_body }).await
+        .await
     }
 
     /// One attempt: the session's token, the request; after a 401 (the platform refused

@@ -255,15 +255,20 @@ impl<'a> Targets<'a> {
     /// The `T` that `reference` names in the Bundle (`None`: no such resource, another
     /// type, or unreadable), parsed the first time it is asked for.
     pub fn get<T: FhirResource + DeserializeOwned + 'static>(&mut self, reference: &Reference) -> Option<&T> {
-        let raw = self.index.resolve(reference).filter(|r| r.is::<T>())?;
+        let raw = self.resolve::<T>(reference)?;
         self.read(raw)
+    }
+
+    /// The resource of type `T` that `reference` names in the Bundle, unread.
+    fn resolve<T: FhirResource>(&self, reference: &Reference) -> Option<&'a RawResource> {
+        self.index.resolve(reference).filter(|r| r.is::<T>())
     }
 
     /// A copy of the `T` that `reference` names, for an item to own, charged (by the size of
     /// its text) to a budget of [`COPY_BUDGET_PER_BYTE`] times the answer: once that is
     /// spent, `None`, reported once as [`ProblemKind::CopyBudgetSpent`].
     pub fn copy<T: FhirResource + DeserializeOwned + Clone + 'static>(&mut self, reference: &Reference) -> Option<T> {
-        let raw = self.index.resolve(reference).filter(|r| r.is::<T>())?;
+        let raw = self.resolve::<T>(reference)?;
         let size = raw.raw().len();
         if self.copies_refused || size > self.copy_budget {
             if !self.copies_refused {
