@@ -9,8 +9,6 @@
 //! cargo bench --features structured,documents,appointments --bench hostile_bodies
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -20,37 +18,12 @@ use gpconnect_testkit::hostile;
 #[allow(dead_code)]
 mod parsers;
 
-/// Counts bytes allocated in total, live now and the most live at once.
-struct Counting;
-
-static TOTAL: AtomicUsize = AtomicUsize::new(0);
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    TOTAL.fetch_add(by, Ordering::Relaxed);
-    let now = CURRENT.fetch_add(by, Ordering::Relaxed) + by;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        grew(new_size);
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "support/counting.rs"]
+#[allow(dead_code)]
+mod counting;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 const MB: usize = 1024 * 1024;
 
@@ -69,11 +42,9 @@ const FAMILIES: &[Family] = &[
 
 /// The most live memory and the total allocated by one parse, as multiples of the body.
 fn allocation(parser: parsers::Parser, body: &[u8]) -> (f64, f64) {
-    let (total, base) = (TOTAL.load(Ordering::Relaxed), CURRENT.load(Ordering::Relaxed));
-    PEAK.store(base, Ordering::Relaxed);
+    let mark = counting::start();
     let outcome = parser(body);
-    let peak = PEAK.load(Ordering::Relaxed) - base;
-    let total = TOTAL.load(Ordering::Relaxed) - total;
+    let (peak, total) = (mark.peak_growth(), mark.allocated());
     drop(outcome);
     (peak as f64 / body.len() as f64, total as f64 / body.len() as f64)
 }

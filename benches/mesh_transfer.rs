@@ -10,11 +10,9 @@
 //! ```
 //! The sandbox is installed and started by `gpconnect_testkit::mesh::MeshSandbox`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -29,30 +27,14 @@ const SAMPLED: (u64, &str) = (10_000_000, "10MB");
 /// samples, and the Python client takes a minute and more per 200 MB send.
 const SINGLE: (u64, &str) = (200_000_000, "200MB");
 
-/// Counts live heap bytes and their peak, so that the Rust client's own memory can be
-/// told apart from what the allocator keeps from earlier transfers.
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+// Counts live heap bytes and their peak, so that the Rust client's own memory can be told
+// apart from what the allocator keeps from earlier transfers.
+#[path = "support/counting.rs"]
+#[allow(dead_code)]
+mod counting;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: counting::Counting = counting::Counting;
 
 /// One row of the summary.
 struct Row {
@@ -69,14 +51,13 @@ static REPORT: Mutex<Vec<Row>> = Mutex::new(Vec::new());
 /// Resets the peak RSS (Linux `clear_refs`) and the peak heap growth.
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    PEAK.store(CURRENT.load(Ordering::Relaxed), Ordering::Relaxed);
-    BASE.store(CURRENT.load(Ordering::Relaxed), Ordering::Relaxed);
+    *MARK.lock().unwrap() = Some(counting::start());
 }
 
-static BASE: AtomicUsize = AtomicUsize::new(0);
+static MARK: Mutex<Option<counting::Mark>> = Mutex::new(None);
 
 fn heap_growth() -> usize {
-    PEAK.load(Ordering::Relaxed).saturating_sub(BASE.load(Ordering::Relaxed))
+    MARK.lock().unwrap().map_or(0, counting::Mark::peak_growth)
 }
 
 fn peak_rss_kb() -> u64 {

@@ -311,68 +311,52 @@ pub fn slot_searches(size: usize) -> Vec<Body> {
     out
 }
 
+/// The four families of an answer that is a list: many good items, one nested `size / 2`
+/// levels deep, many wrong-shaped ones and one huge string. `list` writes the answer
+/// around its items; `deep` and `huge` write one item around a value.
+fn list_families(
+    size: usize,
+    list: impl Fn(&str) -> String,
+    (many, item): (&'static str, &str),
+    wrong: &str,
+    deep: impl Fn(&str) -> String,
+    huge: impl Fn(&str) -> String,
+) -> Vec<Body> {
+    let repeated = |item: &str| vec![item; size / item.len()].join(",");
+    vec![
+        (many, list(&repeated(item))),
+        ("deep_nesting", list(&deep(&format!("{}1{}", "[".repeat(size / 2), "]".repeat(size / 2))))),
+        ("wrong_shapes", list(&repeated(wrong))),
+        ("huge_strings", list(&huge(&"d".repeat(size)))),
+    ]
+}
+
 /// OperationOutcome error answers.
 pub fn operation_outcomes(size: usize) -> Vec<Body> {
-    let issue = r#"{"severity": "error", "code": "invalid", "details": {"coding": [{"system": "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1", "code": "INVALID_RESOURCE"}]}, "diagnostics": "x"}"#;
-    vec![
+    list_families(
+        size,
+        |issues| format!(r#"{{"resourceType": "OperationOutcome", "issue": [{issues}]}}"#),
         (
             "many_issues",
-            format!(
-                r#"{{"resourceType": "OperationOutcome", "issue": [{}]}}"#,
-                vec![issue; size / issue.len()].join(",")
-            ),
+            r#"{"severity": "error", "code": "invalid", "details": {"coding": [{"system": "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1", "code": "INVALID_RESOURCE"}]}, "diagnostics": "x"}"#,
         ),
-        (
-            "deep_nesting",
-            format!(
-                r#"{{"resourceType": "OperationOutcome", "issue": [{{"details": {}1{}}}]}}"#,
-                "[".repeat(size / 2),
-                "]".repeat(size / 2)
-            ),
-        ),
-        (
-            "wrong_shapes",
-            format!(
-                r#"{{"resourceType": "OperationOutcome", "issue": [{}]}}"#,
-                vec![r#"{"severity": 1, "details": {"coding": "X"}, "diagnostics": ["a"]}"#; size / 64].join(",")
-            ),
-        ),
-        (
-            "huge_strings",
-            format!(r#"{{"resourceType": "OperationOutcome", "issue": [{{"diagnostics": "{}"}}]}}"#, "d".repeat(size)),
-        ),
-    ]
+        r#"{"severity": 1, "details": {"coding": "X"}, "diagnostics": ["a"]}"#,
+        |nested| format!(r#"{{"details": {nested}}}"#),
+        |text| format!(r#"{{"diagnostics": "{text}"}}"#),
+    )
 }
 
 /// Spine Directory Service answers (Endpoint and Device searches).
 pub fn sds_answers(size: usize) -> Vec<Body> {
-    let endpoint = r#"{"resource": {"resourceType": "Endpoint", "address": "https://p.example/gpconnect", "identifier": [{"system": "https://fhir.nhs.uk/Id/nhsMhsPartyKey", "value": "A1-1"}]}}"#;
-    vec![
+    list_families(
+        size,
+        |entries| format!(r#"{{"resourceType": "Bundle", "entry": [{entries}]}}"#),
         (
             "many_entries",
-            format!(r#"{{"resourceType": "Bundle", "entry": [{}]}}"#, vec![endpoint; size / endpoint.len()].join(",")),
+            r#"{"resource": {"resourceType": "Endpoint", "address": "https://p.example/gpconnect", "identifier": [{"system": "https://fhir.nhs.uk/Id/nhsMhsPartyKey", "value": "A1-1"}]}}"#,
         ),
-        (
-            "deep_nesting",
-            format!(
-                r#"{{"resourceType": "Bundle", "entry": [{{"resource": {}1{}}}]}}"#,
-                "[".repeat(size / 2),
-                "]".repeat(size / 2)
-            ),
-        ),
-        (
-            "wrong_shapes",
-            format!(
-                r#"{{"resourceType": "Bundle", "entry": [{}]}}"#,
-                vec![r#"{"resource": {"resourceType": 1, "address": ["x"], "identifier": "y"}}"#; size / 70].join(",")
-            ),
-        ),
-        (
-            "huge_strings",
-            format!(
-                r#"{{"resourceType": "Bundle", "entry": [{{"resource": {{"resourceType": "Endpoint", "address": "{}"}}}}]}}"#,
-                "a".repeat(size)
-            ),
-        ),
-    ]
+        r#"{"resource": {"resourceType": 1, "address": ["x"], "identifier": "y"}}"#,
+        |nested| format!(r#"{{"resource": {nested}}}"#),
+        |text| format!(r#"{{"resource": {{"resourceType": "Endpoint", "address": "{text}"}}}}"#),
+    )
 }
