@@ -124,6 +124,12 @@ impl Repairer {
                 break;
             }
             let text = serde_json::to_string(&value).unwrap_or_default();
+            // Learned repairs usually make the resource whole: try without tracking paths.
+            if tried.is_empty() && repairs > 0 {
+                if let Ok(v) = serde_json::from_str::<T>(&text) {
+                    return Ok((v, repaired));
+                }
+            }
             let mut de = serde_json::Deserializer::from_str(&text);
             let (path, learnable) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
                 Ok(v) => return Ok((v, repaired)),
