@@ -295,10 +295,11 @@ pub struct Appointment {
 
 impl fmt::Debug for Appointment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use gpconnect_core::ids::Screened;
         let redacted = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
         f.debug_struct("Appointment")
-            .field("id", &self.id)
-            .field("version_id", &self.version_id)
+            .field("id", &Screened(&self.id))
+            .field("version_id", &Screened(&self.version_id))
             .field("status", &self.status)
             .field("start", &self.start)
             .field("end", &self.end)
@@ -306,16 +307,16 @@ impl fmt::Debug for Appointment {
             .field("description", &redacted(&self.description))
             .field("comment", &redacted(&self.comment))
             .field("cancellation_reason", &redacted(&self.cancellation_reason))
-            .field("slot_ids", &self.slot_ids)
+            .field("slot_ids", &Screened(&self.slot_ids))
             // The patient-facing API names the patient by NHS number (`Patient/9000000009`).
             .field("patient_id", &self.patient_id.as_ref().map(|_| "<redacted>"))
-            .field("location_id", &self.location_id)
-            .field("practitioner_id", &self.practitioner_id)
-            .field("healthcare_service_id", &self.healthcare_service_id)
+            .field("location_id", &Screened(&self.location_id))
+            .field("practitioner_id", &Screened(&self.practitioner_id))
+            .field("healthcare_service_id", &Screened(&self.healthcare_service_id))
             .field("booking_organisation", &self.booking_organisation.as_ref().and_then(|o| o.ods_code()))
             .field("delivery_channel", &self.delivery_channel)
-            .field("service_type", &self.service_type)
-            .field("service_category", &self.service_category)
+            .field("service_type", &Screened(&self.service_type))
+            .field("service_category", &Screened(&self.service_category))
             .field("problems", &self.problems)
             .finish_non_exhaustive()
     }

@@ -204,7 +204,8 @@ pub struct SlotLocation {
 
 /// A free slot with what the spec says consumers must show (spec 4.1), and what booking
 /// needs. Pass one or more adjacent slots to [`Appointments::book`](crate::Appointments::book).
-#[derive(Debug, Clone)]
+/// `Debug` shows ids, times and codes (screened), not names or addresses.
+#[derive(Clone)]
 pub struct FreeSlot {
     /// Logical id (`Slot/<id>`).
     pub id: SlotId,
@@ -241,6 +242,27 @@ pub struct FreeSlot {
     pub searched_ods: Option<OdsCode>,
     /// The Slot's own problems.
     problems: Vec<Problem>,
+}
+
+impl fmt::Debug for FreeSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use gpconnect_core::ids::Screened;
+        f.debug_struct("FreeSlot")
+            .field("id", &self.id)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("schedule_id", &Screened(&self.schedule_id))
+            .field("delivery_channel", &self.delivery_channel)
+            .field("service_type", &Screened(&self.service_type))
+            .field("service_category", &Screened(&self.service_category))
+            .field("practitioner_id", &Screened(self.practitioner.as_ref().map(|p| &p.id)))
+            .field("location_id", &Screened(self.location.as_ref().map(|l| &l.id)))
+            .field("organisation", &Screened(self.organisation.as_ref().and_then(|o| o.ods_code())))
+            .field("healthcare_service_id", &Screened(&self.healthcare_service_id))
+            .field("searched_ods", &self.searched_ods)
+            .field("problems", &self.problems)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FreeSlot {

@@ -107,6 +107,9 @@ pub(crate) struct BinaryScanner {
     resource_type: Option<String>,
     id: Option<String>,
     decoded: u64,
+    /// Base64 characters of the content decoded so far (whitespace left out): positions in
+    /// corrupt-base64 errors count these, so they do not depend on how the body was split.
+    taken: u64,
     /// Body bytes consumed, for error positions.
     offset: u64,
 }
@@ -116,7 +119,27 @@ fn json_error(offset: u64, message: impl Into<String>) -> DecodeProblem {
 }
 
 fn corrupt(offset: u64, message: &str) -> DecodeProblem {
-    DecodeProblem::Incomplete(format!("Binary.content is not valid base64 ({message}) at byte {offset}"))
+    corrupt_content(&format!("{message} at byte {offset}"))
+}
+
+fn corrupt_content(message: &str) -> DecodeProblem {
+    DecodeProblem::Incomplete(format!("Binary.content is not valid base64 ({message})"))
+}
+
+/// What is wrong with base64 text whose first character is content character `start`.
+fn base64_problem(e: &base64::DecodeSliceError, start: u64) -> String {
+    use base64::{DecodeError, DecodeSliceError};
+    match e {
+        DecodeSliceError::DecodeError(DecodeError::InvalidByte(at, _)) => {
+            format!("an invalid character at content character {}", start + *at as u64)
+        }
+        DecodeSliceError::DecodeError(DecodeError::InvalidLastSymbol(at, _)) => {
+            format!("unused bits set in the last character, content character {}", start + *at as u64)
+        }
+        DecodeSliceError::DecodeError(DecodeError::InvalidLength(_)) => "a character left over".into(),
+        DecodeSliceError::DecodeError(DecodeError::InvalidPadding) => "wrong padding".into(),
+        DecodeSliceError::OutputSliceTooSmall => "more bytes than its length allows".into(),
+    }
 }
 
 impl Default for BinaryScanner {
@@ -146,6 +169,7 @@ impl BinaryScanner {
             resource_type: None,
             id: None,
             decoded: 0,
+            taken: 0,
             offset: 0,
         }
     }
@@ -471,7 +495,7 @@ impl BinaryScanner {
     }
 
     fn push_char(&mut self, c: u8, i: usize) -> Result<(), DecodeProblem> {
-        self.push_pending(&[c], i)?;
+        self.push_pending(&[c])?;
         if self.pending.len() >= 4 {
             self.decode_pending(false, i)?;
         }
@@ -479,11 +503,12 @@ impl BinaryScanner {
     }
 
     /// Adds characters to `pending`, leaving out whitespace.
-    fn push_pending(&mut self, bytes: &[u8], i: usize) -> Result<(), DecodeProblem> {
+    fn push_pending(&mut self, bytes: &[u8]) -> Result<(), DecodeProblem> {
         let before = self.pending.len();
         self.pending.extend(bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()));
         if self.padded && self.pending.len() > before {
-            return Err(corrupt(self.pos(i), "data after padding"));
+            let at = self.taken + before as u64;
+            return Err(corrupt_content(&format!("data after padding at content character {at}")));
         }
         Ok(())
     }
@@ -495,7 +520,7 @@ impl BinaryScanner {
         // Complete a quad begun in an earlier chunk or before an escape.
         while !self.pending.is_empty() && self.pending.len() < 4 && !segment.is_empty() {
             let (head, rest) = segment.split_at(1);
-            self.push_pending(head, i)?;
+            self.push_pending(head)?;
             segment = rest;
         }
         if self.pending.len() >= 4 {
@@ -507,15 +532,15 @@ impl BinaryScanner {
         let whole = segment.len() / 4 * 4;
         if whole > 0 {
             if self.padded {
-                return self.push_pending(segment, i);
+                return self.push_pending(segment);
             }
             if self.decode_block(&segment[..whole]).is_err() {
                 // Whitespace inside the text, or corrupt: decide on the filtered text.
-                self.push_pending(&segment[..whole], i)?;
+                self.push_pending(&segment[..whole])?;
                 self.decode_pending(false, i)?;
             }
         }
-        self.push_pending(&segment[whole..], i)?;
+        self.push_pending(&segment[whole..])?;
         if self.pending.len() >= 4 {
             self.decode_pending(false, i)?;
         }
@@ -546,16 +571,18 @@ impl BinaryScanner {
         let n = decoded.len();
         self.used += n;
         self.decoded += n as u64;
+        self.taken += input.len() as u64;
         true
     }
 
     /// Decodes `input` (whole quads, or the final tail) into `buf[used..]`: plain quads
     /// with [`decode_plain`](Self::decode_plain); anything else (the last group when it is
     /// padded or short, or input the SIMD decoder refuses) with the `base64` crate, which
-    /// has the last word and says what is wrong. On error nothing counts as decoded.
-    fn decode_block(&mut self, input: &[u8]) -> Result<(), base64::DecodeSliceError> {
+    /// has the last word and says what is wrong (the position counted in content
+    /// characters). On error nothing counts as decoded.
+    fn decode_block(&mut self, input: &[u8]) -> Result<(), String> {
         let before_last = input.len().saturating_sub(1) / 4 * 4;
-        let (used, decoded) = (self.used, self.decoded);
+        let (used, decoded, taken) = (self.used, self.decoded, self.taken);
         let rest = if self.decode_plain(&input[..before_last]) { &input[before_last..] } else { input };
         if self.decode_plain(rest) {
             return Ok(());
@@ -563,12 +590,13 @@ impl BinaryScanner {
         let n = match BASE64.decode_slice(rest, self.reserve(rest.len().div_ceil(4) * 3)) {
             Ok(n) => n,
             Err(e) => {
-                (self.used, self.decoded) = (used, decoded);
-                return Err(e);
+                (self.used, self.decoded, self.taken) = (used, decoded, taken);
+                return Err(base64_problem(&e, taken + (input.len() - rest.len()) as u64));
             }
         };
         self.used += n;
         self.decoded += n as u64;
+        self.taken += rest.len() as u64;
         if rest.last() == Some(&b'=') {
             self.padded = true;
         }
@@ -587,8 +615,8 @@ impl BinaryScanner {
         let pending = std::mem::take(&mut self.pending);
         let result = self.decode_block(&pending[..whole]);
         self.pending = pending;
-        if let Err(e) = result {
-            return Err(corrupt(self.pos(i), &e.to_string()));
+        if let Err(problem) = result {
+            return Err(corrupt_content(&problem));
         }
         self.pending.drain(..whole);
         Ok(())
@@ -744,6 +772,23 @@ mod tests {
                 assert!(
                     matches!(err, DecodeProblem::Incomplete(ref m) if m.contains("base64")),
                     "{fault} in {size}-byte chunks: {err:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_corrupt_character_is_named_at_the_same_place_however_the_body_is_split() {
+        let long = STANDARD.encode(payload(300));
+        for content in ["aGk*aGk=", "aGVs bG8\n*29y", &format!("{long}Q*QQ"), &format!("{long}aGl=")] {
+            let body = format!(r#"{{"content":"{content}"}}"#);
+            let whole = scan_in_chunks(body.as_bytes(), body.len()).unwrap_err();
+            assert!(format!("{whole:?}").contains("content character"), "{whole:?}");
+            for size in 1..body.len() {
+                assert_eq!(
+                    scan_in_chunks(body.as_bytes(), size).unwrap_err(),
+                    whole,
+                    "{content} in {size}-byte chunks"
                 );
             }
         }

@@ -590,10 +590,11 @@ impl Document {
 
 impl std::fmt::Debug for Document {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use gpconnect_core::ids::Screened;
         f.debug_struct("Document")
-            .field("id", &self.id)
-            .field("status", &self.status)
-            .field("content_type", &self.content_type)
+            .field("id", &Screened(&self.id))
+            .field("status", &Screened(&self.status))
+            .field("content_type", &Screened(&self.content_type))
             .field("size", &self.size)
             .field("retrievable", &self.is_retrievable())
             .field("problems", &self.problems)

@@ -12,6 +12,7 @@ use super::one_or_many;
 use super::outcome::OperationOutcome;
 use super::primitives::FhirDateTime;
 use super::FhirResource;
+use crate::ids::Screened;
 
 /// One resource kept as raw JSON, with its `resourceType` and `id` peeked.
 ///
@@ -61,8 +62,8 @@ impl fmt::Debug for RawResource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never print the body: it may hold patient data.
         f.debug_struct("RawResource")
-            .field("resource_type", &self.resource_type)
-            .field("id", &self.id)
+            .field("resource_type", &Screened(&self.resource_type))
+            .field("id", &Screened(&self.id))
             .field("len", &self.raw.get().len())
             .finish()
     }
@@ -274,9 +275,10 @@ pub struct BundleEntryResponse {
 }
 
 impl Bundle {
-    /// Parse a Bundle from JSON bytes.
-    pub fn from_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(json)
+    /// Parse a Bundle from JSON bytes. The error names the line and column, never a value
+    /// from the body (serde_json's own messages quote them).
+    pub fn from_slice(json: &[u8]) -> Result<Self, crate::error::DecodeProblem> {
+        serde_json::from_slice(json).map_err(|e| crate::error::DecodeProblem::json("$", &e))
     }
 
     /// Every entry resource, raw.

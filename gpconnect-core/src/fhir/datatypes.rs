@@ -725,12 +725,15 @@ mod tests {
     }
 }
 
-/// Implements a `Debug` that shows only the named non-personal fields.
+/// Implements a `Debug` that shows only the named non-personal fields (screened: a run of
+/// digits that could be an NHS number is left out).
 macro_rules! redacted_debug {
     ($ty:ident $(, $field:ident)*) => {
         impl std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($ty))$(.field(stringify!($field), &self.$field))*.finish_non_exhaustive()
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &$crate::ids::Screened(&self.$field)))*
+                    .finish_non_exhaustive()
             }
         }
     };

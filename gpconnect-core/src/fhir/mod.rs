@@ -61,7 +61,7 @@
 //!     .resolve_as(patient.managing_organization.as_ref().unwrap())
 //!     .expect("reference resolves")?;
 //! assert_eq!(practice.name.as_deref(), Some("The Practice"));
-//! # Ok::<(), serde_json::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 

@@ -655,9 +655,9 @@ impl fmt::Debug for StructuredRecord {
 
 impl StructuredRecord {
     /// Reads a saved `$gpc.getstructuredrecord` response Bundle. Fails only when the bytes
-    /// are not a JSON object; every resource problem is reported in
-    /// [`view_problems`](Self::view_problems) instead.
-    pub fn from_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
+    /// are not a Bundle (the error names where, never a value); every resource problem is
+    /// reported in [`view_problems`](Self::view_problems) instead.
+    pub fn from_slice(json: &[u8]) -> Result<Self, gpconnect_core::error::DecodeProblem> {
         let bundle = Bundle::from_slice(json)?;
         Ok(Self::from_bundle(bundle, Bytes::copy_from_slice(json)))
     }
