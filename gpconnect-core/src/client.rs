@@ -13,7 +13,7 @@ use crate::config::{Consumer, SspConfig};
 use crate::error::{ConfigError, InvalidInput};
 use crate::jwt::TokenCache;
 use crate::operation::CallOptions;
-use crate::request::{Answer, Request, StreamingResponse};
+use crate::request::{receive_in_span, Answer, Request, StreamingResponse};
 use crate::resolver::{Resolver, ServiceRoot};
 use crate::retry::{retrying, RetryPolicy};
 use crate::sds::{SdsClient, SdsConfig};
@@ -171,7 +171,7 @@ impl Client {
         let url = inner.ssp.url(call.root, &request.target, &request.query)?;
         let timeout = call.options.timeout.or(request.timeout).unwrap_or(inner.ssp.request_timeout);
         let policy = call.options.retry.as_ref().unwrap_or(&inner.retry);
-        let url = &url;
+        let (url, max) = (&url, inner.ssp.max_body);
         retrying(policy, interaction.effect(), move |attempt| async move {
             let trace_id = Uuid::new_v4();
             let token = self.bearer(call.user, call.root, request)?;
@@ -187,24 +187,9 @@ impl Client {
             );
             let started = std::time::Instant::now();
             let attempt = Attempt { url, root: call.root, request, token: &token, trace_id, timeout };
-            let answer = match inner.ssp.send(attempt).instrument(span.clone()).await {
-                Ok(resp) => {
-                    span.record("status", resp.status().as_u16());
-                    let answer = StreamingResponse { inner: resp, trace_id, interaction, max_body: inner.ssp.max_body };
-                    A::receive(answer).instrument(span.clone()).await
-                }
-                Err(e) => Err(e),
-            };
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            match &answer {
-                Ok(_) => span.in_scope(|| tracing::info!("answered")),
-                Err(e) => {
-                    if let Some(status) = e.status() {
-                        span.record("status", status);
-                    }
-                }
-            }
-            answer
+            let sent = inner.ssp.send(attempt).instrument(span.clone()).await;
+            let sent = sent.map(|inner| StreamingResponse { inner, trace_id, interaction, max_body: max });
+            receive_in_span(&span, started, sent).await
         })
         .await
     }

@@ -191,6 +191,34 @@ pub trait Answer: Sized + Send {
     fn version_id(&self) -> Option<&str>;
 }
 
+/// Takes one attempt's answer as `A` inside the attempt's span (the SSP's and the API
+/// platform's): records the status and the time the attempt took, body included, and logs
+/// `answered`; an error keeps the status it carries.
+pub(crate) async fn receive_in_span<A: Answer>(
+    span: &tracing::Span,
+    started: Instant,
+    sent: Result<StreamingResponse>,
+) -> Result<A> {
+    use tracing::Instrument;
+    let answer = match sent {
+        Ok(response) => {
+            span.record("status", response.status());
+            A::receive(response).instrument(span.clone()).await
+        }
+        Err(e) => Err(e),
+    };
+    span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+    match &answer {
+        Ok(_) => span.in_scope(|| tracing::info!("answered")),
+        Err(e) => {
+            if let Some(status) = e.status() {
+                span.record("status", status);
+            }
+        }
+    }
+    answer
+}
+
 impl Answer for StreamingResponse {
     async fn receive(response: StreamingResponse) -> Result<Self> {
         Ok(response)

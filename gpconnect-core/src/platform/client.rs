@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::session::{access_token_expired, SessionInner};
 use super::{NhsLoginIdToken, PatientSession, PlatformConfig, PlatformRequest};
 use crate::error::{AuthError, AuthProblem, ConfigError, DecodeProblem, Error};
-use crate::request::Answer;
+use crate::request::{receive_in_span, Answer};
 use crate::retry::retrying;
 use crate::transport::{check_url, error_from_response, http_client, transport_error, QUERY};
 use crate::{Result, StreamingResponse};
@@ -101,24 +101,9 @@ impl PlatformClient {
                 elapsed_ms = tracing::field::Empty,
             );
             let started = Instant::now();
-            let answer = match self.attempt(session, req, url, request_id).instrument(span.clone()).await {
-                Ok(resp) => {
-                    span.record("status", resp.status().as_u16());
-                    let answer = StreamingResponse { inner: resp, trace_id: request_id, interaction, max_body };
-                    A::receive(answer).instrument(span.clone()).await
-                }
-                Err(e) => Err(e),
-            };
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            match &answer {
-                Ok(_) => span.in_scope(|| tracing::info!("answered")),
-                Err(e) => {
-                    if let Some(status) = e.status() {
-                        span.record("status", status);
-                    }
-                }
-            }
-            answer
+            let sent = self.attempt(session, req, url, request_id).instrument(span.clone()).await;
+            let sent = sent.map(|inner| StreamingResponse { inner, trace_id: request_id, interaction, max_body });
+            receive_in_span(&span, started, sent).await
         })
         .await
     }
