@@ -11,7 +11,7 @@ use gpconnect_core::{
     Capability, Client, Error, InteractionId, NhsNumber, Provider, RetryPolicy, ServiceRoot, SspConfig,
 };
 use gpconnect_testkit::{test_consumer, test_user};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 const ROOT: &str = "https://provider.example/A20047/STU3/1/gpconnect";
 
@@ -32,14 +32,8 @@ async fn stalling_then_answering(stalls: usize) -> (String, Arc<AtomicUsize>) {
             let Ok((mut socket, _)) = listener.accept().await else { return };
             let counted = counted.clone();
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut seen = Vec::new();
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let Ok(n) = socket.read(&mut buf).await else { return };
-                    if n == 0 {
-                        return;
-                    }
-                    seen.extend_from_slice(&buf[..n]);
+                if !gpconnect_testkit::read_request_head(&mut socket).await {
+                    return;
                 }
                 if counted.fetch_add(1, Ordering::SeqCst) >= stalls {
                     let body = r#"{"resourceType": "Bundle", "type": "searchset", "total": 0}"#;

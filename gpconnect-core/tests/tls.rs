@@ -9,7 +9,7 @@ use gpconnect_core::{Capability, Client, Identity, Provider, ServiceRoot, SspCon
 use gpconnect_testkit::{fixture, test_consumer, test_user};
 use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 struct Pki {
     ca_pem: String,
@@ -73,13 +73,8 @@ async fn start_server(pki: &Pki) -> u16 {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
+                if !gpconnect_testkit::read_request_head(&mut tls).await {
+                    return;
                 }
                 let body = fixture("foundations__get-capability-statement-response.json");
                 let head = format!(

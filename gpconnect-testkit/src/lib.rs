@@ -79,3 +79,19 @@ pub use spine::{
     MockSpine, MockSpineBuilder, CATCH_ALL_PRIORITY, DEFAULT_CONSUMER_ASID, DEFAULT_PATIENTS, DEFAULT_PROVIDER_ASID,
     DEFAULT_PROVIDER_ODS, DEFAULT_SDS_API_KEY, PROVIDER_HOST,
 };
+
+/// Reads a request's head, up to its blank line, from a raw connection: for tests whose
+/// server writes its answer byte by byte (stalls, trickles, TLS). `false` when the client
+/// closed or failed first.
+pub async fn read_request_head<S: tokio::io::AsyncRead + Unpin>(socket: &mut S) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    let mut seen = Vec::new();
+    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
+}

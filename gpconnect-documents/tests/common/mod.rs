@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use gpconnect_core::{Asid, Capability, Client, Provider, ServiceRoot, SspConfig};
 use gpconnect_testkit::{MockSpine, ReceivedRequest, Target};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 /// The provider requests the catch-all answered (SDS look-ups left out).
 pub async fn ssp_requests(spine: &MockSpine) -> Vec<ReceivedRequest> {
@@ -71,14 +71,8 @@ pub async fn paced_server_provider(
             let Ok((mut socket, _)) = listener.accept().await else { return };
             let (head, body) = (head.clone(), body.clone());
             tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut seen = Vec::new();
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let Ok(n) = socket.read(&mut buf).await else { return };
-                    if n == 0 {
-                        return;
-                    }
-                    seen.extend_from_slice(&buf[..n]);
+                if !gpconnect_testkit::read_request_head(&mut socket).await {
+                    return;
                 }
                 let _ = socket.write_all(head.as_bytes()).await;
                 match pace {
