@@ -16,6 +16,11 @@ fn bundle(kind: &str, resources: impl IntoIterator<Item = String>) -> String {
     format!(r#"{{"resourceType": "Bundle", "type": "{kind}", "entry": [{}]}}"#, entries.join(","))
 }
 
+/// A searchset of as many `item(i)` as fit in `size` at `per_item` bytes each.
+fn searchset(size: usize, per_item: usize, item: impl Fn(usize) -> String) -> String {
+    bundle("searchset", (0..size / per_item).map(item))
+}
+
 fn list(code: &str, refs: impl IntoIterator<Item = String>) -> String {
     let entries: Vec<String> = refs.into_iter().map(|r| format!(r#"{{"item": {{"reference": "{r}"}}}}"#)).collect();
     format!(
@@ -147,15 +152,11 @@ pub fn document_searches(size: usize) -> Vec<Body> {
     }
     out.push(("many_roles", bundle("searchset", resources)));
     // Documents that are their own authors and custodians, nested deep, wrong-shaped.
-    let k = size / 300;
     out.push((
         "self_reference",
-        bundle(
-            "searchset",
-            (0..k).map(|i| {
-                doc(i, &format!("DocumentReference/d{i}")).replace("Organization/o", &format!("DocumentReference/d{i}"))
-            }),
-        ),
+        searchset(size, 300, |i| {
+            doc(i, &format!("DocumentReference/d{i}")).replace("Organization/o", &format!("DocumentReference/d{i}"))
+        }),
     ));
     out.push((
         "deep_nesting",
@@ -168,17 +169,13 @@ pub fn document_searches(size: usize) -> Vec<Body> {
             )],
         ),
     ));
-    let k = size / 200;
     out.push((
         "wrong_shapes",
-        bundle(
-            "searchset",
-            (0..k).map(|i| {
-                format!(
-                    r#"{{"resourceType": "DocumentReference", "id": "d{i}", "status": [1], "author": {{"reference": 5}}, "content": {{"attachment": [{{"url": 7}}]}}, "created": {{}}}}"#
-                )
-            }),
-        ),
+        searchset(size, 200, |i| {
+            format!(
+                r#"{{"resourceType": "DocumentReference", "id": "d{i}", "status": [1], "author": {{"reference": 5}}, "content": {{"attachment": [{{"url": 7}}]}}, "created": {{}}}}"#
+            )
+        }),
     ));
     out
 }
@@ -284,8 +281,7 @@ pub fn slot_searches(size: usize) -> Vec<Body> {
     resources.extend((0..k).map(|i| slot(i, "Schedule/sc")));
     out.push(("fan_out", bundle("searchset", resources)));
     // Slots that are their own schedules.
-    let k = size / 220;
-    out.push(("self_reference", bundle("searchset", (0..k).map(|i| slot(i, &format!("Slot/s{i}"))))));
+    out.push(("self_reference", searchset(size, 220, |i| slot(i, &format!("Slot/s{i}")))));
     out.push((
         "deep_nesting",
         bundle(
@@ -296,17 +292,13 @@ pub fn slot_searches(size: usize) -> Vec<Body> {
             ],
         ),
     ));
-    let k = size / 160;
     out.push((
         "wrong_shapes",
-        bundle(
-            "searchset",
-            (0..k).map(|i| {
-                format!(
-                    r#"{{"resourceType": "Slot", "id": "s{i}", "start": [1], "end": {{"a": 1}}, "schedule": ["Schedule/sc"], "extension": 5}}"#
-                )
-            }),
-        ),
+        searchset(size, 160, |i| {
+            format!(
+                r#"{{"resourceType": "Slot", "id": "s{i}", "start": [1], "end": {{"a": 1}}, "schedule": ["Schedule/sc"], "extension": 5}}"#
+            )
+        }),
     ));
     out
 }
