@@ -9,11 +9,10 @@
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gpconnect::itk3::{Acknowledgement, Itk3Message, Limits, Responder, ResponseCode};
-use gpconnect::send::{
-    Author, Document, Generation, Organisation, PatientDemographics, ReceivedDocument, SendDocument,
-};
+use gpconnect::send::{Author, Document, Organisation, PatientDemographics, ReceivedDocument, SendDocumentExt};
 use gpconnect::update::UpdateRecordMessage;
 use gpconnect::NhsNumber;
+use gpconnect_testkit::mesh::offline_client;
 
 const UPDATE: &str = include_str!("../gpconnect-update/tests/fixtures/pharmacy-first-service--example-1.xml");
 const SEND_V1: &str = include_str!("../gpconnect-send/tests/fixtures/v1-consultation_report.xml");
@@ -45,15 +44,16 @@ fn build(c: &mut Criterion) {
         &["Richard"],
         NaiveDate::from_ymd_opt(1957, 1, 9).unwrap(),
     );
-    let builder = SendDocument::new(Generation::V2AnyDocument, patient, Document::pdf(pdf))
+    // Building sends nothing: a client that reaches no server will do.
+    let builder = offline_client("X26ABC1", "A20047")
+        .send_document(patient, Document::pdf(pdf))
         .author(Author::new("Pritchard", &["Gary"]))
         .organisation(Organisation::new("A20047".parse().unwrap(), "Practice"))
         .document_type("371531000", "Report of clinical encounter")
         .title("Consultation report");
-    let (mailbox, ods) = ("X26ABC1".parse().unwrap(), "A20047".parse().unwrap());
     let mut g = c.benchmark_group("itk3_build");
     g.throughput(Throughput::Bytes(1024 * 1024));
-    g.bench_function("send_document_1mb_pdf", |b| b.iter(|| builder.request(&mailbox, &ods).unwrap()));
+    g.bench_function("send_document_1mb_pdf", |b| b.iter(|| builder.prepare().unwrap()));
     g.finish();
 }
 

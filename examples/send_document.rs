@@ -11,13 +11,13 @@
 //! ```
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use gpconnect::itk3::{Acknowledgement, Addressing, MessageEvent, Responder};
-use gpconnect::mesh::{IncomingMessage, MailboxId, MeshClient, OutgoingMessage};
+use gpconnect::mesh::{MailboxId, MeshClient, OutgoingMessage};
 use gpconnect::send::{
-    receive_answers, Author, Document, Generation, Organisation, PatientDemographics, ReceivedDocument, ResponseCode,
-    SendDocument,
+    Author, Document, Generation, Organisation, PatientDemographics, ReceivedDocument, ResponseCode, SendDocumentExt,
 };
 use gpconnect::NhsNumber;
 use gpconnect_testkit::mesh::MeshSandbox;
@@ -27,8 +27,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Starting mesh-sandbox ...");
     let sandbox = MeshSandbox::start().await?;
-    // Small chunks so that the progress bar has something to show.
-    let pharmacy = MeshClient::new(sandbox.config("X26ABC1").chunk_size(256 * 1024))?;
+    // The pharmacy's mailbox, sending as its organisation FA123. Small chunks so that the
+    // progress bar has something to show.
+    let pharmacy = MeshClient::new(sandbox.config("X26ABC1").ods_code("FA123".parse()?).chunk_size(256 * 1024))?;
     let practice = sandbox.client("X26ABC2");
 
     let pdf = consultation_pdf(3 * 1024 * 1024);
@@ -39,39 +40,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         NaiveDate::from_ymd_opt(1957, 1, 9).expect("a date"),
     );
     let generation = Generation::V2AnyDocument;
-    let sender_ods = "FA123".parse()?;
-    let mut prepared = SendDocument::new(generation, patient, Document::pdf(pdf))
+
+    let bar = ProgressBar::new(0);
+    bar.set_style(ProgressStyle::with_template("sending {bar:40} {bytes}/{total_bytes} chunk {msg}")?);
+    let progress = bar.clone();
+    let mut sent = pharmacy
+        .send_document(patient, Document::pdf(pdf))
+        .generation(generation)
         .author(Author::new("Pritchard", &["Gary"]).prefix("Dr"))
         .organisation(Organisation::new("FA123".parse()?, "The Dispensers"))
         .document_type("371531000", "Report of clinical encounter")
         .title("Consultation report")
         .max_document_bytes(10 * 1024 * 1024)
         .addressing(Addressing::Mailbox("X26ABC2".parse()?))
-        .request(pharmacy.mailbox(), &sender_ods)?;
-
-    let bar = ProgressBar::new(0);
-    bar.set_style(ProgressStyle::with_template("sending {bar:40} {bytes}/{total_bytes} chunk {msg}")?);
-    let progress = bar.clone();
-    prepared.outgoing = prepared.outgoing.on_progress(move |p| {
-        progress.set_length(p.total_bytes);
-        progress.set_position(p.bytes_sent);
-        progress.set_message(format!("{}/{}", p.chunks_sent, p.total_chunks));
-    });
-    let mut answers = prepared.send(&pharmacy).await?;
+        .progress(move |p| {
+            progress.set_length(p.total_bytes);
+            progress.set_position(p.bytes_sent);
+            progress.set_message(format!("{}/{}", p.chunks_sent, p.total_chunks));
+        })
+        .send()
+        .await?;
     bar.finish();
-    let sent = answers.sent().clone();
-    println!("Sent: MESH message {:?}, MessageHeader {}", sent.mesh_message_id, sent.header_id);
+    println!("Sent: MESH message {}, MessageHeader {}", sent.message_id, sent.sent().header_id);
 
     // The GP practice: receive, file, answer with both acknowledgements.
-    let mut inbox = Vec::new();
-    practice
-        .receive(None, |m: IncomingMessage| {
-            let read = ReceivedDocument::parse(&m.content).map(|d| inbox.push(d)).map_err(|e| Box::new(e) as _);
-            std::future::ready(read)
-        })
-        .await?;
     let me = Responder { ods: "B82617", mailbox: "X26ABC2", diagnostics: None };
-    for document in &inbox {
+    let mut inbox = practice.receive();
+    while let Some(message) = inbox.next().await? {
+        let document = match ReceivedDocument::parse(&message.content) {
+            Ok(document) => document,
+            Err(e) => {
+                inbox.leave(&message, e);
+                continue;
+            }
+        };
         assert_eq!(document.message().event(), MessageEvent::SendDocument);
         let attachments = document.attachments();
         println!(
@@ -81,6 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             attachments[0].decode()?.len(),
             attachments[0].mime
         );
+        inbox.acknowledge(&message).await?;
         for code in [ResponseCode::Success, ResponseCode::PatientKnownHere] {
             let ack = Acknowledgement::build(document.message(), code, &me);
             let back = OutgoingMessage::new("X26ABC1".parse::<MailboxId>()?, generation.ack_workflow())
@@ -90,11 +93,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // The sender: read the _ACK workflow and match the answers to the message.
-    receive_answers(&pharmacy, &generation.ack_workflow(), std::slice::from_mut(&mut answers)).await?;
-    for ack in [&answers.infrastructure, &answers.business].into_iter().flatten() {
+    sent.wait(&pharmacy, Duration::from_secs(60)).await?;
+    for ack in [&sent.infrastructure, &sent.business].into_iter().flatten() {
         println!("Matched {ack} from {} (answers {:?})", ack.responder_ods().unwrap_or("-"), ack.answers_header_id());
     }
-    println!("Delivery outcome: {:?}", answers.outcome());
+    println!("Delivery outcome: {:?}", sent.outcome());
     Ok(())
 }
 

@@ -11,12 +11,14 @@
 //! cargo run --features update --example update_record [-- switched-off]
 //! ```
 
+use std::time::Duration;
+
 use chrono::NaiveDate;
 use gpconnect::itk3::{Acknowledgement, Addressing, DeliveryOutcome, Responder};
-use gpconnect::mesh::{IncomingMessage, MailboxId, OutgoingMessage};
+use gpconnect::mesh::{MailboxId, MeshClient, OutgoingMessage};
 use gpconnect::update::{
-    ack_workflow, blood_pressure, finding, note, receive_answers, vital_sign, BpTriplet, PatientDemographics,
-    Pharmacist, Pharmacy, PrsbHeading, ResponseCode, Service, UpdateRecord, UpdateRecordMessage,
+    ack_workflow, blood_pressure, finding, note, vital_sign, BpTriplet, PatientDemographics, Pharmacist, Pharmacy,
+    PrsbHeading, ResponseCode, Service, UpdateRecordExt, UpdateRecordMessage,
 };
 use gpconnect::NhsNumber;
 use gpconnect_testkit::mesh::MeshSandbox;
@@ -26,7 +28,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let switched_off = std::env::args().nth(1).as_deref() == Some("switched-off");
     println!("Starting mesh-sandbox ...");
     let sandbox = MeshSandbox::start().await?;
-    let pharmacy = sandbox.client("X26ABC1");
+    // The pharmacy's mailbox, sending as its organisation FA123.
+    let pharmacy = MeshClient::new(sandbox.config("X26ABC1").ods_code("FA123".parse()?))?;
     let practice = sandbox.client("X26ABC2");
 
     let patient = PatientDemographics::new(
@@ -36,7 +39,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         NaiveDate::from_ymd_opt(1983, 8, 8).expect("a date"),
     );
     let today = chrono::Utc::now().date_naive();
-    let mut answers = UpdateRecord::new(Service::BloodPressureCheck, patient, today)
+    let mut sent = pharmacy
+        .update_record(Service::BloodPressureCheck, patient, today)
         .pharmacy(Pharmacy::new(&"FA123".parse()?, "The Dispensers"))
         .pharmacist(Pharmacist::new("Spencer", &["Di"]).prefix("Miss").role("R5220", "Pharmacy Technician"))
         .observation(blood_pressure(BpTriplet::Sitting, 125, 84))
@@ -45,20 +49,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .note(note(PrsbHeading::ClinicalSummary, "Blood pressure within the normal range."))
         .note(note(PrsbHeading::InformationAndAdviceGiven, "Check again within 5 years."))
         .addressing(Addressing::Mailbox("X26ABC2".parse()?))
-        .send(&pharmacy, &"FA123".parse()?)
+        .send()
         .await?;
-    println!("Sent: MESH message {:?}", answers.sent().mesh_message_id);
+    println!("Sent: MESH message {}", sent.message_id);
 
     // The GP practice: read the consultation into its typed parts and answer.
-    let mut inbox = Vec::new();
-    practice
-        .receive(None, |m: IncomingMessage| {
-            let read = UpdateRecordMessage::parse(&m.content).map(|u| inbox.push(u)).map_err(|e| Box::new(e) as _);
-            std::future::ready(read)
-        })
-        .await?;
     let me = Responder { ods: "B82617", mailbox: "X26ABC2", diagnostics: None };
-    for consultation in &inbox {
+    let mut inbox = practice.receive();
+    while let Some(message) = inbox.next().await? {
+        let consultation = match UpdateRecordMessage::parse(&message.content) {
+            Ok(consultation) => consultation,
+            Err(e) => {
+                inbox.leave(&message, e);
+                continue;
+            }
+        };
         consultation.validate()?;
         println!(
             "Practice received a {:?} consultation: {} observation(s), {} note(s)",
@@ -66,6 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             consultation.observations().count(),
             consultation.notes().count()
         );
+        inbox.acknowledge(&message).await?;
         let codes: &[ResponseCode] = if switched_off {
             &[ResponseCode::UnrecognisedPayloadRecipientOrganisation]
         } else {
@@ -78,11 +84,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    receive_answers(&pharmacy, &ack_workflow(), std::slice::from_mut(&mut answers)).await?;
-    for ack in [&answers.infrastructure, &answers.business].into_iter().flatten() {
+    sent.wait(&pharmacy, Duration::from_secs(60)).await?;
+    for ack in [&sent.infrastructure, &sent.business].into_iter().flatten() {
         println!("Matched {ack} from {}", ack.responder_ods().unwrap_or("-"));
     }
-    match answers.outcome() {
+    match sent.outcome() {
         DeliveryOutcome::SendAnotherWay => {
             println!("The practice has Update Record switched off: send the consultation another way.")
         }

@@ -308,15 +308,7 @@ async fn a_lost_acknowledgement_is_retried_and_an_unacknowledged_message_is_offe
     // The acknowledgement's connection drops once before reaching the server: retried.
     s.proxy.fail("PUT", "/acknowledged", 1, Fault::BeforeForward);
     let handled = Arc::new(Mutex::new(0));
-    let h = handled.clone();
-    let summary = s
-        .bob
-        .receive(None, move |_| {
-            *h.lock().unwrap() += 1;
-            async { Ok(()) }
-        })
-        .await
-        .unwrap();
+    let summary = receive_counting(&s.bob, &handled).await.unwrap();
     assert_eq!(summary.acknowledged, vec![sent.message_id.clone()]);
     assert_eq!(*handled.lock().unwrap(), 1);
     assert_eq!(inbox_count(&s).await, 0);
@@ -325,17 +317,22 @@ async fn a_lost_acknowledgement_is_retried_and_an_unacknowledged_message_is_offe
     // message stays in the inbox to be offered again: nothing lost.
     let second = s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes("two")).await.unwrap();
     s.proxy.fail("PUT", "/acknowledged", 3, Fault::BeforeForward);
-    let h = handled.clone();
-    let err = s
-        .bob
-        .receive(None, move |_| {
-            *h.lock().unwrap() += 1;
-            async { Ok(()) }
-        })
-        .await
-        .unwrap_err();
+    let err = receive_counting(&s.bob, &handled).await.unwrap_err();
     assert_eq!(err.mesh().unwrap().operation, gpconnect_core::mesh::MeshOperation::Acknowledge);
     assert_eq!(s.bob.inbox().send().await.unwrap().messages, vec![second.message_id.clone()]);
-    let again = s.bob.receive(None, |_| async { Ok(()) }).await.unwrap();
+    let again = receive_counting(&s.bob, &Arc::new(Mutex::new(0))).await.unwrap();
     assert_eq!(again.acknowledged, vec![second.message_id]);
+}
+
+/// Receives one inbox page, counting each message handled, and acknowledges each.
+async fn receive_counting(
+    mesh: &gpconnect_core::mesh::MeshClient,
+    handled: &Arc<Mutex<u32>>,
+) -> gpconnect_core::Result<gpconnect_core::mesh::ReceiveSummary> {
+    let mut inbox = mesh.receive();
+    while let Some(m) = inbox.next().await? {
+        *handled.lock().unwrap() += 1;
+        inbox.acknowledge(&m).await?;
+    }
+    Ok(inbox.into_summary())
 }

@@ -108,13 +108,12 @@ async fn reports_are_typed_and_linked_to_the_failed_message() {
     let sent = alice.send(OutgoingMessage::new(to("X26ABC2"), wf("TEST_WORKFLOW")).body_bytes("x")).await.unwrap();
     let report = mesh.deliver_report("X26ABC1", &sent.message_id, "TEST_WORKFLOW", "14");
     let mut seen = Vec::new();
-    let summary = alice
-        .receive(Some(WorkflowFilter::equals(&wf("TEST_WORKFLOW"))), |m| {
-            seen.push(m.metadata.clone());
-            async { Ok(()) }
-        })
-        .await
-        .unwrap();
+    let mut inbox = alice.receive().workflow(WorkflowFilter::equals(&wf("TEST_WORKFLOW")));
+    while let Some(m) = inbox.next().await.unwrap() {
+        seen.push(m.metadata.clone());
+        inbox.acknowledge(&m).await.unwrap();
+    }
+    let summary = inbox.into_summary();
     assert_eq!(summary.acknowledged, vec![report]);
     let meta = &seen[0];
     assert_eq!(meta.message_type, MessageType::Report);

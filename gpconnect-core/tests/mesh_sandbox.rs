@@ -4,7 +4,7 @@
 use gpconnect_core::error::Sent;
 use gpconnect_core::mesh::{
     IncomingMessage, LocalId, MailboxId, MeshErrorCode, MeshOperation, MessageBody, MessageId, OutgoingMessage,
-    TrackingStatus, WorkflowFilter, WorkflowId,
+    ReceiveSummary, TrackingStatus, WorkflowFilter, WorkflowId,
 };
 use gpconnect_core::{ErrorKind, OdsCode};
 use gpconnect_testkit::mesh::MeshSandbox;
@@ -83,22 +83,19 @@ async fn send_receive_acknowledge_and_track_a_single_message() {
     let page = bob.inbox().send().await.unwrap();
     assert_eq!(page.messages, vec![sent.message_id.clone()]);
 
-    let summary = bob
-        .receive(None, |m: IncomingMessage| {
-            let expected = body.clone();
-            async move {
-                assert_eq!(m.content, expected);
-                assert_eq!(m.metadata.from, Some(mailbox("X26ABC1")));
-                assert_eq!(m.metadata.workflow_id, Some(workflow("TEST_WORKFLOW")));
-                assert_eq!(m.metadata.subject.as_deref(), Some("consultation report"));
-                assert_eq!(m.metadata.local_id.as_ref().map(LocalId::as_str), Some("local-1"));
-                assert_eq!(m.metadata.file_name.as_deref(), Some("report.txt"));
-                assert!(!m.metadata.is_report());
-                Ok(())
-            }
-        })
-        .await
-        .unwrap();
+    let mut inbox = bob.receive();
+    while let Some(m) = inbox.next().await.unwrap() {
+        let m: IncomingMessage = m;
+        assert_eq!(m.content, body);
+        assert_eq!(m.metadata.from, Some(mailbox("X26ABC1")));
+        assert_eq!(m.metadata.workflow_id, Some(workflow("TEST_WORKFLOW")));
+        assert_eq!(m.metadata.subject.as_deref(), Some("consultation report"));
+        assert_eq!(m.metadata.local_id.as_ref().map(LocalId::as_str), Some("local-1"));
+        assert_eq!(m.metadata.file_name.as_deref(), Some("report.txt"));
+        assert!(!m.metadata.is_report());
+        inbox.acknowledge(&m).await.unwrap();
+    }
+    let summary = inbox.into_summary();
     assert_eq!(summary.acknowledged, vec![sent.message_id.clone()]);
     assert!(bob.inbox().send().await.unwrap().messages.is_empty());
     assert_eq!(alice.track(&sent.message_id).await.unwrap().status, Some(TrackingStatus::Acknowledged));
@@ -140,11 +137,15 @@ async fn a_failing_handler_leaves_the_message_in_the_inbox() {
     let (alice, bob) = (sb.client("X26ABC1"), sb.client("X26ABC2"));
     let sent =
         alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow("TEST_WORKFLOW")).body_bytes("x")).await.unwrap();
-    let summary = bob.receive(None, |_m| async { Err("disk full".into()) }).await.unwrap();
+    let mut inbox = bob.receive();
+    while let Some(m) = inbox.next().await.unwrap() {
+        inbox.leave(&m, "disk full");
+    }
+    let summary = inbox.into_summary();
     assert!(summary.acknowledged.is_empty());
     assert_eq!(summary.handler_failed.len(), 1);
     assert_eq!(bob.inbox().send().await.unwrap().messages, vec![sent.message_id.clone()]);
-    let again = bob.receive(None, |_m| async { Ok(()) }).await.unwrap();
+    let again = receive_all(&bob).await.unwrap();
     assert_eq!(again.acknowledged, vec![sent.message_id]);
 }
 
@@ -265,4 +266,13 @@ async fn a_file_body_is_sent_in_chunks_and_downloaded_into_a_file() {
     assert!(std::fs::read(&output).unwrap() == body);
     downloaded.acknowledge(&bob).await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Receives one inbox page, acknowledging every message.
+async fn receive_all(mesh: &gpconnect_core::mesh::MeshClient) -> gpconnect_core::Result<ReceiveSummary> {
+    let mut inbox = mesh.receive();
+    while let Some(m) = inbox.next().await? {
+        inbox.acknowledge(&m).await?;
+    }
+    Ok(inbox.into_summary())
 }

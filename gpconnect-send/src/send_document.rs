@@ -6,18 +6,13 @@ use base64::Engine;
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::itk3::model::{
-    CodeableConcept, Coding, ContactPoint, Extension, ExtensionValue, HumanName, Identifier, Meta, Narrative, Reference,
-};
-use gpconnect_core::itk3::resources::{
-    Binary, Bundle, Composition, CompositionRelatesTo, CompositionSection, Observation, Organization, Patient,
-    Practitioner,
-};
+use gpconnect_core::itk3::model::{CodeableConcept, Coding, Identifier, Meta, Narrative, Reference};
+use gpconnect_core::itk3::resources::{Binary, Composition, CompositionRelatesTo, CompositionSection, Observation};
 use gpconnect_core::itk3::{
-    fhir_instant, Acknowledgements, Addressing, Envelope, HandlingSpec, MessageEvent, PatientDemographics, Prepared,
-    RecipientType, Resource, XmlNode, DOCUMENT_BUNDLE_PROFILE, ODS_SYSTEM, RFC4122,
+    Acknowledgements, Addressing, Author, EnvelopeIds, MessageBuilder, MessageEvent, PatientDemographics, Payload,
+    Prepared, RecipientType, Resource, XmlNode, RFC4122,
 };
-use gpconnect_core::mesh::{MailboxId, MeshClient, WorkflowId};
+use gpconnect_core::mesh::{MeshClient, SendProgress, Tracked, WorkflowId};
 use gpconnect_core::OdsCode;
 
 /// The MessageDefinition of Send Document (both generations).
@@ -25,8 +20,6 @@ pub const MESSAGE_DEFINITION: &str =
     "https://fhir.nhs.uk/STU3/MessageDefinition/ITK-GPConnectSendDocument-MessageDefinition-1";
 /// SNOMED CT.
 pub const SNOMED: &str = "http://snomed.info/sct";
-/// The SDS user ID system.
-pub const SDS_USER_ID: &str = "https://fhir.nhs.uk/Id/sds-user-id";
 /// The largest document accepted unless raised: ITK3's recommended 5 MB (receivers may
 /// answer `20015` above it).
 pub const RECOMMENDED_MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -191,71 +184,6 @@ impl Organisation {
     }
 }
 
-/// The practitioner who wrote the document.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Author {
-    /// The SDS user ID.
-    pub sds_user_id: Option<String>,
-    /// Family name.
-    pub family: String,
-    /// Given names.
-    pub given: Vec<String>,
-    /// Prefixes (`Dr`).
-    pub prefix: Vec<String>,
-    /// Work phone.
-    pub phone: Option<String>,
-    /// Other identifiers (system, value), for example the GPhC number.
-    pub identifiers: Vec<(String, String)>,
-}
-
-impl fmt::Debug for Author {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Author { .. }")
-    }
-}
-
-impl Author {
-    /// An author with an official name.
-    pub fn new(family: &str, given: &[&str]) -> Self {
-        Author {
-            sds_user_id: None,
-            family: family.into(),
-            given: given.iter().map(|g| (*g).to_owned()).collect(),
-            prefix: Vec::new(),
-            phone: None,
-            identifiers: Vec::new(),
-        }
-    }
-
-    /// Another identifier, for example `https://fhir.hl7.org.uk/Id/gphc-number`.
-    #[must_use]
-    pub fn identifier(mut self, system: &str, value: &str) -> Self {
-        self.identifiers.push((system.into(), value.into()));
-        self
-    }
-
-    /// The SDS user ID.
-    #[must_use]
-    pub fn sds_user_id(mut self, id: &str) -> Self {
-        self.sds_user_id = Some(id.into());
-        self
-    }
-
-    /// A name prefix.
-    #[must_use]
-    pub fn prefix(mut self, prefix: &str) -> Self {
-        self.prefix.push(prefix.into());
-        self
-    }
-
-    /// A work phone.
-    #[must_use]
-    pub fn phone(mut self, phone: &str) -> Self {
-        self.phone = Some(phone.into());
-        self
-    }
-}
-
 /// `Composition.confidentiality`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Confidentiality {
@@ -311,31 +239,38 @@ impl MessageIdSet {
     }
 }
 
-/// Sends a document to a patient's registered GP practice (GP Connect Send Document).
+/// Sends a document to a patient's registered GP practice (GP Connect Send Document); from
+/// [`SendDocumentExt::send_document`] on the MESH client.
 ///
-/// Builds the ITK3 message (message bundle, MessageHeader with the handling
-/// specification, sender organisation, and the document bundle: Composition, the document
-/// as an ITK-Attachment-Binary-1, author, organisation, patient) as FHIR XML, validates it,
-/// and sends it over MESH to `GPPROVIDER_{NHS number}_{YYYYMMDD}_{surname}` with the
-/// generation's workflow ID, `Mex-Subject` and `Mex-LocalID` (the sender ODS code).
+/// Builds the ITK3 message (the shared envelope and the document bundle: Composition, the
+/// document as an ITK-Attachment-Binary-1, author, organisation, patient) as FHIR XML,
+/// validates it, and sends it over MESH to `GPPROVIDER_{NHS number}_{YYYYMMDD}_{surname}`
+/// with the generation's workflow ID, `Mex-Subject` and `Mex-LocalID`. The sender is the
+/// MESH client's mailbox and its configured ODS code
+/// ([`MeshConfig::ods_code`](gpconnect_core::mesh::MeshConfig::ods_code)).
 ///
 /// # Example
 /// ```no_run
+/// use std::time::Duration;
 /// use chrono::NaiveDate;
 /// use gpconnect_core::itk3::PatientDemographics;
-/// use gpconnect_send::{Author, Document, Generation, Organisation, SendDocument};
+/// use gpconnect_send::{Author, Document, Organisation, SendDocumentExt};
 ///
 /// # async fn demo(mesh: gpconnect_core::mesh::MeshClient, pdf: Vec<u8>) -> gpconnect_core::Result<()> {
 /// let patient = PatientDemographics::new(
 ///     "9690937286".parse()?, "Smith", &["Richard"], NaiveDate::from_ymd_opt(1957, 1, 9).unwrap());
 /// let practice = Organisation::new("A20047".parse()?, "Cumbria Starling Medical Centre");
-/// let mut answers = SendDocument::new(Generation::V2AnyDocument, patient, Document::pdf(pdf))
+/// let mut sent = mesh
+///     .send_document(patient, Document::pdf(pdf))
 ///     .author(Author::new("Pritchard", &["Gary"]).prefix("Dr"))
 ///     .organisation(practice)
 ///     .title("Consultation report")
-///     .send(&mesh)
+///     .document_type("371531000", "Report of clinical encounter")
+///     .send()
 ///     .await?;
-/// // later: gpconnect_core::itk3::receive_answers(&mesh, &Generation::V2AnyDocument.ack_workflow(), std::slice::from_mut(&mut answers))
+/// println!("sent as MESH message {}", sent.message_id);
+/// sent.wait(&mesh, Duration::from_secs(3600)).await?;
+/// println!("{:?}", sent.outcome());
 /// # Ok(()) }
 /// ```
 ///
@@ -345,8 +280,8 @@ impl MessageIdSet {
 #[must_use = "a builder does nothing until sent"]
 #[derive(Clone)]
 pub struct SendDocument {
+    message: MessageBuilder,
     generation: Generation,
-    patient: PatientDemographics,
     document: Document,
     author: Option<Author>,
     organisation: Option<Organisation>,
@@ -355,34 +290,34 @@ pub struct SendDocument {
     confidentiality: Confidentiality,
     sender_reference: Option<String>,
     replaces: Option<String>,
-    version: u32,
-    recipient_type: RecipientType,
-    addressing: Addressing,
     ids: MessageIdSet,
-    timestamp: Option<DateTime<FixedOffset>>,
     date: Option<String>,
     observations: Vec<(String, Observation)>,
     max_bytes: usize,
-    today: Option<NaiveDate>,
-    identifier_base: Option<String>,
 }
 
 impl fmt::Debug for SendDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendDocument")
             .field("generation", &self.generation)
-            .field("patient", &self.patient)
+            .field("message", &self.message)
             .field("document", &self.document)
             .finish_non_exhaustive()
     }
 }
 
-impl SendDocument {
-    /// A message of `generation` carrying `document` about `patient`.
-    pub fn new(generation: Generation, patient: PatientDemographics, document: Document) -> Self {
+/// Adds Send Document to the MESH client.
+pub trait SendDocumentExt {
+    /// Send Document: `document` about `patient` to the patient's registered practice
+    /// (v2, [`Generation::V2AnyDocument`], unless [`SendDocument::generation`] says v1).
+    fn send_document(&self, patient: PatientDemographics, document: Document) -> SendDocument;
+}
+
+impl SendDocumentExt for MeshClient {
+    fn send_document(&self, patient: PatientDemographics, document: Document) -> SendDocument {
         SendDocument {
-            generation,
-            patient,
+            message: MessageBuilder::new(self, patient, RecipientType::ForAction),
+            generation: Generation::V2AnyDocument,
             document,
             author: None,
             organisation: None,
@@ -391,17 +326,19 @@ impl SendDocument {
             confidentiality: Confidentiality::Normal,
             sender_reference: None,
             replaces: None,
-            version: 1,
-            recipient_type: RecipientType::ForAction,
-            addressing: Addressing::RegisteredPractice,
             ids: MessageIdSet::fresh(),
-            timestamp: None,
             date: None,
             observations: Vec::new(),
             max_bytes: RECOMMENDED_MAX_BYTES,
-            today: None,
-            identifier_base: None,
         }
+    }
+}
+
+impl SendDocument {
+    /// The generation (default [`Generation::V2AnyDocument`]).
+    pub fn generation(mut self, generation: Generation) -> Self {
+        self.generation = generation;
+        self
     }
 
     /// The practitioner who wrote it (mandatory).
@@ -449,19 +386,19 @@ impl SendDocument {
 
     /// The document version shown in the subject (default 1).
     pub fn version(mut self, version: u32) -> Self {
-        self.version = version;
+        self.message.set_version(version);
         self
     }
 
     /// `RecipientType` (default `FA`, GPCM-SD-039).
     pub fn recipient_type(mut self, t: RecipientType) -> Self {
-        self.recipient_type = t;
+        self.message.set_recipient_type(t);
         self
     }
 
     /// Where it goes (default: the registered practice via `GPPROVIDER`).
     pub fn addressing(mut self, addressing: Addressing) -> Self {
-        self.addressing = addressing;
+        self.message.set_addressing(addressing);
         self
     }
 
@@ -473,7 +410,7 @@ impl SendDocument {
 
     /// When the message was generated (default now).
     pub fn timestamp(mut self, at: DateTime<FixedOffset>) -> Self {
-        self.timestamp = Some(at);
+        self.message.set_timestamp(at);
         self
     }
 
@@ -500,19 +437,24 @@ impl SendDocument {
     /// `{base}/patient` and `{base}/staff` identifiers, as the v2 example shows (default:
     /// `https://tools.ietf.org/html/rfc4122` UUID identifiers, as v1 shows).
     pub fn local_identifiers(mut self, base: &str) -> Self {
-        self.identifier_base = Some(base.trim_end_matches('/').into());
+        self.message.set_local_identifiers(base);
         self
     }
 
     /// The date validation treats as today (default the current UTC date).
     pub fn today(mut self, today: NaiveDate) -> Self {
-        self.today = Some(today);
+        self.message.set_today(today);
+        self
+    }
+
+    /// Called after each chunk MESH confirmed (for a progress bar on a large document).
+    pub fn progress(mut self, progress: impl Fn(SendProgress) + Send + Sync + 'static) -> Self {
+        self.message.set_progress(progress);
         self
     }
 
     fn validate(&self) -> Result<(&Author, &Organisation, String), InvalidInput> {
-        let today = self.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        self.patient.validate(today)?;
+        self.message.validate_patient()?;
         let author = self.author.as_ref().ok_or(InvalidInput::parameter("Composition.author", "missing"))?;
         if author.family.trim().is_empty() {
             return Err(InvalidInput::parameter("Practitioner.name.family", "missing"));
@@ -546,16 +488,14 @@ impl SendDocument {
         if self.generation == Generation::V2AnyDocument && self.document_type.is_none() {
             return Err(InvalidInput::parameter("Composition.type", "missing (a PRSB document-naming code)"));
         }
-        if self.sender_reference.as_ref().is_some_and(|r| r.chars().count() > 255) {
-            return Err(InvalidInput::parameter("SenderReference", "longer than 255 characters"));
-        }
         Ok((author, org, title))
     }
 
     /// `Mex-Subject` (spec 3.2). Holds the patient's name and NHS number.
     fn subject(&self, title: &str, org: &Organisation) -> String {
-        let name = self.patient.display_name();
-        let nhs = self.patient.nhs_number.expose();
+        let name = self.message.patient().display_name();
+        let nhs = self.message.patient().nhs_number.expose();
+        let version = self.message.version();
         let restricted = self.confidentiality == Confidentiality::Restricted;
         match self.generation {
             Generation::V1ConsultationReport if restricted => {
@@ -565,69 +505,59 @@ impl SendDocument {
                 format!("Consultation report for {name} , NHS Number {nhs}, seen at {}, ODS Code {}", org.name, org.ods)
             }
             Generation::V2AnyDocument if restricted => {
-                format!("{title} for {name}, NHS Number: {nhs}, version {}", self.version)
+                format!("{title} for {name}, NHS Number: {nhs}, version {version}")
             }
             Generation::V2AnyDocument => format!(
-                "{title} for {name}, NHS Number: {nhs}, seen at {}, ODS code: {}, version {}",
-                org.name, org.ods, self.version
+                "{title} for {name}, NHS Number: {nhs}, seen at {}, ODS code: {}, version {version}",
+                org.name, org.ods
             ),
         }
     }
 
-    /// Validates the input and builds the message and its MESH envelope; nothing is sent.
-    ///
-    /// `sender` is the sending mailbox (`source.endpoint`), `sender_ods` the sending
-    /// organisation (header Organization, `Mex-LocalID`).
+    /// Validates the input and builds the message and its MESH envelope; nothing is sent
+    /// (for a look at the message, or tests).
     ///
     /// # Errors
-    /// `Error::InvalidInput` naming the element that breaks a rule.
-    pub fn request(&self, sender: &MailboxId, sender_ods: &OdsCode) -> gpconnect_core::Result<Prepared> {
+    /// `Error::InvalidInput` naming the element that breaks a rule, or when the MESH
+    /// client has no ODS code configured.
+    pub fn prepare(&self) -> gpconnect_core::Result<Prepared> {
+        let payload = self.payload()?;
+        self.message.prepare(payload)
+    }
+
+    /// Validates, builds and sends the message once over the MESH client. Returns the
+    /// tracker of its acknowledgements with the MESH message ID; wait for them with
+    /// [`Acknowledgements::wait`].
+    ///
+    /// # Errors
+    /// As [`SendDocument::prepare`], then the MESH client's errors.
+    pub async fn send(self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
+        let payload = self.payload()?;
+        self.message.send(payload).await
+    }
+
+    /// The document bundle and what the envelope needs.
+    fn payload(&self) -> gpconnect_core::Result<Payload> {
         let (author, org, title) = self.validate()?;
+        let m = &self.message;
         let ids = &self.ids;
         let urn = |id: &str| format!("urn:uuid:{id}");
-        let timestamp = self.timestamp.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
-        let stamp = fhir_instant(&timestamp);
-        let sender_reference = self.sender_reference.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let stamp = m.instant();
         let v1 = self.generation == Generation::V1ConsultationReport;
 
-        let local = |kind: &str, value: &str| match &self.identifier_base {
-            Some(base) => Identifier::new(&format!("{base}/{kind}"), value),
-            None => Identifier::new(RFC4122, value),
+        let mut patient = if v1 {
+            let verification =
+                MessageBuilder::nhs_number_verified(NHS_VERIFICATION_URL, NHS_VERIFICATION_SYSTEM, false);
+            m.patient_resource(&ids.patient, PATIENT_PROFILE, verification)
+        } else {
+            let verification =
+                MessageBuilder::nhs_number_verified(GPC_NHS_VERIFICATION_URL, NHS_VERIFICATION_SYSTEM, true);
+            m.patient_resource(&ids.patient, PATIENT_PROFILE, verification)
         };
-        let handling = HandlingSpec::acknowledged(
-            self.recipient_type,
-            MESSAGE_DEFINITION,
-            sender_reference,
-            self.generation.local_extension(),
-        );
-        let envelope = Envelope::new(MessageEvent::SendDocument, handling, sender.as_str(), sender_ods.as_str())
-            .with_ids(&ids.bundle, local("bundle", &ids.bundle_identifier), &ids.header, &ids.sender, stamp.clone());
-
-        let patient = self.patient_resource();
-        let practitioner = Practitioner {
-            id: Some(ids.author.clone()),
-            meta: Some(Meta::profile(PRACTITIONER_PROFILE)),
-            identifier: (self.identifier_base.iter().map(|b| Identifier::new(&format!("{b}/staff"), &ids.author)))
-                .chain(author.sds_user_id.iter().map(|id| Identifier::new(SDS_USER_ID, id)))
-                .chain(author.identifiers.iter().map(|(s, v)| Identifier::new(s, v)))
-                .collect(),
-            name: vec![HumanName {
-                use_: v1.then(|| "official".into()),
-                family: Some(author.family.clone()),
-                given: author.given.clone(),
-                prefix: author.prefix.clone(),
-                ..Default::default()
-            }],
-            telecom: author.phone.iter().map(|p| work_phone(p)).collect(),
-        };
-        let organisation = Organization {
-            id: Some(ids.organisation.clone()),
-            meta: Some(Meta::profile(ORGANIZATION_PROFILE)),
-            identifier: vec![Identifier::new(ODS_SYSTEM, org.ods.as_str())],
-            name: Some(org.name.clone()),
-            telecom: org.phone.iter().map(|p| work_phone(p)).collect(),
-            address: Vec::new(),
-        };
+        patient.active = v1.then(|| "true".into());
+        let practitioner = m.practitioner(&ids.author, PRACTITIONER_PROFILE, author, v1.then_some("official"));
+        let organisation =
+            m.organization(&ids.organisation, ORGANIZATION_PROFILE, org.ods.as_str(), &org.name, org.phone.as_deref());
         let binary = Binary {
             id: Some(ids.binary.clone()),
             meta: Some(Meta::profile(BINARY_PROFILE)),
@@ -662,9 +592,9 @@ impl SendDocument {
         }
         let narrative = format!(
             "{title} for {} , NHS Number {}, Version {}",
-            self.patient.display_name(),
-            self.patient.nhs_number.expose(),
-            self.version
+            m.patient().display_name(),
+            m.patient().nhs_number.expose(),
+            m.version()
         );
         let composition = Composition {
             id: Some(ids.composition.clone()),
@@ -677,7 +607,7 @@ impl SendDocument {
                         .child(text_node("p", &narrative)),
                 ),
             }),
-            identifier: Some(local("composition", &ids.composition)),
+            identifier: Some(m.local_or_uuid("composition", &ids.composition)),
             status: Some("final".into()),
             type_: Some(if v1 { CodeableConcept::of(doc_type) } else { CodeableConcept::with_text(doc_type) }),
             subject: Some(Reference::to(&urn(&ids.patient))),
@@ -701,8 +631,8 @@ impl SendDocument {
             section: sections,
             ..Default::default()
         };
-        let identifier = local("bundle", if v1 { &ids.bundle_identifier } else { &ids.document_bundle });
-        let mut document = Bundle::document(&ids.document_bundle, Meta::profile(DOCUMENT_BUNDLE_PROFILE), identifier);
+        let identifier = m.local_or_uuid("bundle", if v1 { &ids.bundle_identifier } else { &ids.document_bundle });
+        let mut document = m.document(&ids.document_bundle, identifier);
         document.push(&ids.composition, Resource::Composition(composition));
         if v1 {
             // The order of the v1 example: document, observations, author, organisation, patient.
@@ -723,57 +653,24 @@ impl SendDocument {
             }
             document.push(&ids.binary, Resource::Binary(binary));
         }
-        let message = envelope.wrap(&ids.document_bundle, Resource::Bundle(Box::new(document)));
-
-        let to = self.addressing.recipient(&self.patient)?;
-        let subject = self.subject(&title, org);
-        Ok(Prepared::new(message, to, self.generation.workflow(), subject, sender_ods.as_str())?)
+        Ok(Payload {
+            event: MessageEvent::SendDocument,
+            workflow: self.generation.workflow(),
+            message_definition: MESSAGE_DEFINITION.into(),
+            sender_reference: self.sender_reference.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            local_extension: self.generation.local_extension().into(),
+            ids: EnvelopeIds {
+                bundle: ids.bundle.clone(),
+                bundle_identifier: ids.bundle_identifier.clone(),
+                header: ids.header.clone(),
+                sender: ids.sender.clone(),
+            },
+            timestamp: stamp,
+            document_id: ids.document_bundle.clone(),
+            document,
+            subject: self.subject(&title, org),
+        })
     }
-
-    fn patient_resource(&self) -> Patient {
-        let v1 = self.generation == Generation::V1ConsultationReport;
-        let verified = Coding::new(NHS_VERIFICATION_SYSTEM, "01", "Number present and verified");
-        let verification = if v1 {
-            Extension::value(NHS_VERIFICATION_URL, ExtensionValue::CodeableConcept(CodeableConcept::of(verified)))
-        } else {
-            Extension::value(
-                GPC_NHS_VERIFICATION_URL,
-                ExtensionValue::CodeableConcept(CodeableConcept::with_text(verified)),
-            )
-        };
-        let local = self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/patient"), &self.ids.patient));
-        let mut patient = self.patient.resource(&self.ids.patient, Meta::profile(PATIENT_PROFILE), verification, local);
-        patient.active = v1.then(|| "true".into());
-        patient
-    }
-
-    /// Validates, builds and sends the message once over `mesh`, from its mailbox, with
-    /// `sender_ods` as the sending organisation. Returns the tracker of its
-    /// acknowledgements (read them with [`gpconnect_core::itk3::receive_answers`] on
-    /// [`Generation::ack_workflow`]).
-    ///
-    /// # Errors
-    /// As [`SendDocument::request`], then the MESH client's errors.
-    pub async fn send_from(self, mesh: &MeshClient, sender_ods: &OdsCode) -> gpconnect_core::Result<Acknowledgements> {
-        self.request(mesh.mailbox(), sender_ods)?.send(mesh).await
-    }
-
-    /// [`SendDocument::send_from`] with the organisation's ODS code as the sender.
-    ///
-    /// # Errors
-    /// As [`SendDocument::send_from`]; `InvalidInput` when no organisation was given.
-    pub async fn send(self, mesh: &MeshClient) -> gpconnect_core::Result<Acknowledgements> {
-        let ods = self
-            .organisation
-            .as_ref()
-            .map(|o| o.ods.clone())
-            .ok_or(InvalidInput::parameter("Composition.custodian", "missing"))?;
-        self.send_from(mesh, &ods).await
-    }
-}
-
-fn work_phone(number: &str) -> ContactPoint {
-    ContactPoint { system: Some("phone".into()), value: Some(number.into()), use_: Some("work".into()) }
 }
 
 fn text_node(name: &str, text: &str) -> XmlNode {

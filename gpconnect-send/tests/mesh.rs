@@ -2,12 +2,14 @@
 //! acknowledgements matched back, non-delivery reports, and the whole round trip through
 //! NHS England's mesh-sandbox.
 
+use std::time::Duration;
+
 use chrono::NaiveDate;
 use gpconnect_core::itk3::{self, Acknowledgement, Addressing, DeliveryOutcome, Itk3Message, Responder};
-use gpconnect_core::mesh::{IncomingMessage, MailboxId};
+use gpconnect_core::mesh::{MailboxId, MeshClient, MeshConfig};
 use gpconnect_core::{NhsNumber, OdsCode};
 use gpconnect_send::*;
-use gpconnect_testkit::mesh::{MeshSandbox, MockMesh};
+use gpconnect_testkit::mesh::{offline_client, MeshSandbox, MockMesh};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
@@ -20,12 +22,18 @@ fn patient() -> PatientDemographics {
     )
 }
 
-fn send_document(generation: Generation) -> SendDocument {
-    SendDocument::new(generation, patient(), Document::pdf(PDF.to_vec()))
+fn send_document(mesh: &MeshClient, generation: Generation) -> SendDocument {
+    mesh.send_document(patient(), Document::pdf(PDF.to_vec()))
+        .generation(generation)
         .author(Author::new("Pritchard", &["Gary"]).prefix("Dr"))
         .organisation(Organisation::new(OdsCode::parse("A20047").unwrap(), "Starling Medical Centre"))
         .document_type("371531000", "Report of clinical encounter")
         .title("Consultation report")
+}
+
+/// A client sending as the practice's organisation, A20047.
+fn sender(config: MeshConfig) -> MeshClient {
+    MeshClient::new(config.ods_code(OdsCode::parse("A20047").unwrap())).unwrap()
 }
 
 const PRACTICE: Responder<'static> = Responder { ods: "B82617", mailbox: "X26ABC2", diagnostics: None };
@@ -35,9 +43,9 @@ async fn sends_to_gpprovider_with_the_spec_headers_and_matches_both_acks() {
     let mesh = MockMesh::start().await;
     // MESH resolves GPPROVIDER addresses; the mock knows this one as a mailbox.
     mesh.add_mailbox("GPPROVIDER_9690937286_19570109_SMITH", "password", "B82617", &[]);
-    let sender = mesh.client("X26ABC1");
+    let sender = sender(mesh.config("X26ABC1"));
 
-    let mut answers = send_document(Generation::V2AnyDocument).send(&sender).await.unwrap();
+    let mut answers = send_document(&sender, Generation::V2AnyDocument).send().await.unwrap();
     let stored = mesh.message(answers.sent().mesh_message_id.as_ref().unwrap()).unwrap();
     assert_eq!(stored.headers["mex-to"], "GPPROVIDER_9690937286_19570109_Smith");
     assert_eq!(stored.headers["mex-workflowid"], "GPCONNECT_SEND_DOCUMENT");
@@ -57,13 +65,11 @@ async fn sends_to_gpprovider_with_the_spec_headers_and_matches_both_acks() {
         mesh.deliver("X26ABC2", "X26ABC1", "GPCONNECT_SEND_DOCUMENT_ACK", ack.to_xml());
     }
     // An ack for someone else's message stays in the inbox.
-    let other =
-        send_document(Generation::V2AnyDocument).request(&"X26ABC3".parse().unwrap(), &"A20047".parse().unwrap());
-    let foreign = Acknowledgement::build(&other.unwrap().message, ResponseCode::Success, &PRACTICE);
+    let other = send_document(&offline_client("X26ABC3", "A20047"), Generation::V2AnyDocument).prepare();
+    let foreign = Acknowledgement::build(other.unwrap().message(), ResponseCode::Success, &PRACTICE);
     mesh.deliver("X26ABC2", "X26ABC1", "GPCONNECT_SEND_DOCUMENT_ACK", foreign.to_xml());
 
-    let ack_workflow = Generation::V2AnyDocument.ack_workflow();
-    let summary = receive_answers(&sender, &ack_workflow, std::slice::from_mut(&mut answers)).await.unwrap();
+    let summary = answers.wait(&sender, Duration::ZERO).await.unwrap();
     assert_eq!(summary.acknowledged.len(), 2);
     assert_eq!(summary.handler_failed.len(), 1, "the foreign ack is left for its owner");
     assert_eq!(answers.outcome(), DeliveryOutcome::Accepted);
@@ -74,10 +80,10 @@ async fn sends_to_gpprovider_with_the_spec_headers_and_matches_both_acks() {
 #[tokio::test]
 async fn a_routing_failure_report_is_matched_to_the_message() {
     let mesh = MockMesh::start().await;
-    let sender = mesh.client("X26ABC1");
-    let mut answers = send_document(Generation::V1ConsultationReport)
+    let sender = sender(mesh.config("X26ABC1"));
+    let mut answers = send_document(&sender, Generation::V1ConsultationReport)
         .addressing(Addressing::Mailbox("X26ABC2".parse().unwrap()))
-        .send(&sender)
+        .send()
         .await
         .unwrap();
     let stored = mesh.message(answers.sent().mesh_message_id.as_ref().unwrap()).unwrap();
@@ -89,8 +95,7 @@ async fn a_routing_failure_report_is_matched_to_the_message() {
         "GPFED_CONSULT_REPORT_ACK",
         "EPL-151",
     );
-    let ack_workflow = Generation::V1ConsultationReport.ack_workflow();
-    receive_answers(&sender, &ack_workflow, std::slice::from_mut(&mut answers)).await.unwrap();
+    answers.wait(&sender, Duration::ZERO).await.unwrap();
     assert_eq!(answers.outcome(), DeliveryOutcome::Undelivered);
     assert_eq!(answers.non_delivery.as_ref().unwrap().reason, itk3::NonDeliveryReason::NoMailboxMatches);
 }
@@ -98,22 +103,26 @@ async fn a_routing_failure_report_is_matched_to_the_message() {
 #[tokio::test]
 async fn round_trip_through_mesh_sandbox_send_receive_answer_and_match() {
     let sandbox = MeshSandbox::start().await.expect("mesh-sandbox starts");
-    let pharmacy = sandbox.client("X26ABC1");
+    let pharmacy = sender(sandbox.config("X26ABC1"));
     let practice = sandbox.client("X26ABC2");
     // mesh-sandbox does not resolve GPPROVIDER addresses: address the practice mailbox.
     let to: MailboxId = "X26ABC2".parse().unwrap();
     let mut answers =
-        send_document(Generation::V2AnyDocument).addressing(Addressing::Mailbox(to)).send(&pharmacy).await.unwrap();
+        send_document(&pharmacy, Generation::V2AnyDocument).addressing(Addressing::Mailbox(to)).send().await.unwrap();
 
     // The practice receives the document, files it, and answers with both acks.
     let mut received = Vec::new();
-    let summary = practice
-        .receive(None, |m: IncomingMessage| {
-            let parsed = ReceivedDocument::parse(&m.content).map(|d| received.push(d)).map_err(|e| Box::new(e) as _);
-            std::future::ready(parsed)
-        })
-        .await
-        .unwrap();
+    let mut inbox = practice.receive();
+    while let Some(m) = inbox.next().await.unwrap() {
+        match ReceivedDocument::parse(&m.content) {
+            Ok(d) => {
+                received.push(d);
+                inbox.acknowledge(&m).await.unwrap();
+            }
+            Err(e) => inbox.leave(&m, e),
+        }
+    }
+    let summary = inbox.into_summary();
     assert_eq!(summary.acknowledged.len(), 1);
     let document = received.pop().unwrap();
     assert_eq!(document.attachments()[0].decode().unwrap(), PDF);
@@ -127,10 +136,7 @@ async fn round_trip_through_mesh_sandbox_send_receive_answer_and_match() {
         practice.send(back).await.unwrap();
     }
 
-    let summary =
-        receive_answers(&pharmacy, &Generation::V2AnyDocument.ack_workflow(), std::slice::from_mut(&mut answers))
-            .await
-            .unwrap();
+    let summary = answers.wait(&pharmacy, Duration::ZERO).await.unwrap();
     assert_eq!(summary.acknowledged.len(), 2);
     assert_eq!(answers.outcome(), DeliveryOutcome::Accepted);
 }

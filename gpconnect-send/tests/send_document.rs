@@ -5,9 +5,10 @@ use chrono::{DateTime, NaiveDate};
 use gpconnect_core::itk3::resources::Observation;
 use gpconnect_core::itk3::xml::differences;
 use gpconnect_core::itk3::{Itk3Message, Limits, MessageEvent, Resource, XmlNode};
-use gpconnect_core::mesh::MailboxId;
+use gpconnect_core::mesh::MeshClient;
 use gpconnect_core::{ErrorKind, NhsNumber, OdsCode};
 use gpconnect_send::*;
+use gpconnect_testkit::mesh::offline_client;
 
 const V1: &str = include_str!("fixtures/v1-consultation_report.xml");
 const V1_OC: &str = include_str!("fixtures/v1-oc_consultation_report.xml");
@@ -56,7 +57,9 @@ fn v1_builder() -> SendDocument {
     let patient =
         PatientDemographics::new(NhsNumber::parse(VALID_NHS).unwrap(), "Smith", &["Richard"], date(1957, 1, 9))
             .prefix("Mr");
-    SendDocument::new(Generation::V1ConsultationReport, patient, Document::pdf(pdf))
+    sender()
+        .send_document(patient, Document::pdf(pdf))
+        .generation(Generation::V1ConsultationReport)
         .author(Author::new("Pritchard", &["Gary"]).prefix("Dr").sds_user_id("033345750518").phone("01136323200"))
         .organisation(
             Organisation::new(OdsCode::parse("GP0001").unwrap(), "Cumbria Starling Medical Centre")
@@ -81,14 +84,14 @@ fn v1_builder() -> SendDocument {
         .today(date(2026, 12, 1))
 }
 
-fn sender() -> (MailboxId, OdsCode) {
-    ("MESHGP0001".parse().unwrap(), "GP0001".parse().unwrap())
+/// The sending mailbox and organisation of the v1 example.
+fn sender() -> MeshClient {
+    offline_client("MESHGP0001", "GP0001")
 }
 
 #[test]
 fn builder_reproduces_the_v1_example_element_by_element() {
-    let (mailbox, ods) = sender();
-    let built = v1_builder().request(&mailbox, &ods).unwrap().message;
+    let built = v1_builder().prepare().unwrap().into_message();
     let example = XmlNode::parse(V1.replace("9989453456", VALID_NHS).as_bytes(), &Limits::MESSAGE).unwrap();
     let diffs = differences(&example, &built.to_node());
     // The only differences, each deliberate:
@@ -118,16 +121,16 @@ fn v2_placeholders_that_cannot_be_routed_on_are_refused() {
         &["[first-name]"],
         date(1999, 8, 15),
     );
-    let built = SendDocument::new(Generation::V2AnyDocument, patient, Document::pdf(pdf))
+    let built = sender()
+        .send_document(patient, Document::pdf(pdf))
         .document_type("325871000000103", "Remote consultation encounter type")
         .title("[document-title]")
         .author(Author::new("[last-name]", &["[first-name]", "[middle-name]"]).prefix("[prefix]"))
         .organisation(Organisation::new("FQW30".parse().unwrap(), "[organisation-name]"))
         .recipient_type(gpconnect_core::itk3::RecipientType::ForInformation)
         .today(date(2026, 12, 1));
-    let (mailbox, ods) = sender();
     // The surname is used for GPPROVIDER routing: `[last-name]` cannot be routed on.
-    let err = built.request(&mailbox, &ods).unwrap_err();
+    let err = built.prepare().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("surname"), "{err}");
 
@@ -138,9 +141,8 @@ fn v2_placeholders_that_cannot_be_routed_on_are_refused() {
 
 #[test]
 fn bad_input_is_refused_before_anything_is_sent() {
-    let (mailbox, ods) = sender();
     let check = |b: SendDocument, element: &str| {
-        let e = b.request(&mailbox, &ods).unwrap_err();
+        let e = b.prepare().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(e.to_string().contains(element), "{element}: {e}");
         assert!(!e.to_string().contains(VALID_NHS));
@@ -148,31 +150,39 @@ fn bad_input_is_refused_before_anything_is_sent() {
     let base = v1_builder();
     let word = Document::new(MediaType::Word, b"not a pdf".to_vec());
     let mut v1_word = base.clone();
-    v1_word = SendDocument::new(Generation::V1ConsultationReport, patient_of(&v1_word), word)
+    v1_word = sender()
+        .send_document(patient_of(&v1_word), word)
+        .generation(Generation::V1ConsultationReport)
         .author(Author::new("Pritchard", &["Gary"]))
         .organisation(Organisation::new("GP0001".parse().unwrap(), "Practice"));
     check(v1_word, "Binary.contentType");
     check(
-        SendDocument::new(Generation::V1ConsultationReport, patient_of(&base), Document::pdf(b"hello".to_vec()))
+        sender()
+            .send_document(patient_of(&base), Document::pdf(b"hello".to_vec()))
+            .generation(Generation::V1ConsultationReport)
             .author(Author::new("Pritchard", &[]))
             .organisation(Organisation::new("GP0001".parse().unwrap(), "Practice")),
         "Binary.content",
     );
     check(base.clone().max_document_bytes(1000), "Binary.content");
     check(
-        SendDocument::new(Generation::V1ConsultationReport, patient_of(&base), Document::pdf(Vec::new())),
+        sender()
+            .send_document(patient_of(&base), Document::pdf(Vec::new()))
+            .generation(Generation::V1ConsultationReport),
         "Composition.author",
     );
     let unborn = PatientDemographics::new(NhsNumber::parse(VALID_NHS).unwrap(), "Smith", &[], date(2030, 1, 1));
     check(
-        SendDocument::new(Generation::V2AnyDocument, unborn, Document::pdf(b"%PDF-1.7".to_vec()))
+        sender()
+            .send_document(unborn, Document::pdf(b"%PDF-1.7".to_vec()))
             .author(Author::new("Pritchard", &[]))
             .organisation(Organisation::new("GP0001".parse().unwrap(), "Practice"))
             .today(date(2026, 12, 1)),
         "Patient.birthDate",
     );
     check(
-        SendDocument::new(Generation::V2AnyDocument, patient_of(&base), Document::pdf(b"%PDF-1.7".to_vec()))
+        sender()
+            .send_document(patient_of(&base), Document::pdf(b"%PDF-1.7".to_vec()))
             .author(Author::new("Pritchard", &[]))
             .organisation(Organisation::new("GP0001".parse().unwrap(), "Practice"))
             .title("Letter"),
@@ -186,8 +196,7 @@ fn patient_of(_: &SendDocument) -> PatientDemographics {
 
 #[test]
 fn built_messages_parse_back_into_the_same_typed_message() {
-    let (mailbox, ods) = sender();
-    let built = v1_builder().request(&mailbox, &ods).unwrap().message;
+    let built = v1_builder().prepare().unwrap().into_message();
     let parsed = Itk3Message::parse(built.to_xml().as_bytes(), &Limits::MESSAGE).unwrap();
     assert_eq!(parsed, built);
     let received = ReceivedDocument::from_message(parsed).unwrap();
@@ -209,7 +218,8 @@ fn builder_reproduces_the_v2_generic_example_but_for_the_profiles_the_spec_requi
     )
     .gender(gpconnect_core::itk3::Gender::Male)
     .postcode("[postal-code]");
-    let built = SendDocument::new(Generation::V2AnyDocument, patient, Document::pdf(pdf))
+    let built = offline_client("SENDERMESHMAILBOXID", "FQW30")
+        .send_document(patient, Document::pdf(pdf))
         .document_type("325871000000103", "Remote consultation encounter type")
         .title("[document-title]")
         .author(
@@ -236,8 +246,7 @@ fn builder_reproduces_the_v2_generic_example_but_for_the_profiles_the_spec_requi
         .timestamp(DateTime::parse_from_rfc3339("2023-08-15T10:40:53.3713512+01:00").unwrap())
         .date("2023-08-15")
         .today(date(2026, 12, 1));
-    let (mailbox, ods) = ("SENDERMESHMAILBOXID".parse().unwrap(), "FQW30".parse().unwrap());
-    let built = built.request(&mailbox, &ods).unwrap().message;
+    let built = built.prepare().unwrap().into_message();
     // The example's placeholder values the builder writes from typed input.
     let example = XmlNode::parse(
         text.replace("SENDER_MESH_MAILBOX_ID", "SENDERMESHMAILBOXID").replace("A(*)", "FQW30").as_bytes(),

@@ -2,14 +2,18 @@
 //! illness or urgent supply, Blood Pressure Check, Contraception Service) sent as
 //! structured FHIR to the patient's GP practice, an ITK3 message over MESH.
 //!
-//! * [`UpdateRecord`] builds and validates the message (spec section 4) and sends it on
-//!   `GPCONNECT_UPDATE_RECORD`;
+//! * [`UpdateRecordExt::update_record`] on the MESH client gives the [`UpdateRecord`]
+//!   builder, which validates the message (spec section 4) and ends in `.send().await`
+//!   on `GPCONNECT_UPDATE_RECORD`; the sender is the client's mailbox and its configured
+//!   ODS code ([`MeshConfig::ods_code`](gpconnect_core::mesh::MeshConfig::ods_code));
 //! * the clinical content is typed: [`Service`], [`blood_pressure`] from a valid
 //!   [`BpTriplet`], [`vital_sign`], [`finding`], [`dispensed`] (dm+d), [`diagnosis`],
 //!   [`note`] under a [`PrsbHeading`];
-//! * the acknowledgements come back on [`ack_workflow`]: [`receive_answers`] matches them
-//!   to the message; `20010` (the practice switched Update Record off) reads as
-//!   [`DeliveryOutcome::SendAnotherWay`]: deliver the consultation another way;
+//! * the send returns the [`Acknowledgements`] tracker with the MESH message ID
+//!   ([`Tracked`]); the acknowledgements come back on [`ack_workflow`], and
+//!   [`Acknowledgements::wait`] matches them to the message; `20010` (the practice
+//!   switched Update Record off) reads as [`DeliveryOutcome::SendAnotherWay`]: deliver
+//!   the consultation another way;
 //! * [`UpdateRecordMessage`] reads a message back into its typed parts.
 #![deny(missing_docs)]
 
@@ -22,9 +26,11 @@ pub use clinical::{
     PrsbHeading, Service, SupplyType, DMD, OBSERVATION_CATEGORY, PRSB_HEADINGS, SNOMED, SUPPLY_TYPE,
 };
 pub use gpconnect_core::itk3::{
-    receive_answers, Acknowledgement, Acknowledgements, Addressing, DeliveryOutcome, PatientDemographics, ResponseCode,
+    take_answer, Acknowledgement, Acknowledgements, Addressing, Author, DeliveryOutcome, PatientDemographics, Prepared,
+    ResponseCode,
 };
+pub use gpconnect_core::mesh::Tracked;
 pub use received::UpdateRecordMessage;
 pub use update_record::{
-    ack_workflow, workflow, Item, Pharmacist, Pharmacy, UpdateIds, UpdateRecord, MESSAGE_DEFINITION,
+    ack_workflow, workflow, Item, Pharmacist, Pharmacy, UpdateIds, UpdateRecord, UpdateRecordExt, MESSAGE_DEFINITION,
 };

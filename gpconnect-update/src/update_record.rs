@@ -4,18 +4,16 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::itk3::model::{
-    CodeableConcept, Coding, Extension, ExtensionValue, HumanName, Identifier, Meta, Reference,
-};
+use gpconnect_core::itk3::model::{CodeableConcept, Coding, Extension, ExtensionValue, Meta, Reference};
 use gpconnect_core::itk3::resources::{
-    Bundle, ClinicalImpression, Composition, CompositionSection, Condition, DispensePerformer, Encounter,
-    EncounterParticipant, MedicationDispense, Observation, Organization, Patient, Practitioner, PractitionerRole,
+    ClinicalImpression, Composition, CompositionSection, Condition, DispensePerformer, Encounter, EncounterParticipant,
+    MedicationDispense, Observation, PractitionerRole,
 };
 use gpconnect_core::itk3::{
-    fhir_instant, Acknowledgements, Addressing, Envelope, HandlingSpec, MessageEvent, PatientDemographics, Prepared,
-    RecipientType, Resource, DOCUMENT_BUNDLE_PROFILE, ODS_SYSTEM, RFC4122,
+    Acknowledgements, Addressing, Author, EnvelopeIds, MessageBuilder, MessageEvent, PatientDemographics, Payload,
+    Prepared, RecipientType, Resource,
 };
-use gpconnect_core::mesh::{MailboxId, MeshClient, WorkflowId};
+use gpconnect_core::mesh::{MeshClient, SendProgress, Tracked, WorkflowId};
 use gpconnect_core::OdsCode;
 
 use crate::clinical::{
@@ -75,14 +73,8 @@ impl Pharmacy {
 /// The pharmacist (or technician) who saw the patient, with their SDS job role.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pharmacist {
-    /// Family name.
-    pub family: String,
-    /// Given names.
-    pub given: Vec<String>,
-    /// Prefixes.
-    pub prefix: Vec<String>,
-    /// Identifiers (system, value), for example the GPhC number.
-    pub identifiers: Vec<(String, String)>,
+    /// Name and identifiers (the Practitioner).
+    pub person: Author,
     /// SDS job role code and display (`R1290` Pharmacist, `R5220` Pharmacy Technician).
     pub role: (String, String),
 }
@@ -96,13 +88,7 @@ impl fmt::Debug for Pharmacist {
 impl Pharmacist {
     /// A pharmacist (`R1290`).
     pub fn new(family: &str, given: &[&str]) -> Self {
-        Pharmacist {
-            family: family.into(),
-            given: given.iter().map(|g| (*g).to_owned()).collect(),
-            prefix: Vec::new(),
-            identifiers: Vec::new(),
-            role: ("R1290".into(), "Pharmacist".into()),
-        }
+        Pharmacist { person: Author::new(family, given), role: ("R1290".into(), "Pharmacist".into()) }
     }
 
     /// Another SDS job role.
@@ -115,14 +101,14 @@ impl Pharmacist {
     /// A name prefix.
     #[must_use]
     pub fn prefix(mut self, prefix: &str) -> Self {
-        self.prefix.push(prefix.into());
+        self.person = self.person.prefix(prefix);
         self
     }
 
     /// An identifier such as `https://fhir.hl7.org.uk/Id/gphc-number`.
     #[must_use]
     pub fn identifier(mut self, system: &str, value: &str) -> Self {
-        self.identifiers.push((system.into(), value.into()));
+        self.person = self.person.identifier(system, value);
         self
     }
 }
@@ -200,31 +186,42 @@ impl fmt::Debug for Item {
 }
 
 /// Sends a community pharmacy consultation to the patient's GP practice (GP Connect
-/// Update Record, ITK3 event `ITK014M`, workflow `GPCONNECT_UPDATE_RECORD`).
+/// Update Record, ITK3 event `ITK014M`, workflow `GPCONNECT_UPDATE_RECORD`); from
+/// [`UpdateRecordExt::update_record`] on the MESH client.
 ///
-/// The builder makes the envelope, the Composition (type = the service, one section
+/// The builder makes the shared envelope, the Composition (type = the service, one section
 /// listing every resource), the Encounter, the pharmacy Organization, the Practitioner and
 /// PractitionerRole and the Patient, and wires the clinical items to them (subject,
 /// context, performer, dates), then validates everything (an invalid blood pressure
-/// triplet or a missing mandatory element is an `InvalidInput` naming it).
+/// triplet or a missing mandatory element is an `InvalidInput` naming it). The sender is
+/// the MESH client's mailbox and its configured ODS code
+/// ([`MeshConfig::ods_code`](gpconnect_core::mesh::MeshConfig::ods_code)).
 ///
 /// # Example
 /// ```no_run
+/// use std::time::Duration;
 /// use chrono::NaiveDate;
 /// use gpconnect_core::itk3::PatientDemographics;
-/// use gpconnect_update::{blood_pressure, note, BpTriplet, Pharmacist, Pharmacy, PrsbHeading, Service, UpdateRecord};
+/// use gpconnect_update::{
+///     blood_pressure, note, BpTriplet, DeliveryOutcome, Pharmacist, Pharmacy, PrsbHeading, Service, UpdateRecordExt,
+/// };
 ///
 /// # async fn demo(mesh: gpconnect_core::mesh::MeshClient) -> gpconnect_core::Result<()> {
 /// let patient = PatientDemographics::new(
 ///     "9690937286".parse()?, "Lerone", &["Toby"], NaiveDate::from_ymd_opt(1983, 8, 8).unwrap());
 /// let seen = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-/// let answers = UpdateRecord::new(Service::BloodPressureCheck, patient, seen)
+/// let mut sent = mesh
+///     .update_record(Service::BloodPressureCheck, patient, seen)
 ///     .pharmacy(Pharmacy::new(&"FA123".parse()?, "The Dispensers"))
 ///     .pharmacist(Pharmacist::new("Spencer", &["Di"]))
 ///     .observation(blood_pressure(BpTriplet::Sitting, 125, 84))
 ///     .note(note(PrsbHeading::ClinicalSummary, "Blood pressure normal."))
-///     .send(&mesh, &"FA123".parse()?)
+///     .send()
 ///     .await?;
+/// sent.wait(&mesh, Duration::from_secs(3600)).await?;
+/// if sent.outcome() == DeliveryOutcome::SendAnotherWay {
+///     // the practice has Update Record switched off
+/// }
 /// # Ok(()) }
 /// ```
 ///
@@ -234,57 +231,51 @@ impl fmt::Debug for Item {
 #[must_use = "a builder does nothing until sent"]
 #[derive(Clone)]
 pub struct UpdateRecord {
+    message: MessageBuilder,
     service: Service,
-    patient: PatientDemographics,
     seen: NaiveDate,
     pharmacy: Option<Pharmacy>,
     pharmacist: Option<Pharmacist>,
     items: Vec<Item>,
     title: Option<String>,
     outcome: Option<(String, String)>,
-    recipient_type: RecipientType,
-    addressing: Addressing,
     ids: UpdateIds,
-    identifier_base: Option<String>,
-    timestamp: Option<DateTime<FixedOffset>>,
-    last_updated: Option<String>,
-    version: u32,
-    today: Option<NaiveDate>,
 }
 
 impl fmt::Debug for UpdateRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateRecord")
             .field("service", &self.service)
-            .field("patient", &self.patient)
+            .field("message", &self.message)
             .field("items", &self.items)
             .finish_non_exhaustive()
     }
 }
 
-impl UpdateRecord {
-    /// A consultation of `service` with `patient`, seen on `seen`.
-    pub fn new(service: Service, patient: PatientDemographics, seen: NaiveDate) -> Self {
+/// Adds Update Record to the MESH client.
+pub trait UpdateRecordExt {
+    /// Update Record: a consultation of `service` with `patient`, seen on `seen`, to the
+    /// patient's registered practice.
+    fn update_record(&self, service: Service, patient: PatientDemographics, seen: NaiveDate) -> UpdateRecord;
+}
+
+impl UpdateRecordExt for MeshClient {
+    fn update_record(&self, service: Service, patient: PatientDemographics, seen: NaiveDate) -> UpdateRecord {
         UpdateRecord {
+            message: MessageBuilder::new(self, patient, RecipientType::ForInformation),
             service,
-            patient,
             seen,
             pharmacy: None,
             pharmacist: None,
             items: Vec::new(),
             title: None,
             outcome: None,
-            recipient_type: RecipientType::ForInformation,
-            addressing: Addressing::RegisteredPractice,
             ids: UpdateIds::fresh(),
-            identifier_base: None,
-            timestamp: None,
-            last_updated: None,
-            version: 1,
-            today: None,
         }
     }
+}
 
+impl UpdateRecord {
     /// The pharmacy (mandatory).
     pub fn pharmacy(mut self, pharmacy: Pharmacy) -> Self {
         self.pharmacy = Some(pharmacy);
@@ -341,13 +332,13 @@ impl UpdateRecord {
 
     /// `RecipientType` (default `FI`, as the spec's examples).
     pub fn recipient_type(mut self, t: RecipientType) -> Self {
-        self.recipient_type = t;
+        self.message.set_recipient_type(t);
         self
     }
 
     /// Where it goes (default: the registered practice via `GPPROVIDER`).
     pub fn addressing(mut self, a: Addressing) -> Self {
-        self.addressing = a;
+        self.message.set_addressing(a);
         self
     }
 
@@ -360,37 +351,42 @@ impl UpdateRecord {
     /// Your identifier systems under `base` (`{base}/bundle`, `{base}/encounter`, ...), as
     /// the spec's examples show; default `https://tools.ietf.org/html/rfc4122` UUIDs.
     pub fn local_identifiers(mut self, base: &str) -> Self {
-        self.identifier_base = Some(base.trim_end_matches('/').into());
+        self.message.set_local_identifiers(base);
         self
     }
 
     /// When the message was generated (default now).
     pub fn timestamp(mut self, at: DateTime<FixedOffset>) -> Self {
-        self.timestamp = Some(at);
+        self.message.set_timestamp(at);
         self
     }
 
     /// `meta.lastUpdated` of the resources the builder makes.
     pub fn last_updated(mut self, at: &str) -> Self {
-        self.last_updated = Some(at.into());
+        self.message.set_last_updated(at);
         self
     }
 
     /// The version shown in `Mex-Subject` (default 1).
     pub fn version(mut self, version: u32) -> Self {
-        self.version = version;
+        self.message.set_version(version);
         self
     }
 
     /// The date validation treats as today (default the current UTC date).
     pub fn today(mut self, today: NaiveDate) -> Self {
-        self.today = Some(today);
+        self.message.set_today(today);
+        self
+    }
+
+    /// Called after each chunk MESH confirmed (for a progress bar).
+    pub fn progress(mut self, progress: impl Fn(SendProgress) + Send + Sync + 'static) -> Self {
+        self.message.set_progress(progress);
         self
     }
 
     fn validate(&self) -> Result<(&Pharmacy, &Pharmacist), InvalidInput> {
-        let today = self.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        self.patient.validate(today)?;
+        let today = self.message.validate_patient()?;
         if self.seen > today {
             return Err(InvalidInput::parameter("Encounter.period.start", "in the future"));
         }
@@ -399,7 +395,7 @@ impl UpdateRecord {
             return Err(InvalidInput::parameter("Organization.name", "missing"));
         }
         let pharmacist = self.pharmacist.as_ref().ok_or(InvalidInput::parameter("Composition.author", "missing"))?;
-        if pharmacist.family.trim().is_empty() {
+        if pharmacist.person.family.trim().is_empty() {
             return Err(InvalidInput::parameter("Practitioner.name.family", "missing"));
         }
         if self.items.is_empty() {
@@ -443,53 +439,43 @@ impl UpdateRecord {
         Ok((pharmacy, pharmacist))
     }
 
-    fn meta(&self, profile: &str) -> Meta {
-        let mut m = Meta::profile(profile);
-        m.last_updated.clone_from(&self.last_updated);
-        m
-    }
-
-    fn local(&self, kind: &str, value: &str) -> Option<Identifier> {
-        self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/{kind}"), value))
-    }
-
-    /// [`UpdateRecord::local`], else a UUID identifier.
-    fn local_or_uuid(&self, kind: &str, value: &str) -> Identifier {
-        self.local(kind, value).unwrap_or_else(|| Identifier::new(RFC4122, value))
-    }
-
-    /// Validates the input and builds the message and its MESH envelope; nothing is sent.
-    /// `sender` is the pharmacy's mailbox, `sender_ods` the header organisation and
-    /// `Mex-LocalID`.
+    /// Validates the input and builds the message and its MESH envelope; nothing is sent
+    /// (for a look at the message, or tests).
     ///
     /// # Errors
-    /// `Error::InvalidInput` naming the element that breaks a rule.
-    pub fn request(&self, sender: &MailboxId, sender_ods: &OdsCode) -> gpconnect_core::Result<Prepared> {
+    /// `Error::InvalidInput` naming the element that breaks a rule, or when the MESH
+    /// client has no ODS code configured.
+    pub fn prepare(&self) -> gpconnect_core::Result<Prepared> {
+        let payload = self.payload()?;
+        self.message.prepare(payload)
+    }
+
+    /// Validates, builds and sends the consultation once over the MESH client. Returns the
+    /// tracker of its acknowledgements with the MESH message ID; wait for them with
+    /// [`Acknowledgements::wait`]. A `20010` answer means the practice has Update Record
+    /// switched off ([`DeliveryOutcome::SendAnotherWay`](gpconnect_core::itk3::DeliveryOutcome)).
+    ///
+    /// # Errors
+    /// As [`UpdateRecord::prepare`], then the MESH client's errors.
+    pub async fn send(self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
+        let payload = self.payload()?;
+        self.message.send(payload).await
+    }
+
+    /// The document bundle and what the envelope needs.
+    fn payload(&self) -> gpconnect_core::Result<Payload> {
         let (pharmacy, pharmacist) = self.validate()?;
+        let m = &self.message;
         let ids = &self.ids;
         let urn = |id: &str| format!("urn:uuid:{id}");
         let to = |id: &str| Some(Reference::to(&urn(id)));
         let seen = self.seen.format("%Y-%m-%d").to_string();
         let title = self.title.clone().unwrap_or_else(|| format!("{} - {}", pharmacy.name, self.service.display()));
 
-        let handling = HandlingSpec::acknowledged(self.recipient_type, MESSAGE_DEFINITION, urn(&ids.encounter), "None");
-        let timestamp = fhir_instant(&self.timestamp.unwrap_or_else(|| chrono::Utc::now().fixed_offset()));
-        let mut envelope = Envelope::new(MessageEvent::UpdateRecord, handling, sender.as_str(), sender_ods.as_str())
-            .with_ids(
-                &ids.bundle,
-                self.local_or_uuid("bundle", &ids.bundle_identifier),
-                &ids.header,
-                &ids.sender,
-                timestamp,
-            );
-        envelope.bundle_meta.last_updated.clone_from(&self.last_updated);
-        envelope.header_meta.last_updated.clone_from(&self.last_updated);
-        envelope.sender_meta.last_updated.clone_from(&self.last_updated);
-
         let service = CodeableConcept::with_text(self.service.coding());
         let encounter = Encounter {
             id: Some(ids.encounter.clone()),
-            meta: Some(self.meta(ENCOUNTER_PROFILE)),
+            meta: Some(m.meta(ENCOUNTER_PROFILE)),
             extension: self
                 .outcome
                 .iter()
@@ -503,7 +489,7 @@ impl UpdateRecord {
                     )
                 })
                 .collect(),
-            identifier: self.local("encounter", &ids.encounter).into_iter().collect(),
+            identifier: m.local("encounter", &ids.encounter).into_iter().collect(),
             status: Some("finished".into()),
             type_: vec![CodeableConcept::with_text(Coding::new(
                 SNOMED,
@@ -522,37 +508,17 @@ impl UpdateRecord {
             reason: vec![service.clone()],
             service_provider: to(&ids.organisation),
         };
-        let organisation = Organization {
-            id: Some(ids.organisation.clone()),
-            meta: Some(self.meta(ORGANIZATION_PROFILE)),
-            identifier: vec![Identifier::new(ODS_SYSTEM, &pharmacy.ods)],
-            name: Some(pharmacy.name.clone()),
-            ..Default::default()
-        };
-        let practitioner = Practitioner {
-            id: Some(ids.practitioner.clone()),
-            meta: Some(self.meta(PRACTITIONER_PROFILE)),
-            identifier: self
-                .local("staff", &ids.practitioner)
-                .into_iter()
-                .chain(pharmacist.identifiers.iter().map(|(s, v)| Identifier::new(s, v)))
-                .collect(),
-            name: vec![HumanName {
-                family: Some(pharmacist.family.clone()),
-                given: pharmacist.given.clone(),
-                prefix: pharmacist.prefix.clone(),
-                ..Default::default()
-            }],
-            telecom: Vec::new(),
-        };
+        let organisation = m.organization(&ids.organisation, ORGANIZATION_PROFILE, &pharmacy.ods, &pharmacy.name, None);
+        let practitioner = m.practitioner(&ids.practitioner, PRACTITIONER_PROFILE, &pharmacist.person, None);
         let role = PractitionerRole {
             id: Some(ids.role.clone()),
-            meta: Some(self.meta(ROLE_PROFILE)),
+            meta: Some(m.meta(ROLE_PROFILE)),
             practitioner: to(&ids.practitioner),
             organization: to(&ids.organisation),
             code: vec![CodeableConcept::with_text(Coding::new(JOB_ROLE, &pharmacist.role.0, &pharmacist.role.1))],
         };
-        let patient = self.patient_resource();
+        let verification = MessageBuilder::nhs_number_verified(NHS_VERIFICATION_URL, NHS_VERIFICATION_SYSTEM, true);
+        let patient = m.patient_resource(&ids.patient, PATIENT_PROFILE, verification);
 
         let mut entries: Vec<(String, Resource)> = vec![
             (ids.encounter.clone(), Resource::Encounter(encounter)),
@@ -566,8 +532,8 @@ impl UpdateRecord {
         }
         let composition = Composition {
             id: Some(ids.composition.clone()),
-            meta: Some(self.meta(COMPOSITION_PROFILE)),
-            identifier: self.local("composition", &ids.composition),
+            meta: Some(m.meta(COMPOSITION_PROFILE)),
+            identifier: m.local("composition", &ids.composition),
             status: Some("final".into()),
             type_: Some(service),
             subject: to(&ids.patient),
@@ -581,24 +547,36 @@ impl UpdateRecord {
             }],
             ..Default::default()
         };
-        let identifier = self.local_or_uuid("bundle", &ids.document_bundle);
-        let mut document = Bundle::document(&ids.document_bundle, self.meta(DOCUMENT_BUNDLE_PROFILE), identifier);
+        let mut document = m.document(&ids.document_bundle, m.local_or_uuid("bundle", &ids.document_bundle));
         document.push(&ids.composition, Resource::Composition(composition));
         for (id, r) in entries {
             document.push(&id, r);
         }
-        let message = envelope.wrap(&ids.document_bundle, Resource::Bundle(Box::new(document)));
-
-        let recipient = self.addressing.recipient(&self.patient)?;
         let subject = format!(
             "{title} for {}, NHS Number: {}, seen at {}, ODS code: {}, version {}",
-            self.patient.display_name(),
-            self.patient.nhs_number.expose(),
+            m.patient().display_name(),
+            m.patient().nhs_number.expose(),
             pharmacy.name,
             pharmacy.ods,
-            self.version
+            m.version()
         );
-        Ok(Prepared::new(message, recipient, workflow(), subject, sender_ods.as_str())?)
+        Ok(Payload {
+            event: MessageEvent::UpdateRecord,
+            workflow: workflow(),
+            message_definition: MESSAGE_DEFINITION.into(),
+            sender_reference: urn(&ids.encounter),
+            local_extension: "None".into(),
+            ids: EnvelopeIds {
+                bundle: ids.bundle.clone(),
+                bundle_identifier: ids.bundle_identifier.clone(),
+                header: ids.header.clone(),
+                sender: ids.sender.clone(),
+            },
+            timestamp: m.instant(),
+            document_id: ids.document_bundle.clone(),
+            document,
+            subject,
+        })
     }
 
     /// One clinical item with its id, identifier, references and dates filled in where
@@ -615,7 +593,7 @@ impl UpdateRecord {
                 let id = o.id.get_or_insert_with(fresh).clone();
                 or_profile(&mut o.meta, OBSERVATION_PROFILE);
                 if o.identifier.is_empty() {
-                    o.identifier.extend(self.local("observation", &id));
+                    o.identifier.extend(self.message.local("observation", &id));
                 }
                 o.subject = o.subject.or_else(|| to(&ids.patient));
                 o.context = o.context.or_else(|| to(&ids.encounter));
@@ -629,7 +607,7 @@ impl UpdateRecord {
                 let id = d.id.get_or_insert_with(fresh).clone();
                 or_profile(&mut d.meta, DISPENSE_PROFILE);
                 if d.identifier.is_empty() {
-                    d.identifier.extend(self.local("medication-dispense", &id));
+                    d.identifier.extend(self.message.local("medication-dispense", &id));
                 }
                 d.subject = d.subject.or_else(|| to(&ids.patient));
                 d.context = d.context.or_else(|| to(&ids.encounter));
@@ -644,7 +622,7 @@ impl UpdateRecord {
                 let id = c.id.get_or_insert_with(fresh).clone();
                 or_profile(&mut c.meta, CONDITION_PROFILE);
                 if c.identifier.is_empty() {
-                    c.identifier.extend(self.local("condition", &id));
+                    c.identifier.extend(self.message.local("condition", &id));
                 }
                 c.subject = c.subject.or_else(|| to(&ids.patient));
                 c.context = c.context.or_else(|| to(&ids.encounter));
@@ -656,7 +634,7 @@ impl UpdateRecord {
                 let id = n.id.get_or_insert_with(fresh).clone();
                 or_profile(&mut n.meta, IMPRESSION_PROFILE);
                 if n.identifier.is_empty() {
-                    n.identifier.extend(self.local("clinical-impression", &id));
+                    n.identifier.extend(self.message.local("clinical-impression", &id));
                 }
                 n.subject = n.subject.or_else(|| to(&ids.patient));
                 n.context = n.context.or_else(|| to(&ids.encounter));
@@ -665,27 +643,5 @@ impl UpdateRecord {
                 (id, Resource::ClinicalImpression(n))
             }
         }
-    }
-
-    fn patient_resource(&self) -> Patient {
-        let verified = Coding::new(NHS_VERIFICATION_SYSTEM, "01", "Number present and verified");
-        let verification = Extension::value(
-            NHS_VERIFICATION_URL,
-            ExtensionValue::CodeableConcept(CodeableConcept::with_text(verified)),
-        );
-        let local = self.local("patient", &self.ids.patient);
-        self.patient.resource(&self.ids.patient, self.meta(PATIENT_PROFILE), verification, local)
-    }
-
-    /// Validates, builds and sends the consultation once over `mesh` from its mailbox,
-    /// with `sender_ods` as the sending organisation. Returns the tracker of its
-    /// acknowledgements (read them with [`gpconnect_core::itk3::receive_answers`] on
-    /// [`ack_workflow`]); a `20010` answer means the practice has Update Record switched
-    /// off ([`DeliveryOutcome::SendAnotherWay`](gpconnect_core::itk3::DeliveryOutcome)).
-    ///
-    /// # Errors
-    /// As [`UpdateRecord::request`], then the MESH client's errors.
-    pub async fn send(self, mesh: &MeshClient, sender_ods: &OdsCode) -> gpconnect_core::Result<Acknowledgements> {
-        self.request(mesh.mailbox(), sender_ods)?.send(mesh).await
     }
 }

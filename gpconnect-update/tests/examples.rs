@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate};
 use gpconnect_core::itk3::xml::differences;
 use gpconnect_core::itk3::{Gender, Itk3Message, Limits, XmlNode};
 use gpconnect_core::{ErrorKind, NhsNumber, OdsCode};
+use gpconnect_testkit::mesh::offline_client;
 use gpconnect_update::*;
 
 const EXAMPLES: [(&str, &str); 6] = [
@@ -116,7 +117,9 @@ fn rebuild(m: &UpdateRecordMessage) -> Itk3Message {
         role: id_of(m.role().unwrap().id.as_deref()),
         patient: id_of(p.id.as_deref()),
     };
-    let mut builder = UpdateRecord::new(m.service(), patient, seen)
+    let sender = offline_client(m.message().source_mailbox(), m.message().sender_ods().unwrap());
+    let mut builder = sender
+        .update_record(m.service(), patient, seen)
         .pharmacy(Pharmacy::new(&ods, org.name.as_deref().unwrap()))
         .pharmacist(pharmacist)
         .title(m.composition().title.as_deref().unwrap())
@@ -133,9 +136,7 @@ fn rebuild(m: &UpdateRecordMessage) -> Itk3Message {
     for item in m.items() {
         builder = builder.item(item);
     }
-    let sender_ods: OdsCode = m.message().sender_ods().unwrap().parse().unwrap();
-    let mailbox = m.message().source_mailbox().parse().unwrap();
-    builder.request(&mailbox, &sender_ods).unwrap().message
+    builder.prepare().unwrap().into_message()
 }
 
 #[test]
@@ -179,13 +180,14 @@ fn invalid_input_is_a_typed_error_naming_the_element() {
     };
     let seen = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let base = |service| {
-        UpdateRecord::new(service, patient(), seen)
+        offline_client("X26ABC1", "FQW30")
+            .update_record(service, patient(), seen)
             .pharmacy(Pharmacy::new(&"FA123".parse().unwrap(), "The Dispensers"))
             .pharmacist(Pharmacist::new("Spencer", &["Di"]))
             .today(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
     };
     let check = |b: UpdateRecord, element: &str| {
-        let e = b.request(&"X26ABC1".parse().unwrap(), &"FQW30".parse().unwrap()).unwrap_err();
+        let e = b.prepare().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(e.to_string().contains(element), "{element}: {e}");
     };
@@ -218,13 +220,14 @@ fn invalid_input_is_a_typed_error_naming_the_element() {
     let mut untagged = note(PrsbHeading::History, "x");
     untagged.meta.as_mut().unwrap().tag.clear();
     check(base(Service::Contraception).note(untagged), "ClinicalImpression.meta.tag");
-    let no_pharmacist = UpdateRecord::new(Service::Contraception, patient(), seen)
+    let no_pharmacist = offline_client("X26ABC1", "FQW30")
+        .update_record(Service::Contraception, patient(), seen)
         .pharmacy(Pharmacy::new(&"FA123".parse().unwrap(), "The Dispensers"))
         .note(note(PrsbHeading::History, "x"));
     check(no_pharmacist, "Composition.author");
     for t in BpTriplet::ALL {
         let ok = base(Service::BloodPressureCheck).observation(blood_pressure(t, 120, 80));
-        ok.request(&"X26ABC1".parse().unwrap(), &"FQW30".parse().unwrap()).unwrap();
+        ok.prepare().unwrap();
     }
 }
 

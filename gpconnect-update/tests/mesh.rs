@@ -1,21 +1,23 @@
 //! Update Record over MESH: headers on the wire, acknowledgements matched back including
 //! `20010` (Update Record switched off), and the round trip through mesh-sandbox.
 
+use std::time::Duration;
+
 use chrono::NaiveDate;
 use gpconnect_core::itk3::{Acknowledgement, Addressing, DeliveryOutcome, Responder};
-use gpconnect_core::mesh::{IncomingMessage, MailboxId, OutgoingMessage};
+use gpconnect_core::mesh::{MailboxId, MeshClient, MeshConfig, OutgoingMessage};
 use gpconnect_core::{NhsNumber, OdsCode};
 use gpconnect_testkit::mesh::{MeshSandbox, MockMesh};
 use gpconnect_update::*;
 
-fn consultation() -> UpdateRecord {
+fn consultation(mesh: &MeshClient) -> UpdateRecord {
     let patient = PatientDemographics::new(
         NhsNumber::parse("9690937286").unwrap(),
         "Lerone",
         &["Toby"],
         NaiveDate::from_ymd_opt(1983, 8, 8).unwrap(),
     );
-    UpdateRecord::new(Service::BloodPressureCheck, patient, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+    mesh.update_record(Service::BloodPressureCheck, patient, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
         .pharmacy(Pharmacy::new(&"FA123".parse().unwrap(), "The Dispensers"))
         .pharmacist(Pharmacist::new("Spencer", &["Di"]).prefix("Miss").role("R5220", "Pharmacy Technician"))
         .observation(blood_pressure(BpTriplet::Sitting, 125, 84))
@@ -24,8 +26,10 @@ fn consultation() -> UpdateRecord {
         .today(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
 }
 
-fn ods() -> OdsCode {
-    "FA123".parse().unwrap()
+/// A client sending as the pharmacy, FA123.
+fn pharmacy(config: MeshConfig) -> MeshClient {
+    let ods: OdsCode = "FA123".parse().unwrap();
+    MeshClient::new(config.ods_code(ods)).unwrap()
 }
 
 const PRACTICE: Responder<'static> = Responder { ods: "B82617", mailbox: "X26ABC2", diagnostics: None };
@@ -34,8 +38,8 @@ const PRACTICE: Responder<'static> = Responder { ods: "B82617", mailbox: "X26ABC
 async fn sends_with_the_update_record_headers_and_20010_means_send_another_way() {
     let mesh = MockMesh::start().await;
     mesh.add_mailbox("GPPROVIDER_9690937286_19830808_LERONE", "password", "B82617", &[]);
-    let pharmacy = mesh.client("X26ABC1");
-    let mut answers = consultation().send(&pharmacy, &ods()).await.unwrap();
+    let pharmacy = pharmacy(mesh.config("X26ABC1"));
+    let mut answers = consultation(&pharmacy).send().await.unwrap();
     let stored = mesh.message(answers.sent().mesh_message_id.as_ref().unwrap()).unwrap();
     assert_eq!(stored.headers["mex-to"], "GPPROVIDER_9690937286_19830808_Lerone");
     assert_eq!(stored.headers["mex-workflowid"], "GPCONNECT_UPDATE_RECORD");
@@ -58,7 +62,7 @@ async fn sends_with_the_update_record_headers_and_20010_means_send_another_way()
         &Responder { diagnostics: Some("GP Connect Update Record is switched off"), ..PRACTICE },
     );
     mesh.deliver("X26ABC2", "X26ABC1", "GPCONNECT_UPDATE_RECORD_ACK", off.to_xml());
-    receive_answers(&pharmacy, &ack_workflow(), std::slice::from_mut(&mut answers)).await.unwrap();
+    answers.wait(&pharmacy, Duration::ZERO).await.unwrap();
     assert_eq!(answers.outcome(), DeliveryOutcome::SendAnotherWay);
     let inf = answers.infrastructure.as_ref().unwrap();
     assert!(inf.code().must_send_another_way());
@@ -68,23 +72,23 @@ async fn sends_with_the_update_record_headers_and_20010_means_send_another_way()
 #[tokio::test]
 async fn round_trip_through_mesh_sandbox() {
     let sandbox = MeshSandbox::start().await.expect("mesh-sandbox starts");
-    let pharmacy = sandbox.client("X26ABC1");
+    let pharmacy = pharmacy(sandbox.config("X26ABC1"));
     let practice = sandbox.client("X26ABC2");
     // mesh-sandbox does not resolve GPPROVIDER addresses: address the practice mailbox.
-    let mut answers = consultation()
-        .addressing(Addressing::Mailbox("X26ABC2".parse().unwrap()))
-        .send(&pharmacy, &ods())
-        .await
-        .unwrap();
+    let mut answers =
+        consultation(&pharmacy).addressing(Addressing::Mailbox("X26ABC2".parse().unwrap())).send().await.unwrap();
 
     let mut received = Vec::new();
-    practice
-        .receive(None, |m: IncomingMessage| {
-            let r = UpdateRecordMessage::parse(&m.content).map(|u| received.push(u)).map_err(|e| Box::new(e) as _);
-            std::future::ready(r)
-        })
-        .await
-        .unwrap();
+    let mut inbox = practice.receive();
+    while let Some(m) = inbox.next().await.unwrap() {
+        match UpdateRecordMessage::parse(&m.content) {
+            Ok(u) => {
+                received.push(u);
+                inbox.acknowledge(&m).await.unwrap();
+            }
+            Err(e) => inbox.leave(&m, e),
+        }
+    }
     let consultation = received.pop().expect("the practice received the consultation");
     consultation.validate().unwrap();
     for code in [ResponseCode::Success, ResponseCode::PatientKnownHere] {
@@ -93,7 +97,7 @@ async fn round_trip_through_mesh_sandbox() {
             OutgoingMessage::new("X26ABC1".parse::<MailboxId>().unwrap(), ack_workflow()).body_bytes(ack.to_xml());
         practice.send(back).await.unwrap();
     }
-    let summary = receive_answers(&pharmacy, &ack_workflow(), std::slice::from_mut(&mut answers)).await.unwrap();
+    let summary = answers.wait(&pharmacy, Duration::ZERO).await.unwrap();
     assert_eq!(summary.acknowledged.len(), 2);
     assert_eq!(answers.outcome(), DeliveryOutcome::Accepted);
 }

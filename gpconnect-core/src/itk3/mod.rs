@@ -42,6 +42,7 @@
 //! # Ok::<(), gpconnect_core::itk3::Itk3Error>(())
 //! ```
 
+mod builder;
 mod codes;
 mod message;
 pub mod model;
@@ -50,6 +51,7 @@ mod response;
 mod transmit;
 pub mod xml;
 
+pub use builder::{Author, EnvelopeIds, MessageBuilder, Payload, Prepared, SDS_USER_ID};
 pub use codes::{
     AckKind, MessageEvent, RecipientType, ResponseCode, EVENT_SYSTEM, RECIPIENT_TYPE_SYSTEM, RESPONSE_CODE_SYSTEM,
 };
@@ -63,7 +65,7 @@ pub use response::{
     Acknowledgement, Acknowledgements, DeliveryOutcome, MessageIds, NonDeliveryReason, NonDeliveryReport, Responder,
     RESPONSE_OUTCOME_PROFILE,
 };
-pub use transmit::{receive_answers, take_answer, Addressing, Gender, PatientDemographics, Prepared, Taken};
+pub use transmit::{take_answer, Addressing, Gender, PatientDemographics, Taken, ANSWER_POLL_INTERVAL};
 pub use xml::{Limits, XmlNode};
 
 /// Why an ITK3 message could not be read, or an answer could not be matched.

@@ -257,6 +257,7 @@ pub struct Acknowledgements {
     pub business: Option<Acknowledgement>,
     /// The MESH non-delivery report, if one arrived.
     pub non_delivery: Option<NonDeliveryReport>,
+    ack_workflow: Option<WorkflowId>,
 }
 
 impl Acknowledgements {
@@ -269,7 +270,21 @@ impl Acknowledgements {
             infrastructure: None,
             business: None,
             non_delivery: None,
+            ack_workflow: None,
         }
+    }
+
+    /// The MESH workflow the answers come back on (`{workflow}_ACK`), which
+    /// [`wait`](Acknowledgements::wait) reads; set by the send.
+    #[must_use]
+    pub fn answered_on(mut self, ack_workflow: WorkflowId) -> Self {
+        self.ack_workflow = Some(ack_workflow);
+        self
+    }
+
+    /// The MESH workflow the answers come back on, when known.
+    pub fn ack_workflow(&self) -> Option<&WorkflowId> {
+        self.ack_workflow.as_ref()
     }
 
     /// The message tracked.

@@ -2,19 +2,16 @@
 //! Send Document and Update Record share.
 
 use std::fmt;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use super::message::Itk3Message;
 use super::model::{Address, Extension, HumanName, Identifier, Meta};
 use super::resources::Patient;
-use super::response::{Acknowledgement, Acknowledgements, MessageIds, NonDeliveryReport};
+use super::response::{Acknowledgement, Acknowledgements, NonDeliveryReport};
 use super::Itk3Error;
 use crate::error::InvalidInput;
-use crate::mesh::{
-    IncomingMessage, LocalId, MailboxId, MeshClient, OutgoingMessage, ReceiveSummary, Recipient, WorkflowFilter,
-    WorkflowId,
-};
+use crate::mesh::{IncomingMessage, MailboxId, MeshClient, ReceiveSummary, Recipient, WorkflowFilter};
 use crate::NhsNumber;
 
 /// A patient's demographics as GP Connect messages need them: the NHS number, the
@@ -190,54 +187,9 @@ impl Addressing {
     }
 }
 
-/// An ITK3 message ready to go: the message and its MESH envelope.
-pub struct Prepared {
-    /// The message.
-    pub message: Itk3Message,
-    /// The MESH message carrying it.
-    pub outgoing: OutgoingMessage,
-}
-
-impl fmt::Debug for Prepared {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Prepared").field("message", &self.message).field("outgoing", &self.outgoing).finish()
-    }
-}
-
-impl Prepared {
-    /// The MESH message for `message`: `mex-To`, `mex-WorkflowID`, `mex-Subject`,
-    /// `mex-LocalID`, `Content-Type: application/fhir+xml`.
-    ///
-    /// # Errors
-    /// [`InvalidInput`] when the address cannot be made or the local ID is unusable.
-    pub fn new(
-        message: Itk3Message,
-        to: Recipient,
-        workflow: WorkflowId,
-        subject: String,
-        local_id: &str,
-    ) -> Result<Self, InvalidInput> {
-        let outgoing = OutgoingMessage::new(to, workflow)
-            .subject(subject)
-            .local_id(LocalId::parse(local_id)?)
-            .content_type("application/fhir+xml")
-            .body_bytes(message.to_xml().into_bytes());
-        Ok(Prepared { message, outgoing })
-    }
-
-    /// Sends it once (the first upload is never retried blindly) and returns the tracker
-    /// of its acknowledgements.
-    ///
-    /// # Errors
-    /// The MESH client's errors; [`Error::may_have_been_sent`](crate::Error::may_have_been_sent)
-    /// says whether the message could have left.
-    pub async fn send(self, mesh: &MeshClient) -> crate::Result<Acknowledgements> {
-        let mut ids = MessageIds::of(&self.message);
-        let sent = mesh.send(self.outgoing).await?;
-        ids.mesh_message_id = Some(sent.message_id);
-        Ok(Acknowledgements::new(&self.message, ids))
-    }
-}
+/// How often [`Acknowledgements::wait`] looks for answers while it waits: the spec asks
+/// to poll a MESH inbox at most every 5 minutes.
+pub const ANSWER_POLL_INTERVAL: Duration = Duration::from_secs(300);
 
 /// What [`take_answer`] did with one incoming message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +199,9 @@ pub enum Taken {
 }
 
 /// Records one incoming MESH message (an ITK3 acknowledgement, or a MESH non-delivery
-/// report) with the tracker it answers.
+/// report) with the one of many `trackers` it answers (for one tracker:
+/// [`Acknowledgements::take`]; to wait for one message's answers:
+/// [`Acknowledgements::wait`]).
 ///
 /// # Errors
 /// [`Itk3Error::Unmatched`] when it answers none of `trackers`, a parse error when it is
@@ -267,21 +221,61 @@ pub fn take_answer(incoming: &IncomingMessage, trackers: &mut [Acknowledgements]
     Ok(Taken::Recorded(i))
 }
 
-/// Receives waiting answers on `ack_workflow` and records each with the tracker it
-/// answers. A message is acknowledged in MESH only once recorded; anything that answers
-/// none of `trackers`, or cannot be read, stays in the inbox for whoever owns it.
-///
-/// # Errors
-/// The MESH client's errors.
-pub async fn receive_answers(
-    mesh: &MeshClient,
-    ack_workflow: &WorkflowId,
-    trackers: &mut [Acknowledgements],
-) -> crate::Result<ReceiveSummary> {
-    let filter = WorkflowFilter::equals(ack_workflow);
-    mesh.receive(Some(filter), |incoming: IncomingMessage| {
-        let result = take_answer(&incoming, trackers).map(|_| ()).map_err(|e| Box::new(e) as _);
-        std::future::ready(result)
-    })
-    .await
+impl Acknowledgements {
+    /// Records one incoming MESH message (an ITK3 acknowledgement, or a MESH non-delivery
+    /// report) if it answers the tracked message.
+    ///
+    /// # Errors
+    /// As [`take_answer`].
+    pub fn take(&mut self, incoming: &IncomingMessage) -> Result<(), Itk3Error> {
+        take_answer(incoming, std::slice::from_mut(self)).map(|_| ())
+    }
+
+    /// Waits up to `within` for the answers to the tracked message: reads the
+    /// acknowledgement workflow (`{workflow}_ACK`), records each acknowledgement or
+    /// non-delivery report that answers this message and acknowledges it in MESH; anything
+    /// else (another message's answer, an unreadable one) stays in the inbox for whoever
+    /// owns it. Returns as soon as the [`outcome`](Acknowledgements::outcome) is no longer
+    /// [`Pending`](super::DeliveryOutcome::Pending), or when `within` has passed
+    /// (`Duration::ZERO`: one look), looking again every [`ANSWER_POLL_INTERVAL`].
+    ///
+    /// # Errors
+    /// The MESH client's errors.
+    pub async fn wait(&mut self, mesh: &MeshClient, within: Duration) -> crate::Result<ReceiveSummary> {
+        let started = tokio::time::Instant::now();
+        let filter = match self.ack_workflow() {
+            Some(workflow) => WorkflowFilter::equals(workflow),
+            None => WorkflowFilter::contains("_ACK")?,
+        };
+        let mut total = ReceiveSummary::default();
+        loop {
+            let mut inbox = mesh.receive().workflow(filter.clone());
+            while let Some(message) = inbox.next().await? {
+                match self.take(&message) {
+                    Ok(()) => inbox.acknowledge(&message).await?,
+                    Err(e) => inbox.leave(&message, e),
+                }
+            }
+            let pass = inbox.into_summary();
+            total.acknowledged.extend(pass.acknowledged);
+            for (id, e) in pass.handler_failed {
+                if !total.handler_failed.iter().any(|(seen, _)| *seen == id) {
+                    total.handler_failed.push((id, e));
+                }
+            }
+            for id in pass.too_large {
+                if !total.too_large.contains(&id) {
+                    total.too_large.push(id);
+                }
+            }
+            total.more_waiting = pass.more_waiting;
+            let left = within.saturating_sub(started.elapsed());
+            if self.outcome() != super::DeliveryOutcome::Pending || left.is_zero() {
+                return Ok(total);
+            }
+            if !pass.more_waiting {
+                tokio::time::sleep(left.min(ANSWER_POLL_INTERVAL)).await;
+            }
+        }
+    }
 }

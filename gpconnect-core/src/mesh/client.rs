@@ -110,6 +110,12 @@ impl MeshClient {
         &self.inner.config.mailbox
     }
 
+    /// The ODS code of the organisation sending through this client
+    /// ([`MeshConfig::ods_code`]), when configured.
+    pub fn ods_code(&self) -> Option<&crate::OdsCode> {
+        self.inner.config.ods_code.as_ref()
+    }
+
     pub(crate) fn config(&self) -> &MeshConfig {
         &self.inner.config
     }

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 
 use super::MailboxId;
 use crate::error::ConfigError;
-use crate::{Identity, RetryPolicy};
+use crate::{Identity, OdsCode, RetryPolicy};
 
 /// The NHS root and sub CAs for the integration (PTL) environment, as NHS England's
 /// `mesh-client` bundles them.
@@ -109,6 +109,7 @@ impl Default for ClientInfo {
 pub struct MeshConfig {
     pub(crate) environment: MeshEnvironment,
     pub(crate) mailbox: MailboxId,
+    pub(crate) ods_code: Option<OdsCode>,
     pub(crate) password: SecretString,
     pub(crate) shared_key: SecretString,
     pub(crate) identity: Option<Identity>,
@@ -129,6 +130,7 @@ impl fmt::Debug for MeshConfig {
         f.debug_struct("MeshConfig")
             .field("environment", &self.environment)
             .field("mailbox", &self.mailbox)
+            .field("ods_code", &self.ods_code)
             .field("identity", &self.identity.as_ref().map(|_| ".."))
             .finish_non_exhaustive()
     }
@@ -154,6 +156,7 @@ impl MeshConfig {
         Self {
             environment,
             mailbox,
+            ods_code: None,
             password,
             shared_key,
             identity: None,
@@ -168,6 +171,15 @@ impl MeshConfig {
             max_receive_bytes: 100 * 1024 * 1024,
             client_info: ClientInfo::default(),
         }
+    }
+
+    /// The ODS code of the organisation that owns the mailbox: the sender of every ITK3
+    /// message sent through this client (the header Organization and `Mex-LocalID` of Send
+    /// Document and Update Record). Sending an ITK3 message without it is refused before
+    /// anything leaves.
+    pub fn ods_code(mut self, ods: OdsCode) -> Self {
+        self.ods_code = Some(ods);
+        self
     }
 
     /// The client certificate and key for mutual TLS (required by every NHS environment;
@@ -243,6 +255,11 @@ impl MeshConfig {
     /// The mailbox this configuration speaks for.
     pub fn mailbox(&self) -> &MailboxId {
         &self.mailbox
+    }
+
+    /// The sending organisation's ODS code ([`MeshConfig::ods_code`]), when set.
+    pub fn sender_ods(&self) -> Option<&OdsCode> {
+        self.ods_code.as_ref()
     }
 
     /// The environment.

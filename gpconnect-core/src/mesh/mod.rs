@@ -2,7 +2,8 @@
 //! and Health, over which GP Connect Send Document and Update Record travel.
 //!
 //! * [`MeshConfig`] names the [`MeshEnvironment`], the mailbox, its password and the
-//!   environment's shared secret, the client certificate; [`MeshClient::new`] checks it;
+//!   environment's shared secret, the client certificate and the sending organisation's
+//!   ODS code; [`MeshClient::new`] checks it;
 //! * every request carries a fresh `NHSMESH` token ([`auth`]);
 //! * [`MeshClient::send`] sends an [`OutgoingMessage`] in one request, or in gzip-compressed
 //!   chunks when it is larger than the chunk size; the first upload request is never
@@ -11,8 +12,9 @@
 //! * [`MeshClient::inbox`] lists waiting messages (paging, workflow filters);
 //!   [`MeshClient::download`] streams one, chunk by chunk, into any `AsyncWrite` with flat
 //!   memory, and resumes from the chunk that broke;
-//! * [`MeshClient::receive`] downloads, hands each message to your handler and
-//!   acknowledges it only after the handler succeeded;
+//! * [`MeshClient::receive`] hands the waiting messages over in a plain loop
+//!   (`while let Some(m) = inbox.next().await? { .. }`), and a message is acknowledged
+//!   only when you say it is stored ([`Receiver::acknowledge`]);
 //! * [`MeshClient::track`] and [`MeshClient::lookup_endpoint`].
 //!
 //! ```no_run
@@ -58,6 +60,7 @@ mod lookup;
 mod receive;
 mod send;
 mod track;
+mod tracked;
 
 pub use client::MeshClient;
 pub use config::{ClientInfo, MeshConfig, MeshEnvironment, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
@@ -67,6 +70,7 @@ pub use headers::{ChunkRange, MessageMetadata, MessageType, MexHeader, StatusRep
 pub use ids::{GpProviderAddress, LocalId, MailboxId, MessageId, Recipient, WorkflowId};
 pub use inbox::{Inbox, InboxPage, WorkflowFilter};
 pub use lookup::MailboxEntry;
-pub use receive::{HandlerError, IncomingMessage, ReceiveSummary};
+pub use receive::{HandlerError, IncomingMessage, ReceiveSummary, Receiver};
 pub use send::{MessageBody, OutgoingMessage, SendProgress, SentMessage};
 pub use track::{Tracking, TrackingStatus};
+pub use tracked::Tracked;

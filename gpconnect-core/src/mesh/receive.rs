@@ -1,7 +1,7 @@
-//! Receiving: list, download, hand to the caller's handler, and acknowledge only after
-//! the handler succeeded.
+//! Receiving: list, download, hand each message to the caller in a plain loop, and
+//! acknowledge it only when the caller says it is stored.
 
-use std::future::Future;
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -10,10 +10,10 @@ use tokio::io::AsyncWrite;
 
 use super::{MeshClient, MeshProblem, MessageId, MessageMetadata, WorkflowFilter};
 
-/// The error a receive handler returns to leave a message unacknowledged.
+/// Why the caller left a message in the inbox ([`Receiver::leave`]).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A downloaded message handed to a receive handler.
+/// A downloaded message, from [`Receiver::next`].
 #[derive(Debug)]
 pub struct IncomingMessage {
     /// The message's `mex-*` metadata (a REPORT has an empty content).
@@ -22,12 +22,20 @@ pub struct IncomingMessage {
     pub content: Bytes,
 }
 
-/// What a [`MeshClient::receive`] pass did.
+impl IncomingMessage {
+    /// The MESH message ID.
+    pub fn message_id(&self) -> &MessageId {
+        &self.metadata.message_id
+    }
+}
+
+/// What a [`Receiver`] pass did.
 #[derive(Debug, Default)]
 pub struct ReceiveSummary {
     /// Messages handled and acknowledged.
     pub acknowledged: Vec<MessageId>,
-    /// Messages whose handler failed: left in the inbox, to be offered again.
+    /// Messages the caller left ([`Receiver::leave`]): still in the inbox, to be offered
+    /// again.
     pub handler_failed: Vec<(MessageId, HandlerError)>,
     /// Messages larger than [`MeshConfig::max_receive_bytes`](super::MeshConfig::max_receive_bytes):
     /// not handed over and left in the inbox; fetch them with [`MeshClient::download`]
@@ -37,65 +45,109 @@ pub struct ReceiveSummary {
     pub more_waiting: bool,
 }
 
+/// One pass over the inbox (one page), message by message; from [`MeshClient::receive`].
+///
+/// [`next`](Self::next) downloads the next waiting message into memory (at most
+/// [`MeshConfig::max_receive_bytes`](super::MeshConfig::max_receive_bytes)); the caller
+/// stores it, then [`acknowledge`](Self::acknowledge)s it, which removes it from the
+/// inbox. A message not acknowledged stays in the inbox and is offered again next time
+/// ([`leave`](Self::leave) records why). An acknowledgement lost after the content was
+/// stored means the message is offered again: handle a repeat.
+#[derive(Debug)]
+#[must_use = "a receiver does nothing until `next().await`"]
+pub struct Receiver {
+    client: MeshClient,
+    filter: Option<WorkflowFilter>,
+    waiting: Option<VecDeque<MessageId>>,
+    summary: ReceiveSummary,
+}
+
 impl MeshClient {
-    /// Receives waiting messages (one inbox page): for each (matching `filter`, if
-    /// given), downloads it into memory (at most
-    /// [`MeshConfig::max_receive_bytes`](super::MeshConfig::max_receive_bytes)), calls
-    /// `handler`, and acknowledges it only when the handler returned `Ok`. A
-    /// handler error leaves the message in the inbox (it is offered again next time);
-    /// an acknowledgement that fails after a successful handler is returned as an error,
-    /// and the message will be offered again, so handlers must tolerate a repeat.
+    /// Receives the waiting messages in a plain loop: lists one inbox page, then hands
+    /// the messages over one at a time.
     ///
     /// ```no_run
     /// # use gpconnect_core::mesh::*;
     /// # async fn store(_: &[u8]) -> std::io::Result<()> { Ok(()) }
     /// # async fn demo(mesh: MeshClient) -> gpconnect_core::Result<()> {
-    /// let summary = mesh
-    ///     .receive(None, |message: IncomingMessage| async move {
-    ///         store(&message.content).await?; // an error here leaves the message in the inbox
-    ///         Ok(())
-    ///     })
-    ///     .await?;
-    /// println!("{} acknowledged", summary.acknowledged.len());
+    /// let mut inbox = mesh.receive();
+    /// while let Some(message) = inbox.next().await? {
+    ///     match store(&message.content).await {
+    ///         Ok(()) => inbox.acknowledge(&message).await?,
+    ///         Err(e) => inbox.leave(&message, e), // offered again next time
+    ///     }
+    /// }
+    /// println!("{} acknowledged", inbox.summary().acknowledged.len());
     /// # Ok(()) }
     /// ```
+    pub fn receive(&self) -> Receiver {
+        Receiver { client: self.clone(), filter: None, waiting: None, summary: ReceiveSummary::default() }
+    }
+}
+
+impl Receiver {
+    /// Only messages whose workflow matches.
+    pub fn workflow(mut self, filter: WorkflowFilter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// The next waiting message, downloaded; `None` once this pass's page is done. The
+    /// first call lists the inbox.
     ///
     /// # Errors
-    /// `Error::Mesh` when listing, downloading or acknowledging fails.
-    pub async fn receive<H, Fut>(&self, filter: Option<WorkflowFilter>, handler: H) -> crate::Result<ReceiveSummary>
-    where
-        H: FnMut(IncomingMessage) -> Fut,
-        Fut: Future<Output = Result<(), HandlerError>>,
-    {
-        let mut handler = handler;
-        let mut inbox = self.inbox();
-        if let Some(filter) = filter {
-            inbox = inbox.workflow(filter);
+    /// `Error::Mesh` when listing or downloading fails.
+    pub async fn next(&mut self) -> crate::Result<Option<IncomingMessage>> {
+        if self.waiting.is_none() {
+            let mut inbox = self.client.inbox();
+            if let Some(filter) = &self.filter {
+                inbox = inbox.workflow(filter.clone());
+            }
+            let page = inbox.send().await?;
+            self.summary.more_waiting = page.continue_from.is_some();
+            self.waiting = Some(page.messages.into());
         }
-        let page = inbox.send().await?;
-        let mut summary = ReceiveSummary::default();
-        for id in page.messages {
-            let mut content = Limited { buf: Vec::new(), limit: self.config().max_receive_bytes };
-            let downloaded = match self.download(&id, &mut content).send().await {
-                Ok(d) => d,
+        let waiting = self.waiting.as_mut().expect("listed above");
+        while let Some(id) = waiting.pop_front() {
+            let mut content = Limited { buf: Vec::new(), limit: self.client.config().max_receive_bytes };
+            match self.client.download(&id, &mut content).send().await {
+                Ok(downloaded) => {
+                    return Ok(Some(IncomingMessage { metadata: downloaded.metadata, content: content.buf.into() }))
+                }
                 Err(e) if e.mesh().is_some_and(|m| matches!(m.problem, MeshProblem::Output(_))) => {
-                    summary.too_large.push(id);
-                    continue;
+                    self.summary.too_large.push(id);
                 }
                 Err(e) => return Err(e),
-            };
-            let incoming = IncomingMessage { metadata: downloaded.metadata.clone(), content: content.buf.into() };
-            // The handler owns the content now; acknowledge only after it said Ok.
-            match handler(incoming).await {
-                Ok(()) => {
-                    downloaded.acknowledge(self).await?;
-                    summary.acknowledged.push(id);
-                }
-                Err(e) => summary.handler_failed.push((id, e)),
             }
         }
-        summary.more_waiting = page.continue_from.is_some();
-        Ok(summary)
+        Ok(None)
+    }
+
+    /// Acknowledges `message` (call once its content is safely stored): MESH removes it
+    /// from the inbox.
+    ///
+    /// # Errors
+    /// `Error::Mesh` when the acknowledgement fails; the message stays in the inbox and is
+    /// offered again.
+    pub async fn acknowledge(&mut self, message: &IncomingMessage) -> crate::Result<()> {
+        self.client.acknowledge(message.message_id()).await?;
+        self.summary.acknowledged.push(message.message_id().clone());
+        Ok(())
+    }
+
+    /// Leaves `message` in the inbox (it is offered again next time), recording why.
+    pub fn leave(&mut self, message: &IncomingMessage, reason: impl Into<HandlerError>) {
+        self.summary.handler_failed.push((message.message_id().clone(), reason.into()));
+    }
+
+    /// What this pass did so far.
+    pub fn summary(&self) -> &ReceiveSummary {
+        &self.summary
+    }
+
+    /// What this pass did.
+    pub fn into_summary(self) -> ReceiveSummary {
+        self.summary
     }
 }
 

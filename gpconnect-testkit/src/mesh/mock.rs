@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use chrono::Utc;
 use gpconnect_core::mesh::auth::{AuthRejection, TokenChecker};
-use gpconnect_core::mesh::{ChunkRange, MeshClient, MessageId};
+use gpconnect_core::mesh::{ChunkRange, MeshClient, MeshConfig, MessageId};
 use secrecy::SecretString;
 use serde_json::json;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -93,6 +93,12 @@ impl MockMesh {
     /// The base URL (`http://127.0.0.1:{port}`).
     pub fn url(&self) -> String {
         self.server.uri()
+    }
+
+    /// A configuration for `mailbox` (password `password`, secret `TestKey`), to add
+    /// settings such as [`MeshConfig::ods_code`] before making a client.
+    pub fn config(&self, mailbox: &str) -> MeshConfig {
+        config_for(&self.url(), mailbox)
     }
 
     /// A client for `mailbox` (password `password`, secret `TestKey`).

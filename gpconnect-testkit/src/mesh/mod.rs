@@ -32,4 +32,4 @@ mod mock;
 mod sandbox;
 
 pub use mock::{MockMesh, StoredMessage};
-pub use sandbox::{config_for, MeshSandbox, MAILBOXES, PASSWORD, SHARED_KEY, WORKFLOWS};
+pub use sandbox::{config_for, offline_client, MeshSandbox, MAILBOXES, PASSWORD, SHARED_KEY, WORKFLOWS};

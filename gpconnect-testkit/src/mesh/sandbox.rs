@@ -117,6 +117,14 @@ impl MeshSandbox {
     }
 }
 
+/// A client for `mailbox` sending as the organisation `ods`, for building ITK3 messages
+/// without a server (`prepare()`): it points at a loopback port nothing listens on, and
+/// making it sends nothing.
+pub fn offline_client(mailbox: &str, ods: &str) -> MeshClient {
+    let config = config_for("http://127.0.0.1:9", mailbox).ods_code(ods.parse().expect("ODS code"));
+    MeshClient::new(config).expect("offline configuration")
+}
+
 /// A configuration for `mailbox` at a local MESH server URL, with the sandbox's secrets.
 pub fn config_for(url: &str, mailbox: &str) -> MeshConfig {
     MeshConfig::new(
