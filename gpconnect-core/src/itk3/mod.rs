@@ -5,11 +5,17 @@
 //!   (ITK-MessageHeader-2), the handling specification ([`HandlingSpec`],
 //!   Extension-ITK-MessageHandling-2), the sender organisation and the payload; built
 //!   from an [`Envelope`] and parsed back.
+//! * [`MessageBuilder`]: the one builder of an outgoing message that Send Document and
+//!   Update Record share: envelope, ids and local identifiers, author ([`Author`]),
+//!   organisation and patient resources, the MESH envelope (`mex-To`, workflow, subject,
+//!   `Mex-LocalID` from [`MeshConfig::ods_code`](crate::mesh::MeshConfig::ods_code)) and
+//!   the one send, returning [`Acknowledgements`] [`Tracked`](crate::mesh::Tracked) by
+//!   the MESH message ID; an API crate adds only its document bundle ([`Payload`]);
 //! * [`Acknowledgement`]: an `ITK008M` response with its typed [`ResponseCode`]
 //!   (meaning, positive or not, infrastructure or business), matched back to the
 //!   [`MessageIds`] it answers; [`Acknowledgements`] collects both for one message and
 //!   says where delivery stands ([`DeliveryOutcome`]), including MESH
-//!   [`NonDeliveryReport`]s.
+//!   [`NonDeliveryReport`]s; [`Acknowledgements::wait`] reads them off MESH.
 //! * [`xml`]: the one bounded XML parser (size, depth and element-count limits, no DTD)
 //!   and writer, and [`xml::differences`], the element-by-element comparison.
 //!

@@ -9,8 +9,9 @@ use super::{MeshClient, MeshOperation, MessageId};
 impl MeshClient {
     /// Acknowledges a message: MESH removes it from the inbox and tells the sender it was
     /// collected. Acknowledge only once the content is safely stored; prefer
-    /// [`MeshClient::receive`] or [`Downloaded::acknowledge`](super::Downloaded::acknowledge),
-    /// which make the order right by construction.
+    /// [`Receiver::acknowledge`](super::Receiver::acknowledge) (from
+    /// [`MeshClient::receive`]) or [`Downloaded::acknowledge`](super::Downloaded::acknowledge),
+    /// which hand over the content first.
     ///
     /// # Errors
     /// `Error::Mesh` (404 unknown message, 403 not this mailbox's). Safe to retry: a second

@@ -239,7 +239,7 @@ impl MeshConfig {
     }
 
     /// The largest message [`MeshClient::receive`](super::MeshClient::receive) holds in
-    /// memory for its handler (default 100 MiB); larger ones are left for
+    /// memory for the caller (default 100 MiB); larger ones are left for
     /// [`MeshClient::download`](super::MeshClient::download) into a file.
     pub fn max_receive_bytes(mut self, bytes: usize) -> Self {
         self.max_receive_bytes = bytes;

@@ -15,7 +15,10 @@
 //! * [`MeshClient::receive`] hands the waiting messages over in a plain loop
 //!   (`while let Some(m) = inbox.next().await? { .. }`), and a message is acknowledged
 //!   only when you say it is stored ([`Receiver::acknowledge`]);
-//! * [`MeshClient::track`] and [`MeshClient::lookup_endpoint`].
+//! * [`MeshClient::track`] and [`MeshClient::lookup_endpoint`];
+//! * [`Tracked`]: a result with the MESH message ID of the message sent for it (what Send
+//!   Document and Update Record return), as [`Traced`](crate::Traced) carries the SSP
+//!   trace ID.
 //!
 //! ```no_run
 //! use gpconnect_core::mesh::{MeshClient, MeshConfig, MeshEnvironment, OutgoingMessage};
