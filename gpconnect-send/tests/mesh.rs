@@ -140,3 +140,40 @@ async fn round_trip_through_mesh_sandbox_send_receive_answer_and_match() {
     assert_eq!(summary.acknowledged.len(), 2);
     assert_eq!(answers.outcome(), DeliveryOutcome::Accepted);
 }
+
+#[tokio::test]
+async fn the_sender_ods_code_comes_from_the_mesh_configuration() {
+    let mesh = MockMesh::start().await;
+    let without_ods = mesh.client("X26ABC1");
+    let err = send_document(&without_ods, Generation::V2AnyDocument)
+        .addressing(Addressing::Mailbox("X26ABC2".parse().unwrap()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), gpconnect_core::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("ods_code"), "{err}");
+    assert!(mesh.messages().is_empty(), "refused before anything was sent");
+}
+
+#[tokio::test]
+async fn progress_is_reported_and_waiting_gives_up_at_the_deadline() {
+    let mesh = MockMesh::start().await;
+    let sender = sender(mesh.config("X26ABC1"));
+    let chunks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = chunks.clone();
+    let mut sent = send_document(&sender, Generation::V2AnyDocument)
+        .addressing(Addressing::Mailbox("X26ABC2".parse().unwrap()))
+        .progress(move |p| seen.lock().unwrap().push((p.chunks_sent, p.total_chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(*chunks.lock().unwrap(), vec![(1, 1)]);
+    assert_eq!(sent.sent().mesh_message_id.as_ref(), Some(&sent.message_id));
+    assert_eq!(sent.ack_workflow(), Some(&Generation::V2AnyDocument.ack_workflow()));
+
+    let started = std::time::Instant::now();
+    let summary = sent.wait(&sender, Duration::from_millis(300)).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(summary.acknowledged.is_empty());
+    assert_eq!(sent.outcome(), DeliveryOutcome::Pending);
+}
