@@ -114,7 +114,10 @@ impl EnvelopeIds {
 
 /// What an API crate adds to the shared envelope: the message kind, its handling
 /// specification values, the document bundle and the MESH subject.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the event and the workflow only (the subject and the document hold the
+/// patient's name and NHS number).
+#[derive(Clone)]
 pub struct Payload {
     /// The event (`ITK014M` Update Record, Send Document's event).
     pub event: MessageEvent,
@@ -136,6 +139,12 @@ pub struct Payload {
     pub document: Bundle,
     /// `Mex-Subject`. Holds the patient's name and NHS number.
     pub subject: String,
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payload").field("event", &self.event).field("workflow", &self.workflow).finish_non_exhaustive()
+    }
 }
 
 type ProgressFn = Arc<dyn Fn(SendProgress) + Send + Sync>;
