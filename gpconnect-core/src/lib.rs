@@ -34,6 +34,7 @@ pub mod config;
 pub mod error;
 pub mod fhir;
 pub mod foundations;
+mod http;
 pub mod ids;
 mod interaction;
 #[cfg(feature = "mesh")]
@@ -51,12 +52,14 @@ mod request;
 mod resolver;
 pub mod retry;
 pub mod sds;
-mod transport;
+mod service_root;
+mod ssp;
 pub mod uk;
 
 pub use client::{Client, ClientBuilder};
 pub use config::{Consumer, ConsumerBuilder, Device, DeviceBuilder, Identity, SspConfig};
 pub use error::{Error, ErrorKind, GpcCode, PatientMismatch, Result};
+pub use http::HttpSettings;
 pub use ids::{
     AppointmentId, Asid, DocumentId, HealthcareServiceId, Id, IdError, LocationId, NhsNumber, OdsCode, OrganizationId,
     PatientId, PractitionerId, SlotId,
@@ -66,5 +69,5 @@ pub use jwt::User;
 pub use operation::{Call, CallOptions, Operation, Traced};
 pub use provider::Provider;
 pub use request::{is_fhir_json, Answer, Request, Response, StreamingResponse};
-pub use resolver::ServiceRoot;
 pub use retry::RetryPolicy;
+pub use service_root::ServiceRoot;

@@ -9,7 +9,7 @@ use crate::client::Dispatch;
 use crate::error::InvalidInput;
 use crate::operation::CallOptions;
 use crate::request::{Answer, StreamingResponse};
-use crate::resolver::ServiceRoot;
+use crate::service_root::ServiceRoot;
 use crate::{Capability, Client, InteractionId, OdsCode, Request, Response, Result, User};
 
 /// A handle on one provider, from [`Client::provider`]. Cheap to clone.

@@ -91,7 +91,7 @@ impl MeshClient {
         let root = url::Url::parse(&format!("{}/messageexchange/", base.as_str().trim_end_matches('/')))
             .map_err(|_| ConfigError::Url { what: "mesh" })?;
         // Core's HTTP client: rustls, TLS 1.2 or later, never a redirect.
-        let mut http = crate::transport::http_client(config.connect_timeout)
+        let mut http = crate::http::http_client(config.http.connect_timeout_or(crate::http::CONNECT_TIMEOUT))
             .read_timeout(config.read_timeout)
             .user_agent(config.client_info.client_version.clone());
         let trusted = config.trusted()?;
@@ -135,7 +135,7 @@ impl MeshClient {
     pub(crate) async fn execute(&self, req: &MeshRequest) -> Result<reqwest::Response, MeshError> {
         let url = self.url(req);
         let effect = if req.operation.is_idempotent() { Effect::Read } else { Effect::Write };
-        let result = crate::retry::retrying(&self.inner.config.retry, effect, |attempt| {
+        let result = crate::retry::retrying(&self.inner.config.http.retry, effect, |attempt| {
             let url = url.clone();
             async move { self.attempt(req, url, attempt).await.map_err(Error::from) }
         })
@@ -154,7 +154,7 @@ impl MeshClient {
             .inner
             .http
             .request(req.method.clone(), url)
-            .timeout(config.request_timeout)
+            .timeout(config.http.request_timeout_or(super::config::REQUEST_TIMEOUT))
             .header(ACCEPT, MESH_V2)
             .headers(req.headers.clone());
         if req.authorised {

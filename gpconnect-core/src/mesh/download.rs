@@ -75,7 +75,7 @@ impl<W: AsyncWrite + Unpin + Send + ?Sized> Download<'_, W> {
         if at.message_id != message_id || at.chunk == 0 {
             return Err(InvalidInput::parameter("resume", "not a position in this message").into());
         }
-        let retry = &client.config().retry;
+        let retry = &client.config().http.retry;
         let fail = |mut err: MeshError, at: &PartialDownload| {
             err.message_id = Some(message_id.clone());
             err.resume_download = Some(at.clone());
