@@ -47,7 +47,9 @@ mod operation;
 #[cfg_attr(docsrs, doc(cfg(feature = "api-platform")))]
 pub mod platform;
 pub mod preflight;
+mod problem;
 mod provider;
+pub mod redact;
 mod request;
 mod resolver;
 pub mod retry;

@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::error::{MeshError, MeshErrorCode, MeshOperation, MeshProblem};
 use super::{auth, MailboxId, MeshConfig, MeshEnvironment};
-use crate::error::{ConfigError, DecodeProblem, Error, RawBody, Sent, MAX_ERROR_BODY};
+use crate::error::{ConfigError, DecodeProblem, Error, MessagingError, RawBody, Sent, MAX_ERROR_BODY};
 use crate::Effect;
 
 /// `Accept` for the v2 API (snake_case answers, paging).
@@ -141,8 +141,11 @@ impl MeshClient {
         })
         .await;
         result.map_err(|e| match e {
-            Error::Mesh(m) => *m,
-            // Every attempt fails with `Error::Mesh`.
+            Error::Messaging(m) => match m.take::<MeshError>() {
+                Ok(m) => m,
+                Err(other) => unreachable!("MESH attempt failed with {:?}", other.kind()),
+            },
+            // Every attempt fails with a `MeshError`.
             other => unreachable!("MESH attempt failed with {:?}", other.kind()),
         })
     }
@@ -291,7 +294,7 @@ fn error_code(body: &[u8]) -> Option<MeshErrorCode> {
 
 impl From<MeshError> for Error {
     fn from(e: MeshError) -> Self {
-        Error::Mesh(Box::new(e))
+        Error::Messaging(Box::new(MessagingError::new(e)))
     }
 }
 

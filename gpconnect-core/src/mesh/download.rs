@@ -60,7 +60,7 @@ impl<W: AsyncWrite + Unpin + Send + ?Sized> Download<'_, W> {
     /// Downloads every chunk, retrying a chunk that broke from where it broke.
     ///
     /// # Errors
-    /// `Error::Mesh`: 404 unknown, 410 expired, a transfer that could not be completed
+    /// `Error::Messaging`: 404 unknown, 410 expired, a transfer that could not be completed
     /// (with [`MeshError::resume_download`](super::MeshError::resume_download) set), or a
     /// write error of the writer.
     pub async fn send(self) -> crate::Result<Downloaded> {

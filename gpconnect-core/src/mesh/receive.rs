@@ -61,7 +61,7 @@ impl MeshClient {
     /// ```
     ///
     /// # Errors
-    /// `Error::Mesh` when listing, downloading or acknowledging fails.
+    /// `Error::Messaging` when listing, downloading or acknowledging fails.
     pub async fn receive<H, Fut>(&self, filter: Option<WorkflowFilter>, handler: H) -> crate::Result<ReceiveSummary>
     where
         H: FnMut(IncomingMessage) -> Fut,

@@ -4,7 +4,7 @@
 use gpconnect_core::fhir::{Coding, FhirDateTime, Quantity};
 
 use super::build::{code_of, name_of, notes, observation_value, range_text, Builder, Found};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec};
 use crate::resources::{DiagnosticReport, Observation, ProcedureRequest, Specimen};
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -85,7 +85,7 @@ pub struct TestResult {
     pub members: Vec<TestResult>,
 }
 
-redacted_debug!(Investigation, TestResult, SpecimenSummary);
+gpconnect_core::redacted_debug!(Investigation, id; TestResult, id; SpecimenSummary, id);
 
 /// A result's own fields (its members are resolved by the builder, once per target).
 pub(super) fn test_result_of(o: &Observation) -> TestResult {

@@ -45,19 +45,6 @@ use build::{build, Builder, Found};
 
 pub(crate) use lenient::{lenient_extensions, MAX_DEPTH};
 
-/// Gives a view type a `Debug` that shows its structure only: ids, names and texts are
-/// provider-supplied patient data and never printed.
-macro_rules! redacted_debug {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Debug for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($t)).field("has_id", &self.id.is_some()).finish_non_exhaustive()
-            }
-        }
-    )*};
-}
-pub(crate) use redacted_debug;
-
 /// What one section file declares: its kind, codes, name and titles, and its item type.
 struct SectionSpec {
     kind: SectionKind,
