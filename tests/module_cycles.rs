@@ -11,6 +11,13 @@
 //! siblings can form a circle. Any strongly connected set of two or more siblings fails
 //! the test, printed with one example line for each edge.
 //!
+//! Test modules (a module named `tests`, inline or a file) are left out: they are not part
+//! of the layering. Glob imports (`use super::*`) are not followed.
+//!
+//! [`KNOWN`] lists the back edges of circles that are known and owned by work under way;
+//! they are left out of the graph, and an entry that no longer matches an edge fails the
+//! test (delete it), so the list only shrinks.
+//!
 //! It reads the source text (comments and string literals removed); it does not expand
 //! macros or follow `#[path]`. Run it alone with:
 //!
@@ -21,6 +28,26 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+
+/// Back edges of known circles: (crate folder, directory module (`""` for the crate
+/// root), from, to, why it is still there). Each is removed from the graph; each must
+/// still exist.
+const KNOWN: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "gpconnect-core",
+        "platform",
+        "client",
+        "session",
+        "issue 19, deliverable 1: the patient session's own send path goes (PATIENT)",
+    ),
+    (
+        "gpconnect-structured",
+        "",
+        "parameters",
+        "get_record",
+        "issue 19, deliverable 1: the Parameters body shared with the patient-facing operations (PATIENT)",
+    ),
+];
 
 /// One source file: its module path in its crate and its text.
 struct Source {
@@ -407,10 +434,11 @@ fn module_of(relative: &Path) -> Vec<String> {
 }
 
 /// Every circle among sibling modules, one line each with an example of every edge.
-fn circles(sources: &[Source]) -> Vec<String> {
+fn circles(sources: &[Source], known: &[(&str, &str, &str)], stale: &mut Vec<String>) -> Vec<String> {
     let mut tree = Tree { modules: BTreeSet::new(), reexports: BTreeMap::new() };
     let mut parsed = Vec::new();
-    for source in sources {
+    let is_test = |m: &[String]| m.iter().any(|s| s == "tests");
+    for source in sources.iter().filter(|s| !is_test(&s.module)) {
         tree.modules.insert(source.module.clone());
         let tokens = tokenize(&source.text);
         let named = named_paths(&tokens);
@@ -454,10 +482,20 @@ fn circles(sources: &[Source]) -> Vec<String> {
             let Some(abs) = resolve(&tree, &source.module, n) else { continue };
             let mut from = source.module.clone();
             from.extend(n.inline.iter().cloned());
+            if is_test(&from) {
+                continue;
+            }
             if let Some((parent, a, b)) = edge(&tree, &from, &abs) {
                 let example = format!("{}:{} names {}", source.file, n.line, n.segments.join("::"));
                 edges.entry(parent).or_default().entry((a, b)).or_insert(example);
             }
+        }
+    }
+    for &(scope, a, b) in known {
+        let parent: Vec<String> = scope.split("::").filter(|s| !s.is_empty()).map(String::from).collect();
+        let removed = edges.get_mut(&parent).and_then(|g| g.remove(&(a.to_string(), b.to_string())));
+        if removed.is_none() {
+            stale.push(format!("{scope}: {a} -> {b}"));
         }
     }
     let mut found = Vec::new();
@@ -582,12 +620,19 @@ fn no_crate_has_a_module_import_circle() {
     crates.extend(dirs);
     assert!(crates.len() > 5, "the workspace's crates were not found: {crates:?}");
     let mut report = Vec::new();
+    let mut stale = Vec::new();
     for dir in &crates {
         let sources = crate_sources(root, dir);
         assert!(!sources.is_empty(), "no sources in {}", dir.display());
-        report.extend(circles(&sources));
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = if dir == root { String::new() } else { name };
+        let known: Vec<_> = KNOWN.iter().filter(|k| k.0 == name).map(|k| (k.1, k.2, k.3)).collect();
+        let mut gone = Vec::new();
+        report.extend(circles(&sources, &known, &mut gone).into_iter().map(|c| format!("{name}: {c}")));
+        stale.extend(gone.into_iter().map(|g| format!("{name}: {g}")));
     }
     assert!(report.is_empty(), "module import circles:\n{}", report.join("\n"));
+    assert!(stale.is_empty(), "entries of KNOWN that no longer match an edge (delete them):\n{}", stale.join("\n"));
 }
 
 fn source(file: &str, text: &str) -> Source {
@@ -602,7 +647,7 @@ fn the_check_finds_circles() {
         source("a.rs", "use crate::Thing; // crate::b::nothing\n"),
         source("b.rs", "fn f() { let s = \"crate::a\"; super::a::g(); }"),
     ];
-    let found = circles(&direct);
+    let found = circles(&direct, &[], &mut Vec::new());
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("circle in crate root: a, b"), "{}", found[0]);
     assert!(found[0].contains("a -> b  (a.rs:1 names crate::Thing)"), "{}", found[0]);
@@ -615,7 +660,7 @@ fn the_check_finds_circles() {
         source("view/x/mod.rs", "mod inner;"),
         source("view/x/inner.rs", "use crate::view::build::memo;"),
     ];
-    let found = circles(&nested);
+    let found = circles(&nested, &[], &mut Vec::new());
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("circle in view: build, x"), "{}", found[0]);
 
@@ -624,5 +669,12 @@ fn the_check_finds_circles() {
         source("a.rs", "pub struct A; #[cfg(test)] mod tests { use super::*; use crate::A; }"),
         source("b.rs", "use crate::A; fn f() -> char { '\"' }"),
     ];
-    assert!(circles(&clean).is_empty(), "{:?}", circles(&clean));
+    assert!(circles(&clean, &[], &mut Vec::new()).is_empty(), "{:?}", circles(&clean, &[], &mut Vec::new()));
+
+    // A known back edge is left out; one that is not there is reported stale.
+    let mut stale = Vec::new();
+    assert!(circles(&direct, &[("", "b", "a")], &mut stale).is_empty());
+    assert!(stale.is_empty(), "{stale:?}");
+    circles(&clean, &[("", "a", "b")], &mut stale);
+    assert_eq!(stale, [": a -> b"]);
 }

@@ -9,11 +9,11 @@ use http::HeaderValue;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::call_options::CallOptions;
 use crate::config::{Consumer, SspConfig};
 use crate::error::{ConfigError, InvalidInput};
 use crate::http::{check_url, CONNECT_TIMEOUT};
 use crate::jwt::TokenCache;
-use crate::operation::CallOptions;
 use crate::request::{receive_in_span, Answer, Request, StreamingResponse};
 use crate::resolver::Resolver;
 use crate::retry::{retrying, RetryPolicy};

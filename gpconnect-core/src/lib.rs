@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod call_options;
 mod client;
 pub mod config;
 pub mod error;
@@ -58,6 +59,7 @@ mod service_root;
 mod ssp;
 pub mod uk;
 
+pub use call_options::CallOptions;
 pub use client::{Client, ClientBuilder};
 pub use config::{Consumer, ConsumerBuilder, Device, DeviceBuilder, Identity, SspConfig};
 pub use error::{Error, ErrorKind, GpcCode, PatientMismatch, Result};
@@ -68,7 +70,7 @@ pub use ids::{
 };
 pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Scope, UnknownInteraction};
 pub use jwt::User;
-pub use operation::{Call, CallOptions, Operation, Traced};
+pub use operation::{Call, Operation, Traced};
 pub use provider::Provider;
 pub use request::{is_fhir_json, Answer, Request, Response, StreamingResponse};
 pub use retry::RetryPolicy;
