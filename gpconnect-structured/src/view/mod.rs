@@ -44,7 +44,7 @@ pub use diary_entries::DiaryEntry;
 pub use immunisations::{Immunisation, ImmunisationKind};
 pub use investigations::{Investigation, SpecimenSummary, TestResult};
 pub use medications::{MedicationIssue, MedicationItem, PrescriptionType};
-pub use problem::{ViewProblem, ViewProblemKind, MAX_NESTING};
+pub use problem::{ViewProblem, ViewProblemKind};
 pub use problems::Problem;
 pub use referrals::Referral;
 pub use section::{Section, SectionKind, SectionSummary};

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use gpconnect_core::fhir::lenient::MAX_DEPTH;
-
 use super::SectionKind;
 
 /// Something in the bundle the view could not use; the rest of the record is still read.
@@ -79,7 +77,7 @@ pub enum ViewProblemKind {
         /// The reference as written.
         reference: String,
     },
-    /// A resource nested deeper than the view reads ([`MAX_NESTING`] levels): not read.
+    /// A resource nested deeper than the view reads ([`MAX_DEPTH`](gpconnect_core::fhir::lenient::MAX_DEPTH) levels, core's one limit): not read.
     TooDeep {
         /// `resourceType`.
         resource_type: String,
@@ -90,10 +88,6 @@ pub enum ViewProblemKind {
     /// than its size allows: from here on references are left unresolved.
     FanOutLimit,
 }
-
-/// How deeply a resource may nest JSON arrays and objects before the view stops reading
-/// it (the whole body is checked once, before anything is parsed).
-pub const MAX_NESTING: usize = MAX_DEPTH;
 
 impl ViewProblemKind {
     /// A short name of the kind (`dangling_reference`), free of provider text.
