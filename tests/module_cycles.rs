@@ -23,6 +23,7 @@
 //!
 //! ```text
 //! cargo test --test module_cycles
+//! MODULE_GRAPH=1 cargo test --test module_cycles -- --nocapture   # every edge, per directory
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -496,6 +497,18 @@ fn circles(sources: &[Source], known: &[(&str, &str, &str)], stale: &mut Vec<Str
         let removed = edges.get_mut(&parent).and_then(|g| g.remove(&(a.to_string(), b.to_string())));
         if removed.is_none() {
             stale.push(format!("{scope}: {a} -> {b}"));
+        }
+    }
+    if std::env::var_os("MODULE_GRAPH").is_some() {
+        for (parent, graph) in &edges {
+            let scope = if parent.is_empty() { "crate root".to_string() } else { parent.join("::") };
+            let mut by_from: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (a, b) in graph.keys() {
+                by_from.entry(a).or_default().push(b);
+            }
+            for (a, bs) in by_from {
+                println!("{}: {scope}: {a} -> {}", sources[0].file.split('/').next().unwrap_or(""), bs.join(", "));
+            }
         }
     }
     let mut found = Vec::new();

@@ -52,7 +52,7 @@ pub enum ConfigError {
     /// A plain http URL was given where https is required.
     #[error(
         "the {} address must start with https://; plain http is only for a local test against a mock \
-         (allow_http on the SSP configuration)",
+         (allow_http in the configuration's HTTP settings)",
         url_name(what)
     )]
     NotHttps {
