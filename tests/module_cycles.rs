@@ -250,7 +250,7 @@ fn named_paths(tokens: &[(Tok, usize)]) -> Vec<Named> {
             Tok::Ident(word) if word == "use" => {
                 let end = tokens[i..].iter().position(|(t, _)| *t == Tok::Semi).map_or(tokens.len(), |p| i + p);
                 let mut paths = Vec::new();
-                expand_use(&tokens[i + 1..end], &mut Vec::new(), &mut paths);
+                expand_use(&tokens[i + 1..end], &[], &mut paths);
                 let here: Vec<String> = inline.iter().map(|(n, _)| n.clone()).collect();
                 for segments in paths {
                     out.push(Named { segments, line: *line, inline: here.clone(), in_use: true });
@@ -283,9 +283,9 @@ fn named_paths(tokens: &[(Tok, usize)]) -> Vec<Named> {
 }
 
 /// Expands a use tree (`a::{b, c::d as e, f::*}`) into its paths (the `as` dropped).
-fn expand_use(tokens: &[(Tok, usize)], prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+fn expand_use(tokens: &[(Tok, usize)], prefix: &[String], out: &mut Vec<Vec<String>>) {
     let mut i = 0;
-    let mut current = prefix.clone();
+    let mut current = prefix.to_vec();
     let mut pushed_any = false;
     while i < tokens.len() {
         match &tokens[i].0 {
@@ -326,20 +326,20 @@ fn expand_use(tokens: &[(Tok, usize)], prefix: &mut Vec<String>, out: &mut Vec<V
                         Tok::Open => d += 1,
                         Tok::Close => d -= 1,
                         Tok::Comma if d == 0 => {
-                            expand_use(&inside[start..k], &mut current.clone(), out);
+                            expand_use(&inside[start..k], &current, out);
                             start = k + 1;
                         }
                         _ => {}
                     }
                 }
-                expand_use(&inside[start..], &mut current.clone(), out);
+                expand_use(&inside[start..], &current, out);
                 pushed_any = false;
-                current = prefix.clone();
+                current = prefix.to_vec();
                 i = j + 1;
             }
             Tok::Comma => {
                 if pushed_any {
-                    out.push(std::mem::replace(&mut current, prefix.clone()));
+                    out.push(std::mem::replace(&mut current, prefix.to_vec()));
                 }
                 pushed_any = false;
                 i += 1;

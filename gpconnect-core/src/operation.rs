@@ -63,7 +63,7 @@ impl Call {
 
     /// The ODS code of the organisation this call is made for: the requesting user's
     /// organisation (the per-call user, else the handle's) when set with
-    /// [`User::organisation`], else the client's consumer organisation. The same
+    /// [`User::organisation`](crate::User::organisation), else the client's consumer organisation. The same
     /// organisation as the call's `requesting_organization` claim.
     pub fn requesting_ods(&self) -> crate::OdsCode {
         let consumer = self.provider.client().consumer();

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// The category of an [`Error`], for matching.
+/// The category of an [`Error`](super::Error), for matching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

@@ -81,7 +81,7 @@ pub struct Section<T> {
     /// The items, references resolved.
     pub items: Vec<T>,
     /// List entries that could not become an item (also in
-    /// [`StructuredRecord::view_problems`]).
+    /// [`StructuredRecord::view_problems`](super::StructuredRecord::view_problems)).
     pub unresolved: usize,
 }
 
@@ -152,7 +152,7 @@ impl<'a, T> IntoIterator for &'a Section<T> {
 }
 
 /// How much of one area the record holds and what it could not show: see
-/// [`StructuredRecord::section_summary`].
+/// [`StructuredRecord::section_summary`](super::StructuredRecord::section_summary).
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct SectionSummary<'a> {
@@ -165,6 +165,6 @@ pub struct SectionSummary<'a> {
     /// List entries that could not become an item.
     pub unresolved: usize,
     /// Problems reported for this area (lost entries, malformed fields, dangling or
-    /// cyclic references), also in [`StructuredRecord::view_problems`].
+    /// cyclic references), also in [`StructuredRecord::view_problems`](super::StructuredRecord::view_problems).
     pub problems: usize,
 }

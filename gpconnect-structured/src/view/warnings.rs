@@ -117,7 +117,7 @@ pub enum RecordWarningKind {
     Other,
 }
 
-/// Any warning a record can carry, for [`StructuredRecord::has_warning`].
+/// Any warning a record can carry, for [`StructuredRecord::has_warning`](super::StructuredRecord::has_warning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Warning {
