@@ -108,3 +108,34 @@ impl std::error::Error for MessagingError {
         self.0.source()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ConfigError, Error};
+
+    /// Compiled with and without the `mesh` feature: a `match` naming the variant never
+    /// changes when a dependency turns the feature on.
+    #[test]
+    fn the_messaging_variant_exists_whatever_the_features() {
+        fn messaging(e: &Error) -> bool {
+            matches!(e, Error::Messaging(_))
+        }
+        let e = Error::Config(ConfigError::Missing("ssp"));
+        assert!(!messaging(&e));
+        assert!(e.messaging().is_none());
+    }
+
+    #[cfg(feature = "mesh")]
+    #[test]
+    fn itk3_and_mesh_failures_keep_their_kind_text_and_details() {
+        use super::super::ErrorKind;
+        use crate::itk3::Itk3Error;
+        let e = Error::from(Itk3Error::Unmatched);
+        assert_eq!(e.kind(), ErrorKind::Decode);
+        assert_eq!(e.to_string(), "ITK3 message: the answer is about another message");
+        assert_eq!(e.messaging().and_then(|m| m.get::<Itk3Error>()), Some(&Itk3Error::Unmatched));
+        assert!(e.mesh().is_none());
+        assert!(!e.is_retryable() && !e.may_have_been_sent());
+        assert!(format!("{e:?}").contains("Unmatched"), "{e:?}");
+    }
+}
