@@ -23,9 +23,14 @@
 //! and user, the [`Client`] adds the headers and token and sends it through the SSP with
 //! retries, and the operation parses the answer into a [`Traced`] value or an [`Error`].
 //!
-//! Modules depend downwards only: `client` (the dispatcher) knows the SSP transport,
-//! the resolver and the retry loop, never a provider or an operation; `provider` knows
-//! the client; `operation` knows the provider; the foundations operations sit on top.
+//! Modules depend downwards only (the repository's `tests/module_cycles.rs` checks it):
+//! leaves (`redact`, the error type, `retry`, the shared HTTP plumbing `http`,
+//! `service_root`, `call_options`) at the bottom; `ssp` (the SSP on the wire), `sds` and
+//! the resolver on them; `client` (the dispatcher) knows those, never a provider or an
+//! operation; `provider` knows the client; `operation` knows the provider; the
+//! foundations operations sit on top. The MESH and API-platform transports use the same
+//! leaves, and [`Error`] names neither (their failures are [`Error::Messaging`] and
+//! [`Error::Auth`], whatever the features).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
