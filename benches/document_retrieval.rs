@@ -90,7 +90,7 @@ async fn serve(bodies: Arc<HashMap<String, Arc<Vec<u8>>>>) -> String {
 fn provider(ssp: &str) -> Provider {
     let asid: Asid = "918999198738".parse().unwrap();
     let client = Client::builder()
-        .ssp(SspConfig::new(ssp, asid.clone()).allow_http(true))
+        .ssp(SspConfig::new(ssp, asid.clone()).http(|h| h.allow_http(true)))
         .consumer(gpconnect_testkit::test_consumer())
         .build()
         .unwrap();

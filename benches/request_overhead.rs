@@ -45,7 +45,7 @@ fn user() -> User {
 
 fn provider(ssp: &str) -> Provider {
     let client = Client::builder()
-        .ssp(SspConfig::new(ssp, CONSUMER_ASID.parse().unwrap()).allow_http(true))
+        .ssp(SspConfig::new(ssp, CONSUMER_ASID.parse().unwrap()).http(|h| h.allow_http(true)))
         .consumer(consumer())
         .build()
         .unwrap();
@@ -77,7 +77,7 @@ impl Raw {
         let now = chrono::Utc::now().timestamp();
         let token = Claims::new(&consumer(), &user(), ROOT, InteractionId::ReadLocation, None, now).unwrap().encode();
         Raw {
-            // The SDK's reqwest configuration (`transport::http_client`), so that the same
+            // The SDK's reqwest configuration (`http::http_client`), so that the same
             // bytes go out (`User-Agent` included) and the same per-request work is done.
             http: reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(10))

@@ -54,8 +54,9 @@
 pub use gpconnect_core::{
     error, fhir, foundations, ids, jwt, preflight, sds, AppointmentId, Asid, Capability, Client, ClientBuilder,
     Consumer, ConsumerBuilder, Device, DeviceBuilder, DocumentId, Effect, Error, ErrorKind, GpcCode,
-    HealthcareServiceId, Id, IdError, Identity, InteractionId, LocationId, NhsNumber, OdsCode, OrganizationId,
-    PatientId, PractitionerId, Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig, Traced, User,
+    HealthcareServiceId, HttpSettings, Id, IdError, Identity, InteractionId, LocationId, NhsNumber, OdsCode,
+    OrganizationId, PatientId, PractitionerId, Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig,
+    Traced, User,
 };
 
 /// The MESH client and the ITK3 envelope (feature `mesh`, turned on by `send` and `update`).

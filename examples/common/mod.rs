@@ -165,8 +165,8 @@ pub async fn connect() -> Result<Setup, VarError> {
 pub fn ssp_config() -> Result<SspConfig, VarError> {
     let ssp_url = required("GPCONNECT_SSP_URL")?;
     let consumer_asid: Asid = parse("GPCONNECT_CONSUMER_ASID", &required("GPCONNECT_CONSUMER_ASID")?)?;
-    let mut ssp =
-        SspConfig::new(ssp_url, consumer_asid).allow_http(var("GPCONNECT_ALLOW_HTTP").as_deref() == Some("1"));
+    let mut ssp = SspConfig::new(ssp_url, consumer_asid)
+        .http(|h| h.allow_http(var("GPCONNECT_ALLOW_HTTP").as_deref() == Some("1")));
     match (var("GPCONNECT_CLIENT_CERT"), var("GPCONNECT_CLIENT_KEY")) {
         (Some(cert), Some(key)) => {
             ssp = ssp.identity(Identity::from_pem_files(cert, key).map_err(from_var("GPCONNECT_CLIENT_CERT"))?);
@@ -177,7 +177,7 @@ pub fn ssp_config() -> Result<SspConfig, VarError> {
     }
     if let Some(ca) = var("GPCONNECT_CA_CERT") {
         let pem = std::fs::read(ca).map_err(|e| VarError::invalid("GPCONNECT_CA_CERT", e))?;
-        ssp = ssp.add_ca_pem(&pem).map_err(from_var("GPCONNECT_CA_CERT"))?;
+        ssp = ssp.try_http(|h| h.add_ca_pem(&pem)).map_err(from_var("GPCONNECT_CA_CERT"))?;
     }
     Ok(ssp)
 }

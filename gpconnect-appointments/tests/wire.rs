@@ -327,7 +327,7 @@ async fn a_dropped_connection_after_sending_is_outcome_unknown_and_find_booking_
     let client = Client::builder()
         .ssp(
             gpconnect_core::SspConfig::new(format!("http://{ssp}"), spine.consumer_asid().parse().unwrap())
-                .allow_http(true),
+                .http(|h| h.allow_http(true)),
         )
         .consumer(test_consumer())
         .build()

@@ -9,15 +9,17 @@ use http::HeaderValue;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::call_options::CallOptions;
 use crate::config::{Consumer, SspConfig};
 use crate::error::{ConfigError, InvalidInput};
+use crate::http::{check_url, CONNECT_TIMEOUT};
 use crate::jwt::TokenCache;
-use crate::operation::CallOptions;
 use crate::request::{receive_in_span, Answer, Request, StreamingResponse};
-use crate::resolver::{Resolver, ServiceRoot};
+use crate::resolver::Resolver;
 use crate::retry::{retrying, RetryPolicy};
 use crate::sds::{SdsClient, SdsConfig};
-use crate::transport::{check_url, Attempt, Ssp};
+use crate::service_root::ServiceRoot;
+use crate::ssp::{Attempt, Ssp};
 use crate::{Capability, OdsCode, Result, User};
 
 /// A GP Connect client: the SSP connection, the consumer's identity, the policies and
@@ -79,7 +81,6 @@ pub struct ClientBuilder {
     ssp: Option<SspConfig>,
     consumer: Option<Consumer>,
     sds: Option<SdsConfig>,
-    retry: Option<RetryPolicy>,
     roots: HashMap<OdsCode, HashMap<Capability, Arc<ServiceRoot>>>,
 }
 
@@ -102,12 +103,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy for reads, for the SSP and SDS (default: [`RetryPolicy::default`]).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
     /// Sets a provider's service root for one capability by hand, instead of looking it
     /// up in SDS (a provider handle can also override it: [`Provider::with_root`](crate::Provider::with_root)).
     pub fn service_root(mut self, ods: &OdsCode, capability: Capability, root: ServiceRoot) -> Self {
@@ -120,11 +115,12 @@ impl ClientBuilder {
         let ssp_config = self.ssp.ok_or(ConfigError::Missing("ssp"))?;
         let consumer = self.consumer.ok_or(ConfigError::Missing("consumer"))?;
         let ssp = Ssp::new(&ssp_config)?;
-        let retry = self.retry.unwrap_or_default();
+        let retry = ssp_config.http.retry.clone();
         let sds = match self.sds {
             Some(cfg) => {
-                check_url(&cfg.url, "sds", ssp_config.allow_http)?;
-                Some(SdsClient::new(cfg, ssp_config.connect_timeout, retry.clone(), ssp.max_body)?)
+                check_url(&cfg.url, "sds", ssp_config.http.allow_http)?;
+                let connect_timeout = ssp_config.http.connect_timeout_or(CONNECT_TIMEOUT);
+                Some(SdsClient::new(cfg, connect_timeout, retry.clone(), ssp.max_body)?)
             }
             None => None,
         };

@@ -2,9 +2,9 @@
 
 use std::fmt;
 use std::path::Path;
-use std::time::Duration;
 
 use crate::error::ConfigError;
+use crate::http::HttpSettings;
 use crate::{Asid, OdsCode};
 
 /// Where and how to reach the Spine Security Proxy.
@@ -13,7 +13,7 @@ use crate::{Asid, OdsCode};
 /// use gpconnect_core::{Asid, SspConfig};
 /// use std::time::Duration;
 /// let ssp = SspConfig::new("https://proxy.intspineservices.nhs.uk", "200000000115".parse::<Asid>()?)
-///     .request_timeout(Duration::from_secs(20));
+///     .http(|h| h.request_timeout(Duration::from_secs(20)));
 /// # Ok::<(), gpconnect_core::IdError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -21,10 +21,7 @@ pub struct SspConfig {
     pub(crate) url: String,
     pub(crate) consumer_asid: Asid,
     pub(crate) identity: Option<Identity>,
-    pub(crate) ca_roots: Vec<reqwest::Certificate>,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) request_timeout: Duration,
-    pub(crate) allow_http: bool,
+    pub(crate) http: HttpSettings,
     pub(crate) max_response_bytes: usize,
 }
 
@@ -35,10 +32,7 @@ impl SspConfig {
             url: url.into(),
             consumer_asid,
             identity: None,
-            ca_roots: Vec::new(),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            allow_http: false,
+            http: HttpSettings::default(),
             max_response_bytes: 64 * 1024 * 1024,
         }
     }
@@ -49,37 +43,29 @@ impl SspConfig {
         self
     }
 
-    /// Adds a CA certificate (PEM) to trust, such as the Spine root and sub CAs.
-    pub fn add_ca_pem(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
-        for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))? {
-            self.ca_roots.push(cert);
-        }
+    /// Timeouts, the retry policy (for the SSP and SDS), extra trusted CAs (such as the
+    /// Spine root and sub CAs) and whether plain `http://` SSP and SDS URLs are allowed
+    /// (changed from the current ones, at first [`HttpSettings::new`]: 10 s to connect, 30 s per request; operations can
+    /// override the timeout and the retry policy per call).
+    pub fn http(mut self, settings: impl FnOnce(HttpSettings) -> HttpSettings) -> Self {
+        self.http = settings(std::mem::take(&mut self.http));
+        self
+    }
+
+    /// [`http`](Self::http) for a change that can fail, such as
+    /// [`HttpSettings::add_ca_pem`].
+    pub fn try_http(
+        mut self,
+        settings: impl FnOnce(HttpSettings) -> Result<HttpSettings, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        self.http = settings(std::mem::take(&mut self.http))?;
         Ok(self)
-    }
-
-    /// Time allowed to open a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for one request, from sending to the end of the answer (default 30 s).
-    /// Operations can override it per call.
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
     }
 
     /// The largest response body read into memory (default 64 MiB). Streamed
     /// document downloads are not limited by this.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
-        self
-    }
-
-    /// Allows a plain `http://` SSP and SDS URL. For local tests against a mock only.
-    pub fn allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
         self
     }
 }

@@ -10,6 +10,8 @@ use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::str::FromStr;
 
+pub use crate::redact::Screened;
+
 use crate::fhir::{DocumentReference, FhirResource, HealthcareService, Location, Organization, Patient, Practitioner};
 
 /// Why a string is not a valid identifier. Never contains the rejected value itself.
@@ -300,49 +302,6 @@ impl<R: FhirResource> fmt::Debug for Id<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}Id({:?})", R::TYPE, Screened(&self.id))
     }
-}
-
-/// `Debug` of a value a provider wrote (an id, a code, a type name) with every run of ten
-/// or more digits (spaces allowed between them) shown as `<redacted>`: such a run could be
-/// an NHS number, which never reaches `Debug`, whatever field a provider put it in.
-///
-/// ```
-/// use gpconnect_core::ids::Screened;
-/// assert_eq!(format!("{:?}", Screened("Patient/9690937286")), r#""Patient/<redacted>""#);
-/// assert_eq!(format!("{:?}", Screened("2026-03-02")), r#""2026-03-02""#);
-/// ```
-pub struct Screened<T>(pub T);
-
-impl<T: fmt::Debug> fmt::Debug for Screened<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = format!("{:?}", self.0);
-        let mut out = String::with_capacity(text.len());
-        let mut run = String::new();
-        let mut digits = 0;
-        for c in text.chars() {
-            if c.is_ascii_digit() || (c == ' ' && digits > 0) {
-                digits += usize::from(c.is_ascii_digit());
-                run.push(c);
-                continue;
-            }
-            flush(&mut out, &mut run, &mut digits);
-            out.push(c);
-        }
-        flush(&mut out, &mut run, &mut digits);
-        f.write_str(&out)
-    }
-}
-
-/// Ends a run of digits: kept when shorter than an NHS number, else `<redacted>`.
-fn flush(out: &mut String, run: &mut String, digits: &mut usize) {
-    if *digits >= 10 {
-        out.push_str("<redacted>");
-        out.extend(run.chars().rev().take_while(|&c| c == ' '));
-    } else {
-        out.push_str(run);
-    }
-    run.clear();
-    *digits = 0;
 }
 
 impl<R> fmt::Display for Id<R> {

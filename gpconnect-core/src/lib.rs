@@ -23,17 +23,24 @@
 //! and user, the [`Client`] adds the headers and token and sends it through the SSP with
 //! retries, and the operation parses the answer into a [`Traced`] value or an [`Error`].
 //!
-//! Modules depend downwards only: `client` (the dispatcher) knows the SSP transport,
-//! the resolver and the retry loop, never a provider or an operation; `provider` knows
-//! the client; `operation` knows the provider; the foundations operations sit on top.
+//! Modules depend downwards only (the repository's `tests/module_cycles.rs` checks it):
+//! leaves (`redact`, the error type, `retry`, the shared HTTP plumbing `http`,
+//! `service_root`, `call_options`) at the bottom; `ssp` (the SSP on the wire), `sds` and
+//! the resolver on them; `client` (the dispatcher) knows those, never a provider or an
+//! operation; `provider` knows the client; `operation` knows the provider; the
+//! foundations operations sit on top. The MESH and API-platform transports use the same
+//! leaves, and [`Error`] names neither (their failures are [`Error::Messaging`] and
+//! [`Error::Auth`], whatever the features).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod call_options;
 mod client;
 pub mod config;
 pub mod error;
 pub mod fhir;
 pub mod foundations;
+mod http;
 pub mod ids;
 mod interaction;
 #[cfg(feature = "mesh")]
@@ -46,25 +53,30 @@ mod operation;
 #[cfg_attr(docsrs, doc(cfg(feature = "api-platform")))]
 pub mod platform;
 pub mod preflight;
+mod problem;
 mod provider;
+pub mod redact;
 mod request;
 mod resolver;
 pub mod retry;
 pub mod sds;
-mod transport;
+mod service_root;
+mod ssp;
 pub mod uk;
 
+pub use call_options::CallOptions;
 pub use client::{Client, ClientBuilder};
 pub use config::{Consumer, ConsumerBuilder, Device, DeviceBuilder, Identity, SspConfig};
 pub use error::{Error, ErrorKind, GpcCode, PatientMismatch, Result};
+pub use http::HttpSettings;
 pub use ids::{
     AppointmentId, Asid, DocumentId, HealthcareServiceId, Id, IdError, LocationId, NhsNumber, OdsCode, OrganizationId,
     PatientId, PractitionerId, SlotId,
 };
 pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Scope, UnknownInteraction};
 pub use jwt::User;
-pub use operation::{Call, CallOptions, Operation, Traced};
+pub use operation::{Call, Operation, Traced};
 pub use provider::Provider;
 pub use request::{is_fhir_json, Answer, Request, Response, StreamingResponse};
-pub use resolver::ServiceRoot;
 pub use retry::RetryPolicy;
+pub use service_root::ServiceRoot;

@@ -10,14 +10,12 @@
 //! See `CONTRIBUTING.md`.
 
 use std::ops::Deref;
-use std::sync::Arc;
-use std::time::Duration;
 
 use uuid::Uuid;
 
+use crate::call_options::CallOptions;
 use crate::request::Answer;
-use crate::retry::RetryPolicy;
-use crate::{InteractionId, Provider, Request, Result, User};
+use crate::{InteractionId, Provider, Request, Result};
 
 /// One GP Connect operation: its interaction, how it builds its request from validated
 /// input, and how it reads the answer.
@@ -43,17 +41,6 @@ pub trait Operation {
     fn parse(&self, answer: Self::Answer) -> Result<Self::Output>;
 }
 
-/// Per-call overrides of the client's and the provider handle's defaults.
-#[derive(Debug, Clone, Default)]
-pub struct CallOptions {
-    /// The requesting user, overriding the provider handle's.
-    pub user: Option<Arc<User>>,
-    /// A timeout overriding the client default.
-    pub timeout: Option<Duration>,
-    /// A retry policy overriding the client's.
-    pub retry: Option<RetryPolicy>,
-}
-
 /// What every operation builder holds: the provider handle it sends through and the
 /// per-call options. [`Call::send`] is the one send path.
 #[derive(Debug, Clone)]
@@ -76,7 +63,7 @@ impl Call {
 
     /// The ODS code of the organisation this call is made for: the requesting user's
     /// organisation (the per-call user, else the handle's) when set with
-    /// [`User::organisation`], else the client's consumer organisation. The same
+    /// [`User::organisation`](crate::User::organisation), else the client's consumer organisation. The same
     /// organisation as the call's `requesting_organization` claim.
     pub fn requesting_ods(&self) -> crate::OdsCode {
         let consumer = self.provider.client().consumer();

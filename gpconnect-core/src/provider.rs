@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::call_options::CallOptions;
 use crate::client::Dispatch;
 use crate::error::InvalidInput;
-use crate::operation::CallOptions;
 use crate::request::{Answer, StreamingResponse};
-use crate::resolver::ServiceRoot;
+use crate::service_root::ServiceRoot;
 use crate::{Capability, Client, InteractionId, OdsCode, Request, Response, Result, User};
 
 /// A handle on one provider, from [`Client::provider`]. Cheap to clone.

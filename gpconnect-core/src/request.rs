@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::{DecodeError, DecodeProblem, RawBody};
+use crate::http::{read_body, transport_error, BodyProblem};
 use crate::jwt::Confidentiality;
-use crate::transport::{read_body, transport_error, BodyProblem};
 use crate::{Error, InteractionId, Result, User};
 
 /// The FHIR JSON media type, exactly as GP Connect writes it (no space before `charset`).

@@ -15,9 +15,10 @@ use serde::Deserialize;
 
 use crate::error::{ConfigError, DirectoryError, DirectoryProblem};
 use crate::fhir::one_or_many;
+use crate::http::{http_client, read_body, BodyProblem};
 use crate::retry::{retrying, RetryPolicy};
-use crate::transport::{http_client, read_body, BodyProblem};
-use crate::{Asid, Effect, Error, InteractionId, OdsCode, Result, ServiceRoot};
+use crate::service_root::ServiceRoot;
+use crate::{Asid, Effect, Error, InteractionId, OdsCode, Result};
 
 /// The identifier system of interaction IDs in SDS.
 pub const INTERACTION_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhsServiceInteractionId";

@@ -113,7 +113,7 @@ fn configuration_errors() {
     let other = rcgen::KeyPair::generate().unwrap();
     errors.push(Identity::from_pem(cert.cert.pem().as_bytes(), other.serialize_pem().as_bytes()).unwrap_err());
     if let Err(e) = SspConfig::new("https://ssp.example", "200000000115".parse().unwrap())
-        .add_ca_pem(b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+        .try_http(|h| h.add_ca_pem(b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"))
     {
         errors.push(e);
     }
@@ -295,9 +295,11 @@ fn api_platform_errors() {
 async fn a_closed_port_reads_as_words() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = Client::builder()
-        .ssp(SspConfig::new(format!("http://127.0.0.1:{port}"), "200000000115".parse().unwrap()).allow_http(true))
+        .ssp(
+            SspConfig::new(format!("http://127.0.0.1:{port}"), "200000000115".parse().unwrap())
+                .http(|h| h.allow_http(true).retry(gpconnect_core::RetryPolicy::none())),
+        )
         .consumer(test_consumer())
-        .retry(gpconnect_core::RetryPolicy::none())
         .build()
         .unwrap();
     let provider = client.provider(&"A20047".parse().unwrap()).with_user(test_user()).with_root(

@@ -183,8 +183,7 @@ async fn setup(chunk_size: usize) -> Setup {
     let config = |m: &str| {
         gpconnect_testkit::mesh::config_for(&url, m)
             .chunk_size(chunk_size)
-            .retry(retry.clone())
-            .request_timeout(Duration::from_secs(20))
+            .http(|h| h.retry(retry.clone()).request_timeout(Duration::from_secs(20)))
     };
     let alice = MeshClient::new(config("X26ABC1")).unwrap();
     let bob = MeshClient::new(config("X26ABC2")).unwrap();

@@ -31,7 +31,7 @@ fn config(tokens: &MockTokenEndpoint, api: &MockServer) -> PlatformConfig {
         .config()
         .api_base(PlatformApi::Prescriptions, api.uri())
         .api_base(PlatformApi::AccessRecord, format!("{}/access-record", api.uri()))
-        .retry(fast_retries())
+        .http(|h| h.retry(fast_retries()))
 }
 
 fn patient(client: &PlatformClient) -> PatientSession {
@@ -303,7 +303,7 @@ async fn token_endpoint_refusals_are_typed_and_keep_the_description_out_of_displ
     )
     .unwrap()
     .token_url(tokens.token_url())
-    .allow_http(true)
+    .http(|h| h.allow_http(true))
     .api_base(PlatformApi::Prescriptions, api.uri());
     let err = patient(&PlatformClient::new(other_key).unwrap()).send(tasks()).await.unwrap_err();
     let Error::Auth(auth) = &err else { panic!("{err:?}") };
@@ -346,7 +346,7 @@ async fn a_token_endpoint_answer_that_is_not_a_token_is_a_typed_error() {
     .unwrap()
     .token_url(format!("{}/oauth2/token", tokens.uri()))
     .api_base(PlatformApi::Prescriptions, api.uri())
-    .allow_http(true);
+    .http(|h| h.allow_http(true));
     let err = patient(&PlatformClient::new(config).unwrap()).send(tasks()).await.unwrap_err();
     assert!(
         matches!(&err, Error::Auth(a) if matches!(a.problem, AuthProblem::BadTokenAnswer(DecodeProblem::Json { .. })))
@@ -548,7 +548,7 @@ async fn the_sandbox_gets_no_token_exchange() {
     let config = PlatformConfig::new(Environment::Sandbox, TEST_API_KEY, TEST_KID, key)
         .unwrap()
         .api_base(PlatformApi::Prescriptions, api.uri())
-        .allow_http(true);
+        .http(|h| h.allow_http(true));
     patient(&PlatformClient::new(config).unwrap()).send(tasks()).await.unwrap();
     let r = &api.received_requests().await.unwrap()[0];
     assert_eq!(header(r, "authorization"), Some("Bearer sandbox"));
@@ -563,8 +563,7 @@ async fn an_unreachable_token_endpoint_is_not_an_unknown_outcome_even_for_a_writ
         .unwrap()
         .token_url("http://127.0.0.1:9/oauth2/token")
         .api_base(PlatformApi::Prescriptions, api.uri())
-        .allow_http(true)
-        .retry(RetryPolicy::none());
+        .http(|h| h.allow_http(true).retry(RetryPolicy::none()));
     let err = patient(&PlatformClient::new(config).unwrap())
         .send(PlatformRequest::post(InteractionId::RequestPrescription, PlatformApi::Prescriptions, "Task", "{}"))
         .await

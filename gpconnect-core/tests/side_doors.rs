@@ -27,9 +27,12 @@ fn fast() -> RetryPolicy {
 
 fn client(ssp: &str, sds: Option<&str>, retry: RetryPolicy, max_body: usize) -> Client {
     let mut builder = Client::builder()
-        .ssp(SspConfig::new(ssp, "200000000115".parse().unwrap()).allow_http(true).max_response_bytes(max_body))
-        .consumer(test_consumer())
-        .retry(retry);
+        .ssp(
+            SspConfig::new(ssp, "200000000115".parse().unwrap())
+                .http(|h| h.allow_http(true).retry(retry))
+                .max_response_bytes(max_body),
+        )
+        .consumer(test_consumer());
     if let Some(sds) = sds {
         builder = builder.sds(SdsConfig::new(sds, "secret-api-key"));
     }

@@ -68,11 +68,9 @@ fn provider(ssp: &str, sds: Option<&str>) -> Provider {
     let mut builder = Client::builder()
         .ssp(
             SspConfig::new(ssp, "200000000115".parse().unwrap())
-                .allow_http(true)
-                .request_timeout(Duration::from_millis(300)),
+                .http(|h| h.allow_http(true).request_timeout(Duration::from_millis(300)).retry(retry())),
         )
-        .consumer(test_consumer())
-        .retry(retry());
+        .consumer(test_consumer());
     if let Some(sds) = sds {
         builder = builder.sds(SdsConfig::new(sds, "secret-api-key").timeout(Duration::from_millis(300)));
     }

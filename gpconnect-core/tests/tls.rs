@@ -114,7 +114,7 @@ async fn mutual_tls_with_the_client_certificate_and_the_spine_ca_succeeds() {
     let pki = pki();
     let port = start_server(&pki).await;
     let identity = Identity::from_pem(pki.client_cert_pem.as_bytes(), pki.client_key_pem.as_bytes()).unwrap();
-    let p = provider(ssp(port).identity(identity).add_ca_pem(pki.ca_pem.as_bytes()).unwrap());
+    let p = provider(ssp(port).identity(identity).try_http(|h| h.add_ca_pem(pki.ca_pem.as_bytes())).unwrap());
 
     let statement = p.foundations().capability_statement().send().await.unwrap();
     assert_eq!(statement.version.as_deref(), Some("1.6.2"));
@@ -127,7 +127,7 @@ async fn mutual_tls_with_the_client_certificate_and_the_spine_ca_succeeds() {
 async fn without_a_client_certificate_preflight_names_the_tls_step() {
     let pki = pki();
     let port = start_server(&pki).await;
-    let p = provider(ssp(port).add_ca_pem(pki.ca_pem.as_bytes()).unwrap());
+    let p = provider(ssp(port).try_http(|h| h.add_ca_pem(pki.ca_pem.as_bytes())).unwrap());
 
     let report = p.preflight(&[Capability::Foundations]).await;
 

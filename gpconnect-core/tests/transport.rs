@@ -20,9 +20,11 @@ fn provider(server: &MockServer, retry: RetryPolicy, timeout: Duration) -> Provi
 
 fn provider_at(ssp: &str, retry: RetryPolicy, timeout: Duration) -> Provider {
     let client = Client::builder()
-        .ssp(SspConfig::new(ssp, "200000000115".parse().unwrap()).allow_http(true).request_timeout(timeout))
+        .ssp(
+            SspConfig::new(ssp, "200000000115".parse().unwrap())
+                .http(|h| h.allow_http(true).request_timeout(timeout).retry(retry)),
+        )
         .consumer(test_consumer())
-        .retry(retry)
         .build()
         .unwrap();
     client
@@ -273,7 +275,7 @@ async fn unusable_success_answers_are_decode_errors_not_panics() {
         let client = Client::builder()
             .ssp(
                 SspConfig::new(server.uri(), "200000000115".parse().unwrap())
-                    .allow_http(true)
+                    .http(|h| h.allow_http(true))
                     .max_response_bytes(1024 * 1024),
             )
             .consumer(test_consumer())

@@ -3,40 +3,17 @@
 
 use gpconnect_core::error::DecodeProblem;
 
-/// The deepest JSON nesting (objects and arrays) accepted in an answer. The deepest
-/// example of the three specs nests 12 levels; FHIR resources rarely exceed 20.
-pub const MAX_DEPTH: usize = 64;
+/// The deepest JSON nesting (objects and arrays) accepted in an answer: core's one limit.
+pub use gpconnect_core::fhir::lenient::MAX_DEPTH;
 
-/// Checks that `body` never nests deeper than [`MAX_DEPTH`]: one pass, no allocation.
-/// Brackets inside strings (with their escapes) do not count.
+/// Checks that `body` never nests deeper than [`MAX_DEPTH`], with core's one depth check
+/// (one pass, no allocation; brackets inside strings do not count).
 pub(crate) fn check_depth(body: &[u8]) -> Result<(), DecodeProblem> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in body {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(DecodeProblem::Json {
-                        path: String::new(),
-                        message: format!("nested deeper than {MAX_DEPTH} levels"),
-                    });
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+    if gpconnect_core::fhir::lenient::depth_exceeds(body, MAX_DEPTH) {
+        return Err(DecodeProblem::Json {
+            path: String::new(),
+            message: format!("nested deeper than {MAX_DEPTH} levels"),
+        });
     }
     Ok(())
 }

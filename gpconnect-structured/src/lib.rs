@@ -73,7 +73,7 @@ pub use view::{
     Allergy, Author, Consultation, ConsultationHeading, ConsultationTopic, DiaryEntry, Immunisation, ImmunisationKind,
     Investigation, LinkedItem, ListInfo, ListWarning, MedicationIssue, MedicationItem, PrescriptionType, Problem,
     Reaction, RecordWarning, RecordWarningKind, Referral, Section, SectionKind, SectionSummary, SpecimenSummary,
-    StructuredRecord, TestResult, Uncategorised, ViewProblem, ViewProblemKind, Warning, MAX_NESTING,
+    StructuredRecord, TestResult, Uncategorised, ViewProblem, ViewProblemKind, Warning,
 };
 
 use gpconnect_core::{NhsNumber, Provider};

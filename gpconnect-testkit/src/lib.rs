@@ -68,6 +68,7 @@ mod sds;
 mod spine;
 mod ssp;
 pub mod validate;
+mod world;
 
 pub use fixtures::fixture;
 pub use nhs::is_valid_nhs_number;

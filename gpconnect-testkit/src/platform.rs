@@ -219,7 +219,7 @@ impl MockTokenEndpoint {
         PlatformConfig::new(Environment::Integration, TEST_API_KEY, TEST_KID, client_private_key_pem())
             .expect("test key")
             .token_url(self.token_url())
-            .allow_http(true)
+            .http(|h| h.allow_http(true))
     }
 
     /// Every token request received, in order.

@@ -90,7 +90,7 @@ impl Prism {
 
     /// Points `config`'s base URL for this API at Prism (and allows plain http).
     pub fn configure(&self, config: PlatformConfig) -> PlatformConfig {
-        config.api_base(self.api, &self.url).allow_http(true)
+        config.api_base(self.api, &self.url).http(|h| h.allow_http(true))
     }
 }
 

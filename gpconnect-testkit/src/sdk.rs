@@ -43,7 +43,7 @@ impl MockSpine {
     /// The SSP configuration for this mock (plain http allowed: it is on 127.0.0.1).
     pub fn ssp_config(&self) -> SspConfig {
         let asid: Asid = self.consumer_asid().parse().expect("valid ASID");
-        SspConfig::new(self.ssp_url(), asid).allow_http(true)
+        SspConfig::new(self.ssp_url(), asid).http(|h| h.allow_http(true))
     }
 
     /// The SDS configuration for this mock.
@@ -55,14 +55,15 @@ impl MockSpine {
     /// Retries use short delays so tests stay fast.
     pub fn client(&self) -> Client {
         Client::builder()
-            .ssp(self.ssp_config())
+            .ssp(self.ssp_config().http(|h| {
+                h.retry(RetryPolicy {
+                    base_delay: std::time::Duration::from_millis(10),
+                    max_delay: std::time::Duration::from_millis(100),
+                    ..RetryPolicy::default()
+                })
+            }))
             .sds(self.sds_config())
             .consumer(test_consumer())
-            .retry(RetryPolicy {
-                base_delay: std::time::Duration::from_millis(10),
-                max_delay: std::time::Duration::from_millis(100),
-                ..RetryPolicy::default()
-            })
             .build()
             .expect("testkit client configuration is valid")
     }

@@ -4,9 +4,8 @@ use gpconnect_core::InteractionId;
 use serde_json::{json, Value};
 
 use crate::outcome::Rejection;
-use crate::provider::{token, Reply};
-use crate::spine::{Config, Outcome};
 use crate::validate::{header, is_uuid};
+use crate::world::{token, Config, Outcome, Reply};
 
 /// The path of the SDS FHIR API base on the mock server.
 pub const SDS_BASE_PATH: &str = "/spine-directory/FHIR/R4";

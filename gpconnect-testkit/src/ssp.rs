@@ -4,9 +4,9 @@
 use gpconnect_core::{Capability, InteractionId};
 
 use crate::outcome::{Rejection, SpineCode};
-use crate::provider::{self, Ctx, Reply};
-use crate::spine::{Config, Outcome, State};
+use crate::provider::{self, Ctx};
 use crate::validate::{self, header};
+use crate::world::{Config, Outcome, Reply, State};
 
 const CAPABILITIES: [Capability; 3] = [Capability::Foundations, Capability::Structured, Capability::Documents];
 

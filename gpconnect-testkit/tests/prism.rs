@@ -8,7 +8,7 @@ use gpconnect_testkit::platform::{id_token, MockTokenEndpoint};
 use gpconnect_testkit::prism::Prism;
 
 async fn session(prism: &Prism, tokens: &MockTokenEndpoint) -> PatientSession {
-    let config = prism.configure(tokens.config()).retry(RetryPolicy::none());
+    let config = prism.configure(tokens.config()).http(|h| h.retry(RetryPolicy::none()));
     let client = PlatformClient::new(config).unwrap();
     client.session(NhsLoginIdToken::parse(id_token().build()).unwrap()).unwrap()
 }

@@ -10,16 +10,31 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+mod answer;
 mod auth;
 mod code;
+mod directory;
+mod input;
+mod kind;
+mod messaging;
+mod provider;
 mod transport;
 
+pub use answer::{DecodeError, PatientMismatch, RawBody};
 pub use auth::{AuthError, AuthProblem};
 pub use code::GpcCode;
+pub use directory::{DirectoryError, DirectoryProblem};
+pub use input::{ConfigError, InvalidInput};
+pub use kind::ErrorKind;
+pub use messaging::MessagingError;
+#[cfg(feature = "mesh")]
+pub(crate) use messaging::MessagingFailure;
+pub use provider::ProviderError;
 pub use transport::{TransportCategory, TransportError};
 
 use crate::fhir::OperationOutcome;
-use crate::{Effect, IdError, InteractionId, NhsNumber};
+pub use crate::problem::DecodeProblem;
+use crate::{Effect, IdError, InteractionId};
 
 /// Shorthand for `Result<T, gpconnect_core::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -122,46 +137,12 @@ pub enum Error {
     /// [`Error::must_log_in_again`] says whether only a new NHS login can help.
     #[error("{0}")]
     Auth(Box<AuthError>),
-    /// An ITK3 message (Send Document, Update Record, an acknowledgement) could not be
-    /// read or matched (feature `mesh`).
-    #[cfg(feature = "mesh")]
-    #[error("ITK3 message: {0}")]
-    Itk3(#[from] crate::itk3::Itk3Error),
-    /// A MESH operation failed (cargo feature `mesh`).
-    #[cfg(feature = "mesh")]
+    /// A MESH transfer failed, or an ITK3 message (Send Document, Update Record, an
+    /// acknowledgement) could not be read or matched. The variant exists whichever cargo
+    /// features are on, so turning `mesh` on never changes a `match`; its details are read
+    /// with the `mesh` feature (`Error::mesh`, [`MessagingError::get`]).
     #[error("{0}")]
-    Mesh(Box<crate::mesh::MeshError>),
-}
-
-/// How an answer's patient differs from the one asked for ([`Error::WrongPatient`]). Never
-/// holds the NHS number found: it is someone else's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PatientMismatch {
-    /// The answer's Patient carries another NHS number.
-    #[error("the answer names another NHS number")]
-    OtherPatient,
-    /// The answer has no Patient, or its Patient has no NHS number.
-    #[error("the answer names no NHS number")]
-    NoNhsNumber,
-}
-
-impl PatientMismatch {
-    /// Checks the NHS number an answer names (`None`: it names none) against the one asked
-    /// for, ignoring spaces.
-    pub fn check(asked: &NhsNumber, answered: Option<&str>) -> std::result::Result<(), PatientMismatch> {
-        let digits = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-        match answered {
-            None => Err(PatientMismatch::NoNhsNumber),
-            Some(n) if digits(n) == asked.expose() => Ok(()),
-            Some(_) => Err(PatientMismatch::OtherPatient),
-        }
-    }
-
-    /// The error for an answer of `response`'s interaction.
-    pub fn error(self, interaction: InteractionId, trace_id: Uuid) -> Error {
-        Error::WrongPatient { problem: self, interaction: Some(interaction), trace_id: Some(trace_id) }
-    }
+    Messaging(Box<MessagingError>),
 }
 
 /// Whether a failed request could have reached the provider.
@@ -171,66 +152,6 @@ pub enum Sent {
     No,
     /// The request may have been delivered; its effect is unknown.
     Maybe,
-}
-
-/// The category of an [`Error`], for matching.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The input broke a rule of the spec: refused before sending (`Error::InvalidInput`),
-    /// or by the provider (`INVALID_NHS_NUMBER`, `INVALID_IDENTIFIER_*`).
-    InvalidInput,
-    /// The client configuration is unusable.
-    Configuration,
-    /// The token or credentials were refused (401).
-    Authentication,
-    /// The patient, record or resource does not exist (or is not shared).
-    NotFound,
-    /// No consent, no relationship, access denied, or ASID not authorised.
-    AccessDenied,
-    /// A conflict: a slot already taken, a duplicate, or a stale version.
-    Conflict,
-    /// Any other refusal by the SSP or the provider.
-    ProviderRejected,
-    /// The network failed before any answer.
-    Transport,
-    /// No answer in time.
-    Timeout,
-    /// A write may or may not have taken effect: look before trying again.
-    OutcomeUnknown,
-    /// A success answer did not match the spec.
-    Decode,
-    /// The caller's output (a file, a buffer) could not be written.
-    Output,
-    /// Patient safety: the answer is about another patient than the one asked for.
-    WrongPatient,
-}
-
-impl ErrorKind {
-    /// The category in plain words, as [`Display`](fmt::Display) prints it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidInput => "invalid input",
-            ErrorKind::Configuration => "configuration",
-            ErrorKind::Authentication => "authentication",
-            ErrorKind::NotFound => "not found",
-            ErrorKind::AccessDenied => "access denied",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::ProviderRejected => "rejected by the provider or SSP",
-            ErrorKind::Transport => "network",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::OutcomeUnknown => "outcome unknown",
-            ErrorKind::Decode => "unreadable answer",
-            ErrorKind::Output => "output",
-            ErrorKind::WrongPatient => "answer about another patient",
-        }
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 impl Error {
@@ -261,10 +182,7 @@ impl Error {
             Error::Output { .. } => ErrorKind::Output,
             Error::Auth(_) => ErrorKind::Authentication,
             Error::WrongPatient { .. } => ErrorKind::WrongPatient,
-            #[cfg(feature = "mesh")]
-            Error::Itk3(_) => ErrorKind::Decode,
-            #[cfg(feature = "mesh")]
-            Error::Mesh(m) => m.kind(),
+            Error::Messaging(m) => m.kind(),
         }
     }
 
@@ -298,8 +216,7 @@ impl Error {
             Error::Timeout { status, .. } => *status,
             Error::Decode(d) => Some(d.status),
             Error::Auth(a) => a.status,
-            #[cfg(feature = "mesh")]
-            Error::Mesh(m) => m.status(),
+            Error::Messaging(m) => m.status(),
             _ => None,
         }
     }
@@ -374,8 +291,7 @@ impl Error {
             Error::Auth(a) => {
                 matches!(a.problem, AuthProblem::TokenRefused { .. }) && matches!(a.status, Some(429 | 502 | 503 | 504))
             }
-            #[cfg(feature = "mesh")]
-            Error::Mesh(m) => m.is_retryable(),
+            Error::Messaging(m) => m.is_retryable(),
             _ => false,
         }
     }
@@ -384,8 +300,7 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Provider(p) => p.retry_after,
-            #[cfg(feature = "mesh")]
-            Error::Mesh(m) => m.retry_after,
+            Error::Messaging(m) => m.retry_after(),
             _ => None,
         }
     }
@@ -402,356 +317,21 @@ impl Error {
             Error::Transport { sent, .. } | Error::Timeout { sent, .. } => *sent == Sent::Maybe,
             Error::Provider(p) => matches!(p.status, 500 | 502 | 504 | 599),
             Error::Decode(_) | Error::WrongPatient { .. } => true,
-            #[cfg(feature = "mesh")]
-            Error::Mesh(m) => m.may_have_been_sent(),
+            Error::Messaging(m) => m.may_have_been_sent(),
             _ => false,
         }
     }
 
-    /// The MESH failure, when this is one (cargo feature `mesh`).
-    #[cfg(feature = "mesh")]
-    pub fn mesh(&self) -> Option<&crate::mesh::MeshError> {
+    /// The MESH or ITK3 failure, when this is one.
+    pub fn messaging(&self) -> Option<&MessagingError> {
         match self {
-            Error::Mesh(m) => Some(m),
+            Error::Messaging(m) => Some(m),
             _ => None,
         }
     }
 
     fn is_write(&self) -> bool {
         self.interaction().is_some_and(InteractionId::is_write)
-    }
-}
-
-/// An argument that breaks a rule of the spec. Nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum InvalidInput {
-    /// An identifier failed validation.
-    #[error("{0}")]
-    Identifier(#[from] IdError),
-    /// No requesting user was given for the call or the provider handle.
-    #[error("no requesting user: every GP Connect request names the logged-on user")]
-    MissingUser,
-    /// A requester detail (JWT claim) is missing or invalid.
-    #[error("requester detail `{field}`: {problem}")]
-    Requester {
-        /// The claim or field, for example `requesting_practitioner.sds-user-id`.
-        field: &'static str,
-        /// What is wrong with it.
-        problem: &'static str,
-    },
-    /// An operation parameter breaks a rule of the spec.
-    #[error("parameter `{parameter}`: {problem}")]
-    Parameter {
-        /// The spec's name of the parameter, for example `consultationSearchPeriod`.
-        parameter: &'static str,
-        /// The rule it breaks.
-        problem: String,
-    },
-}
-
-impl InvalidInput {
-    /// An operation parameter, named as the spec names it, that breaks a rule of the spec.
-    pub fn parameter(parameter: &'static str, problem: impl Into<String>) -> Self {
-        InvalidInput::Parameter { parameter, problem: problem.into() }
-    }
-}
-
-/// An unusable client configuration.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A URL could not be parsed.
-    #[error("the {} address is not a valid URL: give a full address starting with https://", url_name(what))]
-    Url {
-        /// Which URL.
-        what: &'static str,
-    },
-    /// A plain http URL was given where https is required.
-    #[error(
-        "the {} address must start with https://; plain http is only for a local test against a mock \
-         (allow_http on the SSP configuration)",
-        url_name(what)
-    )]
-    NotHttps {
-        /// Which URL.
-        what: &'static str,
-    },
-    /// The client certificate or key could not be read or parsed.
-    #[error("client certificate or key unusable: {reason}")]
-    Identity {
-        /// Why.
-        reason: String,
-    },
-    /// A CA certificate could not be parsed.
-    #[error(
-        "the CA certificates are unusable: give a PEM file of the Spine root and sub CA certificates \
-         (-----BEGIN CERTIFICATE-----)"
-    )]
-    CaCertificate(#[source] TransportError),
-    /// A required part of the configuration is missing.
-    #[error("missing configuration: the client builder needs {}", missing_name(.0))]
-    Missing(&'static str),
-    /// A part of the consumer system ([`Consumer`](crate::Consumer) or
-    /// [`Device`](crate::Device)) is missing or invalid.
-    #[error("consumer system `{field}`: {problem}")]
-    Consumer {
-        /// The setter, for example `issuer` or `device.model`.
-        field: &'static str,
-        /// What is wrong with it.
-        problem: &'static str,
-    },
-    /// The HTTP client could not be built.
-    #[error("the HTTP client could not be set up: check the client certificate, key and CA certificates")]
-    Http(#[source] TransportError),
-}
-
-/// A failed Spine Directory Service look-up.
-#[derive(Debug, thiserror::Error)]
-#[error("{} at provider {ods}: {problem}", interaction.capability())]
-pub struct DirectoryError {
-    /// The provider's ODS code.
-    pub ods: crate::OdsCode,
-    /// The interaction looked up.
-    pub interaction: InteractionId,
-    /// What went wrong.
-    pub problem: DirectoryProblem,
-}
-
-/// What went wrong in a directory look-up.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DirectoryProblem {
-    /// No SDS is configured and no service root was given by hand for this capability.
-    #[error(
-        "no service root is known for it: look it up in SDS (sds on the client builder) or set it by hand \
-         (with_root on the provider handle)"
-    )]
-    NotConfigured,
-    /// No Endpoint is registered for this ODS code and interaction.
-    #[error(
-        "SDS has no endpoint for this interaction: check the ODS code, and that the provider offers this \
-         capability"
-    )]
-    NoEndpoint,
-    /// No Device (ASID) is registered for the endpoint's party key.
-    #[error("SDS has no ASID for the provider's endpoint: the provider's registration is incomplete")]
-    NoAsid,
-    /// SDS refused the request (for example a wrong API key).
-    #[error("SDS refused the look-up with HTTP {status}{}", sds_refusal_fix(*status))]
-    Refused {
-        /// The HTTP status.
-        status: u16,
-    },
-    /// SDS answered with a redirect (3xx), which is never followed.
-    #[error("SDS answered with a redirect (HTTP {status}), which is never followed")]
-    Redirected {
-        /// The HTTP status.
-        status: u16,
-    },
-    /// SDS could not be reached.
-    #[error("SDS could not be reached: check the SDS address and the network")]
-    Unreachable,
-    /// SDS did not answer in time.
-    #[error("SDS did not answer in time: try again later")]
-    Timeout,
-    /// SDS answered something that is not a FHIR Bundle of the expected shape.
-    #[error("SDS answered with something other than the expected FHIR Bundle: check the SDS address")]
-    BadAnswer,
-}
-
-/// An error status from the SSP or the provider, with everything it said.
-///
-/// `Debug` and `Display` show the status, the code (a code this SDK does not know is not
-/// quoted), the interaction and the trace ID; never the `diagnostics`, the
-/// OperationOutcome's texts or the body, which can echo request values. Read those
-/// through [`ProviderError::diagnostics`], the `outcome` and `body` fields.
-pub struct ProviderError {
-    /// The HTTP status.
-    pub status: u16,
-    /// The first GP Connect / Spine error code of the OperationOutcome, if any.
-    pub code: Option<GpcCode>,
-    /// The parsed OperationOutcome, when the body was one.
-    pub outcome: Option<OperationOutcome>,
-    /// The interaction that failed.
-    pub interaction: InteractionId,
-    /// The `Ssp-TraceID` of the request.
-    pub trace_id: Uuid,
-    /// The `Content-Type` of the answer.
-    pub content_type: Option<String>,
-    /// The answer's `Retry-After`, when given.
-    pub retry_after: Option<Duration>,
-    /// The raw body, at most [`MAX_ERROR_BODY`] bytes.
-    pub body: RawBody,
-}
-
-impl ProviderError {
-    /// The category of this refusal.
-    pub fn kind(&self) -> ErrorKind {
-        if let Some(code) = &self.code {
-            if let Some(kind) = code.kind() {
-                return kind;
-            }
-        }
-        match self.status {
-            401 => ErrorKind::Authentication,
-            403 => ErrorKind::AccessDenied,
-            404 => ErrorKind::NotFound,
-            409 | 412 => ErrorKind::Conflict,
-            _ => ErrorKind::ProviderRejected,
-        }
-    }
-
-    /// The `diagnostics` texts of the OperationOutcome. May contain what the
-    /// provider chose to echo: treat as sensitive.
-    pub fn diagnostics(&self) -> Vec<&str> {
-        self.outcome.iter().flat_map(|o| o.issue.iter()).filter_map(|i| i.diagnostics.as_deref()).collect()
-    }
-}
-
-impl fmt::Debug for ProviderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProviderError")
-            .field("status", &self.status)
-            .field("code", &self.code)
-            .field("outcome", &self.outcome.as_ref().map(|o| o.issue.len()))
-            .field("interaction", &self.interaction)
-            .field("trace_id", &self.trace_id)
-            .field("retry_after", &self.retry_after)
-            .field("body", &self.body)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Display for ProviderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the provider or SSP refused {} with HTTP {}", Words(self.interaction), self.status)?;
-        match &self.code {
-            Some(code) => write!(f, ": {code}")?,
-            None if self.outcome.is_none() => f.write_str(" without an OperationOutcome")?,
-            None => {}
-        }
-        match self.code.as_ref().and_then(GpcCode::fix).or_else(|| status_fix(self.status)) {
-            Some(fix) => write!(f, "; {fix}"),
-            None => Ok(()),
-        }
-    }
-}
-
-impl DecodeProblem {
-    /// A JSON problem at `path`, described by the parser's category, line and column
-    /// only: serde's own message can quote the offending value (an NHS number, a name).
-    pub fn json(path: impl Into<String>, error: &serde_json::Error) -> Self {
-        let category = match error.classify() {
-            serde_json::error::Category::Io => "I/O error",
-            serde_json::error::Category::Syntax => "not valid JSON",
-            serde_json::error::Category::Data => "unexpected value",
-            serde_json::error::Category::Eof => "unexpected end",
-        };
-        DecodeProblem::Json {
-            path: path.into(),
-            message: format!("{category} at line {} column {}", error.line(), error.column()),
-        }
-    }
-}
-
-/// A success answer that does not match the spec.
-#[derive(Debug)]
-pub struct DecodeError {
-    /// What was wrong.
-    pub problem: DecodeProblem,
-    /// The HTTP status of the answer.
-    pub status: u16,
-    /// The interaction.
-    pub interaction: InteractionId,
-    /// The `Ssp-TraceID` of the request.
-    pub trace_id: Uuid,
-    /// The raw body, at most [`MAX_ERROR_BODY`] bytes.
-    pub body: RawBody,
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the answer to {} does not match the specification: {}", Words(self.interaction), self.problem)
-    }
-}
-
-/// What was wrong with a success answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DecodeProblem {
-    /// The body was empty.
-    #[error("empty body")]
-    Empty,
-    /// The content type is not FHIR JSON.
-    #[error("its content type is not the one expected")]
-    ContentType(String),
-    /// The body is larger than the configured limit.
-    #[error("body larger than {limit} bytes")]
-    TooLarge {
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// The body is not valid JSON or not the expected resource.
-    #[error("at `{path}`: {message}")]
-    Json {
-        /// The JSON path of the offending element.
-        path: String,
-        /// The parser's message (line and column, never the value).
-        message: String,
-    },
-    /// The body is JSON but not the expected resource type.
-    #[error("expected a {expected}, got another resource type")]
-    ResourceType {
-        /// The expected resourceType.
-        expected: &'static str,
-        /// What came instead.
-        found: String,
-    },
-    /// The response broke off or its content was corrupt.
-    #[error("transfer incomplete: {0}")]
-    Incomplete(String),
-}
-
-/// A response body kept for diagnosis. `Debug` shows only its length.
-#[derive(Clone, Default)]
-pub struct RawBody {
-    bytes: bytes::Bytes,
-    truncated: bool,
-}
-
-impl RawBody {
-    /// Keeps at most [`MAX_ERROR_BODY`] bytes of `bytes`.
-    pub fn new(bytes: bytes::Bytes) -> Self {
-        let truncated = bytes.len() > MAX_ERROR_BODY;
-        Self { bytes: if truncated { bytes.slice(..MAX_ERROR_BODY) } else { bytes }, truncated }
-    }
-
-    /// The kept bytes. May contain personal data: keep them out of logs.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// The kept bytes as text, lossily decoded.
-    pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.bytes)
-    }
-
-    /// Whether the body was longer than what is kept.
-    pub fn is_truncated(&self) -> bool {
-        self.truncated
-    }
-}
-
-impl fmt::Debug for RawBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RawBody({} bytes{})", self.bytes.len(), if self.truncated { ", truncated" } else { "" })
-    }
-}
-
-impl From<IdError> for Error {
-    fn from(e: IdError) -> Self {
-        Error::InvalidInput(InvalidInput::Identifier(e))
     }
 }
 
@@ -791,42 +371,8 @@ fn timeout_words(status: Option<u16>) -> String {
     }
 }
 
-/// What a [`ConfigError`]'s `what` names, in words.
-fn url_name(what: &str) -> &str {
-    match what {
-        "ssp" => "SSP",
-        "sds" => "SDS",
-        other => other,
+impl From<IdError> for Error {
+    fn from(e: IdError) -> Self {
+        Error::InvalidInput(InvalidInput::Identifier(e))
     }
-}
-
-fn missing_name(what: &str) -> &str {
-    match what {
-        "API key" => "the API key of your application on the API platform",
-        "kid" => "the key id (kid) under which the client assertion key is registered",
-        "ssp" => "the SSP (ssp on the client builder)",
-        "consumer" => "the consumer system (consumer on the client builder)",
-        other => other,
-    }
-}
-
-fn sds_refusal_fix(status: u16) -> &'static str {
-    match status {
-        401 | 403 => ": check the SDS API key",
-        429 => ": too many look-ups, try again later",
-        404 => ": check the SDS address",
-        _ => "",
-    }
-}
-
-/// What to do after an error status without a code this SDK knows.
-fn status_fix(status: u16) -> Option<&'static str> {
-    Some(match status {
-        401 => "the SSP did not accept the credentials: check the client certificate and the consumer ASID",
-        403 => "access denied: check that the consumer ASID may make this request to this provider",
-        404 => "not found: check the address of the SSP and the provider's service root",
-        429 => "too many requests: wait and try again",
-        503 => "the service is unavailable: try again later",
-        _ => return None,
-    })
 }

@@ -12,7 +12,7 @@ use super::one_or_many;
 use super::outcome::OperationOutcome;
 use super::primitives::FhirDateTime;
 use super::FhirResource;
-use crate::ids::Screened;
+use crate::redact::Screened;
 
 /// One resource kept as raw JSON, with its `resourceType` and `id` peeked.
 ///
@@ -277,8 +277,8 @@ pub struct BundleEntryResponse {
 impl Bundle {
     /// Parse a Bundle from JSON bytes. The error names the line and column, never a value
     /// from the body (serde_json's own messages quote them).
-    pub fn from_slice(json: &[u8]) -> Result<Self, crate::error::DecodeProblem> {
-        serde_json::from_slice(json).map_err(|e| crate::error::DecodeProblem::json("$", &e))
+    pub fn from_slice(json: &[u8]) -> Result<Self, crate::problem::DecodeProblem> {
+        serde_json::from_slice(json).map_err(|e| crate::problem::DecodeProblem::json("$", &e))
     }
 
     /// Every entry resource, raw.

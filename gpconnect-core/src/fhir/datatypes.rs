@@ -725,24 +725,9 @@ mod tests {
     }
 }
 
-/// Implements a `Debug` that shows only the named non-personal fields (screened: a run of
-/// digits that could be an NHS number is left out).
-macro_rules! redacted_debug {
-    ($ty:ident $(, $field:ident)*) => {
-        impl std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($ty))
-                    $(.field(stringify!($field), &$crate::ids::Screened(&self.$field)))*
-                    .finish_non_exhaustive()
-            }
-        }
-    };
-}
-pub(crate) use redacted_debug;
-
 // Identifier values (NHS numbers), names, contact details and addresses are personal
 // data: their `Debug` output leaves them out.
-redacted_debug!(Identifier, system);
-redacted_debug!(HumanName);
-redacted_debug!(ContactPoint, system);
-redacted_debug!(Address);
+crate::redacted_debug!(Identifier, system);
+crate::redacted_debug!(HumanName);
+crate::redacted_debug!(ContactPoint, system);
+crate::redacted_debug!(Address);

@@ -124,7 +124,7 @@ impl fmt::Display for FhirDateTime {
 impl fmt::Debug for FhirDateTime {
     /// As written, screened: a value that is not a date may be anything a provider sent.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&crate::ids::Screened(&self.0), f)
+        fmt::Debug::fmt(&crate::redact::Screened(&self.0), f)
     }
 }
 

@@ -721,5 +721,5 @@ mod tests {
     }
 }
 
-super::datatypes::redacted_debug!(Patient, id);
-super::datatypes::redacted_debug!(DocumentReference, id, status);
+crate::redacted_debug!(Patient, id);
+crate::redacted_debug!(DocumentReference, id, status);

@@ -130,5 +130,27 @@ impl Itk3Error {
     }
 }
 
+/// Carried by the core [`Error`](crate::Error) as `Error::Messaging`, of kind `Decode`.
+impl crate::error::MessagingFailure for Itk3Error {
+    fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::Decode
+    }
+    fn describe(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ITK3 message: {self}")
+    }
+    fn as_any(&self) -> &(dyn std::any::Any + Send + Sync) {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send + Sync> {
+        self
+    }
+}
+
+impl From<Itk3Error> for crate::Error {
+    fn from(e: Itk3Error) -> Self {
+        crate::Error::Messaging(Box::new(crate::error::MessagingError::new(e)))
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,7 @@ impl MeshClient {
     /// which hand over the content first.
     ///
     /// # Errors
-    /// `Error::Mesh` (404 unknown message, 403 not this mailbox's). Safe to retry: a second
+    /// `Error::Messaging` (404 unknown message, 403 not this mailbox's). Safe to retry: a second
     /// acknowledgement changes nothing.
     pub async fn acknowledge(&self, message_id: &MessageId) -> crate::Result<()> {
         let req = MeshRequest::new(

@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::error::{MeshError, MeshErrorCode, MeshOperation, MeshProblem};
 use super::{auth, MailboxId, MeshConfig, MeshEnvironment};
-use crate::error::{ConfigError, DecodeProblem, Error, RawBody, Sent, MAX_ERROR_BODY};
+use crate::error::{ConfigError, DecodeProblem, Error, MessagingError, RawBody, Sent, MAX_ERROR_BODY};
 use crate::Effect;
 
 /// `Accept` for the v2 API (snake_case answers, paging).
@@ -91,7 +91,7 @@ impl MeshClient {
         let root = url::Url::parse(&format!("{}/messageexchange/", base.as_str().trim_end_matches('/')))
             .map_err(|_| ConfigError::Url { what: "mesh" })?;
         // Core's HTTP client: rustls, TLS 1.2 or later, never a redirect.
-        let mut http = crate::transport::http_client(config.connect_timeout)
+        let mut http = crate::http::http_client(config.http.connect_timeout_or(crate::http::CONNECT_TIMEOUT))
             .read_timeout(config.read_timeout)
             .user_agent(config.client_info.client_version.clone());
         let trusted = config.trusted()?;
@@ -141,14 +141,17 @@ impl MeshClient {
     pub(crate) async fn execute(&self, req: &MeshRequest) -> Result<reqwest::Response, MeshError> {
         let url = self.url(req);
         let effect = if req.operation.is_idempotent() { Effect::Read } else { Effect::Write };
-        let result = crate::retry::retrying(&self.inner.config.retry, effect, |attempt| {
+        let result = crate::retry::retrying(&self.inner.config.http.retry, effect, |attempt| {
             let url = url.clone();
             async move { self.attempt(req, url, attempt).await.map_err(Error::from) }
         })
         .await;
         result.map_err(|e| match e {
-            Error::Mesh(m) => *m,
-            // Every attempt fails with `Error::Mesh`.
+            Error::Messaging(m) => match m.take::<MeshError>() {
+                Ok(m) => m,
+                Err(other) => unreachable!("MESH attempt failed with {:?}", other.kind()),
+            },
+            // Every attempt fails with a `MeshError`.
             other => unreachable!("MESH attempt failed with {:?}", other.kind()),
         })
     }
@@ -160,7 +163,7 @@ impl MeshClient {
             .inner
             .http
             .request(req.method.clone(), url)
-            .timeout(config.request_timeout)
+            .timeout(config.http.request_timeout_or(super::config::REQUEST_TIMEOUT))
             .header(ACCEPT, MESH_V2)
             .headers(req.headers.clone());
         if req.authorised {
@@ -297,7 +300,7 @@ fn error_code(body: &[u8]) -> Option<MeshErrorCode> {
 
 impl From<MeshError> for Error {
     fn from(e: MeshError) -> Self {
-        Error::Mesh(Box::new(e))
+        Error::Messaging(Box::new(MessagingError::new(e)))
     }
 }
 

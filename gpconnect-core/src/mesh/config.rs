@@ -7,7 +7,7 @@ use secrecy::SecretString;
 
 use super::MailboxId;
 use crate::error::ConfigError;
-use crate::{Identity, OdsCode, RetryPolicy};
+use crate::{HttpSettings, Identity, OdsCode};
 
 /// The NHS root and sub CAs for the integration (PTL) environment, as NHS England's
 /// `mesh-client` bundles them.
@@ -113,11 +113,8 @@ pub struct MeshConfig {
     pub(crate) password: SecretString,
     pub(crate) shared_key: SecretString,
     pub(crate) identity: Option<Identity>,
-    pub(crate) extra_ca: Vec<reqwest::Certificate>,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) request_timeout: Duration,
+    pub(crate) http: HttpSettings,
     pub(crate) read_timeout: Duration,
-    pub(crate) retry: RetryPolicy,
     pub(crate) chunk_size: usize,
     pub(crate) compression_level: u32,
     pub(crate) max_json_bytes: usize,
@@ -141,6 +138,10 @@ impl fmt::Debug for MeshConfig {
 /// chunk is held so that it can be sent again) and a failed chunk cheap to repeat.
 pub const DEFAULT_CHUNK_SIZE: usize = 10 * 1024 * 1024;
 
+/// MESH's request timeout unless [`HttpSettings::request_timeout`] sets one (one chunk
+/// is one request).
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// The largest chunk the spec allows in one request (100 MB, after compression).
 pub const MAX_CHUNK_SIZE: usize = 100 * 1000 * 1000;
 
@@ -160,11 +161,8 @@ impl MeshConfig {
             password,
             shared_key,
             identity: None,
-            extra_ca: Vec::new(),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(600),
+            http: HttpSettings::default(),
             read_timeout: Duration::from_secs(60),
-            retry: RetryPolicy::default(),
             chunk_size: DEFAULT_CHUNK_SIZE,
             compression_level: 1,
             max_json_bytes: 1024 * 1024,
@@ -189,38 +187,29 @@ impl MeshConfig {
         self
     }
 
-    /// Trusts another CA (PEM), besides the environment's NHS bundle: for example a
-    /// local sandbox's self-signed certificate.
-    pub fn add_ca_pem(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
-        self.extra_ca
-            .extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))?);
+    /// Timeouts (default 10 s to connect, 10 min per request: one chunk is one request),
+    /// how requests that cannot duplicate a message are retried (the first upload request
+    /// of a message is never retried once it may have left) and CAs to trust besides the
+    /// environment's NHS bundle, such as a local sandbox's self-signed certificate. Plain
+    /// http is for a [`MeshEnvironment::LocalSandbox`] on a loopback address only.
+    pub fn http(mut self, settings: impl FnOnce(HttpSettings) -> HttpSettings) -> Self {
+        self.http = settings(std::mem::take(&mut self.http));
+        self
+    }
+
+    /// [`http`](Self::http) for a change that can fail, such as
+    /// [`HttpSettings::add_ca_pem`].
+    pub fn try_http(
+        mut self,
+        settings: impl FnOnce(HttpSettings) -> Result<HttpSettings, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        self.http = settings(std::mem::take(&mut self.http))?;
         Ok(self)
-    }
-
-    /// Time allowed to open a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for one request from start to the end of its answer (default 10 min;
-    /// one chunk is one request).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
     }
 
     /// The longest silence while reading an answer (default 60 s).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
-        self
-    }
-
-    /// How requests that cannot duplicate a message are retried (default
-    /// [`RetryPolicy::default`]). The first upload request of a message is never retried
-    /// once it may have left.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
         self
     }
 
@@ -275,7 +264,7 @@ impl MeshConfig {
             }
             None => Vec::new(),
         };
-        certs.extend(self.extra_ca.iter().cloned());
+        certs.extend(self.http.ca_roots.iter().cloned());
         Ok(certs)
     }
 }

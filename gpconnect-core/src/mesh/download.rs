@@ -60,7 +60,7 @@ impl<W: AsyncWrite + Unpin + Send + ?Sized> Download<'_, W> {
     /// Downloads every chunk, retrying a chunk that broke from where it broke.
     ///
     /// # Errors
-    /// `Error::Mesh`: 404 unknown, 410 expired, a transfer that could not be completed
+    /// `Error::Messaging`: 404 unknown, 410 expired, a transfer that could not be completed
     /// (with [`MeshError::resume_download`](super::MeshError::resume_download) set), or a
     /// write error of the writer.
     pub async fn send(self) -> crate::Result<Downloaded> {
@@ -75,7 +75,7 @@ impl<W: AsyncWrite + Unpin + Send + ?Sized> Download<'_, W> {
         if at.message_id != message_id || at.chunk == 0 {
             return Err(InvalidInput::parameter("resume", "not a position in this message").into());
         }
-        let retry = &client.config().retry;
+        let retry = &client.config().http.retry;
         let fail = |mut err: MeshError, at: &PartialDownload| {
             err.message_id = Some(message_id.clone());
             err.resume_download = Some(at.clone());

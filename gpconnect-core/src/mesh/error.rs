@@ -1,4 +1,5 @@
-//! MESH failures, carried by the core [`Error`](crate::Error) as `Error::Mesh`.
+//! MESH failures, carried by the core [`Error`](crate::Error) as `Error::Messaging`
+//! ([`Error::mesh`](crate::Error::mesh) reads them back).
 //!
 //! Like the SSP errors, a MESH error answers the two questions a caller has:
 //! [`Error::is_retryable`](crate::Error::is_retryable) and
@@ -10,7 +11,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::{MessageId, MessageMetadata};
-use crate::error::{DecodeProblem, ErrorKind, RawBody, Sent};
+use crate::error::{DecodeProblem, ErrorKind, MessagingFailure, RawBody, Sent};
 
 /// The MESH operation that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -330,6 +331,37 @@ impl MeshError {
             MeshProblem::Input(_) => ErrorKind::InvalidInput,
             MeshProblem::Output(_) => ErrorKind::Output,
         }
+    }
+}
+
+impl MessagingFailure for MeshError {
+    fn kind(&self) -> ErrorKind {
+        MeshError::kind(self)
+    }
+    fn status(&self) -> Option<u16> {
+        MeshError::status(self)
+    }
+    fn is_retryable(&self) -> bool {
+        MeshError::is_retryable(self)
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+    fn may_have_been_sent(&self) -> bool {
+        MeshError::may_have_been_sent(self)
+    }
+    fn as_any(&self) -> &(dyn std::any::Any + Send + Sync) {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send + Sync> {
+        self
+    }
+}
+
+impl crate::Error {
+    /// The MESH failure, when this is one (cargo feature `mesh`).
+    pub fn mesh(&self) -> Option<&MeshError> {
+        self.messaging()?.get::<MeshError>()
     }
 }
 

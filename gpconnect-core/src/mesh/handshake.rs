@@ -15,7 +15,7 @@ impl MeshClient {
     /// `mex-OSVersion`, `mex-OSArchitecture` and `mex-JavaVersion: N/A`.
     ///
     /// # Errors
-    /// `Error::Mesh` with status 403 for wrong credentials. Safe to retry.
+    /// `Error::Messaging` with status 403 for wrong credentials. Safe to retry.
     pub async fn handshake(&self) -> crate::Result<()> {
         let req = self.handshake_request()?;
         self.execute_empty(&req).await?;

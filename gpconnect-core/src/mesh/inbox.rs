@@ -147,7 +147,7 @@ impl Inbox {
     ///
     /// # Errors
     /// `Error::InvalidInput` for `max_results` outside 10..=5000 (nothing sent);
-    /// `Error::Mesh` otherwise. Safe to retry.
+    /// `Error::Messaging` otherwise. Safe to retry.
     pub async fn send(self) -> crate::Result<InboxPage> {
         let req = self.request()?;
         let answer: InboxV2 = self.client.execute_json(&req).await?;

@@ -35,7 +35,7 @@ impl MeshClient {
     /// the spec declares). An empty list means nobody receives that workflow there.
     ///
     /// # Errors
-    /// `Error::Mesh` for a refusal or an answer that is not the spec's shape; a mailbox
+    /// `Error::Messaging` for a refusal or an answer that is not the spec's shape; a mailbox
     /// ID in the answer that MESH would not accept is a decode error. Safe to retry.
     pub async fn lookup_endpoint(&self, ods: &OdsCode, workflow: &WorkflowId) -> crate::Result<Vec<MailboxEntry>> {
         let mut req = MeshRequest::new(

@@ -41,12 +41,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Everything fails with the core [`Error`](crate::Error) (`Error::Mesh`), whose
+//! Everything fails with the core [`Error`](crate::Error) (`Error::Messaging`), whose
 //! [`may_have_been_sent`](crate::Error::may_have_been_sent) says whether a failed send could
 //! have been delivered.
 
 // Internal results carry `MeshError` unboxed for a few calls; it is boxed once it becomes
-// the public `Error::Mesh`.
+// the public `Error::Messaging`.
 #![allow(clippy::result_large_err)]
 
 mod acknowledge;

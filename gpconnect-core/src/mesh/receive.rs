@@ -96,7 +96,7 @@ impl Receiver {
     /// first call lists the inbox.
     ///
     /// # Errors
-    /// `Error::Mesh` when listing or downloading fails.
+    /// `Error::Messaging` when listing or downloading fails.
     pub async fn next(&mut self) -> crate::Result<Option<IncomingMessage>> {
         if self.waiting.is_none() {
             let mut inbox = self.client.inbox();
@@ -127,7 +127,7 @@ impl Receiver {
     /// from the inbox.
     ///
     /// # Errors
-    /// `Error::Mesh` when the acknowledgement fails; the message stays in the inbox and is
+    /// `Error::Messaging` when the acknowledgement fails; the message stays in the inbox and is
     /// offered again.
     pub async fn acknowledge(&mut self, message: &IncomingMessage) -> crate::Result<()> {
         self.client.acknowledge(message.message_id()).await?;

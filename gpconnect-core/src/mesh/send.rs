@@ -239,7 +239,7 @@ impl MeshClient {
     ///
     /// # Errors
     /// `Error::InvalidInput` before anything is sent (no or empty content, a header value
-    /// MESH would refuse); `Error::Mesh` otherwise, where
+    /// MESH would refuse); `Error::Messaging` otherwise, where
     /// [`may_have_been_sent`](crate::Error::may_have_been_sent) tells whether the message
     /// may have been delivered.
     pub async fn send(&self, message: OutgoingMessage) -> crate::Result<SentMessage> {

@@ -109,7 +109,7 @@ impl MeshClient {
     /// Sends `GET /messageexchange/{mailbox}/outbox/tracking?messageID={id}`.
     ///
     /// # Errors
-    /// `Error::Mesh` (404 when the message is unknown or not this mailbox's). Safe to retry.
+    /// `Error::Messaging` (404 when the message is unknown or not this mailbox's). Safe to retry.
     pub async fn track(&self, message_id: &MessageId) -> crate::Result<Tracking> {
         let mut req = MeshRequest::new(MeshOperation::Track, Method::GET, self.mailbox_path(&["outbox", "tracking"]));
         req.query.push(("messageID", message_id.as_str().to_owned()));

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Instant, SystemTime};
 
 use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use percent_encoding::utf8_percent_encode;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use uuid::Uuid;
@@ -14,9 +13,11 @@ use uuid::Uuid;
 use super::session::{access_token_expired, SessionInner};
 use super::{NhsLoginIdToken, PatientSession, PlatformConfig, PlatformRequest};
 use crate::error::{AuthError, AuthProblem, ConfigError, DecodeProblem, Error};
+use crate::http::{
+    append_query, check_url, error_from_response, http_client, transport_error, CONNECT_TIMEOUT, QUERY, REQUEST_TIMEOUT,
+};
 use crate::request::{receive_in_span, Answer};
 use crate::retry::retrying;
-use crate::transport::{check_url, error_from_response, http_client, transport_error, QUERY};
 use crate::{Result, StreamingResponse};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -45,11 +46,14 @@ impl PlatformClient {
     /// Checks the configuration (https URLs unless plain http is allowed) and builds the
     /// client. Nothing is sent.
     pub fn new(config: PlatformConfig) -> Result<Self> {
-        check_url(config.effective_token_url(), "token endpoint", config.allow_http)?;
+        check_url(config.effective_token_url(), "token endpoint", config.http.allow_http)?;
         for url in config.api_bases.values() {
-            check_url(url, "API base", config.allow_http)?;
+            check_url(url, "API base", config.http.allow_http)?;
         }
-        let http = http_client(config.connect_timeout).build().map_err(|e| ConfigError::Http(e.into()))?;
+        let http = http_client(config.http.connect_timeout_or(CONNECT_TIMEOUT))
+            .tls_certs_merge(config.http.ca_roots.clone())
+            .build()
+            .map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self { inner: Arc::new(ClientInner { http, config, sessions: Mutex::default() }) })
     }
 
@@ -90,7 +94,7 @@ impl PlatformClient {
         let request_id = req.request_id.unwrap_or_else(Uuid::new_v4);
         let interaction = req.interaction();
         let max_body = config.max_response_bytes;
-        retrying(&config.retry, interaction.effect(), move |attempt| async move {
+        retrying(&config.http.retry, interaction.effect(), move |attempt| async move {
             let span = tracing::info_span!(
                 "gpconnect.platform.request",
                 interaction = interaction.urn(),
@@ -159,7 +163,7 @@ impl PlatformClient {
             .inner
             .http
             .request(req.request.method.clone(), url.clone())
-            .timeout(req.request.timeout.unwrap_or(self.inner.config.request_timeout))
+            .timeout(req.request.timeout.unwrap_or(self.inner.config.http.request_timeout_or(REQUEST_TIMEOUT)))
             .header(AUTHORIZATION, bearer)
             .header(&X_REQUEST_ID, request_id.to_string())
             .header(ACCEPT, media.clone());
@@ -179,13 +183,8 @@ impl PlatformClient {
     fn url(&self, req: &PlatformRequest) -> Result<url::Url> {
         let base = self.inner.config.effective_api_base(req.api);
         let mut full = if req.path().is_empty() { base } else { format!("{base}/{}", req.path()) };
-        check_url(&full, "API base", self.inner.config.allow_http)?;
-        for (i, (name, value)) in req.request.query.iter().enumerate() {
-            full.push(if i == 0 { '?' } else { '&' });
-            full.extend(utf8_percent_encode(name, QUERY));
-            full.push('=');
-            full.extend(utf8_percent_encode(value, QUERY));
-        }
+        check_url(&full, "API base", self.inner.config.http.allow_http)?;
+        append_query(&mut full, false, &req.request.query, QUERY);
         Ok(url::Url::parse(&full).map_err(|_| ConfigError::Url { what: "request URL" })?)
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::error::ConfigError;
-use crate::RetryPolicy;
+use crate::HttpSettings;
 
 /// An NHS API platform environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,11 +124,8 @@ pub struct PlatformConfig {
     pub(crate) signing_key: SigningKey,
     pub(crate) token_url: Option<String>,
     pub(crate) api_bases: HashMap<PlatformApi, String>,
-    pub(crate) allow_http: bool,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) request_timeout: Duration,
+    pub(crate) http: HttpSettings,
     pub(crate) max_response_bytes: usize,
-    pub(crate) retry: RetryPolicy,
     pub(crate) refresh_margin: Duration,
 }
 
@@ -148,7 +145,7 @@ impl fmt::Debug for PlatformConfig {
             .field("environment", &self.environment)
             .field("kid", &self.kid)
             .field("apis_overridden", &self.api_bases.keys().collect::<Vec<_>>())
-            .field("allow_http", &self.allow_http)
+            .field("allow_http", &self.http.allow_http)
             .finish_non_exhaustive()
     }
 }
@@ -179,11 +176,8 @@ impl PlatformConfig {
             signing_key: SigningKey(key),
             token_url: None,
             api_bases: HashMap::new(),
-            allow_http: false,
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
+            http: HttpSettings::default(),
             max_response_bytes: 16 * 1024 * 1024,
-            retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(60),
         })
     }
@@ -202,35 +196,28 @@ impl PlatformConfig {
         self
     }
 
-    /// Allows plain `http://` token and API URLs. For local tests against a mock only.
-    pub fn allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
+    /// Timeouts (default 10 s to connect, 30 s per request), how reads are retried
+    /// (writes never are once they may have been sent), extra trusted CAs and whether
+    /// plain `http://` token and API URLs are allowed (for local tests against a mock only).
+    pub fn http(mut self, settings: impl FnOnce(HttpSettings) -> HttpSettings) -> Self {
+        self.http = settings(std::mem::take(&mut self.http));
         self
     }
 
-    /// Time allowed to open a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for one request, from sending to the end of the answer (default 30 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
+    /// [`http`](Self::http) for a change that can fail, such as
+    /// [`HttpSettings::add_ca_pem`].
+    pub fn try_http(
+        mut self,
+        settings: impl FnOnce(HttpSettings) -> Result<HttpSettings, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        self.http = settings(std::mem::take(&mut self.http))?;
+        Ok(self)
     }
 
     /// The largest answer read into memory (default 16 MiB; the platform itself cuts
     /// answers at 10 MB).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
-        self
-    }
-
-    /// How reads are retried (default [`RetryPolicy::default`]); writes never are once
-    /// they may have been sent.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
         self
     }
 

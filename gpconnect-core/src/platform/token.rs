@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use super::assertion::client_assertion;
 use super::{NhsLoginIdToken, PlatformConfig};
 use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody, Sent};
-use crate::transport::{read_body, BodyProblem};
+use crate::http::{read_body, BodyProblem};
 use crate::{Error, InteractionId, Result};
 
 /// Reads a 200 answer of the token endpoint: a bearer access token and its lifetime.
@@ -119,7 +119,7 @@ pub(crate) async fn exchange(
     let started = Instant::now();
     let answer = http
         .post(token_url)
-        .timeout(config.request_timeout)
+        .timeout(config.http.request_timeout_or(crate::http::REQUEST_TIMEOUT))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(ACCEPT, "application/json")
         .body(form)

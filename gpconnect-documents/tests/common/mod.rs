@@ -99,7 +99,10 @@ pub async fn paced_server_provider(
     });
     let asid: Asid = "918999198738".parse().unwrap();
     let client = Client::builder()
-        .ssp(SspConfig::new(format!("http://{addr}"), asid.clone()).allow_http(true).request_timeout(request_timeout))
+        .ssp(
+            SspConfig::new(format!("http://{addr}"), asid.clone())
+                .http(|h| h.allow_http(true).request_timeout(request_timeout)),
+        )
         .consumer(gpconnect_testkit::test_consumer())
         .build()
         .unwrap();

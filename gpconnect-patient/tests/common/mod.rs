@@ -62,11 +62,13 @@ impl Harness {
 
 /// Retries quickly in tests.
 pub fn fast(config: PlatformConfig) -> PlatformConfig {
-    config.retry(RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        max_elapsed: Duration::from_secs(5),
+    config.http(|h| {
+        h.retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_elapsed: Duration::from_secs(5),
+        })
     })
 }
 

@@ -3,7 +3,7 @@
 use gpconnect_core::fhir::{Coding, FhirDateTime};
 
 use super::build::{code_of, ext, name_of, notes, Builder, Found};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec};
 use crate::resources::AllergyIntolerance;
 
 /// Active allergies.
@@ -80,7 +80,7 @@ pub struct Reaction {
     pub description: Option<String>,
 }
 
-redacted_debug!(Allergy);
+gpconnect_core::redacted_debug!(Allergy, id);
 
 impl std::fmt::Debug for Reaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

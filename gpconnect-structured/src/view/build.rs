@@ -39,8 +39,6 @@ const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
 /// Bytes that may be copied out of shared targets: this many times the body, plus a floor.
 const BUDGET_PER_BYTE: usize = 4;
 const BUDGET_FLOOR: usize = 256 * 1024;
-/// Nesting of test groups (`has-member`) followed.
-const MAX_MEMBER_DEPTH: u8 = 8;
 
 /// Where `#id` references of a resource point: the resources contained by it (or by the
 /// resource that contains it). `stable` when they live as long as the bundle (so targets
@@ -128,7 +126,7 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
         section: None,
         authors: HashMap::new(),
         linked: HashMap::new(),
-        results: HashMap::new(),
+        memo: HashMap::new(),
         in_progress: HashSet::new(),
         budget,
         budget_spent: false,
@@ -187,8 +185,9 @@ pub(super) struct Builder<'a> {
     /// What was built from a target, by target address.
     authors: HashMap<usize, (Author, usize)>,
     linked: HashMap<usize, (String, Option<String>)>,
-    results: HashMap<usize, Option<(super::TestResult, usize)>>,
-    /// Test results being built (a reference to one of them is a cycle).
+    /// What [`memoised`](Self::memoised) built, by type and target address.
+    memo: HashMap<(TypeId, usize), Box<dyn Any>>,
+    /// Targets being built by [`memoised`](Self::memoised) (a reference to one of them is a cycle).
     in_progress: HashSet<usize>,
     /// Bytes that may still be copied out of shared targets.
     budget: usize,
@@ -432,28 +431,24 @@ impl<'a> Builder<'a> {
         Some(item)
     }
 
-    /// A test result or group and its members (remembered by target; a member that leads
-    /// back to a group being built is a cycle, reported and not followed).
-    pub(super) fn test_result(
+    /// Builds `T` from the `R` that `r` points to, once per target: what was built is
+    /// remembered by target address (charged to the budget again at every use), and a
+    /// reference that leads back into a target still being built (a test group that
+    /// contains itself) is reported as a cycle and not followed. `build` gets the target
+    /// and returns the value with the bytes it copied; it may call `memoised` again for
+    /// the target's own members.
+    pub(super) fn memoised<'s, R: FhirResource, T: Clone + 'static>(
         &mut self,
-        scope: Scope<'_>,
+        scope: Scope<'s>,
         from: &str,
         r: &Reference,
-        depth: u8,
-    ) -> Option<super::TestResult> {
-        self.weighed_result(scope, from, r, depth).map(|(t, _)| t)
-    }
-
-    /// [`test_result`](Self::test_result) with the bytes it copies.
-    fn weighed_result(
-        &mut self,
-        scope: Scope<'_>,
-        from: &str,
-        r: &Reference,
-        depth: u8,
-    ) -> Option<(super::TestResult, usize)> {
+        build: impl FnOnce(&mut Self, Found<'s>) -> Option<(T, usize)>,
+    ) -> Option<(T, usize)>
+    where
+        'a: 's,
+    {
         let found = self.find(scope, from, r, false)?;
-        if !found.raw.is::<Observation>() {
+        if !found.raw.is::<R>() {
             return None;
         }
         let address = found.raw as *const RawResource as usize;
@@ -462,47 +457,22 @@ impl<'a> Builder<'a> {
             self.problem(false, ViewProblemKind::Cycle { from: from.to_owned(), reference });
             return None;
         }
-        if let Some(memo) = found.key().and_then(|k| self.results.get(&k)) {
+        let key = found.key().map(|k| (TypeId::of::<T>(), k));
+        if let Some(memo) = key.and_then(|k| self.memo.get(&k)) {
+            let memo = memo.downcast_ref::<Option<(T, usize)>>().expect("remembered under its own type").clone();
             let weight = memo.as_ref()?.1;
-            if !self.charge(weight) {
-                return None;
-            }
-            return found.key().and_then(|k| self.results.get(&k)).cloned().flatten();
+            return self.charge(weight).then_some(memo).flatten();
         }
         if !self.charge(found.raw.raw().len()) {
             return None;
         }
         self.in_progress.insert(address);
-        let built = self.build_result(found, depth);
+        let built = build(self, found);
         self.in_progress.remove(&address);
-        if let Some(k) = found.key() {
-            self.results.insert(k, built.clone());
+        if let Some(k) = key {
+            self.memo.insert(k, Box::new(built.clone()));
         }
         built
-    }
-
-    fn build_result(&mut self, found: Found<'_>, depth: u8) -> Option<(super::TestResult, usize)> {
-        let o: Observation = self.parse(found.raw, false)?;
-        let scope = found.scope(&o.contained);
-        let from = format!("Observation/{}", o.id.as_deref().unwrap_or(""));
-        let mut t = super::investigations::test_result_of(&o);
-        let mut weight = found.raw.raw().len();
-        for target in
-            o.related.iter().filter(|x| x.type_.as_deref() == Some("has-member")).filter_map(|x| x.target.as_ref())
-        {
-            if depth >= MAX_MEMBER_DEPTH {
-                self.problem(
-                    false,
-                    ViewProblemKind::TooDeep { resource_type: Observation::TYPE.to_owned(), id: o.id.clone() },
-                );
-                break;
-            }
-            if let Some((m, w)) = self.weighed_result(scope, &from, target, depth + 1) {
-                weight += w;
-                t.members.push(m);
-            }
-        }
-        Some((t, weight))
     }
 
     /// The Lists: primary ones become sections, the others structure or secondary lists.

@@ -4,7 +4,7 @@
 use gpconnect_core::fhir::{FhirDateTime, List};
 
 use super::build::{ext, name_of, Builder, Found, Scope};
-use super::{empty_section, redacted_debug, Author, LinkedItem, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, LinkedItem, SectionItem, SectionKind, SectionSpec};
 use crate::resources::Encounter;
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -63,7 +63,7 @@ pub struct ConsultationHeading {
     pub items: Vec<LinkedItem>,
 }
 
-redacted_debug!(Consultation);
+gpconnect_core::redacted_debug!(Consultation, id);
 
 impl std::fmt::Debug for ConsultationTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -3,7 +3,7 @@
 use gpconnect_core::fhir::{Coding, FhirDateTime};
 
 use super::build::{code_of, name_of, notes, Builder, Found};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec};
 use crate::resources::ProcedureRequest;
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -38,7 +38,7 @@ pub struct DiaryEntry {
     pub notes: Vec<String>,
 }
 
-redacted_debug!(DiaryEntry);
+gpconnect_core::redacted_debug!(DiaryEntry, id);
 
 impl SectionItem for DiaryEntry {
     fn build(b: &mut Builder<'_>, found: Found<'_>, _: SectionKind) -> Option<Self> {

@@ -3,7 +3,7 @@
 use gpconnect_core::fhir::{Coding, FhirDateTime};
 
 use super::build::{code_of, ext, name_of, notes, quantity_text, Builder, Found};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec};
 use crate::resources::{Immunization, Observation};
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -67,7 +67,7 @@ pub struct Immunisation {
     pub notes: Vec<String>,
 }
 
-redacted_debug!(Immunisation);
+gpconnect_core::redacted_debug!(Immunisation, id);
 
 impl SectionItem for Immunisation {
     fn build(b: &mut Builder<'_>, found: Found<'_>, _: SectionKind) -> Option<Self> {

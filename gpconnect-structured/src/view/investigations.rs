@@ -1,10 +1,10 @@
 //! Investigations and results (`DiagnosticReport` with its test groups, results,
 //! specimens and request).
 
-use gpconnect_core::fhir::{Coding, FhirDateTime, Quantity};
+use gpconnect_core::fhir::{Coding, FhirDateTime, FhirResource, Quantity, Reference};
 
-use super::build::{code_of, name_of, notes, observation_value, range_text, Builder, Found};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::build::{code_of, name_of, notes, observation_value, range_text, Builder, Found, Scope};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec, ViewProblemKind};
 use crate::resources::{DiagnosticReport, Observation, ProcedureRequest, Specimen};
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -85,10 +85,49 @@ pub struct TestResult {
     pub members: Vec<TestResult>,
 }
 
-redacted_debug!(Investigation, TestResult, SpecimenSummary);
+gpconnect_core::redacted_debug!(Investigation, id; TestResult, id; SpecimenSummary, id);
 
-/// A result's own fields (its members are resolved by the builder, once per target).
-pub(super) fn test_result_of(o: &Observation) -> TestResult {
+/// Nesting of test groups (`has-member`) followed.
+const MAX_MEMBER_DEPTH: u8 = 8;
+
+/// A test result or group and its members, with the bytes copied (each target built once;
+/// a member that leads back to a group being built is a cycle, reported and not followed).
+fn test_result(
+    b: &mut Builder<'_>,
+    scope: Scope<'_>,
+    from: &str,
+    r: &Reference,
+    depth: u8,
+) -> Option<(TestResult, usize)> {
+    b.memoised::<Observation, TestResult>(scope, from, r, |b, found| build_result(b, found, depth))
+}
+
+fn build_result(b: &mut Builder<'_>, found: Found<'_>, depth: u8) -> Option<(TestResult, usize)> {
+    let o: Observation = b.parse(found.raw, false)?;
+    let scope = found.scope(&o.contained);
+    let from = format!("Observation/{}", o.id.as_deref().unwrap_or(""));
+    let mut t = test_result_of(&o);
+    let mut weight = found.raw.raw().len();
+    for target in
+        o.related.iter().filter(|x| x.type_.as_deref() == Some("has-member")).filter_map(|x| x.target.as_ref())
+    {
+        if depth >= MAX_MEMBER_DEPTH {
+            b.problem(
+                false,
+                ViewProblemKind::TooDeep { resource_type: Observation::TYPE.to_owned(), id: o.id.clone() },
+            );
+            break;
+        }
+        if let Some((m, w)) = test_result(b, scope, &from, target, depth + 1) {
+            weight += w;
+            t.members.push(m);
+        }
+    }
+    Some((t, weight))
+}
+
+/// A result's own fields (its members are resolved above, once per target).
+fn test_result_of(o: &Observation) -> TestResult {
     TestResult {
         id: o.id.clone(),
         name: name_of(o.code.as_ref()),
@@ -134,7 +173,7 @@ impl SectionItem for Investigation {
                 });
             }
         }
-        inv.results = d.result.iter().filter_map(|r| b.test_result(scope, &from, r, 0)).collect();
+        inv.results = d.result.iter().filter_map(|r| test_result(b, scope, &from, r, 0).map(|(t, _)| t)).collect();
         inv.id = d.id;
         Some(inv)
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use gpconnect_core::fhir::{CodeableConcept, Coding, Extension, FhirDateTime, FhirResource, Reference};
 
 use super::build::{code_of, ext, ext_code, name_of, notes, quantity_of, Builder, Found, Scope};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec};
 use crate::resources::{Medication, MedicationRequest, MedicationStatement};
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -101,7 +101,7 @@ pub struct MedicationIssue {
     pub prescriber: Option<Author>,
 }
 
-redacted_debug!(MedicationItem, MedicationIssue);
+gpconnect_core::redacted_debug!(MedicationItem, id; MedicationIssue, id);
 
 /// Every `MedicationRequest` parsed once per record: plans by id, issues by plan id
 /// (indices, so an issue based on several plans is not copied).

@@ -1,13 +1,17 @@
 //! The typed view of a structured record: one section per clinical area, references in the
 //! bundle resolved, section warnings and record warnings kept, problems reported.
 //!
-//! Layout: this file holds what every section shares (the record, [`Section`], its
-//! summary, warnings, problems, authors and linked items) and the table of sections;
-//! `build.rs` reads the Lists and resolves references (each target parsed once, cycles
-//! and fan-out bounded); core's `fhir::lenient` reads a resource field by field when one
-//! field has the wrong shape. Each clinical area is one file (`allergies.rs`, `medications.rs`, ...)
-//! holding its item type and how an item is built; adding an area is adding one file and
-//! one line to [`SECTIONS`].
+//! Layout: this file holds the record ([`StructuredRecord`]), the table of sections
+//! ([`SECTIONS`]) and the two traits a section's item type implements; what every section
+//! shares is one file per job: `section.rs` ([`Section`], [`SectionKind`], the summary),
+//! `warnings.rs` (List and record warnings), `problem.rs` (what the view could not use),
+//! `author.rs` (authors and linked items). `build.rs` reads the Lists and resolves
+//! references (each target parsed once through one memo, cycles and fan-out bounded);
+//! core's `fhir::lenient` reads a resource field by field when one field has the wrong
+//! shape. Each clinical area is one file (`allergies.rs`, `medications.rs`, ...) holding
+//! its item type and how an item is built; adding an area is adding one file and one line
+//! to [`SECTIONS`]. The section files and `build.rs` name the shared files and this one,
+//! never each other (`tests/module_cycles.rs` checks it).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -15,48 +19,41 @@ use std::fmt;
 
 use bytes::Bytes;
 use gpconnect_core::fhir::lenient;
-use gpconnect_core::fhir::{
-    Bundle, CodeableConcept, Coding, FhirDateTime, FhirResource, Organization, Patient, NHS_NUMBER_SYSTEM,
-};
+use gpconnect_core::fhir::{Bundle, FhirResource, Organization, Patient, NHS_NUMBER_SYSTEM};
 use gpconnect_core::{NhsNumber, PatientMismatch};
 
 mod allergies;
+mod author;
 mod build;
 mod consultations;
 mod diary_entries;
 mod immunisations;
 mod investigations;
 mod medications;
+mod problem;
 mod problems;
 mod referrals;
+mod section;
 mod uncategorised;
+mod warnings;
 
 pub use allergies::{Allergy, Reaction};
+pub use author::{Author, LinkedItem};
 pub use consultations::{Consultation, ConsultationHeading, ConsultationTopic};
 pub use diary_entries::DiaryEntry;
 pub use immunisations::{Immunisation, ImmunisationKind};
 pub use investigations::{Investigation, SpecimenSummary, TestResult};
 pub use medications::{MedicationIssue, MedicationItem, PrescriptionType};
+pub use problem::{ViewProblem, ViewProblemKind};
 pub use problems::Problem;
 pub use referrals::Referral;
+pub use section::{Section, SectionKind, SectionSummary};
 pub use uncategorised::Uncategorised;
+pub use warnings::{ListInfo, ListWarning, RecordWarning, RecordWarningKind, Warning};
 
 use build::{build, Builder, Found};
 
-pub(crate) use lenient::{lenient_extensions, MAX_DEPTH};
-
-/// Gives a view type a `Debug` that shows its structure only: ids, names and texts are
-/// provider-supplied patient data and never printed.
-macro_rules! redacted_debug {
-    ($($t:ty),*) => {$(
-        impl std::fmt::Debug for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($t)).field("has_id", &self.id.is_some()).finish_non_exhaustive()
-            }
-        }
-    )*};
-}
-pub(crate) use redacted_debug;
+pub(crate) use lenient::lenient_extensions;
 
 /// What one section file declares: its kind, codes, name and titles, and its item type.
 struct SectionSpec {
@@ -84,72 +81,6 @@ const SECTIONS: [&SectionSpec; 10] = [
     &referrals::SPEC,
     &diary_entries::SPEC,
 ];
-
-/// A clinical area of the record (one primary List each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SectionKind {
-    /// Allergies and adverse reactions (`886921000000105`).
-    Allergies,
-    /// Ended allergies (`1103671000000101`).
-    EndedAllergies,
-    /// Medications and medical devices (`933361000000108`).
-    Medications,
-    /// Problems (`717711000000103`).
-    Problems,
-    /// List of consultations (`1149501000000101`).
-    Consultations,
-    /// Immunisations (`1102181000000102`).
-    Immunisations,
-    /// Uncategorised data (`826501000000100`).
-    Uncategorised,
-    /// Investigations and results (`887191000000108`).
-    Investigations,
-    /// Outbound referral (`792931000000107`).
-    Referrals,
-    /// Patient recall administration, i.e. diary entries (`714311000000108`).
-    DiaryEntries,
-}
-
-impl SectionKind {
-    /// Every section, in display order.
-    pub const ALL: [SectionKind; 10] = [
-        SectionKind::Allergies,
-        SectionKind::EndedAllergies,
-        SectionKind::Medications,
-        SectionKind::Problems,
-        SectionKind::Consultations,
-        SectionKind::Immunisations,
-        SectionKind::Uncategorised,
-        SectionKind::Investigations,
-        SectionKind::Referrals,
-        SectionKind::DiaryEntries,
-    ];
-
-    fn spec(self) -> &'static SectionSpec {
-        // Every kind has exactly one entry (checked by a unit test); the fallback is never used.
-        SECTIONS.iter().find(|s| s.kind == self).copied().unwrap_or(SECTIONS[0])
-    }
-
-    /// The SNOMED CT code of the section's primary List (1.6.2 table).
-    pub fn snomed_code(self) -> &'static str {
-        self.spec().codes[0]
-    }
-
-    /// A snake_case name (`diary_entries`).
-    pub fn name(self) -> &'static str {
-        self.spec().name
-    }
-
-    fn from_code(code: &str) -> Option<Self> {
-        SECTIONS.iter().find(|s| s.codes.contains(&code)).map(|s| s.kind)
-    }
-
-    fn from_title(title: &str) -> Option<Self> {
-        let t = title.trim().to_ascii_lowercase();
-        SECTIONS.iter().find(|s| s.titles.contains(&t.as_str())).map(|s| s.kind)
-    }
-}
 
 /// A section's item type: how one List entry becomes an item.
 trait SectionItem: Clone + Send + Sync + 'static {
@@ -198,403 +129,6 @@ impl<T: SectionItem> AnySection for Section<T> {
 
 fn empty_section<T: SectionItem>() -> Box<dyn AnySection> {
     Box::new(Section::<T>::default())
-}
-
-/// A warning code on a List (`Extension-CareConnect-GPC-ListWarningCode-1`).
-#[derive(Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListWarning {
-    /// `confidential-items`: items withheld for confidentiality or patient preference.
-    ConfidentialItems,
-    /// `data-in-transit`: record transfer from the previous practice not complete.
-    DataInTransit,
-    /// `data-awaiting-filing`: items in the practice workflow not yet filed.
-    DataAwaitingFiling,
-    /// A code this SDK does not know.
-    Other(String),
-}
-
-impl ListWarning {
-    fn from_code(code: &str) -> Self {
-        match code {
-            "confidential-items" => ListWarning::ConfidentialItems,
-            "data-in-transit" => ListWarning::DataInTransit,
-            "data-awaiting-filing" => ListWarning::DataAwaitingFiling,
-            other => ListWarning::Other(other.to_owned()),
-        }
-    }
-
-    /// The code when known, else `"other"` (for `Debug`: an unknown code is provider text).
-    fn as_known(&self) -> &'static str {
-        match self {
-            ListWarning::ConfidentialItems => "confidential-items",
-            ListWarning::DataInTransit => "data-in-transit",
-            ListWarning::DataAwaitingFiling => "data-awaiting-filing",
-            ListWarning::Other(_) => "other",
-        }
-    }
-
-    /// The code as sent.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListWarning::ConfidentialItems => "confidential-items",
-            ListWarning::DataInTransit => "data-in-transit",
-            ListWarning::DataAwaitingFiling => "data-awaiting-filing",
-            ListWarning::Other(s) => s,
-        }
-    }
-}
-
-/// What a List said about itself: title, code, empty reason, warnings and notes.
-///
-/// Its `Debug` shows the structure only (titles and notes are provider text).
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub struct ListInfo {
-    /// `List.id`, when sent (primary lists have none).
-    pub id: Option<String>,
-    /// `List.title`.
-    pub title: Option<String>,
-    /// The first coding of `List.code`.
-    pub code: Option<Coding>,
-    /// `List.emptyReason` (e.g. `no-content-recorded`).
-    pub empty_reason: Option<CodeableConcept>,
-    /// Warning codes.
-    pub warnings: Vec<ListWarning>,
-    /// `List.note` texts (warning texts, "Information not available").
-    pub notes: Vec<String>,
-    /// `List.date`.
-    pub date: Option<FhirDateTime>,
-    /// The references in `List.entry` (for secondary lists).
-    pub items: Vec<String>,
-}
-
-impl fmt::Debug for ListInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListInfo")
-            .field("warnings", &self.warnings.iter().map(ListWarning::as_known).collect::<Vec<_>>())
-            .field("items", &self.items.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for ListWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_known())
-    }
-}
-
-/// One clinical area: the List(s) that carried it and the items.
-#[derive(Clone)]
-pub struct Section<T> {
-    /// The primary List(s) of this area (none when not requested or not returned).
-    pub lists: Vec<ListInfo>,
-    /// The items, references resolved.
-    pub items: Vec<T>,
-    /// List entries that could not become an item (also in
-    /// [`StructuredRecord::view_problems`]).
-    pub unresolved: usize,
-}
-
-impl<T> Default for Section<T> {
-    fn default() -> Self {
-        Self { lists: Vec::new(), items: Vec::new(), unresolved: 0 }
-    }
-}
-
-impl<T> fmt::Debug for Section<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Section")
-            .field("lists", &self.lists.len())
-            .field("items", &self.items.len())
-            .field("unresolved", &self.unresolved)
-            .finish()
-    }
-}
-
-impl<T> Section<T> {
-    /// Whether the provider returned a List for this area.
-    pub fn is_present(&self) -> bool {
-        !self.lists.is_empty()
-    }
-
-    /// Every warning code of the area's Lists.
-    pub fn warnings(&self) -> impl Iterator<Item = &ListWarning> {
-        self.lists.iter().flat_map(|l| l.warnings.iter())
-    }
-
-    /// Whether a List of this area carries `warning`.
-    pub fn has_warning(&self, warning: &ListWarning) -> bool {
-        self.warnings().any(|w| w == warning)
-    }
-
-    /// The list title (of the first List).
-    pub fn title(&self) -> Option<&str> {
-        self.lists.first().and_then(|l| l.title.as_deref())
-    }
-
-    /// The empty reason (of the first List).
-    pub fn empty_reason(&self) -> Option<&CodeableConcept> {
-        self.lists.first().and_then(|l| l.empty_reason.as_ref())
-    }
-
-    /// The items.
-    pub fn iter(&self) -> std::slice::Iter<'_, T> {
-        self.items.iter()
-    }
-
-    /// Number of items.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Whether there are no items.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-}
-
-impl<'a, T> IntoIterator for &'a Section<T> {
-    type Item = &'a T;
-    type IntoIter = std::slice::Iter<'a, T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.iter()
-    }
-}
-
-/// How much of one area the record holds and what it could not show: see
-/// [`StructuredRecord::section_summary`].
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub struct SectionSummary<'a> {
-    /// The area.
-    pub kind: SectionKind,
-    /// Its primary List(s).
-    pub lists: &'a [ListInfo],
-    /// Items shown.
-    pub items: usize,
-    /// List entries that could not become an item.
-    pub unresolved: usize,
-    /// Problems reported for this area (lost entries, malformed fields, dangling or
-    /// cyclic references), also in [`StructuredRecord::view_problems`].
-    pub problems: usize,
-}
-
-/// A warning the provider put in the bundle's `OperationOutcome` (HTTP still 200).
-///
-/// Its `Debug` shows the kind only (the rest is provider text).
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RecordWarning {
-    /// What it says.
-    pub kind: RecordWarningKind,
-    /// The parameter named (`diagnostics`, e.g. `includeProblems`).
-    pub parameter: Option<String>,
-    /// The Spine code (`NOT_IMPLEMENTED`).
-    pub code: Option<String>,
-    /// `details.text`.
-    pub text: Option<String>,
-}
-
-/// The kind of a [`RecordWarning`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RecordWarningKind {
-    /// `<parameter> is an unrecognised parameter` (consumer newer than provider).
-    UnrecognisedParameter,
-    /// `<parameter> has been disabled` (clinical area switched off at the practice).
-    ClinicalAreaDisabled,
-    /// Any other warning issue.
-    Other,
-}
-
-/// Any warning a record can carry, for [`StructuredRecord::has_warning`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Warning {
-    /// A List has `confidential-items`.
-    ConfidentialItems,
-    /// A List has `data-in-transit`.
-    DataInTransit,
-    /// A List has `data-awaiting-filing`.
-    DataAwaitingFiling,
-    /// The bundle says a parameter was not recognised.
-    UnrecognisedParameter,
-    /// The bundle says a clinical area is disabled.
-    ClinicalAreaDisabled,
-}
-
-impl fmt::Debug for RecordWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecordWarning").field("kind", &self.kind).finish_non_exhaustive()
-    }
-}
-
-/// Something in the bundle the view could not use; the rest of the record is still read.
-///
-/// Its `Debug` shows the area and the kind of problem only: references, ids and titles
-/// are provider text.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ViewProblem {
-    /// The area it affects, when known.
-    pub section: Option<SectionKind>,
-    /// `true` when a List entry could not become an item (so the section has one item
-    /// fewer than its List has entries).
-    pub lost_entry: bool,
-    /// What went wrong.
-    pub kind: ViewProblemKind,
-}
-
-/// What a [`ViewProblem`] is.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ViewProblemKind {
-    /// A reference that matches no resource in the bundle.
-    DanglingReference {
-        /// The referring resource (`Type/id`, or `List`).
-        from: String,
-        /// The reference as written.
-        reference: String,
-    },
-    /// A resource that is not valid for its type (position of the JSON error only: the
-    /// message could quote patient data).
-    UnparseableEntry {
-        /// `resourceType`.
-        resource_type: String,
-        /// `id`.
-        id: Option<String>,
-        /// Line of the error within the resource.
-        line: usize,
-        /// Column of the error within the resource.
-        column: usize,
-    },
-    /// A List whose code and title match no known area.
-    UnknownList {
-        /// `List.title`.
-        title: Option<String>,
-        /// `List.code` first code.
-        code: Option<String>,
-    },
-    /// A List entry of a type the area does not hold (e.g. a Condition in Medications).
-    UnexpectedResource {
-        /// The reference.
-        reference: String,
-        /// The resource type found.
-        resource_type: String,
-    },
-    /// A List entry without an item reference.
-    EntryWithoutItem,
-    /// A field of the wrong shape (an array where one value belongs, a number sent as a
-    /// string, ...): the item is kept, the field is empty or read as its single element.
-    MalformedField {
-        /// `resourceType`.
-        resource_type: String,
-        /// `id`.
-        id: Option<String>,
-        /// The field's path in the resource (`effectivePeriod`, `dosage[0].text`).
-        path: String,
-    },
-    /// A reference that leads back to where it came from (an Observation that is its own
-    /// member): not followed again.
-    Cycle {
-        /// The referring resource.
-        from: String,
-        /// The reference as written.
-        reference: String,
-    },
-    /// A resource nested deeper than the view reads ([`MAX_NESTING`] levels): not read.
-    TooDeep {
-        /// `resourceType`.
-        resource_type: String,
-        /// `id`.
-        id: Option<String>,
-    },
-    /// The record re-uses resolved resources (authors, results, medications) far more
-    /// than its size allows: from here on references are left unresolved.
-    FanOutLimit,
-}
-
-/// How deeply a resource may nest JSON arrays and objects before the view stops reading
-/// it (the whole body is checked once, before anything is parsed).
-pub const MAX_NESTING: usize = MAX_DEPTH;
-
-impl ViewProblemKind {
-    /// A short name of the kind (`dangling_reference`), free of provider text.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ViewProblemKind::DanglingReference { .. } => "dangling_reference",
-            ViewProblemKind::UnparseableEntry { .. } => "unparseable_entry",
-            ViewProblemKind::UnknownList { .. } => "unknown_list",
-            ViewProblemKind::UnexpectedResource { .. } => "unexpected_resource",
-            ViewProblemKind::EntryWithoutItem => "entry_without_item",
-            ViewProblemKind::MalformedField { .. } => "malformed_field",
-            ViewProblemKind::Cycle { .. } => "cycle",
-            ViewProblemKind::TooDeep { .. } => "too_deep",
-            ViewProblemKind::FanOutLimit => "fan_out_limit",
-        }
-    }
-}
-
-impl fmt::Debug for ViewProblemKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl fmt::Debug for ViewProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ViewProblem")
-            .field("section", &self.section)
-            .field("lost_entry", &self.lost_entry)
-            .field("kind", &self.kind)
-            .finish()
-    }
-}
-
-/// A practitioner, organisation or service, resolved from a reference.
-///
-/// Its `Debug` shows whether it resolved, never the names.
-#[derive(Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Author {
-    /// The reference as written.
-    pub reference: Option<String>,
-    /// The person's name (or the organisation / service name).
-    pub name: Option<String>,
-    /// The role (`PractitionerRole.code`).
-    pub role: Option<String>,
-    /// The organisation (`PractitionerRole.organization`, or the Organization itself).
-    pub organisation: Option<String>,
-    /// Whether the reference resolved in the bundle.
-    pub resolved: bool,
-}
-
-/// A reference to another clinical item (consultation contents, problem links), with a
-/// display name when the target is in the bundle.
-#[derive(Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LinkedItem {
-    /// The reference as written.
-    pub reference: String,
-    /// The target's resource type (when resolved).
-    pub resource_type: Option<String>,
-    /// The target's code display, text or title.
-    pub name: Option<String>,
-    /// Whether the reference resolved in the bundle.
-    pub resolved: bool,
-}
-
-impl fmt::Debug for Author {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Author").field("resolved", &self.resolved).finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for LinkedItem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LinkedItem").field("resolved", &self.resolved).finish_non_exhaustive()
-    }
 }
 
 /// A patient's structured record: the typed view of the `$gpc.getstructuredrecord` Bundle.

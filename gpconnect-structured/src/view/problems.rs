@@ -3,7 +3,7 @@
 use gpconnect_core::fhir::{Coding, FhirDateTime};
 
 use super::build::{code_of, ext, ext_code, name_of, notes, Builder, Found};
-use super::{empty_section, redacted_debug, Author, LinkedItem, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, LinkedItem, SectionItem, SectionKind, SectionSpec};
 use crate::resources::Condition;
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -46,7 +46,7 @@ pub struct Problem {
     pub notes: Vec<String>,
 }
 
-redacted_debug!(Problem);
+gpconnect_core::redacted_debug!(Problem, id);
 
 impl SectionItem for Problem {
     fn build(b: &mut Builder<'_>, found: Found<'_>, _: SectionKind) -> Option<Self> {

@@ -3,7 +3,7 @@
 use gpconnect_core::fhir::{same_url, FhirDateTime};
 
 use super::build::{name_of, notes, Builder, Found};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec};
 use crate::resources::ReferralRequest;
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -42,7 +42,7 @@ pub struct Referral {
     pub notes: Vec<String>,
 }
 
-redacted_debug!(Referral);
+gpconnect_core::redacted_debug!(Referral, id);
 
 impl SectionItem for Referral {
     fn build(b: &mut Builder<'_>, found: Found<'_>, _: SectionKind) -> Option<Self> {

@@ -3,7 +3,7 @@
 use gpconnect_core::fhir::{Coding, FhirDateTime};
 
 use super::build::{code_of, name_of, observation_value, quantity_text, Builder, Found};
-use super::{empty_section, redacted_debug, Author, SectionItem, SectionKind, SectionSpec};
+use super::{empty_section, Author, SectionItem, SectionKind, SectionSpec};
 use crate::resources::Observation;
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
@@ -38,7 +38,7 @@ pub struct Uncategorised {
     pub comment: Option<String>,
 }
 
-redacted_debug!(Uncategorised);
+gpconnect_core::redacted_debug!(Uncategorised, id);
 
 impl SectionItem for Uncategorised {
     fn build(b: &mut Builder<'_>, found: Found<'_>, _: SectionKind) -> Option<Self> {

@@ -14,7 +14,8 @@ use gpconnect_core::{Capability, InteractionId};
 use serde_json::{json, Value};
 
 use crate::outcome::Rejection;
-use crate::spine::{Config, State};
+pub(crate) use crate::world::{token, Reply};
+use crate::world::{Config, State};
 
 /// A handler: answers a request that passed every shared check.
 pub(crate) type Handler = fn(&mut Ctx<'_>) -> Result<Reply, Rejection>;
@@ -73,29 +74,6 @@ impl Ctx<'_> {
     }
 }
 
-/// A successful answer.
-pub(crate) struct Reply {
-    pub status: u16,
-    pub body: Value,
-    pub headers: Vec<(String, String)>,
-}
-
-impl Reply {
-    /// `200` with `body`, and `ETag: W/"<versionId>"` when the body has `meta.versionId`.
-    pub fn ok(body: Value) -> Reply {
-        Reply::with_status(200, body)
-    }
-
-    /// `status` with `body`, and an `ETag` when the body has `meta.versionId`.
-    pub fn with_status(status: u16, body: Value) -> Reply {
-        let mut headers = Vec::new();
-        if let Some(v) = body.pointer("/meta/versionId").and_then(Value::as_str) {
-            headers.push(("ETag".to_string(), format!("W/\"{v}\"")));
-        }
-        Reply { status, body, headers }
-    }
-}
-
 /// The provider's NHS number check: ten digits with a valid Modulus 11 check digit, else
 /// `400 INVALID_NHS_NUMBER`.
 pub(crate) fn check_nhs_number(nhs: &str) -> Result<(), Rejection> {
@@ -116,14 +94,6 @@ pub(crate) fn empty_searchset() -> Value {
         "id": uuid::Uuid::new_v4().to_string(),
         "type": "searchset",
     })
-}
-
-/// A `search` value of the form `system|value`, split.
-pub(crate) fn token(value: &str) -> (Option<&str>, &str) {
-    match value.split_once('|') {
-        Some((system, v)) => (Some(system), v),
-        None => (None, value),
-    }
 }
 
 fn percent_decode(segment: &str) -> String {
