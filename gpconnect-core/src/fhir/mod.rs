@@ -67,6 +67,8 @@
 
 mod bundle;
 mod datatypes;
+#[doc(hidden)]
+pub mod declare;
 pub mod lenient;
 mod one_or_many;
 pub mod outcome;

@@ -10,6 +10,7 @@ use std::fmt;
 
 use super::xml::XmlNode;
 use super::Itk3Error;
+use crate::fhir::{Decimal, FhirDateTime};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -20,7 +21,9 @@ pub struct ReadContext {
 }
 
 impl ReadContext {
-    pub(crate) fn note_unknown(&mut self, parent: &str, child: &str) {
+    /// Records `parent.child` as an element the model does not hold.
+    #[doc(hidden)]
+    pub fn note_unknown(&mut self, parent: &str, child: &str) {
         if self.unknown.len() < 200 {
             self.unknown.push(format!("{parent}.{child}"));
         }
@@ -44,16 +47,83 @@ pub trait ToXml {
 
 impl FromXml for String {
     fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
-        for c in node.children() {
-            cx.note_unknown(node.name(), c.name());
-        }
-        node.value()
-            .map(str::to_owned)
-            .ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "no value attribute" })
+        primitive_value(node, cx).map(str::to_owned)
     }
 }
 
 impl ToXml for String {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        XmlNode::primitive(name, self.as_str())
+    }
+}
+
+/// A FHIR primitive's `value` attribute, any child element noted as unknown.
+fn primitive_value<'a>(node: &'a XmlNode, cx: &mut ReadContext) -> Result<&'a str, Itk3Error> {
+    for c in node.children() {
+        cx.note_unknown(node.name(), c.name());
+    }
+    node.value().ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "no value attribute" })
+}
+
+impl FromXml for bool {
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        match primitive_value(node, cx)?.trim() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(Itk3Error::Invalid { path: node.name().to_owned(), problem: "not a boolean" }),
+        }
+    }
+}
+
+impl ToXml for bool {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        XmlNode::primitive(name, if *self { "true" } else { "false" })
+    }
+}
+
+macro_rules! integer_xml {
+    ($($t:ty),*) => {$(
+        impl FromXml for $t {
+            fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+                primitive_value(node, cx)?
+                    .trim()
+                    .parse()
+                    .map_err(|_| Itk3Error::Invalid { path: node.name().to_owned(), problem: "not an integer" })
+            }
+        }
+
+        impl ToXml for $t {
+            fn to_xml(&self, name: &str) -> XmlNode {
+                XmlNode::primitive(name, self.to_string())
+            }
+        }
+    )*};
+}
+
+integer_xml!(i32, i64, u32, u64);
+
+impl FromXml for FhirDateTime {
+    /// Kept as written, like the JSON reading: a malformed date is not an error.
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        primitive_value(node, cx).map(FhirDateTime::from)
+    }
+}
+
+impl ToXml for FhirDateTime {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        XmlNode::primitive(name, self.as_str())
+    }
+}
+
+impl FromXml for Decimal {
+    /// The number text as written.
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        Decimal::new(primitive_value(node, cx)?)
+            .ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "not a decimal" })
+    }
+}
+
+impl ToXml for Decimal {
     fn to_xml(&self, name: &str) -> XmlNode {
         XmlNode::primitive(name, self.as_str())
     }
