@@ -153,60 +153,10 @@ impl<T: ToXml> ToXml for Box<T> {
     }
 }
 
-/// Declares a FHIR element type: the struct, its reading, its writing (fields in the
-/// order given, which is the FHIR order) and a `Debug` that names only the fields set.
-macro_rules! fhir_type {
-    ($(#[$m:meta])* $name:ident { $( $(#[$fm:meta])* $field:ident : $card:ident $ty:ty = $xml:literal, )* }) => {
-        $(#[$m])*
-        #[derive(Clone, Default, PartialEq)]
-        pub struct $name {
-            $( $(#[$fm])* pub $field: fhir_type!(@card $card $ty), )*
-        }
-
-        impl FromXml for $name {
-            fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
-                let mut out = Self::default();
-                for c in node.children() {
-                    match c.name() {
-                        $( $xml => fhir_type!(@read $card out.$field, c, cx), )*
-                        other => cx.note_unknown(node.name(), other),
-                    }
-                }
-                Ok(out)
-            }
-        }
-
-        impl ToXml for $name {
-            fn to_xml(&self, name: &str) -> XmlNode {
-                let mut n = XmlNode::new(name);
-                $( fhir_type!(@write $card self.$field, n, $xml); )*
-                n
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let mut set: Vec<&str> = Vec::new();
-                $( if fhir_type!(@set $card self.$field) { set.push(stringify!($field)); } )*
-                write!(f, "{}{{{}}}", stringify!($name), set.join(", "))
-            }
-        }
-    };
-    (@card one $ty:ty) => { Option<$ty> };
-    (@card many $ty:ty) => { Vec<$ty> };
-    (@read one $f:expr, $c:ident, $cx:ident) => { $f = Some(FromXml::from_xml($c, $cx)?) };
-    (@read many $f:expr, $c:ident, $cx:ident) => { $f.push(FromXml::from_xml($c, $cx)?) };
-    (@write one $f:expr, $n:ident, $xml:literal) => { if let Some(v) = &$f { $n.push(v.to_xml($xml)); } };
-    (@write many $f:expr, $n:ident, $xml:literal) => { for v in &$f { $n.push(v.to_xml($xml)); } };
-    (@set one $f:expr) => { $f.is_some() };
-    (@set many $f:expr) => { !$f.is_empty() };
-}
-
-pub(crate) use fhir_type;
-
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Coding`.
-    Coding {
+    #[derive(PartialEq)]
+    pub struct Coding [no_json] {
         /// The code system URI.
         system: one String = "system",
         /// The code.
@@ -233,9 +183,10 @@ impl Coding {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `CodeableConcept`.
-    CodeableConcept {
+    #[derive(PartialEq)]
+    pub struct CodeableConcept [no_json] {
         /// The codings.
         coding: many Coding = "coding",
         /// The plain text.
@@ -372,9 +323,10 @@ impl ToXml for Extension {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Identifier`.
-    Identifier {
+    #[derive(PartialEq)]
+    pub struct Identifier [no_json] {
         /// Extensions (for example the NHS number verification status).
         extension: many Extension = "extension",
         /// `usual`, `official`, ...
@@ -393,9 +345,10 @@ impl Identifier {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Reference`.
-    Reference {
+    #[derive(PartialEq)]
+    pub struct Reference [no_json] {
         /// The reference (a `urn:uuid:` in ITK3 messages).
         reference: one String = "reference",
         /// An identifier instead of a reference.
@@ -412,9 +365,10 @@ impl Reference {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Meta`.
-    Meta {
+    #[derive(PartialEq)]
+    pub struct Meta [no_json] {
         /// When the resource last changed.
         last_updated: one String = "lastUpdated",
         /// The profiles it claims (some spec examples have surrounding spaces: use
@@ -437,9 +391,10 @@ impl Meta {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Quantity`.
-    Quantity {
+    #[derive(PartialEq)]
+    pub struct Quantity [no_json] {
         /// The number, as written.
         value: one String = "value",
         /// `<`, `<=`, `>=`, `>`.
@@ -469,9 +424,10 @@ impl Quantity {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Ratio`.
-    Ratio {
+    #[derive(PartialEq)]
+    pub struct Ratio [no_json] {
         /// The numerator.
         numerator: one Quantity = "numerator",
         /// The denominator.
@@ -479,9 +435,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Period`.
-    Period {
+    #[derive(PartialEq)]
+    pub struct Period [no_json] {
         /// The start.
         start: one String = "start",
         /// The end.
@@ -489,9 +446,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `HumanName`.
-    HumanName {
+    #[derive(PartialEq)]
+    pub struct HumanName [no_json] {
         /// `official`, `usual`, ...
         use_: one String = "use",
         /// The full name as text.
@@ -505,9 +463,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `ContactPoint`.
-    ContactPoint {
+    #[derive(PartialEq)]
+    pub struct ContactPoint [no_json] {
         /// `phone`, `email`, ...
         system: one String = "system",
         /// The number or address.
@@ -517,9 +476,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Address`.
-    Address {
+    #[derive(PartialEq)]
+    pub struct Address [no_json] {
         /// `home`, `work`, ...
         use_: one String = "use",
         /// Street lines.
@@ -533,9 +493,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Narrative`.
-    Narrative {
+    #[derive(PartialEq)]
+    pub struct Narrative [no_json] {
         /// `generated`, `additional`, ...
         status: one String = "status",
         /// The XHTML `div`.
@@ -543,9 +504,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Timing.repeat`.
-    TimingRepeat {
+    #[derive(PartialEq)]
+    pub struct TimingRepeat [no_json] {
         /// Times per period.
         frequency: one String = "frequency",
         /// The period length.
@@ -555,17 +517,19 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Timing`.
-    Timing {
+    #[derive(PartialEq)]
+    pub struct Timing [no_json] {
         /// When it repeats.
         repeat: one TimingRepeat = "repeat",
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Dosage`.
-    Dosage {
+    #[derive(PartialEq)]
+    pub struct Dosage [no_json] {
         /// The order of this instruction.
         sequence: one String = "sequence",
         /// Free-text instructions.

@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use super::model::fhir_type;
 use super::model::{
     Address, CodeableConcept, Coding, ContactPoint, Dosage, Extension, FromXml, HumanName, Identifier, Meta, Narrative,
     Period, Quantity, ReadContext, Reference, ToXml,
@@ -11,17 +10,19 @@ use super::model::{
 use super::xml::XmlNode;
 use super::Itk3Error;
 
-fhir_type! {
+crate::fhir_type! {
     /// `MessageHeader.source`.
-    MessageSource {
+    #[derive(PartialEq)]
+    pub struct MessageSource [no_json] {
         /// The sender's MESH mailbox ID.
         endpoint: one String = "endpoint",
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `MessageHeader.response`: which message a response answers, and how.
-    MessageResponse {
+    #[derive(PartialEq)]
+    pub struct MessageResponse [no_json] {
         /// The `MessageHeader.id` of the message answered.
         identifier: one String = "identifier",
         /// `ok`, `transient-error` or `fatal-error`.
@@ -31,9 +32,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// An ITK-MessageHeader-2.
-    MessageHeader {
+    #[derive(PartialEq)]
+    pub struct MessageHeader [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -57,9 +59,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// An Organization (CareConnect-ITK-Header-Organization-1, CareConnect(-GPC)-Organization-1).
-    Organization {
+    #[derive(PartialEq)]
+    pub struct Organization [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -75,9 +78,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A Practitioner.
-    Practitioner {
+    #[derive(PartialEq)]
+    pub struct Practitioner [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -91,9 +95,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A PractitionerRole.
-    PractitionerRole {
+    #[derive(PartialEq)]
+    pub struct PractitionerRole [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -107,9 +112,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A Patient.
-    Patient {
+    #[derive(PartialEq)]
+    pub struct Patient [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -141,9 +147,10 @@ impl Patient {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Composition.relatesTo` (replacement documents).
-    CompositionRelatesTo {
+    #[derive(PartialEq)]
+    pub struct CompositionRelatesTo [no_json] {
         /// `replaces`.
         code: one String = "code",
         /// The replaced document's identifier.
@@ -151,9 +158,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Composition.event`.
-    CompositionEvent {
+    #[derive(PartialEq)]
+    pub struct CompositionEvent [no_json] {
         /// What happened.
         code: many CodeableConcept = "code",
         /// When.
@@ -161,9 +169,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Composition.section`.
-    CompositionSection {
+    #[derive(PartialEq)]
+    pub struct CompositionSection [no_json] {
         /// The heading.
         title: one String = "title",
         /// The section code.
@@ -175,9 +184,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-Composition-1, the first entry of every document bundle.
-    Composition {
+    #[derive(PartialEq)]
+    pub struct Composition [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -217,9 +227,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Encounter.participant`.
-    EncounterParticipant {
+    #[derive(PartialEq)]
+    pub struct EncounterParticipant [no_json] {
         /// The participation type (`REC`).
         type_: many CodeableConcept = "type",
         /// Who.
@@ -227,9 +238,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-Encounter-1.
-    Encounter {
+    #[derive(PartialEq)]
+    pub struct Encounter [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -255,9 +267,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Observation.component`.
-    ObservationComponent {
+    #[derive(PartialEq)]
+    pub struct ObservationComponent [no_json] {
         /// What was measured.
         code: one CodeableConcept = "code",
         /// The measurement.
@@ -265,9 +278,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-Observation-1.
-    Observation {
+    #[derive(PartialEq)]
+    pub struct Observation [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and PRSB heading tags.
@@ -305,17 +319,19 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `MedicationDispense.performer`.
-    DispensePerformer {
+    #[derive(PartialEq)]
+    pub struct DispensePerformer [no_json] {
         /// Who dispensed.
         actor: one Reference = "actor",
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-MedicationDispense-1: what the pharmacy supplied.
-    MedicationDispense {
+    #[derive(PartialEq)]
+    pub struct MedicationDispense [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and tags.
@@ -349,9 +365,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-ClinicalImpression-1: a free-text summary under a PRSB heading.
-    ClinicalImpression {
+    #[derive(PartialEq)]
+    pub struct ClinicalImpression [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and the PRSB heading tag.
@@ -373,9 +390,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-Condition-1: a diagnosis.
-    Condition {
+    #[derive(PartialEq)]
+    pub struct Condition [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and the PRSB heading tag.
@@ -403,9 +421,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// An ITK-Attachment-Binary-1: the document itself, base64.
-    Binary {
+    #[derive(PartialEq)]
+    pub struct Binary [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile.
@@ -417,9 +436,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `OperationOutcome.issue`.
-    OutcomeIssue {
+    #[derive(PartialEq)]
+    pub struct OutcomeIssue [no_json] {
         /// `fatal`, `error`, `warning`, `information`.
         severity: one String = "severity",
         /// `processing`, `not-found`, `informational`, ...
@@ -431,9 +451,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// An ITK-Response-OperationOutcome-1.
-    OperationOutcome {
+    #[derive(PartialEq)]
+    pub struct OperationOutcome [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile.
@@ -443,9 +464,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Bundle.entry`.
-    BundleEntry {
+    #[derive(PartialEq)]
+    pub struct BundleEntry [no_json] {
         /// `urn:uuid:...`.
         full_url: one String = "fullUrl",
         /// The resource.
@@ -453,9 +475,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR Bundle (the ITK3 message bundle or its document bundle).
-    Bundle {
+    #[derive(PartialEq)]
+    pub struct Bundle [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
