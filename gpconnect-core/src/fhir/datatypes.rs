@@ -44,6 +44,26 @@ crate::fhir_type! {
 }
 
 impl Coding {
+    /// A coding with system, code and display.
+    pub fn new(system: &str, code: &str, display: &str) -> Self {
+        Coding {
+            system: Some(system.into()),
+            code: Some(code.into()),
+            display: Some(display.into()),
+            ..Self::default()
+        }
+    }
+
+    /// A coding with system and code only.
+    pub fn code(system: &str, code: &str) -> Self {
+        Coding { system: Some(system.into()), code: Some(code.into()), ..Self::default() }
+    }
+
+    /// Whether this coding is `code` in `system` (the system compared exactly).
+    pub fn is(&self, system: &str, code: &str) -> bool {
+        self.system.as_deref() == Some(system) && self.code.as_deref() == Some(code)
+    }
+
     /// Whether this coding's system matches `system` (http/https insensitive).
     pub fn is_system(&self, system: &str) -> bool {
         self.system.as_deref().is_some_and(|s| same_url(s, system))

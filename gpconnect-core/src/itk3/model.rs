@@ -12,6 +12,8 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
+pub use crate::fhir::Coding;
+
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
 pub struct ReadContext {
@@ -150,36 +152,6 @@ impl<T: FromXml> FromXml for Box<T> {
 impl<T: ToXml> ToXml for Box<T> {
     fn to_xml(&self, name: &str) -> XmlNode {
         (**self).to_xml(name)
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Coding`.
-    #[derive(PartialEq)]
-    pub struct Coding [no_json] {
-        /// The code system URI.
-        system: one String = "system",
-        /// The code.
-        code: one String = "code",
-        /// Its display text.
-        display: one String = "display",
-    }
-}
-
-impl Coding {
-    /// A coding with system, code and display.
-    pub fn new(system: &str, code: &str, display: &str) -> Self {
-        Coding { system: Some(system.into()), code: Some(code.into()), display: Some(display.into()) }
-    }
-
-    /// A coding with system and code only.
-    pub fn code(system: &str, code: &str) -> Self {
-        Coding { system: Some(system.into()), code: Some(code.into()), display: None }
-    }
-
-    /// Whether this coding is `code` in `system`.
-    pub fn is(&self, system: &str, code: &str) -> bool {
-        self.system.as_deref() == Some(system) && self.code.as_deref() == Some(code)
     }
 }
 
