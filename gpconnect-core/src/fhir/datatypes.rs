@@ -123,6 +123,17 @@ impl<'de> Deserialize<'de> for CodeableConcept {
 }
 
 impl CodeableConcept {
+    /// One coding, and the same display as text (the shape of every ITK3 example).
+    pub fn with_text(coding: Coding) -> Self {
+        let text = coding.display.clone();
+        CodeableConcept { coding: vec![coding], text }
+    }
+
+    /// One coding without text.
+    pub fn of(coding: Coding) -> Self {
+        CodeableConcept { coding: vec![coding], text: None }
+    }
+
     /// The code of the first coding in `system` (http/https insensitive).
     pub fn code_in(&self, system: &str) -> Option<&str> {
         self.coding_in(system).and_then(|c| c.code.as_deref())

@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::Coding;
+pub use crate::fhir::{CodeableConcept, Coding};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -152,35 +152,6 @@ impl<T: FromXml> FromXml for Box<T> {
 impl<T: ToXml> ToXml for Box<T> {
     fn to_xml(&self, name: &str) -> XmlNode {
         (**self).to_xml(name)
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `CodeableConcept`.
-    #[derive(PartialEq)]
-    pub struct CodeableConcept [no_json] {
-        /// The codings.
-        coding: many Coding = "coding",
-        /// The plain text.
-        text: one String = "text",
-    }
-}
-
-impl CodeableConcept {
-    /// One coding, and the same display as text (the shape of every ITK3 example).
-    pub fn with_text(coding: Coding) -> Self {
-        let text = coding.display.clone();
-        CodeableConcept { coding: vec![coding], text }
-    }
-
-    /// One coding without text.
-    pub fn of(coding: Coding) -> Self {
-        CodeableConcept { coding: vec![coding], text: None }
-    }
-
-    /// The code of the first coding in `system`.
-    pub fn code_in(&self, system: &str) -> Option<&str> {
-        self.coding.iter().find(|c| c.system.as_deref() == Some(system)).and_then(|c| c.code.as_deref())
     }
 }
 
