@@ -518,7 +518,7 @@ impl UpdateRecord {
                 }],
                 individual: to(&ids.practitioner),
             }],
-            period: Some(gpconnect_core::itk3::model::Period { start: Some(seen.clone()), end: None }),
+            period: Some(gpconnect_core::itk3::model::Period { start: Some(seen.clone().into()), end: None }),
             reason: vec![service.clone()],
             service_provider: to(&ids.organisation),
         };

@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{CodeableConcept, Coding};
+pub use crate::fhir::{CodeableConcept, Coding, Period};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -375,17 +375,6 @@ crate::fhir_type! {
         numerator: one Quantity = "numerator",
         /// The denominator.
         denominator: one Quantity = "denominator",
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Period`.
-    #[derive(PartialEq)]
-    pub struct Period [no_json] {
-        /// The start.
-        start: one String = "start",
-        /// The end.
-        end: one String = "end",
     }
 }
 
