@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{CodeableConcept, Coding, Period};
+pub use crate::fhir::{CodeableConcept, Coding, HumanName, Period};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -375,23 +375,6 @@ crate::fhir_type! {
         numerator: one Quantity = "numerator",
         /// The denominator.
         denominator: one Quantity = "denominator",
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `HumanName`.
-    #[derive(PartialEq)]
-    pub struct HumanName [no_json] {
-        /// `official`, `usual`, ...
-        use_: one String = "use",
-        /// The full name as text.
-        text: one String = "text",
-        /// The family name.
-        family: one String = "family",
-        /// Given names.
-        given: many String = "given",
-        /// Prefixes (`Dr`, `Mrs`).
-        prefix: many String = "prefix",
     }
 }
 
