@@ -773,7 +773,12 @@ impl SendDocument {
 }
 
 fn work_phone(number: &str) -> ContactPoint {
-    ContactPoint { system: Some("phone".into()), value: Some(number.into()), use_: Some("work".into()) }
+    ContactPoint {
+        system: Some("phone".into()),
+        value: Some(number.into()),
+        use_: Some("work".into()),
+        ..Default::default()
+    }
 }
 
 fn text_node(name: &str, text: &str) -> XmlNode {

@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{CodeableConcept, Coding, HumanName, Period};
+pub use crate::fhir::{CodeableConcept, Coding, ContactPoint, HumanName, Period};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -375,19 +375,6 @@ crate::fhir_type! {
         numerator: one Quantity = "numerator",
         /// The denominator.
         denominator: one Quantity = "denominator",
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `ContactPoint`.
-    #[derive(PartialEq)]
-    pub struct ContactPoint [no_json] {
-        /// `phone`, `email`, ...
-        system: one String = "system",
-        /// The number or address.
-        value: one String = "value",
-        /// `work`, `home`, ...
-        use_: one String = "use",
     }
 }
 
