@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{CodeableConcept, Coding, ContactPoint, HumanName, Period};
+pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Period};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -375,23 +375,6 @@ crate::fhir_type! {
         numerator: one Quantity = "numerator",
         /// The denominator.
         denominator: one Quantity = "denominator",
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Address`.
-    #[derive(PartialEq)]
-    pub struct Address [no_json] {
-        /// `home`, `work`, ...
-        use_: one String = "use",
-        /// Street lines.
-        line: many String = "line",
-        /// Town or city.
-        city: one String = "city",
-        /// County.
-        district: one String = "district",
-        /// Postcode.
-        postal_code: one String = "postalCode",
     }
 }
 
