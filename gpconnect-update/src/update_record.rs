@@ -247,7 +247,7 @@ pub struct UpdateRecord {
     ids: UpdateIds,
     identifier_base: Option<String>,
     timestamp: Option<DateTime<FixedOffset>>,
-    last_updated: Option<String>,
+    last_updated: Option<gpconnect_core::fhir::FhirDateTime>,
     version: u32,
     today: Option<NaiveDate>,
 }

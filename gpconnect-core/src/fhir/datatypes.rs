@@ -455,6 +455,19 @@ crate::fhir_type! {
     }
 }
 
+impl Meta {
+    /// Meta with one profile.
+    pub fn profile(profile: &str) -> Self {
+        Meta { profile: vec![profile.into()], ..Default::default() }
+    }
+
+    /// Whether `profile` is claimed (ignoring surrounding white space: some spec examples
+    /// have it).
+    pub fn has_profile(&self, profile: &str) -> bool {
+        self.profile.iter().any(|p| p.trim() == profile)
+    }
+}
+
 crate::fhir_type! {
     /// An extension, with `value[x]` split into one optional field per type.
     ///

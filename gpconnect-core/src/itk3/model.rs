@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Period};
+pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -305,32 +305,6 @@ impl Reference {
     /// A reference to `target` (for example `urn:uuid:...`).
     pub fn to(target: &str) -> Self {
         Reference { reference: Some(target.into()), ..Default::default() }
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Meta`.
-    #[derive(PartialEq)]
-    pub struct Meta [no_json] {
-        /// When the resource last changed.
-        last_updated: one String = "lastUpdated",
-        /// The profiles it claims (some spec examples have surrounding spaces: use
-        /// [`Meta::has_profile`]).
-        profile: many String = "profile",
-        /// Tags (PRSB record headings in Update Record).
-        tag: many Coding = "tag",
-    }
-}
-
-impl Meta {
-    /// Meta with one profile.
-    pub fn profile(profile: &str) -> Self {
-        Meta { profile: vec![profile.into()], ..Default::default() }
-    }
-
-    /// Whether `profile` is claimed (ignoring surrounding white space).
-    pub fn has_profile(&self, profile: &str) -> bool {
-        self.profile.iter().any(|p| p.trim() == profile)
     }
 }
 
