@@ -292,6 +292,23 @@ crate::fhir_type! {
     }
 }
 
+/// The UCUM unit system.
+pub const UCUM_SYSTEM: &str = "http://unitsofmeasure.org";
+
+impl Quantity {
+    /// A UCUM quantity. `value` is written as its `Display` text; text that is not a
+    /// number leaves `value` unset.
+    pub fn ucum(value: impl std::fmt::Display, unit: &str, code: &str) -> Self {
+        Quantity {
+            value: Decimal::new(&value.to_string()),
+            unit: Some(unit.into()),
+            system: Some(UCUM_SYSTEM.into()),
+            code: Some(code.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A quantity without a comparator (same shape in JSON).
 pub type SimpleQuantity = Quantity;
 

@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period};
+pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -308,38 +308,8 @@ impl Reference {
     }
 }
 
-crate::fhir_type! {
-    /// A FHIR `Quantity`.
-    #[derive(PartialEq)]
-    pub struct Quantity [no_json] {
-        /// The number, as written.
-        value: one String = "value",
-        /// `<`, `<=`, `>=`, `>`.
-        comparator: one String = "comparator",
-        /// The unit as shown.
-        unit: one String = "unit",
-        /// The unit system (UCUM: `http://unitsofmeasure.org`).
-        system: one String = "system",
-        /// The unit code.
-        code: one String = "code",
-    }
-}
-
 /// The UCUM unit system.
-pub const UCUM: &str = "http://unitsofmeasure.org";
-
-impl Quantity {
-    /// A UCUM quantity.
-    pub fn ucum(value: impl fmt::Display, unit: &str, code: &str) -> Self {
-        Quantity {
-            value: Some(value.to_string()),
-            comparator: None,
-            unit: Some(unit.into()),
-            system: Some(UCUM.into()),
-            code: Some(code.into()),
-        }
-    }
-}
+pub const UCUM: &str = crate::fhir::UCUM_SYSTEM;
 
 crate::fhir_type! {
     /// A FHIR `Ratio`.
