@@ -12,7 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity};
+pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity, Ratio};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -310,17 +310,6 @@ impl Reference {
 
 /// The UCUM unit system.
 pub const UCUM: &str = crate::fhir::UCUM_SYSTEM;
-
-crate::fhir_type! {
-    /// A FHIR `Ratio`.
-    #[derive(PartialEq)]
-    pub struct Ratio [no_json] {
-        /// The numerator.
-        numerator: one Quantity = "numerator",
-        /// The denominator.
-        denominator: one Quantity = "denominator",
-    }
-}
 
 crate::fhir_type! {
     /// A FHIR `Narrative`.
