@@ -12,7 +12,9 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity, Ratio};
+pub use crate::fhir::{
+    Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity, Ratio, TimingRepeat,
+};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -319,19 +321,6 @@ crate::fhir_type! {
         status: one String = "status",
         /// The XHTML `div`.
         div: one XmlNode = "div",
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Timing.repeat`.
-    #[derive(PartialEq)]
-    pub struct TimingRepeat [no_json] {
-        /// Times per period.
-        frequency: one String = "frequency",
-        /// The period length.
-        period: one String = "period",
-        /// The period unit (`d`, `h`, ...).
-        period_unit: one String = "periodUnit",
     }
 }
 
