@@ -635,6 +635,8 @@ crate::fhir_type! {
         dose_quantity: one Quantity = "doseQuantity",
         /// Dose range.
         dose_range: one Range = "doseRange",
+        /// The most per period.
+        max_dose_per_period: one Ratio = "maxDosePerPeriod",
     }
 }
 

@@ -12,9 +12,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{
-    Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity, Ratio, TimingRepeat,
-};
+pub use crate::fhir::{Dosage, Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity, Ratio, Timing, TimingRepeat};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -321,35 +319,5 @@ crate::fhir_type! {
         status: one String = "status",
         /// The XHTML `div`.
         div: one XmlNode = "div",
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Timing`.
-    #[derive(PartialEq)]
-    pub struct Timing [no_json] {
-        /// When it repeats.
-        repeat: one TimingRepeat = "repeat",
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Dosage`.
-    #[derive(PartialEq)]
-    pub struct Dosage [no_json] {
-        /// The order of this instruction.
-        sequence: one String = "sequence",
-        /// Free-text instructions.
-        text: one String = "text",
-        /// Instructions for the patient.
-        patient_instruction: one String = "patientInstruction",
-        /// When.
-        timing: one Timing = "timing",
-        /// How (oral, ...).
-        route: one CodeableConcept = "route",
-        /// The dose.
-        dose_quantity: one Quantity = "doseQuantity",
-        /// The most per period.
-        max_dose_per_period: one Ratio = "maxDosePerPeriod",
     }
 }
