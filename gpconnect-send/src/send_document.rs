@@ -641,14 +641,14 @@ impl SendDocument {
         let mut sections = if v1 {
             vec![CompositionSection {
                 title: Some(title.clone()),
-                entry: vec![Reference::to(&urn(&ids.binary))],
+                entry: vec![Reference::new(&urn(&ids.binary))],
                 ..Default::default()
             }]
         } else {
             // v2 (the generic example): one section listing every resource.
             let all = [&ids.organisation, &ids.author, &ids.patient, &ids.binary];
             vec![CompositionSection {
-                entry: all.iter().map(|id| Reference::to(&urn(id))).collect(),
+                entry: all.iter().map(|id| Reference::new(&urn(id))).collect(),
                 ..Default::default()
             }]
         };
@@ -656,7 +656,7 @@ impl SendDocument {
             let id = obs.id.clone().unwrap_or_default();
             sections.push(CompositionSection {
                 title: Some(section.clone()),
-                entry: vec![Reference::to(&urn(&id))],
+                entry: vec![Reference::new(&urn(&id))],
                 ..Default::default()
             });
         }
@@ -680,16 +680,16 @@ impl SendDocument {
             identifier: Some(local("composition", &ids.composition)),
             status: Some("final".into()),
             type_: Some(if v1 { CodeableConcept::of(doc_type) } else { CodeableConcept::with_text(doc_type) }),
-            subject: Some(Reference::to(&urn(&ids.patient))),
+            subject: Some(Reference::new(&urn(&ids.patient))),
             date: Some(self.date.clone().unwrap_or_else(|| stamp.clone())),
-            author: vec![Reference::to(&urn(&ids.author))],
+            author: vec![Reference::new(&urn(&ids.author))],
             title: Some(title.clone()),
             confidentiality: match self.confidentiality {
                 Confidentiality::Normal if v1 => Some("N".into()),
                 Confidentiality::Normal => None,
                 Confidentiality::Restricted => Some("R".into()),
             },
-            custodian: v1.then(|| Reference::to(&urn(&ids.organisation))),
+            custodian: v1.then(|| Reference::new(&urn(&ids.organisation))),
             relates_to: self
                 .replaces
                 .iter()

@@ -468,7 +468,7 @@ impl UpdateRecord {
         let (pharmacy, pharmacist) = self.validate()?;
         let ids = &self.ids;
         let urn = |id: &str| format!("urn:uuid:{id}");
-        let to = |id: &str| Some(Reference::to(&urn(id)));
+        let to = |id: &str| Some(Reference::new(&urn(id)));
         let seen = self.seen.format("%Y-%m-%d").to_string();
         let title = self.title.clone().unwrap_or_else(|| format!("{} - {}", pharmacy.name, self.service.display()));
 
@@ -573,10 +573,10 @@ impl UpdateRecord {
             subject: to(&ids.patient),
             encounter: to(&ids.encounter),
             date: Some(seen.clone()),
-            author: vec![Reference::to(&urn(&ids.practitioner))],
+            author: vec![Reference::new(&urn(&ids.practitioner))],
             title: Some(title.clone()),
             section: vec![CompositionSection {
-                entry: entries.iter().map(|(id, _)| Reference::to(&urn(id))).collect(),
+                entry: entries.iter().map(|(id, _)| Reference::new(&urn(id))).collect(),
                 ..Default::default()
             }],
             ..Default::default()
@@ -605,7 +605,7 @@ impl UpdateRecord {
     /// the caller left them out.
     fn wire(&self, item: &Item, seen: &str) -> (String, Resource) {
         let ids = &self.ids;
-        let to = |id: &str| Some(Reference::to(&format!("urn:uuid:{id}")));
+        let to = |id: &str| Some(Reference::new(&format!("urn:uuid:{id}")));
         let fresh = || uuid::Uuid::new_v4().to_string();
         let or_profile = |meta: &mut Option<Meta>, profile: &str| {
             meta.get_or_insert_with(|| Meta::profile(profile));

@@ -716,7 +716,12 @@ mod extension_xml {
                     let mut out = Extension { url: Some(url.to_owned()), ..Default::default() };
                     for c in node.children() {
                         match c.name() {
-                            $($w => out.$f.read(c, cx)?,)*
+                            "extension" => out.extension.read(c, cx)?,
+                            // A malformed value is named by its extension's url.
+                            $($w => out.$f.read(c, cx).map_err(|e| match e {
+                                Itk3Error::Invalid { problem, .. } => Itk3Error::Invalid { path: url.to_owned(), problem },
+                                other => other,
+                            })?,)*
                             other => cx.note_unknown("extension", other),
                         }
                     }
@@ -730,6 +735,7 @@ mod extension_xml {
                     if let Some(url) = &self.url {
                         n = n.attr("url", url.as_str());
                     }
+                    self.extension.write(&mut n, "extension");
                     $(self.$f.write(&mut n, $w);)*
                     n
                 }
@@ -738,7 +744,6 @@ mod extension_xml {
     }
 
     extension_xml!(
-        extension = "extension",
         value_code = "valueCode",
         value_string = "valueString",
         value_uri = "valueUri",

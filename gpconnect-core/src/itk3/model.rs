@@ -12,7 +12,10 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 use crate::fhir::{Decimal, FhirDateTime};
 
-pub use crate::fhir::{Dosage, Address, CodeableConcept, Coding, ContactPoint, HumanName, Meta, Period, Quantity, Ratio, Timing, TimingRepeat};
+pub use crate::fhir::{
+    Address, CodeableConcept, Coding, ContactPoint, Dosage, Extension, HumanName, Identifier, Meta, Period, Quantity,
+    Ratio, Reference, Timing, TimingRepeat,
+};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -186,124 +189,58 @@ impl fmt::Debug for ExtensionValue {
     }
 }
 
-/// A FHIR `Extension`: a url and either nested extensions or a value.
-#[derive(Clone, Default, PartialEq)]
-pub struct Extension {
-    /// The `url` attribute.
-    pub url: String,
-    /// Nested extensions (complex extensions).
-    pub extension: Vec<Extension>,
-    /// The value.
-    pub value: Option<ExtensionValue>,
-}
-
-impl fmt::Debug for Extension {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Extension")
-            .field("url", &self.url)
-            .field("extension", &self.extension)
-            .field("value", &self.value)
-            .finish()
+impl ExtensionValue {
+    fn into_extension(self, url: &str) -> Extension {
+        let mut e = Extension { url: Some(url.into()), ..Default::default() };
+        match self {
+            ExtensionValue::Boolean(v) => e.value_boolean = v.trim().parse().ok(),
+            ExtensionValue::String(v) => e.value_string = Some(v),
+            ExtensionValue::Code(v) => e.value_code = Some(v),
+            ExtensionValue::Coding(v) => e.value_coding = Some(Box::new(v)),
+            ExtensionValue::CodeableConcept(v) => e.value_codeable_concept = Some(Box::new(v)),
+            ExtensionValue::Reference(v) => e.value_reference = Some(Box::new(v)),
+        }
+        e
     }
 }
 
+/// The ITK3 helpers on [`Extension`].
 impl Extension {
     /// An extension with a value.
     pub fn value(url: &str, value: ExtensionValue) -> Self {
-        Extension { url: url.into(), extension: Vec::new(), value: Some(value) }
+        value.into_extension(url)
     }
 
-    /// The nested extension with `url`.
+    /// The nested extension with `url` (compared exactly).
     pub fn get(&self, url: &str) -> Option<&Extension> {
-        self.extension.iter().find(|e| e.url == url)
+        self.extension.iter().find(|e| e.url.as_deref() == Some(url))
     }
-}
 
-impl FromXml for Extension {
-    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
-        let url =
-            node.get_attr("url").ok_or(Itk3Error::Invalid { path: "extension".into(), problem: "no url attribute" })?;
-        let mut out = Extension { url: url.to_owned(), ..Default::default() };
-        for c in node.children() {
-            let value = match c.name() {
-                "extension" => {
-                    out.extension.push(Extension::from_xml(c, cx)?);
-                    continue;
-                }
-                "valueBoolean" => ExtensionValue::Boolean(String::from_xml(c, cx)?),
-                "valueString" => ExtensionValue::String(String::from_xml(c, cx)?),
-                "valueCode" => ExtensionValue::Code(String::from_xml(c, cx)?),
-                "valueCoding" => ExtensionValue::Coding(Coding::from_xml(c, cx)?),
-                "valueCodeableConcept" => ExtensionValue::CodeableConcept(CodeableConcept::from_xml(c, cx)?),
-                "valueReference" => ExtensionValue::Reference(Reference::from_xml(c, cx)?),
-                other => {
-                    cx.note_unknown("extension", other);
-                    continue;
-                }
-            };
-            out.value = Some(value);
+    /// The value, as one of the kinds ITK3 messages carry (`None` for other kinds).
+    pub fn value_of(&self) -> Option<ExtensionValue> {
+        if let Some(v) = self.value_boolean {
+            return Some(ExtensionValue::Boolean(v.to_string()));
         }
-        Ok(out)
-    }
-}
-
-impl ToXml for Extension {
-    fn to_xml(&self, name: &str) -> XmlNode {
-        let mut n = XmlNode::new(name).attr("url", self.url.as_str());
-        for e in &self.extension {
-            n.push(e.to_xml("extension"));
+        if let Some(v) = &self.value_string {
+            return Some(ExtensionValue::String(v.clone()));
         }
-        match &self.value {
-            Some(ExtensionValue::Boolean(v)) => n.push(v.to_xml("valueBoolean")),
-            Some(ExtensionValue::String(v)) => n.push(v.to_xml("valueString")),
-            Some(ExtensionValue::Code(v)) => n.push(v.to_xml("valueCode")),
-            Some(ExtensionValue::Coding(v)) => n.push(v.to_xml("valueCoding")),
-            Some(ExtensionValue::CodeableConcept(v)) => n.push(v.to_xml("valueCodeableConcept")),
-            Some(ExtensionValue::Reference(v)) => n.push(v.to_xml("valueReference")),
-            None => {}
+        if let Some(v) = &self.value_code {
+            return Some(ExtensionValue::Code(v.clone()));
         }
-        n
+        if let Some(v) = &self.value_coding {
+            return Some(ExtensionValue::Coding((**v).clone()));
+        }
+        if let Some(v) = &self.value_codeable_concept {
+            return Some(ExtensionValue::CodeableConcept((**v).clone()));
+        }
+        self.value_reference.as_deref().map(|v| ExtensionValue::Reference(v.clone()))
     }
 }
 
-crate::fhir_type! {
-    /// A FHIR `Identifier`.
-    #[derive(PartialEq)]
-    pub struct Identifier [no_json] {
-        /// Extensions (for example the NHS number verification status).
-        extension: many Extension = "extension",
-        /// `usual`, `official`, ...
-        use_: one String = "use",
-        /// The identifier system URI.
-        system: one String = "system",
-        /// The identifier.
-        value: one String = "value",
-    }
-}
-
-impl Identifier {
-    /// An identifier with system and value.
-    pub fn new(system: &str, value: &str) -> Self {
-        Identifier { system: Some(system.into()), value: Some(value.into()), ..Default::default() }
-    }
-}
-
-crate::fhir_type! {
-    /// A FHIR `Reference`.
-    #[derive(PartialEq)]
-    pub struct Reference [no_json] {
-        /// The reference (a `urn:uuid:` in ITK3 messages).
-        reference: one String = "reference",
-        /// An identifier instead of a reference.
-        identifier: one Identifier = "identifier",
-        /// Its display text.
-        display: one String = "display",
-    }
-}
-
+/// A reference to `target` (for example `urn:uuid:...`), as ITK3 messages write them.
 impl Reference {
-    /// A reference to `target` (for example `urn:uuid:...`).
-    pub fn to(target: &str) -> Self {
+    /// A reference whose `reference` is `target` as given.
+    pub fn new(target: &str) -> Self {
         Reference { reference: Some(target.into()), ..Default::default() }
     }
 }
