@@ -627,6 +627,7 @@ impl SendDocument {
             name: Some(org.name.clone()),
             telecom: org.phone.iter().map(|p| work_phone(p)).collect(),
             address: Vec::new(),
+            ..Default::default()
         };
         let binary = Binary {
             id: Some(ids.binary.clone()),

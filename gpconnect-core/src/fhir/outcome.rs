@@ -19,6 +19,7 @@ pub fn is_error_code_system(system: &str) -> bool {
 
 crate::fhir_type! {
     /// Outcome of an operation: errors and warnings.
+    #[derive(PartialEq)]
     pub struct OperationOutcome {
         /// Logical id.
         id: one String = "id",
@@ -37,6 +38,7 @@ impl FhirResource for OperationOutcome {
 
 crate::fhir_type! {
     /// One issue in an [`OperationOutcome`].
+    #[derive(PartialEq)]
     pub struct OperationOutcomeIssue {
         /// `fatal | error | warning | information`.
         severity: one String = "severity",

@@ -32,6 +32,7 @@ impl_resource!(
 
 crate::fhir_type! {
     /// A patient. `Debug` shows only the logical id.
+    #[derive(PartialEq)]
     pub struct Patient {
         /// Logical id.
         id: one String = "id",
@@ -102,6 +103,7 @@ impl Patient {
 
 crate::fhir_type! {
     /// An organisation (GP practice etc.).
+    #[derive(PartialEq)]
     pub struct Organization {
         /// Logical id.
         id: one String = "id",
@@ -135,6 +137,7 @@ impl Organization {
 
 crate::fhir_type! {
     /// A practitioner.
+    #[derive(PartialEq)]
     pub struct Practitioner {
         /// Logical id.
         id: one String = "id",
@@ -163,6 +166,7 @@ crate::fhir_type! {
 
 crate::fhir_type! {
     /// A practitioner's role at an organisation.
+    #[derive(PartialEq)]
     pub struct PractitionerRole {
         /// Logical id.
         id: one String = "id",
@@ -388,6 +392,7 @@ crate::fhir_type! {
 
 crate::fhir_type! {
     /// Raw content (a downloaded document).
+    #[derive(PartialEq)]
     pub struct Binary {
         /// Logical id.
         id: one String = "id",

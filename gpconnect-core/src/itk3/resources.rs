@@ -9,6 +9,7 @@ use super::model::{
 };
 use super::xml::XmlNode;
 use super::Itk3Error;
+pub use crate::fhir::Organization;
 
 crate::fhir_type! {
     /// `MessageHeader.source`.
@@ -56,25 +57,6 @@ crate::fhir_type! {
         response: one MessageResponse = "response",
         /// The payload (document bundle or OperationOutcome).
         focus: many Reference = "focus",
-    }
-}
-
-crate::fhir_type! {
-    /// An Organization (CareConnect-ITK-Header-Organization-1, CareConnect(-GPC)-Organization-1).
-    #[derive(PartialEq)]
-    pub struct Organization [no_json] {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// ODS code and others.
-        identifier: many Identifier = "identifier",
-        /// The name.
-        name: one String = "name",
-        /// Phone numbers.
-        telecom: many ContactPoint = "telecom",
-        /// Addresses.
-        address: many Address = "address",
     }
 }
 
