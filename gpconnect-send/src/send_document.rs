@@ -619,6 +619,7 @@ impl SendDocument {
                 ..Default::default()
             }],
             telecom: author.phone.iter().map(|p| work_phone(p)).collect(),
+            ..Default::default()
         };
         let organisation = Organization {
             id: Some(ids.organisation.clone()),

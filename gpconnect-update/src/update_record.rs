@@ -544,6 +544,7 @@ impl UpdateRecord {
                 ..Default::default()
             }],
             telecom: Vec::new(),
+            ..Default::default()
         };
         let role = PractitionerRole {
             id: Some(ids.role.clone()),

@@ -10,6 +10,7 @@ use super::model::{
 use super::xml::XmlNode;
 use super::Itk3Error;
 pub use crate::fhir::Organization;
+pub use crate::fhir::Practitioner;
 
 crate::fhir_type! {
     /// `MessageHeader.source`.
@@ -57,23 +58,6 @@ crate::fhir_type! {
         response: one MessageResponse = "response",
         /// The payload (document bundle or OperationOutcome).
         focus: many Reference = "focus",
-    }
-}
-
-crate::fhir_type! {
-    /// A Practitioner.
-    #[derive(PartialEq)]
-    pub struct Practitioner [no_json] {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// SDS user ID, GPhC number and others.
-        identifier: many Identifier = "identifier",
-        /// Names.
-        name: many HumanName = "name",
-        /// Phone numbers.
-        telecom: many ContactPoint = "telecom",
     }
 }
 
