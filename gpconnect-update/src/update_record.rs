@@ -552,6 +552,7 @@ impl UpdateRecord {
             practitioner: to(&ids.practitioner),
             organization: to(&ids.organisation),
             code: vec![CodeableConcept::with_text(Coding::new(JOB_ROLE, &pharmacist.role.0, &pharmacist.role.1))],
+            ..Default::default()
         };
         let patient = self.patient_resource();
 

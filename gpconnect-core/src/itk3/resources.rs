@@ -11,6 +11,7 @@ use super::xml::XmlNode;
 use super::Itk3Error;
 pub use crate::fhir::Organization;
 pub use crate::fhir::Practitioner;
+pub use crate::fhir::PractitionerRole;
 
 crate::fhir_type! {
     /// `MessageHeader.source`.
@@ -58,23 +59,6 @@ crate::fhir_type! {
         response: one MessageResponse = "response",
         /// The payload (document bundle or OperationOutcome).
         focus: many Reference = "focus",
-    }
-}
-
-crate::fhir_type! {
-    /// A PractitionerRole.
-    #[derive(PartialEq)]
-    pub struct PractitionerRole [no_json] {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// The practitioner.
-        practitioner: one Reference = "practitioner",
-        /// The organisation.
-        organization: one Reference = "organization",
-        /// The SDS job role.
-        code: many CodeableConcept = "code",
     }
 }
 
