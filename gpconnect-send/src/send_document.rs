@@ -635,6 +635,7 @@ impl SendDocument {
             meta: Some(Meta::profile(BINARY_PROFILE)),
             content_type: Some(self.document.media_type.mime().into()),
             content: Some(base64::engine::general_purpose::STANDARD.encode(&self.document.content)),
+            ..Default::default()
         };
         let doc_type = self
             .document_type

@@ -9,6 +9,7 @@ use super::model::{
 };
 use super::xml::XmlNode;
 use super::Itk3Error;
+pub use crate::fhir::Binary;
 pub use crate::fhir::Organization;
 pub use crate::fhir::Practitioner;
 pub use crate::fhir::PractitionerRole;
@@ -368,21 +369,6 @@ crate::fhir_type! {
         asserted_date: one String = "assertedDate",
         /// Who recorded it.
         asserter: one Reference = "asserter",
-    }
-}
-
-crate::fhir_type! {
-    /// An ITK-Attachment-Binary-1: the document itself, base64.
-    #[derive(PartialEq)]
-    pub struct Binary [no_json] {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile.
-        meta: one Meta = "meta",
-        /// The MIME type.
-        content_type: one String = "contentType",
-        /// The base64 content.
-        content: one String = "content",
     }
 }
 
