@@ -746,7 +746,7 @@ impl SendDocument {
         };
         let local = self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/patient"), &self.ids.patient));
         let mut patient = self.patient.resource(&self.ids.patient, Meta::profile(PATIENT_PROFILE), verification, local);
-        patient.active = v1.then(|| "true".into());
+        patient.active = v1.then_some(true);
         patient
     }
 

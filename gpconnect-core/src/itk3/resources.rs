@@ -4,13 +4,14 @@
 use std::fmt;
 
 use super::model::{
-    Address, CodeableConcept, Coding, ContactPoint, Dosage, Extension, FromXml, HumanName, Identifier, Meta, Narrative,
-    Period, Quantity, ReadContext, Reference, ToXml,
+    CodeableConcept, Coding, Dosage, Extension, FromXml, Identifier, Meta, Narrative, Period, Quantity, ReadContext,
+    Reference, ToXml,
 };
 use super::xml::XmlNode;
 use super::Itk3Error;
 pub use crate::fhir::Binary;
 pub use crate::fhir::Organization;
+pub use crate::fhir::Patient;
 pub use crate::fhir::Practitioner;
 pub use crate::fhir::PractitionerRole;
 
@@ -60,41 +61,6 @@ crate::fhir_type! {
         response: one MessageResponse = "response",
         /// The payload (document bundle or OperationOutcome).
         focus: many Reference = "focus",
-    }
-}
-
-crate::fhir_type! {
-    /// A Patient.
-    #[derive(PartialEq)]
-    pub struct Patient [no_json] {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// NHS number (with its verification status extension) and others.
-        identifier: many Identifier = "identifier",
-        /// Whether the record is active.
-        active: one String = "active",
-        /// Names.
-        name: many HumanName = "name",
-        /// Phone numbers.
-        telecom: many ContactPoint = "telecom",
-        /// `male`, `female`, `other`, `unknown`.
-        gender: one String = "gender",
-        /// `YYYY-MM-DD`.
-        birth_date: one String = "birthDate",
-        /// Addresses.
-        address: many Address = "address",
-        /// The registered practice.
-        general_practitioner: many Reference = "generalPractitioner",
-    }
-}
-
-impl Patient {
-    /// The NHS number as written (not checked). Keep it out of logs.
-    pub fn nhs_number(&self) -> Option<&str> {
-        let nhs = self.identifier.iter().find(|i| i.system.as_deref() == Some(crate::NhsNumber::SYSTEM))?;
-        nhs.value.as_deref()
     }
 }
 
