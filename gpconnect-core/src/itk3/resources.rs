@@ -10,6 +10,9 @@ use super::model::{
 use super::xml::XmlNode;
 use super::Itk3Error;
 pub use crate::fhir::Binary;
+pub use crate::fhir::OperationOutcome;
+/// `OperationOutcome.issue`.
+pub use crate::fhir::OperationOutcomeIssue as OutcomeIssue;
 pub use crate::fhir::Organization;
 pub use crate::fhir::Patient;
 pub use crate::fhir::Practitioner;
@@ -335,34 +338,6 @@ crate::fhir_type! {
         asserted_date: one String = "assertedDate",
         /// Who recorded it.
         asserter: one Reference = "asserter",
-    }
-}
-
-crate::fhir_type! {
-    /// `OperationOutcome.issue`.
-    #[derive(PartialEq)]
-    pub struct OutcomeIssue [no_json] {
-        /// `fatal`, `error`, `warning`, `information`.
-        severity: one String = "severity",
-        /// `processing`, `not-found`, `informational`, ...
-        code: one String = "code",
-        /// The ITK response code (ITK-ResponseCodes-1).
-        details: one CodeableConcept = "details",
-        /// The responder's error context. May echo anything: treat as sensitive.
-        diagnostics: one String = "diagnostics",
-    }
-}
-
-crate::fhir_type! {
-    /// An ITK-Response-OperationOutcome-1.
-    #[derive(PartialEq)]
-    pub struct OperationOutcome [no_json] {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile.
-        meta: one Meta = "meta",
-        /// The issues (one ITK response code each).
-        issue: many OutcomeIssue = "issue",
     }
 }
 

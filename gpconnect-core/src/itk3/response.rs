@@ -211,7 +211,9 @@ impl Acknowledgement {
                     code.meaning(),
                 ))),
                 diagnostics: responder.diagnostics.map(str::to_owned),
+                ..Default::default()
             }],
+            ..Default::default()
         };
         envelope.wrap(&outcome_id, Resource::OperationOutcome(outcome))
     }
