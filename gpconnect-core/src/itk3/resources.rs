@@ -21,7 +21,7 @@ pub use crate::fhir::PractitionerRole;
 crate::fhir_type! {
     /// `MessageHeader.source`.
     #[derive(PartialEq)]
-    pub struct MessageSource [no_json] {
+    pub struct MessageSource {
         /// The sender's MESH mailbox ID.
         endpoint: one String = "endpoint",
     }
@@ -30,7 +30,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// `MessageHeader.response`: which message a response answers, and how.
     #[derive(PartialEq)]
-    pub struct MessageResponse [no_json] {
+    pub struct MessageResponse {
         /// The `MessageHeader.id` of the message answered.
         identifier: one String = "identifier",
         /// `ok`, `transient-error` or `fatal-error`.
@@ -43,7 +43,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// An ITK-MessageHeader-2.
     #[derive(PartialEq)]
-    pub struct MessageHeader [no_json] {
+    pub struct MessageHeader {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -70,7 +70,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// `Composition.relatesTo` (replacement documents).
     #[derive(PartialEq)]
-    pub struct CompositionRelatesTo [no_json] {
+    pub struct CompositionRelatesTo {
         /// `replaces`.
         code: one String = "code",
         /// The replaced document's identifier.
@@ -81,7 +81,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// `Composition.event`.
     #[derive(PartialEq)]
-    pub struct CompositionEvent [no_json] {
+    pub struct CompositionEvent {
         /// What happened.
         code: many CodeableConcept = "code",
         /// When.
@@ -150,7 +150,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// `Encounter.participant`.
     #[derive(PartialEq)]
-    pub struct EncounterParticipant [no_json] {
+    pub struct EncounterParticipant {
         /// The participation type (`REC`).
         type_: many CodeableConcept = "type",
         /// Who.
@@ -161,7 +161,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// A CareConnect-GPC-Encounter-1.
     #[derive(PartialEq)]
-    pub struct Encounter [no_json] {
+    pub struct Encounter {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -190,7 +190,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// `Observation.component`.
     #[derive(PartialEq)]
-    pub struct ObservationComponent [no_json] {
+    pub struct ObservationComponent {
         /// What was measured.
         code: one CodeableConcept = "code",
         /// The measurement.
@@ -201,7 +201,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// A CareConnect-GPC-Observation-1.
     #[derive(PartialEq)]
-    pub struct Observation [no_json] {
+    pub struct Observation {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and PRSB heading tags.
@@ -242,7 +242,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// `MedicationDispense.performer`.
     #[derive(PartialEq)]
-    pub struct DispensePerformer [no_json] {
+    pub struct DispensePerformer {
         /// Who dispensed.
         actor: one Reference = "actor",
     }
@@ -251,7 +251,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// A CareConnect-GPC-MedicationDispense-1: what the pharmacy supplied.
     #[derive(PartialEq)]
-    pub struct MedicationDispense [no_json] {
+    pub struct MedicationDispense {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and tags.
@@ -288,7 +288,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// A CareConnect-GPC-ClinicalImpression-1: a free-text summary under a PRSB heading.
     #[derive(PartialEq)]
-    pub struct ClinicalImpression [no_json] {
+    pub struct ClinicalImpression {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and the PRSB heading tag.
@@ -313,7 +313,7 @@ crate::fhir_type! {
 crate::fhir_type! {
     /// A CareConnect-GPC-Condition-1: a diagnosis.
     #[derive(PartialEq)]
-    pub struct Condition [no_json] {
+    pub struct Condition {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and the PRSB heading tag.
