@@ -591,7 +591,7 @@ impl SendDocument {
         let v1 = self.generation == Generation::V1ConsultationReport;
 
         let local = |kind: &str, value: &str| match &self.identifier_base {
-            Some(base) => Identifier::new(&format!("{base}/{kind}"), value),
+            Some(base) => Identifier::new(format!("{base}/{kind}"), value),
             None => Identifier::new(RFC4122, value),
         };
         let handling = HandlingSpec::acknowledged(
@@ -607,7 +607,7 @@ impl SendDocument {
         let practitioner = Practitioner {
             id: Some(ids.author.clone()),
             meta: Some(Meta::profile(PRACTITIONER_PROFILE)),
-            identifier: (self.identifier_base.iter().map(|b| Identifier::new(&format!("{b}/staff"), &ids.author)))
+            identifier: (self.identifier_base.iter().map(|b| Identifier::new(format!("{b}/staff"), &ids.author)))
                 .chain(author.sds_user_id.iter().map(|id| Identifier::new(SDS_USER_ID, id)))
                 .chain(author.identifiers.iter().map(|(s, v)| Identifier::new(s, v)))
                 .collect(),
@@ -744,7 +744,7 @@ impl SendDocument {
                 ExtensionValue::CodeableConcept(CodeableConcept::with_text(verified)),
             )
         };
-        let local = self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/patient"), &self.ids.patient));
+        let local = self.identifier_base.as_ref().map(|b| Identifier::new(format!("{b}/patient"), &self.ids.patient));
         let mut patient = self.patient.resource(&self.ids.patient, Meta::profile(PATIENT_PROFILE), verification, local);
         patient.active = v1.then_some(true);
         patient

@@ -450,7 +450,7 @@ impl UpdateRecord {
     }
 
     fn local(&self, kind: &str, value: &str) -> Option<Identifier> {
-        self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/{kind}"), value))
+        self.identifier_base.as_ref().map(|b| Identifier::new(format!("{b}/{kind}"), value))
     }
 
     /// [`UpdateRecord::local`], else a UUID identifier.
