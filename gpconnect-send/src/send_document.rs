@@ -554,7 +554,7 @@ impl SendDocument {
                 MessageBuilder::nhs_number_verified(GPC_NHS_VERIFICATION_URL, NHS_VERIFICATION_SYSTEM, true);
             m.patient_resource(&ids.patient, PATIENT_PROFILE, verification)
         };
-        patient.active = v1.then(|| "true".into());
+        patient.active = v1.then_some(true);
         let practitioner = m.practitioner(&ids.author, PRACTITIONER_PROFILE, author, v1.then_some("official"));
         let organisation =
             m.organization(&ids.organisation, ORGANIZATION_PROFILE, org.ods.as_str(), &org.name, org.phone.as_deref());
@@ -563,6 +563,7 @@ impl SendDocument {
             meta: Some(Meta::profile(BINARY_PROFILE)),
             content_type: Some(self.document.media_type.mime().into()),
             content: Some(base64::engine::general_purpose::STANDARD.encode(&self.document.content)),
+            ..Default::default()
         };
         let doc_type = self
             .document_type
@@ -571,14 +572,14 @@ impl SendDocument {
         let mut sections = if v1 {
             vec![CompositionSection {
                 title: Some(title.clone()),
-                entry: vec![Reference::to(&urn(&ids.binary))],
+                entry: vec![Reference::new(&urn(&ids.binary))],
                 ..Default::default()
             }]
         } else {
             // v2 (the generic example): one section listing every resource.
             let all = [&ids.organisation, &ids.author, &ids.patient, &ids.binary];
             vec![CompositionSection {
-                entry: all.iter().map(|id| Reference::to(&urn(id))).collect(),
+                entry: all.iter().map(|id| Reference::new(&urn(id))).collect(),
                 ..Default::default()
             }]
         };
@@ -586,7 +587,7 @@ impl SendDocument {
             let id = obs.id.clone().unwrap_or_default();
             sections.push(CompositionSection {
                 title: Some(section.clone()),
-                entry: vec![Reference::to(&urn(&id))],
+                entry: vec![Reference::new(&urn(&id))],
                 ..Default::default()
             });
         }
@@ -610,16 +611,16 @@ impl SendDocument {
             identifier: Some(m.local_or_uuid("composition", &ids.composition)),
             status: Some("final".into()),
             type_: Some(if v1 { CodeableConcept::of(doc_type) } else { CodeableConcept::with_text(doc_type) }),
-            subject: Some(Reference::to(&urn(&ids.patient))),
+            subject: Some(Reference::new(&urn(&ids.patient))),
             date: Some(self.date.clone().unwrap_or_else(|| stamp.clone())),
-            author: vec![Reference::to(&urn(&ids.author))],
+            author: vec![Reference::new(&urn(&ids.author))],
             title: Some(title.clone()),
             confidentiality: match self.confidentiality {
                 Confidentiality::Normal if v1 => Some("N".into()),
                 Confidentiality::Normal => None,
                 Confidentiality::Restricted => Some("R".into()),
             },
-            custodian: v1.then(|| Reference::to(&urn(&ids.organisation))),
+            custodian: v1.then(|| Reference::new(&urn(&ids.organisation))),
             relates_to: self
                 .replaces
                 .iter()

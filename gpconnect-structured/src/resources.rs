@@ -10,702 +10,824 @@ use gpconnect_core::fhir::{
     one_or_many, Annotation, CodeableConcept, Dosage, Extension, FhirDateTime, FhirResource, Identifier, Meta, Period,
     Quantity, Range, Ratio, RawResource, Reference,
 };
+use gpconnect_core::fhir_type;
 use serde::Deserialize;
 
-macro_rules! resource {
-    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Default, Deserialize)]
-        #[serde(rename_all = "camelCase", default)]
-        #[non_exhaustive]
-        pub struct $name {
-            /// Logical id.
-            pub id: Option<String>,
-            /// Metadata (profile, security labels).
-            pub meta: Option<Meta>,
-            /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
-            /// keeps its `url` and nested extensions and loses only its value.
-            #[serde(deserialize_with = "crate::view::lenient_extensions")]
-            pub extension: Vec<Extension>,
-            /// Contained resources (kept raw): the targets of this resource's `#id`
-            /// references.
-            #[serde(deserialize_with = "one_or_many")]
-            pub contained: Vec<RawResource>,
-            /// Business identifiers.
-            #[serde(deserialize_with = "one_or_many")]
-            pub identifier: Vec<Identifier>,
-            $($(#[$fm])* pub $field: $ty,)*
-        }
-        impl FhirResource for $name {
-            const TYPE: &'static str = stringify!($name);
-        }
-    };
-}
-
-macro_rules! element {
-    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Default, Deserialize)]
-        #[serde(rename_all = "camelCase", default)]
-        #[non_exhaustive]
-        pub struct $name {
-            $($(#[$fm])* pub $field: $ty,)*
-        }
-    };
-}
-
-resource!(
+fhir_type! {
     /// `AllergyIntolerance` (CareConnect-GPC-AllergyIntolerance-1).
-    AllergyIntolerance {
+    #[non_exhaustive]
+    pub struct AllergyIntolerance [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// `active | inactive | resolved`.
-        clinical_status: Option<String>,
+        clinical_status: one String = "clinicalStatus",
         /// `unconfirmed | confirmed | refuted | entered-in-error`.
-        verification_status: Option<String>,
+        verification_status: one String = "verificationStatus",
         /// `allergy | intolerance`.
-        #[serde(rename = "type")]
-        type_: Option<String>,
+        type_: one String = "type",
         /// `food | medication | environment | biologic`.
-        #[serde(deserialize_with = "one_or_many")]
-        category: Vec<String>,
+        category: many String = "category",
         /// `low | high | unable-to-assess`.
-        criticality: Option<String>,
+        criticality: one String = "criticality",
         /// The substance or class.
-        code: Option<CodeableConcept>,
+        code: one CodeableConcept = "code",
         /// The patient.
-        patient: Option<Reference>,
+        patient: one Reference = "patient",
         /// Onset.
-        onset_date_time: Option<FhirDateTime>,
+        onset_date_time: one FhirDateTime = "onsetDateTime",
         /// Onset as a period.
-        onset_period: Option<Period>,
+        onset_period: one Period = "onsetPeriod",
         /// Date first recorded.
-        asserted_date: Option<FhirDateTime>,
+        asserted_date: one FhirDateTime = "assertedDate",
         /// Who recorded it.
-        recorder: Option<Reference>,
+        recorder: one Reference = "recorder",
         /// Source of the information.
-        asserter: Option<Reference>,
+        asserter: one Reference = "asserter",
         /// Last occurrence.
-        last_occurrence: Option<FhirDateTime>,
+        last_occurrence: one FhirDateTime = "lastOccurrence",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
         /// Reactions.
-        #[serde(deserialize_with = "one_or_many")]
-        reaction: Vec<AllergyReaction>,
+        reaction: many AllergyReaction = "reaction",
     }
-);
+}
 
-element!(
+impl FhirResource for AllergyIntolerance {
+    const TYPE: &'static str = "AllergyIntolerance";
+}
+
+fhir_type! {
     /// `AllergyIntolerance.reaction`.
-    AllergyReaction {
+    #[non_exhaustive]
+    pub struct AllergyReaction [no_serialize] {
         /// Specific substance.
-        substance: Option<CodeableConcept>,
+        substance: one CodeableConcept = "substance",
         /// Clinical symptoms.
-        #[serde(deserialize_with = "one_or_many")]
-        manifestation: Vec<CodeableConcept>,
+        manifestation: many CodeableConcept = "manifestation",
         /// Description.
-        description: Option<String>,
+        description: one String = "description",
         /// Onset.
-        onset: Option<FhirDateTime>,
+        onset: one FhirDateTime = "onset",
         /// `mild | moderate | severe`.
-        severity: Option<String>,
+        severity: one String = "severity",
         /// Exposure route.
-        exposure_route: Option<CodeableConcept>,
+        exposure_route: one CodeableConcept = "exposureRoute",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
     }
-);
+}
 
-resource!(
+fhir_type! {
     /// `Condition` (CareConnect-GPC-ProblemHeader-Condition-1).
-    Condition {
+    #[non_exhaustive]
+    pub struct Condition [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// `active | inactive | ...`.
-        clinical_status: Option<String>,
+        clinical_status: one String = "clinicalStatus",
         /// Verification status.
-        verification_status: Option<String>,
+        verification_status: one String = "verificationStatus",
         /// Category (`problem-list-item`; a bare code string is read as its coding).
-        #[serde(deserialize_with = "lenient_concepts")]
-        category: Vec<CodeableConcept>,
+        category: many("lenient_concepts") CodeableConcept = "category",
         /// Severity.
-        severity: Option<CodeableConcept>,
+        severity: one CodeableConcept = "severity",
         /// The problem.
-        code: Option<CodeableConcept>,
+        code: one CodeableConcept = "code",
         /// Body site.
-        #[serde(deserialize_with = "one_or_many")]
-        body_site: Vec<CodeableConcept>,
+        body_site: many CodeableConcept = "bodySite",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// The consultation it was recorded in.
-        context: Option<Reference>,
+        context: one Reference = "context",
         /// Onset.
-        onset_date_time: Option<FhirDateTime>,
+        onset_date_time: one FhirDateTime = "onsetDateTime",
         /// Onset as a period.
-        onset_period: Option<Period>,
+        onset_period: one Period = "onsetPeriod",
         /// End.
-        abatement_date_time: Option<FhirDateTime>,
+        abatement_date_time: one FhirDateTime = "abatementDateTime",
         /// End as a period.
-        abatement_period: Option<Period>,
+        abatement_period: one Period = "abatementPeriod",
         /// Date recorded.
-        asserted_date: Option<FhirDateTime>,
+        asserted_date: one FhirDateTime = "assertedDate",
         /// Who recorded it.
-        asserter: Option<Reference>,
+        asserter: one Reference = "asserter",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
     }
-);
+}
 
-resource!(
+impl FhirResource for Condition {
+    const TYPE: &'static str = "Condition";
+}
+
+fhir_type! {
     /// `Encounter` (CareConnect-GPC-Encounter-1): a consultation.
-    Encounter {
+    #[non_exhaustive]
+    pub struct Encounter [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// `planned | finished | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// Consultation type.
-        #[serde(rename = "type", deserialize_with = "one_or_many")]
-        type_: Vec<CodeableConcept>,
+        type_: many CodeableConcept = "type",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// Clinicians taking part.
-        #[serde(deserialize_with = "one_or_many")]
-        participant: Vec<EncounterParticipant>,
+        participant: many EncounterParticipant = "participant",
         /// When.
-        period: Option<Period>,
+        period: one Period = "period",
         /// Duration.
-        length: Option<Quantity>,
+        length: one Quantity = "length",
         /// Reason.
-        #[serde(deserialize_with = "one_or_many")]
-        reason: Vec<CodeableConcept>,
+        reason: many CodeableConcept = "reason",
         /// Where.
-        #[serde(deserialize_with = "one_or_many")]
-        location: Vec<EncounterLocation>,
+        location: many EncounterLocation = "location",
         /// Organisation responsible.
-        service_provider: Option<Reference>,
+        service_provider: one Reference = "serviceProvider",
     }
-);
+}
 
-element!(
+impl FhirResource for Encounter {
+    const TYPE: &'static str = "Encounter";
+}
+
+fhir_type! {
     /// `Encounter.participant`.
-    EncounterParticipant {
+    #[non_exhaustive]
+    pub struct EncounterParticipant [no_serialize] {
         /// Role (`PPRF`, `AUT`, `REC`...).
-        #[serde(rename = "type", deserialize_with = "one_or_many")]
-        type_: Vec<CodeableConcept>,
+        type_: many CodeableConcept = "type",
         /// Period.
-        period: Option<Period>,
+        period: one Period = "period",
         /// The practitioner.
-        individual: Option<Reference>,
+        individual: one Reference = "individual",
     }
-);
+}
 
-element!(
+fhir_type! {
     /// `Encounter.location`.
-    EncounterLocation {
+    #[non_exhaustive]
+    pub struct EncounterLocation [no_serialize] {
         /// The location.
-        location: Option<Reference>,
+        location: one Reference = "location",
     }
-);
+}
 
-resource!(
+fhir_type! {
     /// `Immunization` (CareConnect-GPC-Immunization-1).
-    Immunization {
+    #[non_exhaustive]
+    pub struct Immunization [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// `completed | entered-in-error`.
-        status: Option<String>,
+        status: one String = "status",
         /// Whether the vaccination was not given.
-        not_given: Option<bool>,
+        not_given: one bool = "notGiven",
         /// Vaccine.
-        vaccine_code: Option<CodeableConcept>,
+        vaccine_code: one CodeableConcept = "vaccineCode",
         /// The patient.
-        patient: Option<Reference>,
+        patient: one Reference = "patient",
         /// The consultation.
-        encounter: Option<Reference>,
+        encounter: one Reference = "encounter",
         /// Administration date.
-        date: Option<FhirDateTime>,
+        date: one FhirDateTime = "date",
         /// Recorded by the practice that gave it.
-        primary_source: Option<bool>,
+        primary_source: one bool = "primarySource",
         /// Where.
-        location: Option<Reference>,
+        location: one Reference = "location",
         /// Manufacturer.
-        manufacturer: Option<Reference>,
+        manufacturer: one Reference = "manufacturer",
         /// Batch.
-        lot_number: Option<String>,
+        lot_number: one String = "lotNumber",
         /// Batch expiry.
-        expiration_date: Option<FhirDateTime>,
+        expiration_date: one FhirDateTime = "expirationDate",
         /// Body site.
-        site: Option<CodeableConcept>,
+        site: one CodeableConcept = "site",
         /// Route.
-        route: Option<CodeableConcept>,
+        route: one CodeableConcept = "route",
         /// Dose.
-        dose_quantity: Option<Quantity>,
+        dose_quantity: one Quantity = "doseQuantity",
         /// Who gave it.
-        #[serde(deserialize_with = "one_or_many")]
-        practitioner: Vec<ImmunizationPractitioner>,
+        practitioner: many ImmunizationPractitioner = "practitioner",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
         /// Reasons given / not given.
-        explanation: Option<ImmunizationExplanation>,
+        explanation: one ImmunizationExplanation = "explanation",
         /// Protocol (dose sequence).
-        #[serde(deserialize_with = "one_or_many")]
-        vaccination_protocol: Vec<VaccinationProtocol>,
+        vaccination_protocol: many VaccinationProtocol = "vaccinationProtocol",
     }
-);
+}
 
-element!(
+impl FhirResource for Immunization {
+    const TYPE: &'static str = "Immunization";
+}
+
+fhir_type! {
     /// `Immunization.practitioner`.
-    ImmunizationPractitioner {
+    #[non_exhaustive]
+    pub struct ImmunizationPractitioner [no_serialize] {
         /// Role.
-        role: Option<CodeableConcept>,
+        role: one CodeableConcept = "role",
         /// The practitioner.
-        actor: Option<Reference>,
+        actor: one Reference = "actor",
     }
-);
+}
 
-element!(
+fhir_type! {
     /// `Immunization.explanation`.
-    ImmunizationExplanation {
+    #[non_exhaustive]
+    pub struct ImmunizationExplanation [no_serialize] {
         /// Why given.
-        #[serde(deserialize_with = "one_or_many")]
-        reason: Vec<CodeableConcept>,
+        reason: many CodeableConcept = "reason",
         /// Why not given.
-        #[serde(deserialize_with = "one_or_many")]
-        reason_not_given: Vec<CodeableConcept>,
+        reason_not_given: many CodeableConcept = "reasonNotGiven",
     }
-);
+}
 
-element!(
+fhir_type! {
     /// `Immunization.vaccinationProtocol`.
-    VaccinationProtocol {
+    #[non_exhaustive]
+    pub struct VaccinationProtocol [no_serialize] {
         /// Dose number in the series.
-        dose_sequence: Option<u32>,
+        dose_sequence: one u32 = "doseSequence",
         /// Description.
-        description: Option<String>,
+        description: one String = "description",
         /// Series name.
-        series: Option<String>,
+        series: one String = "series",
         /// Number of doses in the series.
-        series_doses: Option<u32>,
+        series_doses: one u32 = "seriesDoses",
         /// Diseases targeted.
-        #[serde(deserialize_with = "one_or_many")]
-        target_disease: Vec<CodeableConcept>,
+        target_disease: many CodeableConcept = "targetDisease",
     }
-);
+}
 
-resource!(
+fhir_type! {
     /// `Medication` (CareConnect-GPC-Medication-1).
-    Medication {
+    #[non_exhaustive]
+    pub struct Medication [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// The medicine (dm+d / SNOMED).
-        code: Option<CodeableConcept>,
+        code: one CodeableConcept = "code",
         /// Form.
-        form: Option<CodeableConcept>,
+        form: one CodeableConcept = "form",
     }
-);
+}
 
-resource!(
+impl FhirResource for Medication {
+    const TYPE: &'static str = "Medication";
+}
+
+fhir_type! {
     /// `MedicationStatement` (CareConnect-GPC-MedicationStatement-1): one authorisation.
-    MedicationStatement {
+    #[non_exhaustive]
+    pub struct MedicationStatement [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// The plan `MedicationRequest`.
-        #[serde(deserialize_with = "one_or_many")]
-        based_on: Vec<Reference>,
+        based_on: many Reference = "basedOn",
         /// The consultation.
-        context: Option<Reference>,
+        context: one Reference = "context",
         /// `active | completed | stopped | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// The medication, by reference.
-        medication_reference: Option<Reference>,
+        medication_reference: one Reference = "medicationReference",
         /// The medication, inline (allowed from 1.6.2).
-        medication_codeable_concept: Option<CodeableConcept>,
+        medication_codeable_concept: one CodeableConcept = "medicationCodeableConcept",
         /// When taken (date).
-        effective_date_time: Option<FhirDateTime>,
+        effective_date_time: one FhirDateTime = "effectiveDateTime",
         /// When taken (period).
-        effective_period: Option<Period>,
+        effective_period: one Period = "effectivePeriod",
         /// When recorded.
-        date_asserted: Option<FhirDateTime>,
+        date_asserted: one FhirDateTime = "dateAsserted",
         /// Source.
-        information_source: Option<Reference>,
+        information_source: one Reference = "informationSource",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// `y | n | unk | na`.
-        taken: Option<String>,
+        taken: one String = "taken",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
         /// Dosage.
-        #[serde(deserialize_with = "one_or_many")]
-        dosage: Vec<Dosage>,
+        dosage: many Dosage = "dosage",
     }
-);
+}
 
-resource!(
+impl FhirResource for MedicationStatement {
+    const TYPE: &'static str = "MedicationStatement";
+}
+
+fhir_type! {
     /// `MedicationRequest` (CareConnect-GPC-MedicationRequest-1): the authorisation plan
     /// (`intent` = `plan`) or one issue (`intent` = `order`).
-    MedicationRequest {
+    #[non_exhaustive]
+    pub struct MedicationRequest [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// An issue's plan.
-        #[serde(deserialize_with = "one_or_many")]
-        based_on: Vec<Reference>,
+        based_on: many Reference = "basedOn",
         /// Group identifier.
-        group_identifier: Option<Identifier>,
+        group_identifier: one Identifier = "groupIdentifier",
         /// `active | completed | stopped | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// `plan | order`.
-        intent: Option<String>,
+        intent: one String = "intent",
         /// The medication, by reference.
-        medication_reference: Option<Reference>,
+        medication_reference: one Reference = "medicationReference",
         /// The medication, inline.
-        medication_codeable_concept: Option<CodeableConcept>,
+        medication_codeable_concept: one CodeableConcept = "medicationCodeableConcept",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// The consultation.
-        context: Option<Reference>,
+        context: one Reference = "context",
         /// When authorised / issued.
-        authored_on: Option<FhirDateTime>,
+        authored_on: one FhirDateTime = "authoredOn",
         /// Who authorised it.
-        requester: Option<Requester>,
+        requester: one Requester = "requester",
         /// Who recorded it.
-        recorder: Option<Reference>,
+        recorder: one Reference = "recorder",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
         /// Dosage.
-        #[serde(deserialize_with = "one_or_many")]
-        dosage_instruction: Vec<Dosage>,
+        dosage_instruction: many Dosage = "dosageInstruction",
         /// Supply.
-        dispense_request: Option<DispenseRequest>,
+        dispense_request: one DispenseRequest = "dispenseRequest",
     }
-);
+}
 
-element!(
+impl FhirResource for MedicationRequest {
+    const TYPE: &'static str = "MedicationRequest";
+}
+
+fhir_type! {
     /// `requester` of a request resource.
-    Requester {
+    #[non_exhaustive]
+    pub struct Requester [no_serialize] {
         /// Who.
-        agent: Option<Reference>,
+        agent: one Reference = "agent",
         /// On behalf of.
-        on_behalf_of: Option<Reference>,
+        on_behalf_of: one Reference = "onBehalfOf",
     }
-);
+}
 
-element!(
+fhir_type! {
     /// `MedicationRequest.dispenseRequest`.
-    DispenseRequest {
+    #[non_exhaustive]
+    pub struct DispenseRequest [no_serialize] {
         /// Validity.
-        validity_period: Option<Period>,
+        validity_period: one Period = "validityPeriod",
         /// Repeats allowed.
-        number_of_repeats_allowed: Option<u32>,
+        number_of_repeats_allowed: one u32 = "numberOfRepeatsAllowed",
         /// Quantity (its text may be in the `MedicationQuantityText-1` extension).
-        quantity: Option<Quantity>,
+        quantity: one Quantity = "quantity",
         /// Expected supply duration.
-        expected_supply_duration: Option<SupplyDuration>,
+        expected_supply_duration: one SupplyDuration = "expectedSupplyDuration",
         /// Dispenser.
-        performer: Option<Reference>,
+        performer: one Reference = "performer",
     }
-);
+}
 
-resource!(
+fhir_type! {
     /// `Observation` (CareConnect-GPC-Observation-1): uncategorised data, blood pressure,
     /// test group headers and results, filing comments, immunisation status.
-    Observation {
+    #[non_exhaustive]
+    pub struct Observation [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// The request it fulfils.
-        #[serde(deserialize_with = "one_or_many")]
-        based_on: Vec<Reference>,
+        based_on: many Reference = "basedOn",
         /// `final | amended | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// Category.
-        #[serde(deserialize_with = "one_or_many")]
-        category: Vec<CodeableConcept>,
+        category: many CodeableConcept = "category",
         /// What was observed.
-        code: Option<CodeableConcept>,
+        code: one CodeableConcept = "code",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// The consultation.
-        context: Option<Reference>,
+        context: one Reference = "context",
         /// When (date).
-        effective_date_time: Option<FhirDateTime>,
+        effective_date_time: one FhirDateTime = "effectiveDateTime",
         /// When (period).
-        effective_period: Option<Period>,
+        effective_period: one Period = "effectivePeriod",
         /// When made available.
-        issued: Option<FhirDateTime>,
+        issued: one FhirDateTime = "issued",
         /// Who.
-        #[serde(deserialize_with = "one_or_many")]
-        performer: Vec<Reference>,
+        performer: many Reference = "performer",
         /// Value as a quantity.
-        value_quantity: Option<Quantity>,
+        value_quantity: one Quantity = "valueQuantity",
         /// Value as a code.
-        value_codeable_concept: Option<CodeableConcept>,
+        value_codeable_concept: one CodeableConcept = "valueCodeableConcept",
         /// Value as text.
-        value_string: Option<String>,
+        value_string: one String = "valueString",
         /// Value as a boolean.
-        value_boolean: Option<bool>,
+        value_boolean: one bool = "valueBoolean",
         /// Value as a range.
-        value_range: Option<Range>,
+        value_range: one Range = "valueRange",
         /// Value as a ratio.
-        value_ratio: Option<Ratio>,
+        value_ratio: one Ratio = "valueRatio",
         /// Value as a date-time.
-        value_date_time: Option<FhirDateTime>,
+        value_date_time: one FhirDateTime = "valueDateTime",
         /// Value as a period.
-        value_period: Option<Period>,
+        value_period: one Period = "valuePeriod",
         /// Why there is no value.
-        data_absent_reason: Option<CodeableConcept>,
+        data_absent_reason: one CodeableConcept = "dataAbsentReason",
         /// High/low/abnormal flag.
-        interpretation: Option<CodeableConcept>,
+        interpretation: one CodeableConcept = "interpretation",
         /// Comment.
-        comment: Option<String>,
+        comment: one String = "comment",
         /// Body site.
-        body_site: Option<CodeableConcept>,
+        body_site: one CodeableConcept = "bodySite",
         /// Method.
-        method: Option<CodeableConcept>,
+        method: one CodeableConcept = "method",
         /// Specimen.
-        specimen: Option<Reference>,
+        specimen: one Reference = "specimen",
         /// Reference ranges.
-        #[serde(deserialize_with = "one_or_many")]
-        reference_range: Vec<ReferenceRange>,
+        reference_range: many ReferenceRange = "referenceRange",
         /// Related observations (`has-member`, `derived-from`...).
-        #[serde(deserialize_with = "one_or_many")]
-        related: Vec<ObservationRelated>,
+        related: many ObservationRelated = "related",
         /// Components (e.g. systolic / diastolic).
-        #[serde(deserialize_with = "one_or_many")]
-        component: Vec<ObservationComponent>,
+        component: many ObservationComponent = "component",
     }
-);
+}
 
-element!(
+impl FhirResource for Observation {
+    const TYPE: &'static str = "Observation";
+}
+
+fhir_type! {
     /// `Observation.referenceRange`.
-    ReferenceRange {
+    #[non_exhaustive]
+    pub struct ReferenceRange [no_serialize] {
         /// Low.
-        low: Option<Quantity>,
+        low: one Quantity = "low",
         /// High.
-        high: Option<Quantity>,
+        high: one Quantity = "high",
         /// Type.
-        #[serde(rename = "type")]
-        type_: Option<CodeableConcept>,
+        type_: one CodeableConcept = "type",
         /// Text.
-        text: Option<String>,
+        text: one String = "text",
     }
-);
+}
 
-element!(
+fhir_type! {
     /// `Observation.related`.
-    ObservationRelated {
+    #[non_exhaustive]
+    pub struct ObservationRelated [no_serialize] {
         /// `has-member | derived-from | ...`.
-        #[serde(rename = "type")]
-        type_: Option<String>,
+        type_: one String = "type",
         /// Target.
-        target: Option<Reference>,
+        target: one Reference = "target",
     }
-);
+}
 
-element!(
+fhir_type! {
     /// `Observation.component`.
-    ObservationComponent {
+    #[non_exhaustive]
+    pub struct ObservationComponent [no_serialize] {
         /// What.
-        code: Option<CodeableConcept>,
+        code: one CodeableConcept = "code",
         /// Value as a quantity.
-        value_quantity: Option<Quantity>,
+        value_quantity: one Quantity = "valueQuantity",
         /// Value as a code.
-        value_codeable_concept: Option<CodeableConcept>,
+        value_codeable_concept: one CodeableConcept = "valueCodeableConcept",
         /// Value as text.
-        value_string: Option<String>,
+        value_string: one String = "valueString",
         /// Value as a range.
-        value_range: Option<Range>,
+        value_range: one Range = "valueRange",
         /// Why there is no value.
-        data_absent_reason: Option<CodeableConcept>,
+        data_absent_reason: one CodeableConcept = "dataAbsentReason",
         /// Flag.
-        interpretation: Option<CodeableConcept>,
+        interpretation: one CodeableConcept = "interpretation",
         /// Reference ranges.
-        #[serde(deserialize_with = "one_or_many")]
-        reference_range: Vec<ReferenceRange>,
+        reference_range: many ReferenceRange = "referenceRange",
     }
-);
+}
 
-resource!(
+fhir_type! {
     /// `DiagnosticReport` (CareConnect-GPC-DiagnosticReport-1): an investigation report.
-    DiagnosticReport {
+    #[non_exhaustive]
+    pub struct DiagnosticReport [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// The originating request.
-        #[serde(deserialize_with = "one_or_many")]
-        based_on: Vec<Reference>,
+        based_on: many Reference = "basedOn",
         /// `final | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// Category.
-        category: Option<CodeableConcept>,
+        category: one CodeableConcept = "category",
         /// Report code.
-        code: Option<CodeableConcept>,
+        code: one CodeableConcept = "code",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// The consultation.
-        context: Option<Reference>,
+        context: one Reference = "context",
         /// Clinically relevant time (date).
-        effective_date_time: Option<FhirDateTime>,
+        effective_date_time: one FhirDateTime = "effectiveDateTime",
         /// Clinically relevant time (period).
-        effective_period: Option<Period>,
+        effective_period: one Period = "effectivePeriod",
         /// When issued.
-        issued: Option<FhirDateTime>,
+        issued: one FhirDateTime = "issued",
         /// Who produced it.
-        #[serde(deserialize_with = "one_or_many")]
-        performer: Vec<DiagnosticReportPerformer>,
+        performer: many DiagnosticReportPerformer = "performer",
         /// Specimens.
-        #[serde(deserialize_with = "one_or_many")]
-        specimen: Vec<Reference>,
+        specimen: many Reference = "specimen",
         /// Results (test group headers, results, filing comments).
-        #[serde(deserialize_with = "one_or_many")]
-        result: Vec<Reference>,
+        result: many Reference = "result",
         /// Conclusion.
-        conclusion: Option<String>,
+        conclusion: one String = "conclusion",
         /// Coded conclusion.
-        #[serde(deserialize_with = "one_or_many")]
-        coded_diagnosis: Vec<CodeableConcept>,
+        coded_diagnosis: many CodeableConcept = "codedDiagnosis",
     }
-);
+}
 
-element!(
+impl FhirResource for DiagnosticReport {
+    const TYPE: &'static str = "DiagnosticReport";
+}
+
+fhir_type! {
     /// `DiagnosticReport.performer`.
-    DiagnosticReportPerformer {
+    #[non_exhaustive]
+    pub struct DiagnosticReportPerformer [no_serialize] {
         /// Role.
-        role: Option<CodeableConcept>,
+        role: one CodeableConcept = "role",
         /// Who.
-        actor: Option<Reference>,
+        actor: one Reference = "actor",
     }
-);
+}
 
-resource!(
+fhir_type! {
     /// `ProcedureRequest` (CareConnect-GPC-ProcedureRequest-1): a diary entry or an
     /// investigation request.
-    ProcedureRequest {
+    #[non_exhaustive]
+    pub struct ProcedureRequest [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// Based on.
-        #[serde(deserialize_with = "one_or_many")]
-        based_on: Vec<Reference>,
+        based_on: many Reference = "basedOn",
         /// `active | completed | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// `plan | order | ...`.
-        intent: Option<String>,
+        intent: one String = "intent",
         /// Priority.
-        priority: Option<String>,
+        priority: one String = "priority",
         /// What.
-        code: Option<CodeableConcept>,
+        code: one CodeableConcept = "code",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// The consultation.
-        context: Option<Reference>,
+        context: one Reference = "context",
         /// When (date).
-        occurrence_date_time: Option<FhirDateTime>,
+        occurrence_date_time: one FhirDateTime = "occurrenceDateTime",
         /// When (period).
-        occurrence_period: Option<Period>,
+        occurrence_period: one Period = "occurrencePeriod",
         /// When recorded.
-        authored_on: Option<FhirDateTime>,
+        authored_on: one FhirDateTime = "authoredOn",
         /// Who asked.
-        requester: Option<Requester>,
+        requester: one Requester = "requester",
         /// Who is to do it.
-        performer: Option<Reference>,
+        performer: one Reference = "performer",
         /// Why.
-        #[serde(deserialize_with = "one_or_many")]
-        reason_code: Vec<CodeableConcept>,
+        reason_code: many CodeableConcept = "reasonCode",
         /// Supporting information.
-        #[serde(deserialize_with = "one_or_many")]
-        supporting_info: Vec<Reference>,
+        supporting_info: many Reference = "supportingInfo",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
     }
-);
+}
 
-resource!(
+impl FhirResource for ProcedureRequest {
+    const TYPE: &'static str = "ProcedureRequest";
+}
+
+fhir_type! {
     /// `ReferralRequest` (CareConnect-GPC-ReferralRequest-1): an outbound referral.
-    ReferralRequest {
+    #[non_exhaustive]
+    pub struct ReferralRequest [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// `active | completed | unknown | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// `order | plan | ...`.
-        intent: Option<String>,
+        intent: one String = "intent",
         /// Type.
-        #[serde(rename = "type")]
-        type_: Option<CodeableConcept>,
+        type_: one CodeableConcept = "type",
         /// `routine | urgent | asap | stat`.
-        priority: Option<String>,
+        priority: one String = "priority",
         /// Services requested.
-        #[serde(deserialize_with = "one_or_many")]
-        service_requested: Vec<CodeableConcept>,
+        service_requested: many CodeableConcept = "serviceRequested",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// The consultation.
-        context: Option<Reference>,
+        context: one Reference = "context",
         /// When (date).
-        occurrence_date_time: Option<FhirDateTime>,
+        occurrence_date_time: one FhirDateTime = "occurrenceDateTime",
         /// When (period).
-        occurrence_period: Option<Period>,
+        occurrence_period: one Period = "occurrencePeriod",
         /// When written.
-        authored_on: Option<FhirDateTime>,
+        authored_on: one FhirDateTime = "authoredOn",
         /// Who referred.
-        requester: Option<Requester>,
+        requester: one Requester = "requester",
         /// Specialty.
-        specialty: Option<CodeableConcept>,
+        specialty: one CodeableConcept = "specialty",
         /// Referred to.
-        #[serde(deserialize_with = "one_or_many")]
-        recipient: Vec<Reference>,
+        recipient: many Reference = "recipient",
         /// Why.
-        #[serde(deserialize_with = "one_or_many")]
-        reason_code: Vec<CodeableConcept>,
+        reason_code: many CodeableConcept = "reasonCode",
         /// Description.
-        description: Option<String>,
+        description: one String = "description",
         /// Supporting information.
-        #[serde(deserialize_with = "one_or_many")]
-        supporting_info: Vec<Reference>,
+        supporting_info: many Reference = "supportingInfo",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
     }
-);
+}
 
-resource!(
+impl FhirResource for ReferralRequest {
+    const TYPE: &'static str = "ReferralRequest";
+}
+
+fhir_type! {
     /// `Specimen` (CareConnect-GPC-Specimen-1).
-    Specimen {
+    #[non_exhaustive]
+    pub struct Specimen [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata (profile, security labels).
+        meta: one Meta = "meta",
+        /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
+        /// keeps its `url` and nested extensions and loses only its value.
+        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        /// Contained resources (kept raw): the targets of this resource's `#id`
+        /// references.
+        contained: many RawResource = "contained",
+        /// Business identifiers.
+        identifier: many Identifier = "identifier",
         /// Lab accession number.
-        accession_identifier: Option<Identifier>,
+        accession_identifier: one Identifier = "accessionIdentifier",
         /// `available | unavailable | ...`.
-        status: Option<String>,
+        status: one String = "status",
         /// Specimen type.
-        #[serde(rename = "type")]
-        type_: Option<CodeableConcept>,
+        type_: one CodeableConcept = "type",
         /// The patient.
-        subject: Option<Reference>,
+        subject: one Reference = "subject",
         /// When received by the lab.
-        received_time: Option<FhirDateTime>,
+        received_time: one FhirDateTime = "receivedTime",
         /// Collection.
-        collection: Option<SpecimenCollection>,
+        collection: one SpecimenCollection = "collection",
         /// Notes.
-        #[serde(deserialize_with = "one_or_many")]
-        note: Vec<Annotation>,
+        note: many Annotation = "note",
     }
-);
+}
 
-element!(
+impl FhirResource for Specimen {
+    const TYPE: &'static str = "Specimen";
+}
+
+fhir_type! {
     /// `Specimen.collection`.
-    SpecimenCollection {
+    #[non_exhaustive]
+    pub struct SpecimenCollection [no_serialize] {
         /// Collector.
-        collector: Option<Reference>,
+        collector: one Reference = "collector",
         /// When (date).
-        collected_date_time: Option<FhirDateTime>,
+        collected_date_time: one FhirDateTime = "collectedDateTime",
         /// When (period).
-        collected_period: Option<Period>,
+        collected_period: one Period = "collectedPeriod",
         /// Quantity.
-        quantity: Option<Quantity>,
+        quantity: one Quantity = "quantity",
         /// Method.
-        method: Option<CodeableConcept>,
+        method: one CodeableConcept = "method",
         /// Body site.
-        body_site: Option<CodeableConcept>,
+        body_site: one CodeableConcept = "bodySite",
     }
-);
+}
 
-element!(
+fhir_type! {
     /// `dispenseRequest.expectedSupplyDuration`; read extra leniently because the spec's
     /// examples send `code` as an array.
-    SupplyDuration {
+    #[non_exhaustive]
+    pub struct SupplyDuration [no_serialize] {
         /// Number, as written.
-        value: Option<gpconnect_core::fhir::Decimal>,
+        value: one gpconnect_core::fhir::Decimal = "value",
         /// Unit text.
-        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_first")]
-        unit: Option<String>,
+        unit: first String = "unit",
         /// Unit system.
-        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_first")]
-        system: Option<String>,
+        system: first String = "system",
         /// Unit code.
-        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_first")]
-        code: Option<String>,
+        code: first String = "code",
     }
-);
+}
 
 /// A CodeableConcept that also accepts a bare code string (some examples send
 /// `"category": "problem-list-item"`).

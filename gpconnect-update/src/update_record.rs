@@ -468,7 +468,7 @@ impl UpdateRecord {
         let m = &self.message;
         let ids = &self.ids;
         let urn = |id: &str| format!("urn:uuid:{id}");
-        let to = |id: &str| Some(Reference::to(&urn(id)));
+        let to = |id: &str| Some(Reference::new(&urn(id)));
         let seen = self.seen.format("%Y-%m-%d").to_string();
         let title = self.title.clone().unwrap_or_else(|| format!("{} - {}", pharmacy.name, self.service.display()));
 
@@ -504,7 +504,7 @@ impl UpdateRecord {
                 }],
                 individual: to(&ids.practitioner),
             }],
-            period: Some(gpconnect_core::itk3::model::Period { start: Some(seen.clone()), end: None }),
+            period: Some(gpconnect_core::itk3::model::Period { start: Some(seen.clone().into()), end: None }),
             reason: vec![service.clone()],
             service_provider: to(&ids.organisation),
         };
@@ -516,6 +516,7 @@ impl UpdateRecord {
             practitioner: to(&ids.practitioner),
             organization: to(&ids.organisation),
             code: vec![CodeableConcept::with_text(Coding::new(JOB_ROLE, &pharmacist.role.0, &pharmacist.role.1))],
+            ..Default::default()
         };
         let verification = MessageBuilder::nhs_number_verified(NHS_VERIFICATION_URL, NHS_VERIFICATION_SYSTEM, true);
         let patient = m.patient_resource(&ids.patient, PATIENT_PROFILE, verification);
@@ -539,10 +540,10 @@ impl UpdateRecord {
             subject: to(&ids.patient),
             encounter: to(&ids.encounter),
             date: Some(seen.clone()),
-            author: vec![Reference::to(&urn(&ids.practitioner))],
+            author: vec![Reference::new(&urn(&ids.practitioner))],
             title: Some(title.clone()),
             section: vec![CompositionSection {
-                entry: entries.iter().map(|(id, _)| Reference::to(&urn(id))).collect(),
+                entry: entries.iter().map(|(id, _)| Reference::new(&urn(id))).collect(),
                 ..Default::default()
             }],
             ..Default::default()
@@ -583,7 +584,7 @@ impl UpdateRecord {
     /// the caller left them out.
     fn wire(&self, item: &Item, seen: &str) -> (String, Resource) {
         let ids = &self.ids;
-        let to = |id: &str| Some(Reference::to(&format!("urn:uuid:{id}")));
+        let to = |id: &str| Some(Reference::new(&format!("urn:uuid:{id}")));
         let fresh = || uuid::Uuid::new_v4().to_string();
         let or_profile = |meta: &mut Option<Meta>, profile: &str| {
             meta.get_or_insert_with(|| Meta::profile(profile));

@@ -129,7 +129,7 @@ fn rebuild(m: &UpdateRecordMessage) -> Itk3Message {
         .last_updated(header.meta.as_ref().unwrap().last_updated.as_deref().unwrap())
         .today(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
     if let Some(gpconnect_core::itk3::model::ExtensionValue::CodeableConcept(cc)) =
-        enc.extension.first().and_then(|e| e.value.as_ref())
+        enc.extension.first().and_then(|e| e.value_of())
     {
         builder = builder.outcome_of_attendance(cc.coding[0].code.as_deref().unwrap(), cc.text.as_deref().unwrap());
     }

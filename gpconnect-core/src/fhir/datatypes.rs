@@ -1,8 +1,8 @@
 //! FHIR STU3 complex datatypes shared by every GP Connect API.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::one_or_many::{one_or_first, one_or_many};
+use super::one_or_many::one_or_many;
 use super::primitives::{Decimal, FhirDateTime};
 
 /// NHS number identifier system.
@@ -24,31 +24,46 @@ pub fn same_url(a: &str, b: &str) -> bool {
     strip(a).eq_ignore_ascii_case(strip(b))
 }
 
-/// A code from a code system.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Coding {
-    /// Code system URI.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// Code system version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// The code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Human display for the code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
-    /// Whether the user selected this coding directly.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_selected: Option<bool>,
-    /// Extensions (e.g. the SNOMED description id extension).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
+crate::fhir_type! {
+    /// A code from a code system.
+    #[derive(PartialEq)]
+    pub struct Coding {
+        /// Extensions (e.g. the SNOMED description id extension).
+        extension: many Extension = "extension",
+        /// Code system URI.
+        system: one String = "system",
+        /// Code system version.
+        version: one String = "version",
+        /// The code.
+        code: one String = "code",
+        /// Human display for the code.
+        display: one String = "display",
+        /// Whether the user selected this coding directly.
+        user_selected: one bool = "userSelected",
+    }
 }
 
 impl Coding {
+    /// A coding with system, code and display.
+    pub fn new(system: &str, code: &str, display: &str) -> Self {
+        Coding {
+            system: Some(system.into()),
+            code: Some(code.into()),
+            display: Some(display.into()),
+            ..Self::default()
+        }
+    }
+
+    /// A coding with system and code only.
+    pub fn code(system: &str, code: &str) -> Self {
+        Coding { system: Some(system.into()), code: Some(code.into()), ..Self::default() }
+    }
+
+    /// Whether this coding is `code` in `system` (the system compared exactly).
+    pub fn is(&self, system: &str, code: &str) -> bool {
+        self.system.as_deref() == Some(system) && self.code.as_deref() == Some(code)
+    }
+
     /// Whether this coding's system matches `system` (http/https insensitive).
     pub fn is_system(&self, system: &str) -> bool {
         self.system.as_deref().is_some_and(|s| same_url(s, system))
@@ -67,21 +82,20 @@ impl Coding {
     }
 }
 
-/// A concept: codings plus free text.
-///
-/// Read from a JSON object only: serde's derive would also read an array by position,
-/// taking `[{"text": "x"}]` as a concept with one empty coding and losing its text
-/// silently; an array where one concept belongs is an error, which the lenient readers
-/// ([`lenient`](super::lenient)) repair by reading its single element and report.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct CodeableConcept {
-    /// Codings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub coding: Vec<Coding>,
-    /// Plain text representation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+crate::fhir_type! {
+    /// A concept: codings plus free text.
+    ///
+    /// Read from a JSON object only: serde's derive would also read an array by position,
+    /// taking `[{"text": "x"}]` as a concept with one empty coding and losing its text
+    /// silently; an array where one concept belongs is an error, which the lenient readers
+    /// ([`lenient`](super::lenient)) repair by reading its single element and report.
+    #[derive(PartialEq)]
+    pub struct CodeableConcept [custom_deserialize] {
+        /// Codings.
+        coding: many Coding = "coding",
+        /// Plain text representation.
+        text: one String = "text",
+    }
 }
 
 impl<'de> Deserialize<'de> for CodeableConcept {
@@ -109,6 +123,17 @@ impl<'de> Deserialize<'de> for CodeableConcept {
 }
 
 impl CodeableConcept {
+    /// One coding, and the same display as text (the shape of every ITK3 example).
+    pub fn with_text(coding: Coding) -> Self {
+        let text = coding.display.clone();
+        CodeableConcept { coding: vec![coding], text }
+    }
+
+    /// One coding without text.
+    pub fn of(coding: Coding) -> Self {
+        CodeableConcept { coding: vec![coding], text: None }
+    }
+
     /// The code of the first coding in `system` (http/https insensitive).
     pub fn code_in(&self, system: &str) -> Option<&str> {
         self.coding_in(system).and_then(|c| c.code.as_deref())
@@ -125,31 +150,25 @@ impl CodeableConcept {
     }
 }
 
-/// A business identifier.
-#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Identifier {
-    /// `usual | official | temp | secondary`.
-    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// Identifier type.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<CodeableConcept>,
-    /// Namespace URI.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// The value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// Validity period.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
-    /// Issuing organisation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub assigner: Option<Box<Reference>>,
-    /// Extensions (e.g. NHS number verification status).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
+crate::fhir_type! {
+    /// A business identifier.
+    #[derive(PartialEq)]
+    pub struct Identifier {
+        /// Extensions (e.g. NHS number verification status).
+        extension: many Extension = "extension",
+        /// `usual | official | temp | secondary`.
+        use_: one String = "use",
+        /// Identifier type.
+        type_: one CodeableConcept = "type",
+        /// Namespace URI.
+        system: one String = "system",
+        /// The value.
+        value: one String = "value",
+        /// Validity period.
+        period: one Period = "period",
+        /// Issuing organisation.
+        assigner: one Box<Reference> = "assigner",
+    }
 }
 
 impl Identifier {
@@ -176,20 +195,18 @@ impl Identifiers for [Identifier] {
     }
 }
 
-/// A reference to another resource.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Reference {
-    /// `Type/id`, an absolute URL, `urn:uuid:..` or `#contained-id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    /// Logical reference by identifier (boxed: rarely sent, and every reference would
-    /// otherwise carry its room).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub identifier: Option<Box<Identifier>>,
-    /// Text alternative.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
+crate::fhir_type! {
+    /// A reference to another resource.
+    #[derive(PartialEq)]
+    pub struct Reference {
+        /// `Type/id`, an absolute URL, `urn:uuid:..` or `#contained-id`.
+        reference: one String = "reference",
+        /// Logical reference by identifier (boxed: rarely sent, and every reference would
+        /// otherwise carry its room).
+        identifier: one Box<Identifier> = "identifier",
+        /// Text alternative.
+        display: one String = "display",
+    }
 }
 
 impl Reference {
@@ -245,94 +262,97 @@ pub fn parse_reference(r: &str) -> Option<(&str, &str)> {
     (type_ok && !id.is_empty()).then_some((ty, id))
 }
 
-/// A time period.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Period {
-    /// Start, inclusive.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start: Option<FhirDateTime>,
-    /// End, inclusive; absent means ongoing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end: Option<FhirDateTime>,
+crate::fhir_type! {
+    /// A time period.
+    #[derive(PartialEq)]
+    pub struct Period {
+        /// Start, inclusive.
+        start: one FhirDateTime = "start",
+        /// End, inclusive; absent means ongoing.
+        end: one FhirDateTime = "end",
+    }
 }
 
-/// A measured amount.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Quantity {
-    /// Numeric value, exactly as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Decimal>,
-    /// `< | <= | >= | >`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comparator: Option<String>,
-    /// Unit representation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-    /// Unit system (e.g. UCUM).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// Coded unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
+crate::fhir_type! {
+    /// A measured amount.
+    #[derive(PartialEq)]
+    pub struct Quantity {
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Numeric value, exactly as written.
+        value: one Decimal = "value",
+        /// `< | <= | >= | >`.
+        comparator: one String = "comparator",
+        /// Unit representation.
+        unit: one String = "unit",
+        /// Unit system (e.g. UCUM).
+        system: one String = "system",
+        /// Coded unit.
+        code: one String = "code",
+    }
+}
+
+/// The UCUM unit system.
+pub const UCUM_SYSTEM: &str = "http://unitsofmeasure.org";
+
+impl Quantity {
+    /// A UCUM quantity. `value` is written as its `Display` text; text that is not a
+    /// number leaves `value` unset.
+    pub fn ucum(value: impl std::fmt::Display, unit: &str, code: &str) -> Self {
+        Quantity {
+            value: Decimal::new(&value.to_string()),
+            unit: Some(unit.into()),
+            system: Some(UCUM_SYSTEM.into()),
+            code: Some(code.into()),
+            ..Default::default()
+        }
+    }
 }
 
 /// A quantity without a comparator (same shape in JSON).
 pub type SimpleQuantity = Quantity;
 
-/// A low/high range.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Range {
-    /// Low bound.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub low: Option<Quantity>,
-    /// High bound.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub high: Option<Quantity>,
+crate::fhir_type! {
+    /// A low/high range.
+    #[derive(PartialEq)]
+    pub struct Range {
+        /// Low bound.
+        low: one Quantity = "low",
+        /// High bound.
+        high: one Quantity = "high",
+    }
 }
 
-/// A ratio of two quantities.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Ratio {
-    /// Numerator.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub numerator: Option<Quantity>,
-    /// Denominator.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub denominator: Option<Quantity>,
+crate::fhir_type! {
+    /// A ratio of two quantities.
+    #[derive(PartialEq)]
+    pub struct Ratio {
+        /// Numerator.
+        numerator: one Quantity = "numerator",
+        /// Denominator.
+        denominator: one Quantity = "denominator",
+    }
 }
 
-/// A person's name.
-#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HumanName {
-    /// `usual | official | temp | nickname | anonymous | old | maiden`.
-    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// Full text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Family name (a single string in STU3; a DSTU2-style array keeps its first element).
-    #[serde(deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
-    pub family: Option<String>,
-    /// Given names.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub given: Vec<String>,
-    /// Prefixes (titles).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub prefix: Vec<String>,
-    /// Suffixes.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub suffix: Vec<String>,
-    /// Validity period.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
+crate::fhir_type! {
+    /// A person's name.
+    #[derive(PartialEq)]
+    pub struct HumanName {
+        /// `usual | official | temp | nickname | anonymous | old | maiden`.
+        use_: one String = "use",
+        /// Full text.
+        text: one String = "text",
+        /// Family name (a single string in STU3; a DSTU2-style array keeps its first element).
+        family: first String = "family",
+        /// Given names.
+        given: many String = "given",
+        /// Prefixes (titles).
+        prefix: many String = "prefix",
+        /// Suffixes.
+        suffix: many String = "suffix",
+        /// Validity period.
+        period: one Period = "period",
+    }
 }
 
 impl HumanName {
@@ -353,199 +373,166 @@ impl HumanName {
     }
 }
 
-/// A phone number, email etc.
-#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ContactPoint {
-    /// `phone | fax | email | pager | url | sms | other`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// The address or number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// `home | work | temp | old | mobile`.
-    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// Preference order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rank: Option<u32>,
-    /// Validity period.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
+crate::fhir_type! {
+    /// A phone number, email etc.
+    #[derive(PartialEq)]
+    pub struct ContactPoint {
+        /// `phone | fax | email | pager | url | sms | other`.
+        system: one String = "system",
+        /// The address or number.
+        value: one String = "value",
+        /// `home | work | temp | old | mobile`.
+        use_: one String = "use",
+        /// Preference order.
+        rank: one u32 = "rank",
+        /// Validity period.
+        period: one Period = "period",
+    }
 }
 
-/// A postal address.
-#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Address {
-    /// `home | work | temp | old`.
-    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// `postal | physical | both`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Full text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Street lines.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub line: Vec<String>,
-    /// Town or city.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// District.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub district: Option<String>,
-    /// County / state.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// Postcode.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// Country.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// Validity period.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
+crate::fhir_type! {
+    /// A postal address.
+    #[derive(PartialEq)]
+    pub struct Address {
+        /// `home | work | temp | old`.
+        use_: one String = "use",
+        /// `postal | physical | both`.
+        type_: one String = "type",
+        /// Full text.
+        text: one String = "text",
+        /// Street lines.
+        line: many String = "line",
+        /// Town or city.
+        city: one String = "city",
+        /// District.
+        district: one String = "district",
+        /// County / state.
+        state: one String = "state",
+        /// Postcode.
+        postal_code: one String = "postalCode",
+        /// Country.
+        country: one String = "country",
+        /// Validity period.
+        period: one Period = "period",
+    }
 }
 
-/// A note.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Annotation {
-    /// Who wrote it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author_reference: Option<Reference>,
-    /// Who wrote it, as text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author_string: Option<String>,
-    /// When written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<FhirDateTime>,
-    /// The note text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+crate::fhir_type! {
+    /// A note.
+    #[derive(PartialEq)]
+    pub struct Annotation {
+        /// Who wrote it.
+        author_reference: one Reference = "authorReference",
+        /// Who wrote it, as text.
+        author_string: one String = "authorString",
+        /// When written.
+        time: one FhirDateTime = "time",
+        /// The note text.
+        text: one String = "text",
+    }
 }
 
-/// Content by value or by URL.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Attachment {
-    /// MIME type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    /// Language.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    /// Base64 content.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
-    /// Where the content can be fetched.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// Size in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<u64>,
-    /// Base64 SHA-1 hash.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hash: Option<String>,
-    /// Label.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// When first created.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub creation: Option<FhirDateTime>,
+crate::fhir_type! {
+    /// Content by value or by URL.
+    #[derive(PartialEq)]
+    pub struct Attachment {
+        /// MIME type.
+        content_type: one String = "contentType",
+        /// Language.
+        language: one String = "language",
+        /// Base64 content.
+        data: one String = "data",
+        /// Where the content can be fetched.
+        url: one String = "url",
+        /// Size in bytes.
+        size: one u64 = "size",
+        /// Base64 SHA-1 hash.
+        hash: one String = "hash",
+        /// Label.
+        title: one String = "title",
+        /// When first created.
+        creation: one FhirDateTime = "creation",
+    }
 }
 
-/// Resource metadata.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Meta {
-    /// Version id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version_id: Option<String>,
-    /// Last update instant.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_updated: Option<FhirDateTime>,
-    /// Profiles claimed.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub profile: Vec<String>,
-    /// Security labels.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub security: Vec<Coding>,
-    /// Tags.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub tag: Vec<Coding>,
+crate::fhir_type! {
+    /// Resource metadata.
+    #[derive(PartialEq)]
+    pub struct Meta {
+        /// Version id.
+        version_id: one String = "versionId",
+        /// Last update instant.
+        last_updated: one FhirDateTime = "lastUpdated",
+        /// Profiles claimed.
+        profile: many String = "profile",
+        /// Security labels.
+        security: many Coding = "security",
+        /// Tags.
+        tag: many Coding = "tag",
+    }
 }
 
-/// An extension, with `value[x]` split into one optional field per type.
-///
-/// Look extensions up with [`Extensions::extension`] (on any `[Extension]`/`Vec<Extension>`)
-/// and nested ones with [`Extension::sub`].
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Extension {
-    /// Extension URL (absolute for top-level, often a short name for nested ones).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// Nested extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// `valueCode`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_code: Option<String>,
-    /// `valueString`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_string: Option<String>,
-    /// `valueUri`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_uri: Option<String>,
-    /// `valueId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_id: Option<String>,
-    /// `valueBoolean`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_boolean: Option<bool>,
-    /// `valueInteger`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_integer: Option<i64>,
-    /// `valuePositiveInt`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_positive_int: Option<u64>,
-    /// `valueUnsignedInt`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_unsigned_int: Option<u64>,
-    /// `valueDecimal`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_decimal: Option<Decimal>,
-    /// `valueDate`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_date: Option<FhirDateTime>,
-    /// `valueDateTime`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_date_time: Option<FhirDateTime>,
-    /// `valueInstant`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_instant: Option<FhirDateTime>,
-    /// `valueReference`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_reference: Option<Box<Reference>>,
-    /// `valueCodeableConcept`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_codeable_concept: Option<Box<CodeableConcept>>,
-    /// `valueCoding`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_coding: Option<Box<Coding>>,
-    /// `valuePeriod`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_period: Option<Box<Period>>,
-    /// `valueQuantity`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_quantity: Option<Box<Quantity>>,
-    /// `valueIdentifier`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_identifier: Option<Box<Identifier>>,
+impl Meta {
+    /// Meta with one profile.
+    pub fn profile(profile: &str) -> Self {
+        Meta { profile: vec![profile.into()], ..Default::default() }
+    }
+
+    /// Whether `profile` is claimed (ignoring surrounding white space: some spec examples
+    /// have it).
+    pub fn has_profile(&self, profile: &str) -> bool {
+        self.profile.iter().any(|p| p.trim() == profile)
+    }
+}
+
+crate::fhir_type! {
+    /// An extension, with `value[x]` split into one optional field per type.
+    ///
+    /// Look extensions up with [`Extensions::extension`] (on any `[Extension]`/`Vec<Extension>`)
+    /// and nested ones with [`Extension::sub`].
+    #[derive(PartialEq)]
+    pub struct Extension [custom_xml] {
+        /// Extension URL (absolute for top-level, often a short name for nested ones).
+        url: one String = "url",
+        /// Nested extensions.
+        extension: many Extension = "extension",
+        /// `valueCode`.
+        value_code: one String = "valueCode",
+        /// `valueString`.
+        value_string: one String = "valueString",
+        /// `valueUri`.
+        value_uri: one String = "valueUri",
+        /// `valueId`.
+        value_id: one String = "valueId",
+        /// `valueBoolean`.
+        value_boolean: one bool = "valueBoolean",
+        /// `valueInteger`.
+        value_integer: one i64 = "valueInteger",
+        /// `valuePositiveInt`.
+        value_positive_int: one u64 = "valuePositiveInt",
+        /// `valueUnsignedInt`.
+        value_unsigned_int: one u64 = "valueUnsignedInt",
+        /// `valueDecimal`.
+        value_decimal: one Decimal = "valueDecimal",
+        /// `valueDate`.
+        value_date: one FhirDateTime = "valueDate",
+        /// `valueDateTime`.
+        value_date_time: one FhirDateTime = "valueDateTime",
+        /// `valueInstant`.
+        value_instant: one FhirDateTime = "valueInstant",
+        /// `valueReference`.
+        value_reference: one Box<Reference> = "valueReference",
+        /// `valueCodeableConcept`.
+        value_codeable_concept: one Box<CodeableConcept> = "valueCodeableConcept",
+        /// `valueCoding`.
+        value_coding: one Box<Coding> = "valueCoding",
+        /// `valuePeriod`.
+        value_period: one Box<Period> = "valuePeriod",
+        /// `valueQuantity`.
+        value_quantity: one Box<Quantity> = "valueQuantity",
+        /// `valueIdentifier`.
+        value_identifier: one Box<Identifier> = "valueIdentifier",
+    }
 }
 
 impl Extension {
@@ -592,79 +579,65 @@ impl Extensions for [Extension] {
     }
 }
 
-/// Timing of a dose (the commonly used parts of STU3 `Timing`).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Timing {
-    /// Specific event times.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub event: Vec<FhirDateTime>,
-    /// Repetition rules.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repeat: Option<TimingRepeat>,
-    /// Coded timing (e.g. `BID`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<CodeableConcept>,
+crate::fhir_type! {
+    /// Timing of a dose (the commonly used parts of STU3 `Timing`).
+    #[derive(PartialEq)]
+    pub struct Timing {
+        /// Specific event times.
+        event: many FhirDateTime = "event",
+        /// Repetition rules.
+        repeat: one TimingRepeat = "repeat",
+        /// Coded timing (e.g. `BID`).
+        code: one CodeableConcept = "code",
+    }
 }
 
-/// `Timing.repeat` (subset).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct TimingRepeat {
-    /// Bounds as a period.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bounds_period: Option<Period>,
-    /// Number of repetitions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub count: Option<u32>,
-    /// Event occurs this many times per period.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub frequency: Option<u32>,
-    /// Period length.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<Decimal>,
-    /// Period unit (`s | min | h | d | wk | mo | a`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period_unit: Option<String>,
+crate::fhir_type! {
+    /// `Timing.repeat` (subset).
+    #[derive(PartialEq)]
+    pub struct TimingRepeat {
+        /// Bounds as a period.
+        bounds_period: one Period = "boundsPeriod",
+        /// Number of repetitions.
+        count: one u32 = "count",
+        /// Event occurs this many times per period.
+        frequency: one u32 = "frequency",
+        /// Period length.
+        period: one Decimal = "period",
+        /// Period unit (`s | min | h | d | wk | mo | a`).
+        period_unit: one String = "periodUnit",
+    }
 }
 
-/// How a medication is to be taken.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Dosage {
-    /// Order of the dosage instructions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sequence: Option<i64>,
-    /// Free text dosage instructions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Supplemental instructions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub additional_instruction: Vec<CodeableConcept>,
-    /// Patient-oriented instructions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub patient_instruction: Option<String>,
-    /// When to take it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timing: Option<Timing>,
-    /// Take as needed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub as_needed_boolean: Option<bool>,
-    /// Body site.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub site: Option<CodeableConcept>,
-    /// Route.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub route: Option<CodeableConcept>,
-    /// Method.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<CodeableConcept>,
-    /// Dose amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dose_quantity: Option<Quantity>,
-    /// Dose range.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dose_range: Option<Range>,
+crate::fhir_type! {
+    /// How a medication is to be taken.
+    #[derive(PartialEq)]
+    pub struct Dosage {
+        /// Order of the dosage instructions.
+        sequence: one i64 = "sequence",
+        /// Free text dosage instructions.
+        text: one String = "text",
+        /// Supplemental instructions.
+        additional_instruction: many CodeableConcept = "additionalInstruction",
+        /// Patient-oriented instructions.
+        patient_instruction: one String = "patientInstruction",
+        /// When to take it.
+        timing: one Timing = "timing",
+        /// Take as needed.
+        as_needed_boolean: one bool = "asNeededBoolean",
+        /// Body site.
+        site: one CodeableConcept = "site",
+        /// Route.
+        route: one CodeableConcept = "route",
+        /// Method.
+        method: one CodeableConcept = "method",
+        /// Dose amount.
+        dose_quantity: one Quantity = "doseQuantity",
+        /// Dose range.
+        dose_range: one Range = "doseRange",
+        /// The most per period.
+        max_dose_per_period: one Ratio = "maxDosePerPeriod",
+    }
 }
 
 #[cfg(test)]
@@ -725,9 +698,69 @@ mod tests {
     }
 }
 
-// Identifier values (NHS numbers), names, contact details and addresses are personal
-// data: their `Debug` output leaves them out.
-crate::redacted_debug!(Identifier, system);
-crate::redacted_debug!(HumanName);
-crate::redacted_debug!(ContactPoint, system);
-crate::redacted_debug!(Address);
+/// An extension in XML: `url` is an attribute, the nested extensions and the value are
+/// elements.
+#[cfg(feature = "mesh")]
+mod extension_xml {
+    use super::Extension;
+    use crate::fhir::declare::XmlField;
+    use crate::itk3::{FromXml, Itk3Error, ReadContext, ToXml, XmlNode};
+
+    macro_rules! extension_xml {
+        ($($f:ident = $w:literal),* $(,)?) => {
+            impl FromXml for Extension {
+                fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+                    let url = node
+                        .get_attr("url")
+                        .ok_or(Itk3Error::Invalid { path: "extension".into(), problem: "no url attribute" })?;
+                    let mut out = Extension { url: Some(url.to_owned()), ..Default::default() };
+                    for c in node.children() {
+                        match c.name() {
+                            "extension" => out.extension.read(c, cx)?,
+                            // A malformed value is named by its extension's url.
+                            $($w => out.$f.read(c, cx).map_err(|e| match e {
+                                Itk3Error::Invalid { problem, .. } => Itk3Error::Invalid { path: url.to_owned(), problem },
+                                other => other,
+                            })?,)*
+                            other => cx.note_unknown("extension", other),
+                        }
+                    }
+                    Ok(out)
+                }
+            }
+
+            impl ToXml for Extension {
+                fn to_xml(&self, name: &str) -> XmlNode {
+                    let mut n = XmlNode::new(name);
+                    if let Some(url) = &self.url {
+                        n = n.attr("url", url.as_str());
+                    }
+                    self.extension.write(&mut n, "extension");
+                    $(self.$f.write(&mut n, $w);)*
+                    n
+                }
+            }
+        };
+    }
+
+    extension_xml!(
+        value_code = "valueCode",
+        value_string = "valueString",
+        value_uri = "valueUri",
+        value_id = "valueId",
+        value_boolean = "valueBoolean",
+        value_integer = "valueInteger",
+        value_positive_int = "valuePositiveInt",
+        value_unsigned_int = "valueUnsignedInt",
+        value_decimal = "valueDecimal",
+        value_date = "valueDate",
+        value_date_time = "valueDateTime",
+        value_instant = "valueInstant",
+        value_reference = "valueReference",
+        value_codeable_concept = "valueCodeableConcept",
+        value_coding = "valueCoding",
+        value_period = "valuePeriod",
+        value_quantity = "valueQuantity",
+        value_identifier = "valueIdentifier",
+    );
+}

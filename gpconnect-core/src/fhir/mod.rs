@@ -67,6 +67,8 @@
 
 mod bundle;
 mod datatypes;
+#[doc(hidden)]
+pub mod declare;
 pub mod lenient;
 mod one_or_many;
 pub mod outcome;
@@ -84,7 +86,7 @@ pub use datatypes::{
     parse_reference, same_url, Address, Annotation, Attachment, CodeableConcept, Coding, ContactPoint, Dosage,
     Extension, Extensions, HumanName, Identifier, Identifiers, Meta, Period, Quantity, Range, Ratio, Reference,
     SimpleQuantity, Timing, TimingRepeat, NHS_NUMBER_SYSTEM, ODS_ORGANIZATION_CODE_SYSTEM, ODS_SITE_CODE_SYSTEM,
-    SNOMED_SYSTEM,
+    SNOMED_SYSTEM, UCUM_SYSTEM,
 };
 pub use one_or_many::{one_or_first, one_or_many};
 pub use outcome::{OperationOutcome, OperationOutcomeIssue, OutcomeCode};

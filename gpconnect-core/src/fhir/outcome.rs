@@ -1,9 +1,6 @@
 //! `OperationOutcome` and the Spine / GP Connect error code helpers.
 
-use serde::{Deserialize, Serialize};
-
 use super::datatypes::{CodeableConcept, Extension, Meta};
-use super::one_or_many;
 use super::FhirResource;
 
 /// Code systems whose codes are Spine / GP Connect error or warning codes.
@@ -20,50 +17,42 @@ pub fn is_error_code_system(system: &str) -> bool {
     system.contains("ErrorOrWarningCode") || ERROR_CODE_SYSTEMS.iter().any(|s| super::datatypes::same_url(s, system))
 }
 
-/// Outcome of an operation: errors and warnings.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct OperationOutcome {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Issues.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub issue: Vec<OperationOutcomeIssue>,
+crate::fhir_type! {
+    /// Outcome of an operation: errors and warnings.
+    #[derive(PartialEq)]
+    pub struct OperationOutcome {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Issues.
+        issue: many OperationOutcomeIssue = "issue",
+    }
 }
 
 impl FhirResource for OperationOutcome {
     const TYPE: &'static str = "OperationOutcome";
 }
 
-/// One issue in an [`OperationOutcome`].
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct OperationOutcomeIssue {
-    /// `fatal | error | warning | information`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    /// FHIR issue type (`invalid`, `not-found`, `forbidden`, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Details: the Spine / GP Connect code lives here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<CodeableConcept>,
-    /// Free-text diagnostics.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diagnostics: Option<String>,
-    /// XPath locations.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub location: Vec<String>,
-    /// FHIRPath expressions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub expression: Vec<String>,
+crate::fhir_type! {
+    /// One issue in an [`OperationOutcome`].
+    #[derive(PartialEq)]
+    pub struct OperationOutcomeIssue {
+        /// `fatal | error | warning | information`.
+        severity: one String = "severity",
+        /// FHIR issue type (`invalid`, `not-found`, `forbidden`, ...).
+        code: one String = "code",
+        /// Details: the Spine / GP Connect code lives here.
+        details: one CodeableConcept = "details",
+        /// Free-text diagnostics.
+        diagnostics: one String = "diagnostics",
+        /// XPath locations.
+        location: many String = "location",
+        /// FHIRPath expressions.
+        expression: many String = "expression",
+    }
 }
 
 /// A Spine / GP Connect error or warning code found in an [`OperationOutcome`].

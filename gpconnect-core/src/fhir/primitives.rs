@@ -153,6 +153,15 @@ impl From<DateTime<FixedOffset>> for FhirDateTime {
     }
 }
 
+impl std::ops::Deref for FhirDateTime {
+    type Target = str;
+
+    /// The text as written, so `Option<FhirDateTime>::as_deref()` gives `Option<&str>`.
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for FhirDateTime {
     fn as_ref(&self) -> &str {
         &self.0
@@ -219,6 +228,15 @@ impl fmt::Debug for Decimal {
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::ops::Deref for Decimal {
+    type Target = str;
+
+    /// The number as written (see [`Decimal::as_str`]).
+    fn deref(&self) -> &str {
+        self.as_str()
     }
 }
 

@@ -1,10 +1,7 @@
 //! STU3 resources (CareConnect-GPC profiles) used by more than one GP Connect API.
 
-use serde::{Deserialize, Serialize};
-
 use super::bundle::RawResource;
 use super::datatypes::*;
-use super::one_or_many::{one_or_first, one_or_many};
 use super::primitives::FhirDateTime;
 use super::FhirResource;
 
@@ -33,58 +30,43 @@ impl_resource!(
     CapabilityStatement,
 );
 
-/// A patient. `Debug` shows only the logical id.
-#[derive(Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Patient {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions (registration details, NHS communication, ...).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Identifiers (NHS number, local ids).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// Whether the record is active.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Names.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub name: Vec<HumanName>,
-    /// Contact details.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub telecom: Vec<ContactPoint>,
-    /// `male | female | other | unknown`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gender: Option<String>,
-    /// Date of birth.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub birth_date: Option<FhirDateTime>,
-    /// Deceased flag.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deceased_boolean: Option<bool>,
-    /// Date of death.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deceased_date_time: Option<FhirDateTime>,
-    /// Addresses.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub address: Vec<Address>,
-    /// Marital status.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marital_status: Option<CodeableConcept>,
-    /// Multiple birth flag.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multiple_birth_boolean: Option<bool>,
-    /// Registered GP.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub general_practitioner: Vec<Reference>,
-    /// Registered practice.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub managing_organization: Option<Reference>,
+crate::fhir_type! {
+    /// A patient. `Debug` shows only the logical id.
+    #[derive(PartialEq)]
+    pub struct Patient {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions (registration details, NHS communication, ...).
+        extension: many Extension = "extension",
+        /// Identifiers (NHS number, local ids).
+        identifier: many Identifier = "identifier",
+        /// Whether the record is active.
+        active: one bool = "active",
+        /// Names.
+        name: many HumanName = "name",
+        /// Contact details.
+        telecom: many ContactPoint = "telecom",
+        /// `male | female | other | unknown`.
+        gender: one String = "gender",
+        /// Date of birth.
+        birth_date: one FhirDateTime = "birthDate",
+        /// Deceased flag.
+        deceased_boolean: one bool = "deceasedBoolean",
+        /// Date of death.
+        deceased_date_time: one FhirDateTime = "deceasedDateTime",
+        /// Addresses.
+        address: many Address = "address",
+        /// Marital status.
+        marital_status: one CodeableConcept = "maritalStatus",
+        /// Multiple birth flag.
+        multiple_birth_boolean: one bool = "multipleBirthBoolean",
+        /// Registered GP.
+        general_practitioner: many Reference = "generalPractitioner",
+        /// Registered practice.
+        managing_organization: one Reference = "managingOrganization",
+    }
 }
 
 impl Patient {
@@ -119,40 +101,31 @@ impl Patient {
     }
 }
 
-/// An organisation (GP practice etc.).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Organization {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Identifiers (ODS code).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// Whether active.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Kind of organisation.
-    #[serde(rename = "type", deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub type_: Vec<CodeableConcept>,
-    /// Name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Contact details.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub telecom: Vec<ContactPoint>,
-    /// Addresses.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub address: Vec<Address>,
-    /// Parent organisation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub part_of: Option<Reference>,
+crate::fhir_type! {
+    /// An organisation (GP practice etc.).
+    #[derive(PartialEq)]
+    pub struct Organization {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers (ODS code).
+        identifier: many Identifier = "identifier",
+        /// Whether active.
+        active: one bool = "active",
+        /// Kind of organisation.
+        type_: many CodeableConcept = "type",
+        /// Name.
+        name: one String = "name",
+        /// Contact details.
+        telecom: many ContactPoint = "telecom",
+        /// Addresses.
+        address: many Address = "address",
+        /// Parent organisation.
+        part_of: one Reference = "partOf",
+    }
 }
 
 impl Organization {
@@ -162,428 +135,312 @@ impl Organization {
     }
 }
 
-/// A practitioner.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Practitioner {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Identifiers (SDS user id, role profile id).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// Whether active.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Names.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub name: Vec<HumanName>,
-    /// Contact details.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub telecom: Vec<ContactPoint>,
-    /// Addresses.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub address: Vec<Address>,
-    /// `male | female | other | unknown`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gender: Option<String>,
-    /// Date of birth.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub birth_date: Option<FhirDateTime>,
-    /// Languages spoken.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub communication: Vec<CodeableConcept>,
+crate::fhir_type! {
+    /// A practitioner.
+    #[derive(PartialEq)]
+    pub struct Practitioner {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers (SDS user id, role profile id).
+        identifier: many Identifier = "identifier",
+        /// Whether active.
+        active: one bool = "active",
+        /// Names.
+        name: many HumanName = "name",
+        /// Contact details.
+        telecom: many ContactPoint = "telecom",
+        /// Addresses.
+        address: many Address = "address",
+        /// `male | female | other | unknown`.
+        gender: one String = "gender",
+        /// Date of birth.
+        birth_date: one FhirDateTime = "birthDate",
+        /// Languages spoken.
+        communication: many CodeableConcept = "communication",
+    }
 }
 
-/// A practitioner's role at an organisation.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PractitionerRole {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Identifiers.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// Whether active.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Period the role applies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
-    /// The practitioner.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub practitioner: Option<Reference>,
-    /// The organisation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization: Option<Reference>,
-    /// Roles (SDS job role codes).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub code: Vec<CodeableConcept>,
-    /// Specialties.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub specialty: Vec<CodeableConcept>,
-    /// Locations.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub location: Vec<Reference>,
-    /// Healthcare services.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub healthcare_service: Vec<Reference>,
-    /// Contact details.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub telecom: Vec<ContactPoint>,
+crate::fhir_type! {
+    /// A practitioner's role at an organisation.
+    #[derive(PartialEq)]
+    pub struct PractitionerRole {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// Whether active.
+        active: one bool = "active",
+        /// Period the role applies.
+        period: one Period = "period",
+        /// The practitioner.
+        practitioner: one Reference = "practitioner",
+        /// The organisation.
+        organization: one Reference = "organization",
+        /// Roles (SDS job role codes).
+        code: many CodeableConcept = "code",
+        /// Specialties.
+        specialty: many CodeableConcept = "specialty",
+        /// Locations.
+        location: many Reference = "location",
+        /// Healthcare services.
+        healthcare_service: many Reference = "healthcareService",
+        /// Contact details.
+        telecom: many ContactPoint = "telecom",
+    }
 }
 
-/// A physical location (e.g. a branch surgery).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Location {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Identifiers (ODS site code).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// `active | suspended | inactive`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Other names.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub alias: Vec<String>,
-    /// Description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// `instance | kind`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    /// Type of location (an array keeps its first element).
-    #[serde(rename = "type", deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<CodeableConcept>,
-    /// Contact details.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub telecom: Vec<ContactPoint>,
-    /// Address (0..1 in STU3; an array, as some providers send, keeps its first element).
-    #[serde(deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
-    /// Physical form.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub physical_type: Option<CodeableConcept>,
-    /// Responsible organisation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub managing_organization: Option<Reference>,
-    /// Containing location.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub part_of: Option<Reference>,
+crate::fhir_type! {
+    /// A physical location (e.g. a branch surgery).
+    pub struct Location {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers (ODS site code).
+        identifier: many Identifier = "identifier",
+        /// `active | suspended | inactive`.
+        status: one String = "status",
+        /// Name.
+        name: one String = "name",
+        /// Other names.
+        alias: many String = "alias",
+        /// Description.
+        description: one String = "description",
+        /// `instance | kind`.
+        mode: one String = "mode",
+        /// Type of location (an array keeps its first element).
+        type_: first CodeableConcept = "type",
+        /// Contact details.
+        telecom: many ContactPoint = "telecom",
+        /// Address (0..1 in STU3; an array, as some providers send, keeps its first element).
+        address: first Address = "address",
+        /// Physical form.
+        physical_type: one CodeableConcept = "physicalType",
+        /// Responsible organisation.
+        managing_organization: one Reference = "managingOrganization",
+        /// Containing location.
+        part_of: one Reference = "partOf",
+    }
 }
 
-/// A healthcare service (e.g. a clinic offered for booking).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HealthcareService {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Identifiers (e.g. DOS service id).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// Whether active.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Providing organisation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provided_by: Option<Reference>,
-    /// Broad category.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<CodeableConcept>,
-    /// Type of service.
-    #[serde(rename = "type", deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub type_: Vec<CodeableConcept>,
-    /// Specialties.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub specialty: Vec<CodeableConcept>,
-    /// Locations.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub location: Vec<Reference>,
-    /// Name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    /// Contact details.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub telecom: Vec<ContactPoint>,
+crate::fhir_type! {
+    /// A healthcare service (e.g. a clinic offered for booking).
+    pub struct HealthcareService {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers (e.g. DOS service id).
+        identifier: many Identifier = "identifier",
+        /// Whether active.
+        active: one bool = "active",
+        /// Providing organisation.
+        provided_by: one Reference = "providedBy",
+        /// Broad category.
+        category: one CodeableConcept = "category",
+        /// Type of service.
+        type_: many CodeableConcept = "type",
+        /// Specialties.
+        specialty: many CodeableConcept = "specialty",
+        /// Locations.
+        location: many Reference = "location",
+        /// Name.
+        name: one String = "name",
+        /// Comment.
+        comment: one String = "comment",
+        /// Contact details.
+        telecom: many ContactPoint = "telecom",
+    }
 }
 
-/// A list (structured record sections, document search results...).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct List {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions (e.g. list warning codes, clinical setting).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Contained resources (kept raw; parse with [`RawResource::parse`]).
-    /// Only the array form is accepted here (see [`one_or_many`]).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub contained: Vec<RawResource>,
-    /// Identifiers.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// `current | retired | entered-in-error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// `working | snapshot | changes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    /// Title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// What the list is (e.g. SNOMED code of the record section).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<CodeableConcept>,
-    /// Subject (usually the patient).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<Reference>,
-    /// Context encounter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encounter: Option<Reference>,
-    /// When prepared.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<FhirDateTime>,
-    /// Who prepared it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<Reference>,
-    /// Ordering.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ordered_by: Option<CodeableConcept>,
-    /// Notes.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub note: Vec<Annotation>,
-    /// Entries.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub entry: Vec<ListEntry>,
-    /// Why the list is empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub empty_reason: Option<CodeableConcept>,
+crate::fhir_type! {
+    /// A list (structured record sections, document search results...).
+    pub struct List [no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions (e.g. list warning codes, clinical setting).
+        extension: many Extension = "extension",
+        /// Contained resources (kept raw; parse with [`RawResource::parse`]).
+        /// Only the array form is accepted here (see [`one_or_many`]).
+        contained: many RawResource = "contained",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `current | retired | entered-in-error`.
+        status: one String = "status",
+        /// `working | snapshot | changes`.
+        mode: one String = "mode",
+        /// Title.
+        title: one String = "title",
+        /// What the list is (e.g. SNOMED code of the record section).
+        code: one CodeableConcept = "code",
+        /// Subject (usually the patient).
+        subject: one Reference = "subject",
+        /// Context encounter.
+        encounter: one Reference = "encounter",
+        /// When prepared.
+        date: one FhirDateTime = "date",
+        /// Who prepared it.
+        source: one Reference = "source",
+        /// Ordering.
+        ordered_by: one CodeableConcept = "orderedBy",
+        /// Notes.
+        note: many Annotation = "note",
+        /// Entries.
+        entry: many ListEntry = "entry",
+        /// Why the list is empty.
+        empty_reason: one CodeableConcept = "emptyReason",
+    }
 }
 
-/// An entry in a [`List`].
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ListEntry {
-    /// Status/workflow flag.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flag: Option<CodeableConcept>,
-    /// Whether the entry has been deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// When added.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<FhirDateTime>,
-    /// The referenced resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub item: Option<Reference>,
+crate::fhir_type! {
+    /// An entry in a [`List`].
+    pub struct ListEntry {
+        /// Status/workflow flag.
+        flag: one CodeableConcept = "flag",
+        /// Whether the entry has been deleted.
+        deleted: one bool = "deleted",
+        /// When added.
+        date: one FhirDateTime = "date",
+        /// The referenced resource.
+        item: one Reference = "item",
+    }
 }
 
-/// A document's metadata (Access Document). `Debug` shows only its id and status.
-#[derive(Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DocumentReference {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Master identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub master_identifier: Option<Identifier>,
-    /// Identifiers.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<Identifier>,
-    /// `current | superseded | entered-in-error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Document status.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub doc_status: Option<String>,
-    /// Kind of document.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<CodeableConcept>,
-    /// Document class.
-    #[serde(rename = "class", skip_serializing_if = "Option::is_none")]
-    pub class: Option<CodeableConcept>,
-    /// Subject (the patient).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<Reference>,
-    /// When the document was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<FhirDateTime>,
-    /// When indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub indexed: Option<FhirDateTime>,
-    /// Authors.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub author: Vec<Reference>,
-    /// Authenticator.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub authenticator: Option<Reference>,
-    /// Custodian organisation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub custodian: Option<Reference>,
-    /// Description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Security labels.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub security_label: Vec<CodeableConcept>,
-    /// Content (attachments).
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub content: Vec<DocumentReferenceContent>,
-    /// Clinical context.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub context: Option<DocumentReferenceContext>,
+crate::fhir_type! {
+    /// A document's metadata (Access Document). `Debug` shows only its id and status.
+    pub struct DocumentReference {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Master identifier.
+        master_identifier: one Identifier = "masterIdentifier",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `current | superseded | entered-in-error`.
+        status: one String = "status",
+        /// Document status.
+        doc_status: one String = "docStatus",
+        /// Kind of document.
+        type_: one CodeableConcept = "type",
+        /// Document class.
+        class: one CodeableConcept = "class",
+        /// Subject (the patient).
+        subject: one Reference = "subject",
+        /// When the document was created.
+        created: one FhirDateTime = "created",
+        /// When indexed.
+        indexed: one FhirDateTime = "indexed",
+        /// Authors.
+        author: many Reference = "author",
+        /// Authenticator.
+        authenticator: one Reference = "authenticator",
+        /// Custodian organisation.
+        custodian: one Reference = "custodian",
+        /// Description.
+        description: one String = "description",
+        /// Security labels.
+        security_label: many CodeableConcept = "securityLabel",
+        /// Content (attachments).
+        content: many DocumentReferenceContent = "content",
+        /// Clinical context.
+        context: one DocumentReferenceContext = "context",
+    }
 }
 
-/// `DocumentReference.content`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DocumentReferenceContent {
-    /// Where to get the document.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<Attachment>,
-    /// Format.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<Coding>,
+crate::fhir_type! {
+    /// `DocumentReference.content`.
+    pub struct DocumentReferenceContent {
+        /// Where to get the document.
+        attachment: one Attachment = "attachment",
+        /// Format.
+        format: one Coding = "format",
+    }
 }
 
-/// `DocumentReference.context`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DocumentReferenceContext {
-    /// Encounter (an array keeps its first element).
-    #[serde(deserialize_with = "one_or_first", skip_serializing_if = "Option::is_none")]
-    pub encounter: Option<Reference>,
-    /// Events.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub event: Vec<CodeableConcept>,
-    /// Period of service.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
-    /// Facility type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub facility_type: Option<CodeableConcept>,
-    /// Practice setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub practice_setting: Option<CodeableConcept>,
+crate::fhir_type! {
+    /// `DocumentReference.context`.
+    pub struct DocumentReferenceContext {
+        /// Encounter (an array keeps its first element).
+        encounter: first Reference = "encounter",
+        /// Events.
+        event: many CodeableConcept = "event",
+        /// Period of service.
+        period: one Period = "period",
+        /// Facility type.
+        facility_type: one CodeableConcept = "facilityType",
+        /// Practice setting.
+        practice_setting: one CodeableConcept = "practiceSetting",
+    }
 }
 
-/// Raw content (a downloaded document).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Binary {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// MIME type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    /// Base64 content, as sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
+crate::fhir_type! {
+    /// Raw content (a downloaded document).
+    #[derive(PartialEq)]
+    pub struct Binary {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// MIME type.
+        content_type: one String = "contentType",
+        /// Base64 content, as sent.
+        content: one String = "content",
+    }
 }
 
-/// A server's capability statement (minimal).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilityStatement {
-    /// Logical id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// Extensions.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Business version (the GP Connect spec version).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Status.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Date.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<FhirDateTime>,
-    /// Publisher.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub publisher: Option<String>,
-    /// `instance | capability | requirements`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// FHIR version (e.g. `3.0.1`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fhir_version: Option<String>,
-    /// Software.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub software: Option<CapabilitySoftware>,
-    /// Implementation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub implementation: Option<CapabilityImplementation>,
-    /// Formats supported.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub format: Vec<String>,
-    /// Profiles supported.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub profile: Vec<Reference>,
-    /// REST capabilities.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub rest: Vec<CapabilityRest>,
+crate::fhir_type! {
+    /// A server's capability statement (minimal).
+    pub struct CapabilityStatement {
+        /// Logical id.
+        id: one String = "id",
+        /// Metadata.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Business version (the GP Connect spec version).
+        version: one String = "version",
+        /// Name.
+        name: one String = "name",
+        /// Status.
+        status: one String = "status",
+        /// Date.
+        date: one FhirDateTime = "date",
+        /// Publisher.
+        publisher: one String = "publisher",
+        /// `instance | capability | requirements`.
+        kind: one String = "kind",
+        /// FHIR version (e.g. `3.0.1`).
+        fhir_version: one String = "fhirVersion",
+        /// Software.
+        software: one CapabilitySoftware = "software",
+        /// Implementation.
+        implementation: one CapabilityImplementation = "implementation",
+        /// Formats supported.
+        format: many String = "format",
+        /// Profiles supported.
+        profile: many Reference = "profile",
+        /// REST capabilities.
+        rest: many CapabilityRest = "rest",
+    }
 }
 
 impl CapabilityStatement {
@@ -598,97 +455,80 @@ impl CapabilityStatement {
     }
 }
 
-/// `CapabilityStatement.software`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilitySoftware {
-    /// Software name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Software version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Release date.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub release_date: Option<FhirDateTime>,
+crate::fhir_type! {
+    /// `CapabilityStatement.software`.
+    pub struct CapabilitySoftware {
+        /// Software name.
+        name: one String = "name",
+        /// Software version.
+        version: one String = "version",
+        /// Release date.
+        release_date: one FhirDateTime = "releaseDate",
+    }
 }
 
-/// `CapabilityStatement.implementation`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilityImplementation {
-    /// Description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Base URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+crate::fhir_type! {
+    /// `CapabilityStatement.implementation`.
+    pub struct CapabilityImplementation {
+        /// Description.
+        description: one String = "description",
+        /// Base URL.
+        url: one String = "url",
+    }
 }
 
-/// `CapabilityStatement.rest`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilityRest {
-    /// `client | server`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    /// Resources supported.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub resource: Vec<CapabilityResource>,
-    /// Operations supported.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub operation: Vec<CapabilityOperation>,
+crate::fhir_type! {
+    /// `CapabilityStatement.rest`.
+    pub struct CapabilityRest {
+        /// `client | server`.
+        mode: one String = "mode",
+        /// Resources supported.
+        resource: many CapabilityResource = "resource",
+        /// Operations supported.
+        operation: many CapabilityOperation = "operation",
+    }
 }
 
-/// `CapabilityStatement.rest.resource`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilityResource {
-    /// Resource type.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile: Option<Reference>,
-    /// Interactions supported.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub interaction: Vec<CapabilityInteraction>,
-    /// Search parameters.
-    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
-    pub search_param: Vec<CapabilitySearchParam>,
+crate::fhir_type! {
+    /// `CapabilityStatement.rest.resource`.
+    pub struct CapabilityResource {
+        /// Resource type.
+        type_: one String = "type",
+        /// Profile.
+        profile: one Reference = "profile",
+        /// Interactions supported.
+        interaction: many CapabilityInteraction = "interaction",
+        /// Search parameters.
+        search_param: many CapabilitySearchParam = "searchParam",
+    }
 }
 
-/// `CapabilityStatement.rest.resource.interaction`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilityInteraction {
-    /// `read | search-type | create | update | ...`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+crate::fhir_type! {
+    /// `CapabilityStatement.rest.resource.interaction`.
+    pub struct CapabilityInteraction {
+        /// `read | search-type | create | update | ...`.
+        code: one String = "code",
+    }
 }
 
-/// `CapabilityStatement.rest.resource.searchParam`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilitySearchParam {
-    /// Parameter name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Parameter type.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+crate::fhir_type! {
+    /// `CapabilityStatement.rest.resource.searchParam`.
+    pub struct CapabilitySearchParam {
+        /// Parameter name.
+        name: one String = "name",
+        /// Parameter type.
+        type_: one String = "type",
+    }
 }
 
-/// `CapabilityStatement.rest.operation`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CapabilityOperation {
-    /// Operation name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Definition.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub definition: Option<Reference>,
+crate::fhir_type! {
+    /// `CapabilityStatement.rest.operation`.
+    pub struct CapabilityOperation {
+        /// Operation name.
+        name: one String = "name",
+        /// Definition.
+        definition: one Reference = "definition",
+    }
 }
 
 #[cfg(test)]
@@ -720,6 +560,3 @@ mod tests {
         assert!(!out.contains("null"));
     }
 }
-
-crate::redacted_debug!(Patient, id);
-crate::redacted_debug!(DocumentReference, id, status);

@@ -161,7 +161,7 @@ pub struct MessageBuilder {
     addressing: Addressing,
     identifier_base: Option<String>,
     timestamp: Option<DateTime<FixedOffset>>,
-    last_updated: Option<String>,
+    last_updated: Option<crate::fhir::FhirDateTime>,
     today: Option<NaiveDate>,
     version: u32,
     progress: Option<ProgressFn>,
@@ -410,7 +410,12 @@ impl MessageBuilder {
 }
 
 fn work_phone(number: &str) -> ContactPoint {
-    ContactPoint { system: Some("phone".into()), value: Some(number.into()), use_: Some("work".into()) }
+    ContactPoint {
+        system: Some("phone".into()),
+        value: Some(number.into()),
+        use_: Some("work".into()),
+        ..Default::default()
+    }
 }
 
 /// An ITK3 message built and ready to go, from an API builder's `prepare()`: the message

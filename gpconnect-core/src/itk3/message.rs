@@ -89,7 +89,7 @@ impl HandlingSpec {
     /// [`Itk3Error::Invalid`] naming the missing or malformed key.
     pub fn from_extension(ext: &Extension) -> Result<Self, Itk3Error> {
         let path = |key: &str| format!("MessageHeader.extension(MessageHandling).{key}");
-        let value = |key: &str| ext.get(key).and_then(|e| e.value.as_ref());
+        let value = |key: &str| ext.get(key).and_then(Extension::value_of);
         let flag = |key: &str| match value(key) {
             Some(ExtensionValue::Boolean(b)) if b == "true" => Ok(true),
             Some(ExtensionValue::Boolean(b)) if b == "false" => Ok(false),
@@ -128,7 +128,7 @@ impl HandlingSpec {
         let sub = |url: &str, v: ExtensionValue| Extension::value(url, v);
         let b = |v: bool| ExtensionValue::Boolean(v.to_string());
         Extension {
-            url: HANDLING_EXTENSION.into(),
+            url: Some(HANDLING_EXTENSION.into()),
             extension: vec![
                 sub("BusAckRequested", b(self.bus_ack_requested)),
                 sub("InfAckRequested", b(self.inf_ack_requested)),
@@ -140,11 +140,11 @@ impl HandlingSpec {
                         self.recipient_type.display(),
                     )),
                 ),
-                sub("MessageDefinition", ExtensionValue::Reference(Reference::to(&self.message_definition))),
+                sub("MessageDefinition", ExtensionValue::Reference(Reference::new(&self.message_definition))),
                 sub("SenderReference", ExtensionValue::String(self.sender_reference.clone())),
                 sub("LocalExtension", ExtensionValue::String(self.local_extension.clone())),
             ],
-            value: None,
+            ..Default::default()
         }
     }
 }
@@ -238,11 +238,11 @@ impl Envelope {
             extension: vec![self.handling.to_extension()],
             event: Some(Coding::new(EVENT_SYSTEM, self.event.code(), self.event.display())),
             receiver: None,
-            sender: Some(Reference::to(&sender_url)),
+            sender: Some(Reference::new(&sender_url)),
             timestamp: Some(self.timestamp.clone()),
             source: Some(MessageSource { endpoint: Some(self.source_mailbox.clone()) }),
             response: self.response.clone(),
-            focus: vec![Reference::to(&format!("urn:uuid:{payload_id}"))],
+            focus: vec![Reference::new(&format!("urn:uuid:{payload_id}"))],
         };
         let sender = Organization {
             id: Some(self.sender_id.clone()),
@@ -326,7 +326,7 @@ impl Itk3Message {
         let ext = header
             .extension
             .iter()
-            .find(|e| e.url == HANDLING_EXTENSION)
+            .find(|e| e.url.as_deref() == Some(HANDLING_EXTENSION))
             .ok_or_else(|| invalid("MessageHeader.extension(MessageHandling)", "missing"))?;
         let handling = HandlingSpec::from_extension(ext)?;
         let sender = header.sender.as_ref().and_then(|r| r.reference.as_deref());

@@ -10,6 +10,12 @@ use std::fmt;
 
 use super::xml::XmlNode;
 use super::Itk3Error;
+use crate::fhir::{Decimal, FhirDateTime};
+
+pub use crate::fhir::{
+    Address, CodeableConcept, Coding, ContactPoint, Dosage, Extension, HumanName, Identifier, Meta, Period, Quantity,
+    Ratio, Reference, Timing, TimingRepeat,
+};
 
 /// What a read noticed besides errors.
 #[derive(Debug, Default)]
@@ -20,7 +26,9 @@ pub struct ReadContext {
 }
 
 impl ReadContext {
-    pub(crate) fn note_unknown(&mut self, parent: &str, child: &str) {
+    /// Records `parent.child` as an element the model does not hold.
+    #[doc(hidden)]
+    pub fn note_unknown(&mut self, parent: &str, child: &str) {
         if self.unknown.len() < 200 {
             self.unknown.push(format!("{parent}.{child}"));
         }
@@ -44,16 +52,83 @@ pub trait ToXml {
 
 impl FromXml for String {
     fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
-        for c in node.children() {
-            cx.note_unknown(node.name(), c.name());
-        }
-        node.value()
-            .map(str::to_owned)
-            .ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "no value attribute" })
+        primitive_value(node, cx).map(str::to_owned)
     }
 }
 
 impl ToXml for String {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        XmlNode::primitive(name, self.as_str())
+    }
+}
+
+/// A FHIR primitive's `value` attribute, any child element noted as unknown.
+fn primitive_value<'a>(node: &'a XmlNode, cx: &mut ReadContext) -> Result<&'a str, Itk3Error> {
+    for c in node.children() {
+        cx.note_unknown(node.name(), c.name());
+    }
+    node.value().ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "no value attribute" })
+}
+
+impl FromXml for bool {
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        match primitive_value(node, cx)?.trim() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(Itk3Error::Invalid { path: node.name().to_owned(), problem: "not a boolean" }),
+        }
+    }
+}
+
+impl ToXml for bool {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        XmlNode::primitive(name, if *self { "true" } else { "false" })
+    }
+}
+
+macro_rules! integer_xml {
+    ($($t:ty),*) => {$(
+        impl FromXml for $t {
+            fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+                primitive_value(node, cx)?
+                    .trim()
+                    .parse()
+                    .map_err(|_| Itk3Error::Invalid { path: node.name().to_owned(), problem: "not an integer" })
+            }
+        }
+
+        impl ToXml for $t {
+            fn to_xml(&self, name: &str) -> XmlNode {
+                XmlNode::primitive(name, self.to_string())
+            }
+        }
+    )*};
+}
+
+integer_xml!(i32, i64, u32, u64);
+
+impl FromXml for FhirDateTime {
+    /// Kept as written, like the JSON reading: a malformed date is not an error.
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        primitive_value(node, cx).map(FhirDateTime::from)
+    }
+}
+
+impl ToXml for FhirDateTime {
+    fn to_xml(&self, name: &str) -> XmlNode {
+        XmlNode::primitive(name, self.as_str())
+    }
+}
+
+impl FromXml for Decimal {
+    /// The number text as written.
+    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+        Decimal::new(primitive_value(node, cx)?)
+            .ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "not a decimal" })
+    }
+}
+
+impl ToXml for Decimal {
     fn to_xml(&self, name: &str) -> XmlNode {
         XmlNode::primitive(name, self.as_str())
     }
@@ -80,114 +155,6 @@ impl<T: FromXml> FromXml for Box<T> {
 impl<T: ToXml> ToXml for Box<T> {
     fn to_xml(&self, name: &str) -> XmlNode {
         (**self).to_xml(name)
-    }
-}
-
-/// Declares a FHIR element type: the struct, its reading, its writing (fields in the
-/// order given, which is the FHIR order) and a `Debug` that names only the fields set.
-macro_rules! fhir_type {
-    ($(#[$m:meta])* $name:ident { $( $(#[$fm:meta])* $field:ident : $card:ident $ty:ty = $xml:literal, )* }) => {
-        $(#[$m])*
-        #[derive(Clone, Default, PartialEq)]
-        pub struct $name {
-            $( $(#[$fm])* pub $field: fhir_type!(@card $card $ty), )*
-        }
-
-        impl FromXml for $name {
-            fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
-                let mut out = Self::default();
-                for c in node.children() {
-                    match c.name() {
-                        $( $xml => fhir_type!(@read $card out.$field, c, cx), )*
-                        other => cx.note_unknown(node.name(), other),
-                    }
-                }
-                Ok(out)
-            }
-        }
-
-        impl ToXml for $name {
-            fn to_xml(&self, name: &str) -> XmlNode {
-                let mut n = XmlNode::new(name);
-                $( fhir_type!(@write $card self.$field, n, $xml); )*
-                n
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let mut set: Vec<&str> = Vec::new();
-                $( if fhir_type!(@set $card self.$field) { set.push(stringify!($field)); } )*
-                write!(f, "{}{{{}}}", stringify!($name), set.join(", "))
-            }
-        }
-    };
-    (@card one $ty:ty) => { Option<$ty> };
-    (@card many $ty:ty) => { Vec<$ty> };
-    (@read one $f:expr, $c:ident, $cx:ident) => { $f = Some(FromXml::from_xml($c, $cx)?) };
-    (@read many $f:expr, $c:ident, $cx:ident) => { $f.push(FromXml::from_xml($c, $cx)?) };
-    (@write one $f:expr, $n:ident, $xml:literal) => { if let Some(v) = &$f { $n.push(v.to_xml($xml)); } };
-    (@write many $f:expr, $n:ident, $xml:literal) => { for v in &$f { $n.push(v.to_xml($xml)); } };
-    (@set one $f:expr) => { $f.is_some() };
-    (@set many $f:expr) => { !$f.is_empty() };
-}
-
-pub(crate) use fhir_type;
-
-fhir_type! {
-    /// A FHIR `Coding`.
-    Coding {
-        /// The code system URI.
-        system: one String = "system",
-        /// The code.
-        code: one String = "code",
-        /// Its display text.
-        display: one String = "display",
-    }
-}
-
-impl Coding {
-    /// A coding with system, code and display.
-    pub fn new(system: &str, code: &str, display: &str) -> Self {
-        Coding { system: Some(system.into()), code: Some(code.into()), display: Some(display.into()) }
-    }
-
-    /// A coding with system and code only.
-    pub fn code(system: &str, code: &str) -> Self {
-        Coding { system: Some(system.into()), code: Some(code.into()), display: None }
-    }
-
-    /// Whether this coding is `code` in `system`.
-    pub fn is(&self, system: &str, code: &str) -> bool {
-        self.system.as_deref() == Some(system) && self.code.as_deref() == Some(code)
-    }
-}
-
-fhir_type! {
-    /// A FHIR `CodeableConcept`.
-    CodeableConcept {
-        /// The codings.
-        coding: many Coding = "coding",
-        /// The plain text.
-        text: one String = "text",
-    }
-}
-
-impl CodeableConcept {
-    /// One coding, and the same display as text (the shape of every ITK3 example).
-    pub fn with_text(coding: Coding) -> Self {
-        let text = coding.display.clone();
-        CodeableConcept { coding: vec![coding], text }
-    }
-
-    /// One coding without text.
-    pub fn of(coding: Coding) -> Self {
-        CodeableConcept { coding: vec![coding], text: None }
-    }
-
-    /// The code of the first coding in `system`.
-    pub fn code_in(&self, system: &str) -> Option<&str> {
-        self.coding.iter().find(|c| c.system.as_deref() == Some(system)).and_then(|c| c.code.as_deref())
     }
 }
 
@@ -222,293 +189,72 @@ impl fmt::Debug for ExtensionValue {
     }
 }
 
-/// A FHIR `Extension`: a url and either nested extensions or a value.
-#[derive(Clone, Default, PartialEq)]
-pub struct Extension {
-    /// The `url` attribute.
-    pub url: String,
-    /// Nested extensions (complex extensions).
-    pub extension: Vec<Extension>,
-    /// The value.
-    pub value: Option<ExtensionValue>,
-}
-
-impl fmt::Debug for Extension {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Extension")
-            .field("url", &self.url)
-            .field("extension", &self.extension)
-            .field("value", &self.value)
-            .finish()
+impl ExtensionValue {
+    fn into_extension(self, url: &str) -> Extension {
+        let mut e = Extension { url: Some(url.into()), ..Default::default() };
+        match self {
+            ExtensionValue::Boolean(v) => e.value_boolean = v.trim().parse().ok(),
+            ExtensionValue::String(v) => e.value_string = Some(v),
+            ExtensionValue::Code(v) => e.value_code = Some(v),
+            ExtensionValue::Coding(v) => e.value_coding = Some(Box::new(v)),
+            ExtensionValue::CodeableConcept(v) => e.value_codeable_concept = Some(Box::new(v)),
+            ExtensionValue::Reference(v) => e.value_reference = Some(Box::new(v)),
+        }
+        e
     }
 }
 
+/// The ITK3 helpers on [`Extension`].
 impl Extension {
     /// An extension with a value.
     pub fn value(url: &str, value: ExtensionValue) -> Self {
-        Extension { url: url.into(), extension: Vec::new(), value: Some(value) }
+        value.into_extension(url)
     }
 
-    /// The nested extension with `url`.
+    /// The nested extension with `url` (compared exactly).
     pub fn get(&self, url: &str) -> Option<&Extension> {
-        self.extension.iter().find(|e| e.url == url)
+        self.extension.iter().find(|e| e.url.as_deref() == Some(url))
     }
-}
 
-impl FromXml for Extension {
-    fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
-        let url =
-            node.get_attr("url").ok_or(Itk3Error::Invalid { path: "extension".into(), problem: "no url attribute" })?;
-        let mut out = Extension { url: url.to_owned(), ..Default::default() };
-        for c in node.children() {
-            let value = match c.name() {
-                "extension" => {
-                    out.extension.push(Extension::from_xml(c, cx)?);
-                    continue;
-                }
-                "valueBoolean" => ExtensionValue::Boolean(String::from_xml(c, cx)?),
-                "valueString" => ExtensionValue::String(String::from_xml(c, cx)?),
-                "valueCode" => ExtensionValue::Code(String::from_xml(c, cx)?),
-                "valueCoding" => ExtensionValue::Coding(Coding::from_xml(c, cx)?),
-                "valueCodeableConcept" => ExtensionValue::CodeableConcept(CodeableConcept::from_xml(c, cx)?),
-                "valueReference" => ExtensionValue::Reference(Reference::from_xml(c, cx)?),
-                other => {
-                    cx.note_unknown("extension", other);
-                    continue;
-                }
-            };
-            out.value = Some(value);
+    /// The value, as one of the kinds ITK3 messages carry (`None` for other kinds).
+    pub fn value_of(&self) -> Option<ExtensionValue> {
+        if let Some(v) = self.value_boolean {
+            return Some(ExtensionValue::Boolean(v.to_string()));
         }
-        Ok(out)
-    }
-}
-
-impl ToXml for Extension {
-    fn to_xml(&self, name: &str) -> XmlNode {
-        let mut n = XmlNode::new(name).attr("url", self.url.as_str());
-        for e in &self.extension {
-            n.push(e.to_xml("extension"));
+        if let Some(v) = &self.value_string {
+            return Some(ExtensionValue::String(v.clone()));
         }
-        match &self.value {
-            Some(ExtensionValue::Boolean(v)) => n.push(v.to_xml("valueBoolean")),
-            Some(ExtensionValue::String(v)) => n.push(v.to_xml("valueString")),
-            Some(ExtensionValue::Code(v)) => n.push(v.to_xml("valueCode")),
-            Some(ExtensionValue::Coding(v)) => n.push(v.to_xml("valueCoding")),
-            Some(ExtensionValue::CodeableConcept(v)) => n.push(v.to_xml("valueCodeableConcept")),
-            Some(ExtensionValue::Reference(v)) => n.push(v.to_xml("valueReference")),
-            None => {}
+        if let Some(v) = &self.value_code {
+            return Some(ExtensionValue::Code(v.clone()));
         }
-        n
+        if let Some(v) = &self.value_coding {
+            return Some(ExtensionValue::Coding((**v).clone()));
+        }
+        if let Some(v) = &self.value_codeable_concept {
+            return Some(ExtensionValue::CodeableConcept((**v).clone()));
+        }
+        self.value_reference.as_deref().map(|v| ExtensionValue::Reference(v.clone()))
     }
 }
 
-fhir_type! {
-    /// A FHIR `Identifier`.
-    Identifier {
-        /// Extensions (for example the NHS number verification status).
-        extension: many Extension = "extension",
-        /// `usual`, `official`, ...
-        use_: one String = "use",
-        /// The identifier system URI.
-        system: one String = "system",
-        /// The identifier.
-        value: one String = "value",
-    }
-}
-
-impl Identifier {
-    /// An identifier with system and value.
-    pub fn new(system: &str, value: &str) -> Self {
-        Identifier { system: Some(system.into()), value: Some(value.into()), ..Default::default() }
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Reference`.
-    Reference {
-        /// The reference (a `urn:uuid:` in ITK3 messages).
-        reference: one String = "reference",
-        /// An identifier instead of a reference.
-        identifier: one Identifier = "identifier",
-        /// Its display text.
-        display: one String = "display",
-    }
-}
-
+/// A reference to `target` (for example `urn:uuid:...`), as ITK3 messages write them.
 impl Reference {
-    /// A reference to `target` (for example `urn:uuid:...`).
-    pub fn to(target: &str) -> Self {
+    /// A reference whose `reference` is `target` as given.
+    pub fn new(target: &str) -> Self {
         Reference { reference: Some(target.into()), ..Default::default() }
     }
 }
 
-fhir_type! {
-    /// A FHIR `Meta`.
-    Meta {
-        /// When the resource last changed.
-        last_updated: one String = "lastUpdated",
-        /// The profiles it claims (some spec examples have surrounding spaces: use
-        /// [`Meta::has_profile`]).
-        profile: many String = "profile",
-        /// Tags (PRSB record headings in Update Record).
-        tag: many Coding = "tag",
-    }
-}
-
-impl Meta {
-    /// Meta with one profile.
-    pub fn profile(profile: &str) -> Self {
-        Meta { profile: vec![profile.into()], ..Default::default() }
-    }
-
-    /// Whether `profile` is claimed (ignoring surrounding white space).
-    pub fn has_profile(&self, profile: &str) -> bool {
-        self.profile.iter().any(|p| p.trim() == profile)
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Quantity`.
-    Quantity {
-        /// The number, as written.
-        value: one String = "value",
-        /// `<`, `<=`, `>=`, `>`.
-        comparator: one String = "comparator",
-        /// The unit as shown.
-        unit: one String = "unit",
-        /// The unit system (UCUM: `http://unitsofmeasure.org`).
-        system: one String = "system",
-        /// The unit code.
-        code: one String = "code",
-    }
-}
-
 /// The UCUM unit system.
-pub const UCUM: &str = "http://unitsofmeasure.org";
+pub const UCUM: &str = crate::fhir::UCUM_SYSTEM;
 
-impl Quantity {
-    /// A UCUM quantity.
-    pub fn ucum(value: impl fmt::Display, unit: &str, code: &str) -> Self {
-        Quantity {
-            value: Some(value.to_string()),
-            comparator: None,
-            unit: Some(unit.into()),
-            system: Some(UCUM.into()),
-            code: Some(code.into()),
-        }
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Ratio`.
-    Ratio {
-        /// The numerator.
-        numerator: one Quantity = "numerator",
-        /// The denominator.
-        denominator: one Quantity = "denominator",
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Period`.
-    Period {
-        /// The start.
-        start: one String = "start",
-        /// The end.
-        end: one String = "end",
-    }
-}
-
-fhir_type! {
-    /// A FHIR `HumanName`.
-    HumanName {
-        /// `official`, `usual`, ...
-        use_: one String = "use",
-        /// The full name as text.
-        text: one String = "text",
-        /// The family name.
-        family: one String = "family",
-        /// Given names.
-        given: many String = "given",
-        /// Prefixes (`Dr`, `Mrs`).
-        prefix: many String = "prefix",
-    }
-}
-
-fhir_type! {
-    /// A FHIR `ContactPoint`.
-    ContactPoint {
-        /// `phone`, `email`, ...
-        system: one String = "system",
-        /// The number or address.
-        value: one String = "value",
-        /// `work`, `home`, ...
-        use_: one String = "use",
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Address`.
-    Address {
-        /// `home`, `work`, ...
-        use_: one String = "use",
-        /// Street lines.
-        line: many String = "line",
-        /// Town or city.
-        city: one String = "city",
-        /// County.
-        district: one String = "district",
-        /// Postcode.
-        postal_code: one String = "postalCode",
-    }
-}
-
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR `Narrative`.
-    Narrative {
+    #[derive(PartialEq)]
+    pub struct Narrative [no_json] {
         /// `generated`, `additional`, ...
         status: one String = "status",
         /// The XHTML `div`.
         div: one XmlNode = "div",
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Timing.repeat`.
-    TimingRepeat {
-        /// Times per period.
-        frequency: one String = "frequency",
-        /// The period length.
-        period: one String = "period",
-        /// The period unit (`d`, `h`, ...).
-        period_unit: one String = "periodUnit",
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Timing`.
-    Timing {
-        /// When it repeats.
-        repeat: one TimingRepeat = "repeat",
-    }
-}
-
-fhir_type! {
-    /// A FHIR `Dosage`.
-    Dosage {
-        /// The order of this instruction.
-        sequence: one String = "sequence",
-        /// Free-text instructions.
-        text: one String = "text",
-        /// Instructions for the patient.
-        patient_instruction: one String = "patientInstruction",
-        /// When.
-        timing: one Timing = "timing",
-        /// How (oral, ...).
-        route: one CodeableConcept = "route",
-        /// The dose.
-        dose_quantity: one Quantity = "doseQuantity",
-        /// The most per period.
-        max_dose_per_period: one Ratio = "maxDosePerPeriod",
     }
 }

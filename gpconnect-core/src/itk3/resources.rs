@@ -3,25 +3,34 @@
 
 use std::fmt;
 
-use super::model::fhir_type;
 use super::model::{
-    Address, CodeableConcept, Coding, ContactPoint, Dosage, Extension, FromXml, HumanName, Identifier, Meta, Narrative,
-    Period, Quantity, ReadContext, Reference, ToXml,
+    CodeableConcept, Coding, Dosage, Extension, FromXml, Identifier, Meta, Narrative, Period, Quantity, ReadContext,
+    Reference, ToXml,
 };
 use super::xml::XmlNode;
 use super::Itk3Error;
+pub use crate::fhir::Binary;
+pub use crate::fhir::OperationOutcome;
+/// `OperationOutcome.issue`.
+pub use crate::fhir::OperationOutcomeIssue as OutcomeIssue;
+pub use crate::fhir::Organization;
+pub use crate::fhir::Patient;
+pub use crate::fhir::Practitioner;
+pub use crate::fhir::PractitionerRole;
 
-fhir_type! {
+crate::fhir_type! {
     /// `MessageHeader.source`.
-    MessageSource {
+    #[derive(PartialEq)]
+    pub struct MessageSource {
         /// The sender's MESH mailbox ID.
         endpoint: one String = "endpoint",
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `MessageHeader.response`: which message a response answers, and how.
-    MessageResponse {
+    #[derive(PartialEq)]
+    pub struct MessageResponse {
         /// The `MessageHeader.id` of the message answered.
         identifier: one String = "identifier",
         /// `ok`, `transient-error` or `fatal-error`.
@@ -31,9 +40,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// An ITK-MessageHeader-2.
-    MessageHeader {
+    #[derive(PartialEq)]
+    pub struct MessageHeader {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -57,93 +67,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
-    /// An Organization (CareConnect-ITK-Header-Organization-1, CareConnect(-GPC)-Organization-1).
-    Organization {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// ODS code and others.
-        identifier: many Identifier = "identifier",
-        /// The name.
-        name: one String = "name",
-        /// Phone numbers.
-        telecom: many ContactPoint = "telecom",
-        /// Addresses.
-        address: many Address = "address",
-    }
-}
-
-fhir_type! {
-    /// A Practitioner.
-    Practitioner {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// SDS user ID, GPhC number and others.
-        identifier: many Identifier = "identifier",
-        /// Names.
-        name: many HumanName = "name",
-        /// Phone numbers.
-        telecom: many ContactPoint = "telecom",
-    }
-}
-
-fhir_type! {
-    /// A PractitionerRole.
-    PractitionerRole {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// The practitioner.
-        practitioner: one Reference = "practitioner",
-        /// The organisation.
-        organization: one Reference = "organization",
-        /// The SDS job role.
-        code: many CodeableConcept = "code",
-    }
-}
-
-fhir_type! {
-    /// A Patient.
-    Patient {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile and timestamps.
-        meta: one Meta = "meta",
-        /// NHS number (with its verification status extension) and others.
-        identifier: many Identifier = "identifier",
-        /// Whether the record is active.
-        active: one String = "active",
-        /// Names.
-        name: many HumanName = "name",
-        /// Phone numbers.
-        telecom: many ContactPoint = "telecom",
-        /// `male`, `female`, `other`, `unknown`.
-        gender: one String = "gender",
-        /// `YYYY-MM-DD`.
-        birth_date: one String = "birthDate",
-        /// Addresses.
-        address: many Address = "address",
-        /// The registered practice.
-        general_practitioner: many Reference = "generalPractitioner",
-    }
-}
-
-impl Patient {
-    /// The NHS number as written (not checked). Keep it out of logs.
-    pub fn nhs_number(&self) -> Option<&str> {
-        let nhs = self.identifier.iter().find(|i| i.system.as_deref() == Some(crate::NhsNumber::SYSTEM))?;
-        nhs.value.as_deref()
-    }
-}
-
-fhir_type! {
+crate::fhir_type! {
     /// `Composition.relatesTo` (replacement documents).
-    CompositionRelatesTo {
+    #[derive(PartialEq)]
+    pub struct CompositionRelatesTo {
         /// `replaces`.
         code: one String = "code",
         /// The replaced document's identifier.
@@ -151,9 +78,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Composition.event`.
-    CompositionEvent {
+    #[derive(PartialEq)]
+    pub struct CompositionEvent {
         /// What happened.
         code: many CodeableConcept = "code",
         /// When.
@@ -161,9 +89,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Composition.section`.
-    CompositionSection {
+    #[derive(PartialEq)]
+    pub struct CompositionSection [no_json] {
         /// The heading.
         title: one String = "title",
         /// The section code.
@@ -175,9 +104,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-Composition-1, the first entry of every document bundle.
-    Composition {
+    #[derive(PartialEq)]
+    pub struct Composition [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -217,9 +147,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Encounter.participant`.
-    EncounterParticipant {
+    #[derive(PartialEq)]
+    pub struct EncounterParticipant {
         /// The participation type (`REC`).
         type_: many CodeableConcept = "type",
         /// Who.
@@ -227,9 +158,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-Encounter-1.
-    Encounter {
+    #[derive(PartialEq)]
+    pub struct Encounter {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.
@@ -255,9 +187,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `Observation.component`.
-    ObservationComponent {
+    #[derive(PartialEq)]
+    pub struct ObservationComponent {
         /// What was measured.
         code: one CodeableConcept = "code",
         /// The measurement.
@@ -265,9 +198,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-Observation-1.
-    Observation {
+    #[derive(PartialEq)]
+    pub struct Observation {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and PRSB heading tags.
@@ -305,17 +239,19 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// `MedicationDispense.performer`.
-    DispensePerformer {
+    #[derive(PartialEq)]
+    pub struct DispensePerformer {
         /// Who dispensed.
         actor: one Reference = "actor",
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-MedicationDispense-1: what the pharmacy supplied.
-    MedicationDispense {
+    #[derive(PartialEq)]
+    pub struct MedicationDispense {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and tags.
@@ -349,9 +285,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-ClinicalImpression-1: a free-text summary under a PRSB heading.
-    ClinicalImpression {
+    #[derive(PartialEq)]
+    pub struct ClinicalImpression {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and the PRSB heading tag.
@@ -373,9 +310,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A CareConnect-GPC-Condition-1: a diagnosis.
-    Condition {
+    #[derive(PartialEq)]
+    pub struct Condition {
         /// The logical id.
         id: one String = "id",
         /// Profile, timestamps and the PRSB heading tag.
@@ -403,49 +341,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
-    /// An ITK-Attachment-Binary-1: the document itself, base64.
-    Binary {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile.
-        meta: one Meta = "meta",
-        /// The MIME type.
-        content_type: one String = "contentType",
-        /// The base64 content.
-        content: one String = "content",
-    }
-}
-
-fhir_type! {
-    /// `OperationOutcome.issue`.
-    OutcomeIssue {
-        /// `fatal`, `error`, `warning`, `information`.
-        severity: one String = "severity",
-        /// `processing`, `not-found`, `informational`, ...
-        code: one String = "code",
-        /// The ITK response code (ITK-ResponseCodes-1).
-        details: one CodeableConcept = "details",
-        /// The responder's error context. May echo anything: treat as sensitive.
-        diagnostics: one String = "diagnostics",
-    }
-}
-
-fhir_type! {
-    /// An ITK-Response-OperationOutcome-1.
-    OperationOutcome {
-        /// The logical id.
-        id: one String = "id",
-        /// Profile.
-        meta: one Meta = "meta",
-        /// The issues (one ITK response code each).
-        issue: many OutcomeIssue = "issue",
-    }
-}
-
-fhir_type! {
+crate::fhir_type! {
     /// `Bundle.entry`.
-    BundleEntry {
+    #[derive(PartialEq)]
+    pub struct BundleEntry [no_json] {
         /// `urn:uuid:...`.
         full_url: one String = "fullUrl",
         /// The resource.
@@ -453,9 +352,10 @@ fhir_type! {
     }
 }
 
-fhir_type! {
+crate::fhir_type! {
     /// A FHIR Bundle (the ITK3 message bundle or its document bundle).
-    Bundle {
+    #[derive(PartialEq)]
+    pub struct Bundle [no_json] {
         /// The logical id.
         id: one String = "id",
         /// Profile and timestamps.

@@ -190,7 +190,7 @@ impl Acknowledgement {
         envelope.response = Some(MessageResponse {
             identifier: original.header_id().map(str::to_owned),
             code: Some(code.response_type().into()),
-            details: Some(Reference::to(&format!("urn:uuid:{outcome_id}"))),
+            details: Some(Reference::new(&format!("urn:uuid:{outcome_id}"))),
         });
         let (severity, issue_code) = match (code.is_positive(), code) {
             (true, _) => ("information", "informational"),
@@ -211,7 +211,9 @@ impl Acknowledgement {
                     code.meaning(),
                 ))),
                 diagnostics: responder.diagnostics.map(str::to_owned),
+                ..Default::default()
             }],
+            ..Default::default()
         };
         envelope.wrap(&outcome_id, Resource::OperationOutcome(outcome))
     }

@@ -145,7 +145,7 @@ impl PatientDemographics {
                 ..Default::default()
             }],
             gender: self.gender.map(|g| g.code().into()),
-            birth_date: Some(self.birth_date.format("%Y-%m-%d").to_string()),
+            birth_date: Some(self.birth_date.into()),
             address: self
                 .postcode
                 .iter()

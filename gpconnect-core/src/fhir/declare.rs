@@ -1,0 +1,279 @@
+//! The one way to declare an STU3 type: [`fhir_type!`](crate::fhir_type).
+//!
+//! From one declaration a type gets its struct (with doc comments), serde JSON reading and
+//! writing with the SDK's leniency, XML reading ([`FromXml`](crate::itk3::FromXml)) and
+//! writing ([`ToXml`](crate::itk3::ToXml)) with the `mesh` feature only, and a `Debug` that
+//! names the fields set and nothing a patient or provider wrote.
+//!
+//! This module holds the macro's support code; it is public (hidden) because
+//! `gpconnect-structured` declares its resources with the same macro.
+#![doc(hidden)]
+
+use std::fmt;
+
+/// The serde helpers a declaration names by default, under names no module uses for
+/// anything else (every expansion glob-imports this module).
+pub mod serde_paths {
+    pub use crate::fhir::one_or_first as __fhir_one_or_first;
+    pub use crate::fhir::one_or_many as __fhir_one_or_many;
+}
+
+/// Whether a field holds anything (`Some`, or a non-empty `Vec`): what `Debug` names.
+pub trait IsSet {
+    /// Whether the field is set.
+    fn is_set(&self) -> bool;
+}
+
+impl<T> IsSet for Option<T> {
+    fn is_set(&self) -> bool {
+        self.is_some()
+    }
+}
+
+impl<T> IsSet for Vec<T> {
+    fn is_set(&self) -> bool {
+        !self.is_empty()
+    }
+}
+
+/// Writes `Name{a, b}`: the type's name and the names of the fields set.
+pub fn debug_fields(f: &mut fmt::Formatter<'_>, name: &str, fields: &[(&str, bool)]) -> fmt::Result {
+    f.write_str(name)?;
+    f.write_str("{")?;
+    let mut first = true;
+    for (field, set) in fields {
+        if *set {
+            if !first {
+                f.write_str(", ")?;
+            }
+            f.write_str(field)?;
+            first = false;
+        }
+    }
+    f.write_str("}")
+}
+
+#[cfg(feature = "mesh")]
+pub use xml::XmlField;
+
+#[cfg(feature = "mesh")]
+mod xml {
+    use crate::itk3::{FromXml, Itk3Error, ReadContext, ToXml, XmlNode};
+
+    /// A field of a declared type, read from and written to XML whatever its cardinality.
+    pub trait XmlField {
+        /// Reads one occurrence of the field's element.
+        ///
+        /// # Errors
+        /// As [`FromXml::from_xml`].
+        fn read(&mut self, node: &XmlNode, cx: &mut ReadContext) -> Result<(), Itk3Error>;
+        /// Writes the field (nothing when unset) as elements `name` under `parent`.
+        fn write(&self, parent: &mut XmlNode, name: &str);
+    }
+
+    impl<T: FromXml + ToXml> XmlField for Option<T> {
+        fn read(&mut self, node: &XmlNode, cx: &mut ReadContext) -> Result<(), Itk3Error> {
+            *self = Some(T::from_xml(node, cx)?);
+            Ok(())
+        }
+
+        fn write(&self, parent: &mut XmlNode, name: &str) {
+            if let Some(v) = self {
+                parent.push(v.to_xml(name));
+            }
+        }
+    }
+
+    impl<T: FromXml + ToXml> XmlField for Vec<T> {
+        fn read(&mut self, node: &XmlNode, cx: &mut ReadContext) -> Result<(), Itk3Error> {
+            self.push(T::from_xml(node, cx)?);
+            Ok(())
+        }
+
+        fn write(&self, parent: &mut XmlNode, name: &str) {
+            for v in self {
+                parent.push(v.to_xml(name));
+            }
+        }
+    }
+}
+
+/// Declares an STU3 type: the struct, its JSON (serde) reading and writing, its XML
+/// reading and writing (feature `mesh`), and a `Debug` that names only the fields set.
+///
+/// ```ignore
+/// gpconnect_core::fhir_type! {
+///     /// A code from a code system.
+///     #[derive(PartialEq)]
+///     pub struct Coding {
+///         /// Code system URI.
+///         system: one String = "system",
+///         /// Extensions.
+///         extension: many Extension = "extension",
+///     }
+/// }
+/// ```
+///
+/// Each field is `name: CARD [("deserialize_with path")] Type = "wire name"`; the wire
+/// name is the JSON member and the XML element. The cardinality is `one` (`Option<T>`),
+/// `many` (`Vec<T>`, read with `one_or_many` unless a path is given) or `first`
+/// (`Option<T>`, read with `one_or_first`: an array keeps its first element). Fields are
+/// written in the order declared, which is the FHIR order.
+///
+/// Options after the name, in brackets: `no_serialize` (read only), `custom_deserialize`
+/// (a hand-written `Deserialize`), `no_json` (no serde at all), `custom_xml` (hand-written
+/// `FromXml`/`ToXml`), `no_xml` (never written as XML: the type holds raw JSON).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! fhir_type {
+    (
+        $(#[$m:meta])*
+        $vis:vis struct $name:ident $([$($opt:ident),* $(,)?])? {
+            $($body:tt)*
+        }
+    ) => {
+        $crate::fhir_type!(@opts [all all all gen] [$($($opt)*)?] { $(#[$m])* $vis $name } $($body)*);
+    };
+
+    // Options.
+    (@opts [$ser:ident $de:ident $json:ident $xml:ident] [no_serialize $($o:ident)*] $($r:tt)*) => {
+        $crate::fhir_type!(@opts [any $de $json $xml] [$($o)*] $($r)*);
+    };
+    (@opts [$ser:ident $de:ident $json:ident $xml:ident] [custom_deserialize $($o:ident)*] $($r:tt)*) => {
+        $crate::fhir_type!(@opts [$ser any $json $xml] [$($o)*] $($r)*);
+    };
+    (@opts [$ser:ident $de:ident $json:ident $xml:ident] [no_json $($o:ident)*] $($r:tt)*) => {
+        $crate::fhir_type!(@opts [any any any $xml] [$($o)*] $($r)*);
+    };
+    (@opts [$ser:ident $de:ident $json:ident $xml:ident] [custom_xml $($o:ident)*] $($r:tt)*) => {
+        $crate::fhir_type!(@opts [$ser $de $json custom] [$($o)*] $($r)*);
+    };
+    (@opts [$ser:ident $de:ident $json:ident $xml:ident] [no_xml $($o:ident)*] $($r:tt)*) => {
+        $crate::fhir_type!(@opts [$ser $de $json none] [$($o)*] $($r)*);
+    };
+    (@opts $flags:tt [] $head:tt $($r:tt)*) => {
+        $crate::fhir_type!(@field $flags $head [] [] $($r)*);
+    };
+
+    // Fields, one at a time: the struct fields with their serde attributes, and the list
+    // of (field, wire name) for Debug and XML.
+    (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
+        $(#[$fm:meta])* $field:ident : one ($with:literal) $ty:ty = $wire:literal $(, $($rest:tt)*)?
+    ) => {
+        $crate::fhir_type!(@field [$ser $de $json $xml] $head
+            [$($acc)* $(#[$fm])*
+             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = $with, skip_serializing_if = "Option::is_none"))]
+             pub $field: Option<$ty>,]
+            [$($list)* ($field $wire)] $($($rest)*)?);
+    };
+    (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
+        $(#[$fm:meta])* $field:ident : one $ty:ty = $wire:literal $(, $($rest:tt)*)?
+    ) => {
+        $crate::fhir_type!(@field [$ser $de $json $xml] $head
+            [$($acc)* $(#[$fm])*
+             #[cfg_attr($json(), serde(rename = $wire, skip_serializing_if = "Option::is_none"))]
+             pub $field: Option<$ty>,]
+            [$($list)* ($field $wire)] $($($rest)*)?);
+    };
+    (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
+        $(#[$fm:meta])* $field:ident : many ($with:literal) $ty:ty = $wire:literal $(, $($rest:tt)*)?
+    ) => {
+        $crate::fhir_type!(@field [$ser $de $json $xml] $head
+            [$($acc)* $(#[$fm])*
+             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = $with, skip_serializing_if = "Vec::is_empty"))]
+             pub $field: Vec<$ty>,]
+            [$($list)* ($field $wire)] $($($rest)*)?);
+    };
+    (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
+        $(#[$fm:meta])* $field:ident : many $ty:ty = $wire:literal $(, $($rest:tt)*)?
+    ) => {
+        $crate::fhir_type!(@field [$ser $de $json $xml] $head
+            [$($acc)* $(#[$fm])*
+             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = "__fhir_one_or_many", skip_serializing_if = "Vec::is_empty"))]
+             pub $field: Vec<$ty>,]
+            [$($list)* ($field $wire)] $($($rest)*)?);
+    };
+    (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
+        $(#[$fm:meta])* $field:ident : first $ty:ty = $wire:literal $(, $($rest:tt)*)?
+    ) => {
+        $crate::fhir_type!(@field [$ser $de $json $xml] $head
+            [$($acc)* $(#[$fm])*
+             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = "__fhir_one_or_first", skip_serializing_if = "Option::is_none"))]
+             pub $field: Option<$ty>,]
+            [$($list)* ($field $wire)] $($($rest)*)?);
+    };
+
+    // All fields read: the struct and its impls.
+    (@field [$ser:ident $de:ident $json:ident $xml:ident] { $(#[$m:meta])* $vis:vis $name:ident }
+        [$($acc:tt)*] [$(($f:ident $w:literal))*]
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Default)]
+        #[cfg_attr($ser(), derive(serde::Serialize))]
+        #[cfg_attr($de(), derive(serde::Deserialize))]
+        #[cfg_attr($json(), serde(default))]
+        $vis struct $name {
+            $($acc)*
+        }
+
+        #[allow(unused_imports)]
+        use $crate::fhir::declare::serde_paths::*;
+
+        impl ::core::fmt::Debug for $name {
+            /// The type's name and the names of the fields set, never their values.
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                $crate::fhir::declare::debug_fields(
+                    f,
+                    stringify!($name),
+                    &[$((stringify!($f), $crate::fhir::declare::IsSet::is_set(&self.$f))),*],
+                )
+            }
+        }
+
+        $crate::__fhir_xml!($xml $name $(($f $w))*);
+    };
+}
+
+/// The XML half of [`fhir_type!`](crate::fhir_type): `FromXml` and `ToXml` from the field
+/// list, with the `mesh` feature.
+#[cfg(feature = "mesh")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __fhir_xml {
+    (gen $name:ident $(($f:ident $w:literal))*) => {
+        impl $crate::itk3::FromXml for $name {
+            fn from_xml(
+                node: &$crate::itk3::XmlNode,
+                cx: &mut $crate::itk3::ReadContext,
+            ) -> ::core::result::Result<Self, $crate::itk3::Itk3Error> {
+                let mut out = Self::default();
+                for c in node.children() {
+                    match c.name() {
+                        $($w => $crate::fhir::declare::XmlField::read(&mut out.$f, c, cx)?,)*
+                        other => cx.note_unknown(node.name(), other),
+                    }
+                }
+                Ok(out)
+            }
+        }
+
+        impl $crate::itk3::ToXml for $name {
+            fn to_xml(&self, name: &str) -> $crate::itk3::XmlNode {
+                #[allow(unused_mut)]
+                let mut n = $crate::itk3::XmlNode::new(name);
+                $($crate::fhir::declare::XmlField::write(&self.$f, &mut n, $w);)*
+                n
+            }
+        }
+    };
+    (custom $($t:tt)*) => {};
+    (none $($t:tt)*) => {};
+}
+
+/// Without the `mesh` feature a declaration compiles no XML code.
+#[cfg(not(feature = "mesh"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __fhir_xml {
+    ($($t:tt)*) => {};
+}
