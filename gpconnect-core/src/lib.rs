@@ -63,8 +63,10 @@ pub use ids::{
 };
 pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Scope, UnknownInteraction};
 pub use jwt::User;
-pub use operation::{Call, CallOptions, Operation, Traced};
+pub use operation::{Call, CallOptions, Operation, Traced, Transport};
 pub use provider::Provider;
 pub use request::{is_fhir_json, Answer, Request, Response, StreamingResponse};
 pub use resolver::ServiceRoot;
 pub use retry::RetryPolicy;
+#[doc(hidden)]
+pub use uuid;

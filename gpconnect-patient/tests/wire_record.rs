@@ -190,7 +190,7 @@ async fn search_documents_sends_the_includes_and_filters() {
     let list = h
         .session
         .access_record()
-        .search_documents("9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb")
+        .search_documents(&"9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb".parse().unwrap())
         .created_from(d(2019, 6, 24))
         .created_to(d(2020, 6, 24))
         .author(&"A20047".parse().unwrap())
@@ -239,7 +239,7 @@ async fn retrieve_streams_the_binary_into_a_writer() {
     let retrieved = h
         .session
         .access_record()
-        .retrieve_id("http://exampleGPSystem.co.uk/GP0001/STU3/1/gpconnect-documents/Binary/07a6483f-732b-461e-86b6-edb665c45510")
+        .retrieve_url("http://exampleGPSystem.co.uk/GP0001/STU3/1/gpconnect-documents/Binary/07a6483f-732b-461e-86b6-edb665c45510")
         .on_progress(move |n| seen.store(n, std::sync::atomic::Ordering::SeqCst))
         .write_to(&mut out)
         .await
@@ -251,6 +251,7 @@ async fn retrieve_streams_the_binary_into_a_writer() {
     assert_eq!(retrieved.bytes, expected.len() as u64);
     assert_eq!(retrieved.content_type.as_deref(), Some("application/msword"));
     assert_eq!(ids.len(), 1);
+    assert_eq!(retrieved.trace_id, ids[0], "the streamed result keeps its X-Request-ID");
     assert_eq!(progress.load(std::sync::atomic::Ordering::SeqCst), expected.len() as u64);
     assert_eq!(query(&h.received().await[0]), [("patientNHSNumber".to_string(), NHS.to_string())]);
 }
@@ -265,11 +266,11 @@ async fn retrieve_maps_not_found() {
     )
     .await;
     let mut out = Vec::new();
-    let err = h.session.access_record().retrieve_id("x1").write_to(&mut out).await.unwrap_err();
+    let err = h.session.access_record().retrieve_id(&"x1".parse().unwrap()).write_to(&mut out).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("NO_RECORD_FOUND"));
     assert!(out.is_empty());
-    let bad = h.session.access_record().retrieve_id("../etc/passwd").write_to(&mut out).await.unwrap_err();
+    let bad = h.session.access_record().retrieve_url("../etc/passwd").write_to(&mut out).await.unwrap_err();
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
     assert_eq!(h.received().await.len(), 1);
 }

@@ -3,12 +3,13 @@
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use gpconnect_appointments::{Appointment, Booking, BookingOrganisation, FreeSlot};
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
+use gpconnect_core::platform::PatientSession;
 use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
 use serde_json::Value;
 
 use super::appointment;
-use crate::options::{operation, patient_nhs_number, CallOptions};
+use crate::answer::patient_nhs_number;
+use gpconnect_core::Call;
 
 /// Books one or more adjacent slots for the logged-in patient; from
 /// [`Appointments::book`](crate::Appointments::book). `Debug` leaves out the free texts.
@@ -31,31 +32,50 @@ use crate::options::{operation, patient_nhs_number, CallOptions};
 /// for the slots' day before booking again.
 #[must_use]
 pub struct Book {
-    session: PatientSession,
+    call: Call<PatientSession>,
     slots: Vec<FreeSlot>,
     description: Option<String>,
     comment: Option<String>,
     booking_organisation: Option<BookingOrganisation>,
-    options: CallOptions,
 }
 
-operation!(Book, PlatformApi::Appointments, InteractionId::BookAppointment => Appointment);
+gpconnect_core::builder!(Book);
+
+impl gpconnect_core::Operation for Book {
+    type Answer = gpconnect_core::Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> gpconnect_core::InteractionId {
+        InteractionId::BookAppointment
+    }
+
+    fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: gpconnect_core::Response) -> gpconnect_core::Result<Appointment> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        Self::read_answer(&response, &nhs)
+    }
+}
 
 impl std::fmt::Debug for Book {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Book").field("slots", &self.slots.len()).field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("Book")
+            .field("slots", &self.slots.len())
+            .field("options", &self.call.options)
+            .finish_non_exhaustive()
     }
 }
 
 impl Book {
-    pub(crate) fn new(session: PatientSession, slots: &[FreeSlot]) -> Self {
+    pub(crate) fn new(session: &PatientSession, slots: &[FreeSlot]) -> Self {
         Self {
-            session,
+            call: Call::new(session),
             slots: slots.to_vec(),
             description: None,
             comment: None,
             booking_organisation: None,
-            options: CallOptions::default(),
         }
     }
 
@@ -82,12 +102,11 @@ impl Book {
     /// A copy of this booking (for [`Rebook`](crate::Rebook), which sends it as one step).
     pub(crate) fn clone_for_rebook(&self) -> Self {
         Self {
-            session: self.session.clone(),
+            call: self.call.clone(),
             slots: self.slots.clone(),
             description: self.description.clone(),
             comment: self.comment.clone(),
             booking_organisation: self.booking_organisation.clone(),
-            options: self.options.clone(),
         }
     }
 
@@ -109,15 +128,15 @@ impl Book {
 
     /// Validates and builds the wire request (nothing is sent).
     fn build(&self) -> Result<Request> {
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         let now = Utc::now().with_nanosecond(0).expect("zero nanoseconds").fixed_offset();
         let body = serde_json::to_vec(&self.body(&nhs, now)?).expect("a JSON value serializes");
         let request = Request::post(InteractionId::BookAppointment, "Appointment", body);
-        self.options.apply(request)
+        Ok(request)
     }
 
     /// Reads the booked Appointment (its patient must be the logged-in one).
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
+    fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
         appointment(response, nhs_number)
     }
 }

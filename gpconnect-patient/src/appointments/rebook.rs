@@ -6,7 +6,9 @@ use gpconnect_appointments::{Appointment, BookingOrganisation, FreeSlot};
 use gpconnect_core::platform::PatientSession;
 use gpconnect_core::{Error, Operation, Result, Traced};
 
-use super::{Book, CancelAppointment, CancelError};
+use gpconnect_appointments::CancelError;
+
+use super::{Book, CancelAppointment};
 
 /// Which step [`Rebook`] takes first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,10 +129,10 @@ impl std::fmt::Debug for Rebook {
 }
 
 impl Rebook {
-    pub(crate) fn new(session: PatientSession, current: &Appointment, reason: String, slots: &[FreeSlot]) -> Self {
+    pub(crate) fn new(session: &PatientSession, current: &Appointment, reason: String, slots: &[FreeSlot]) -> Self {
         Self {
-            book: Book::new(session.clone(), slots),
-            session,
+            book: Book::new(session, slots),
+            session: session.clone(),
             current: current.clone(),
             reason,
             order: RebookOrder::default(),
@@ -178,7 +180,7 @@ impl Rebook {
     /// The two steps, checked (nothing is sent): (booking, cancellation).
     fn steps(&self) -> Result<(Book, CancelAppointment)> {
         let mut book = self.book.clone_for_rebook();
-        let mut cancel = CancelAppointment::new(self.session.clone(), &self.current, self.reason.clone());
+        let mut cancel = CancelAppointment::new(&self.session, &self.current, self.reason.clone());
         if let Some(id) = &self.correlation_id {
             book = book.correlation_id(id.clone());
             cancel = cancel.correlation_id(id.clone());
