@@ -55,8 +55,10 @@ pub use gpconnect_core::{
     error, fhir, foundations, ids, jwt, preflight, sds, AppointmentId, Asid, Capability, Client, ClientBuilder,
     Consumer, ConsumerBuilder, Device, DeviceBuilder, DocumentId, Effect, Error, ErrorKind, GpcCode,
     HealthcareServiceId, Id, IdError, Identity, InteractionId, LocationId, NhsNumber, OdsCode, OrganizationId,
-    PatientId, PractitionerId, Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig, Traced, User,
+    PatientId, PractitionerId, Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig, Traced, Transport,
+    User,
 };
+pub use gpconnect_core::{Call, CallOptions, Operation};
 
 /// The MESH client and the ITK3 envelope (feature `mesh`, turned on by `send` and `update`).
 #[cfg(feature = "mesh")]

@@ -274,3 +274,33 @@ async fn retrieve_maps_not_found() {
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
     assert_eq!(h.received().await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_one_call_options_apply_on_the_platform() {
+    // A per-call retry policy overrides the configured one (three attempts): one attempt.
+    let h = Harness::start(PlatformApi::AccessRecord).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/documents/Patient/{NHS}")))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&h.api)
+        .await;
+    let once = gpconnect_core::RetryPolicy { max_attempts: 1, ..gpconnect_core::RetryPolicy::default() };
+    let err = h.session.access_record().find_patient().retry(once.clone()).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(h.received().await.len(), 1, "no retry with max_attempts 1");
+
+    // A requesting user is the SSP's: refused before anything is sent.
+    let user = gpconnect_core::User::new("10019", "Jones");
+    let err = h.session.access_record().find_patient().user(&user).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    // A correlation id that is not a header value is refused before anything is sent.
+    let err = h.session.access_record().find_patient().correlation_id("a\nb").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(h.received().await.len(), 1);
+
+    // The request id to re-send with is the one sent.
+    let again = uuid::Uuid::new_v4();
+    let _ = h.session.access_record().find_patient().retry(once).request_id(again).send().await;
+    let received = h.received().await;
+    assert_eq!(received[1].headers.get("x-request-id").and_then(|v| v.to_str().ok()), Some(again.to_string().as_str()));
+}

@@ -157,7 +157,9 @@ impl Transport for PatientSession {
         let base = self.inner.client.config().effective_api_base(api);
         let mut request = PlatformRequest::from_request(api, &base, request)?;
         if let Some(id) = &options.correlation_id {
-            if http::HeaderValue::from_str(id).is_err() {
+            // What `HeaderValue::from_str` accepts (visible ASCII, space, tab), checked
+            // without building one: the transport adds the header from the text.
+            if !id.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
                 return Err(InvalidInput::parameter(
                     "X-Correlation-ID",
                     "not a valid header value (visible ASCII only)",
