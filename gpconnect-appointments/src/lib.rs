@@ -131,14 +131,7 @@ impl Appointments {
     /// (from `foundations().find_patient`). Set the description and booking
     /// organisation, then [`Book::send`].
     pub fn book(&self, slots: &[FreeSlot], patient_id: &PatientId) -> Book {
-        Book {
-            call: Call::new(&self.provider),
-            slots: slots.to_vec(),
-            patient_id: patient_id.clone(),
-            description: None,
-            comment: None,
-            booking_organisation: None,
-        }
+        Book::new(&self.provider, slots, patient_id)
     }
 
     /// Reads an appointment by logical id; see [`ReadAppointment::send`].

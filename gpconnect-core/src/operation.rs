@@ -88,6 +88,15 @@ pub trait Transport: Clone + fmt::Debug + Send + Sync {
     fn bound_patient(&self) -> Option<&NhsNumber> {
         None
     }
+
+    /// The ODS code of the organisation a call with these `options` is made for, when the
+    /// transport knows one: on the SSP the requesting organisation (as
+    /// [`Call::requesting_ods`]); `None` on the API platform, whose caller (a patient app)
+    /// names its organisation where an operation needs it (a booking organisation).
+    fn requesting_ods(&self, options: &CallOptions) -> Option<crate::OdsCode> {
+        let _ = options;
+        None
+    }
 }
 
 impl Transport for Provider {
@@ -100,6 +109,14 @@ impl Transport for Provider {
             .into());
         }
         self.dispatch(&request, options).await
+    }
+
+    fn requesting_ods(&self, options: &CallOptions) -> Option<crate::OdsCode> {
+        let consumer = self.client().consumer();
+        Some(match options.user.as_deref().or(self.user()) {
+            Some(user) => user.requesting_organisation(consumer).0.clone(),
+            None => consumer.ods().clone(),
+        })
     }
 }
 
@@ -152,10 +169,7 @@ impl Call<Provider> {
     /// organisation as the call's `requesting_organization` claim.
     pub fn requesting_ods(&self) -> crate::OdsCode {
         let consumer = self.transport.client().consumer();
-        match self.options.user.as_deref().or(self.transport.user()) {
-            Some(user) => user.requesting_organisation(consumer).0.clone(),
-            None => consumer.ods().clone(),
-        }
+        Transport::requesting_ods(&self.transport, &self.options).unwrap_or_else(|| consumer.ods().clone())
     }
 }
 
