@@ -4,11 +4,10 @@ use gpconnect_appointments::{Appointment, CancelError};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Traced};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Traced};
 
 use super::appointment;
 use crate::answer::patient_nhs_number;
-use gpconnect_core::Call;
 
 /// Cancels an appointment; from [`Appointments::cancel`](crate::Appointments::cancel).
 /// `Debug` leaves out the reason.

@@ -5,11 +5,10 @@ use gpconnect_appointments::Appointment;
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
 use gpconnect_core::fhir::{FhirResource, Location, Practitioner};
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::appointment_from;
 use crate::answer::{bundle, patient_nhs_number};
-use gpconnect_core::Call;
 
 /// The patient's appointments, with the practitioners and locations they name.
 #[derive(Debug, Clone)]
@@ -67,19 +66,19 @@ pub struct ListAppointments {
 
 gpconnect_core::builder!(ListAppointments);
 
-impl gpconnect_core::Operation for ListAppointments {
-    type Answer = gpconnect_core::Response;
+impl Operation for ListAppointments {
+    type Answer = Response;
     type Output = AppointmentList;
 
-    fn interaction(&self) -> gpconnect_core::InteractionId {
+    fn interaction(&self) -> InteractionId {
         InteractionId::SearchPatientAppointments
     }
 
-    fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+    fn request(&self) -> Result<Request> {
         self.build()
     }
 
-    fn parse(&self, response: gpconnect_core::Response) -> gpconnect_core::Result<AppointmentList> {
+    fn parse(&self, response: Response) -> Result<AppointmentList> {
         let nhs = patient_nhs_number(self.call.transport())?;
         Self::read_answer(&response, &nhs)
     }

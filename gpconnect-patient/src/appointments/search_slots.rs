@@ -3,10 +3,9 @@
 use gpconnect_appointments::{check_window, FreeSlots, Includes, OrganisationType, SlotTime, ORGANISATION_TYPE_SYSTEM};
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, OdsCode, Operation, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result};
 
 use crate::answer::bundle;
-use gpconnect_core::Call;
 
 /// Searches free slots; from [`Appointments::search_free_slots`](crate::Appointments::search_free_slots).
 ///

@@ -3,12 +3,11 @@
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::view::{MedicationStatus, Medications, ORDER_NUMBER_SYSTEM};
 use super::{check_range, date_range, decoded, status_code};
 use crate::answer::patient_nhs_number;
-use gpconnect_core::Call;
 
 /// Which medication requests to ask for (`intent`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,19 +44,19 @@ pub struct SearchMedications {
 
 gpconnect_core::builder!(SearchMedications);
 
-impl gpconnect_core::Operation for SearchMedications {
-    type Answer = gpconnect_core::Response;
+impl Operation for SearchMedications {
+    type Answer = Response;
     type Output = Medications;
 
-    fn interaction(&self) -> gpconnect_core::InteractionId {
+    fn interaction(&self) -> InteractionId {
         InteractionId::ReadMedicationRequests
     }
 
-    fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+    fn request(&self) -> Result<Request> {
         self.build()
     }
 
-    fn parse(&self, response: gpconnect_core::Response) -> gpconnect_core::Result<Medications> {
+    fn parse(&self, response: Response) -> Result<Medications> {
         let nhs = patient_nhs_number(self.call.transport())?;
         Self::read_answer(&response, &nhs)
     }

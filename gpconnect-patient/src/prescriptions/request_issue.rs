@@ -4,14 +4,13 @@ use chrono::{SecondsFormat, Utc};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, OdsCode, Operation, Request, Response, Result};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::decoded;
 use super::view::{PrescriptionRequest, RepeatMedication, ORDERING_PARAMETER_SYSTEM, UUID_SYSTEM};
 use crate::answer::patient_nhs_number;
-use gpconnect_core::Call;
 
 /// The SNOMED CT code of a Task asking for a repeat: "Renewal of prescription".
 pub const RENEWAL_OF_PRESCRIPTION: &str = "103742009";
@@ -51,19 +50,19 @@ pub struct RequestIssue {
 
 gpconnect_core::builder!(RequestIssue);
 
-impl gpconnect_core::Operation for RequestIssue {
-    type Answer = gpconnect_core::Response;
+impl Operation for RequestIssue {
+    type Answer = Response;
     type Output = PrescriptionRequest;
 
-    fn interaction(&self) -> gpconnect_core::InteractionId {
+    fn interaction(&self) -> InteractionId {
         InteractionId::RequestPrescription
     }
 
-    fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+    fn request(&self) -> Result<Request> {
         self.build()
     }
 
-    fn parse(&self, response: gpconnect_core::Response) -> gpconnect_core::Result<PrescriptionRequest> {
+    fn parse(&self, response: Response) -> Result<PrescriptionRequest> {
         let nhs = patient_nhs_number(self.call.transport())?;
         Self::read_answer(&response, &nhs)
     }

@@ -3,12 +3,11 @@
 use chrono::NaiveDate;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::view::{PrescriptionRequests, RequestStatus};
 use super::{check_range, date_range, decoded, status_code};
 use crate::answer::patient_nhs_number;
-use gpconnect_core::Call;
 
 /// Lists the logged-in patient's repeat requests; from
 /// [`Prescriptions::request_status`](crate::Prescriptions::request_status).
@@ -36,19 +35,19 @@ pub struct RequestStatusSearch {
 
 gpconnect_core::builder!(RequestStatusSearch);
 
-impl gpconnect_core::Operation for RequestStatusSearch {
-    type Answer = gpconnect_core::Response;
+impl Operation for RequestStatusSearch {
+    type Answer = Response;
     type Output = PrescriptionRequests;
 
-    fn interaction(&self) -> gpconnect_core::InteractionId {
+    fn interaction(&self) -> InteractionId {
         InteractionId::SearchPrescriptionRequests
     }
 
-    fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+    fn request(&self) -> Result<Request> {
         self.build()
     }
 
-    fn parse(&self, response: gpconnect_core::Response) -> gpconnect_core::Result<PrescriptionRequests> {
+    fn parse(&self, response: Response) -> Result<PrescriptionRequests> {
         let nhs = patient_nhs_number(self.call.transport())?;
         Self::read_answer(&response, &nhs)
     }

@@ -3,10 +3,9 @@
 use gpconnect_core::fhir::{Bundle, FhirResource};
 use gpconnect_core::foundations::FoundPatient;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use crate::answer::{check_answer, patient_nhs_number};
-use gpconnect_core::Call;
 
 /// Finds the logged-in patient on the documents server; from
 /// [`AccessRecord::find_patient`](crate::AccessRecord::find_patient).

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 use gpconnect_structured::parameters::{date, not_future, part, ParametersBody};
 use gpconnect_structured::{
     Consultations, ImmunisationOptions, ProblemOptions, Resolved, SearchPeriod, StructuredRecord,
@@ -12,7 +12,6 @@ use gpconnect_structured::{
 use serde_json::{json, Value};
 
 use crate::answer::{bundle, other_patient, patient_nhs_number};
-use gpconnect_core::Call;
 
 /// Which medications to ask for (`includeMedication` and its parts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,19 +76,19 @@ pub struct GetRecord {
 
 gpconnect_core::builder!(GetRecord);
 
-impl gpconnect_core::Operation for GetRecord {
-    type Answer = gpconnect_core::Response;
+impl Operation for GetRecord {
+    type Answer = Response;
     type Output = StructuredRecord;
 
-    fn interaction(&self) -> gpconnect_core::InteractionId {
+    fn interaction(&self) -> InteractionId {
         InteractionId::GetStructuredRecord
     }
 
-    fn request(&self) -> gpconnect_core::Result<gpconnect_core::Request> {
+    fn request(&self) -> Result<Request> {
         self.build()
     }
 
-    fn parse(&self, response: gpconnect_core::Response) -> gpconnect_core::Result<StructuredRecord> {
+    fn parse(&self, response: Response) -> Result<StructuredRecord> {
         let nhs = patient_nhs_number(self.call.transport())?;
         Self::read_answer(&response, &nhs)
     }

@@ -6,12 +6,11 @@ use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Binary;
 use gpconnect_core::foundations::logical_id;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{Id, InteractionId, Operation, Request, Result, StreamingResponse, Traced};
+use gpconnect_core::{Call, Id, InteractionId, Operation, Request, Result, StreamingResponse, Traced};
 use gpconnect_documents::{Document, Retrieved};
 use tokio::io::AsyncWrite;
 
 use crate::answer::patient_nhs_number;
-use gpconnect_core::Call;
 
 /// The id of a document's `Binary` (the end of its `attachment.url`, `.../Binary/{id}`).
 pub type BinaryId = Id<Binary>;
