@@ -65,7 +65,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // Moving an appointment: book the new slot first, then cancel the old one.
-    let current = appointments.read(booked.id.as_deref().ok_or("booked without an id")?).send().await?;
+    let booked_id: gpconnect::AppointmentId = booked.id.as_deref().ok_or("booked without an id")?.parse()?;
+    let current = appointments.read(&booked_id).send().await?;
     if let Some(later) = free.slots.get(1) {
         let report = appointments
             .rebook(&current, "Moved to a later time", std::slice::from_ref(later))

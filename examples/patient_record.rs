@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
         Err(e) => return Err(e.into()),
     };
-    let list = record.search_documents(documents_id.as_str()).send().await?;
+    let list = record.search_documents(&documents_id).send().await?;
     println!("Your documents ({}):", list.documents.len());
     for doc in &list.documents {
         let from = doc.author_organization.as_ref().or(doc.custodian.as_ref()).and_then(|o| o.name.as_deref());
@@ -87,10 +87,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let mut bytes = Vec::new();
         let got = record.retrieve(doc).write_to(&mut bytes).await?;
         println!(
-            "Downloaded \"{}\": {} bytes of {}",
+            "Downloaded \"{}\": {} bytes of {} (X-Request-ID {})",
             doc.title().unwrap_or("document"),
             got.bytes,
-            got.content_type.as_deref().unwrap_or("unknown type")
+            got.content_type.as_deref().unwrap_or("unknown type"),
+            got.trace_id
         );
     }
     Ok(())

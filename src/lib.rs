@@ -56,8 +56,9 @@ pub use gpconnect_core::{
     Consumer, ConsumerBuilder, Device, DeviceBuilder, DocumentId, Effect, Error, ErrorKind, GpcCode,
     HealthcareServiceId, HttpSettings, Id, IdError, Identity, InteractionId, LocationId, NhsNumber, OdsCode,
     OrganizationId, PatientId, PractitionerId, Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig,
-    Traced, User,
+    Traced, Transport, User,
 };
+pub use gpconnect_core::{Call, CallOptions, Operation};
 
 /// The MESH client and the ITK3 envelope (feature `mesh`, turned on by `send` and `update`).
 #[cfg(feature = "mesh")]

@@ -3,7 +3,9 @@
 use chrono::{DateTime, FixedOffset};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::{Call, InteractionId, OdsCode, Operation, PatientId, Request, Response, Result};
+use gpconnect_core::{
+    Call, InteractionId, OdsCode, Operation, PatientId, Provider, Request, Response, Result, Transport,
+};
 use serde_json::{json, Value};
 
 use crate::model::{
@@ -72,8 +74,8 @@ impl BookingOrganisation {
 /// `OutcomeUnknown` (connection lost after sending, timeout, 500/502/504) call
 /// [`Appointments::find_booking`](crate::Appointments::find_booking) to see whether it was booked.
 #[must_use = "an operation does nothing until `send()` is awaited"]
-pub struct Book {
-    pub(crate) call: Call,
+pub struct Book<T = Provider> {
+    pub(crate) call: Call<T>,
     pub(crate) slots: Vec<FreeSlot>,
     pub(crate) patient_id: PatientId,
     pub(crate) description: Option<String>,
@@ -81,9 +83,9 @@ pub struct Book {
     pub(crate) booking_organisation: Option<BookingOrganisation>,
 }
 
-gpconnect_core::builder!(Book);
+gpconnect_core::builder!(impl<T: Transport> Book<T>);
 
-impl std::fmt::Debug for Book {
+impl<T> std::fmt::Debug for Book<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Book").field("slots", &self.slots.len()).finish_non_exhaustive()
     }
@@ -93,7 +95,20 @@ fn instant(t: &gpconnect_core::fhir::FhirDateTime) -> Option<DateTime<FixedOffse
     t.to_datetime()
 }
 
-impl Book {
+impl<T: Transport> Book<T> {
+    /// A booking of `slots` for the patient with logical id `patient_id` (on the API
+    /// platform, the logged-in patient's NHS number), sent through `transport`.
+    pub fn new(transport: &T, slots: &[FreeSlot], patient_id: &PatientId) -> Self {
+        Self {
+            call: Call::new(transport),
+            slots: slots.to_vec(),
+            patient_id: patient_id.clone(),
+            description: None,
+            comment: None,
+            booking_organisation: None,
+        }
+    }
+
     /// The short description shown to the practice (required; at most 100 characters; not
     /// for clinical transfer-of-care information).
     pub fn description(mut self, text: impl Into<String>) -> Self {
@@ -122,7 +137,21 @@ impl Book {
             comment: self.comment.as_deref(),
             booking_organisation: self.booking_organisation.as_ref(),
         };
-        booking.body(&self.call.requesting_ods(), created)
+        match self.call.transport().requesting_ods(&self.call.options) {
+            Some(requesting) => booking.body(&requesting, created),
+            // A transport without a requesting organisation (the API platform): the
+            // booking organisation must name its own ODS code.
+            None => {
+                let ods =
+                    self.booking_organisation.as_ref().and_then(BookingOrganisation::ods_code).ok_or_else(|| {
+                        InvalidInput::parameter(
+                            "contained",
+                            "the booking organisation (name, phone and ODS code) is required",
+                        )
+                    })?;
+                booking.body(ods, created)
+            }
+        }
     }
 }
 
@@ -290,7 +319,7 @@ impl Booking<'_> {
     }
 }
 
-impl Operation for Book {
+impl<T: Transport> Operation for Book<T> {
     type Answer = Response;
     type Output = Appointment;
 

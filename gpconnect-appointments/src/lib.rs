@@ -71,7 +71,9 @@ use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::{AppointmentId, Call, PatientId, Provider, Response, Result};
 
 pub use book::{Book, Booking, BookingOrganisation};
-pub use manage::{Amend, AppointmentList, Cancel, FindBooking, PatientAppointments, ReadAppointment};
+pub use manage::{
+    Amend, AppointmentList, Cancel, CancelError, FindBooking, PatientAppointments, ReadAppointment, TOO_LATE_TO_CANCEL,
+};
 pub use model::{
     Appointment, AppointmentStatus, DeliveryChannel, PractitionerRole, ServiceFilteringStatus, APPOINTMENT_PROFILE,
     BOOKING_ORGANISATION_URL, CANCELLATION_REASON_URL, DELIVERY_CHANNEL_URL, DOS_SERVICE_ID_SYSTEM,
@@ -129,19 +131,12 @@ impl Appointments {
     /// (from `foundations().find_patient`). Set the description and booking
     /// organisation, then [`Book::send`].
     pub fn book(&self, slots: &[FreeSlot], patient_id: &PatientId) -> Book {
-        Book {
-            call: Call::new(&self.provider),
-            slots: slots.to_vec(),
-            patient_id: patient_id.clone(),
-            description: None,
-            comment: None,
-            booking_organisation: None,
-        }
+        Book::new(&self.provider, slots, patient_id)
     }
 
     /// Reads an appointment by logical id; see [`ReadAppointment::send`].
     pub fn read(&self, id: &AppointmentId) -> ReadAppointment {
-        ReadAppointment { call: Call::new(&self.provider), id: id.clone(), patient_id: None }
+        ReadAppointment::new(&self.provider, id)
     }
 
     /// A patient's appointments starting between the dates `from` and `to` (inclusive);

@@ -341,3 +341,14 @@ fn find_booking_matches_by_slot_then_by_time_and_ignores_cancelled() {
     booked.end = Some("2016-08-15T11:40:00+01:00".into());
     assert!(matching_booking(vec![booked], &slots[..1]).is_some());
 }
+
+#[tokio::test]
+async fn the_ssp_refuses_the_platform_only_options_before_sending() {
+    // The one CallOptions: a correlation or request id is the API platform's; the SSP
+    // refuses it as invalid input before resolving or sending anything.
+    let id: gpconnect_core::AppointmentId = "148".parse().unwrap();
+    let err = provider().appointments().read(&id).correlation_id("c-1").send().await.unwrap_err();
+    assert_eq!(parameter(err), "correlation_id");
+    let err = provider().appointments().read(&id).request_id(uuid::Uuid::new_v4()).send().await.unwrap_err();
+    assert_eq!(parameter(err), "correlation_id");
+}

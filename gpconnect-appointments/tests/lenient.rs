@@ -236,7 +236,7 @@ async fn an_appointment_answer_for_another_patient_is_a_wrong_patient_error() {
     let spine = MockSpine::start().await;
     serve(&spine, "PUT", "/Appointment/1", "cancel:appointment-1", 200, &appointment(Some("1"), "p2")).await;
     let err = spine.provider().appointments().cancel(&ours, "Feels better").send().await.unwrap_err();
-    assert_wrong_patient(err, PatientMismatch::OtherPatient);
+    assert_wrong_patient(err.into(), PatientMismatch::OtherPatient);
 }
 
 #[tokio::test]

@@ -75,8 +75,10 @@ pub use ids::{
 };
 pub use interaction::{Capability, Effect, Interaction, InteractionId, Reason, Scope, UnknownInteraction};
 pub use jwt::User;
-pub use operation::{Call, Operation, Traced};
+pub use operation::{Call, Operation, Traced, Transport};
 pub use provider::Provider;
 pub use request::{is_fhir_json, Answer, Request, Response, StreamingResponse};
 pub use retry::RetryPolicy;
 pub use service_root::ServiceRoot;
+#[doc(hidden)]
+pub use uuid;

@@ -613,7 +613,7 @@ async fn operations_of_the_one_shape_are_sent_through_the_platform() {
     let session = patient(&client);
     let body = r#"{"resourceType":"Task"}"#;
 
-    let created = session.call(PlatformApi::Prescriptions, &RequestRepeat { body, url: None }).await.unwrap();
+    let created = gpconnect_core::Call::new(&session).send(&RequestRepeat { body, url: None }).await.unwrap();
     assert_eq!(created.value, "task-1");
     assert_eq!(created.version_id.as_deref(), Some("2"));
     let received = api.received_requests().await.unwrap();
@@ -624,9 +624,16 @@ async fn operations_of_the_one_shape_are_sent_through_the_platform() {
 
     // An absolute URL under the API's base is sent; one elsewhere is refused unsent.
     let inside = RequestRepeat { body, url: Some(format!("{}/Task", api.uri())) };
-    session.call(PlatformApi::Prescriptions, &inside).await.unwrap();
+    gpconnect_core::Call::new(&session).send(&inside).await.unwrap();
     let outside = RequestRepeat { body, url: Some("https://elsewhere.example/Task".into()) };
-    let err = session.call(PlatformApi::Prescriptions, &outside).await.unwrap_err();
+    let err = gpconnect_core::Call::new(&session).send(&outside).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(api.received_requests().await.unwrap().len(), 2);
+
+    // The one CallOptions: a requesting user is SSP-only, refused unsent on the platform.
+    let mut call = gpconnect_core::Call::new(&session);
+    call.options.user = Some(std::sync::Arc::new(gpconnect_core::User::new("10019", "Jones")));
+    let err = call.send(&RequestRepeat { body, url: None }).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert_eq!(api.received_requests().await.unwrap().len(), 2);
 }

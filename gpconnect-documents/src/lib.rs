@@ -55,6 +55,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod model;
 mod retrieve;
 mod scanner;
 mod search;
@@ -62,13 +63,12 @@ mod search;
 use gpconnect_core::foundations::FindPatient;
 use gpconnect_core::{InteractionId, NhsNumber, PatientId, Provider};
 
+pub use model::{Document, DocumentList, RETRIEVAL_LIMIT};
 pub use retrieve::{
     decode_binary, stream_into, BodyFormat, RetrieveDocument, Retrieved, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MIGRATION_MAX_BYTES, DEFAULT_RETRIEVAL_MAX_BYTES, MIGRATION_TIMEOUT, RETRIEVAL_TIMEOUT,
 };
-pub use search::{
-    Document, DocumentList, DocumentsVersion, SearchDocuments, MANDATORY_INCLUDES, RETRIEVAL_LIMIT, V1_0_INCLUDES,
-};
+pub use search::{DocumentsVersion, SearchDocuments, MANDATORY_INCLUDES, V1_0_INCLUDES};
 
 /// Adds [`documents`](DocumentsExt::documents) to a [`Provider`].
 pub trait DocumentsExt {

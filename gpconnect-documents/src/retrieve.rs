@@ -9,8 +9,8 @@ use gpconnect_core::{Call, Error, InteractionId, Operation, Provider, Request, R
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use uuid::Uuid;
 
+use crate::model::Document;
 use crate::scanner::BinaryScanner;
-use crate::search::Document;
 
 /// The most body bytes looked at to tell a FHIR Binary from a raw document when the
 /// answer has no `Content-Type`.

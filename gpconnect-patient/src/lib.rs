@@ -15,14 +15,18 @@
 //!   medications, requesting an issue (with a one-off nominated pharmacy), and the status
 //!   of requests, as views a patient app can show directly.
 //!
-//! Every operation is a `#[must_use]` builder implementing the one
-//! [`gpconnect_core::Operation`] shape (`request` validates and builds the wire request,
-//! `parse` reads the answer): [`send`](GetRecord::send) validates the input (nothing is
-//! sent on bad input), sends through the patient's [`PatientSession::call`] (token,
-//! `X-Request-ID`, retries for reads only), and returns the typed value with its
-//! `X-Request-ID` ([`gpconnect_core::Traced`]) or the one [`gpconnect_core::Error`]. The platform binds every call
-//! to the logged-in patient: the SDK takes their NHS number from the ID token, and an
-//! answer about anybody else is an error.
+//! Every operation is a `#[must_use]` builder of the one [`gpconnect_core::Operation`]
+//! shape, with the setters of the one `gpconnect_core::builder!` macro (`timeout`,
+//! `retry`, `correlation_id`, `request_id`; `user` is SSP-only and refused here) and
+//! [`send`](GetRecord::send) through the one [`gpconnect_core::Call::send`], the
+//! [`PatientSession`] being the [`Transport`] (token, `X-Request-ID`, retries for reads
+//! only). Where the wire is the SSP's, the operation is the SSP crate's builder sent
+//! through the platform, adding only what differs ([`SearchDocuments`] is Access
+//! Document's search, [`ReadAppointment`] Appointment Management's read). Each returns the
+//! typed value with its `X-Request-ID` ([`gpconnect_core::Traced`], streamed documents
+//! included) or the one [`gpconnect_core::Error`]. The platform binds every call to the
+//! logged-in patient: the SDK takes their NHS number from the ID token, and an answer
+//! about anybody else is an error.
 //!
 //! ```no_run
 //! use gpconnect_core::platform::{Environment, NhsLoginIdToken, PlatformClient, PlatformConfig};
@@ -60,21 +64,23 @@
 //!   its size is bounded by the platform client's limit.
 #![deny(missing_docs)]
 
+mod answer;
 mod appointments;
-mod bounded;
-mod options;
 pub mod prescriptions;
 mod record;
 
 pub use appointments::{
-    AppointmentList, Appointments, Book, CancelAppointment, CancelError, Held, Holding, ListAppointments,
-    ReadAppointment, Rebook, RebookOrder, RebookReport, SearchFreeSlots,
+    AppointmentList, Appointments, Book, CancelAppointment, Held, Holding, ListAppointments, ReadAppointment, Rebook,
+    RebookOrder, RebookReport, SearchFreeSlots,
 };
-pub use bounded::MAX_DEPTH;
-pub use options::CallOptions;
+/// The one cancel error type, shared with Appointment Management.
+pub use gpconnect_appointments::{CancelError, TOO_LATE_TO_CANCEL};
+/// The deepest JSON nesting accepted in an answer: core's one limit.
+pub use gpconnect_core::fhir::lenient::MAX_DEPTH;
 pub use prescriptions::{Prescriptions, RequestIssue, RequestStatusSearch, SearchMedications};
 pub use record::{
-    AccessRecord, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments, DOCUMENT_INCLUDES,
+    AccessRecord, BinaryId, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments,
+    DOCUMENT_INCLUDES,
 };
 
 // The typed models and views these APIs share with the clinicians' APIs, so the `patient`
@@ -85,6 +91,7 @@ pub use gpconnect_appointments::{
 };
 pub use gpconnect_core::foundations::FoundPatient;
 pub use gpconnect_core::platform::{Environment, NhsLoginIdToken, PatientSession, PlatformClient, PlatformConfig};
+pub use gpconnect_core::{AppointmentId, CallOptions, PatientId, Transport};
 pub use gpconnect_documents::{Document, DocumentList, Retrieved};
 pub use gpconnect_structured::{
     Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,

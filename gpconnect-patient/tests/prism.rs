@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use common::fast;
 use gpconnect_appointments::BookingOrganisation;
 use gpconnect_core::platform::{NhsLoginIdToken, PatientSession, PlatformApi, PlatformClient, PlatformRequest};
-use gpconnect_core::{ErrorKind, InteractionId, Operation, Request, Response};
+use gpconnect_core::{Call, ErrorKind, InteractionId, Operation, Request, Response};
 use gpconnect_patient::prescriptions::{Intent, RequestStatus};
 use gpconnect_patient::{MedicationQuery, PatientExt};
 use gpconnect_structured::{Consultations, ImmunisationOptions, ProblemOptions, Resolved, SearchPeriod};
@@ -79,14 +79,13 @@ async fn access_record_structured_record_against_prism() {
         .unwrap();
     assert_eq!(record.immunisations().len(), 1);
     // The other named examples, through the same request and parse.
-    let api = PlatformApi::AccessRecord;
     let op = s.session.access_record().get_record().include_allergies(Resolved::Include);
-    let allergies = s.session.call(api, &Prefer(&op, "example=allergies")).await.unwrap();
+    let allergies = Call::new(&s.session).send(&Prefer(&op, "example=allergies")).await.unwrap();
     assert_eq!(allergies.allergies().len(), 3);
     let op = s.session.access_record().get_record().include_medication(MedicationQuery::all().repeats_only());
-    let repeats = s.session.call(api, &Prefer(&op, "example=repeatOnlyResponse")).await.unwrap();
+    let repeats = Call::new(&s.session).send(&Prefer(&op, "example=repeatOnlyResponse")).await.unwrap();
     assert_eq!(repeats.medications().len(), 2);
-    let other = s.session.call(api, &Prefer(&op, "example=fullRecordResponse")).await.unwrap_err();
+    let other = Call::new(&s.session).send(&Prefer(&op, "example=fullRecordResponse")).await.unwrap_err();
     assert_eq!(other.kind(), ErrorKind::Decode, "the full record example is about 9465701947");
 }
 
@@ -100,7 +99,7 @@ async fn access_record_documents_against_prism() {
     let list = s
         .session
         .access_record()
-        .search_documents("9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb")
+        .search_documents(&"9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb".parse().unwrap())
         .created_from(d(2019, 6, 24))
         .description("Discharge Summary")
         .send()
@@ -131,7 +130,7 @@ async fn appointments_against_prism() {
     assert_eq!(booked.id.as_deref(), Some("9"));
     let list = appointments.list(d(2020, 5, 9), d(2020, 5, 19)).past_limit(5).send().await.unwrap();
     assert_eq!(list.appointments.len(), 2);
-    let current = appointments.read("1").send().await.unwrap();
+    let current = appointments.read(&"1".parse().unwrap()).send().await.unwrap();
     let cancelled = appointments.cancel(&current, "Feeling better").send().await.unwrap();
     assert!(cancelled.is_cancelled());
     let report = appointments
@@ -147,13 +146,12 @@ async fn appointments_against_prism() {
 #[tokio::test]
 async fn prescriptions_against_prism() {
     let s = sandbox(PlatformApi::Prescriptions, "9000000009").await;
-    let api = PlatformApi::Prescriptions;
     let prescriptions = s.session.prescriptions();
     let meds = prescriptions.medications().send().await.unwrap();
     assert_eq!((meds.repeats.len(), meds.issues.len()), (1, 2));
     let filtered = prescriptions.medications().intent(Intent::Plan);
     for (name, repeats) in [("GetResponseMethotrexate", 1), ("GetResponseMultiplePrescriptions", 2)] {
-        let answer = s.session.call(api, &Prefer(&filtered, &format!("example={name}"))).await.unwrap();
+        let answer = Call::new(&s.session).send(&Prefer(&filtered, &format!("example={name}"))).await.unwrap();
         assert_eq!(answer.repeats.len(), repeats, "{name}");
     }
 
@@ -170,9 +168,9 @@ async fn prescriptions_against_prism() {
     let status = prescriptions.request_status().send().await.unwrap();
     assert_eq!(status.requests.len(), 3);
     let search = prescriptions.request_status().include_medications();
-    let included = s.session.call(api, &Prefer(&search, "example=include Medication Requests")).await.unwrap();
+    let included = Call::new(&s.session).send(&Prefer(&search, "example=include Medication Requests")).await.unwrap();
     assert_eq!(included.repeats.len(), 1);
-    let done = s.session.call(api, &Prefer(&search, "example=completed and sent to EPS")).await.unwrap();
+    let done = Call::new(&s.session).send(&Prefer(&search, "example=completed and sent to EPS")).await.unwrap();
     assert_eq!(done.requests[0].sent_to_eps.len(), 1);
 }
 
@@ -186,7 +184,7 @@ async fn prism_validates_requests_and_errors_map_to_the_one_error_type() {
     assert!(err.operation_outcome().is_some());
     // A 4xx of the spec, asked for with `Prefer: code=404`.
     let search = s.session.prescriptions().medications();
-    let err = s.session.call(PlatformApi::Prescriptions, &Prefer(&search, "code=404")).await.unwrap_err();
+    let err = Call::new(&s.session).send(&Prefer(&search, "code=404")).await.unwrap_err();
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("INVALID_NHS_NUMBER"));
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use common::*;
 use gpconnect_appointments::{Appointment, BookingOrganisation, FreeSlot};
 use gpconnect_core::platform::PlatformApi;
-use gpconnect_core::ErrorKind;
+use gpconnect_core::{AppointmentId, ErrorKind};
 use gpconnect_patient::{CancelError, Held, PatientExt, RebookOrder};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -188,11 +188,12 @@ async fn list_sends_the_range_and_reads_appointments_with_their_details() {
 async fn read_gets_one_appointment() {
     let h = Harness::start(PlatformApi::Appointments).await;
     h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
-    let appointment = h.session.appointments().read("1").send().await.unwrap();
+    let appointment = h.session.appointments().read(&"1".parse().unwrap()).send().await.unwrap();
     h.checked(None).await;
     assert_eq!(appointment.value.version_id.as_deref(), Some("1503440820000"), "meta.versionId");
     assert!(!format!("{appointment:?}").contains(NHS));
-    let bad = h.session.appointments().read("1/../2").send().await.unwrap_err();
+    // A bad id is refused before any request can exist (typed ids), so nothing is sent.
+    let bad: gpconnect_core::Error = "1/../2".parse::<AppointmentId>().unwrap_err().into();
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
     assert_eq!(h.received().await.len(), 1);
 }
@@ -202,7 +203,7 @@ async fn read_of_another_patients_appointment_is_an_error() {
     let token = gpconnect_testkit::platform::id_token().nhs_number(Some("9999999999")).build();
     let h = Harness::with_id_token(PlatformApi::Appointments, token).await;
     h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
-    let err = h.session.appointments().read("1").send().await.unwrap_err();
+    let err = h.session.appointments().read(&"1".parse().unwrap()).send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
 }
 

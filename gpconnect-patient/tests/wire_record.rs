@@ -190,7 +190,7 @@ async fn search_documents_sends_the_includes_and_filters() {
     let list = h
         .session
         .access_record()
-        .search_documents("9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb")
+        .search_documents(&"9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb".parse().unwrap())
         .created_from(d(2019, 6, 24))
         .created_to(d(2020, 6, 24))
         .author(&"A20047".parse().unwrap())
@@ -239,7 +239,7 @@ async fn retrieve_streams_the_binary_into_a_writer() {
     let retrieved = h
         .session
         .access_record()
-        .retrieve_id("http://exampleGPSystem.co.uk/GP0001/STU3/1/gpconnect-documents/Binary/07a6483f-732b-461e-86b6-edb665c45510")
+        .retrieve_url("http://exampleGPSystem.co.uk/GP0001/STU3/1/gpconnect-documents/Binary/07a6483f-732b-461e-86b6-edb665c45510")
         .on_progress(move |n| seen.store(n, std::sync::atomic::Ordering::SeqCst))
         .write_to(&mut out)
         .await
@@ -251,6 +251,7 @@ async fn retrieve_streams_the_binary_into_a_writer() {
     assert_eq!(retrieved.bytes, expected.len() as u64);
     assert_eq!(retrieved.content_type.as_deref(), Some("application/msword"));
     assert_eq!(ids.len(), 1);
+    assert_eq!(retrieved.trace_id, ids[0], "the streamed result keeps its X-Request-ID");
     assert_eq!(progress.load(std::sync::atomic::Ordering::SeqCst), expected.len() as u64);
     assert_eq!(query(&h.received().await[0]), [("patientNHSNumber".to_string(), NHS.to_string())]);
 }
@@ -265,11 +266,41 @@ async fn retrieve_maps_not_found() {
     )
     .await;
     let mut out = Vec::new();
-    let err = h.session.access_record().retrieve_id("x1").write_to(&mut out).await.unwrap_err();
+    let err = h.session.access_record().retrieve_id(&"x1".parse().unwrap()).write_to(&mut out).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.code().map(|c| c.as_str().to_owned()).as_deref(), Some("NO_RECORD_FOUND"));
     assert!(out.is_empty());
-    let bad = h.session.access_record().retrieve_id("../etc/passwd").write_to(&mut out).await.unwrap_err();
+    let bad = h.session.access_record().retrieve_url("../etc/passwd").write_to(&mut out).await.unwrap_err();
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
     assert_eq!(h.received().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_one_call_options_apply_on_the_platform() {
+    // A per-call retry policy overrides the configured one (three attempts): one attempt.
+    let h = Harness::start(PlatformApi::AccessRecord).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/documents/Patient/{NHS}")))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&h.api)
+        .await;
+    let once = gpconnect_core::RetryPolicy { max_attempts: 1, ..gpconnect_core::RetryPolicy::default() };
+    let err = h.session.access_record().find_patient().retry(once.clone()).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(h.received().await.len(), 1, "no retry with max_attempts 1");
+
+    // A requesting user is the SSP's: refused before anything is sent.
+    let user = gpconnect_core::User::new("10019", "Jones");
+    let err = h.session.access_record().find_patient().user(&user).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    // A correlation id that is not a header value is refused before anything is sent.
+    let err = h.session.access_record().find_patient().correlation_id("a\nb").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(h.received().await.len(), 1);
+
+    // The request id to re-send with is the one sent.
+    let again = uuid::Uuid::new_v4();
+    let _ = h.session.access_record().find_patient().retry(once).request_id(again).send().await;
+    let received = h.received().await;
+    assert_eq!(received[1].headers.get("x-request-id").and_then(|v| v.to_str().ok()), Some(again.to_string().as_str()));
 }

@@ -17,7 +17,7 @@ use crate::http::{
     append_query, check_url, error_from_response, http_client, transport_error, CONNECT_TIMEOUT, QUERY, REQUEST_TIMEOUT,
 };
 use crate::request::{receive_in_span, Answer};
-use crate::retry::retrying;
+use crate::retry::{retrying, RetryPolicy};
 use crate::{Result, StreamingResponse};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -85,16 +85,22 @@ impl PlatformClient {
     }
 
     /// Sends `req` as the patient of `session` and reads the answer as `A` (the whole
-    /// body, bounded, or a stream). Retries through the one retry loop of core: reads
+    /// body, bounded, or a stream), with `retry` instead of the configured policy when
+    /// given. Retries through the one retry loop of core: reads
     /// with the same `X-Request-ID` (also when the body stalls or breaks off), writes
     /// never once they may have been sent.
-    pub(crate) async fn send<A: Answer>(&self, session: &PatientSession, req: &PlatformRequest) -> Result<A> {
+    pub(crate) async fn send<A: Answer>(
+        &self,
+        session: &PatientSession,
+        req: &PlatformRequest,
+        retry: Option<&RetryPolicy>,
+    ) -> Result<A> {
         let config = &self.inner.config;
         let url = &self.url(req)?;
         let request_id = req.request_id.unwrap_or_else(Uuid::new_v4);
         let interaction = req.interaction();
         let max_body = config.max_response_bytes;
-        retrying(&config.http.retry, interaction.effect(), move |attempt| async move {
+        retrying(retry.unwrap_or(&config.http.retry), interaction.effect(), move |attempt| async move {
             let span = tracing::info_span!(
                 "gpconnect.platform.request",
                 interaction = interaction.urn(),

@@ -79,6 +79,26 @@ pub enum PlatformApi {
 }
 
 impl PlatformApi {
+    /// The API an interaction is sent to: Prescriptions Management for its three
+    /// interactions, Access Record for the structured record and documents, Appointments
+    /// Management for the rest (slots and appointments).
+    pub fn of(interaction: crate::InteractionId) -> Self {
+        use crate::{Capability, InteractionId};
+        if [
+            InteractionId::ReadMedicationRequests,
+            InteractionId::RequestPrescription,
+            InteractionId::SearchPrescriptionRequests,
+        ]
+        .contains(&interaction)
+        {
+            return PlatformApi::Prescriptions;
+        }
+        match interaction.capability() {
+            Capability::Structured | Capability::Documents => PlatformApi::AccessRecord,
+            Capability::Foundations => PlatformApi::Appointments,
+        }
+    }
+
     /// The API's base path on the platform.
     pub fn base_path(self) -> &'static str {
         match self {

@@ -15,6 +15,11 @@
 //!    types; redirects are never followed and bodies are bounded; error answers become the
 //!    one [`Error`](crate::Error) type.
 //!
+//! A [`PatientSession`] is a [`Transport`](crate::Transport): the operations of
+//! `gpconnect-patient` are the SSP crates' builders (or thin wrappers over them) sent
+//! through it by the one [`Call::send`](crate::Call::send). [`PatientSession::send`] sends
+//! a raw [`PlatformRequest`].
+//!
 //! ```no_run
 //! use gpconnect_core::platform::{Environment, NhsLoginIdToken, PlatformApi, PlatformClient, PlatformConfig, PlatformRequest};
 //! use gpconnect_core::InteractionId;

@@ -8,10 +8,9 @@ use secrecy::SecretString;
 
 use super::token::{exchange, AccessToken};
 use super::{NhsLoginIdToken, PlatformApi, PlatformClient, PlatformRequest};
-use crate::error::{AuthError, AuthProblem};
+use crate::error::{AuthError, AuthProblem, InvalidInput};
 use crate::request::Answer;
-use crate::{InteractionId, NhsNumber, Response, Result, StreamingResponse};
-use crate::{Operation, Traced};
+use crate::{CallOptions, InteractionId, NhsNumber, Request, Response, Result, StreamingResponse, Transport};
 
 /// The bearer token sent to the sandbox, which ignores it.
 const SANDBOX_TOKEN: &str = "sandbox";
@@ -72,47 +71,13 @@ impl PatientSession {
     /// configured limit). Reads are retried per the retry policy with the same
     /// `X-Request-ID`; writes never once they may have been sent.
     pub async fn send(&self, request: PlatformRequest) -> Result<Response> {
-        self.inner.client.send(self, &request).await
+        self.inner.client.send(self, &request, None).await
     }
 
     /// Sends a request and returns once the answer's headers are in, for large bodies
     /// (documents). Errors are mapped as by [`PatientSession::send`].
     pub async fn send_streaming(&self, request: PlatformRequest) -> Result<StreamingResponse> {
-        self.inner.client.send(self, &request).await
-    }
-
-    /// Sends a patient-facing operation: the same [`Operation`] shape as the SSP APIs (its
-    /// interaction, its request from validated input, how it reads the answer), sent to
-    /// `api` through the platform transport, the result carrying the `X-Request-ID`.
-    /// An error from [`Operation::request`] means nothing is sent.
-    ///
-    /// ```no_run
-    /// # use gpconnect_core::{Operation, Request, Response, Result, InteractionId};
-    /// # use gpconnect_core::platform::{PatientSession, PlatformApi};
-    /// struct ReadAppointment(String);
-    ///
-    /// impl Operation for ReadAppointment {
-    ///     type Answer = Response;
-    ///     type Output = serde_json::Value;
-    ///     fn interaction(&self) -> InteractionId { InteractionId::ReadAppointment }
-    ///     fn request(&self) -> Result<Request> {
-    ///         Ok(Request::get(InteractionId::ReadAppointment, format!("Appointment/{}", self.0)))
-    ///     }
-    ///     fn parse(&self, answer: Response) -> Result<serde_json::Value> { answer.json() }
-    /// }
-    ///
-    /// # async fn demo(patient: PatientSession) -> Result<()> {
-    /// let appointment = patient.call(PlatformApi::Appointments, &ReadAppointment("1".into())).await?;
-    /// println!("X-Request-ID {}", appointment.trace_id);
-    /// # Ok(()) }
-    /// ```
-    pub async fn call<O: Operation>(&self, api: PlatformApi, operation: &O) -> Result<Traced<O::Output>> {
-        let request = operation.request()?;
-        let base = self.inner.client.config().effective_api_base(api);
-        let request = PlatformRequest::from_request(api, &base, request)?;
-        let answer: O::Answer = self.inner.client.send(self, &request).await?;
-        let (trace_id, version_id) = (answer.trace_id(), answer.version_id().map(str::to_owned));
-        Ok(Traced { value: operation.parse(answer)?, trace_id, version_id })
+        self.inner.client.send(self, &request, None).await
     }
 
     /// Replaces the ID token after the patient logged in with NHS login again, and drops
@@ -167,6 +132,51 @@ impl PatientSession {
         if state.access.as_ref().is_some_and(|a| a.token.expose_secret() == used.expose_secret()) {
             state.access = None;
         }
+    }
+}
+
+/// The platform transport: every operation generic over its [`Transport`] (the
+/// patient-facing access record, documents and appointments operations are the SSP
+/// crates' builders) is sent as this patient through the same [`crate::Call::send`].
+///
+/// The API (and its base URL) comes from the interaction ([`PlatformApi::of`]); the
+/// token, a fresh `X-Request-ID` (the same one when a failed read is re-sent, or the one
+/// set with `request_id`), `X-Correlation-ID` when set and the FHIR media types are added
+/// here. A requesting user is refused (`InvalidInput`): the platform binds every call to
+/// the logged-in patient ([`Transport::bound_patient`]).
+impl Transport for PatientSession {
+    async fn send<A: Answer>(&self, request: Request, options: &CallOptions) -> Result<A> {
+        if options.user.is_some() {
+            return Err(InvalidInput::parameter(
+                "user",
+                "the API platform binds every call to the logged-in patient: there is no requesting user",
+            )
+            .into());
+        }
+        let api = PlatformApi::of(request.interaction);
+        let base = self.inner.client.config().effective_api_base(api);
+        let mut request = PlatformRequest::from_request(api, &base, request)?;
+        if let Some(id) = &options.correlation_id {
+            // What `HeaderValue::from_str` accepts (visible ASCII, space, tab), checked
+            // without building one: the transport adds the header from the text.
+            if !id.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+                return Err(InvalidInput::parameter(
+                    "X-Correlation-ID",
+                    "not a valid header value (visible ASCII only)",
+                )
+                .into());
+            }
+            request.correlation_id = Some(id.clone());
+        }
+        request.request_id = options.request_id.or(request.request_id);
+        if options.timeout.is_some() {
+            request.request.timeout = options.timeout;
+        }
+        self.inner.client.send(self, &request, options.retry.as_ref()).await
+    }
+
+    fn bound_patient(&self) -> Option<&NhsNumber> {
+        self.nhs_number()
     }
 }
 

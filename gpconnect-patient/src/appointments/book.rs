@@ -1,22 +1,22 @@
-//! `POST /Appointment`: book slots for the patient.
+//! `POST /Appointment`: book slots for the patient, with Appointment Management's booking
+//! ([`gpconnect_appointments::Book`]) sent through the platform.
 
-use chrono::{DateTime, FixedOffset, Timelike, Utc};
-use gpconnect_appointments::{Appointment, Booking, BookingOrganisation, FreeSlot};
+use gpconnect_appointments::{Appointment, BookingOrganisation, FreeSlot};
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
-use serde_json::Value;
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, Operation, PatientId, Request, Response, Result};
 
 use super::appointment;
-use crate::options::{operation, patient_nhs_number, CallOptions};
+use crate::answer::patient_nhs_number;
 
 /// Books one or more adjacent slots for the logged-in patient; from
 /// [`Appointments::book`](crate::Appointments::book). `Debug` leaves out the free texts.
 ///
-/// Sends `POST /Appointment` with the Appointment built as Appointment Management builds
-/// it ([`Booking`]): the slots, their start and end, the patient (`Patient/{NHS number}`)
-/// and location as participants, and the booking organisation (the app's organisation)
-/// contained and referenced by its extension.
+/// Appointment Management's own booking ([`gpconnect_appointments::Book`]) sent through the
+/// platform: `POST /Appointment` with the slots, their start and end, the patient
+/// (`Patient/{NHS number}`) and location as participants, and the booking organisation
+/// (the app's organisation, which must name its ODS code here: the platform has no
+/// requesting organisation) contained and referenced by its extension.
 ///
 /// Sends the booking, once.
 ///
@@ -31,93 +31,74 @@ use crate::options::{operation, patient_nhs_number, CallOptions};
 /// for the slots' day before booking again.
 #[must_use]
 pub struct Book {
-    session: PatientSession,
-    slots: Vec<FreeSlot>,
-    description: Option<String>,
-    comment: Option<String>,
-    booking_organisation: Option<BookingOrganisation>,
-    options: CallOptions,
+    call: Call<PatientSession>,
+    book: std::result::Result<gpconnect_appointments::Book<PatientSession>, InvalidInput>,
 }
 
-operation!(Book, PlatformApi::Appointments, InteractionId::BookAppointment => Appointment);
+gpconnect_core::builder!(Book);
 
 impl std::fmt::Debug for Book {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Book").field("slots", &self.slots.len()).field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("Book").field("book", &self.book).field("options", &self.call.options).finish_non_exhaustive()
     }
 }
 
 impl Book {
-    pub(crate) fn new(session: PatientSession, slots: &[FreeSlot]) -> Self {
-        Self {
-            session,
-            slots: slots.to_vec(),
-            description: None,
-            comment: None,
-            booking_organisation: None,
-            options: CallOptions::default(),
-        }
+    pub(crate) fn new(session: &PatientSession, slots: &[FreeSlot]) -> Self {
+        // The platform names the patient by NHS number (`Patient/{NHS number}`).
+        let book = patient_nhs_number(session).and_then(|nhs| {
+            let id =
+                PatientId::parse(nhs.expose()).map_err(|e| InvalidInput::parameter("participant", e.to_string()))?;
+            Ok(gpconnect_appointments::Book::new(session, slots, &id))
+        });
+        Self { call: Call::new(session), book }
+    }
+
+    fn map(
+        mut self,
+        f: impl FnOnce(gpconnect_appointments::Book<PatientSession>) -> gpconnect_appointments::Book<PatientSession>,
+    ) -> Self {
+        self.book = self.book.map(f);
+        self
     }
 
     /// Why the patient wants the appointment, shown to the practice (required; at most
     /// 100 characters).
-    pub fn description(mut self, text: impl Into<String>) -> Self {
-        self.description = Some(text.into());
-        self
+    pub fn description(self, text: impl Into<String>) -> Self {
+        let text = text.into();
+        self.map(|b| b.description(text))
     }
 
     /// Anything else the patient wants the practice to know (optional; at most 500 characters).
-    pub fn comment(mut self, text: impl Into<String>) -> Self {
-        self.comment = Some(text.into());
-        self
+    pub fn comment(self, text: impl Into<String>) -> Self {
+        let text = text.into();
+        self.map(|b| b.comment(text))
     }
 
     /// The organisation making the booking: the app's organisation, with its name, a
     /// phone number and its ODS code ([`BookingOrganisation::ods`], required here).
-    pub fn booking_organisation(mut self, organisation: BookingOrganisation) -> Self {
-        self.booking_organisation = Some(organisation);
-        self
+    pub fn booking_organisation(self, organisation: BookingOrganisation) -> Self {
+        self.map(|b| b.booking_organisation(organisation))
+    }
+}
+
+impl Operation for Book {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::BookAppointment
     }
 
-    /// A copy of this booking (for [`Rebook`](crate::Rebook), which sends it as one step).
-    pub(crate) fn clone_for_rebook(&self) -> Self {
-        Self {
-            session: self.session.clone(),
-            slots: self.slots.clone(),
-            description: self.description.clone(),
-            comment: self.comment.clone(),
-            booking_organisation: self.booking_organisation.clone(),
-            options: self.options.clone(),
-        }
+    fn request(&self) -> Result<Request> {
+        self.book.as_ref().map_err(Clone::clone)?.request()
     }
 
-    /// The Appointment body for the patient `nhs_number`, booked at `created`; validated.
-    pub(crate) fn body(&self, nhs_number: &NhsNumber, created: DateTime<FixedOffset>) -> Result<Value> {
-        let organisation = self.booking_organisation.as_ref();
-        let ods = organisation.and_then(BookingOrganisation::ods_code).ok_or_else(|| {
-            InvalidInput::parameter("contained", "the booking organisation (name, phone and ODS code) is required")
-        })?;
-        Booking {
-            slots: &self.slots,
-            patient_id: nhs_number.expose(),
-            description: self.description.as_deref(),
-            comment: self.comment.as_deref(),
-            booking_organisation: organisation,
-        }
-        .body(ods, created)
-    }
-
-    /// Validates and builds the wire request (nothing is sent).
-    fn build(&self) -> Result<Request> {
-        let nhs = patient_nhs_number(&self.session)?;
-        let now = Utc::now().with_nanosecond(0).expect("zero nanoseconds").fixed_offset();
-        let body = serde_json::to_vec(&self.body(&nhs, now)?).expect("a JSON value serializes");
-        let request = Request::post(InteractionId::BookAppointment, "Appointment", body);
-        self.options.apply(request)
-    }
-
-    /// Reads the booked Appointment (its patient must be the logged-in one).
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
-        appointment(response, nhs_number)
+    /// The platform's checks (an Appointment, bounded depth, the logged-in patient), then
+    /// Appointment Management's reading.
+    fn parse(&self, response: Response) -> Result<Appointment> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        appointment(&response, &nhs)?;
+        self.book.as_ref().map_err(Clone::clone)?.parse(response)
     }
 }

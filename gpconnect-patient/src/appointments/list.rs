@@ -4,11 +4,11 @@ use chrono::NaiveDate;
 use gpconnect_appointments::Appointment;
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
 use gpconnect_core::fhir::{FhirResource, Location, Practitioner};
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::appointment_from;
-use crate::options::{bundle, operation, patient_nhs_number, CallOptions};
+use crate::answer::{bundle, patient_nhs_number};
 
 /// The patient's appointments, with the practitioners and locations they name.
 #[derive(Debug, Clone)]
@@ -57,19 +57,36 @@ impl AppointmentList {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ListAppointments {
-    session: PatientSession,
+    call: Call<PatientSession>,
     from: NaiveDate,
     to: NaiveDate,
     include_details: bool,
     past_limit: Option<u32>,
-    options: CallOptions,
 }
 
-operation!(ListAppointments, PlatformApi::Appointments, InteractionId::SearchPatientAppointments => AppointmentList);
+gpconnect_core::builder!(ListAppointments);
+
+impl Operation for ListAppointments {
+    type Answer = Response;
+    type Output = AppointmentList;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchPatientAppointments
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<AppointmentList> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        Self::read_answer(&response, &nhs)
+    }
+}
 
 impl ListAppointments {
-    pub(crate) fn new(session: PatientSession, from: NaiveDate, to: NaiveDate) -> Self {
-        Self { session, from, to, include_details: true, past_limit: None, options: CallOptions::default() }
+    pub(crate) fn new(session: &PatientSession, from: NaiveDate, to: NaiveDate) -> Self {
+        Self { call: Call::new(session), from, to, include_details: true, past_limit: None }
     }
 
     /// Leaves out `_include:recurse=Appointment:actor:Practitioner` and
@@ -87,7 +104,7 @@ impl ListAppointments {
 
     /// Validates (`to` not before `from`) and builds the wire request (nothing is sent).
     fn build(&self) -> Result<Request> {
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         if self.to < self.from {
             return Err(InvalidInput::parameter("start", "the range ends before it starts").into());
         }
@@ -103,11 +120,11 @@ impl ListAppointments {
         if let Some(n) = self.past_limit {
             request = request.query("past-appt-limit", n.to_string());
         }
-        self.options.apply(request)
+        Ok(request)
     }
 
     /// Reads the searchset; an appointment of another patient is an error.
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<AppointmentList> {
+    fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<AppointmentList> {
         let bundle = bundle(response)?;
         let json_error = |e: serde_json::Error| response.decode_error(DecodeProblem::json("entry.resource", &e));
         let mut appointments = Vec::new();

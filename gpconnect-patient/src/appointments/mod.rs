@@ -9,7 +9,7 @@ mod rebook;
 mod search_slots;
 
 pub use book::Book;
-pub use cancel::{CancelAppointment, CancelError};
+pub use cancel::CancelAppointment;
 pub use list::{AppointmentList, ListAppointments};
 pub use read::ReadAppointment;
 pub use rebook::{Held, Holding, Rebook, RebookOrder, RebookReport};
@@ -19,9 +19,9 @@ use chrono::NaiveDate;
 use gpconnect_appointments::{Appointment, FreeSlot, SlotTime};
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{NhsNumber, Response, Result};
+use gpconnect_core::{AppointmentId, NhsNumber, Response, Result};
 
-use crate::options::{check_answer, other_patient};
+use crate::answer::{check_answer, other_patient};
 
 /// The Appointments Management operations for the logged-in patient; from
 /// [`PatientExt::appointments`](crate::PatientExt::appointments).
@@ -37,34 +37,34 @@ impl Appointments {
     /// Free slots between `start` and `end` (dates or date-times with offset, at most 14
     /// days apart); see [`SearchFreeSlots`].
     pub fn search_free_slots(&self, start: impl Into<SlotTime>, end: impl Into<SlotTime>) -> SearchFreeSlots {
-        SearchFreeSlots::new(self.session.clone(), start.into(), end.into())
+        SearchFreeSlots::new(&self.session, start.into(), end.into())
     }
 
     /// Books `slots` (one, or adjacent slots of one schedule) for the patient; see [`Book`].
     pub fn book(&self, slots: &[FreeSlot]) -> Book {
-        Book::new(self.session.clone(), slots)
+        Book::new(&self.session, slots)
     }
 
     /// The patient's appointments starting between the dates `from` and `to`
     /// (inclusive); see [`ListAppointments`].
     pub fn list(&self, from: NaiveDate, to: NaiveDate) -> ListAppointments {
-        ListAppointments::new(self.session.clone(), from, to)
+        ListAppointments::new(&self.session, from, to)
     }
 
     /// One appointment by id; see [`ReadAppointment`].
-    pub fn read(&self, id: &str) -> ReadAppointment {
-        ReadAppointment::new(self.session.clone(), id)
+    pub fn read(&self, id: &AppointmentId) -> ReadAppointment {
+        ReadAppointment::new(&self.session, id)
     }
 
     /// Cancels an appointment as read, giving a reason; see [`CancelAppointment`].
     pub fn cancel(&self, appointment: &Appointment, reason: impl Into<String>) -> CancelAppointment {
-        CancelAppointment::new(self.session.clone(), appointment, reason.into())
+        CancelAppointment::new(&self.session, appointment, reason.into())
     }
 
     /// Moves an appointment to `slots`: books the new one and cancels the old one (or the
     /// other way round), reporting each step; see [`Rebook`].
     pub fn rebook(&self, current: &Appointment, reason: impl Into<String>, slots: &[FreeSlot]) -> Rebook {
-        Rebook::new(self.session.clone(), current, reason.into(), slots)
+        Rebook::new(&self.session, current, reason.into(), slots)
     }
 }
 

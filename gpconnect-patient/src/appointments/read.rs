@@ -1,47 +1,56 @@
-//! `GET /Appointment/{id}`: one of the patient's appointments.
+//! `GET /Appointment/{id}`: one appointment, with Appointment Management's read
+//! ([`gpconnect_appointments::ReadAppointment`]) sent through the platform.
 
 use gpconnect_appointments::Appointment;
-use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{AppointmentId, Call, InteractionId, Operation, Request, Response, Result};
 
 use super::appointment;
-use crate::options::{operation, CallOptions};
+use crate::answer::patient_nhs_number;
 
 /// Reads one appointment; from [`Appointments::read`](crate::Appointments::read).
 ///
-/// Sends `GET /Appointment/{id}`; the answer is a bare Appointment (with its contained
-/// booking organisation), read with Appointment Management's model.
-///
-/// Sends the read.
+/// Appointment Management's own read ([`gpconnect_appointments::ReadAppointment`]) sent
+/// through the platform: `GET /Appointment/{id}`; the answer is a bare Appointment (with
+/// its contained booking organisation), checked as the platform's answers are (an
+/// Appointment, bounded depth, the logged-in patient) and read with Appointment
+/// Management's model.
 ///
 /// # Errors
-/// `InvalidInput` for an id that is not a logical id (nothing sent); `NotFound`
-/// (`404 NO_RECORD_FOUND`); `ACCESS_DENIED` (403). Safe to retry: a read.
-#[derive(Debug, Clone)]
+/// `NotFound` (`404 NO_RECORD_FOUND`); `ACCESS_DENIED` (403); `Error::Decode` for an
+/// appointment of another patient. Safe to retry: a read.
+#[derive(Debug)]
 #[must_use]
 pub struct ReadAppointment {
-    session: PatientSession,
-    id: String,
-    options: CallOptions,
+    call: Call<PatientSession>,
+    read: gpconnect_appointments::ReadAppointment<PatientSession>,
 }
 
-operation!(ReadAppointment, PlatformApi::Appointments, InteractionId::ReadAppointment => Appointment);
+gpconnect_core::builder!(ReadAppointment);
 
 impl ReadAppointment {
-    pub(crate) fn new(session: PatientSession, id: &str) -> Self {
-        Self { session, id: id.to_owned(), options: CallOptions::default() }
+    pub(crate) fn new(session: &PatientSession, id: &AppointmentId) -> Self {
+        Self { call: Call::new(session), read: gpconnect_appointments::ReadAppointment::new(session, id) }
+    }
+}
+
+impl Operation for ReadAppointment {
+    type Answer = Response;
+    type Output = Appointment;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::ReadAppointment
     }
 
-    /// Validates the id and builds the wire request (nothing is sent).
-    fn build(&self) -> Result<Request> {
-        let id = logical_id(&self.id)?;
-        let request = Request::get(InteractionId::ReadAppointment, format!("Appointment/{id}"));
-        self.options.apply(request)
+    fn request(&self) -> Result<Request> {
+        self.read.request()
     }
 
-    /// Reads the Appointment (its patient must be the logged-in one).
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Appointment> {
-        appointment(response, nhs_number)
+    /// The platform's checks (an Appointment, bounded depth, the logged-in patient), then
+    /// Appointment Management's reading (which also takes the version from the `ETag`).
+    fn parse(&self, response: Response) -> Result<Appointment> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        appointment(&response, &nhs)?;
+        self.read.parse(response)
     }
 }

@@ -6,7 +6,9 @@ use gpconnect_appointments::{Appointment, BookingOrganisation, FreeSlot};
 use gpconnect_core::platform::PatientSession;
 use gpconnect_core::{Error, Operation, Result, Traced};
 
-use super::{Book, CancelAppointment, CancelError};
+use gpconnect_appointments::CancelError;
+
+use super::{Book, CancelAppointment};
 
 /// Which step [`Rebook`] takes first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,10 +129,10 @@ impl std::fmt::Debug for Rebook {
 }
 
 impl Rebook {
-    pub(crate) fn new(session: PatientSession, current: &Appointment, reason: String, slots: &[FreeSlot]) -> Self {
+    pub(crate) fn new(session: &PatientSession, current: &Appointment, reason: String, slots: &[FreeSlot]) -> Self {
         Self {
-            book: Book::new(session.clone(), slots),
-            session,
+            book: Book::new(session, slots),
+            session: session.clone(),
             current: current.clone(),
             reason,
             order: RebookOrder::default(),
@@ -176,12 +178,12 @@ impl Rebook {
     }
 
     /// The two steps, checked (nothing is sent): (booking, cancellation).
-    fn steps(&self) -> Result<(Book, CancelAppointment)> {
-        let mut book = self.book.clone_for_rebook();
-        let mut cancel = CancelAppointment::new(self.session.clone(), &self.current, self.reason.clone());
-        if let Some(id) = &self.correlation_id {
+    fn steps(self) -> Result<(Book, CancelAppointment)> {
+        let mut book = self.book;
+        let mut cancel = CancelAppointment::new(&self.session, &self.current, self.reason);
+        if let Some(id) = self.correlation_id {
             book = book.correlation_id(id.clone());
-            cancel = cancel.correlation_id(id.clone());
+            cancel = cancel.correlation_id(id);
         }
         if let Some(t) = self.timeout {
             book = book.timeout(t);
@@ -199,9 +201,10 @@ impl Rebook {
     /// booking organisation, an appointment already cancelled or without an id, an empty
     /// reason). Failures of the steps are in the [`RebookReport`].
     pub async fn send(self) -> Result<RebookReport, Error> {
+        let order = self.order;
         let (booking, cancellation) = self.steps()?;
-        let mut report = RebookReport { order: self.order, booking: None, cancellation: None };
-        match self.order {
+        let mut report = RebookReport { order, booking: None, cancellation: None };
+        match order {
             RebookOrder::BookFirst => {
                 let booked = booking.send().await.map(Traced::into_inner);
                 let go_on = booked.is_ok();

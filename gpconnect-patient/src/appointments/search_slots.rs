@@ -2,10 +2,10 @@
 
 use gpconnect_appointments::{check_window, FreeSlots, Includes, OrganisationType, SlotTime, ORGANISATION_TYPE_SYSTEM};
 use gpconnect_core::error::{DecodeProblem, InvalidInput};
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, OdsCode, Operation, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, OdsCode, Operation, Request, Response, Result};
 
-use crate::options::{bundle, operation, CallOptions};
+use crate::answer::bundle;
 
 /// Searches free slots; from [`Appointments::search_free_slots`](crate::Appointments::search_free_slots).
 ///
@@ -23,27 +23,25 @@ use crate::options::{bundle, operation, CallOptions};
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SearchFreeSlots {
-    session: PatientSession,
+    call: Call<PatientSession>,
     start: SlotTime,
     end: SlotTime,
     includes: Includes,
     filter_ods: Option<OdsCode>,
     organisation_type: Option<OrganisationType>,
-    options: CallOptions,
 }
 
-operation!(SearchFreeSlots, PlatformApi::Appointments);
+gpconnect_core::builder!(SearchFreeSlots);
 
 impl SearchFreeSlots {
-    pub(crate) fn new(session: PatientSession, start: SlotTime, end: SlotTime) -> Self {
+    pub(crate) fn new(session: &PatientSession, start: SlotTime, end: SlotTime) -> Self {
         Self {
-            session,
+            call: Call::new(session),
             start,
             end,
             includes: Includes::Recommended,
             filter_ods: None,
             organisation_type: None,
-            options: CallOptions::default(),
         }
     }
 
@@ -93,11 +91,11 @@ impl SearchFreeSlots {
         if let Some(ods) = &self.filter_ods {
             request = request.query("searchFilter", format!("{}|{}", OdsCode::SYSTEM, ods.as_str()));
         }
-        self.options.apply(request)
+        Ok(request)
     }
 
     /// Reads the searchset with Appointment Management's slot view.
-    pub fn read_answer(response: &Response, organisation_type: Option<&OrganisationType>) -> Result<FreeSlots> {
+    fn read_answer(response: &Response, organisation_type: Option<&OrganisationType>) -> Result<FreeSlots> {
         let bundle = bundle(response)?;
         let mut slots = FreeSlots::from_bundle(&bundle)
             .map_err(|e| response.decode_error(DecodeProblem::json("entry.resource", &e)))?;

@@ -2,12 +2,12 @@
 
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::view::{MedicationStatus, Medications, ORDER_NUMBER_SYSTEM};
 use super::{check_range, date_range, decoded, status_code};
-use crate::options::{operation, patient_nhs_number, CallOptions};
+use crate::answer::patient_nhs_number;
 
 /// Which medication requests to ask for (`intent`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,27 +34,43 @@ pub enum Intent {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SearchMedications {
-    session: PatientSession,
+    call: Call<PatientSession>,
     intent: Option<Intent>,
     status: Option<MedicationStatus>,
     authored_from: Option<NaiveDate>,
     authored_to: Option<NaiveDate>,
     order_number: Option<String>,
-    options: CallOptions,
 }
 
-operation!(SearchMedications, PlatformApi::Prescriptions, InteractionId::ReadMedicationRequests => Medications);
+gpconnect_core::builder!(SearchMedications);
+
+impl Operation for SearchMedications {
+    type Answer = Response;
+    type Output = Medications;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::ReadMedicationRequests
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<Medications> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        Self::read_answer(&response, &nhs)
+    }
+}
 
 impl SearchMedications {
-    pub(crate) fn new(session: PatientSession) -> Self {
+    pub(crate) fn new(session: &PatientSession) -> Self {
         Self {
-            session,
+            call: Call::new(session),
             intent: None,
             status: None,
             authored_from: None,
             authored_to: None,
             order_number: None,
-            options: CallOptions::default(),
         }
     }
 
@@ -91,7 +107,7 @@ impl SearchMedications {
 
     /// Validates and builds the wire request with `today` as today (nothing is sent).
     pub fn request_on(&self, today: NaiveDate) -> Result<Request> {
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         let invalid = |p: &'static str, m: &str| -> gpconnect_core::Error { InvalidInput::parameter(p, m).into() };
         if self.authored_from.is_some_and(|d| d > today) {
             return Err(invalid("authoredon", "the date must not be in the future"));
@@ -113,7 +129,7 @@ impl SearchMedications {
             }
             request = request.query("identifier", format!("{ORDER_NUMBER_SYSTEM}|{number}"));
         }
-        self.options.apply(request)
+        Ok(request)
     }
 
     /// [`request_on`](Self::request_on) with today's local date.
@@ -122,7 +138,7 @@ impl SearchMedications {
     }
 
     /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Medications> {
+    fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Medications> {
         decoded(response, Medications::from_slice(&response.body.0, nhs_number))
     }
 }

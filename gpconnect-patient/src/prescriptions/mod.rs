@@ -36,18 +36,18 @@ impl Prescriptions {
     /// The patient's medication requests: repeats and their issues
     /// (`GET /Patient/{nhs}/MedicationRequest`); see [`SearchMedications`].
     pub fn medications(&self) -> SearchMedications {
-        SearchMedications::new(self.session.clone())
+        SearchMedications::new(&self.session)
     }
 
     /// Asks the practice to issue a repeat again (`POST /Task`); see [`RequestIssue`].
     pub fn request_issue(&self, repeat: &RepeatMedication) -> RequestIssue {
-        RequestIssue::new(self.session.clone(), repeat)
+        RequestIssue::new(&self.session, repeat)
     }
 
     /// The status of the patient's requests (`GET /Task?patient={nhs}`); see
     /// [`RequestStatusSearch`].
     pub fn request_status(&self) -> RequestStatusSearch {
-        RequestStatusSearch::new(self.session.clone())
+        RequestStatusSearch::new(&self.session)
     }
 }
 

@@ -3,14 +3,14 @@
 use chrono::{SecondsFormat, Utc};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, OdsCode, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, NhsNumber, OdsCode, Operation, Request, Response, Result};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::decoded;
 use super::view::{PrescriptionRequest, RepeatMedication, ORDERING_PARAMETER_SYSTEM, UUID_SYSTEM};
-use crate::options::{operation, patient_nhs_number, CallOptions};
+use crate::answer::patient_nhs_number;
 
 /// The SNOMED CT code of a Task asking for a repeat: "Renewal of prescription".
 pub const RENEWAL_OF_PRESCRIPTION: &str = "103742009";
@@ -40,16 +40,33 @@ pub const MAX_NOTE_CHARS: usize = 1000;
 /// before asking again.
 #[must_use]
 pub struct RequestIssue {
-    session: PatientSession,
+    call: Call<PatientSession>,
     repeat_id: String,
     requestable: bool,
     identifier: Uuid,
     note: Option<String>,
     pharmacy: Option<OdsCode>,
-    options: CallOptions,
 }
 
-operation!(RequestIssue, PlatformApi::Prescriptions, InteractionId::RequestPrescription => PrescriptionRequest);
+gpconnect_core::builder!(RequestIssue);
+
+impl Operation for RequestIssue {
+    type Answer = Response;
+    type Output = PrescriptionRequest;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::RequestPrescription
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<PrescriptionRequest> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        Self::read_answer(&response, &nhs)
+    }
+}
 
 impl std::fmt::Debug for RequestIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,15 +79,14 @@ impl std::fmt::Debug for RequestIssue {
 }
 
 impl RequestIssue {
-    pub(crate) fn new(session: PatientSession, repeat: &RepeatMedication) -> Self {
+    pub(crate) fn new(session: &PatientSession, repeat: &RepeatMedication) -> Self {
         Self {
-            session,
+            call: Call::new(session),
             repeat_id: repeat.id.clone(),
             requestable: repeat.can_request(),
             identifier: Uuid::new_v4(),
             note: None,
             pharmacy: None,
-            options: CallOptions::default(),
         }
     }
 
@@ -154,14 +170,14 @@ impl RequestIssue {
 
     /// Validates and builds the wire request (nothing is sent).
     fn build(&self) -> Result<Request> {
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         let body = serde_json::to_vec(&self.body(&nhs)?).expect("a JSON value serializes");
         let request = Request::post(InteractionId::RequestPrescription, "Task", body);
-        self.options.apply(request)
+        Ok(request)
     }
 
     /// Reads the created Task (strict FHIR R4, about the patient `nhs_number`).
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequest> {
+    fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequest> {
         decoded(response, PrescriptionRequest::from_slice(&response.body.0, nhs_number))
     }
 }

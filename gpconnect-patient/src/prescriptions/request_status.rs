@@ -2,12 +2,12 @@
 
 use chrono::NaiveDate;
 use gpconnect_core::foundations::logical_id;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
 use super::view::{PrescriptionRequests, RequestStatus};
 use super::{check_range, date_range, decoded, status_code};
-use crate::options::{operation, patient_nhs_number, CallOptions};
+use crate::answer::patient_nhs_number;
 
 /// Lists the logged-in patient's repeat requests; from
 /// [`Prescriptions::request_status`](crate::Prescriptions::request_status).
@@ -25,27 +25,43 @@ use crate::options::{operation, patient_nhs_number, CallOptions};
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RequestStatusSearch {
-    session: PatientSession,
+    call: Call<PatientSession>,
     id: Option<String>,
     include_medications: bool,
     status: Option<RequestStatus>,
     authored_from: Option<NaiveDate>,
     authored_to: Option<NaiveDate>,
-    options: CallOptions,
 }
 
-operation!(RequestStatusSearch, PlatformApi::Prescriptions, InteractionId::SearchPrescriptionRequests => PrescriptionRequests);
+gpconnect_core::builder!(RequestStatusSearch);
+
+impl Operation for RequestStatusSearch {
+    type Answer = Response;
+    type Output = PrescriptionRequests;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::SearchPrescriptionRequests
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<PrescriptionRequests> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        Self::read_answer(&response, &nhs)
+    }
+}
 
 impl RequestStatusSearch {
-    pub(crate) fn new(session: PatientSession) -> Self {
+    pub(crate) fn new(session: &PatientSession) -> Self {
         Self {
-            session,
+            call: Call::new(session),
             id: None,
             include_medications: false,
             status: None,
             authored_from: None,
             authored_to: None,
-            options: CallOptions::default(),
         }
     }
 
@@ -81,7 +97,7 @@ impl RequestStatusSearch {
 
     /// Validates and builds the wire request (nothing is sent).
     fn build(&self) -> Result<Request> {
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         let mut request =
             Request::get(InteractionId::SearchPrescriptionRequests, "Task").query("patient", nhs.expose());
         if let Some(id) = &self.id {
@@ -95,11 +111,11 @@ impl RequestStatusSearch {
         }
         check_range("authored-on", self.authored_from, self.authored_to)?;
         request = date_range(request, "authored-on", self.authored_from, self.authored_to);
-        self.options.apply(request)
+        Ok(request)
     }
 
     /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequests> {
+    fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequests> {
         decoded(response, PrescriptionRequests::from_slice(&response.body.0, nhs_number))
     }
 }

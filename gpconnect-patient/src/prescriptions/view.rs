@@ -12,7 +12,7 @@ use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::fhir::FhirDateTime;
 use gpconnect_core::NhsNumber;
 
-use crate::bounded::check_depth;
+use crate::answer::check_depth;
 use crate::redacted_debug;
 
 /// `Extension-UKCore-MedicationRepeatInformation` (on a repeat, `intent: plan`).

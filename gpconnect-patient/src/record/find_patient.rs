@@ -2,10 +2,10 @@
 
 use gpconnect_core::fhir::{Bundle, FhirResource};
 use gpconnect_core::foundations::FoundPatient;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 
-use crate::options::{check_answer, operation, patient_nhs_number, CallOptions};
+use crate::answer::{check_answer, patient_nhs_number};
 
 /// Finds the logged-in patient on the documents server; from
 /// [`AccessRecord::find_patient`](crate::AccessRecord::find_patient).
@@ -21,28 +21,27 @@ use crate::options::{check_answer, operation, patient_nhs_number, CallOptions};
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct FindPatient {
-    session: PatientSession,
-    options: CallOptions,
+    call: Call<PatientSession>,
 }
 
-operation!(FindPatient, PlatformApi::AccessRecord);
+gpconnect_core::builder!(FindPatient);
 
 impl FindPatient {
-    pub(crate) fn new(session: PatientSession) -> Self {
-        Self { session, options: CallOptions::default() }
+    pub(crate) fn new(session: &PatientSession) -> Self {
+        Self { call: Call::new(session) }
     }
 
     /// Builds the wire request (nothing is sent).
     fn build(&self) -> Result<Request> {
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         let path = format!("documents/Patient/{}", nhs.expose());
-        self.options.apply(Request::get(InteractionId::SearchDocumentsPatient, path))
+        Ok(Request::get(InteractionId::SearchDocumentsPatient, path))
     }
 
     /// Reads the searchset with core's one patient search reading
     /// ([`FoundPatient::from_searchset`]): `None` when there is no patient; a Patient with
     /// another NHS number is an error of kind `WrongPatient`.
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Option<FoundPatient>> {
+    fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Option<FoundPatient>> {
         check_answer(response, Bundle::TYPE)?;
         FoundPatient::from_searchset(response, nhs_number)
     }
@@ -61,7 +60,7 @@ impl Operation for FindPatient {
     }
 
     fn parse(&self, response: Response) -> Result<Option<FoundPatient>> {
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         Self::read_answer(&response, &nhs)
     }
 }

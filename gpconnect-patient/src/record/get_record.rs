@@ -3,15 +3,15 @@
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::platform::{PatientSession, PlatformApi};
-use gpconnect_core::{InteractionId, NhsNumber, Request, Response, Result};
+use gpconnect_core::platform::PatientSession;
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
 use gpconnect_structured::parameters::{date, not_future, part, ParametersBody};
 use gpconnect_structured::{
     Consultations, ImmunisationOptions, ProblemOptions, Resolved, SearchPeriod, StructuredRecord,
 };
 use serde_json::{json, Value};
 
-use crate::options::{bundle, operation, other_patient, patient_nhs_number, CallOptions};
+use crate::answer::{bundle, other_patient, patient_nhs_number};
 
 /// Which medications to ask for (`includeMedication` and its parts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,29 +65,45 @@ impl MedicationQuery {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct GetRecord {
-    session: PatientSession,
+    call: Call<PatientSession>,
     allergies: Option<Resolved>,
     medication: Option<MedicationQuery>,
     consultations: Option<Consultations>,
     problems: Option<ProblemOptions>,
     immunisations: Option<ImmunisationOptions>,
     investigations: Option<Option<SearchPeriod>>,
-    options: CallOptions,
 }
 
-operation!(GetRecord, PlatformApi::AccessRecord, InteractionId::GetStructuredRecord => StructuredRecord);
+gpconnect_core::builder!(GetRecord);
+
+impl Operation for GetRecord {
+    type Answer = Response;
+    type Output = StructuredRecord;
+
+    fn interaction(&self) -> InteractionId {
+        InteractionId::GetStructuredRecord
+    }
+
+    fn request(&self) -> Result<Request> {
+        self.build()
+    }
+
+    fn parse(&self, response: Response) -> Result<StructuredRecord> {
+        let nhs = patient_nhs_number(self.call.transport())?;
+        Self::read_answer(&response, &nhs)
+    }
+}
 
 impl GetRecord {
-    pub(crate) fn new(session: PatientSession) -> Self {
+    pub(crate) fn new(session: &PatientSession) -> Self {
         Self {
-            session,
+            call: Call::new(session),
             allergies: None,
             medication: None,
             consultations: None,
             problems: None,
             immunisations: None,
             investigations: None,
-            options: CallOptions::default(),
         }
     }
 
@@ -199,14 +215,14 @@ impl GetRecord {
     /// Validates and builds the wire request (nothing is sent).
     fn build(&self) -> Result<Request> {
         self.validate_on(chrono::Local::now().date_naive())?;
-        let nhs = patient_nhs_number(&self.session)?;
+        let nhs = patient_nhs_number(self.call.transport())?;
         let body = serde_json::to_vec(&self.parameters(&nhs)).expect("a JSON value serializes");
         let request = Request::post(InteractionId::GetStructuredRecord, "Patient/$gpc.getstructuredrecord", body);
-        self.options.apply(request)
+        Ok(request)
     }
 
     /// Reads the answer: a `collection` Bundle whose Patient must be the logged-in one.
-    pub fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<StructuredRecord> {
+    fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<StructuredRecord> {
         let bundle: Bundle = bundle(response)?;
         let record = StructuredRecord::from_bundle(bundle, response.body.0.clone());
         if record.patient().and_then(|p| p.nhs_number()).is_some_and(|n| n != nhs_number.expose()) {
