@@ -277,3 +277,49 @@ macro_rules! __fhir_xml {
 macro_rules! __fhir_xml {
     ($($t:tt)*) => {};
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fhir::{Coding, Extension, Meta, Patient, Quantity};
+
+    #[test]
+    fn debug_names_the_fields_set_and_no_value() {
+        let c = Coding::new("http://snomed.info/sct", "9690937278", "Jane Smith");
+        assert_eq!(format!("{c:?}"), "Coding{system, code, display}");
+        assert_eq!(format!("{:?}", Meta::default()), "Meta{}");
+    }
+
+    #[test]
+    fn json_keeps_the_leniency_and_the_wire_names() {
+        let p: Patient = serde_json::from_str(
+            r#"{"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9690937278"},
+                "active":true,"birthDate":"1950-02-01","generalPractitioner":{"reference":"Organization/1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.nhs_number(), Some("9690937278"));
+        assert_eq!(p.general_practitioner.len(), 1);
+        let out = serde_json::to_string(&p).unwrap();
+        assert!(out.contains(r#""birthDate":"1950-02-01""#) && out.contains(r#""generalPractitioner":[{"#), "{out}");
+    }
+
+    #[cfg(feature = "mesh")]
+    #[test]
+    fn xml_reads_and_writes_typed_primitives() {
+        use crate::itk3::{xml::differences, FromXml, Limits, ReadContext, ToXml, XmlNode};
+        let xml = br#"<Patient><id value="p1"/><meta><lastUpdated value="2023-08-01T10:00:00+00:00"/></meta><extension url="https://example.org/e"><valueBoolean value="true"/></extension><active value="true"/><birthDate value="1957-01-09"/></Patient>"#;
+        let node = XmlNode::parse(xml, &Limits::RESPONSE).unwrap();
+        let mut cx = ReadContext::default();
+        let p = Patient::from_xml(&node, &mut cx).unwrap();
+        assert!(cx.unknown.is_empty(), "{:?}", cx.unknown);
+        assert_eq!(p.active, Some(true));
+        assert_eq!(p.birth_date.as_deref(), Some("1957-01-09"));
+        assert_eq!(p.meta.as_ref().and_then(|m| m.last_updated.as_deref()), Some("2023-08-01T10:00:00+00:00"));
+        assert_eq!(p.extension[0].value_boolean, Some(true));
+        assert!(differences(&node, &p.to_xml("Patient")).is_empty());
+        let q = Quantity::ucum("1.50", "mg", "mg");
+        assert_eq!(q.to_xml("doseQuantity").first("value").and_then(XmlNode::value), Some("1.50"));
+        let bad = XmlNode::parse(br#"<extension url="x"><valueBoolean value="yes"/></extension>"#, &Limits::RESPONSE)
+            .unwrap();
+        assert!(Extension::from_xml(&bad, &mut cx).is_err());
+    }
+}
