@@ -63,6 +63,9 @@ pub mod sds;
 mod service_root;
 mod ssp;
 pub mod uk;
+#[cfg(feature = "mesh")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mesh")))]
+pub mod xml;
 
 pub use call_options::CallOptions;
 pub use client::{Client, ClientBuilder};

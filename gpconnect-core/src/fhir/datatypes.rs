@@ -704,7 +704,7 @@ mod tests {
 mod extension_xml {
     use super::Extension;
     use crate::fhir::declare::XmlField;
-    use crate::itk3::{FromXml, Itk3Error, ReadContext, ToXml, XmlNode};
+    use crate::xml::{FromXml, Itk3Error, ReadContext, ToXml, XmlNode};
 
     macro_rules! extension_xml {
         ($($f:ident = $w:literal),* $(,)?) => {

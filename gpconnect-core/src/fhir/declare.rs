@@ -1,8 +1,8 @@
 //! The one way to declare an STU3 type: [`fhir_type!`](crate::fhir_type).
 //!
 //! From one declaration a type gets its struct (with doc comments), serde JSON reading and
-//! writing with the SDK's leniency, XML reading ([`FromXml`](crate::itk3::FromXml)) and
-//! writing ([`ToXml`](crate::itk3::ToXml)) with the `mesh` feature only, and a `Debug` that
+//! writing with the SDK's leniency, XML reading ([`FromXml`](crate::xml::FromXml)) and
+//! writing ([`ToXml`](crate::xml::ToXml)) with the `mesh` feature only, and a `Debug` that
 //! names the fields set and nothing a patient or provider wrote.
 //!
 //! This module holds the macro's support code; it is public (hidden) because
@@ -58,7 +58,7 @@ pub use xml::XmlField;
 
 #[cfg(feature = "mesh")]
 mod xml {
-    use crate::itk3::{FromXml, Itk3Error, ReadContext, ToXml, XmlNode};
+    use crate::xml::{FromXml, Itk3Error, ReadContext, ToXml, XmlNode};
 
     /// A field of a declared type, read from and written to XML whatever its cardinality.
     pub trait XmlField {
@@ -241,11 +241,11 @@ macro_rules! fhir_type {
 #[doc(hidden)]
 macro_rules! __fhir_xml {
     (gen $name:ident $(($f:ident $w:literal))*) => {
-        impl $crate::itk3::FromXml for $name {
+        impl $crate::xml::FromXml for $name {
             fn from_xml(
-                node: &$crate::itk3::XmlNode,
-                cx: &mut $crate::itk3::ReadContext,
-            ) -> ::core::result::Result<Self, $crate::itk3::Itk3Error> {
+                node: &$crate::xml::XmlNode,
+                cx: &mut $crate::xml::ReadContext,
+            ) -> ::core::result::Result<Self, $crate::xml::Itk3Error> {
                 let mut out = Self::default();
                 for c in node.children() {
                     match c.name() {
@@ -257,10 +257,10 @@ macro_rules! __fhir_xml {
             }
         }
 
-        impl $crate::itk3::ToXml for $name {
-            fn to_xml(&self, name: &str) -> $crate::itk3::XmlNode {
+        impl $crate::xml::ToXml for $name {
+            fn to_xml(&self, name: &str) -> $crate::xml::XmlNode {
                 #[allow(unused_mut)]
-                let mut n = $crate::itk3::XmlNode::new(name);
+                let mut n = $crate::xml::XmlNode::new(name);
                 $($crate::fhir::declare::XmlField::write(&self.$f, &mut n, $w);)*
                 n
             }
@@ -305,7 +305,7 @@ mod tests {
     #[cfg(feature = "mesh")]
     #[test]
     fn xml_reads_and_writes_typed_primitives() {
-        use crate::itk3::{xml::differences, FromXml, Limits, ReadContext, ToXml, XmlNode};
+        use crate::xml::{differences, FromXml, Limits, ReadContext, ToXml, XmlNode};
         let xml = br#"<Patient><id value="p1"/><meta><lastUpdated value="2023-08-01T10:00:00+00:00"/></meta><extension url="https://example.org/e"><valueBoolean value="true"/></extension><active value="true"/><birthDate value="1957-01-09"/></Patient>"#;
         let node = XmlNode::parse(xml, &Limits::RESPONSE).unwrap();
         let mut cx = ReadContext::default();

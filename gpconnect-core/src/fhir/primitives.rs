@@ -328,3 +328,37 @@ mod tests {
         assert_eq!(Decimal::from(5).as_str(), "5");
     }
 }
+
+/// XML reading and writing of the typed primitives (feature `mesh`), as written.
+#[cfg(feature = "mesh")]
+mod xml {
+    use super::{Decimal, FhirDateTime};
+    use crate::xml::{primitive_value, FromXml, Itk3Error, ReadContext, ToXml, XmlNode};
+
+    impl FromXml for FhirDateTime {
+        /// Kept as written, like the JSON reading: a malformed date is not an error.
+        fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+            primitive_value(node, cx).map(FhirDateTime::from)
+        }
+    }
+
+    impl ToXml for FhirDateTime {
+        fn to_xml(&self, name: &str) -> XmlNode {
+            XmlNode::primitive(name, self.as_str())
+        }
+    }
+
+    impl FromXml for Decimal {
+        /// The number text as written.
+        fn from_xml(node: &XmlNode, cx: &mut ReadContext) -> Result<Self, Itk3Error> {
+            Decimal::new(primitive_value(node, cx)?)
+                .ok_or_else(|| Itk3Error::Invalid { path: node.name().to_owned(), problem: "not a decimal" })
+        }
+    }
+
+    impl ToXml for Decimal {
+        fn to_xml(&self, name: &str) -> XmlNode {
+            XmlNode::primitive(name, self.as_str())
+        }
+    }
+}

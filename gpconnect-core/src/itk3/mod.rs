@@ -55,8 +55,9 @@ pub mod model;
 pub mod resources;
 mod response;
 mod transmit;
-pub mod xml;
 
+pub use crate::xml::{self, FromXml, Itk3Error, ReadContext, ToXml};
+pub use crate::xml::{Limits, XmlNode};
 pub use builder::{Author, EnvelopeIds, MessageBuilder, Payload, Prepared, SDS_USER_ID};
 pub use codes::{
     AckKind, MessageEvent, RecipientType, ResponseCode, EVENT_SYSTEM, RECIPIENT_TYPE_SYSTEM, RESPONSE_CODE_SYSTEM,
@@ -65,70 +66,12 @@ pub use message::{
     fhir_instant, Envelope, HandlingSpec, Itk3Message, DOCUMENT_BUNDLE_PROFILE, HANDLING_EXTENSION,
     HEADER_ORGANIZATION_PROFILE, MESSAGE_BUNDLE_PROFILE, MESSAGE_HEADER_PROFILE, ODS_SYSTEM, RFC4122,
 };
-pub use model::{FromXml, ReadContext, ToXml};
 pub use resources::Resource;
 pub use response::{
     Acknowledgement, Acknowledgements, DeliveryOutcome, MessageIds, NonDeliveryReason, NonDeliveryReport, Responder,
     RESPONSE_OUTCOME_PROFILE,
 };
 pub use transmit::{take_answer, Addressing, Gender, PatientDemographics, Taken, ANSWER_POLL_INTERVAL};
-pub use xml::{Limits, XmlNode};
-
-/// Why an ITK3 message could not be read, or an answer could not be matched.
-///
-/// Messages name element paths and byte positions only, never values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Itk3Error {
-    /// The input is larger than the limit.
-    #[error("message larger than {limit} bytes")]
-    TooLarge {
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// Elements nest deeper than the limit.
-    #[error("elements nested deeper than {limit}")]
-    TooDeep {
-        /// The depth limit.
-        limit: usize,
-    },
-    /// More elements than the limit.
-    #[error("more than {limit} elements")]
-    TooManyElements {
-        /// The element limit.
-        limit: usize,
-    },
-    /// Not well-formed XML (or not UTF-8).
-    #[error("not well-formed XML near byte {position}")]
-    NotXml {
-        /// The byte position.
-        position: u64,
-    },
-    /// A construct ITK3 messages never use and the parser refuses (DTD, entities, PIs).
-    #[error("{0} not allowed")]
-    Forbidden(&'static str),
-    /// The message breaks a rule of the spec.
-    #[error("`{path}`: {problem}")]
-    Invalid {
-        /// The element path.
-        path: String,
-        /// The rule it breaks.
-        problem: &'static str,
-    },
-    /// The acknowledgement or report answers another message.
-    #[error("the answer is about another message")]
-    Unmatched,
-    /// An acknowledgement of this kind was already recorded for the message.
-    #[error("a second acknowledgement of the same kind for one message")]
-    DuplicateAck,
-}
-
-impl Itk3Error {
-    /// [`Itk3Error::Invalid`]: the element at `path` breaks the rule `problem`.
-    pub fn invalid(path: &str, problem: &'static str) -> Self {
-        Itk3Error::Invalid { path: path.into(), problem }
-    }
-}
 
 /// Carried by the core [`Error`](crate::Error) as `Error::Messaging`, of kind `Decode`.
 impl crate::error::MessagingFailure for Itk3Error {
