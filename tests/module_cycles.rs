@@ -39,14 +39,7 @@ const KNOWN: &[(&str, &str, &str, &str, &str)] = &[
         "platform",
         "client",
         "session",
-        "issue 19, deliverable 1: the patient session's own send path goes (PATIENT)",
-    ),
-    (
-        "gpconnect-structured",
-        "",
-        "parameters",
-        "get_record",
-        "issue 19, deliverable 1: the Parameters body shared with the patient-facing operations (PATIENT)",
+        "the session registry (client) and the session's token (session) name each other: goes with the session rework of issue 21 (sessions keyed by the verified identity)",
     ),
 ];
 

@@ -60,15 +60,17 @@
 
 mod get_record;
 mod migrate_record;
+mod options;
 pub mod parameters;
 pub mod resources;
 mod view;
 
-pub use get_record::{
-    Consultations, GetRecord, ImmunisationOptions, ImmunisationStatus, MedicationOptions, NotGiven, PredefinedSearch,
-    PrescriptionIssues, ProblemOptions, ProblemSignificance, ProblemStatus, Resolved, SearchPeriod,
-};
+pub use get_record::{GetRecord, PredefinedSearch};
 pub use migrate_record::{MigrateRecord, Sensitive};
+pub use options::{
+    Consultations, ImmunisationOptions, ImmunisationStatus, MedicationOptions, NotGiven, PrescriptionIssues,
+    ProblemOptions, ProblemSignificance, ProblemStatus, Resolved, SearchPeriod,
+};
 pub use view::{
     Allergy, Author, Consultation, ConsultationHeading, ConsultationTopic, DiaryEntry, Immunisation, ImmunisationKind,
     Investigation, LinkedItem, ListInfo, ListWarning, MedicationIssue, MedicationItem, PrescriptionType, Problem,

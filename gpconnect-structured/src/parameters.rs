@@ -8,7 +8,7 @@ use gpconnect_core::error::InvalidInput;
 use gpconnect_core::NhsNumber;
 use serde_json::{json, Value};
 
-use crate::{
+use crate::options::{
     Consultations, ImmunisationOptions, ImmunisationStatus, NotGiven, ProblemOptions, ProblemSignificance,
     ProblemStatus, SearchPeriod,
 };

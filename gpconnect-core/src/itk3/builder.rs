@@ -281,7 +281,7 @@ impl MessageBuilder {
 
     /// The local identifier `{base}/{kind}` = `value`, when local identifier systems were set.
     pub fn local(&self, kind: &str, value: &str) -> Option<Identifier> {
-        self.identifier_base.as_ref().map(|b| Identifier::new(&format!("{b}/{kind}"), value))
+        self.identifier_base.as_ref().map(|b| Identifier::new(format!("{b}/{kind}"), value))
     }
 
     /// [`MessageBuilder::local`], else a UUID identifier (`https://tools.ietf.org/html/rfc4122`).
