@@ -24,7 +24,7 @@ pub enum PrescriptionIssues {
     Exclude,
 }
 
-/// Medication options for [`GetRecord::include_medication`].
+/// Medication options for [`GetRecord::include_medication`](crate::GetRecord::include_medication).
 ///
 /// `Option<NaiveDate>` and `NaiveDate` convert into it (`include_medication(since)`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -91,7 +91,7 @@ impl SearchPeriod {
     }
 }
 
-/// Which consultations to return ([`GetRecord::include_consultations`]). The spec forbids
+/// Which consultations to return ([`GetRecord::include_consultations`](crate::GetRecord::include_consultations)). The spec forbids
 /// sending a period and a count together; this type makes that impossible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consultations {
@@ -125,8 +125,8 @@ pub enum ProblemSignificance {
     Minor,
 }
 
-/// Problem options for [`GetRecord::include_problems`], or one repetition of
-/// [`GetRecord::include_problem_sets`].
+/// Problem options for [`GetRecord::include_problems`](crate::GetRecord::include_problems), or one repetition of
+/// [`GetRecord::include_problem_sets`](crate::GetRecord::include_problem_sets).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProblemOptions {
     pub(crate) status: Option<ProblemStatus>,
@@ -183,7 +183,7 @@ pub enum ImmunisationStatus {
     Exclude,
 }
 
-/// Immunisation options for [`GetRecord::include_immunisations`].
+/// Immunisation options for [`GetRecord::include_immunisations`](crate::GetRecord::include_immunisations).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImmunisationOptions {
     pub(crate) not_given: Option<NotGiven>,

@@ -275,7 +275,7 @@ crate::fhir_type! {
         /// Extensions (e.g. list warning codes, clinical setting).
         extension: many Extension = "extension",
         /// Contained resources (kept raw; parse with [`RawResource::parse`]).
-        /// Only the array form is accepted here (see [`one_or_many`]).
+        /// Only the array form is accepted here (see [`one_or_many`](crate::fhir::one_or_many)).
         contained: many RawResource = "contained",
         /// Identifiers.
         identifier: many Identifier = "identifier",
