@@ -78,10 +78,7 @@ pub use gpconnect_appointments::{CancelError, TOO_LATE_TO_CANCEL};
 /// The deepest JSON nesting accepted in an answer: core's one limit.
 pub use gpconnect_core::fhir::lenient::MAX_DEPTH;
 pub use prescriptions::{Prescriptions, RequestIssue, RequestStatusSearch, SearchMedications};
-pub use record::{
-    AccessRecord, BinaryId, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments,
-    DOCUMENT_INCLUDES,
-};
+pub use record::{AccessRecord, BinaryId, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments};
 
 // The typed models and views these APIs share with the clinicians' APIs, so the `patient`
 // feature alone is enough to use them.
@@ -121,15 +118,3 @@ impl PatientExt for PatientSession {
         Prescriptions { session: self.clone() }
     }
 }
-
-/// Implements a `Debug` that shows only the named fields (no names, free texts or NHS numbers).
-macro_rules! redacted_debug {
-    ($ty:ident $(, $field:ident)* $(,)?) => {
-        impl std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($ty))$(.field(stringify!($field), &self.$field))*.finish_non_exhaustive()
-            }
-        }
-    };
-}
-pub(crate) use redacted_debug;

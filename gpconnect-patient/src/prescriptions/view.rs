@@ -13,7 +13,7 @@ use gpconnect_core::fhir::FhirDateTime;
 use gpconnect_core::NhsNumber;
 
 use crate::answer::check_depth;
-use crate::redacted_debug;
+use gpconnect_core::redacted_debug;
 
 /// `Extension-UKCore-MedicationRepeatInformation` (on a repeat, `intent: plan`).
 pub const REPEAT_INFORMATION_URL: &str =
