@@ -8,7 +8,7 @@ mod search_documents;
 pub use find_patient::FindPatient;
 pub use get_record::{GetRecord, MedicationQuery};
 pub use retrieve::{BinaryId, RetrieveDocument};
-pub use search_documents::{SearchDocuments, DOCUMENT_INCLUDES};
+pub use search_documents::SearchDocuments;
 
 use gpconnect_core::platform::PatientSession;
 use gpconnect_core::PatientId;

@@ -8,23 +8,14 @@ use gpconnect_documents::DocumentList;
 
 use crate::answer::{check_answer, patient_nhs_number};
 
-/// The four `_include` parameters every document search sends: the spec's error table
-/// answers 400 `INVALID_PARAMETER` without "the mandatory _include parameters" (the first
-/// four of Access Document's [`MANDATORY_INCLUDES`](gpconnect_documents::MANDATORY_INCLUDES)).
-pub const DOCUMENT_INCLUDES: [&str; 4] = [
-    "DocumentReference:subject:Patient",
-    "DocumentReference:custodian:Organization",
-    "DocumentReference:author:Organization",
-    "DocumentReference:author:Practitioner",
-];
-
 /// Searches the logged-in patient's documents; from
 /// [`AccessRecord::search_documents`](crate::AccessRecord::search_documents).
 ///
 /// Access Document's own search ([`gpconnect_documents::SearchDocuments`]) sent through the
 /// platform: `GET /Patient/{id}/DocumentReference?patientNHSNumber=..` (the session's NHS
-/// number, which the platform asks for) with the four [`DOCUMENT_INCLUDES`],
-/// `_revinclude:recurse=PractitionerRole:practitioner` and the filters set. The answer is
+/// number, which the platform asks for) with Access Document's
+/// [`MANDATORY_INCLUDES`](gpconnect_documents::MANDATORY_INCLUDES) (the four `_include`s and
+/// `_revinclude:recurse=PractitionerRole:practitioner`) and the filters set. The answer is
 /// read through Access Document's [`DocumentList`], after the platform's checks (a
 /// Bundle, bounded depth); an included Patient with another NHS number is an error of
 /// kind `WrongPatient`.
