@@ -98,16 +98,18 @@ impl Receiver {
     /// # Errors
     /// `Error::Messaging` when listing or downloading fails.
     pub async fn next(&mut self) -> crate::Result<Option<IncomingMessage>> {
-        if self.waiting.is_none() {
-            let mut inbox = self.client.inbox();
-            if let Some(filter) = &self.filter {
-                inbox = inbox.workflow(filter.clone());
+        let waiting = match &mut self.waiting {
+            Some(waiting) => waiting,
+            None => {
+                let mut inbox = self.client.inbox();
+                if let Some(filter) = &self.filter {
+                    inbox = inbox.workflow(filter.clone());
+                }
+                let page = inbox.send().await?;
+                self.summary.more_waiting = page.continue_from.is_some();
+                self.waiting.insert(page.messages.into())
             }
-            let page = inbox.send().await?;
-            self.summary.more_waiting = page.continue_from.is_some();
-            self.waiting = Some(page.messages.into());
-        }
-        let waiting = self.waiting.as_mut().expect("listed above");
+        };
         while let Some(id) = waiting.pop_front() {
             let mut content = Limited { buf: Vec::new(), limit: self.client.config().max_receive_bytes };
             match self.client.download(&id, &mut content).send().await {
