@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::Path;
 
+use secrecy::zeroize::Zeroizing;
+
 use crate::error::ConfigError;
 use crate::http::HttpSettings;
 use crate::{Asid, OdsCode};
@@ -77,7 +79,7 @@ pub struct Identity(pub(crate) reqwest::Identity);
 impl Identity {
     /// Builds an identity from a PEM certificate (chain) and a PEM private key.
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, ConfigError> {
-        let has = |pem: &[u8], marker: &str| String::from_utf8_lossy(pem).contains(marker);
+        let has = |pem: &[u8], marker: &str| memchr::memmem::find(pem, marker.as_bytes()).is_some();
         if !has(cert_pem, "-----BEGIN CERTIFICATE-----") {
             return Err(ConfigError::Identity {
                 reason: "no PEM certificate (-----BEGIN CERTIFICATE-----) in the certificate".into(),
@@ -88,7 +90,8 @@ impl Identity {
                 reason: "no PEM private key (-----BEGIN ... PRIVATE KEY-----) in the key".into(),
             });
         }
-        let mut both = Vec::with_capacity(cert_pem.len() + key_pem.len() + 1);
+        // Zeroized when dropped: the copy holds the private key.
+        let mut both = Zeroizing::new(Vec::with_capacity(cert_pem.len() + key_pem.len() + 1));
         both.extend_from_slice(cert_pem);
         both.push(b'\n');
         both.extend_from_slice(key_pem);
@@ -104,10 +107,12 @@ impl Identity {
         Ok(Identity(identity))
     }
 
-    /// Reads the PEM certificate and key from files.
+    /// Reads the PEM certificate and key from files (the buffers are zeroized after use).
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let read = |p: &Path, what: &str| {
-            std::fs::read(p).map_err(|e| ConfigError::Identity { reason: format!("cannot read the {what} file: {e}") })
+            std::fs::read(p)
+                .map(Zeroizing::new)
+                .map_err(|e| ConfigError::Identity { reason: format!("cannot read the {what} file: {e}") })
         };
         Self::from_pem(&read(cert.as_ref(), "certificate")?, &read(key.as_ref(), "key")?)
     }

@@ -40,7 +40,21 @@ pub struct HttpSettings {
     pub(crate) request_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) ca_roots: Vec<reqwest::Certificate>,
+    pub(crate) trust: Trust,
     pub(crate) allow_http: bool,
+}
+
+/// Which certificate authorities a transport trusts for its server's certificate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trust {
+    /// The platform's trusted CAs and those added with [`HttpSettings::add_ca_pem`] (the default).
+    #[default]
+    PlatformAndAdded,
+    /// Only the CAs added with [`HttpSettings::add_ca_pem`], such as the Spine root and sub
+    /// CAs: a certificate any other CA issued is refused (MESH pins its CAs this way). Used
+    /// by the SSP; building a client with no CA added is an error.
+    AddedOnly,
 }
 
 impl fmt::Debug for HttpSettings {
@@ -50,6 +64,7 @@ impl fmt::Debug for HttpSettings {
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
             .field("extra_cas", &self.ca_roots.len())
+            .field("trust", &self.trust)
             .field("allow_http", &self.allow_http)
             .finish()
     }
@@ -89,6 +104,13 @@ impl HttpSettings {
         self.ca_roots
             .extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))?);
         Ok(self)
+    }
+
+    /// Which CAs to trust (default [`Trust::PlatformAndAdded`]); [`Trust::AddedOnly`] trusts
+    /// the added CAs alone, as an SSP client that trusts only the Spine CAs should.
+    pub fn trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
     }
 
     /// Allows plain `http://` URLs. For local tests against a mock only. (MESH decides by
@@ -278,15 +300,25 @@ pub(crate) enum BodyProblem {
     Http(reqwest::Error),
 }
 
+/// The most a body buffer reserves before bytes arrive: a declared `Content-Length`
+/// is a claim, not bytes, so the buffer grows with what arrives beyond this.
+const FIRST_RESERVE: usize = 64 * 1024;
+
+/// The capacity to start a body buffer with, for a declared length (when given).
+fn first_capacity(declared: Option<u64>, limit: usize) -> usize {
+    usize::try_from(declared.unwrap_or(0)).unwrap_or(usize::MAX).min(limit).min(FIRST_RESERVE)
+}
+
 /// Reads a body into memory, refusing more than `limit` bytes (counted after
-/// decompression: the chunks are what the body decodes to).
+/// decompression: the chunks are what the body decodes to). The buffer grows with what
+/// arrives, whatever length the answer declares.
 pub(crate) async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Bytes, BodyProblem> {
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(BodyProblem::TooLarge);
     }
-    let mut buf = BytesMut::with_capacity(resp.content_length().unwrap_or(0).min(limit as u64) as usize);
+    let mut buf = BytesMut::with_capacity(first_capacity(resp.content_length(), limit));
     while let Some(chunk) = resp.chunk().await.map_err(BodyProblem::Http)? {
-        if buf.len() + chunk.len() > limit {
+        if buf.len().saturating_add(chunk.len()) > limit {
             return Err(BodyProblem::TooLarge);
         }
         buf.extend_from_slice(&chunk);
@@ -307,9 +339,20 @@ mod tests {
     }
 
     #[test]
+    fn a_declared_length_reserves_at_most_64_kib() {
+        assert_eq!(first_capacity(Some(64 * 1024 * 1024), 64 * 1024 * 1024), FIRST_RESERVE);
+        assert_eq!(first_capacity(Some(u64::MAX), usize::MAX), FIRST_RESERVE);
+        assert_eq!(first_capacity(Some(10), 1 << 20), 10);
+        assert_eq!(first_capacity(None, 1 << 20), 0);
+        assert_eq!(first_capacity(Some(1 << 20), 100), 100);
+    }
+
+    #[test]
     fn retry_after_in_seconds_or_date() {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("18446744073709551615"), Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT").map(|d| d > Duration::ZERO), Some(true));
     }
 }

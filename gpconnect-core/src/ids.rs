@@ -207,13 +207,16 @@ impl FromStr for Asid {
     }
 }
 
-/// Whether `id` is a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`.
+/// Whether `id` is a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`, and not `.` or `..`
+/// (which a URL would normalise away: `PUT Appointment/..` is the service root).
 pub(crate) fn is_logical_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    (1..=64).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !matches!(id, "." | "..")
 }
 
 /// The logical id of a resource of type `R` on one provider's server (`Patient/{id}`),
-/// checked once as a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`. Every operation that
+/// checked once as a FHIR logical id: 1 to 64 of `A-Z a-z 0-9 - .`, never `.` or `..`. Every operation that
 /// addresses a resource by id takes one, so an invalid id is an error before any request
 /// exists. Use the aliases ([`PatientId`], [`OrganizationId`], [`AppointmentId`], ...).
 ///
@@ -410,7 +413,8 @@ mod tests {
     fn logical_ids_are_checked_once() {
         assert_eq!(PatientId::parse("a-Z.9").unwrap().as_str(), "a-Z.9");
         assert!(PatientId::parse(&"1".repeat(64)).is_ok());
-        for bad in ["", "../1", "1/2", "1 2", "1?x", "é", &"1".repeat(65)] {
+        assert!(PatientId::parse("...").is_ok() && PatientId::parse(".1").is_ok());
+        for bad in ["", ".", "..", "../1", "1/2", "1 2", "1?x", "é", &"1".repeat(65)] {
             assert_eq!(AppointmentId::parse(bad), Err(IdError::LogicalId("Appointment")), "{bad:?}");
         }
         let slot: SlotId = "1001".try_into().unwrap();

@@ -71,7 +71,7 @@ pub use call_options::CallOptions;
 pub use client::{Client, ClientBuilder};
 pub use config::{Consumer, ConsumerBuilder, Device, DeviceBuilder, Identity, SspConfig};
 pub use error::{Error, ErrorKind, GpcCode, PatientMismatch, Result};
-pub use http::HttpSettings;
+pub use http::{HttpSettings, Trust};
 pub use ids::{
     AppointmentId, Asid, DocumentId, HealthcareServiceId, Id, IdError, LocationId, NhsNumber, OdsCode, OrganizationId,
     PatientId, PractitionerId, SlotId,

@@ -49,9 +49,10 @@ impl RetryPolicy {
         if let Some(wait) = retry_after {
             return wait.min(self.max_delay);
         }
-        let exp = self.base_delay.saturating_mul(1 << (attempt - 1).min(16));
+        let exp = self.base_delay.saturating_mul(1 << attempt.saturating_sub(1).min(16));
         let cap = exp.min(self.max_delay);
-        cap.mul_f64(fastrand::f64())
+        // Not `mul_f64`: it panics when a huge `max_delay` rounds up past `Duration::MAX`.
+        Duration::try_from_secs_f64(cap.as_secs_f64() * fastrand::f64()).map_or(cap, |d| d.min(cap))
     }
 }
 
@@ -64,16 +65,17 @@ where
     Fut: Future<Output = Result<T>>,
 {
     let first = Instant::now();
-    let mut n = 0;
+    let mut n: u32 = 0;
     loop {
-        n += 1;
+        n = n.saturating_add(1);
         let error = match attempt(n).await {
             Ok(value) => return Ok(value),
             Err(error) => error,
         };
         let delay = policy.delay(n, error.retry_after());
-        let retry =
-            error.is_retryable_as(effect) && n < policy.max_attempts && first.elapsed() + delay < policy.max_elapsed;
+        let retry = error.is_retryable_as(effect)
+            && n < policy.max_attempts
+            && first.elapsed().saturating_add(delay) < policy.max_elapsed;
         tracing::warn!(kind = ?error.kind(), attempt = n, retry, "failed");
         if !retry {
             return Err(error);
@@ -116,5 +118,48 @@ mod tests {
         .await;
         assert!(write.is_err());
         assert_eq!(calls, 1);
+    }
+
+    #[tokio::test]
+    async fn no_policy_setting_or_retry_after_panics() {
+        let huge = RetryPolicy {
+            max_attempts: u32::MAX,
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            max_elapsed: Duration::from_millis(1),
+        };
+        for attempt in [0, 1, 17, u32::MAX] {
+            assert!(huge.delay(attempt, None) <= Duration::MAX);
+            assert_eq!(huge.delay(attempt, Some(Duration::MAX)), Duration::MAX);
+        }
+        // A huge Retry-After with a huge max_delay: elapsed + delay saturates, no retry.
+        let huge = RetryPolicy { max_elapsed: Duration::from_secs(3600), ..huge };
+        let mut calls = 0;
+        let read: Result<()> = retrying(&huge, Effect::Read, |_| {
+            calls += 1;
+            async {
+                Err(Error::Provider(Box::new(crate::error::ProviderError {
+                    status: 503,
+                    code: None,
+                    outcome: None,
+                    interaction: crate::InteractionId::ReadPatient,
+                    trace_id: uuid::Uuid::nil(),
+                    content_type: None,
+                    retry_after: Some(Duration::MAX),
+                    body: crate::error::RawBody::default(),
+                })))
+            }
+        })
+        .await;
+        assert!(read.is_err());
+        assert_eq!(calls, 1);
+        let zero = RetryPolicy { max_attempts: 0, base_delay: Duration::ZERO, ..RetryPolicy::default() };
+        let mut calls = 0;
+        let read: Result<()> = retrying(&zero, Effect::Read, |_| {
+            calls += 1;
+            async { Err(refused()) }
+        })
+        .await;
+        assert!(read.is_err() && calls == 1);
     }
 }

@@ -72,8 +72,12 @@ pub(crate) struct SdsClient {
     config: SdsConfig,
     retry: RetryPolicy,
     max_body: usize,
-    cache: Mutex<HashMap<CacheKey, (Instant, Arc<ServiceRoot>)>>,
+    cache: Mutex<HashMap<CacheKey, Arc<Slot>>>,
 }
+
+/// One key's cache entry: held (asynchronously) by the one look-up in flight for the key,
+/// so concurrent misses wait for it and share its answer (single flight).
+type Slot = tokio::sync::Mutex<Option<(Instant, Arc<ServiceRoot>)>>;
 
 /// Reads an SDS search answer: the resources of its entries, whatever else it holds
 /// (public for the fuzz harness and benches; not part of the API).
@@ -139,19 +143,29 @@ impl SdsClient {
         })
     }
 
-    /// The service root and ASID for `ods` and `interaction`, from the cache or SDS.
+    /// The service root and ASID for `ods` and `interaction`, from the cache or SDS. One
+    /// look-up per key at a time: concurrent misses wait for the one in flight.
     pub(crate) async fn resolve(&self, ods: &OdsCode, interaction: InteractionId) -> Result<Arc<ServiceRoot>> {
-        let key = (ods.clone(), interaction);
-        if let Some((at, root)) = self.cache.lock().expect("sds cache").get(&key) {
-            if at.elapsed() < self.config.cache_ttl {
+        let ttl = self.config.cache_ttl;
+        let fresh = |at: &Instant| at.elapsed() < ttl;
+        let slot = {
+            let mut cache = self.cache.lock().expect("sds cache");
+            // Stale entries nobody is using go; a key being looked up keeps its slot.
+            cache.retain(|_, slot| {
+                Arc::strong_count(slot) > 1
+                    || slot.try_lock().is_ok_and(|e| e.as_ref().is_some_and(|(at, _)| fresh(at)))
+            });
+            cache.entry((ods.clone(), interaction)).or_default().clone()
+        };
+        let mut entry = slot.lock().await;
+        if let Some((at, root)) = entry.as_ref() {
+            if fresh(at) {
                 return Ok(root.clone());
             }
         }
         // Boxed: the look-up's state (two searches) stays out of every request's future.
         let root = Arc::new(Box::pin(self.look_up(ods, interaction)).await?);
-        let mut cache = self.cache.lock().expect("sds cache");
-        cache.retain(|_, (at, _)| at.elapsed() < self.config.cache_ttl);
-        cache.insert(key, (Instant::now(), root.clone()));
+        *entry = Some((Instant::now(), root.clone()));
         Ok(root)
     }
 

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
+use gpconnect_core::error::ConfigError;
 use gpconnect_core::preflight::Step;
-use gpconnect_core::{Capability, Client, Identity, Provider, ServiceRoot, SspConfig};
+use gpconnect_core::{Capability, Client, Identity, Provider, ServiceRoot, SspConfig, Trust};
 use gpconnect_testkit::{fixture, test_consumer, test_user};
 use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -146,4 +147,33 @@ async fn a_server_certificate_from_an_untrusted_ca_is_refused() {
     assert_eq!(err.kind(), gpconnect_core::ErrorKind::Transport, "{err:?}");
     let report = p.preflight(&[Capability::Foundations]).await;
     assert_eq!(report.failures().next().map(|c| c.step), Some(Step::TlsHandshake), "{report}");
+}
+
+#[tokio::test]
+async fn trusting_only_the_added_spine_cas_connects_and_refuses_any_other_ca() {
+    let pki = pki();
+    let port = start_server(&pki).await;
+    let identity = || Identity::from_pem(pki.client_cert_pem.as_bytes(), pki.client_key_pem.as_bytes()).unwrap();
+    let only = |ca: &str| {
+        ssp(port).identity(identity()).try_http(|h| h.trust(Trust::AddedOnly).add_ca_pem(ca.as_bytes())).unwrap()
+    };
+
+    let statement = provider(only(&pki.ca_pem)).foundations().capability_statement().send().await.unwrap();
+    assert_eq!(statement.version.as_deref(), Some("1.6.2"));
+
+    let other = pki_ca_only();
+    let err = provider(only(&other)).foundations().capability_statement().send().await.unwrap_err();
+    assert_eq!(err.kind(), gpconnect_core::ErrorKind::Transport, "{err:?}");
+
+    let none = Client::builder()
+        .ssp(ssp(port).http(|h| h.trust(Trust::AddedOnly)))
+        .consumer(test_consumer())
+        .build()
+        .unwrap_err();
+    assert!(matches!(none, gpconnect_core::Error::Config(ConfigError::NoTrustedCa)), "{none:?}");
+}
+
+/// Another CA's certificate (PEM), which issued nothing the server presents.
+fn pki_ca_only() -> String {
+    pki().ca_pem
 }

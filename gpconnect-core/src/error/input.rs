@@ -71,6 +71,12 @@ pub enum ConfigError {
          (-----BEGIN CERTIFICATE-----)"
     )]
     CaCertificate(#[source] TransportError),
+    /// [`Trust::AddedOnly`](crate::Trust::AddedOnly) with no CA added: nothing would be trusted.
+    #[error(
+        "only added CAs are trusted but none was added: add the Spine root and sub CA certificates \
+         (add_ca_pem)"
+    )]
+    NoTrustedCa,
     /// A required part of the configuration is missing.
     #[error("missing configuration: the client builder needs {}", missing_name(.0))]
     Missing(&'static str),

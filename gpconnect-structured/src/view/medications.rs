@@ -211,8 +211,12 @@ impl MedicationItem {
                     _ => PrescriptionType::Other(c),
                 });
             if let Some(r) = ext(&p.extension, "Extension-CareConnect-GPC-MedicationRepeatInformation-1") {
-                let num =
-                    |e: &Extension| e.value_unsigned_int.or(e.value_positive_int).or(e.value_integer.map(|i| i as u64));
+                // A count sent as a signed integer is read as one: a negative count is no count.
+                let num = |e: &Extension| {
+                    e.value_unsigned_int
+                        .or(e.value_positive_int)
+                        .or(e.value_integer.and_then(|i| u64::try_from(i).ok()))
+                };
                 item.repeats_allowed = r.sub("numberOfRepeatPrescriptionsAllowed").and_then(num);
                 item.repeats_issued = r.sub("numberOfRepeatPrescriptionsIssued").and_then(num);
             }
