@@ -420,10 +420,10 @@ impl Appointment {
     /// was asked for): it must name exactly one patient participant, and that one.
     pub(crate) fn check_patient(&self, asked: Option<&str>) -> Result<(), PatientMismatch> {
         match (self.patient_ids.as_slice(), asked.map(str::trim)) {
-            ([], _) => Err(PatientMismatch::NoNhsNumber),
-            ([one], Some(asked)) if one != asked => Err(PatientMismatch::OtherPatient),
+            ([], _) => Err(PatientMismatch::NoPatient),
+            ([one], Some(asked)) if one != asked => Err(PatientMismatch::OtherPatientId),
             ([_], _) => Ok(()),
-            _ => Err(PatientMismatch::OtherPatient),
+            _ => Err(PatientMismatch::OtherPatientId),
         }
     }
 

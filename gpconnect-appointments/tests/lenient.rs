@@ -186,6 +186,8 @@ fn assert_wrong_patient(err: Error, expected: PatientMismatch) {
     assert!(err.trace_id().is_some());
     let text = format!("{err} {err:?}");
     assert!(!text.contains("p2") && !text.contains("Patient/"), "{text}");
+    // The text says what differed: a logical id here, never "another NHS number".
+    assert!(text.contains(&expected.to_string()) && !text.contains("NHS number"), "{text}");
 }
 
 #[tokio::test]
@@ -196,9 +198,9 @@ async fn an_appointment_answer_for_another_patient_is_a_wrong_patient_error() {
     let mut none = appointment(Some("1"), PATIENT);
     none["participant"].as_array_mut().unwrap().remove(0);
     for (body, expected) in [
-        (appointment(Some("1"), "p2"), PatientMismatch::OtherPatient),
-        (two, PatientMismatch::OtherPatient),
-        (none, PatientMismatch::NoNhsNumber),
+        (appointment(Some("1"), "p2"), PatientMismatch::OtherPatientId),
+        (two, PatientMismatch::OtherPatientId),
+        (none, PatientMismatch::NoPatient),
     ] {
         let spine = MockSpine::start().await;
         serve(&spine, "GET", "/Appointment/1", "read:appointment-1", 200, &body).await;
@@ -225,18 +227,18 @@ async fn an_appointment_answer_for_another_patient_is_a_wrong_patient_error() {
         .send()
         .await
         .unwrap_err();
-    assert_wrong_patient(err, PatientMismatch::OtherPatient);
+    assert_wrong_patient(err, PatientMismatch::OtherPatientId);
 
     // Amend and cancel answered with the appointment of someone else.
     let ours = Appointment::from_json(&appointment(Some("1"), PATIENT).to_string()).unwrap();
     let spine = MockSpine::start().await;
     serve(&spine, "PUT", "/Appointment/1", "update:appointment-1", 200, &appointment(Some("1"), "p2")).await;
     let err = spine.provider().appointments().amend(&ours).comment("Call first").send().await.unwrap_err();
-    assert_wrong_patient(err, PatientMismatch::OtherPatient);
+    assert_wrong_patient(err, PatientMismatch::OtherPatientId);
     let spine = MockSpine::start().await;
     serve(&spine, "PUT", "/Appointment/1", "cancel:appointment-1", 200, &appointment(Some("1"), "p2")).await;
     let err = spine.provider().appointments().cancel(&ours, "Feels better").send().await.unwrap_err();
-    assert_wrong_patient(err.into(), PatientMismatch::OtherPatient);
+    assert_wrong_patient(err.into(), PatientMismatch::OtherPatientId);
 }
 
 #[tokio::test]
@@ -254,7 +256,7 @@ async fn a_booking_answered_for_another_patient_is_a_wrong_patient_error() {
         .send()
         .await
         .unwrap_err();
-    assert_wrong_patient(err, PatientMismatch::OtherPatient);
+    assert_wrong_patient(err, PatientMismatch::OtherPatientId);
     // What was sent names our patient.
     let requests = spine.server().received_requests().await.unwrap();
     let post = requests.iter().find(|r| r.method.as_str() == "POST").expect("the booking was sent");

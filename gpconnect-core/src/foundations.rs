@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeProblem, InvalidInput};
+use crate::error::{DecodeProblem, InvalidInput, PatientMismatch};
 use crate::fhir::{
     Bundle, CapabilityStatement, FhirResource, HealthcareService, Identifier, Location, Meta, Organization, Patient,
     Practitioner, Precision, Typed,
@@ -77,6 +77,7 @@ impl Foundations {
             call: Call::new(&self.provider),
             interaction: InteractionId::ReadOrganization,
             path,
+            id: None,
             _resource: PhantomData,
         }
     }
@@ -153,7 +154,13 @@ impl Foundations {
     }
 
     fn read<T: FhirResource>(&self, interaction: InteractionId, id: &Id<T>) -> Read<T> {
-        Read { call: Call::new(&self.provider), interaction, path: Ok(id.reference()), _resource: PhantomData }
+        Read {
+            call: Call::new(&self.provider),
+            interaction,
+            path: Ok(id.reference()),
+            id: Some(id.as_str().into()),
+            _resource: PhantomData,
+        }
     }
 
     fn find<T>(&self, interaction: InteractionId, identifier: Option<(&'static str, SearchValue)>) -> Find<T> {
@@ -183,6 +190,7 @@ impl Provider {
             call: Call::new(self),
             interaction: InteractionId::metadata(capability),
             path: Ok("metadata".into()),
+            id: None,
             _resource: PhantomData,
         }
     }
@@ -220,6 +228,8 @@ pub struct Read<T> {
     call: Call,
     interaction: InteractionId,
     path: Result<String, InvalidInput>,
+    /// The logical id read, which a Patient answer must carry.
+    id: Option<Box<str>>,
     _resource: PhantomData<fn() -> T>,
 }
 
@@ -237,8 +247,26 @@ impl<T: DeserializeOwned + FhirResource> Operation for Read<T> {
         Ok(Request::get(self.interaction, self.path.clone()?))
     }
 
+    /// A Patient read must answer with the id read: another id (or none) is
+    /// `WrongPatient`, never data.
     fn parse(&self, response: Response) -> Result<T> {
-        response.resource()
+        let resource = response.resource()?;
+        if let (Some(asked), "Patient") = (&self.id, T::TYPE) {
+            #[derive(serde::Deserialize)]
+            struct Peek {
+                id: Option<String>,
+            }
+            let answered = serde_json::from_slice::<Peek>(&response.body.0).ok().and_then(|p| p.id);
+            let mismatch = match answered.as_deref().map(str::trim) {
+                Some(id) if id == &**asked => None,
+                Some(_) => Some(PatientMismatch::OtherPatientId),
+                None => Some(PatientMismatch::NoPatient),
+            };
+            if let Some(m) = mismatch {
+                return Err(m.error(self.interaction, response.trace_id));
+            }
+        }
+        Ok(resource)
     }
 }
 

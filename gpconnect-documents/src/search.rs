@@ -81,6 +81,7 @@ pub struct SearchDocuments<T = Provider> {
     document_type: Option<(String, String)>,
     facility: Option<(String, String)>,
     version: DocumentsVersion,
+    nhs_number: Option<NhsNumber>,
 }
 
 gpconnect_core::builder!(impl<T: Transport> SearchDocuments<T>);
@@ -116,7 +117,17 @@ impl<T: Transport> SearchDocuments<T> {
             document_type: None,
             facility: None,
             version: DocumentsVersion::Current,
+            nhs_number: None,
         }
+    }
+
+    /// The NHS number of the patient found earlier (the one
+    /// [`find_patient`](crate::Documents::find_patient) was asked for): the answer's
+    /// Patients and every subject given by NHS number must carry it (else `WrongPatient`).
+    /// Without it, the included Patient with the id searched for gives the NHS number.
+    pub fn nhs_number(mut self, nhs_number: &NhsNumber) -> Self {
+        self.nhs_number = Some(nhs_number.clone());
+        self
     }
 
     /// The search form the provider runs (default [`DocumentsVersion::Current`]).
@@ -244,7 +255,7 @@ impl<T: Transport> Operation for SearchDocuments<T> {
         // A transport bound to one patient (the API platform) names them by NHS number, and
         // the answer is checked by it: the ids in the platform's answers are the server's own.
         let checked = match self.call.transport().bound_patient() {
-            None => check_patient(&bundle, self.patient_id.as_str()),
+            None => check_patient(&bundle, self.patient_id.as_str(), self.nhs_number.as_ref()),
             Some(nhs) => check_bound_patient(&bundle, nhs),
         };
         checked.map_err(|m| m.error(self.interaction(), response.trace_id))?;
@@ -271,17 +282,23 @@ fn digits(nhs: &str) -> String {
 }
 
 /// Checks that a search answer is about the patient asked for, by the logical id the
-/// search sent (`Patient/{id}/DocumentReference`, or `subject=Patient/{id}`).
+/// search sent (`Patient/{id}/DocumentReference`, or `subject=Patient/{id}`) and, when
+/// given, the NHS number of the patient found earlier (`known_nhs`).
 ///
 /// Every DocumentReference's `subject` must name that patient: a `Patient/{id}` reference
 /// (relative or absolute) with the same id, a reference that resolves in the Bundle to a
-/// Patient with that id, or an NHS number identifier equal to the one the included Patient
-/// of that id carries. Every included Patient must have that id, and all carry the same NHS
-/// number. Another id or NHS number
-/// is [`PatientMismatch::OtherPatient`]; a subject that is missing, names no Patient or
-/// cannot be matched is [`PatientMismatch::NoNhsNumber`]. A DocumentReference that cannot
-/// be read at all is not checked: it is left out of the list (and reported).
-pub(crate) fn check_patient(bundle: &Bundle, asked: &str) -> Result<(), PatientMismatch> {
+/// Patient with that id, or an NHS number identifier equal to the patient's: the one found
+/// earlier, else the one the included Patient *of that id* carries (an included Patient
+/// without an id vouches for nobody). Every included Patient must have that id (or none),
+/// and all carry the same NHS number. Another id is [`PatientMismatch::OtherPatientId`],
+/// another NHS number [`PatientMismatch::OtherPatient`]; a subject that is missing, names
+/// no Patient or cannot be matched is [`PatientMismatch::NoPatient`]. A DocumentReference
+/// that cannot be read at all is not checked: it is left out of the list (and reported).
+pub(crate) fn check_patient(
+    bundle: &Bundle,
+    asked: &str,
+    known_nhs: Option<&NhsNumber>,
+) -> Result<(), PatientMismatch> {
     use gpconnect_core::fhir::lenient;
     use serde_json::Value;
 
@@ -292,40 +309,49 @@ pub(crate) fn check_patient(bundle: &Bundle, asked: &str) -> Result<(), PatientM
     }
 
     let asked = asked.trim();
-    let mut asked_nhs = None;
+    let mut asked_nhs = known_nhs.map(|n| n.expose().to_owned());
+    let mut without_id = Vec::new();
     for raw in bundle.resources_of(Patient::TYPE) {
         if raw.id().is_some_and(|id| id.trim() != asked) {
-            return Err(PatientMismatch::OtherPatient);
+            return Err(PatientMismatch::OtherPatientId);
         }
         let found = lenient::parse::<Patient>(raw.raw()).ok().and_then(|(p, _)| p.nhs_number().map(digits));
         match (&asked_nhs, found) {
             (Some(a), Some(b)) if *a != b => return Err(PatientMismatch::OtherPatient),
-            (None, Some(b)) => asked_nhs = Some(b),
+            (None, Some(b)) if raw.id().is_some() => asked_nhs = Some(b),
+            (None, Some(b)) => without_id.push(b),
             _ => {}
+        }
+    }
+    // A Patient without an id is checked against the patient's NHS number once known.
+    if let Some(nhs) = &asked_nhs {
+        if without_id.iter().any(|b| b != nhs) {
+            return Err(PatientMismatch::OtherPatient);
         }
     }
     let index = bundle.index();
     let names_asked = |subject: &Value| -> Result<(), PatientMismatch> {
         let Ok(r) = serde_json::from_value::<Reference>(subject.clone()) else {
-            return Err(PatientMismatch::NoNhsNumber);
+            return Err(PatientMismatch::NoPatient);
         };
         match r.parse() {
-            Some(("Patient", id)) => return if id == asked { Ok(()) } else { Err(PatientMismatch::OtherPatient) },
+            Some(("Patient", id)) => return if id == asked { Ok(()) } else { Err(PatientMismatch::OtherPatientId) },
             Some(("", _)) | None if r.reference.is_some() => {
                 return match index.resolve(&r).filter(|t| t.is::<Patient>()).and_then(|t| t.id()) {
                     Some(id) if id.trim() == asked => Ok(()),
-                    Some(_) => Err(PatientMismatch::OtherPatient),
-                    None => Err(PatientMismatch::NoNhsNumber),
+                    Some(_) => Err(PatientMismatch::OtherPatientId),
+                    None => Err(PatientMismatch::NoPatient),
                 };
             }
-            Some(_) => return Err(PatientMismatch::NoNhsNumber),
+            Some(_) => return Err(PatientMismatch::NoPatient),
             None => {}
         }
         let by_nhs = r.identifier.as_ref().filter(|i| i.system.as_deref() == Some(NhsNumber::SYSTEM));
         match (by_nhs.and_then(|i| i.value.as_deref()), &asked_nhs) {
             (Some(given), Some(nhs)) if digits(given) == *nhs => Ok(()),
             (Some(_), Some(_)) => Err(PatientMismatch::OtherPatient),
-            _ => Err(PatientMismatch::NoNhsNumber),
+            (Some(_), None) => Err(PatientMismatch::NoNhsNumber),
+            (None, _) => Err(PatientMismatch::NoPatient),
         }
     };
     for raw in bundle.resources_of(DocumentReference::TYPE) {
@@ -334,7 +360,7 @@ pub(crate) fn check_patient(bundle: &Bundle, asked: &str) -> Result<(), PatientM
             // Read strictly: every reference of a subject sent as an array must name the patient.
             Some(Value::Array(all)) if !all.is_empty() => all.iter().try_for_each(names_asked)?,
             Some(one @ Value::Object(_)) => names_asked(&one)?,
-            _ => return Err(PatientMismatch::NoNhsNumber),
+            _ => return Err(PatientMismatch::NoPatient),
         }
     }
     Ok(())

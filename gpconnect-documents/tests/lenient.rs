@@ -38,6 +38,14 @@ fn bundle(resources: Vec<Value>) -> Value {
 
 /// Serves `body` to the search for [`PATIENT`] and runs that search.
 async fn search(body: Value) -> (MockSpine, gpconnect_core::Result<gpconnect_documents::DocumentList>) {
+    search_with(body, None).await
+}
+
+/// [`search`], telling the search the NHS number of the patient found earlier, when given.
+async fn search_with(
+    body: Value,
+    nhs: Option<&str>,
+) -> (MockSpine, gpconnect_core::Result<gpconnect_documents::DocumentList>) {
     let spine = MockSpine::start().await;
     // The request as the wire tests check it: method, path, interaction, headers.
     Mock::given(method("GET"))
@@ -54,8 +62,11 @@ async fn search(body: Value) -> (MockSpine, gpconnect_core::Result<gpconnect_doc
         .expect(1)
         .mount(spine.server())
         .await;
-    let result =
-        spine.provider().documents().search_documents(&PATIENT.parse().unwrap()).send().await.map(|t| t.into_inner());
+    let mut search = spine.provider().documents().search_documents(&PATIENT.parse().unwrap());
+    if let Some(nhs) = nhs {
+        search = search.nhs_number(&nhs.parse().unwrap());
+    }
+    let result = search.send().await.map(|t| t.into_inner());
     assert!(ssp_requests(&spine).await.is_empty(), "answered by the hand-made body only");
     (spine, result)
 }
@@ -154,19 +165,25 @@ async fn items_without_identity_and_second_copies_are_left_out_and_reported() {
 #[tokio::test]
 async fn an_answer_about_another_patient_is_a_wrong_patient_error() {
     let ours = || json!({ "reference": format!("Patient/{PATIENT}") });
+    let by_nhs = |nhs: &str| json!({ "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } });
+    let anonymous = |nhs: &str| {
+        let mut p = patient("-", nhs);
+        p.as_object_mut().unwrap().remove("id");
+        p
+    };
     let cases = [
         // A document whose subject is someone else.
         (
             vec![document("d1", ours()), document("d2", json!({ "reference": "Patient/p2" }))],
-            PatientMismatch::OtherPatient,
+            PatientMismatch::OtherPatientId,
         ),
         // The same, as an absolute reference inside an array.
         (
             vec![document("d1", json!([ours(), { "reference": "https://p/fhir/Patient/p2" }]))],
-            PatientMismatch::OtherPatient,
+            PatientMismatch::OtherPatientId,
         ),
         // The included Patient is someone else.
-        (vec![document("d1", ours()), patient("p2", "9690937278")], PatientMismatch::OtherPatient),
+        (vec![document("d1", ours()), patient("p2", "9690937278")], PatientMismatch::OtherPatientId),
         // Two included Patients of the asked id with different NHS numbers.
         (
             vec![document("d1", ours()), patient(PATIENT, "9690937286"), patient(PATIENT, "9690937278")],
@@ -184,12 +201,14 @@ async fn an_answer_about_another_patient_is_a_wrong_patient_error() {
             PatientMismatch::OtherPatient,
         ),
         // A document that names no patient, or not a Patient.
-        (vec![document("d1", Value::Null)], PatientMismatch::NoNhsNumber),
-        (vec![document("d1", json!({ "reference": "Group/p1" }))], PatientMismatch::NoNhsNumber),
+        (vec![document("d1", Value::Null)], PatientMismatch::NoPatient),
+        (vec![document("d1", json!({ "reference": "Group/p1" }))], PatientMismatch::NoPatient),
         (
             vec![document("d1", json!({ "reference": "urn:uuid:0b6c1f5c-0000-4000-8000-000000000000" }))],
-            PatientMismatch::NoNhsNumber,
+            PatientMismatch::NoPatient,
         ),
+        // A subject by NHS number vouched for only by an included Patient without an id.
+        (vec![document("d1", by_nhs("9690937278")), anonymous("9690937278")], PatientMismatch::NoNhsNumber),
     ];
     for (resources, expected) in cases {
         let (_spine, result) = search(bundle(resources)).await;
@@ -198,7 +217,25 @@ async fn an_answer_about_another_patient_is_a_wrong_patient_error() {
         assert!(matches!(err, Error::WrongPatient { problem, .. } if problem == expected), "{err:?}");
         let text = format!("{err} {err:?}");
         assert!(!text.contains("9690937278") && !text.contains("p2"), "{text}");
+        assert!(text.contains(&expected.to_string()), "the text names what differed: {text}");
         assert!(err.trace_id().is_some());
+    }
+
+    // With the NHS number of the patient found earlier: an id-less Patient or an
+    // NHS-number subject of someone else is refused; the patient's own is accepted.
+    for (resources, expected) in [
+        (vec![document("d1", ours()), anonymous("9690937278")], Some(PatientMismatch::OtherPatient)),
+        (vec![document("d1", by_nhs("9690937278"))], Some(PatientMismatch::OtherPatient)),
+        (vec![document("d1", by_nhs("969 093 7286")), anonymous("9690937286")], None),
+    ] {
+        let (_spine, result) = search_with(bundle(resources), Some("9690937286")).await;
+        match expected {
+            Some(expected) => {
+                let err = result.unwrap_err();
+                assert!(matches!(err, Error::WrongPatient { problem, .. } if problem == expected), "{err:?}");
+            }
+            None => assert_eq!(result.unwrap().documents.len(), 1),
+        }
     }
 }
 

@@ -20,6 +20,14 @@ pub enum PatientMismatch {
     /// The answer has no Patient, or its Patient has no NHS number.
     #[error("the answer names no NHS number")]
     NoNhsNumber,
+    /// The answer names another patient by logical id (`Patient/{id}`) than the one asked
+    /// for or found, or several patients where one was expected.
+    #[error("the answer names another patient id")]
+    OtherPatientId,
+    /// The answer names no patient where it must (an appointment with no patient
+    /// participant, a document with no subject).
+    #[error("the answer names no patient")]
+    NoPatient,
 }
 
 impl PatientMismatch {

@@ -19,7 +19,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use gpconnect_core::fhir::lenient;
-use gpconnect_core::fhir::{Bundle, FhirResource, Organization, Patient, NHS_NUMBER_SYSTEM};
+use gpconnect_core::fhir::{Bundle, Organization, Patient};
 use gpconnect_core::{NhsNumber, PatientMismatch};
 
 mod allergies;
@@ -33,6 +33,7 @@ mod medications;
 mod problem;
 mod problems;
 mod referrals;
+mod right_patient;
 mod section;
 mod uncategorised;
 mod warnings;
@@ -205,23 +206,10 @@ impl StructuredRecord {
     }
 
     /// Checks that the record is about `asked`: every Patient in the bundle carries that
-    /// NHS number, and there is at least one.
+    /// NHS number, there is at least one, and no clinical item names another patient
+    /// ([`right_patient`]).
     pub(crate) fn check_patient(&self, asked: &NhsNumber) -> Result<(), PatientMismatch> {
-        #[derive(serde::Deserialize, Default)]
-        #[serde(default)]
-        struct Identified {
-            #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
-            identifier: Vec<gpconnect_core::fhir::Identifier>,
-        }
-        let mut patients = self.bundle.resources_of(Patient::TYPE).peekable();
-        if patients.peek().is_none() {
-            return Err(PatientMismatch::NoNhsNumber);
-        }
-        patients.try_for_each(|raw| {
-            let id: Identified = lenient::parse(raw.raw()).map(|(v, _)| v).unwrap_or_default();
-            let nhs = id.identifier.iter().find(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
-            PatientMismatch::check(asked, nhs.and_then(|i| i.value.as_deref()))
-        })
+        right_patient::check_patient(&self.bundle, asked)
     }
 
     /// The raw response bytes. Patient data: keep out of logs.

@@ -1,0 +1,111 @@
+//! Right patient: a structured record is about the patient asked for, entry by entry.
+//!
+//! Every Patient in the Bundle must carry the NHS number asked for (and there must be one),
+//! and every clinical item whose `subject` or `patient` names a patient (contained items
+//! included) must name that one: a `Patient/{id}` reference to an id of those Patients, a
+//! reference resolving to one of them, or an NHS number identifier equal to the one asked
+//! for. One item about another patient refuses the whole record (`WrongPatient`): the spec
+//! returns one patient's record per Bundle, so an item about someone else means the
+//! provider mixed records, and no other item of that answer can be trusted either. An item
+//! whose subject is absent or names no Patient (a `Group`, an unresolved `urn:uuid:`) is
+//! not about another patient and is kept.
+
+use gpconnect_core::fhir::lenient;
+use gpconnect_core::fhir::{Bundle, FhirResource, Identifier, Patient, Reference, ResourceIndex, NHS_NUMBER_SYSTEM};
+use gpconnect_core::{NhsNumber, PatientMismatch};
+use serde_json::Value;
+
+/// Checks that the record in `bundle` is about `asked` (see the module documentation).
+pub(crate) fn check_patient(bundle: &Bundle, asked: &NhsNumber) -> Result<(), PatientMismatch> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Identified {
+        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
+        identifier: Vec<Identifier>,
+    }
+    let mut ids = Vec::new();
+    for raw in bundle.resources_of(Patient::TYPE) {
+        let found: Identified = lenient::parse(raw.raw()).map(|(v, _)| v).unwrap_or_default();
+        let nhs = found.identifier.iter().find(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
+        PatientMismatch::check(asked, nhs.and_then(|i| i.value.as_deref()))?;
+        ids.extend(raw.id().map(str::trim));
+    }
+    if ids.is_empty() && bundle.resources_of(Patient::TYPE).next().is_none() {
+        return Err(PatientMismatch::NoNhsNumber);
+    }
+    let judge = Judge { asked, ids: &ids, index: bundle.index() };
+    bundle.resources().filter(|raw| raw.resource_type() != Patient::TYPE).try_for_each(|raw| {
+        match lenient::parse::<Subjects>(raw.raw()) {
+            Ok((item, _)) => judge.item(&item, 0),
+            // Unreadable: the view reports it and shows nothing of it.
+            Err(_) => Ok(()),
+        }
+    })
+}
+
+/// The members of a resource that name its patient, and its contained resources.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Subjects {
+    subject: Value,
+    patient: Value,
+    contained: Value,
+}
+
+struct Judge<'a> {
+    asked: &'a NhsNumber,
+    ids: &'a [&'a str],
+    index: ResourceIndex<'a>,
+}
+
+impl Judge<'_> {
+    /// Checks an item's `subject` and `patient`, then its contained resources (one level
+    /// deep, as STU3 allows).
+    fn item(&self, item: &Subjects, depth: u8) -> Result<(), PatientMismatch> {
+        self.names(&item.subject)?;
+        self.names(&item.patient)?;
+        if depth > 0 {
+            return Ok(());
+        }
+        let contained = match &item.contained {
+            Value::Array(all) => all.as_slice(),
+            one @ Value::Object(_) => std::slice::from_ref(one),
+            _ => &[],
+        };
+        contained.iter().try_for_each(|c| match serde_json::from_value::<Subjects>(c.clone()) {
+            Ok(c) => self.item(&c, depth + 1),
+            Err(_) => Ok(()),
+        })
+    }
+
+    /// Checks one `subject`/`patient` value: a reference, an array of them, or nothing.
+    fn names(&self, value: &Value) -> Result<(), PatientMismatch> {
+        match value {
+            Value::Array(all) => all.iter().try_for_each(|v| self.names(v)),
+            Value::Object(_) => match serde_json::from_value::<Reference>(value.clone()) {
+                Ok(r) => self.reference(&r),
+                Err(_) => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    fn reference(&self, r: &Reference) -> Result<(), PatientMismatch> {
+        match r.parse() {
+            Some(("Patient", id)) if !self.ids.contains(&id.trim()) => return Err(PatientMismatch::OtherPatientId),
+            Some(_) | None if r.reference.is_some() && !r.is_contained() => {
+                if let Some(target) = self.index.resolve(r).filter(|t| t.is::<Patient>()) {
+                    if !target.id().is_some_and(|id| self.ids.contains(&id.trim())) {
+                        return Err(PatientMismatch::OtherPatientId);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let by_nhs = r.identifier.as_ref().filter(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
+        match by_nhs.and_then(|i| i.value.as_deref()) {
+            Some(nhs) => PatientMismatch::check(self.asked, Some(nhs)),
+            None => Ok(()),
+        }
+    }
+}
