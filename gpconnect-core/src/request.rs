@@ -135,13 +135,25 @@ impl Request {
 }
 
 /// A success answer whose body is still to be read, chunk by chunk: what the send path
-/// hands an operation that streams (documents), before any body byte is read.
-#[derive(Debug)]
+/// hands an operation that streams (documents), before any body byte is read. `Debug`
+/// shows the status, the interaction, the trace id and the declared length: never the URL
+/// (which can carry `patientNHSNumber=`) or the headers.
 pub struct StreamingResponse {
     pub(crate) inner: reqwest::Response,
     pub(crate) trace_id: Uuid,
     pub(crate) interaction: InteractionId,
     pub(crate) max_body: usize,
+}
+
+impl std::fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::RedactedStruct::new(f, "StreamingResponse")
+            .screened("status", &self.status())
+            .screened("interaction", &self.interaction)
+            .screened("trace_id", &self.trace_id)
+            .screened("content_length", &self.content_length())
+            .finish()
+    }
 }
 
 impl StreamingResponse {
@@ -326,8 +338,8 @@ pub fn is_fhir_json(content_type: &str) -> bool {
     ["application/fhir+json", "application/json+fhir", "application/json"].iter().any(|m| mime.eq_ignore_ascii_case(m))
 }
 
-/// A success answer, with the body read into memory.
-#[derive(Debug)]
+/// A success answer, with the body read into memory. `Debug` shows the status, trace id,
+/// interaction and body length, never a header's value or the body.
 pub struct Response {
     /// The HTTP status (2xx).
     pub status: u16,
@@ -339,6 +351,18 @@ pub struct Response {
     pub trace_id: Uuid,
     /// The interaction.
     pub interaction: InteractionId,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::RedactedStruct::new(f, "Response")
+            .screened("status", &self.status)
+            .screened("trace_id", &self.trace_id)
+            .screened("interaction", &self.interaction)
+            .screened("body", &self.body)
+            .present("headers", !self.headers.is_empty())
+            .finish()
+    }
 }
 
 /// Response bytes whose `Debug` shows only the length.

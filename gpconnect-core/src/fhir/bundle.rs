@@ -147,7 +147,7 @@ fn peek(json: &str) -> (String, Option<String>) {
 /// A FHIR Bundle (search results, the structured record, ...).
 ///
 /// Deserialize with `serde_json::from_slice`/`from_str` (or [`Bundle::from_slice`]).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Bundle {
     /// Logical id.
@@ -191,7 +191,7 @@ pub struct BundleLink {
 ///
 /// An entry is kept even if it has no `resource` (some spec examples put the resource's
 /// fields straight on the entry; those are not recovered).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BundleEntry {
     /// Absolute URL (or `urn:uuid:`) of the resource.
@@ -212,7 +212,7 @@ pub struct BundleEntry {
 }
 
 /// `Bundle.entry.search`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BundleEntrySearch {
     /// `match | include | outcome`.
@@ -235,26 +235,18 @@ pub struct BundleEntryRequest {
     pub url: Option<String>,
 }
 
-impl fmt::Debug for BundleLink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BundleLink")
-            .field("relation", &self.relation)
-            .field("url", &self.url.as_ref().map(|_| ".."))
-            .finish()
-    }
-}
-
-impl fmt::Debug for BundleEntryRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BundleEntryRequest")
-            .field("method", &self.method)
-            .field("url", &self.url.as_ref().map(|_| ".."))
-            .finish()
-    }
-}
+// Debug by the one rule (crate::redact): codes screened, URLs and contents by presence.
+crate::redacted_debug!(
+    Bundle, id, type_, total, link, entry [meta];
+    BundleLink, relation [url];
+    BundleEntry, search, request, response [full_url, resource];
+    BundleEntrySearch, mode, score;
+    BundleEntryRequest, method [url];
+    BundleEntryResponse, status, etag, last_modified [location, outcome];
+);
 
 /// `Bundle.entry.response`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BundleEntryResponse {
     /// Status line/code.

@@ -2,14 +2,13 @@
 //!
 //! From one declaration a type gets its struct (with doc comments), serde JSON reading and
 //! writing with the SDK's leniency, XML reading ([`FromXml`](crate::xml::FromXml)) and
-//! writing ([`ToXml`](crate::xml::ToXml)) with the `mesh` feature only, and a `Debug` that
-//! names the fields set and nothing a patient or provider wrote.
+//! writing ([`ToXml`](crate::xml::ToXml)) with the `mesh` feature only, and a `Debug` by
+//! the SDK's one redaction rule ([`crate::redact`]): the `id` screened, the other fields
+//! named when set, never their values.
 //!
 //! This module holds the macro's support code; it is public (hidden) because
 //! `gpconnect-structured` declares its resources with the same macro.
 #![doc(hidden)]
-
-use std::fmt;
 
 /// The serde helpers a declaration names by default, under names no module uses for
 /// anything else (every expansion glob-imports this module).
@@ -18,39 +17,20 @@ pub mod serde_paths {
     pub use crate::fhir::one_or_many as __fhir_one_or_many;
 }
 
-/// Whether a field holds anything (`Some`, or a non-empty `Vec`): what `Debug` names.
-pub trait IsSet {
-    /// Whether the field is set.
-    fn is_set(&self) -> bool;
-}
+/// Whether a field is set, for `Debug`: the one rule's ([`crate::redact`]).
+pub use crate::redact::IsSet;
 
-impl<T> IsSet for Option<T> {
-    fn is_set(&self) -> bool {
-        self.is_some()
-    }
-}
-
-impl<T> IsSet for Vec<T> {
-    fn is_set(&self) -> bool {
-        !self.is_empty()
-    }
-}
-
-/// Writes `Name{a, b}`: the type's name and the names of the fields set.
-pub fn debug_fields(f: &mut fmt::Formatter<'_>, name: &str, fields: &[(&str, bool)]) -> fmt::Result {
-    f.write_str(name)?;
-    f.write_str("{")?;
-    let mut first = true;
-    for (field, set) in fields {
-        if *set {
-            if !first {
-                f.write_str(", ")?;
-            }
-            f.write_str(field)?;
-            first = false;
-        }
-    }
-    f.write_str("}")
+/// One field of a declared type in its `Debug`, by [the one rule](crate::redact): `id`
+/// screened, every other field by presence.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __fhir_debug_field {
+    ($d:ident, $this:ident, id) => {
+        $d.screened("id", &$this.id);
+    };
+    ($d:ident, $this:ident, $f:ident) => {
+        $d.present(stringify!($f), $crate::redact::IsSet::is_set(&$this.$f));
+    };
 }
 
 #[cfg(feature = "mesh")]
@@ -99,7 +79,7 @@ mod xml {
 }
 
 /// Declares an STU3 type: the struct, its JSON (serde) reading and writing, its XML
-/// reading and writing (feature `mesh`), and a `Debug` that names only the fields set.
+/// reading and writing (feature `mesh`), and a `Debug` by the one redaction rule.
 ///
 /// ```ignore
 /// gpconnect_core::fhir_type! {
@@ -220,13 +200,14 @@ macro_rules! fhir_type {
         use $crate::fhir::declare::serde_paths::*;
 
         impl ::core::fmt::Debug for $name {
-            /// The type's name and the names of the fields set, never their values.
+            /// By [the one rule](crate::redact): the type's name, its `id` screened and the
+            /// names of the other fields set, never their values.
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                $crate::fhir::declare::debug_fields(
-                    f,
-                    stringify!($name),
-                    &[$((stringify!($f), $crate::fhir::declare::IsSet::is_set(&self.$f))),*],
-                )
+                let this = self;
+                #[allow(unused_mut)]
+                let mut d = $crate::redact::RedactedStruct::new(f, stringify!($name));
+                $($crate::__fhir_debug_field!(d, this, $f);)*
+                d.finish()
             }
         }
 
@@ -285,8 +266,12 @@ mod tests {
     #[test]
     fn debug_names_the_fields_set_and_no_value() {
         let c = Coding::new("http://snomed.info/sct", "9690937278", "Jane Smith");
-        assert_eq!(format!("{c:?}"), "Coding{system, code, display}");
-        assert_eq!(format!("{:?}", Meta::default()), "Meta{}");
+        assert_eq!(format!("{c:?}"), "Coding { system, code, display, .. }");
+        assert_eq!(format!("{:?}", Meta::default()), "Meta { .. }");
+        let p = Patient { id: Some("9690937278".into()), active: Some(true), ..Patient::default() };
+        assert_eq!(format!("{p:?}"), r#"Patient { id: Some("<redacted>"), active, .. }"#);
+        let p = Patient { id: Some("p1".into()), ..Patient::default() };
+        assert_eq!(format!("{p:?}"), r#"Patient { id: Some("p1"), .. }"#);
     }
 
     #[test]
