@@ -314,3 +314,48 @@ async fn a_closed_port_reads_as_words() {
     assert!(text.contains("could not reach") && text.contains("check the SSP address"), "{text}");
     assert!(!text.contains("127.0.0.1") && !text.contains("provider.example"), "{text}");
 }
+
+/// Error text quotes nothing a provider wrote: a malformed body whose key is a name and an
+/// NHS number, an unknown resource type, a content type carrying personal data.
+#[tokio::test]
+async fn error_text_quotes_no_key_type_or_content_type_a_provider_wrote() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let hostile = [
+        (r#"{"resourceType":"Bundle","entry":[{"Mr J Smith 9690937286": tru}]}"#, "application/fhir+json"),
+        (r#"{"resourceType":"Mr J Smith 9690937286"}"#, "application/fhir+json"),
+        (r#"{"resourceType":"Bundle"}"#, "text/Mr J Smith 9690937286"),
+    ];
+    for (body, content_type) in hostile {
+        let ssp = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, content_type))
+            .expect(1)
+            .mount(&ssp)
+            .await;
+        let p = Client::builder()
+            .ssp(SspConfig::new(ssp.uri(), "200000000115".parse().unwrap()).http(|h| h.allow_http(true)))
+            .consumer(test_consumer())
+            .build()
+            .unwrap()
+            .provider(&"A20047".parse().unwrap())
+            .with_root(
+                Capability::Foundations,
+                ServiceRoot::new("https://p.example/gpc", "200000000116".parse().unwrap()).unwrap(),
+            )
+            .with_user(test_user());
+        let err = p.foundations().find_patient(&"9690937286".parse().unwrap()).send().await.unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(matches!(err, Error::Decode(_)), "{text}");
+        for secret in ["Smith", "9690937286", "Mr J"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    let long = DecodeProblem::Json { path: "entry[0]".repeat(100), message: "x".into() };
+    assert!(long.to_string().len() < 200, "bounded: {long}");
+    let keyed = DecodeProblem::Json { path: "entry[0].Mr J Smith.code".into(), message: "not valid JSON".into() };
+    assert_eq!(keyed.to_string(), "at `entry[0].?.code`: not valid JSON");
+    let typed = DecodeProblem::ResourceType { expected: "Bundle", found: "OperationOutcome".into() };
+    assert_eq!(typed.to_string(), "expected a Bundle, got OperationOutcome");
+    assert!(DecodeProblem::ContentType("text/html; charset=utf-8".into()).to_string().contains("text/html"));
+}
