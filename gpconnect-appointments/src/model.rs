@@ -169,13 +169,15 @@ impl fmt::Display for DeliveryChannel {
 
 /// The practitioner role of a schedule or appointment (`Extension-GPConnect-PractitionerRole-1`,
 /// a code from `CareConnect-SDSJobRoleName-1`, e.g. `R0260` "General Medical Practitioner").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PractitionerRole {
     /// The SDS job role code.
     pub code: Option<String>,
     /// Its display text.
     pub display: Option<String>,
 }
+
+gpconnect_core::redacted_debug!(PractitionerRole, code[display]);
 
 impl PractitionerRole {
     pub(crate) fn from_extensions(ext: &[Extension]) -> Option<Self> {
@@ -294,31 +296,30 @@ pub struct Appointment {
 }
 
 impl fmt::Debug for Appointment {
+    /// By the SDK's one rule: ids, codes and times screened; texts, the patient (the
+    /// patient-facing API names them by NHS number) and the booking organisation by presence.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use gpconnect_core::ids::Screened;
-        let redacted = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
-        f.debug_struct("Appointment")
-            .field("id", &Screened(&self.id))
-            .field("version_id", &Screened(&self.version_id))
-            .field("status", &self.status)
-            .field("start", &self.start)
-            .field("end", &self.end)
-            .field("created", &self.created)
-            .field("description", &redacted(&self.description))
-            .field("comment", &redacted(&self.comment))
-            .field("cancellation_reason", &redacted(&self.cancellation_reason))
-            .field("slot_ids", &Screened(&self.slot_ids))
-            // The patient-facing API names the patient by NHS number (`Patient/9000000009`).
-            .field("patient_id", &self.patient_id.as_ref().map(|_| "<redacted>"))
-            .field("location_id", &Screened(&self.location_id))
-            .field("practitioner_id", &Screened(&self.practitioner_id))
-            .field("healthcare_service_id", &Screened(&self.healthcare_service_id))
-            .field("booking_organisation", &self.booking_organisation.as_ref().and_then(|o| o.ods_code()))
-            .field("delivery_channel", &self.delivery_channel)
-            .field("service_type", &Screened(&self.service_type))
-            .field("service_category", &Screened(&self.service_category))
-            .field("problems", &self.problems)
-            .finish_non_exhaustive()
+        gpconnect_core::redact::RedactedStruct::new(f, "Appointment")
+            .screened("id", &self.id)
+            .screened("version_id", &self.version_id)
+            .screened("status", &self.status)
+            .screened("start", &self.start)
+            .screened("end", &self.end)
+            .screened("created", &self.created)
+            .present("description", self.description.is_some())
+            .present("comment", self.comment.is_some())
+            .present("cancellation_reason", self.cancellation_reason.is_some())
+            .screened("slot_ids", &self.slot_ids)
+            .present("patient_id", self.patient_id.is_some())
+            .screened("location_id", &self.location_id)
+            .screened("practitioner_id", &self.practitioner_id)
+            .screened("healthcare_service_id", &self.healthcare_service_id)
+            .screened("booking_organisation", &self.booking_organisation.as_ref().and_then(|o| o.ods_code()))
+            .screened("delivery_channel", &self.delivery_channel)
+            .present("service_type", self.service_type.is_some())
+            .present("service_category", self.service_category.is_some())
+            .screened("problems", &self.problems)
+            .finish()
     }
 }
 

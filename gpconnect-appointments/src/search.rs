@@ -180,8 +180,9 @@ pub enum Includes {
     ScheduleOnly,
 }
 
-/// A practitioner as shown with a slot or appointment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A practitioner as shown with a slot or appointment. `Debug` by the SDK's one rule: the
+/// id and gender, the name by presence.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SlotPractitioner {
     /// Logical id.
     pub id: String,
@@ -191,8 +192,9 @@ pub struct SlotPractitioner {
     pub gender: Option<String>,
 }
 
-/// The location (surgery) of a slot.
-#[derive(Debug, Clone, PartialEq)]
+/// The location (surgery) of a slot. `Debug` by the SDK's one rule: the id, the name and
+/// address by presence.
+#[derive(Clone, PartialEq)]
 pub struct SlotLocation {
     /// Logical id.
     pub id: String,
@@ -201,6 +203,8 @@ pub struct SlotLocation {
     /// Address.
     pub address: Option<Address>,
 }
+
+gpconnect_core::redacted_debug!(SlotPractitioner, id, gender [name]; SlotLocation, id [name, address]);
 
 /// A free slot with what the spec says consumers must show (spec 4.1), and what booking
 /// needs. Pass one or more adjacent slots to [`Appointments::book`](crate::Appointments::book).

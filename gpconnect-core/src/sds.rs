@@ -102,7 +102,7 @@ struct Entry {
     resource: Option<Identified>,
 }
 
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default)]
 struct Identified {
     #[serde(rename = "resourceType")]
     resource_type: Option<String>,
@@ -111,11 +111,13 @@ struct Identified {
     identifier: Vec<Ident>,
 }
 
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default)]
 struct Ident {
     system: Option<String>,
     value: Option<String>,
 }
+
+crate::redacted_debug!(Identified, resource_type, identifier [address]; Ident, system [value]);
 
 impl Identified {
     fn identifier(&self, system: &str) -> Option<&str> {

@@ -21,8 +21,9 @@ const DECODE_STEP: usize = 16 * 1024;
 /// Buffer size of the file writer of [`RetrieveDocument::download_to_file`].
 const FILE_BUFFER: usize = 256 * 1024;
 
-/// A retrieved document: what was written, never the bytes themselves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A retrieved document: what was written, never the bytes themselves. `Debug` by the
+/// SDK's one rule (the content type and id screened).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Retrieved {
     /// The document's MIME type (`Binary.contentType`, or the answer's `Content-Type`
     /// when the provider sent the raw bytes).
@@ -34,6 +35,8 @@ pub struct Retrieved {
     /// How the provider sent the document.
     pub format: BodyFormat,
 }
+
+gpconnect_core::redacted_debug!(Retrieved, content_type, bytes, binary_id, format);
 
 /// How a provider sent a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
