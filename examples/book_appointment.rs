@@ -15,6 +15,7 @@ use gpconnect::appointments::{AppointmentsExt, BookingOrganisation, Organisation
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    common::init_logging();
     common::exit(run().await)
 }
 

@@ -57,6 +57,7 @@ impl Checklist {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    common::init_logging();
     println!("GP Connect pre-flight checklist");
     let mut list = Checklist::default();
     check(&mut list).await;

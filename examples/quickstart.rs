@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    common::init_logging();
     common::exit(run().await)
 }
 

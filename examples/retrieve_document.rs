@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    common::init_logging();
     common::exit(run().await)
 }
 

@@ -18,6 +18,7 @@ use gpconnect::structured::{
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    common::init_logging();
     common::exit(run().await)
 }
 

@@ -16,6 +16,22 @@ use gpconnect::{
 };
 use gpconnect_testkit::MockSpine;
 
+/// Installs a `tracing` subscriber that prints to stderr what `RUST_LOG` asks for, such as
+/// `RUST_LOG=gpconnect_core=debug` (every request's span: interaction, ODS code, ASID,
+/// trace id, status, elapsed time) or `RUST_LOG=gpconnect_core=trace`; errors only when it
+/// is not set. What the SDK logs carries no personal data (the leak test checks it at
+/// TRACE). Every example calls it first.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::from_default_env();
+    // A second call (or another subscriber already set) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .try_init();
+}
+
 /// What an example's `run` returns: any error, reported by [`exit`].
 pub type Failure = Box<dyn StdError>;
 
