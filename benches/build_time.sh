@@ -5,11 +5,12 @@
 # both times, their ratio and the machine's load, then the SDK's own crates from
 # `cargo build --timings`.
 #
-#   benches/build_time.sh            # one build of each
-#   ROUNDS=3 benches/build_time.sh   # three of each, alternated; the medians' ratio
+#   benches/build_time.sh                    # one build of each
+#   ROUNDS=3 benches/build_time.sh           # three of each, alternated; the medians' ratio
+#   BASELINE=<commit> benches/build_time.sh  # also the SDK as of <commit>, in the same run
 #
 # Everything it builds lives in one temporary folder, removed on exit; the timings page
-# of the last SDK build is kept as target/build_time/cargo-timing.html.
+# of each SDK build is kept as target/build_time/cargo-timing-<program>.html.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${ROUNDS:-1}"
@@ -21,8 +22,10 @@ reqwest_line="$(grep -E '^reqwest *=' "$repo/Cargo.toml")"
 tokio_line="$(grep -E '^tokio *=' "$repo/Cargo.toml")"
 serde_json_line="$(grep -E '^serde_json *=' "$repo/Cargo.toml")"
 
-mkdir -p "$work/sdk/src" "$work/bare/src"
-cat >"$work/sdk/Cargo.toml" <<EOF
+# A program using the SDK at $2 (default features), in $work/$1.
+sdk_program() {
+mkdir -p "$work/$1/src"
+cat >"$work/$1/Cargo.toml" <<EOF
 [package]
 name = "uses-sdk"
 version = "0.0.0"
@@ -30,12 +33,12 @@ edition = "2021"
 publish = false
 
 [dependencies]
-gpconnect = { path = "$repo" }
+gpconnect = { path = "$2" }
 $tokio_line
 
 [workspace]
 EOF
-cat >"$work/sdk/src/main.rs" <<'EOF'
+cat >"$work/$1/src/main.rs" <<'EOF'
 use gpconnect::structured::{StructuredExt, StructuredRecord};
 
 #[tokio::main]
@@ -53,6 +56,20 @@ async fn main() {
     }
 }
 EOF
+cp "$repo/Cargo.lock" "$work/$1/Cargo.lock"
+(cd "$work/$1" && cargo fetch --quiet)
+}
+
+programs="bare sdk"
+sdk_program sdk "$repo"
+if [ -n "${BASELINE:-}" ]; then
+    mkdir -p "$work/baseline-src"
+    git -C "$repo" archive "$BASELINE" | tar -x -C "$work/baseline-src"
+    sdk_program sdk-baseline "$work/baseline-src"
+    programs="bare sdk-baseline sdk"
+fi
+
+mkdir -p "$work/bare/src"
 cat >"$work/bare/Cargo.toml" <<EOF
 [package]
 name = "bare"
@@ -82,9 +99,8 @@ async fn main() {
 }
 EOF
 # The same dependency versions as the repository's lock file, for both.
-cp "$repo/Cargo.lock" "$work/sdk/Cargo.lock"
 cp "$repo/Cargo.lock" "$work/bare/Cargo.lock"
-(cd "$work/sdk" && cargo fetch --quiet) && (cd "$work/bare" && cargo fetch --quiet)
+(cd "$work/bare" && cargo fetch --quiet)
 
 # One clean release build of $1 into a fresh target folder; prints the seconds taken.
 build() {
@@ -98,34 +114,38 @@ build() {
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-sdk_times=() bare_times=()
+declare -A times
 for round in $(seq 1 "$rounds"); do
-    # Alternate which goes first, so load from elsewhere falls on both alike.
-    if [ $((round % 2)) -eq 1 ]; then order="bare sdk"; else order="sdk bare"; fi
+    # Alternate the order, so that load from elsewhere falls on all alike.
+    order="$programs"
+    if [ $((round % 2)) -eq 0 ]; then order="$(echo "$programs" | tr ' ' '\n' | tac | tr '\n' ' ')"; fi
     for which in $order; do
         before="$(load)"
         t="$(build "$which")"
-        echo "round $round: $which ${t} s (load before: $before, after: $(load))"
-        if [ "$which" = sdk ]; then sdk_times+=("$t"); else bare_times+=("$t"); fi
+        echo "round $round: $which ${t} s (load average before: $before, after: $(load))"
+        times[$which]="${times[$which]:-} $t"
     done
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-sdk="$(median "${sdk_times[@]}")"
-bare="$(median "${bare_times[@]}")"
-echo "clean release build: SDK (default features) ${sdk} s, bare reqwest+tokio+serde_json ${bare} s, ratio $(awk -v a="$sdk" -v b="$bare" 'BEGIN {printf "%.2f", a / b}') (target at most 1.25)"
-
-# The SDK's own crates, from the timings page of the last SDK build.
-page="$(ls "$work"/target-sdk/cargo-timings/cargo-timing-*.html 2>/dev/null | tail -1 || true)"
-if [ -n "$page" ]; then
+# shellcheck disable=SC2086
+bare="$(median ${times[bare]})"
+for which in $programs; do
+    [ "$which" = bare ] && continue
+    # shellcheck disable=SC2086
+    t="$(median ${times[$which]})"
+    echo "clean release build: $which (default features) ${t} s, bare reqwest+tokio+serde_json ${bare} s, ratio $(awk -v a="$t" -v b="$bare" 'BEGIN {printf "%.2f", a / b}') (target at most 1.25)"
+    # The SDK's own crates, from the timings page of its last build.
+    page="$(ls "$work/target-$which"/cargo-timings/cargo-timing-*.html 2>/dev/null | tail -1 || true)"
+    [ -n "$page" ] || continue
     mkdir -p "$repo/target/build_time"
-    cp "$page" "$repo/target/build_time/cargo-timing.html"
+    cp "$page" "$repo/target/build_time/cargo-timing-$which.html"
     python3 - "$page" <<'EOF'
 import json, re, sys
 html = open(sys.argv[1]).read()
 units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", html, re.S).group(1))
 slow = sorted(units, key=lambda u: -u["duration"])
-print("slowest units (s): " + ", ".join(f"{u['name']} {u['duration']:.1f}" for u in slow[:8]))
-print("SDK crates (s): " + ", ".join(f"{u['name']} {u['duration']:.1f}" for u in slow if u["name"].startswith("gpconnect")))
+print("  slowest units (s): " + ", ".join(f"{u['name']} {u['duration']:.1f}" for u in slow[:6]))
+print("  SDK crates (s): " + ", ".join(f"{u['name']} {u['duration']:.1f}" for u in slow if u["name"].startswith("gpconnect")))
 EOF
-fi
+done
