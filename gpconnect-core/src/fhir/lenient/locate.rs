@@ -10,7 +10,12 @@
 
 use std::sync::Arc;
 
-use super::repair::Step;
+/// One step of a path into a resource.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(super) enum Step {
+    Key(Arc<str>),
+    Index(usize),
+}
 
 /// A container being walked: its path length before it, and the index of its next element.
 enum Open {

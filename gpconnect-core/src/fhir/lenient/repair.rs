@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::locate;
+use super::locate::{self, Step};
 use super::node::Node;
 use super::{depth_exceeds, Unreadable, MAX_DEPTH, MAX_REPAIRS, REPARSE_FLOOR, REPARSE_PER_BYTE};
 
@@ -259,13 +259,6 @@ fn note(repaired: &mut Vec<String>, path: &[Step]) {
     if !repaired.contains(&name) {
         repaired.push(name);
     }
-}
-
-/// One step of a path into a resource.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub(super) enum Step {
-    Key(Arc<str>),
-    Index(usize),
 }
 
 impl Step {
