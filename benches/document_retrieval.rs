@@ -1,9 +1,12 @@
 //! Document retrieval: the SDK's streamed Binary decode against a plain reqwest download
-//! of the same bytes, from a local HTTP/1.1 server, for 1 MB, 10 MB and 100 MB documents.
-//! Also reports the peak heap growth of one retrieval of each size (counting allocator).
+//! of the same bytes, from a local HTTP/1.1 server. What the API allows: retrieval
+//! (`read:binary-1`) of 1 MB and of a document at the spec's 5 MB limit, migration
+//! (`migrate:binary-1`, no size limit in the spec) of 10 MB and 100 MB. Also reports the
+//! peak heap growth of one download of each size (counting allocator).
 //!
 //! ```text
 //! cargo bench --features documents --bench document_retrieval
+//! cargo bench --features documents --bench document_retrieval -- --test   # once each (CI)
 //! ```
 
 use std::collections::HashMap;
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gpconnect::documents::DocumentsExt;
+use gpconnect::documents::{DocumentsExt, RETRIEVAL_LIMIT};
 use gpconnect::{Asid, Capability, Client, Provider, ServiceRoot, SspConfig, User};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
@@ -25,14 +28,27 @@ mod counting;
 static ALLOCATOR: counting::Counting = counting::Counting;
 
 const MB: usize = 1024 * 1024;
-const SIZES: [(&str, usize); 3] = [("1MB", MB), ("10MB", 10 * MB), ("100MB", 100 * MB)];
+
+/// How a document of a size is fetched: retrieval up to the spec's limit, migration beyond.
+#[derive(Clone, Copy)]
+enum Fetch {
+    Retrieve,
+    Migrate,
+}
+
+const SIZES: [(&str, usize, Fetch); 4] = [
+    ("1MB", MB, Fetch::Retrieve),
+    ("5MB", RETRIEVAL_LIMIT as usize, Fetch::Retrieve),
+    ("10MB", 10 * MB, Fetch::Migrate),
+    ("100MB", 100 * MB, Fetch::Migrate),
+];
 const ROOT: &str = "http://provider.bench.invalid/A20047/STU3/1/gpconnect/documents";
 
 /// Binary JSON bodies by name, built once.
 fn bodies() -> HashMap<String, Arc<Vec<u8>>> {
     SIZES
         .iter()
-        .map(|(name, size)| {
+        .map(|(name, size, _)| {
             let doc: Vec<u8> = (0..*size).map(|i| (i.wrapping_mul(31) ^ (i >> 7)) as u8).collect();
             let b64 = base64::engine::general_purpose::STANDARD.encode(&doc);
             let json = format!(
@@ -100,10 +116,15 @@ fn provider(ssp: &str) -> Provider {
         .with_user(User::new("10019", "Jones").sds_user_id("111222333444").sds_role_profile_id("444555666777"))
 }
 
-async fn sdk_download(provider: &Provider, name: &str) -> u64 {
+async fn sdk_download(provider: &Provider, name: &str, fetch: Fetch) -> u64 {
     let mut sink = tokio::io::sink();
-    let got = provider.documents().retrieve_url(&format!("{ROOT}/Binary/{name}")).write_to(&mut sink).await.unwrap();
-    got.bytes
+    let url = format!("{ROOT}/Binary/{name}");
+    let documents = provider.documents();
+    let download = match fetch {
+        Fetch::Retrieve => documents.retrieve_url(&url),
+        Fetch::Migrate => documents.migrate_url(&url),
+    };
+    download.write_to(&mut sink).await.unwrap().bytes
 }
 
 /// The baseline: the same body from the same server, every chunk read and written to the
@@ -126,14 +147,14 @@ fn interleaved_medians(
     provider: &Provider,
     http: &reqwest::Client,
     ssp: &str,
-    name: &str,
+    (name, fetch): (&str, Fetch),
     runs: usize,
 ) -> (Duration, Duration) {
     let mut sdk = Vec::with_capacity(runs);
     let mut plain = Vec::with_capacity(runs);
     for _ in 0..runs {
         let started = Instant::now();
-        rt.block_on(sdk_download(provider, name));
+        rt.block_on(sdk_download(provider, name, fetch));
         sdk.push(started.elapsed());
         let started = Instant::now();
         rt.block_on(plain_download(http, ssp, name));
@@ -158,10 +179,10 @@ fn document_retrieval(c: &mut Criterion) {
     let http = reqwest::Client::builder().build().unwrap();
 
     // Warm the connection pools, then measure the peak heap growth of single retrievals.
-    rt.block_on(sdk_download(&provider, "1MB"));
+    rt.block_on(sdk_download(&provider, "1MB", Fetch::Retrieve));
     rt.block_on(plain_download(&http, &ssp, "1MB"));
-    for (name, size) in SIZES {
-        let (sdk_peak, n) = peak_growth(&rt, sdk_download(&provider, name));
+    for (name, size, fetch) in SIZES {
+        let (sdk_peak, n) = peak_growth(&rt, sdk_download(&provider, name, fetch));
         assert_eq!(n, size as u64);
         let (plain_peak, _) = peak_growth(&rt, plain_download(&http, &ssp, name));
         eprintln!(
@@ -173,9 +194,11 @@ fn document_retrieval(c: &mut Criterion) {
 
     // Throughput ratio from alternated runs; criterion's figures below come from separate
     // runs and so move apart when the machine is busy.
-    for (name, size) in SIZES {
-        let runs = (200 * MB / size).clamp(9, 51);
-        let (sdk, plain) = interleaved_medians(&rt, &provider, &http, &ssp, name, runs);
+    // In criterion's test mode (`-- --test`, as CI runs it) one run each way is enough.
+    let test_mode = std::env::args().any(|a| a == "--test");
+    for (name, size, fetch) in SIZES {
+        let runs = if test_mode { 1 } else { (200 * MB / size).clamp(9, 51) };
+        let (sdk, plain) = interleaved_medians(&rt, &provider, &http, &ssp, (name, fetch), runs);
         let mib_s = |t: Duration| size as f64 / MB as f64 / t.as_secs_f64();
         eprintln!(
             "throughput, {name} document (median of {runs} alternated runs, document bytes): SDK {:.0} MiB/s, plain {:.0} MiB/s, ratio {:.2}",
@@ -187,11 +210,11 @@ fn document_retrieval(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("document_retrieval");
     group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    for (name, size) in SIZES {
+    for (name, size, fetch) in SIZES {
         // Throughput in document bytes for both; the transfer is the 4/3 larger Binary JSON.
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_with_input(BenchmarkId::new("sdk_streamed_binary", name), name, |b, name| {
-            b.to_async(&rt).iter(|| sdk_download(&provider, name));
+            b.to_async(&rt).iter(|| sdk_download(&provider, name, fetch));
         });
         group.bench_with_input(BenchmarkId::new("plain_reqwest_same_bytes", name), name, |b, name| {
             b.to_async(&rt).iter(|| plain_download(&http, &ssp, name));

@@ -1,9 +1,60 @@
 //! Parse the largest example structured record (and a >= 5 MB one built from it) into the
-//! typed view, side by side with `serde_json::Value` on the same bytes.
+//! typed view, side by side with `serde_json::Value` on the same bytes: the ratio of the
+//! medians of alternated runs (view, `Value`, view, ...) so that load from elsewhere falls
+//! on both alike, the peak heap of each (counting allocator), then criterion's figures.
+//!
+//! ```text
+//! cargo bench --features structured --bench structured_parse
+//! cargo bench --features structured --bench structured_parse -- --test   # once each (CI)
+//! ```
+
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use gpconnect::structured::StructuredRecord;
 use serde_json::Value;
+
+#[path = "support/counting.rs"]
+#[allow(dead_code)]
+mod counting;
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+const MB: f64 = 1024.0 * 1024.0;
+
+fn view(bytes: &[u8]) -> usize {
+    let r = StructuredRecord::from_slice(bytes).unwrap();
+    std::hint::black_box(r.consultations().len())
+}
+
+fn value(bytes: &[u8]) -> usize {
+    let v = serde_json::from_slice::<Value>(bytes).unwrap();
+    std::hint::black_box(v["entry"].as_array().map_or(0, Vec::len))
+}
+
+/// Medians of `runs` parses each way, alternated.
+fn alternated(bytes: &[u8], runs: usize) -> (Duration, Duration) {
+    let (mut a, mut b) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        let started = Instant::now();
+        view(bytes);
+        a.push(started.elapsed());
+        let started = Instant::now();
+        value(bytes);
+        b.push(started.elapsed());
+    }
+    a.sort();
+    b.sort();
+    (a[runs / 2], b[runs / 2])
+}
+
+/// How far the heap grew at most while `f` ran.
+fn peak(f: impl FnOnce()) -> usize {
+    let mark = counting::start();
+    f();
+    mark.peak_growth()
+}
 
 const FULL: &str = "access-record__POST_Patient-gpc-getstructuredrecord__response-200__fullRecordResponse.json";
 
@@ -44,18 +95,38 @@ fn big_bundle(min_bytes: usize) -> Vec<u8> {
 fn bench(c: &mut Criterion) {
     let small = gpconnect_testkit::fixture(FULL).as_bytes().to_vec();
     let big = big_bundle(5 * 1024 * 1024);
+    // In criterion's test mode (`-- --test`, as CI runs it) a few runs are enough.
+    let test_mode = std::env::args().any(|a| a == "--test");
+    for (name, bytes) in [("full_record_630k", &small), ("repeated_5mb", &big)] {
+        let runs = if test_mode { 1 } else { (200 * 1024 * 1024 / bytes.len()).clamp(11, 301) };
+        let (typed, plain) = alternated(bytes, runs);
+        let (typed_peak, plain_peak) = (
+            peak(|| {
+                view(bytes);
+            }),
+            peak(|| {
+                value(bytes);
+            }),
+        );
+        let size = bytes.len() as f64;
+        eprintln!(
+            "{name} ({:.2} MB, median of {runs} alternated runs): view {:.2} ms, Value {:.2} ms, ratio {:.2} (target at most 0.33); \
+             peak heap: view {:.2} MB ({:.2}x the body), Value {:.2} MB ({:.2}x)",
+            size / MB,
+            typed.as_secs_f64() * 1e3,
+            plain.as_secs_f64() * 1e3,
+            typed.as_secs_f64() / plain.as_secs_f64(),
+            typed_peak as f64 / MB,
+            typed_peak as f64 / size,
+            plain_peak as f64 / MB,
+            plain_peak as f64 / size,
+        );
+    }
     let mut group = c.benchmark_group("structured_parse");
     for (name, bytes) in [("full_record_630k", &small), ("repeated_5mb", &big)] {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("typed_view", name), bytes, |b, bytes| {
-            b.iter(|| {
-                let r = StructuredRecord::from_slice(bytes).unwrap();
-                std::hint::black_box(r.consultations().len())
-            })
-        });
-        group.bench_with_input(BenchmarkId::new("serde_json_value", name), bytes, |b, bytes| {
-            b.iter(|| std::hint::black_box(serde_json::from_slice::<Value>(bytes).unwrap()))
-        });
+        group.bench_with_input(BenchmarkId::new("typed_view", name), bytes, |b, bytes| b.iter(|| view(bytes)));
+        group.bench_with_input(BenchmarkId::new("serde_json_value", name), bytes, |b, bytes| b.iter(|| value(bytes)));
     }
     group.finish();
 }

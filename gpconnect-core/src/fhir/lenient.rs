@@ -27,6 +27,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 mod items;
+mod locate;
 mod node;
 mod repair;
 pub use items::{Problem, ProblemKind, Report, Targets, COPY_BUDGET_PER_BYTE};

@@ -144,27 +144,42 @@ fn parse_reporting<T: DeserializeOwned + 'static>(
     problems: &mut Vec<ViewProblem>,
     repairer: &mut Repairer,
 ) -> Option<T> {
+    match repairer.parse::<T>(raw.raw()) {
+        Ok((v, repaired)) => {
+            report_parse(raw, lost_entry, section, problems, Ok(repaired));
+            Some(v)
+        }
+        Err(e) => {
+            report_parse(raw, lost_entry, section, problems, Err(e));
+            None
+        }
+    }
+}
+
+/// The problems of one lenient parse (not generic: shared by every resource type).
+fn report_parse(
+    raw: &RawResource,
+    lost_entry: bool,
+    section: Option<SectionKind>,
+    problems: &mut Vec<ViewProblem>,
+    outcome: Result<Vec<String>, Unreadable>,
+) {
     let resource_type = || raw.resource_type().to_owned();
     let id = || raw.id().map(str::to_owned);
     let mut report = |lost_entry, kind| problems.push(ViewProblem { section, lost_entry, kind });
-    match repairer.parse::<T>(raw.raw()) {
-        Ok((v, repaired)) => {
+    match outcome {
+        Ok(repaired) => {
             for path in repaired {
                 report(false, ViewProblemKind::MalformedField { resource_type: resource_type(), id: id(), path });
             }
-            Some(v)
         }
         Err(Unreadable::TooDeep) => {
-            report(lost_entry, ViewProblemKind::TooDeep { resource_type: resource_type(), id: id() });
-            None
+            report(lost_entry, ViewProblemKind::TooDeep { resource_type: resource_type(), id: id() })
         }
-        Err(Unreadable::NotAnObject { line, column }) => {
-            report(
-                lost_entry,
-                ViewProblemKind::UnparseableEntry { resource_type: resource_type(), id: id(), line, column },
-            );
-            None
-        }
+        Err(Unreadable::NotAnObject { line, column }) => report(
+            lost_entry,
+            ViewProblemKind::UnparseableEntry { resource_type: resource_type(), id: id(), line, column },
+        ),
     }
 }
 

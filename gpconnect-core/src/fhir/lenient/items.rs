@@ -161,15 +161,20 @@ impl<'a> Report<'a> {
     pub fn read_with<T: DeserializeOwned + 'static>(&mut self, repairer: &mut Repairer, json: &str) -> Option<T> {
         match repairer.parse::<T>(json) {
             Ok((value, repaired)) => {
-                for path in repaired {
-                    self.push(ProblemKind::MalformedField { path });
-                }
+                self.repaired(repaired);
                 Some(value)
             }
             Err(_) => {
                 self.push(ProblemKind::Unreadable);
                 None
             }
+        }
+    }
+
+    /// Records each repaired field (not generic: shared by every resource type).
+    fn repaired(&mut self, repaired: Vec<String>) {
+        for path in repaired {
+            self.push(ProblemKind::MalformedField { path });
         }
     }
 

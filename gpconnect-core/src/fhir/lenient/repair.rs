@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::locate::{self, Step};
 use super::node::Node;
 use super::{depth_exceeds, Unreadable, MAX_DEPTH, MAX_REPAIRS, REPARSE_FLOOR, REPARSE_PER_BYTE};
 
@@ -109,13 +110,33 @@ impl Repairer {
             Ok(v) => return Ok((v, Vec::new())),
             Err(e) => e,
         };
+        // The slow path, compiled once for all types: `T` only behind this closure.
+        let mut out: Option<T> = None;
+        let repaired = self.repair_loop(TypeId::of::<T>(), json, &first, &mut |text| {
+            serde_json::from_str::<T>(text).map(|v| out = Some(v))
+        })?;
+        let not_an_object = Unreadable::NotAnObject { line: first.line(), column: first.column() };
+        out.map(|v| (v, repaired)).ok_or(not_an_object)
+    }
+
+    /// The repair loop of [`parse`](Self::parse) for a resource whose typed parse failed
+    /// with `first`: `typed` parses a text as the resource's type (keeping the result).
+    /// Returns the paths repaired once `typed` succeeded.
+    fn repair_loop(
+        &mut self,
+        ty: TypeId,
+        json: &str,
+        first: &serde_json::Error,
+        typed: &mut dyn FnMut(&str) -> Result<(), serde_json::Error>,
+    ) -> Result<Vec<String>, Unreadable> {
+        let not_an_object = Unreadable::NotAnObject { line: first.line(), column: first.column() };
         let mut value: Node = match serde_json::from_str(json) {
             Ok(v @ Node::Object(_)) => v,
-            _ => return Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+            _ => return Err(not_an_object),
         };
         let mut repaired: Vec<String> = Vec::new();
         let mut repairs = 0;
-        for l in self.learned.get(&TypeId::of::<T>()).into_iter().flatten() {
+        for l in self.learned.get(&ty).into_iter().flatten() {
             replay(&mut value, l, &mut repaired, &mut repairs);
         }
         let mut tried: Vec<(Vec<Step>, u8)> = Vec::new();
@@ -123,21 +144,17 @@ impl Repairer {
             if !self.charge(json.len()) {
                 break;
             }
+            // One line of JSON, so the error's column is its byte offset, and where it
+            // points tells which field failed (see `locate`): no second, path-tracking
+            // deserializer is compiled for each resource type.
             let text = serde_json::to_string(&value).unwrap_or_default();
-            // Learned repairs usually make the resource whole: try without tracking paths.
-            if tried.is_empty() && repairs > 0 {
-                if let Ok(v) = serde_json::from_str::<T>(&text) {
-                    return Ok((v, repaired));
-                }
-            }
-            let mut de = serde_json::Deserializer::from_str(&text);
-            let (path, learnable) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Ok(v) => return Ok((v, repaired)),
-                Err(e) => {
-                    let message = e.inner().to_string();
-                    (steps(e.path()), message.starts_with("invalid type") || message.starts_with("invalid length"))
-                }
+            let error = match typed(&text) {
+                Ok(()) => return Ok(repaired),
+                Err(e) => e,
             };
+            let Some(path) = locate::path_at(&text, error.column()) else { break };
+            let message = error.to_string();
+            let learnable = message.starts_with("invalid type") || message.starts_with("invalid length");
             if repairs == MAX_REPAIRS {
                 break;
             }
@@ -154,7 +171,7 @@ impl Repairer {
             let Some((fixed, kind, action)) = repair(&mut value, &path, attempt) else { break };
             repairs += 1;
             note(&mut repaired, fixed);
-            let learned = self.learned.entry(TypeId::of::<T>()).or_default();
+            let learned = self.learned.entry(ty).or_default();
             if learnable && learned.len() < MAX_LEARNED {
                 let at = fixed.iter().map(Step::pattern).collect();
                 if !learned.iter().any(|l| l.at == at && l.kind == kind) {
@@ -162,14 +179,16 @@ impl Repairer {
                 }
             }
         }
-        // Identity only: the item stays, every field but its id is reported lost.
+        // Identity only: the item stays, every field but its id is reported lost. Read from
+        // text, as everything else, so that no other deserializer is compiled for the type.
         let identity: serde_json::Map<String, Value> = ["resourceType", "id"]
             .into_iter()
             .filter_map(|k| Some((k.to_owned(), Value::String(value.get(k)?.as_str()?.to_owned()))))
             .collect();
-        match serde_json::from_value::<T>(Value::Object(identity)).or_else(|_| serde_json::from_str::<T>("{}")) {
-            Ok(v) => Ok((v, vec!["*".to_owned()])),
-            Err(_) => Err(Unreadable::NotAnObject { line: first.line(), column: first.column() }),
+        let identity = serde_json::to_string(&identity).unwrap_or_default();
+        match typed(&identity).or_else(|_| typed("{}")) {
+            Ok(()) => Ok(vec!["*".to_owned()]),
+            Err(_) => Err(not_an_object),
         }
     }
 }
@@ -242,12 +261,6 @@ fn note(repaired: &mut Vec<String>, path: &[Step]) {
     }
 }
 
-#[derive(Clone, PartialEq, Eq)]
-enum Step {
-    Key(Arc<str>),
-    Index(usize),
-}
-
 impl Step {
     fn pattern(&self) -> Pattern {
         match self {
@@ -255,17 +268,6 @@ impl Step {
             Step::Index(_) => Pattern::Each,
         }
     }
-}
-
-fn steps(path: &serde_path_to_error::Path) -> Vec<Step> {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .filter_map(|s| match s {
-            Segment::Map { key } => Some(Step::Key(key.as_str().into())),
-            Segment::Seq { index } => Some(Step::Index(*index)),
-            Segment::Enum { .. } | Segment::Unknown => None,
-        })
-        .collect()
 }
 
 fn display(path: &[Step]) -> String {
