@@ -1,8 +1,8 @@
 //! The one way to declare an STU3 type: [`fhir_type!`](crate::fhir_type).
 //!
 //! From one declaration a type gets its struct (with doc comments), serde JSON reading and
-//! writing with the SDK's leniency, XML reading ([`FromXml`](crate::xml::FromXml)) and
-//! writing ([`ToXml`](crate::xml::ToXml)) with the `mesh` feature only, and a `Debug` that
+//! writing with the SDK's leniency, XML reading (`xml::FromXml`) and
+//! writing (`xml::ToXml`) with the `mesh` feature only, and a `Debug` that
 //! names the fields set and nothing a patient or provider wrote.
 //!
 //! This module holds the macro's support code; it is public (hidden) because
