@@ -14,8 +14,8 @@ use gpconnect::update::UpdateRecordMessage;
 use gpconnect::NhsNumber;
 use gpconnect_testkit::mesh::offline_client;
 
-const UPDATE: &str = include_str!("../gpconnect-update/tests/fixtures/pharmacy-first-service--example-1.xml");
-const SEND_V1: &str = include_str!("../gpconnect-send/tests/fixtures/v1-consultation_report.xml");
+const UPDATE: &str = include_str!("../tests/update/fixtures/pharmacy-first-service--example-1.xml");
+const SEND_V1: &str = include_str!("../tests/send/fixtures/v1-consultation_report.xml");
 
 fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("itk3_parse");

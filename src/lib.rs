@@ -13,7 +13,7 @@
 //! | `appointments` | `appointments` | Appointment Management |
 //! | `send` | `send` | Send Document (ITK3 over MESH; also turns on `mesh` and `itk3`) |
 //! | `update` | `update` | Update Record (ITK3 over MESH; also turns on `mesh` and `itk3`) |
-//! | `patient` | [`patient`] | the patient-facing APIs (access record, appointments, prescriptions) through the NHS API platform |
+//! | `patient` | `patient` | the patient-facing APIs (access record, appointments, prescriptions) through the NHS API platform |
 //! | `full` | | all of the above |
 //!
 //! ```no_run

@@ -189,3 +189,8 @@ pub(crate) fn appointment_from_response(response: &Response, patient: Option<&st
 
 #[cfg(test)]
 mod tests;
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

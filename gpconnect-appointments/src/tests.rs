@@ -1,19 +1,42 @@
 use chrono::{DateTime, NaiveDate};
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
-use gpconnect_core::{Asid, Client, Error, OdsCode, Operation, Provider, SspConfig};
-use gpconnect_testkit::fixtures::{fixture, fixture_json};
+use gpconnect_core::{Asid, Client, Consumer, Device, Error, OdsCode, Operation, Provider, SspConfig};
 use serde_json::json;
 
 use super::*;
 use crate::manage::matching_booking;
 use crate::search::free_slots_from_bundle;
 
+/// A spec example, copied into this crate's `tests/fixtures` so the packaged crate tests alone.
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+fn fixture_json(name: &str) -> serde_json::Value {
+    serde_json::from_str(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
 fn provider() -> Provider {
     let asid: Asid = "200000000115".parse().unwrap();
+    let device = Device::builder()
+        .system("https://consumersupplier.com/Id/device-identifier")
+        .value("CONS-APP-4")
+        .model("Consumer product name")
+        .version("5.3.0")
+        .build()
+        .unwrap();
+    let consumer = Consumer::builder()
+        .ods("A1001".parse().unwrap())
+        .organisation_name("Test Hospital")
+        .issuer("https://consumersupplier.thirdparty.nhs.uk/")
+        .device(device)
+        .build()
+        .unwrap();
     Client::builder()
         .ssp(SspConfig::new("https://proxy.example.nhs.uk", asid))
-        .consumer(gpconnect_testkit::test_consumer())
+        .consumer(consumer)
         .build()
         .unwrap()
         .provider(&"A20047".parse::<OdsCode>().unwrap())
@@ -61,10 +84,10 @@ fn every_appointment_example_parses_into_typed_values() {
         "appointments__PUT_Appointment-id__response-200__example.json",
     ];
     for name in appointments {
-        let a = Appointment::from_json(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let a = Appointment::from_json(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(a.start.is_some() || name.contains("_example"), "{name}");
     }
-    let read = Appointment::from_json(fixture("appointments-1.2.8__read-appt-response-payload-1.json")).unwrap();
+    let read = Appointment::from_json(&fixture("appointments-1.2.8__read-appt-response-payload-1.json")).unwrap();
     assert_eq!(read.id.as_deref(), Some("150"));
     assert_eq!(read.version_id.as_deref(), Some("1503440820000"));
     assert_eq!(read.status, Some(AppointmentStatus::Booked));
@@ -77,7 +100,7 @@ fn every_appointment_example_parses_into_typed_values() {
     assert_eq!(read.service_type.as_deref(), Some("General GP Appointment"));
     assert_eq!(read.service_category.as_deref(), Some("General GP Appointments"));
     assert_eq!(read.booking_organisation.as_ref().and_then(|o| o.ods_code()), Some("Z100"));
-    let cancelled = Appointment::from_json(fixture("appointments__cancel-appt-response.json")).unwrap();
+    let cancelled = Appointment::from_json(&fixture("appointments__cancel-appt-response.json")).unwrap();
     assert!(cancelled.is_cancelled());
     assert_eq!(cancelled.cancellation_reason.as_deref(), Some("Free text cancellation reason."));
     let debug = format!("{cancelled:?}");
@@ -286,7 +309,7 @@ fn amend_and_cancel_send_back_the_appointment_as_read_with_only_allowed_changes(
     assert_eq!(parameter(provider().appointments().cancel(&unversioned, "r").request().unwrap_err()), "If-Match");
     assert_eq!(parameter(provider().appointments().amend(&read).request().unwrap_err()), "description");
     assert_eq!(parameter(provider().appointments().cancel(&read, " ").request().unwrap_err()), "extension");
-    let cancelled = Appointment::from_json(fixture("appointments__cancel-appt-response.json")).unwrap();
+    let cancelled = Appointment::from_json(&fixture("appointments__cancel-appt-response.json")).unwrap();
     assert_eq!(parameter(provider().appointments().amend(&cancelled).comment("c").request().unwrap_err()), "status");
     // An answer that was an array (serde reads a struct from one) is refused, never indexed.
     assert!(Appointment::from_json(r#"["Appointment", "148"]"#).is_err());
@@ -311,7 +334,7 @@ fn cancel_keeps_a_single_extension_sent_as_an_object() {
 
 #[test]
 fn builders_never_show_free_text_in_debug() {
-    let read = Appointment::from_json(fixture("appointments__read-appt-response.json")).unwrap();
+    let read = Appointment::from_json(&fixture("appointments__read-appt-response.json")).unwrap();
     let amend = provider().appointments().amend(&read).comment("Mrs Jackson prefers mornings");
     let cancel = provider().appointments().cancel(&read, "Mrs Jackson feels better");
     assert!(!format!("{amend:?} {cancel:?}").contains("Jackson"));
@@ -329,7 +352,7 @@ fn patient_appointments_refuse_past_or_reversed_ranges() {
 #[test]
 fn find_booking_matches_by_slot_then_by_time_and_ignores_cancelled() {
     let slots = spec_slots("appointments__search-for-free-slots-response.json", None);
-    let mut booked = Appointment::from_json(fixture("appointments__book-appt-response.json")).unwrap();
+    let mut booked = Appointment::from_json(&fixture("appointments__book-appt-response.json")).unwrap();
     assert!(matching_booking(vec![booked.clone()], &slots[..1]).is_none());
     booked.slot_ids = vec!["1584".into()];
     assert_eq!(matching_booking(vec![booked.clone()], &slots[..1]).unwrap().id.as_deref(), Some("9"));

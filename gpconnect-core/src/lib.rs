@@ -85,3 +85,8 @@ pub use retry::RetryPolicy;
 pub use service_root::ServiceRoot;
 #[doc(hidden)]
 pub use uuid;
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

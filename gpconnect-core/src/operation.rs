@@ -46,7 +46,7 @@ pub trait Operation {
 
 /// How an operation's request reaches a provider and its answer comes back: the SSP
 /// ([`Provider`]) or the NHS API platform
-/// ([`PatientSession`](crate::platform::PatientSession)). The one method every
+/// (`platform::PatientSession`). The one method every
 /// [`Call::send`] goes through, as tonic's `GrpcService` or async-stripe's `StripeClient`.
 ///
 /// A transport adds what is its own (the SSP's JWT, `Ssp-*` headers and service root; the

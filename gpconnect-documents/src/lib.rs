@@ -186,3 +186,8 @@ impl Documents {
         RetrieveDocument::for_url(&self.provider, InteractionId::MigrateDocument, url)
     }
 }
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

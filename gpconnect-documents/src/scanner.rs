@@ -812,13 +812,18 @@ mod tests {
         assert!(matches!(scan_in_chunks(br#"{"content":"aGk="} x"#, 3), Err(DecodeProblem::Json { .. })));
     }
 
+    /// A spec example, copied into this crate's `tests/fixtures` so the packaged crate tests alone.
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+    }
+
     #[test]
     fn reads_the_specs_binary_examples() {
         for name in ["documents__retrieve-binary__response.json", "documents__retrieve-binary__response.fixed.json"] {
-            let text = gpconnect_testkit::fixture(name);
+            let text = fixture(name);
             let fixed: serde_json::Value =
-                serde_json::from_str(gpconnect_testkit::fixture("documents__retrieve-binary__response.fixed.json"))
-                    .unwrap();
+                serde_json::from_str(&fixture("documents__retrieve-binary__response.fixed.json")).unwrap();
             let want = STANDARD.decode(fixed["content"].as_str().unwrap()).unwrap();
             for size in [1, 2, 3, 4, 7, 4096] {
                 let (scanned, out) = scan_in_chunks(text.as_bytes(), size).unwrap();

@@ -118,3 +118,8 @@ impl PatientExt for PatientSession {
         Prescriptions { session: self.clone() }
     }
 }
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

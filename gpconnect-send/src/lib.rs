@@ -47,3 +47,8 @@ pub use send_document::{
     Confidentiality, Document, Generation, MediaType, MessageIdSet, Organisation, SendDocument, SendDocumentExt,
     HARD_MAX_BYTES, MESSAGE_DEFINITION, RECOMMENDED_MAX_BYTES, SNOMED,
 };
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -119,3 +119,8 @@ impl StructuredExt for Provider {
         Structured { provider: self.clone() }
     }
 }
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -96,3 +96,8 @@ pub async fn read_request_head<S: tokio::io::AsyncRead + Unpin>(socket: &mut S) 
     }
     true
 }
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -34,3 +34,8 @@ pub use received::UpdateRecordMessage;
 pub use update_record::{
     ack_workflow, workflow, Item, Pharmacist, Pharmacy, UpdateIds, UpdateRecord, UpdateRecordExt, MESSAGE_DEFINITION,
 };
+
+/// The README's example, compiled and run as a doctest (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

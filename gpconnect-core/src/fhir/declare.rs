@@ -1,10 +1,10 @@
 //! The one way to declare an STU3 type: [`fhir_type!`](crate::fhir_type).
 //!
 //! From one declaration a type gets its struct (with doc comments), serde JSON reading and
-//! writing with the SDK's leniency, XML reading ([`FromXml`](crate::xml::FromXml)) and
-//! writing ([`ToXml`](crate::xml::ToXml)) with the `mesh` feature only, and a `Debug` by
-//! the SDK's one redaction rule ([`crate::redact`]): the `id` screened, the other fields
-//! named when set, never their values.
+//! writing with the SDK's leniency, XML reading (`xml::FromXml`) and writing
+//! (`xml::ToXml`) with the `mesh` feature only, and a `Debug` by the SDK's one redaction
+//! rule ([`crate::redact`]): the `id` screened, the other fields named when set, never
+//! their values.
 //!
 //! This module holds the macro's support code; it is public (hidden) because
 //! `gpconnect-structured` declares its resources with the same macro.

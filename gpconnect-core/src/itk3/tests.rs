@@ -1,12 +1,11 @@
-//! Spec examples through the envelope, acknowledgements, and a seeded fuzz run of the parser.
+//! Spec examples through the envelope and acknowledgements (the seeded fuzz run of the
+//! parser, which uses the testkit's mutator, is the root crate's `tests/core/itk3_fuzz.rs`).
 
 use super::xml::differences;
 use super::*;
 
 const V1_REPORT: &str = include_str!("../../tests/fixtures/itk3/v1-consultation_report.xml");
 const UPDATE_BP: &str = include_str!("../../tests/fixtures/itk3/blood-pressure-check-service--example-1.xml");
-/// Patient identifiers and names in the fixtures: none may show in Debug or Display.
-const SECRETS: [&str; 6] = ["9989453456", "4857773456", "Richard", "LERONE", "Smith", "1957-01-09"];
 
 fn assert_round_trip(text: &str) -> Itk3Message {
     let message = Itk3Message::parse(text.as_bytes(), &Limits::MESSAGE).unwrap();
@@ -115,32 +114,4 @@ fn switched_off_and_negative_codes_are_final() {
 fn an_update_record_message_is_not_an_acknowledgement() {
     let e = Acknowledgement::parse(UPDATE_BP.as_bytes()).unwrap_err();
     assert!(matches!(e, Itk3Error::Invalid { ref path, .. } if path == "MessageHeader.event"));
-}
-
-/// Seeded mutations of the spec examples: truncation, byte flips, deep nesting, spliced
-/// copies. The parser must never panic, and nothing it returns or says may carry an NHS
-/// number, a name or a birth date.
-#[test]
-fn fuzz_mutated_examples_never_panic_nor_leak() {
-    let mut rng = gpconnect_testkit::fuzz::rng(0x17C3);
-    let bases = [V1_REPORT.as_bytes(), UPDATE_BP.as_bytes()];
-    let mut parsed = 0;
-    for round in 0..1200 {
-        let input = gpconnect_testkit::fuzz::mutate(&mut rng, bases[round % 2]);
-        let shown = match Itk3Message::parse(&input, &Limits::MESSAGE) {
-            Ok(m) => {
-                parsed += 1;
-                let ack = Acknowledgement::from_message(m.clone());
-                format!("{m:?} {:?} {:?} {ack:?}", m.bundle(), m.handling())
-            }
-            Err(e) => {
-                let core: crate::Error = e.clone().into();
-                format!("{e} {e:?} {core} {core:?}")
-            }
-        };
-        for secret in SECRETS {
-            assert!(!shown.contains(secret), "round {round} shows a patient detail");
-        }
-    }
-    assert!(parsed > 50, "mutations should not all break the message ({parsed})");
 }

@@ -1,7 +1,7 @@
-//! Every spec example payload in `gpconnect-testkit/fixtures` goes through the FHIR layer.
+//! Every spec example payload of the testkit (`gpconnect_testkit::fixtures`) goes through the
+//! FHIR layer.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use gpconnect_core::fhir::{
     Binary, Bundle, BundleEntry, CapabilityStatement, DocumentReference, HealthcareService, List, Location,
@@ -17,17 +17,12 @@ const NOT_STRICT: &[&str] = &[
     "documents__retrieve-binary__response.json",
 ];
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../gpconnect-testkit/fixtures")
-}
+use gpconnect_testkit::fixtures::{fixture, NAMES};
 
-fn json_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
-        .expect("fixtures folder")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
+/// The names of the JSON fixtures, sorted.
+fn json_files() -> Vec<&'static str> {
+    let mut files: Vec<&'static str> = NAMES.iter().copied().filter(|n| n.ends_with(".json")).collect();
+    files.sort_unstable();
     files
 }
 
@@ -80,15 +75,14 @@ fn check_outcome(r: &RawResource, file: &str) {
 fn every_fixture_parses() {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut checked_files = 0;
-    for path in json_files() {
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        let bytes = std::fs::read(&path).unwrap();
-        let value: Value = match serde_json::from_slice(&bytes) {
+    for name in json_files() {
+        let bytes = fixture(name).as_bytes();
+        let value: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(_) => {
-                assert!(NOT_STRICT.contains(&name.as_str()), "{name} is not strict JSON and not in the known list");
-                let fixed = path.with_file_name(name.replace(".json", ".fixed.json"));
-                assert!(fixed.exists(), "{name}: missing corrected .fixed.json copy");
+                assert!(NOT_STRICT.contains(&name), "{name} is not strict JSON and not in the known list");
+                let fixed = name.replace(".json", ".fixed.json");
+                assert!(NAMES.contains(&fixed.as_str()), "{name}: missing corrected .fixed.json copy");
                 continue; // the fixed copy is checked in its own turn
             }
         };
@@ -96,11 +90,11 @@ fn every_fixture_parses() {
 
         // A bare bundle entry (`{"resource": {...}}`).
         if value.get("resourceType").is_none() && value.get("resource").is_some() {
-            let entry: BundleEntry = serde_json::from_slice(&bytes).unwrap();
+            let entry: BundleEntry = serde_json::from_slice(bytes).unwrap();
             let r = entry.resource.expect("entry resource kept");
-            assert!(parse_core(&r, &name), "{name}: unexpected entry type");
+            assert!(parse_core(&r, name), "{name}: unexpected entry type");
             if r.resource_type() == "OperationOutcome" {
-                let oo: OperationOutcome = must(&r, &name);
+                let oo: OperationOutcome = must(&r, name);
                 assert!(!oo.codes().is_empty(), "{name}: codes");
             }
             *seen.entry(r.resource_type().to_owned()).or_default() += 1;
@@ -111,12 +105,12 @@ fn every_fixture_parses() {
         };
 
         // Every resource is readable raw.
-        let raw = RawResource::from_json(std::str::from_utf8(&bytes).unwrap()).unwrap();
+        let raw = RawResource::from_json(std::str::from_utf8(bytes).unwrap()).unwrap();
         assert_eq!(raw.resource_type(), rt, "{name}");
         assert_eq!(raw.id(), value.get("id").and_then(Value::as_str), "{name}");
 
         if rt == "Bundle" {
-            let bundle = Bundle::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let bundle = Bundle::from_slice(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
             let entries = value["entry"].as_array().map_or(&[][..], Vec::as_slice);
             assert_eq!(bundle.entry.len(), entries.len(), "{name}: entry count");
             let with_resource = entries.iter().filter(|e| e.get("resource").is_some()).count();
@@ -129,7 +123,7 @@ fn every_fixture_parses() {
                 let back: Value = serde_json::from_str(r.raw()).unwrap();
                 assert_eq!(&back, &json["resource"], "{name}: raw resource differs");
                 assert_eq!(r.resource_type(), json["resource"]["resourceType"].as_str().unwrap_or(""), "{name}");
-                parse_core(r, &name);
+                parse_core(r, name);
                 *seen.entry(r.resource_type().to_owned()).or_default() += 1;
             }
             // List items that point into the bundle resolve to the right type
@@ -143,12 +137,12 @@ fn every_fixture_parses() {
                 }
             }
             for oo in bundle.resources_of("OperationOutcome") {
-                check_outcome(oo, &name);
+                check_outcome(oo, name);
             }
         } else {
-            parse_core(&raw, &name);
+            parse_core(&raw, name);
             if rt == "OperationOutcome" {
-                check_outcome(&raw, &name);
+                check_outcome(&raw, name);
             }
         }
         *seen.entry(rt.to_owned()).or_default() += 1;
@@ -175,18 +169,15 @@ fn every_fixture_parses() {
 #[test]
 fn fixed_copies_exist_for_non_strict_examples() {
     for name in NOT_STRICT {
-        let bytes = std::fs::read(fixtures_dir().join(name)).unwrap();
-        assert!(serde_json::from_slice::<Value>(&bytes).is_err(), "{name} is strict now?");
-        let fixed = fixtures_dir().join(name.replace(".json", ".fixed.json"));
-        let bytes = std::fs::read(&fixed).unwrap();
-        serde_json::from_slice::<Value>(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(serde_json::from_str::<Value>(fixture(name)).is_err(), "{name} is strict now?");
+        let fixed = fixture(&name.replace(".json", ".fixed.json"));
+        serde_json::from_str::<Value>(fixed).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
 
 #[test]
 fn patient_details_from_read_patient() {
-    let path = fixtures_dir().join("foundations__read-patient-response.json");
-    let p: Patient = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let p: Patient = serde_json::from_str(fixture("foundations__read-patient-response.json")).unwrap();
     assert!(p.nhs_number().is_some());
     assert!(p.official_name().is_some());
 }
@@ -194,9 +185,7 @@ fn patient_details_from_read_patient() {
 #[test]
 fn bundle_round_trip_keeps_entries_verbatim() {
     // Offsets, milliseconds and decimal text are unchanged because entries are raw.
-    let path = fixtures_dir().join("structured__response__pathology1.json");
-    let text = std::fs::read_to_string(path).unwrap();
-    let bundle: Bundle = serde_json::from_str(&text).unwrap();
+    let bundle: Bundle = serde_json::from_str(fixture("structured__response__pathology1.json")).unwrap();
     let out = serde_json::to_string(&bundle).unwrap();
     for r in bundle.resources() {
         assert!(out.contains(r.raw()));

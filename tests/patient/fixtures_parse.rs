@@ -4,7 +4,7 @@ use gpconnect_core::NhsNumber;
 use gpconnect_patient::prescriptions::{Medications, PrescriptionRequest, PrescriptionRequests, RequestStatus};
 
 fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!("{}/tests/patient/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 fn nhs() -> NhsNumber {
@@ -197,7 +197,8 @@ fn error_examples_parse_into_operation_outcomes() {
     let dirs = ["access-record", "appointments", "prescriptions"];
     let mut seen = 0;
     for dir in dirs {
-        for entry in std::fs::read_dir(format!("{}/tests/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+        for entry in std::fs::read_dir(format!("{}/tests/patient/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.contains("response-4XX") {

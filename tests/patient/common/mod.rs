@@ -105,7 +105,7 @@ pub fn query(request: &Request) -> Vec<(String, String)> {
 
 /// A spec example payload from `tests/fixtures/`.
 pub fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!("{}/tests/patient/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 /// A spec example payload as JSON.
