@@ -335,3 +335,67 @@ async fn receive_counting(
     }
     Ok(inbox.into_summary())
 }
+
+#[tokio::test]
+async fn a_last_chunk_whose_answer_was_lost_is_confirmed_delivered_not_sent_again() {
+    let s = setup(16 * 1024).await;
+    let body = content(16 * 1024 * 2 + 7);
+    // Chunk 3 (the last) completes the message; its answer is lost; the repeat gets 423.
+    s.proxy.fail("POST", "/3", 1, Fault::AfterRequest);
+    let sent =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(body.clone())).await.unwrap();
+    assert_eq!(sent.chunks, 3);
+    assert_eq!(s.proxy.count("POST", &format!("{}/3", sent.message_id)), 2, "the repeat of chunk 3 met 423");
+    assert_eq!(s.proxy.count("GET", "/tracking"), 1, "tracking confirmed the delivery");
+    assert_eq!(inbox_count(&s).await, 1);
+    let mut out = Vec::new();
+    let _ = s.bob.download(&sent.message_id, &mut out).send().await.unwrap();
+    assert!(out == body);
+}
+
+#[tokio::test]
+async fn a_423_on_the_last_chunk_without_tracking_says_it_may_have_been_sent() {
+    let s = setup(16 * 1024).await;
+    s.proxy.fail("POST", "/2", 1, Fault::AfterRequest);
+    s.proxy.fail("GET", "/tracking", 3, Fault::BeforeForward);
+    let err = s
+        .alice
+        .send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(16 * 1024 + 9)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(423));
+    assert!(err.may_have_been_sent(), "MESH holds the whole message");
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    let text = err.to_string();
+    assert!(text.contains("outcome is unknown") && !text.contains("could not reach"), "{text}");
+    assert!(err.mesh().unwrap().message_id.is_some(), "the MESH message id to track it by");
+    assert_eq!(inbox_count(&s).await, 1, "delivered once");
+}
+
+#[tokio::test]
+async fn chunk_one_of_several_failing_is_not_delivered() {
+    let s = setup(16 * 1024).await;
+    s.proxy.fail("POST", "/outbox", 1, Fault::AfterRequest);
+    let err = s
+        .alice
+        .send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(16 * 1024 * 3)))
+        .await
+        .unwrap_err();
+    assert!(!err.may_have_been_sent(), "MESH never delivers an incomplete message");
+    assert_ne!(err.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(s.proxy.count("POST", "/outbox"), 1, "chunk 1 is not repeated blindly");
+    assert_eq!(err.mesh().unwrap().operation, gpconnect_core::mesh::MeshOperation::SendChunk { index: 1, total: 3 });
+    assert_eq!(inbox_count(&s).await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_is_worded_as_unknown_not_as_unreachable() {
+    let s = setup(1024 * 1024).await;
+    s.proxy.fail("POST", "/outbox", 1, Fault::AfterRequest);
+    let err =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(100))).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("outcome is unknown") && text.contains("before sending it again"), "{text}");
+    assert!(!text.contains("could not reach") && !text.contains("check the MESH address"), "{text}");
+    assert_eq!(inbox_count(&s).await, 1);
+}

@@ -531,7 +531,13 @@ impl SendDocument {
     ///
     /// # Errors
     /// As [`SendDocument::prepare`], then the MESH client's errors.
-    pub async fn send(self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
+    ///
+    /// After a failure whose outcome is unknown
+    /// ([`may_have_been_sent`](gpconnect_core::Error::may_have_been_sent)), track the message
+    /// ([`MeshError::itk3_ids`](gpconnect_core::mesh::MeshError::itk3_ids)) and, if it must
+    /// go again, call `send` again on this builder: the same ids go out, so that the
+    /// recipient recognises a repeat (code 20007).
+    pub async fn send(&self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
         let payload = self.payload()?;
         self.message.send(payload).await
     }
