@@ -93,6 +93,8 @@ impl MeshClient {
         // Core's HTTP client: rustls, TLS 1.2 or later, never a redirect.
         let mut http = crate::http::http_client(config.http.connect_timeout_or(crate::http::CONNECT_TIMEOUT))
             .read_timeout(config.read_timeout)
+            // Downloads ask for gzip and decode it themselves, counting what arrives.
+            .no_gzip()
             .user_agent(config.client_info.client_version.clone());
         let trusted = config.trusted()?;
         if !trusted.is_empty() {

@@ -181,6 +181,9 @@ pub enum MeshProblem {
     /// The caller's output could not be written.
     #[error("could not write the downloaded content")]
     Output(#[source] std::io::Error),
+    /// A download went beyond its [`DownloadLimits`](super::DownloadLimits).
+    #[error("the message is {0}")]
+    TooLarge(super::DownloadLimit),
 }
 
 /// Where a chunked upload stopped: the message ID MESH gave chunk 1, and the first chunk
@@ -384,6 +387,7 @@ impl MeshError {
             MeshProblem::Decode { .. } => ErrorKind::Decode,
             MeshProblem::Input(_) => ErrorKind::InvalidInput,
             MeshProblem::Output(_) => ErrorKind::Output,
+            MeshProblem::TooLarge(_) => ErrorKind::Decode,
         }
     }
 }

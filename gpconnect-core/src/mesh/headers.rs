@@ -200,7 +200,9 @@ pub struct MessageMetadata {
     pub content_type: Option<String>,
     /// `mex-Content-Checksum`.
     pub checksum: Option<String>,
-    /// `mex-Content-Compressed: Y`.
+    /// `mex-Content-Compressed: Y`: the transfer was gzip-compressed. The client has
+    /// already decoded it: the content handed over is the original, so do not gunzip it
+    /// again.
     pub compressed: bool,
     /// `mex-Content-Encrypted: Y`.
     pub encrypted: bool,

@@ -67,13 +67,13 @@ mod tracked;
 
 pub use client::MeshClient;
 pub use config::{ClientInfo, MeshConfig, MeshEnvironment, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
-pub use download::{Download, Downloaded};
+pub use download::{Download, DownloadLimit, DownloadLimits, Downloaded};
 pub use error::{MeshError, MeshErrorCode, MeshOperation, MeshProblem, PartialDownload, PartialSend};
 pub use headers::{ChunkRange, MessageMetadata, MessageType, MexHeader, StatusReport};
 pub use ids::{GpProviderAddress, LocalId, MailboxId, MessageId, Recipient, WorkflowId};
 pub use inbox::{Inbox, InboxPage, WorkflowFilter};
 pub use lookup::MailboxEntry;
-pub use receive::{HandlerError, IncomingMessage, ReceiveSummary, Receiver};
+pub use receive::{HandlerError, IncomingMessage, ReceiveSummary, Receiver, SkipReason, Skipped};
 pub use send::{MessageBody, OutgoingMessage, SendProgress, SentMessage};
 pub use track::{Tracking, TrackingStatus};
 pub use tracked::Tracked;
