@@ -410,7 +410,8 @@ impl MessageBuilder {
             Err(other) => return Err(other),
         };
         ids.mesh_message_id = Some(sent.message_id.clone());
-        let tracker = Acknowledgements::new(&message, ids).answered_on(workflow.ack());
+        let tracker =
+            Acknowledgements::new(&message, ids).answered_on(workflow.ack()).sent_on(workflow, chrono::Utc::now());
         Ok(Tracked { value: tracker, message_id: sent.message_id })
     }
 }

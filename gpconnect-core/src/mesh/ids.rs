@@ -53,6 +53,19 @@ macro_rules! mesh_id {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                Self::parse(&s).map_err(|_| serde::de::Error::custom(concat!("not a MESH ", $parameter)))
+            }
+        }
+
         impl FromStr for $name {
             type Err = InvalidInput;
             fn from_str(s: &str) -> Result<Self, Self::Err> {

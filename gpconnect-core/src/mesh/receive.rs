@@ -83,6 +83,36 @@ pub struct ReceiveSummary {
     pub more_waiting: bool,
 }
 
+impl ReceiveSummary {
+    /// Adds a later pass: what it acknowledged, and what it failed on that this summary
+    /// does not hold yet (a message left or skipped on every pass is listed once).
+    pub fn absorb(&mut self, pass: ReceiveSummary) {
+        self.acknowledged.extend(pass.acknowledged);
+        self.redelivered.extend(pass.redelivered);
+        for (id, e) in pass.handler_failed {
+            if !self.handler_failed.iter().any(|(seen, _)| *seen == id) {
+                self.handler_failed.push((id, e));
+            }
+        }
+        for id in pass.too_large {
+            if !self.too_large.contains(&id) {
+                self.too_large.push(id);
+            }
+        }
+        for s in pass.skipped {
+            if !self.skipped.iter().any(|seen| seen.message_id == s.message_id) {
+                self.skipped.push(s);
+            }
+        }
+        for id in pass.quarantined {
+            if !self.quarantined.contains(&id) {
+                self.quarantined.push(id);
+            }
+        }
+        self.more_waiting = pass.more_waiting;
+    }
+}
+
 /// One pass over the whole inbox, message by message; from [`MeshClient::receive`].
 ///
 /// The first [`next`](Self::next) lists every page of the inbox (`continue_from`, at
@@ -136,7 +166,7 @@ impl MeshClient {
         Receiver {
             client: self.clone(),
             filter: None,
-            page_size: None,
+            page_size: self.config().inbox_page_size,
             max_pages: DEFAULT_MAX_PAGES,
             waiting: None,
             seen: HashSet::new(),

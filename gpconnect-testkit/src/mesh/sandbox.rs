@@ -149,9 +149,10 @@ impl MeshSandbox {
     }
 
     /// Puts a MESH non-delivery report into `mailbox`'s inbox through the sandbox's admin
-    /// endpoint, as MESH sends one: in `workflow` (the undelivered message's), with the
-    /// status `code` and `description`, linked to `linked` (the undelivered message).
-    /// Returns the report's message ID.
+    /// endpoint, as MESH sends one: in `workflow` (the undelivered message's), linked to
+    /// `linked` (the undelivered message). `status` `undeliverable` makes the sandbox's
+    /// expiry report (code 14, whatever `code` says); `error` one with `code` and
+    /// `description` (a routing failure: `EPL-151` ...). Returns the report's message ID.
     ///
     /// # Errors
     /// The sandbox refused it or could not be reached.
@@ -159,12 +160,14 @@ impl MeshSandbox {
         &self,
         mailbox: &str,
         workflow: &str,
+        status: &str,
         code: &str,
         description: &str,
         linked: Option<&str>,
     ) -> io::Result<String> {
         let body = serde_json::json!({
             "mailbox_id": mailbox,
+            "status": status,
             "code": code,
             "description": description,
             "workflow_id": workflow,
