@@ -454,7 +454,7 @@ impl fmt::Debug for Prepared {
 
 impl Prepared {
     /// The MESH message for `message`: `mex-To`, `mex-WorkflowID`, `mex-Subject`,
-    /// `mex-LocalID`, `Content-Type: application/fhir+xml`.
+    /// `mex-LocalID`, `Content-Type: application/fhir+xml`, unchunked up to 100 MB.
     fn new(
         message: Itk3Message,
         to: Recipient,
@@ -466,6 +466,9 @@ impl Prepared {
             .subject(subject)
             .local_id(LocalId::parse(local_id)?)
             .content_type("application/fhir+xml")
+            // Older ITK3 receivers cannot take chunked messages: one request up to MESH's
+            // single-request limit.
+            .unchunked()
             .body_bytes(message.to_xml().into_bytes());
         Ok(Prepared { message, outgoing, workflow })
     }

@@ -478,7 +478,7 @@ pub enum NonDeliveryReason {
     NoDemographicsMatch,
     /// `14`: not downloaded in time.
     Undelivered,
-    /// Another MESH status code.
+    /// Another MESH status code (its first letters, digits and dashes, at most 9).
     Other(String),
 }
 
@@ -502,8 +502,8 @@ impl fmt::Debug for NonDeliveryReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NonDeliveryReport")
             .field("linked_message_id", &self.linked_message_id)
-            .field("status_code", &self.status_code)
-            .field("reason", &self.reason)
+            .field("status_code", &crate::redact::Screened(&self.status_code))
+            .field("reason", &crate::redact::Screened(&self.reason))
             .finish_non_exhaustive()
     }
 }
@@ -535,7 +535,11 @@ impl NonDeliveryReport {
         } else if status_code == "14" {
             NonDeliveryReason::Undelivered
         } else {
-            NonDeliveryReason::Other(status_code.chars().take(20).collect())
+            // A code as MESH writes them (`EPL-153`, `14`): its leading letters, digits and
+            // dashes, too short to hold an NHS number.
+            NonDeliveryReason::Other(
+                status_code.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').take(9).collect(),
+            )
         };
         Some(NonDeliveryReport {
             report_message_id: metadata.message_id.clone(),

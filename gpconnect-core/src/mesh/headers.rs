@@ -167,8 +167,8 @@ impl fmt::Debug for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StatusReport")
             .field("success", &self.success)
-            .field("code", &self.code)
-            .field("event", &self.event)
+            .field("code", &crate::redact::Screened(&self.code))
+            .field("event", &crate::redact::Screened(&self.event))
             .field("linked_message_id", &self.linked_message_id)
             .finish_non_exhaustive()
     }

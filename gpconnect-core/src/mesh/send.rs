@@ -110,6 +110,7 @@ pub struct OutgoingMessage {
     pub(crate) compress: bool,
     pub(crate) body: Option<MessageBody>,
     pub(crate) progress: Option<ProgressFn>,
+    pub(crate) chunk_size: Option<usize>,
 }
 
 impl fmt::Debug for OutgoingMessage {
@@ -137,7 +138,17 @@ impl OutgoingMessage {
             compress: true,
             body: None,
             progress: None,
+            chunk_size: None,
         }
+    }
+
+    /// Sends the message in one request when it fits MESH's single-request limit
+    /// ([`MAX_CHUNK_SIZE`](super::MAX_CHUNK_SIZE), 100 MB), whatever the client's chunk
+    /// size: for receivers that cannot take chunked messages (older ITK3 systems). The
+    /// content is held in memory for that one request.
+    pub fn unchunked(mut self) -> Self {
+        self.chunk_size = Some(super::MAX_CHUNK_SIZE);
+        self
     }
 
     /// `mex-Subject` (at most 500 printable ASCII characters; checked before sending).
@@ -243,7 +254,8 @@ impl MeshClient {
     /// [`may_have_been_sent`](crate::Error::may_have_been_sent) tells whether the message
     /// may have been delivered.
     pub async fn send(&self, message: OutgoingMessage) -> crate::Result<SentMessage> {
-        let plan = Plan::new(self, message, self.config().chunk_size)?;
+        let chunk_size = message.chunk_size.unwrap_or(self.config().chunk_size);
+        let plan = Plan::new(self, message, chunk_size)?;
         plan.run(self, None).await
     }
 
