@@ -387,6 +387,38 @@ impl Bundle {
         self.entry.iter().find(|e| e.full_url.as_deref() == Some(url)).and_then(|e| e.resource.as_ref())
     }
 
+    /// The one Patient of a received document bundle, checked: exactly one Patient entry,
+    /// the Composition's subject resolves to it, and every other resource that names a
+    /// patient (`subject` or `patient`) names it, by its `fullUrl` or as `Patient/{id}`. A
+    /// resource that names no patient is taken to be about the message's one patient.
+    ///
+    /// # Errors
+    /// [`Itk3Error::WrongPatient`] naming the element (never a value).
+    pub fn the_patient(&self) -> Result<&Patient, Itk3Error> {
+        let wrong = |path: &str, problem| Itk3Error::WrongPatient { path: path.into(), problem };
+        let mut patients = self.entry.iter().filter_map(|e| match &e.resource {
+            Some(Resource::Patient(p)) => Some((e.full_url.as_deref(), p)),
+            _ => None,
+        });
+        let (url, patient) = match (patients.next(), patients.next()) {
+            (Some(one), None) => one,
+            (None, _) => return Err(wrong("Bundle.entry(Patient)", "no Patient")),
+            (Some(_), Some(_)) => return Err(wrong("Bundle.entry(Patient)", "more than one Patient")),
+        };
+        let local = patient.id.as_deref().map(|id| format!("Patient/{id}"));
+        let names_it = |r: &str| Some(r) == url || local.as_deref() == Some(r);
+        for (i, resource) in self.resources().enumerate() {
+            let subject = resource.subject_reference();
+            let path = || format!("Bundle.entry[{i}]({}).subject", resource.type_name());
+            match (resource, subject) {
+                (Resource::Composition(_), None) => return Err(wrong(&path(), "names no patient")),
+                (_, Some(r)) if !names_it(r) => return Err(wrong(&path(), "names another patient")),
+                _ => {}
+            }
+        }
+        Ok(patient)
+    }
+
     /// The resources, in order.
     pub fn resources(&self) -> impl Iterator<Item = &Resource> {
         self.entry.iter().filter_map(|e| e.resource.as_ref())
@@ -433,6 +465,30 @@ pub enum Resource {
     /// A resource the SDK does not model (Flag, AllergyIntolerance, Procedure, ...), kept
     /// as its element tree and written back unchanged.
     Other(XmlNode),
+}
+
+impl Resource {
+    /// The reference to the patient this resource is about: its `subject` (or `patient`,
+    /// for the resources the SDK keeps as element trees), when it has one.
+    pub fn subject_reference(&self) -> Option<&str> {
+        fn of(r: &Option<super::model::Reference>) -> Option<&str> {
+            r.as_ref().and_then(|r| r.reference.as_deref())
+        }
+        match self {
+            Resource::Composition(x) => of(&x.subject),
+            Resource::Encounter(x) => of(&x.subject),
+            Resource::Observation(x) => of(&x.subject),
+            Resource::MedicationDispense(x) => of(&x.subject),
+            Resource::ClinicalImpression(x) => of(&x.subject),
+            Resource::Condition(x) => of(&x.subject),
+            Resource::Other(node) => ["subject", "patient"]
+                .iter()
+                .find_map(|name| node.first(name))
+                .and_then(|r| r.first("reference"))
+                .and_then(XmlNode::value),
+            _ => None,
+        }
+    }
 }
 
 macro_rules! resource_dispatch {
