@@ -70,7 +70,7 @@ pub use config::{ClientInfo, MeshConfig, MeshEnvironment, DEFAULT_CHUNK_SIZE, MA
 pub use download::{Download, DownloadLimit, DownloadLimits, Downloaded};
 pub use error::{MeshError, MeshErrorCode, MeshOperation, MeshProblem, PartialDownload, PartialSend};
 pub use headers::{ChunkRange, MessageMetadata, MessageType, MexHeader, StatusReport};
-pub use ids::{GpProviderAddress, LocalId, MailboxId, MessageId, Recipient, WorkflowId};
+pub use ids::{transliterate, GpProviderAddress, LocalId, MailboxId, MessageId, Recipient, WorkflowId};
 pub use inbox::{Inbox, InboxPage, WorkflowFilter};
 pub use lookup::MailboxEntry;
 pub use receive::{HandlerError, IncomingMessage, ReceiveSummary, Receiver, SkipReason, Skipped};
