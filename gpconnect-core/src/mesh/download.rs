@@ -67,8 +67,8 @@ impl std::fmt::Display for DownloadLimit {
 
 /// A chunk may decode this much before the expansion ratio is checked.
 const EXPANSION_ALLOWANCE: u64 = 16 * 1024 * 1024;
-/// Compressed bytes fed to the decoder at a time (at most about 8.5 MB decoded).
-const DECODE_STEP: usize = 8 * 1024;
+/// Compressed bytes fed to the decoder at a time (at most about 17 MB decoded).
+const DECODE_STEP: usize = 16 * 1024;
 
 impl<W: ?Sized> std::fmt::Debug for Download<'_, W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -237,8 +237,9 @@ async fn copy_chunk<W: AsyncWrite + Unpin + Send + ?Sized>(
                 for step in block.chunks(DECODE_STEP) {
                     // `flush` hands over what the decoder holds back.
                     d.write_all(step).and_then(|()| d.flush()).map_err(|_| corrupt(op))?;
-                    let decoded = std::mem::take(d.get_mut());
-                    out.write(writer, at, op, limits, &decoded).await?;
+                    let decoded = d.get_mut();
+                    out.write(writer, at, op, limits, decoded).await?;
+                    decoded.clear();
                 }
             }
         }
