@@ -54,7 +54,24 @@ async fn sends_to_gpprovider_with_the_spec_headers_and_matches_both_acks() {
         stored.headers["mex-subject"],
         "Consultation report for Richard Smith, NHS Number: 9690937286, seen at Starling Medical Centre, ODS code: A20047, version 1"
     );
+    // Composition.text and custodian on the wire (mandatory in the v2 guide).
+    let wire = flat(&stored.content);
+    assert!(wire.contains(
+        "<p>Consultation report for Richard Smith, NHS Number: 9690937286, seen at Starling Medical Centre, \
+         ODS code: A20047, version 1</p>"
+    ));
     let sent = ReceivedDocument::parse(&stored.content).unwrap();
+    let document = sent.message().document().unwrap();
+    let custodian = document.resources().find_map(|r| match r {
+        gpconnect_core::itk3::Resource::Composition(c) => c.custodian.clone(),
+        _ => None,
+    });
+    let organisation = document.resources().find_map(|r| match r {
+        gpconnect_core::itk3::Resource::Organization(o) => o.id.clone(),
+        _ => None,
+    });
+    assert_eq!(custodian.unwrap().reference.unwrap(), format!("urn:uuid:{}", organisation.unwrap()));
+    assert!(wire.contains("<custodian><reference value=\"urn:uuid:"), "custodian on the wire");
     assert_eq!(sent.message().source_mailbox(), "X26ABC1");
     assert_eq!(sent.message().sender_ods(), Some("A20047"));
     assert_eq!(sent.attachments()[0].decode().unwrap(), PDF);
@@ -305,4 +322,36 @@ async fn more_than_a_page_of_foreign_answers_ahead_of_the_real_one_does_not_hide
     assert_eq!(summary.acknowledged.len(), 1);
     assert_eq!(summary.handler_failed.len(), 23, "the foreign answers are left for their owner");
     assert_eq!(answers.infrastructure.as_ref().unwrap().code(), ResponseCode::Success);
+}
+
+#[tokio::test]
+async fn a_restricted_v1_report_leaves_the_practice_out_of_its_narrative_and_subject() {
+    let mesh = MockMesh::start().await;
+    mesh.add_mailbox("GPPROVIDER_9690937286_19570109_SMITH", "password", "B82617", &[]);
+    let sender = sender(mesh.config("X26ABC1"));
+    let answers = send_document(&sender, Generation::V1ConsultationReport)
+        .confidentiality(Confidentiality::Restricted)
+        .send()
+        .await
+        .unwrap();
+    let stored = mesh.message(answers.sent().mesh_message_id.as_ref().unwrap()).unwrap();
+    assert_eq!(stored.headers["mex-subject"], "Consultation report for Richard Smith , NHS Number 9690937286");
+    let wire = flat(&stored.content);
+    assert!(wire.contains("<p>Consultation report for Richard Smith , NHS Number 9690937286, Version 1</p>"));
+    assert!(!wire.contains("seen at"));
+    assert!(wire.contains("<confidentiality value=\"R\"/>"));
+    assert!(wire.contains("<custodian><reference value=\"urn:uuid:"));
+
+    let normal = send_document(&sender, Generation::V1ConsultationReport).send().await.unwrap();
+    let stored = mesh.message(normal.sent().mesh_message_id.as_ref().unwrap()).unwrap();
+    let wire = flat(&stored.content);
+    assert!(wire.contains(
+        "<p>Consultation report for Richard Smith , NHS Number 9690937286, seen at Starling Medical Centre, \
+         ODS Code A20047, Version 1</p>"
+    ));
+}
+
+/// The XML on the wire without the indentation between elements.
+fn flat(wire: &[u8]) -> String {
+    std::str::from_utf8(wire).unwrap().lines().map(str::trim).collect()
 }
