@@ -107,6 +107,11 @@ impl UpdateRecordMessage {
                 Resource::MedicationDispense(d) => Some(Item::Dispensed(d.clone())),
                 Resource::Condition(c) => Some(Item::Condition(c.clone())),
                 Resource::ClinicalImpression(n) => Some(Item::Note(n.clone())),
+                Resource::AllergyIntolerance(a) => Some(Item::Allergy(a.clone())),
+                Resource::Procedure(p) => Some(Item::Procedure(p.clone())),
+                Resource::ReferralRequest(r) => Some(Item::Referral(r.clone())),
+                Resource::Appointment(a) => Some(Item::Appointment(a.clone())),
+                Resource::Flag(f) => Some(Item::Flag(f.clone())),
                 _ => None,
             })
             .collect()
