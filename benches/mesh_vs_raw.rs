@@ -1,11 +1,13 @@
 //! The SDK's MESH send and receive against a raw reqwest transfer of the same chunks from
 //! the same mesh-sandbox, alternated in one run (issue 20, deliverable 9).
 //!
-//! * send: the SDK sends a file (reading, gzip-compressing and uploading each 10 MiB
-//!   chunk); the raw side POSTs the same chunks already compressed, with the
-//!   `Authorization` headers made beforehand;
+//! Both sides do the same work, so that the ratio is the SDK's own cost:
+//! * send: the SDK sends a file (reading, gzip-compressing at its default level 1 and
+//!   uploading each 10 MiB chunk); the raw side reads the same file chunk by chunk,
+//!   gzip-compresses each at level 1 and POSTs it, with the `Authorization` headers
+//!   made beforehand;
 //! * receive: the SDK downloads into a sink (gunzipping as it goes, with its limits);
-//!   the raw side GETs the same chunks and reads their bytes.
+//!   the raw side GETs the same chunks and gunzips them into a sink as they arrive.
 //!
 //! Prints MB/s (of content) for each, the ratio SDK / raw, and the SDK's peak heap growth.
 //!
@@ -58,9 +60,27 @@ fn token(mailbox: &str) -> String {
     t.expose_secret().to_owned()
 }
 
-/// The raw upload: chunk 1 with the headers, then the rest. Returns the message ID.
-async fn raw_send(http: &reqwest::Client, base: &str, chunks: &[Bytes], tokens: &[String]) -> String {
-    let total = chunks.len();
+/// Reads chunk `k` of the file and gzips it at level 1, as the SDK does by default.
+fn compressed_chunk(file: &mut std::fs::File, len: usize) -> Bytes {
+    use std::io::Read as _;
+    let mut raw = vec![0; len];
+    file.read_exact(&mut raw).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(len / 2 + 64), flate2::Compression::new(1));
+    gz.write_all(&raw).unwrap();
+    Bytes::from(gz.finish().unwrap())
+}
+
+/// The raw upload of `file` in chunks of `lens` bytes: chunk 1 with the headers, then the
+/// rest, each read and compressed just before it goes. Returns the message ID.
+async fn raw_send(
+    http: &reqwest::Client,
+    base: &str,
+    path: &std::path::Path,
+    lens: &[usize],
+    tokens: &[String],
+) -> String {
+    let total = lens.len();
+    let mut file = std::fs::File::open(path).unwrap();
     let first = http
         .post(format!("{base}/messageexchange/X26ABC1/outbox"))
         .header("authorization", &tokens[0])
@@ -71,7 +91,7 @@ async fn raw_send(http: &reqwest::Client, base: &str, chunks: &[Bytes], tokens: 
         .header("mex-chunk-range", format!("1:{total}"))
         .header("content-type", "application/octet-stream")
         .header("content-encoding", "gzip")
-        .body(chunks[0].clone())
+        .body(compressed_chunk(&mut file, lens[0]))
         .send()
         .await
         .unwrap()
@@ -79,14 +99,14 @@ async fn raw_send(http: &reqwest::Client, base: &str, chunks: &[Bytes], tokens: 
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&first.bytes().await.unwrap()).unwrap();
     let id = v["message_id"].as_str().unwrap().to_owned();
-    for (k, chunk) in chunks.iter().enumerate().skip(1) {
+    for (k, len) in lens.iter().enumerate().skip(1) {
         http.post(format!("{base}/messageexchange/X26ABC1/outbox/{id}/{}", k + 1))
             .header("authorization", &tokens[k])
             .header("accept", V2)
             .header("mex-chunk-range", format!("{}:{total}", k + 1))
             .header("content-type", "application/octet-stream")
             .header("content-encoding", "gzip")
-            .body(chunk.clone())
+            .body(compressed_chunk(&mut file, *len))
             .send()
             .await
             .unwrap()
@@ -96,9 +116,10 @@ async fn raw_send(http: &reqwest::Client, base: &str, chunks: &[Bytes], tokens: 
     id
 }
 
-/// The raw download of every chunk (bytes read, not decoded). Returns the wire bytes.
+/// The raw download of every chunk, gunzipped into a sink as it arrives. Returns the
+/// decoded bytes.
 async fn raw_receive(http: &reqwest::Client, base: &str, id: &str, total: usize, tokens: &[String]) -> u64 {
-    let mut wire = 0;
+    let mut decoded = 0;
     for k in 1..=total {
         let url = if k == 1 {
             format!("{base}/messageexchange/X26ABC2/inbox/{id}")
@@ -115,11 +136,26 @@ async fn raw_receive(http: &reqwest::Client, base: &str, id: &str, total: usize,
             .unwrap()
             .error_for_status()
             .unwrap();
+        let mut gz = flate2::write::GzDecoder::new(Counter(0));
         while let Some(block) = resp.chunk().await.unwrap() {
-            wire += block.len() as u64;
+            gz.write_all(&block).unwrap();
         }
+        decoded += gz.finish().unwrap().0;
     }
-    wire
+    decoded
+}
+
+/// A sink that counts what it is given.
+struct Counter(u64);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn mbps(bytes: usize, took: Duration) -> f64 {
@@ -141,14 +177,7 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("content-{size}.txt"));
     std::fs::write(&file, &data).unwrap();
-    let chunks: Vec<Bytes> = data
-        .chunks(DEFAULT_CHUNK_SIZE)
-        .map(|c| {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
-            gz.write_all(c).unwrap();
-            Bytes::from(gz.finish().unwrap())
-        })
-        .collect();
+    let lens: Vec<usize> = data.chunks(DEFAULT_CHUNK_SIZE).map(<[u8]>::len).collect();
     drop(data);
 
     let (mut sdk_send, mut raw_send_t, mut sdk_recv, mut raw_recv_t) =
@@ -169,9 +198,9 @@ fn main() {
         if count {
             sdk_send += took;
         }
-        let tokens: Vec<String> = (0..chunks.len()).map(|_| token("X26ABC1")).collect();
+        let tokens: Vec<String> = (0..lens.len()).map(|_| token("X26ABC1")).collect();
         let started = Instant::now();
-        let raw_id = rt.block_on(raw_send(&http, &base, &chunks, &tokens));
+        let raw_id = rt.block_on(raw_send(&http, &base, &file, &lens, &tokens));
         if count {
             raw_send_t += started.elapsed();
         }
@@ -187,13 +216,13 @@ fn main() {
         if count {
             sdk_recv += took;
         }
-        let tokens: Vec<String> = (0..chunks.len()).map(|_| token("X26ABC2")).collect();
+        let tokens: Vec<String> = (0..lens.len()).map(|_| token("X26ABC2")).collect();
         let started = Instant::now();
-        let wire = rt.block_on(raw_receive(&http, &base, &raw_id, chunks.len(), &tokens));
+        let decoded = rt.block_on(raw_receive(&http, &base, &raw_id, lens.len(), &tokens));
         if count {
             raw_recv_t += started.elapsed();
         }
-        assert!(wire > 0);
+        assert_eq!(decoded as usize, size);
         rt.block_on(async {
             bob.acknowledge(&sent.message_id).await.unwrap();
             bob.acknowledge(&raw_id.parse().unwrap()).await.unwrap();
@@ -202,7 +231,7 @@ fn main() {
     let total = size * rounds;
     let (s, rs, r, rr) =
         (mbps(total, sdk_send), mbps(total, raw_send_t), mbps(total, sdk_recv), mbps(total, raw_recv_t));
-    println!("MESH {mb} MB x {rounds} rounds, {} chunk(s) of 10 MiB, content MB/s:", chunks.len());
+    println!("MESH {mb} MB x {rounds} rounds, {} chunk(s) of 10 MiB, content MB/s:", lens.len());
     println!("  send:    SDK {s:8.1}  raw {rs:8.1}  SDK/raw {:.2}", s / rs);
     println!("  receive: SDK {r:8.1}  raw {rr:8.1}  SDK/raw {:.2}", r / rr);
     println!("  SDK peak heap growth: send {:.1} MB, receive {:.1} MB", heap_send as f64 / 1e6, heap_recv as f64 / 1e6);

@@ -234,9 +234,18 @@ async fn copy_chunk<W: AsyncWrite + Unpin + Send + ?Sized>(
         match &mut decoder {
             None => out.write(writer, at, op, limits, &block).await?,
             Some(d) => {
+                let before = out.seen;
                 for step in block.chunks(DECODE_STEP) {
-                    // `flush` hands over what the decoder holds back.
-                    d.write_all(step).and_then(|()| d.flush()).map_err(|_| corrupt(op))?;
+                    d.write_all(step).map_err(|_| corrupt(op))?;
+                    let decoded = d.get_mut();
+                    out.write(writer, at, op, limits, decoded).await?;
+                    decoded.clear();
+                }
+                if out.seen == before {
+                    // The decoder held this whole block back (its buffer is 32 KiB): hand it
+                    // over so a broken answer leaves a resume point past it. A flush per
+                    // step instead halves the decoding speed.
+                    d.flush().map_err(|_| corrupt(op))?;
                     let decoded = d.get_mut();
                     out.write(writer, at, op, limits, decoded).await?;
                     decoded.clear();
