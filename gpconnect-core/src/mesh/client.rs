@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     /// `{base}/messageexchange`
     root: url::Url,
     pub(crate) config: MeshConfig,
+    /// When this client's last handshake succeeded.
+    pub(crate) last_handshake: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl std::fmt::Debug for MeshClient {
@@ -104,7 +106,7 @@ impl MeshClient {
             http = http.identity(identity.0.clone());
         }
         let http = http.build().map_err(|e| ConfigError::Http(e.into()))?;
-        Ok(Self { inner: Arc::new(Inner { http, root, config }) })
+        Ok(Self { inner: Arc::new(Inner { http, root, config, last_handshake: std::sync::Mutex::new(None) }) })
     }
 
     /// The mailbox this client speaks for.

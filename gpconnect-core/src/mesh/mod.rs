@@ -56,6 +56,7 @@ mod config;
 mod download;
 mod error;
 mod handshake;
+pub use handshake::HANDSHAKE_INTERVAL;
 mod headers;
 mod ids;
 mod inbox;
