@@ -1,17 +1,24 @@
-//! Send Document end to end on a local MESH: a pharmacy sends a generated PDF
-//! consultation report to a GP practice, the practice receives it and answers with both
-//! ITK3 acknowledgements, and the sender matches them back to the message it sent.
+//! Send Document end to end: a pharmacy sends a generated PDF consultation report to a GP
+//! practice and matches the practice's ITK3 acknowledgements back to the message it sent.
 //!
-//! Starts NHS England's `mesh-sandbox` (installed into `target/mesh-sandbox` on first use;
-//! needs python3 and PyPI). The sandbox cannot resolve `GPPROVIDER_...` addresses, so the
-//! document is addressed to the practice's mailbox (`X26ABC2`) directly.
+//! With `MESH_URL` (and `MESH_MAILBOX`, `MESH_PASSWORD`, `MESH_SHARED_KEY`, `MESH_CERT`,
+//! `MESH_KEY`, `MESH_CA`; see `examples/mesh_common`) it sends from that mailbox, as the
+//! organisation `MESH_ODS` (default `FA123`), to the mailbox in `MESH_TO`, else to the
+//! patient's registered practice (`GPPROVIDER_...`), and waits up to `MESH_WAIT_SECS`
+//! (default 60) for the answers, printing each acknowledgement, non-delivery report or
+//! overdue one. Without `MESH_URL` it starts NHS England's `mesh-sandbox` (python3 and PyPI
+//! on first use) and plays the practice too (mailbox `X26ABC2`: the sandbox cannot resolve
+//! `GPPROVIDER_...` addresses). Exits non-zero only when the send itself failed.
 //!
 //! ```text
 //! cargo run --features send --example send_document
 //! ```
 
+#[path = "mesh_common/mod.rs"]
+#[allow(dead_code)]
+mod mesh_common;
+
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use gpconnect::itk3::{Acknowledgement, Addressing, MessageEvent, Responder};
@@ -20,17 +27,29 @@ use gpconnect::send::{
     Author, Document, Generation, Organisation, PatientDemographics, ReceivedDocument, ResponseCode, SendDocumentExt,
 };
 use gpconnect::NhsNumber;
-use gpconnect_testkit::mesh::MeshSandbox;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("Starting mesh-sandbox ...");
-    let sandbox = MeshSandbox::start().await?;
-    // The pharmacy's mailbox, sending as its organisation FA123. Small chunks so that the
-    // progress bar has something to show.
-    let pharmacy = MeshClient::new(sandbox.config("X26ABC1").ods_code("FA123".parse()?).chunk_size(256 * 1024))?;
-    let practice = sandbox.client("X26ABC2");
+    let ods: gpconnect::OdsCode = std::env::var("MESH_ODS").unwrap_or_else(|_| "FA123".into()).parse()?;
+    // Small chunks on the sandbox so that the progress bar has something to show.
+    let sandboxed = std::env::var_os("MESH_URL").is_none();
+    let ods_for_config = ods.clone();
+    let mailbox = mesh_common::mailbox("X26ABC1", move |c| {
+        let c = c.ods_code(ods_for_config);
+        if sandboxed {
+            c.chunk_size(256 * 1024)
+        } else {
+            c
+        }
+    })
+    .await?;
+    let pharmacy = &mailbox.client;
+    let addressing = match (&mailbox.to, &mailbox.sandbox) {
+        (Some(to), _) => Addressing::Mailbox(to.clone()),
+        (None, Some(_)) => Addressing::Mailbox("X26ABC2".parse()?),
+        (None, None) => Addressing::RegisteredPractice,
+    };
 
     let pdf = consultation_pdf(3 * 1024 * 1024);
     let patient = PatientDemographics::new(
@@ -44,26 +63,57 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bar = ProgressBar::new(0);
     bar.set_style(ProgressStyle::with_template("sending {bar:40} {bytes}/{total_bytes} chunk {msg}")?);
     let progress = bar.clone();
-    let mut sent = pharmacy
+    let builder = pharmacy
         .send_document(patient, Document::pdf(pdf))
         .generation(generation)
         .author(Author::new("Pritchard", &["Gary"]).prefix("Dr"))
-        .organisation(Organisation::new("FA123".parse()?, "The Dispensers"))
+        .organisation(Organisation::new(ods, "The Dispensers"))
         .document_type("371531000", "Report of clinical encounter")
         .title("Consultation report")
         .max_document_bytes(10 * 1024 * 1024)
-        .addressing(Addressing::Mailbox("X26ABC2".parse()?))
+        .addressing(addressing)
         .progress(move |p| {
             progress.set_length(p.total_bytes);
             progress.set_position(p.bytes_sent);
             progress.set_message(format!("{}/{}", p.chunks_sent, p.total_chunks));
-        })
-        .send()
-        .await?;
+        });
+    let mut sent = match builder.send().await {
+        Ok(sent) => sent,
+        Err(e) => {
+            bar.abandon();
+            if let Some(ids) = e.mesh().and_then(|m| m.itk3_ids()) {
+                println!(
+                    "Outcome unknown: track MESH message {:?}, MessageHeader {}",
+                    ids.mesh_message_id, ids.header_id
+                );
+            }
+            return Err(e.into());
+        }
+    };
     bar.finish();
     println!("Sent: MESH message {}, MessageHeader {}", sent.message_id, sent.sent().header_id);
 
-    // The GP practice: receive, file, answer with both acknowledgements.
+    if let Some(sandbox) = &mailbox.sandbox {
+        play_the_practice(&sandbox.client("X26ABC2"), generation).await?;
+    }
+
+    // The sender: read the answers (the _ACK workflow, and reports on the data workflow).
+    sent.wait(pharmacy, mailbox.wait).await?;
+    for ack in [&sent.infrastructure, &sent.business].into_iter().flatten() {
+        println!("Matched {ack} from {} (answers {:?})", ack.responder_ods().unwrap_or("-"), ack.answers_header_id());
+    }
+    if let Some(report) = &sent.non_delivery {
+        println!("MESH could not deliver it: {:?} (code {})", report.reason, report.status_code);
+    }
+    if let Some(overdue) = sent.overdue(chrono::Utc::now(), &gpconnect::itk3::AckDeadlines::default()) {
+        println!("Overdue: {overdue:?}: tell a person");
+    }
+    println!("Delivery outcome: {:?}", sent.outcome());
+    Ok(())
+}
+
+/// The GP practice on the sandbox: receive, file, answer with both acknowledgements.
+async fn play_the_practice(practice: &MeshClient, generation: Generation) -> Result<(), Box<dyn std::error::Error>> {
     let me = Responder { ods: "B82617", mailbox: "X26ABC2", diagnostics: None };
     let mut inbox = practice.receive();
     while let Some(message) = inbox.next().await? {
@@ -91,13 +141,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             practice.send(back).await?;
         }
     }
-
-    // The sender: read the _ACK workflow and match the answers to the message.
-    sent.wait(&pharmacy, Duration::from_secs(60)).await?;
-    for ack in [&sent.infrastructure, &sent.business].into_iter().flatten() {
-        println!("Matched {ack} from {} (answers {:?})", ack.responder_ods().unwrap_or("-"), ack.answers_header_id());
-    }
-    println!("Delivery outcome: {:?}", sent.outcome());
     Ok(())
 }
 

@@ -54,9 +54,10 @@ impl ReceivedDocument {
     /// Parses a Send Document message (within [`Limits::MESSAGE`]).
     ///
     /// # Errors
-    /// The envelope's errors, or [`Itk3Error::Invalid`] when it is not an `ITK007C`
-    /// message whose focus is a document bundle starting with a Composition whose
-    /// subject is a Patient in the bundle.
+    /// The envelope's errors, [`Itk3Error::Invalid`] when it is not an `ITK007C`
+    /// message whose focus is a document bundle starting with a Composition, or
+    /// [`Itk3Error::WrongPatient`] when the bundle does not hold exactly one Patient that
+    /// the Composition and every item are about.
     pub fn parse(bytes: &[u8]) -> Result<Self, Itk3Error> {
         Self::from_message(Itk3Message::parse(bytes, &Limits::MESSAGE)?)
     }
@@ -72,11 +73,8 @@ impl ReceivedDocument {
         if message.document().is_some_and(|doc| doc.type_.as_deref() != Some("document")) {
             return Err(Itk3Error::invalid("Bundle(document).type", "not `document`"));
         }
-        let (doc, c) = message.document_composition()?;
-        let subject = c.subject.as_ref().and_then(|s| s.reference.as_deref()).unwrap_or_default();
-        if !matches!(doc.resolve(subject), Some(Resource::Patient(_))) {
-            return Err(Itk3Error::invalid("Composition.subject", "does not resolve to a Patient"));
-        }
+        let (doc, _) = message.document_composition()?;
+        doc.the_patient()?;
         Ok(ReceivedDocument { message })
     }
 
@@ -96,11 +94,7 @@ impl ReceivedDocument {
 
     /// The patient.
     pub fn patient(&self) -> &Patient {
-        let subject = self.composition().subject.as_ref().and_then(|s| s.reference.as_deref()).unwrap_or_default();
-        match self.bundle().resolve(subject) {
-            Some(Resource::Patient(p)) => p,
-            _ => unreachable!("checked on construction"),
-        }
+        self.bundle().the_patient().expect("checked on construction")
     }
 
     /// The patient's NHS number as written (not checked: the spec's examples carry

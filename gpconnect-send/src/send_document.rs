@@ -493,16 +493,30 @@ impl SendDocument {
 
     /// `Mex-Subject` (spec 3.2). Holds the patient's name and NHS number.
     fn subject(&self, title: &str, org: &Organisation) -> String {
+        match self.generation {
+            // v1: the narrative's form with the spec's fixed title and no version.
+            Generation::V1ConsultationReport => self.seen("Consultation report", org, ""),
+            Generation::V2AnyDocument => self.seen(title, org, ""),
+        }
+    }
+
+    /// The text of `Mex-Subject` and of `Composition.text` (spec 3.2, 3.4): v1
+    /// `{title} for {name} , NHS Number {nhs}, seen at {practice}, ODS Code {ods}`, v2
+    /// `{title} for {name}, NHS Number: {nhs}, seen at {practice}, ODS code: {ods}, version {n}`.
+    /// The practice and its ODS code are left out of a restricted (confidential)
+    /// consultation (GPCM-SD-092, the `*` of the v1 narrative). `v1_version` is appended
+    /// to v1's form (the narrative ends `, Version {n}`, the subject does not).
+    fn seen(&self, title: &str, org: &Organisation, v1_version: &str) -> String {
         let name = self.message.patient().display_name();
         let nhs = self.message.patient().nhs_number.expose();
         let version = self.message.version();
         let restricted = self.confidentiality == Confidentiality::Restricted;
         match self.generation {
             Generation::V1ConsultationReport if restricted => {
-                format!("Consultation report for {name} , NHS Number {nhs}")
+                format!("{title} for {name} , NHS Number {nhs}{v1_version}")
             }
             Generation::V1ConsultationReport => {
-                format!("Consultation report for {name} , NHS Number {nhs}, seen at {}, ODS Code {}", org.name, org.ods)
+                format!("{title} for {name} , NHS Number {nhs}, seen at {}, ODS Code {}{v1_version}", org.name, org.ods)
             }
             Generation::V2AnyDocument if restricted => {
                 format!("{title} for {name}, NHS Number: {nhs}, version {version}")
@@ -531,7 +545,13 @@ impl SendDocument {
     ///
     /// # Errors
     /// As [`SendDocument::prepare`], then the MESH client's errors.
-    pub async fn send(self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
+    ///
+    /// After a failure whose outcome is unknown
+    /// ([`may_have_been_sent`](gpconnect_core::Error::may_have_been_sent)), track the message
+    /// ([`MeshError::itk3_ids`](gpconnect_core::mesh::MeshError::itk3_ids)) and, if it must
+    /// go again, call `send` again on this builder: the same ids go out, so that the
+    /// recipient recognises a repeat (code 20007).
+    pub async fn send(&self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
         let payload = self.payload()?;
         self.message.send(payload).await
     }
@@ -591,16 +611,13 @@ impl SendDocument {
                 ..Default::default()
             });
         }
-        let narrative = format!(
-            "{title} for {} , NHS Number {}, Version {}",
-            m.patient().display_name(),
-            m.patient().nhs_number.expose(),
-            m.version()
-        );
+        // Composition.text: mandatory in v1 and in the v2 guide (the v2 generic example
+        // leaves it out; the guide wins).
+        let narrative = self.seen(&title, org, &format!(", Version {}", m.version()));
         let composition = Composition {
             id: Some(ids.composition.clone()),
             meta: Some(Meta::profile(COMPOSITION_PROFILE)),
-            text: v1.then(|| Narrative {
+            text: Some(Narrative {
                 status: Some("generated".into()),
                 div: Some(
                     XmlNode::new("div")
@@ -620,7 +637,8 @@ impl SendDocument {
                 Confidentiality::Normal => None,
                 Confidentiality::Restricted => Some("R".into()),
             },
-            custodian: v1.then(|| Reference::new(&urn(&ids.organisation))),
+            // Mandatory in both generations (the v2 guide; the generic example omits it).
+            custodian: Some(Reference::new(&urn(&ids.organisation))),
             relates_to: self
                 .replaces
                 .iter()

@@ -43,8 +43,10 @@ impl UpdateRecordMessage {
     /// Parses an Update Record message (within [`Limits::MESSAGE`]).
     ///
     /// # Errors
-    /// The envelope's errors, or [`Itk3Error::Invalid`] when it is not an `ITK014M`
-    /// message with a document bundle whose Composition names one of the services.
+    /// The envelope's errors, [`Itk3Error::Invalid`] when it is not an `ITK014M`
+    /// message with a document bundle whose Composition names one of the services, or
+    /// [`Itk3Error::WrongPatient`] when the bundle does not hold exactly one Patient that
+    /// the Composition and every item are about.
     pub fn parse(bytes: &[u8]) -> Result<Self, Itk3Error> {
         Self::from_message(Itk3Message::parse(bytes, &Limits::MESSAGE)?)
     }
@@ -57,7 +59,8 @@ impl UpdateRecordMessage {
         if message.event() != MessageEvent::UpdateRecord {
             return Err(Itk3Error::invalid("MessageHeader.event", "not ITK014M"));
         }
-        let (_, c) = message.document_composition()?;
+        let (doc, c) = message.document_composition()?;
+        doc.the_patient()?;
         let service = c
             .type_
             .as_ref()
@@ -87,7 +90,10 @@ impl UpdateRecordMessage {
     }
 
     first_of!(encounter, Encounter, Encounter, "The Encounter.");
-    first_of!(patient, Patient, Patient, "The Patient.");
+    /// The one Patient the message and all its items are about (checked on parsing).
+    pub fn patient(&self) -> Option<&Patient> {
+        self.bundle().the_patient().ok()
+    }
     first_of!(pharmacy, Organization, Organization, "The pharmacy Organization.");
     first_of!(pharmacist, Practitioner, Practitioner, "The Practitioner.");
     first_of!(role, PractitionerRole, PractitionerRole, "The PractitionerRole.");
@@ -101,6 +107,11 @@ impl UpdateRecordMessage {
                 Resource::MedicationDispense(d) => Some(Item::Dispensed(d.clone())),
                 Resource::Condition(c) => Some(Item::Condition(c.clone())),
                 Resource::ClinicalImpression(n) => Some(Item::Note(n.clone())),
+                Resource::AllergyIntolerance(a) => Some(Item::Allergy(a.clone())),
+                Resource::Procedure(p) => Some(Item::Procedure(p.clone())),
+                Resource::ReferralRequest(r) => Some(Item::Referral(r.clone())),
+                Resource::Appointment(a) => Some(Item::Appointment(a.clone())),
+                Resource::Flag(f) => Some(Item::Flag(f.clone())),
                 _ => None,
             })
             .collect()

@@ -4,14 +4,15 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::itk3::model::{CodeableConcept, Coding, Extension, ExtensionValue, Meta, Reference};
+use gpconnect_core::itk3::model::{CodeableConcept, Coding, Extension, ExtensionValue, Identifier, Meta, Reference};
 use gpconnect_core::itk3::resources::{
-    ClinicalImpression, Composition, CompositionSection, Condition, DispensePerformer, Encounter, EncounterParticipant,
-    MedicationDispense, Observation, PractitionerRole,
+    AllergyIntolerance, Appointment, AppointmentParticipant, ClinicalImpression, Composition, CompositionRelatesTo,
+    CompositionSection, Condition, DispensePerformer, Encounter, EncounterParticipant, Flag, MedicationDispense,
+    Observation, PractitionerRole, Procedure, ProcedurePerformer, ReferralRequest, ReferralRequester,
 };
 use gpconnect_core::itk3::{
     Acknowledgements, Addressing, Author, EnvelopeIds, MessageBuilder, MessageEvent, PatientDemographics, Payload,
-    Prepared, RecipientType, Resource,
+    Prepared, RecipientType, Resource, RFC4122,
 };
 use gpconnect_core::mesh::{MeshClient, SendProgress, Tracked, WorkflowId};
 use gpconnect_core::OdsCode;
@@ -37,6 +38,13 @@ const JOB_ROLE: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-SDSJobRo
 const OUTCOME_URL: &str =
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-OutcomeOfAttendance-1";
 const OUTCOME_SYSTEM: &str = "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-OutcomeOfAttendance-1";
+// The other kinds the guide allows (spec 4.3). The guide names no profile for them: the
+// GP Connect profiles where GP Connect has one, else Care Connect's.
+const ALLERGY_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1";
+const PROCEDURE_PROFILE: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Procedure-1";
+const REFERRAL_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1";
+const APPOINTMENT_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1";
+const FLAG_PROFILE: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Flag-1";
 
 /// The Update Record data workflow.
 pub fn workflow() -> WorkflowId {
@@ -172,6 +180,16 @@ pub enum Item {
     Condition(Condition),
     /// A free-text note under a PRSB heading.
     Note(ClinicalImpression),
+    /// An allergy or intolerance (`code` mandatory).
+    Allergy(AllergyIntolerance),
+    /// A procedure done (`code` mandatory).
+    Procedure(Procedure),
+    /// A referral made (`status` and `intent` mandatory).
+    Referral(ReferralRequest),
+    /// An appointment booked (`status` mandatory; the patient is added as a participant).
+    Appointment(Appointment),
+    /// A warning flag (`code` mandatory).
+    Flag(Flag),
 }
 
 impl fmt::Debug for Item {
@@ -181,6 +199,11 @@ impl fmt::Debug for Item {
             Item::Dispensed(_) => f.write_str("Dispensed"),
             Item::Condition(_) => f.write_str("Condition"),
             Item::Note(_) => f.write_str("Note"),
+            Item::Allergy(_) => f.write_str("Allergy"),
+            Item::Procedure(_) => f.write_str("Procedure"),
+            Item::Referral(_) => f.write_str("Referral"),
+            Item::Appointment(_) => f.write_str("Appointment"),
+            Item::Flag(_) => f.write_str("Flag"),
         }
     }
 }
@@ -239,6 +262,7 @@ pub struct UpdateRecord {
     items: Vec<Item>,
     title: Option<String>,
     outcome: Option<(String, String)>,
+    replaces: Option<uuid::Uuid>,
     ids: UpdateIds,
 }
 
@@ -270,6 +294,7 @@ impl UpdateRecordExt for MeshClient {
             items: Vec::new(),
             title: None,
             outcome: None,
+            replaces: None,
             ids: UpdateIds::fresh(),
         }
     }
@@ -367,6 +392,18 @@ impl UpdateRecord {
         self
     }
 
+    /// Sends this consultation as version `version` (2 or later) of an Update Record sent
+    /// before, whose document bundle id was `original_document`
+    /// ([`UpdateIds::document_bundle`]): `Composition.relatesTo` `replaces` with that id
+    /// as its `targetIdentifier` (RFC 4122, as Send Document's replacements, spec 3.4),
+    /// `Composition.meta.versionId` and `Mex-Subject` carry the version, and `status` stays
+    /// `final` (the guide gives replacements no other status).
+    pub fn replaces(mut self, original_document: uuid::Uuid, version: u32) -> Self {
+        self.replaces = Some(original_document);
+        self.message.set_version(version);
+        self
+    }
+
     /// The version shown in `Mex-Subject` (default 1).
     pub fn version(mut self, version: u32) -> Self {
         self.message.set_version(version);
@@ -401,6 +438,18 @@ impl UpdateRecord {
         if self.items.is_empty() {
             return Err(InvalidInput::parameter("Composition.section.entry", "no clinical content"));
         }
+        if let Some(original) = self.replaces {
+            if self.message.version() < 2 {
+                return Err(InvalidInput::parameter(
+                    "Composition.meta.versionId",
+                    "a replacement is version 2 or later",
+                ));
+            }
+            if original.to_string().eq_ignore_ascii_case(&self.ids.document_bundle) {
+                return Err(InvalidInput::parameter("Composition.relatesTo.targetIdentifier", "replaces itself"));
+            }
+        }
+        let coded = |c: &Option<CodeableConcept>| c.as_ref().is_some_and(|c| !c.coding.is_empty() || c.text.is_some());
         for item in &self.items {
             match item {
                 Item::Observation(o) => check_observation(o)?,
@@ -419,6 +468,20 @@ impl UpdateRecord {
                         return Err(InvalidInput::parameter("ClinicalImpression.summary", "missing"));
                     }
                 }
+                Item::Allergy(a) if !coded(&a.code) => {
+                    return Err(InvalidInput::parameter("AllergyIntolerance.code", "missing"))
+                }
+                Item::Procedure(p) if !coded(&p.code) => {
+                    return Err(InvalidInput::parameter("Procedure.code", "missing"))
+                }
+                Item::Referral(r) if r.intent.is_none() => {
+                    return Err(InvalidInput::parameter("ReferralRequest.intent", "missing"))
+                }
+                Item::Appointment(a) if a.status.is_none() => {
+                    return Err(InvalidInput::parameter("Appointment.status", "missing"))
+                }
+                Item::Flag(f) if !coded(&f.code) => return Err(InvalidInput::parameter("Flag.code", "missing")),
+                Item::Allergy(_) | Item::Procedure(_) | Item::Referral(_) | Item::Appointment(_) | Item::Flag(_) => {}
             }
         }
         let has_bp = self.items.iter().any(|i| match i {
@@ -457,7 +520,13 @@ impl UpdateRecord {
     ///
     /// # Errors
     /// As [`UpdateRecord::prepare`], then the MESH client's errors.
-    pub async fn send(self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
+    ///
+    /// After a failure whose outcome is unknown
+    /// ([`may_have_been_sent`](gpconnect_core::Error::may_have_been_sent)), track the message
+    /// ([`MeshError::itk3_ids`](gpconnect_core::mesh::MeshError::itk3_ids)) and, if it must
+    /// go again, call `send` again on this builder: the same ids go out, so that the
+    /// recipient recognises a repeat (code 20007).
+    pub async fn send(&self) -> gpconnect_core::Result<Tracked<Acknowledgements>> {
         let payload = self.payload()?;
         self.message.send(payload).await
     }
@@ -531,9 +600,13 @@ impl UpdateRecord {
         for item in &self.items {
             entries.push(self.wire(item, &seen));
         }
+        let mut composition_meta = m.meta(COMPOSITION_PROFILE);
+        if self.replaces.is_some() {
+            composition_meta.version_id = Some(m.version().to_string());
+        }
         let composition = Composition {
             id: Some(ids.composition.clone()),
-            meta: Some(m.meta(COMPOSITION_PROFILE)),
+            meta: Some(composition_meta),
             identifier: m.local("composition", &ids.composition),
             status: Some("final".into()),
             type_: Some(service),
@@ -542,6 +615,14 @@ impl UpdateRecord {
             date: Some(seen.clone()),
             author: vec![Reference::new(&urn(&ids.practitioner))],
             title: Some(title.clone()),
+            relates_to: self
+                .replaces
+                .iter()
+                .map(|original| CompositionRelatesTo {
+                    code: Some("replaces".into()),
+                    target_identifier: Some(Identifier::new(RFC4122, original.to_string())),
+                })
+                .collect(),
             section: vec![CompositionSection {
                 entry: entries.iter().map(|(id, _)| Reference::new(&urn(id))).collect(),
                 ..Default::default()
@@ -642,6 +723,83 @@ impl UpdateRecord {
                 n.date.get_or_insert_with(|| seen.to_owned());
                 n.assessor = n.assessor.or_else(|| to(&ids.practitioner));
                 (id, Resource::ClinicalImpression(n))
+            }
+            Item::Allergy(mut a) => {
+                let id = a.id.get_or_insert_with(fresh).clone();
+                or_profile(&mut a.meta, ALLERGY_PROFILE);
+                if a.identifier.is_empty() {
+                    a.identifier.extend(self.message.local("allergy-intolerance", &id));
+                }
+                a.clinical_status.get_or_insert_with(|| "active".into());
+                a.verification_status.get_or_insert_with(|| "unconfirmed".into());
+                a.patient = a.patient.or_else(|| to(&ids.patient));
+                a.asserted_date.get_or_insert_with(|| seen.to_owned());
+                a.recorder = a.recorder.or_else(|| to(&ids.practitioner));
+                (id, Resource::AllergyIntolerance(a))
+            }
+            Item::Procedure(mut p) => {
+                let id = p.id.get_or_insert_with(fresh).clone();
+                or_profile(&mut p.meta, PROCEDURE_PROFILE);
+                if p.identifier.is_empty() {
+                    p.identifier.extend(self.message.local("procedure", &id));
+                }
+                p.status.get_or_insert_with(|| "completed".into());
+                p.subject = p.subject.or_else(|| to(&ids.patient));
+                p.context = p.context.or_else(|| to(&ids.encounter));
+                p.performed_date_time.get_or_insert_with(|| seen.to_owned());
+                if p.performer.is_empty() {
+                    p.performer.push(ProcedurePerformer { actor: to(&ids.practitioner) });
+                }
+                (id, Resource::Procedure(p))
+            }
+            Item::Referral(mut r) => {
+                let id = r.id.get_or_insert_with(fresh).clone();
+                or_profile(&mut r.meta, REFERRAL_PROFILE);
+                if r.identifier.is_empty() {
+                    r.identifier.extend(self.message.local("referral-request", &id));
+                }
+                r.status.get_or_insert_with(|| "active".into());
+                r.subject = r.subject.or_else(|| to(&ids.patient));
+                r.context = r.context.or_else(|| to(&ids.encounter));
+                r.authored_on.get_or_insert_with(|| seen.to_owned());
+                r.requester.get_or_insert_with(|| ReferralRequester {
+                    agent: to(&ids.practitioner),
+                    on_behalf_of: to(&ids.organisation),
+                });
+                (id, Resource::ReferralRequest(r))
+            }
+            Item::Appointment(mut a) => {
+                let id = a.id.get_or_insert_with(fresh).clone();
+                or_profile(&mut a.meta, APPOINTMENT_PROFILE);
+                if a.identifier.is_empty() {
+                    a.identifier.extend(self.message.local("appointment", &id));
+                }
+                a.created.get_or_insert_with(|| seen.to_owned());
+                let patient = format!("urn:uuid:{}", ids.patient);
+                let named = a
+                    .participant
+                    .iter()
+                    .any(|p| p.actor.as_ref().and_then(|r| r.reference.as_deref()) == Some(&patient));
+                if !named {
+                    a.participant.push(AppointmentParticipant {
+                        actor: to(&ids.patient),
+                        status: Some("accepted".into()),
+                        ..Default::default()
+                    });
+                }
+                (id, Resource::Appointment(a))
+            }
+            Item::Flag(mut f) => {
+                let id = f.id.get_or_insert_with(fresh).clone();
+                or_profile(&mut f.meta, FLAG_PROFILE);
+                if f.identifier.is_empty() {
+                    f.identifier.extend(self.message.local("flag", &id));
+                }
+                f.status.get_or_insert_with(|| "active".into());
+                f.subject = f.subject.or_else(|| to(&ids.patient));
+                f.encounter = f.encounter.or_else(|| to(&ids.encounter));
+                f.author = f.author.or_else(|| to(&ids.practitioner));
+                (id, Resource::Flag(f))
             }
         }
     }

@@ -335,3 +335,171 @@ async fn receive_counting(
     }
     Ok(inbox.into_summary())
 }
+
+#[tokio::test]
+async fn a_last_chunk_whose_answer_was_lost_is_confirmed_delivered_not_sent_again() {
+    let s = setup(16 * 1024).await;
+    let body = content(16 * 1024 * 2 + 7);
+    // Chunk 3 (the last) completes the message; its answer is lost; the repeat gets 423.
+    s.proxy.fail("POST", "/3", 1, Fault::AfterRequest);
+    let sent =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(body.clone())).await.unwrap();
+    assert_eq!(sent.chunks, 3);
+    assert_eq!(s.proxy.count("POST", &format!("{}/3", sent.message_id)), 2, "the repeat of chunk 3 met 423");
+    assert_eq!(s.proxy.count("GET", "/tracking"), 1, "tracking confirmed the delivery");
+    assert_eq!(inbox_count(&s).await, 1);
+    let mut out = Vec::new();
+    let _ = s.bob.download(&sent.message_id, &mut out).send().await.unwrap();
+    assert!(out == body);
+}
+
+#[tokio::test]
+async fn a_423_on_the_last_chunk_without_tracking_says_it_may_have_been_sent() {
+    let s = setup(16 * 1024).await;
+    s.proxy.fail("POST", "/2", 1, Fault::AfterRequest);
+    s.proxy.fail("GET", "/tracking", 3, Fault::BeforeForward);
+    let err = s
+        .alice
+        .send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(16 * 1024 + 9)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(423));
+    assert!(err.may_have_been_sent(), "MESH holds the whole message");
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    let text = err.to_string();
+    assert!(text.contains("outcome is unknown") && !text.contains("could not reach"), "{text}");
+    assert!(err.mesh().unwrap().message_id.is_some(), "the MESH message id to track it by");
+    assert_eq!(inbox_count(&s).await, 1, "delivered once");
+}
+
+#[tokio::test]
+async fn chunk_one_of_several_failing_is_not_delivered() {
+    let s = setup(16 * 1024).await;
+    s.proxy.fail("POST", "/outbox", 1, Fault::AfterRequest);
+    let err = s
+        .alice
+        .send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(16 * 1024 * 3)))
+        .await
+        .unwrap_err();
+    assert!(!err.may_have_been_sent(), "MESH never delivers an incomplete message");
+    assert_ne!(err.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(s.proxy.count("POST", "/outbox"), 1, "chunk 1 is not repeated blindly");
+    assert_eq!(err.mesh().unwrap().operation, gpconnect_core::mesh::MeshOperation::SendChunk { index: 1, total: 3 });
+    assert_eq!(inbox_count(&s).await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_is_worded_as_unknown_not_as_unreachable() {
+    let s = setup(1024 * 1024).await;
+    s.proxy.fail("POST", "/outbox", 1, Fault::AfterRequest);
+    let err =
+        s.alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(content(100))).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("outcome is unknown") && text.contains("before sending it again"), "{text}");
+    assert!(!text.contains("could not reach") && !text.contains("check the MESH address"), "{text}");
+    assert_eq!(inbox_count(&s).await, 1);
+}
+
+/// Receives every waiting message of `mesh` in one pass, acknowledging each; returns the
+/// contents handed over and the summary.
+async fn receive_all(receiver: gpconnect_core::mesh::Receiver) -> (Vec<Vec<u8>>, gpconnect_core::mesh::ReceiveSummary) {
+    let mut receiver = receiver;
+    let mut got = Vec::new();
+    while let Some(m) = receiver.next().await.unwrap() {
+        got.push(m.content.to_vec());
+        receiver.acknowledge(&m).await.unwrap();
+    }
+    (got, receiver.into_summary())
+}
+
+#[tokio::test]
+async fn a_corrupt_message_at_the_head_of_the_inbox_is_skipped_and_the_rest_received() {
+    use gpconnect_core::mesh::SkipReason;
+    let sb = MeshSandbox::start().await.expect("mesh-sandbox");
+    let (alice, bob) = (sb.client("X26ABC1"), sb.client("X26ABC2"));
+    let bad = sb
+        .send_raw("X26ABC1", "X26ABC2", "TEST_WORKFLOW", &[("Content-Encoding", "gzip")], b"this is not gzip at all")
+        .await
+        .unwrap();
+    for i in 0..5 {
+        alice
+            .send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(format!("ordinary {i}")))
+            .await
+            .unwrap();
+    }
+    let (got, summary) = receive_all(bob.receive()).await;
+    assert_eq!(got.len(), 5, "every ordinary message behind the corrupt one is received");
+    assert_eq!(summary.skipped.len(), 1);
+    let skipped = &summary.skipped[0];
+    assert_eq!((skipped.message_id.as_str(), skipped.reason), (bad.as_str(), SkipReason::Corrupt));
+    let text = skipped.error.to_string();
+    assert!(!text.contains("could not reach") && text.contains("corrupt"), "{text}");
+    // Still there; the caller quarantines it after it failed once too often.
+    let (got, summary) = receive_all(bob.receive().quarantine([skipped.message_id.clone()])).await;
+    assert!(got.is_empty() && summary.skipped.is_empty());
+    assert_eq!(summary.quarantined.len(), 1);
+    assert_eq!(bob.inbox().send().await.unwrap().messages.len(), 1);
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_stops_at_the_expansion_limit_and_the_messages_behind_it_arrive() {
+    use flate2::write::GzEncoder;
+    use gpconnect_core::mesh::{DownloadLimit, SkipReason};
+    use std::io::Write;
+    let sb = MeshSandbox::start().await.expect("mesh-sandbox");
+    let (alice, bob) = (sb.client("X26ABC1"), sb.client("X26ABC2"));
+    // 256 MiB of zeros in about 256 KB of gzip: a thousandfold expansion.
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..256 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    sb.send_raw("X26ABC1", "X26ABC2", "TEST_WORKFLOW", &[("Content-Encoding", "gzip")], &bomb).await.unwrap();
+    alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes("after the bomb")).await.unwrap();
+    let (got, summary) = receive_all(bob.receive()).await;
+    assert_eq!(got, vec![b"after the bomb".to_vec()]);
+    assert_eq!(summary.skipped.len(), 1);
+    assert_eq!(summary.skipped[0].reason, SkipReason::TooLarge(DownloadLimit::Expansion(200)));
+    assert_eq!(summary.too_large.len(), 1);
+
+    // The same bomb through download(): stopped by a byte limit as well.
+    let id = summary.skipped[0].message_id.clone();
+    let mut out = Vec::new();
+    let limits = gpconnect_core::mesh::DownloadLimits { max_bytes: 1024 * 1024, ..Default::default() };
+    let err = bob.download(&id, &mut out).limits(limits).send().await.unwrap_err();
+    assert!(err.to_string().contains("larger than the limit"), "{err}");
+    assert!(out.len() <= 1024 * 1024);
+}
+
+#[tokio::test]
+async fn receive_pages_through_the_whole_inbox() {
+    let sb = MeshSandbox::start().await.expect("mesh-sandbox");
+    let (alice, bob) = (sb.client("X26ABC1"), sb.client("X26ABC2"));
+    for i in 0..25 {
+        alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes(format!("m{i}"))).await.unwrap();
+    }
+    let (got, summary) = receive_all(bob.receive().page_size(10)).await;
+    assert_eq!(got.len(), 25, "three pages in one pass");
+    assert_eq!(summary.acknowledged.len(), 25);
+    assert!(!summary.more_waiting);
+    assert!(bob.inbox().send().await.unwrap().messages.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_stored_before_a_restart_is_acknowledged_not_handed_over_again() {
+    let sb = MeshSandbox::start().await.expect("mesh-sandbox");
+    let (alice, bob) = (sb.client("X26ABC1"), sb.client("X26ABC2"));
+    let sent = alice.send(OutgoingMessage::new(mailbox("X26ABC2"), workflow()).body_bytes("once")).await.unwrap();
+    // The caller stores the message, then stops before acknowledging it.
+    let stored = {
+        let mut receiver = bob.receive();
+        let m = receiver.next().await.unwrap().unwrap();
+        m.message_id().clone()
+    };
+    assert_eq!(bob.inbox().send().await.unwrap().messages, vec![stored.clone()], "MESH offers it again");
+    let (got, summary) = receive_all(bob.receive().already_stored([stored.clone()])).await;
+    assert!(got.is_empty(), "not handed over twice");
+    assert_eq!(summary.redelivered, vec![sent.message_id]);
+    assert!(bob.inbox().send().await.unwrap().messages.is_empty());
+}

@@ -137,3 +137,19 @@ async fn tracking_lookup_and_unknown_recipient() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(!err.may_have_been_sent());
 }
+
+#[tokio::test]
+async fn a_handshake_is_due_until_one_succeeds_and_again_a_day_later() {
+    let mesh = MockMesh::start().await;
+    let client = mesh.client("X26ABC1");
+    let now = chrono::Utc::now();
+    assert!(client.last_handshake().is_none());
+    assert!(client.handshake_due(now), "due before the first");
+    client.clone().handshake().await.unwrap();
+    let last = client.last_handshake().expect("recorded, shared by clones");
+    assert!(last >= now);
+    assert!(!client.handshake_due(last));
+    assert!(!client.handshake_due(last + chrono::TimeDelta::hours(22)));
+    assert!(client.handshake_due(last + gpconnect_core::mesh::HANDSHAKE_INTERVAL));
+    assert!(client.handshake_due(last + chrono::TimeDelta::hours(25)));
+}

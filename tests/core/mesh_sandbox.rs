@@ -54,6 +54,8 @@ async fn handshake_passes_with_the_right_credentials_and_fails_with_a_wrong_secr
     assert_eq!(err.status(), Some(403));
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert!(!err.may_have_been_sent());
+    assert!(wrong.handshake_due(chrono::Utc::now()), "a failed handshake is not recorded");
+    assert!(wrong.last_handshake().is_none());
 }
 
 #[tokio::test]

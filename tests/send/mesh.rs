@@ -54,7 +54,24 @@ async fn sends_to_gpprovider_with_the_spec_headers_and_matches_both_acks() {
         stored.headers["mex-subject"],
         "Consultation report for Richard Smith, NHS Number: 9690937286, seen at Starling Medical Centre, ODS code: A20047, version 1"
     );
+    // Composition.text and custodian on the wire (mandatory in the v2 guide).
+    let wire = flat(&stored.content);
+    assert!(wire.contains(
+        "<p>Consultation report for Richard Smith, NHS Number: 9690937286, seen at Starling Medical Centre, \
+         ODS code: A20047, version 1</p>"
+    ));
     let sent = ReceivedDocument::parse(&stored.content).unwrap();
+    let document = sent.message().document().unwrap();
+    let custodian = document.resources().find_map(|r| match r {
+        gpconnect_core::itk3::Resource::Composition(c) => c.custodian.clone(),
+        _ => None,
+    });
+    let organisation = document.resources().find_map(|r| match r {
+        gpconnect_core::itk3::Resource::Organization(o) => o.id.clone(),
+        _ => None,
+    });
+    assert_eq!(custodian.unwrap().reference.unwrap(), format!("urn:uuid:{}", organisation.unwrap()));
+    assert!(wire.contains("<custodian><reference value=\"urn:uuid:"), "custodian on the wire");
     assert_eq!(sent.message().source_mailbox(), "X26ABC1");
     assert_eq!(sent.message().sender_ods(), Some("A20047"));
     assert_eq!(sent.attachments()[0].decode().unwrap(), PDF);
@@ -176,4 +193,165 @@ async fn progress_is_reported_and_waiting_gives_up_at_the_deadline() {
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert!(summary.acknowledged.is_empty());
     assert_eq!(sent.outcome(), DeliveryOutcome::Pending);
+}
+
+/// A pharmacy (X26ABC1, ODS A20047) and a practice (X26ABC2) on mesh-sandbox, and a
+/// document sent from one to the other.
+async fn sandbox_send(
+    page_size: Option<u32>,
+) -> (MeshSandbox, MeshClient, MeshClient, gpconnect_core::mesh::Tracked<gpconnect_core::itk3::Acknowledgements>) {
+    let sandbox = MeshSandbox::start().await.expect("mesh-sandbox starts");
+    let mut config = sandbox.config("X26ABC1");
+    if let Some(size) = page_size {
+        config = config.inbox_page_size(size);
+    }
+    let pharmacy = sender(config);
+    let practice = sandbox.client("X26ABC2");
+    let to: MailboxId = "X26ABC2".parse().unwrap();
+    let answers =
+        send_document(&pharmacy, Generation::V2AnyDocument).addressing(Addressing::Mailbox(to)).send().await.unwrap();
+    (sandbox, pharmacy, practice, answers)
+}
+
+/// The practice answers `code` to the document waiting in its inbox (left there).
+async fn practice_answers(practice: &MeshClient, code: ResponseCode) {
+    let id = practice.inbox().send().await.unwrap().messages[0].clone();
+    let mut content = Vec::new();
+    let _ = practice.download(&id, &mut content).send().await.unwrap();
+    let document = ReceivedDocument::parse(&content).unwrap();
+    let ack = Acknowledgement::build(document.message(), code, &PRACTICE);
+    let back = gpconnect_core::mesh::OutgoingMessage::new(
+        "X26ABC1".parse::<MailboxId>().unwrap(),
+        Generation::V2AnyDocument.ack_workflow(),
+    )
+    .body_bytes(ack.to_xml().into_bytes());
+    practice.send(back).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_non_delivery_report_on_the_data_workflow_reaches_the_tracker() {
+    let (sandbox, pharmacy, _practice, mut answers) = sandbox_send(None).await;
+    let report = sandbox
+        .report(
+            "X26ABC1",
+            "GPCONNECT_SEND_DOCUMENT",
+            "error",
+            "EPL-153",
+            "ERROR_NHSNUMBER_NOT_FOUND",
+            Some(answers.message_id.as_str()),
+        )
+        .await
+        .unwrap();
+    let summary = answers.wait(&pharmacy, Duration::ZERO).await.unwrap();
+    assert_eq!(summary.acknowledged.iter().map(|m| m.as_str()).collect::<Vec<_>>(), vec![report.as_str()]);
+    assert_eq!(answers.outcome(), DeliveryOutcome::Undelivered);
+    let ndr = answers.non_delivery.as_ref().unwrap();
+    assert_eq!(ndr.reason, itk3::NonDeliveryReason::NhsNumberNotFound);
+    assert_eq!(ndr.status_code, "EPL-153");
+    assert_eq!(ndr.linked_message_id.as_ref(), Some(&answers.message_id));
+    assert!(pharmacy.inbox().send().await.unwrap().messages.is_empty());
+
+    // MESH's expiry report (not collected in five days): code 14.
+    let (sandbox, pharmacy, _practice, mut answers) = sandbox_send(None).await;
+    let linked = Some(answers.message_id.as_str());
+    sandbox.report("X26ABC1", "GPCONNECT_SEND_DOCUMENT", "undeliverable", "14", "", linked).await.unwrap();
+    answers.wait(&pharmacy, Duration::ZERO).await.unwrap();
+    let ndr = answers.non_delivery.as_ref().unwrap();
+    assert_eq!((ndr.reason.clone(), ndr.status_code.as_str()), (itk3::NonDeliveryReason::Undelivered, "14"));
+}
+
+#[tokio::test]
+async fn a_restart_between_receiving_and_acknowledging_loses_no_acknowledgement() {
+    let (_sandbox, pharmacy, practice, mut answers) = sandbox_send(None).await;
+    practice_answers(&practice, ResponseCode::Success).await;
+
+    // The answer is recorded and saved; the process stops before MESH is told.
+    let mut saved = String::new();
+    let summary = answers
+        .wait_with(&pharmacy, Duration::ZERO, |t| {
+            saved = serde_json::to_string(t).unwrap();
+            Err("stopped before acknowledging".into())
+        })
+        .await
+        .unwrap();
+    assert!(summary.acknowledged.is_empty());
+    assert_eq!(pharmacy.inbox().send().await.unwrap().messages.len(), 1, "still in MESH");
+    drop(answers);
+
+    // After the restart: the saved tracker holds the ack; MESH offers it again, it is
+    // recognised as the same one and acknowledged.
+    let mut restored: gpconnect_core::itk3::Acknowledgements = serde_json::from_str(&saved).unwrap();
+    assert_eq!(restored.infrastructure.as_ref().unwrap().code(), ResponseCode::Success);
+    let mut saves = 0;
+    let summary = restored
+        .wait_with(&pharmacy, Duration::ZERO, |_| {
+            saves += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!((summary.acknowledged.len(), saves), (1, 1));
+    assert!(pharmacy.inbox().send().await.unwrap().messages.is_empty());
+    assert_eq!(restored.outcome(), DeliveryOutcome::Pending, "the business ack is still due");
+    let later = restored.sent_at().unwrap() + chrono::Duration::days(6);
+    let overdue = restored.overdue(later, &itk3::AckDeadlines::default()).unwrap();
+    assert!(overdue.business && !overdue.infrastructure);
+    assert!(restored.overdue(restored.sent_at().unwrap(), &itk3::AckDeadlines::default()).is_none());
+}
+
+#[tokio::test]
+async fn more_than_a_page_of_foreign_answers_ahead_of_the_real_one_does_not_hide_it() {
+    let (_sandbox, pharmacy, practice, mut answers) = sandbox_send(Some(10)).await;
+    // 23 answers to messages this tracker never sent, then the real one.
+    let other = send_document(&offline_client("X26ABC3", "A20047"), Generation::V2AnyDocument).prepare().unwrap();
+    for _ in 0..23 {
+        let foreign = Acknowledgement::build(other.message(), ResponseCode::Success, &PRACTICE);
+        practice
+            .send(
+                gpconnect_core::mesh::OutgoingMessage::new(
+                    "X26ABC1".parse::<MailboxId>().unwrap(),
+                    Generation::V2AnyDocument.ack_workflow(),
+                )
+                .body_bytes(foreign.to_xml().into_bytes()),
+            )
+            .await
+            .unwrap();
+    }
+    practice_answers(&practice, ResponseCode::Success).await;
+    let summary = answers.wait(&pharmacy, Duration::ZERO).await.unwrap();
+    assert_eq!(summary.acknowledged.len(), 1);
+    assert_eq!(summary.handler_failed.len(), 23, "the foreign answers are left for their owner");
+    assert_eq!(answers.infrastructure.as_ref().unwrap().code(), ResponseCode::Success);
+}
+
+#[tokio::test]
+async fn a_restricted_v1_report_leaves_the_practice_out_of_its_narrative_and_subject() {
+    let mesh = MockMesh::start().await;
+    mesh.add_mailbox("GPPROVIDER_9690937286_19570109_SMITH", "password", "B82617", &[]);
+    let sender = sender(mesh.config("X26ABC1"));
+    let answers = send_document(&sender, Generation::V1ConsultationReport)
+        .confidentiality(Confidentiality::Restricted)
+        .send()
+        .await
+        .unwrap();
+    let stored = mesh.message(answers.sent().mesh_message_id.as_ref().unwrap()).unwrap();
+    assert_eq!(stored.headers["mex-subject"], "Consultation report for Richard Smith , NHS Number 9690937286");
+    let wire = flat(&stored.content);
+    assert!(wire.contains("<p>Consultation report for Richard Smith , NHS Number 9690937286, Version 1</p>"));
+    assert!(!wire.contains("seen at"));
+    assert!(wire.contains("<confidentiality value=\"R\"/>"));
+    assert!(wire.contains("<custodian><reference value=\"urn:uuid:"));
+
+    let normal = send_document(&sender, Generation::V1ConsultationReport).send().await.unwrap();
+    let stored = mesh.message(normal.sent().mesh_message_id.as_ref().unwrap()).unwrap();
+    let wire = flat(&stored.content);
+    assert!(wire.contains(
+        "<p>Consultation report for Richard Smith , NHS Number 9690937286, seen at Starling Medical Centre, \
+         ODS Code A20047, Version 1</p>"
+    ));
+}
+
+/// The XML on the wire without the indentation between elements.
+fn flat(wire: &[u8]) -> String {
+    std::str::from_utf8(wire).unwrap().lines().map(str::trim).collect()
 }

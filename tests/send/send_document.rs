@@ -108,7 +108,11 @@ fn builder_reproduces_the_v1_example_element_by_element() {
         _ => None,
     });
     let text = p.unwrap().div.unwrap().children()[0].text().to_owned();
-    assert_eq!(text, "Consultation report for Richard Smith , NHS Number 9690937286, Version 1");
+    assert_eq!(
+        text,
+        "Consultation report for Richard Smith , NHS Number 9690937286, seen at Cumbria Starling Medical Centre, \
+         ODS Code GP0001, Version 1"
+    );
 }
 
 #[test]
@@ -264,6 +268,9 @@ fn builder_reproduces_the_v2_generic_example_but_for_the_profiles_the_spec_requi
         format!("{doc}/meta[0]/lastUpdated: 1 expected, 0 found"),
         format!("{doc}/meta[0]/profile: 0 expected, 1 found"),
         format!("{doc}/entry[0]/resource[0]/Composition[0]/meta: 0 expected, 1 found"),
+        // Mandatory in the v2 guide, missing from its generic example (the guide wins).
+        format!("{doc}/entry[0]/resource[0]/Composition[0]/text: 0 expected, 1 found"),
+        format!("{doc}/entry[0]/resource[0]/Composition[0]/custodian: 0 expected, 1 found"),
         format!("{doc}/entry[1]/resource[0]/Organization[0]/meta: 0 expected, 1 found"),
         format!("{doc}/entry[2]/resource[0]/Practitioner[0]/meta: 0 expected, 1 found"),
         format!("{doc}/entry[3]/resource[0]/Patient[0]/meta: 0 expected, 1 found"),
@@ -273,6 +280,22 @@ fn builder_reproduces_the_v2_generic_example_but_for_the_profiles_the_spec_requi
         "Bundle/meta: 0 expected, 1 found".to_owned(),
     ];
     assert_eq!(diffs, expected);
+    let composition = built.document().unwrap().resources().find_map(|r| match r {
+        Resource::Composition(c) => Some(c.clone()),
+        _ => None,
+    });
+    let composition = composition.unwrap();
+    let narrative = composition.text.unwrap();
+    assert_eq!(narrative.status.as_deref(), Some("generated"));
+    assert_eq!(
+        narrative.div.unwrap().children()[0].text(),
+        "[document-title] for [first-name] [middle-name] Mowers, NHS Number: 9690937286, \
+         seen at [organisation-name], ODS code: FQW30, version 1"
+    );
+    assert_eq!(
+        composition.custodian.unwrap().reference.as_deref(),
+        Some("urn:uuid:d850c18b-5143-4ae6-bf5f-96f102e7d3d7")
+    );
     let again = ReceivedDocument::from_message(built).unwrap();
     assert_eq!(again.attachments()[0].decode().unwrap(), example_pdf(&text));
 }

@@ -275,3 +275,35 @@ fn the_typed_constructors_write_what_the_examples_carry() {
     }
     assert_eq!(d.days_supply, built.days_supply);
 }
+
+/// A received Update Record message is about exactly one patient: a second Patient, or an
+/// item or Composition naming another one, is refused with `WrongPatient`.
+#[test]
+fn a_received_message_not_about_one_patient_is_refused() {
+    use gpconnect_core::itk3::Itk3Error;
+    let example = include_str!("fixtures/pharmacy-first-service--example-1.xml");
+    let patient = "urn:uuid:45b79f14-8a6d-48e9-9ec7-642dd7592e92";
+    let other = "urn:uuid:00000000-8a6d-48e9-9ec7-642dd7592e92";
+    assert!(UpdateRecordMessage::parse(example.as_bytes()).unwrap().patient().is_some());
+
+    // The Composition (the first reference to the patient) or an item (the last) about
+    // another patient.
+    let reference = format!("<reference value=\"{patient}\" />");
+    let swap = |at: usize| {
+        format!("{}{}{}", &example[..at], reference.replace(patient, other), &example[at + reference.len()..])
+    };
+    let composition = swap(example.find(&reference).expect("the Composition subject"));
+    let item = swap(example.rfind(&reference).expect("an item subject"));
+    // A second Patient entry.
+    let entry_start = example.find(&format!("<fullUrl value=\"{patient}\" />")).unwrap();
+    let entry_start = example[..entry_start].rfind("<entry>").unwrap();
+    let entry_end = entry_start + example[entry_start..].find("</entry>").unwrap() + "</entry>".len();
+    let second = example[entry_start..entry_end].replace(patient, other).replace("45b79f14", "00000000");
+    let two = format!("{}{second}{}", &example[..entry_end], &example[entry_end..]);
+
+    for (case, xml) in [("item", item), ("composition", composition), ("two patients", two)] {
+        let err = UpdateRecordMessage::parse(xml.as_bytes()).unwrap_err();
+        assert!(matches!(err, Itk3Error::WrongPatient { .. }), "{case}: {err}");
+        assert!(!err.to_string().contains("45b79f14") && !err.to_string().contains("9"), "{case}: {err}");
+    }
+}

@@ -395,17 +395,37 @@ impl MessageBuilder {
     /// # Errors
     /// As [`MessageBuilder::prepare`], then the MESH client's errors:
     /// [`Error::may_have_been_sent`](crate::Error::may_have_been_sent) says whether the
-    /// message could have left.
+    /// message could have left, and [`MeshError::itk3_ids`](crate::mesh::MeshError::itk3_ids)
+    /// gives the message's ITK3 ids (and MESH message ID, when known) to track it by.
+    /// Sending again with the same builder sends the same ids.
     pub async fn send(&self, payload: Payload) -> crate::Result<Tracked<Acknowledgements>> {
         let Prepared { message, mut outgoing, workflow } = self.prepare(payload)?;
         if let Some(progress) = self.progress.clone() {
             outgoing = outgoing.on_progress(move |p| progress(p));
         }
         let mut ids = MessageIds::of(&message);
-        let sent = self.mesh.send(outgoing).await?;
+        let sent = match self.mesh.send(outgoing).await {
+            Ok(sent) => sent,
+            Err(crate::Error::Messaging(failure)) => return Err(with_ids(*failure, ids)),
+            Err(other) => return Err(other),
+        };
         ids.mesh_message_id = Some(sent.message_id.clone());
-        let tracker = Acknowledgements::new(&message, ids).answered_on(workflow.ack());
+        let tracker =
+            Acknowledgements::new(&message, ids).answered_on(workflow.ack()).sent_on(workflow, chrono::Utc::now());
         Ok(Tracked { value: tracker, message_id: sent.message_id })
+    }
+}
+
+/// The MESH failure of a send with the ITK3 ids of its message (and the MESH message ID,
+/// when MESH gave one).
+fn with_ids(failure: crate::error::MessagingError, mut ids: MessageIds) -> crate::Error {
+    match failure.take::<crate::mesh::MeshError>() {
+        Ok(mut mesh) => {
+            ids.mesh_message_id.clone_from(&mesh.message_id);
+            mesh.itk3 = Some(Box::new(ids));
+            mesh.into()
+        }
+        Err(other) => crate::Error::Messaging(Box::new(other)),
     }
 }
 
@@ -434,7 +454,7 @@ impl fmt::Debug for Prepared {
 
 impl Prepared {
     /// The MESH message for `message`: `mex-To`, `mex-WorkflowID`, `mex-Subject`,
-    /// `mex-LocalID`, `Content-Type: application/fhir+xml`.
+    /// `mex-LocalID`, `Content-Type: application/fhir+xml`, unchunked up to 100 MB.
     fn new(
         message: Itk3Message,
         to: Recipient,
@@ -446,6 +466,9 @@ impl Prepared {
             .subject(subject)
             .local_id(LocalId::parse(local_id)?)
             .content_type("application/fhir+xml")
+            // Older ITK3 receivers cannot take chunked messages: one request up to MESH's
+            // single-request limit.
+            .unchunked()
             .body_bytes(message.to_xml().into_bytes());
         Ok(Prepared { message, outgoing, workflow })
     }

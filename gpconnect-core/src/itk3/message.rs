@@ -83,7 +83,7 @@ impl HandlingSpec {
         }
     }
 
-    /// Reads the extension; every key is mandatory in GP Connect.
+    /// Reads the extension; every key but `LocalExtension` is mandatory in GP Connect.
     ///
     /// # Errors
     /// [`Itk3Error::Invalid`] naming the missing or malformed key.
@@ -119,7 +119,11 @@ impl HandlingSpec {
             recipient_type,
             message_definition,
             sender_reference,
-            local_extension: string("LocalExtension")?,
+            // ITK3 2.1 made `LocalExtension` optional: absent reads as `None`.
+            local_extension: match ext.get("LocalExtension") {
+                None => "None".to_owned(),
+                Some(_) => string("LocalExtension")?,
+            },
         })
     }
 

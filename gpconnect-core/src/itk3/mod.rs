@@ -68,10 +68,12 @@ pub use message::{
 };
 pub use resources::Resource;
 pub use response::{
-    Acknowledgement, Acknowledgements, DeliveryOutcome, MessageIds, NonDeliveryReason, NonDeliveryReport, Responder,
-    RESPONSE_OUTCOME_PROFILE,
+    AckDeadlines, Acknowledgement, Acknowledgements, DeliveryOutcome, MessageIds, NonDeliveryReason, NonDeliveryReport,
+    Overdue, Responder, RESPONSE_OUTCOME_PROFILE,
 };
-pub use transmit::{take_answer, Addressing, Gender, PatientDemographics, Taken, ANSWER_POLL_INTERVAL};
+pub use transmit::{
+    receive_answers, take_answer, Addressing, Gender, PatientDemographics, Taken, ANSWER_POLL_INTERVAL,
+};
 
 /// Carried by the core [`Error`](crate::Error) as `Error::Messaging`, of kind `Decode`.
 impl crate::error::MessagingFailure for Itk3Error {

@@ -9,6 +9,7 @@ use super::model::{
 };
 use super::xml::XmlNode;
 use super::Itk3Error;
+use crate::fhir::Annotation;
 pub use crate::fhir::Binary;
 pub use crate::fhir::OperationOutcome;
 /// `OperationOutcome.issue`.
@@ -342,6 +343,242 @@ crate::fhir_type! {
 }
 
 crate::fhir_type! {
+    /// `AllergyIntolerance.reaction`.
+    #[derive(PartialEq)]
+    pub struct AllergyIntoleranceReaction {
+        /// The specific substance.
+        substance: one CodeableConcept = "substance",
+        /// What happened (SNOMED).
+        manifestation: many CodeableConcept = "manifestation",
+        /// Free-text description.
+        description: one String = "description",
+        /// `mild`, `moderate` or `severe`.
+        severity: one String = "severity",
+    }
+}
+
+crate::fhir_type! {
+    /// A CareConnect-GPC-AllergyIntolerance-1 (Update Record allows it, spec 4.3).
+    #[derive(PartialEq)]
+    pub struct AllergyIntolerance {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// Extensions (for example the allergy end).
+        extension: many Extension = "extension",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `active`, `inactive` or `resolved`.
+        clinical_status: one String = "clinicalStatus",
+        /// `unconfirmed`, `confirmed`, `refuted` or `entered-in-error`.
+        verification_status: one String = "verificationStatus",
+        /// `allergy` or `intolerance`.
+        type_: one String = "type",
+        /// `food`, `medication`, `environment` or `biologic`.
+        category: many String = "category",
+        /// `low`, `high` or `unable-to-assess`.
+        criticality: one String = "criticality",
+        /// The substance or allergy (SNOMED).
+        code: one CodeableConcept = "code",
+        /// The patient.
+        patient: one Reference = "patient",
+        /// When it started.
+        onset_date_time: one String = "onsetDateTime",
+        /// When it was recorded.
+        asserted_date: one String = "assertedDate",
+        /// Who recorded it.
+        recorder: one Reference = "recorder",
+        /// Who asserted it.
+        asserter: one Reference = "asserter",
+        /// Notes.
+        note: many Annotation = "note",
+        /// The reactions.
+        reaction: many AllergyIntoleranceReaction = "reaction",
+    }
+}
+
+crate::fhir_type! {
+    /// `Procedure.performer`.
+    #[derive(PartialEq)]
+    pub struct ProcedurePerformer {
+        /// Who performed it.
+        actor: one Reference = "actor",
+    }
+}
+
+crate::fhir_type! {
+    /// A Procedure (CareConnect-Procedure-1; Update Record allows it, spec 4.3).
+    #[derive(PartialEq)]
+    pub struct Procedure {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `completed`, `in-progress`, ...
+        status: one String = "status",
+        /// The category.
+        category: one CodeableConcept = "category",
+        /// The procedure (SNOMED).
+        code: one CodeableConcept = "code",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        context: one Reference = "context",
+        /// When it was performed.
+        performed_date_time: one String = "performedDateTime",
+        /// Who performed it.
+        performer: many ProcedurePerformer = "performer",
+        /// Why.
+        reason_code: many CodeableConcept = "reasonCode",
+        /// Where on the body.
+        body_site: many CodeableConcept = "bodySite",
+        /// The outcome.
+        outcome: one CodeableConcept = "outcome",
+        /// Notes.
+        note: many Annotation = "note",
+    }
+}
+
+crate::fhir_type! {
+    /// `ReferralRequest.requester`.
+    #[derive(PartialEq)]
+    pub struct ReferralRequester {
+        /// Who asks.
+        agent: one Reference = "agent",
+        /// On behalf of which organisation.
+        on_behalf_of: one Reference = "onBehalfOf",
+    }
+}
+
+crate::fhir_type! {
+    /// A CareConnect-GPC-ReferralRequest-1 (Update Record allows it, spec 4.3).
+    #[derive(PartialEq)]
+    pub struct ReferralRequest {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `active`, `completed`, ...
+        status: one String = "status",
+        /// `proposal`, `plan`, `order`, ...
+        intent: one String = "intent",
+        /// The kind of referral.
+        type_: one CodeableConcept = "type",
+        /// `routine`, `urgent`, `asap` or `stat`.
+        priority: one String = "priority",
+        /// The services requested.
+        service_requested: many CodeableConcept = "serviceRequested",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        context: one Reference = "context",
+        /// When it was written.
+        authored_on: one String = "authoredOn",
+        /// Who asks.
+        requester: one ReferralRequester = "requester",
+        /// The specialty asked for.
+        specialty: one CodeableConcept = "specialty",
+        /// Who is asked.
+        recipient: many Reference = "recipient",
+        /// Why.
+        reason_code: many CodeableConcept = "reasonCode",
+        /// Free-text description.
+        description: one String = "description",
+        /// Notes.
+        note: many Annotation = "note",
+    }
+}
+
+crate::fhir_type! {
+    /// `Appointment.participant`.
+    #[derive(PartialEq)]
+    pub struct AppointmentParticipant {
+        /// The role.
+        type_: many CodeableConcept = "type",
+        /// Who (the patient, a practitioner, a location).
+        actor: one Reference = "actor",
+        /// `required`, `optional` or `information-only`.
+        required: one String = "required",
+        /// `accepted`, `declined`, `tentative` or `needs-action`.
+        status: one String = "status",
+    }
+}
+
+crate::fhir_type! {
+    /// A GPConnect-Appointment-1 (Update Record allows it, spec 4.3). The patient is a
+    /// `participant`.
+    #[derive(PartialEq)]
+    pub struct Appointment {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// `proposed`, `booked`, `fulfilled`, ...
+        status: one String = "status",
+        /// The service.
+        service_type: many CodeableConcept = "serviceType",
+        /// Why.
+        reason: many CodeableConcept = "reason",
+        /// Free-text description.
+        description: one String = "description",
+        /// Start.
+        start: one String = "start",
+        /// End.
+        end: one String = "end",
+        /// When it was booked.
+        created: one String = "created",
+        /// A comment.
+        comment: one String = "comment",
+        /// The referrals it answers.
+        incoming_referral: many Reference = "incomingReferral",
+        /// Who takes part (the patient among them).
+        participant: many AppointmentParticipant = "participant",
+    }
+}
+
+crate::fhir_type! {
+    /// A Flag (CareConnect-Flag-1; Update Record allows it, spec 4.3): a warning to show.
+    #[derive(PartialEq)]
+    pub struct Flag {
+        /// The logical id.
+        id: one String = "id",
+        /// Profile and timestamps.
+        meta: one Meta = "meta",
+        /// Extensions.
+        extension: many Extension = "extension",
+        /// Identifiers.
+        identifier: many Identifier = "identifier",
+        /// The category.
+        category: one CodeableConcept = "category",
+        /// `active`, `inactive` or `entered-in-error`.
+        status: one String = "status",
+        /// When it applies.
+        period: one Period = "period",
+        /// The patient.
+        subject: one Reference = "subject",
+        /// The encounter.
+        encounter: one Reference = "encounter",
+        /// Who raised it.
+        author: one Reference = "author",
+        /// The warning.
+        code: one CodeableConcept = "code",
+    }
+}
+
+crate::fhir_type! {
     /// `Bundle.entry`.
     #[derive(PartialEq)]
     pub struct BundleEntry [no_json] {
@@ -387,6 +624,53 @@ impl Bundle {
         self.entry.iter().find(|e| e.full_url.as_deref() == Some(url)).and_then(|e| e.resource.as_ref())
     }
 
+    /// The one Patient of a received document bundle, checked: exactly one Patient entry,
+    /// the Composition's subject resolves to it, and every other resource that names a
+    /// patient (`subject` or `patient`, an Appointment's patient participant) names it, by
+    /// its `fullUrl` or as `Patient/{id}`. A
+    /// resource that names no patient is taken to be about the message's one patient.
+    ///
+    /// # Errors
+    /// [`Itk3Error::WrongPatient`] naming the element (never a value).
+    pub fn the_patient(&self) -> Result<&Patient, Itk3Error> {
+        let wrong = |path: &str, problem| Itk3Error::WrongPatient { path: path.into(), problem };
+        let mut patients = self.entry.iter().filter_map(|e| match &e.resource {
+            Some(Resource::Patient(p)) => Some((e.full_url.as_deref(), p)),
+            _ => None,
+        });
+        let (url, patient) = match (patients.next(), patients.next()) {
+            (Some(one), None) => one,
+            (None, _) => return Err(wrong("Bundle.entry(Patient)", "no Patient")),
+            (Some(_), Some(_)) => return Err(wrong("Bundle.entry(Patient)", "more than one Patient")),
+        };
+        let local = patient.id.as_deref().map(|id| format!("Patient/{id}"));
+        let names_it = |r: &str| Some(r) == url || local.as_deref() == Some(r);
+        for (i, resource) in self.resources().enumerate() {
+            let subject = resource.subject_reference();
+            let path = || format!("Bundle.entry[{i}]({}).subject", resource.type_name());
+            match (resource, subject) {
+                (Resource::Composition(_), None) => return Err(wrong(&path(), "names no patient")),
+                (_, Some(r)) if !names_it(r) => return Err(wrong(&path(), "names another patient")),
+                _ => {}
+            }
+            // An Appointment names its patient among its participants.
+            if let Resource::Appointment(a) = resource {
+                let patients = a
+                    .participant
+                    .iter()
+                    .filter_map(|p| p.actor.as_ref()?.reference.as_deref())
+                    .filter(|r| r.starts_with("Patient/") || matches!(self.resolve(r), Some(Resource::Patient(_))));
+                for r in patients {
+                    if !names_it(r) {
+                        let path = format!("Bundle.entry[{i}](Appointment).participant.actor");
+                        return Err(wrong(&path, "names another patient"));
+                    }
+                }
+            }
+        }
+        Ok(patient)
+    }
+
     /// The resources, in order.
     pub fn resources(&self) -> impl Iterator<Item = &Resource> {
         self.entry.iter().filter_map(|e| e.resource.as_ref())
@@ -426,13 +710,51 @@ pub enum Resource {
     ClinicalImpression(ClinicalImpression),
     /// A Condition.
     Condition(Condition),
+    /// An AllergyIntolerance.
+    AllergyIntolerance(AllergyIntolerance),
+    /// A Procedure.
+    Procedure(Procedure),
+    /// A ReferralRequest.
+    ReferralRequest(ReferralRequest),
+    /// An Appointment.
+    Appointment(Appointment),
+    /// A Flag.
+    Flag(Flag),
     /// A Binary.
     Binary(Binary),
     /// An OperationOutcome.
     OperationOutcome(OperationOutcome),
-    /// A resource the SDK does not model (Flag, AllergyIntolerance, Procedure, ...), kept
+    /// A resource the SDK does not model (for example a MedicationStatement), kept
     /// as its element tree and written back unchanged.
     Other(XmlNode),
+}
+
+impl Resource {
+    /// The reference to the patient this resource is about: its `subject` (or `patient`,
+    /// for the resources the SDK keeps as element trees), when it has one.
+    pub fn subject_reference(&self) -> Option<&str> {
+        fn of(r: &Option<super::model::Reference>) -> Option<&str> {
+            r.as_ref().and_then(|r| r.reference.as_deref())
+        }
+        match self {
+            Resource::Composition(x) => of(&x.subject),
+            Resource::Encounter(x) => of(&x.subject),
+            Resource::Observation(x) => of(&x.subject),
+            Resource::MedicationDispense(x) => of(&x.subject),
+            Resource::ClinicalImpression(x) => of(&x.subject),
+            Resource::Condition(x) => of(&x.subject),
+            Resource::AllergyIntolerance(x) => of(&x.patient),
+            Resource::Procedure(x) => of(&x.subject),
+            Resource::ReferralRequest(x) => of(&x.subject),
+            Resource::Flag(x) => of(&x.subject),
+            Resource::Other(node) => ["subject", "patient"]
+                .iter()
+                .find_map(|name| node.first(name))
+                .and_then(|r| r.first("reference"))
+                .and_then(XmlNode::value),
+            _ => None,
+        }
+    }
 }
 
 macro_rules! resource_dispatch {
@@ -505,6 +827,11 @@ resource_dispatch!(
     MedicationDispense,
     ClinicalImpression,
     Condition,
+    AllergyIntolerance,
+    Procedure,
+    ReferralRequest,
+    Appointment,
+    Flag,
     Binary,
     OperationOutcome
 );

@@ -16,7 +16,7 @@ pub const RESPONSE_OUTCOME_PROFILE: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/ITK-Response-OperationOutcome-1";
 
 /// What identifies a sent message to the responses that answer it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MessageIds {
     /// `MessageHeader.id`: what a response names in `response.identifier`.
     pub header_id: String,
@@ -164,13 +164,16 @@ impl Acknowledgement {
         &self.message
     }
 
-    /// Whether this answers `sent`: its `response.identifier` is the sent
-    /// `MessageHeader.id` and its `SenderReference` is the one sent. (A response that
-    /// omits `response.identifier`, which the spec does not spell out, matches on the
-    /// `SenderReference` alone.)
+    /// Whether this answers `sent`: its `response.identifier` names the sent message
+    /// (its `MessageHeader.id`, or the message `Bundle.id`, which some systems quote) and
+    /// its `SenderReference` is the one sent. Ids compare without a `urn:uuid:` prefix and
+    /// without regard to case. (A response that omits `response.identifier`, which the
+    /// spec does not spell out, matches on the `SenderReference` alone.)
     pub fn answers(&self, sent: &MessageIds) -> bool {
-        let id_ok = self.answers_header_id().is_none_or(|id| id == sent.header_id);
-        id_ok && self.sender_reference() == sent.sender_reference
+        let id_ok = self.answers_header_id().is_none_or(|id| {
+            same_id(id, &sent.header_id) || (!sent.bundle_id.is_empty() && same_id(id, &sent.bundle_id))
+        });
+        id_ok && same_id(self.sender_reference(), &sent.sender_reference)
     }
 
     /// Builds the acknowledgement `code` for `original`, as the receiving system sends it:
@@ -219,6 +222,32 @@ impl Acknowledgement {
     }
 }
 
+/// Two ids the same but for a `urn:uuid:` prefix, surrounding spaces and case.
+fn same_id(a: &str, b: &str) -> bool {
+    fn bare(id: &str) -> &str {
+        let id = id.trim();
+        match id.get(..9) {
+            Some(p) if p.eq_ignore_ascii_case("urn:uuid:") => &id[9..],
+            _ => id,
+        }
+    }
+    bare(a).eq_ignore_ascii_case(bare(b))
+}
+
+/// An acknowledgement saves as its XML and is read back with [`Acknowledgement::parse`].
+impl serde::Serialize for Acknowledgement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.message.to_xml())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Acknowledgement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let xml = <String as serde::Deserialize>::deserialize(d)?;
+        Acknowledgement::parse(xml.as_bytes()).map_err(|_| serde::de::Error::custom("not an ITK3 acknowledgement"))
+    }
+}
+
 /// Who answers a message (the GP practice's system, in tests and the examples).
 #[derive(Debug, Clone, Copy)]
 pub struct Responder<'a> {
@@ -248,7 +277,11 @@ pub enum DeliveryOutcome {
 }
 
 /// The acknowledgements received for one sent message.
-#[derive(Debug, Clone)]
+///
+/// Saves and restores with serde (for example as JSON): store it with every answer
+/// recorded, before MESH is told the answer was received
+/// ([`wait_with`](Acknowledgements::wait_with)), so that a restart loses nothing.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Acknowledgements {
     sent: MessageIds,
     wants_infrastructure: bool,
@@ -260,6 +293,42 @@ pub struct Acknowledgements {
     /// The MESH non-delivery report, if one arrived.
     pub non_delivery: Option<NonDeliveryReport>,
     ack_workflow: Option<WorkflowId>,
+    #[serde(default)]
+    workflow: Option<WorkflowId>,
+    #[serde(default)]
+    sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// How long after sending each acknowledgement is due before
+/// [`Acknowledgements::overdue`] names it. The spec says a person must be told when an
+/// acknowledgement does not come, not when; the defaults are decisions: a day for the
+/// infrastructure acknowledgement (MESH asks a mailbox to poll at least daily) and five
+/// days for the business acknowledgement (MESH's own expiry, after which a non-delivery
+/// report would come instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckDeadlines {
+    /// Due time of the infrastructure acknowledgement.
+    pub infrastructure: std::time::Duration,
+    /// Due time of the business acknowledgement.
+    pub business: std::time::Duration,
+}
+
+impl Default for AckDeadlines {
+    fn default() -> Self {
+        AckDeadlines {
+            infrastructure: std::time::Duration::from_secs(24 * 3600),
+            business: std::time::Duration::from_secs(5 * 24 * 3600),
+        }
+    }
+}
+
+/// Which acknowledgement of a message is later than its [`AckDeadlines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overdue {
+    /// The infrastructure acknowledgement is requested, missing and overdue.
+    pub infrastructure: bool,
+    /// The business acknowledgement is requested, missing and overdue.
+    pub business: bool,
 }
 
 impl Acknowledgements {
@@ -273,7 +342,45 @@ impl Acknowledgements {
             business: None,
             non_delivery: None,
             ack_workflow: None,
+            workflow: None,
+            sent_at: None,
         }
+    }
+
+    /// The MESH data workflow the message went on (where MESH puts a non-delivery report
+    /// for it), and when it was sent; set by the send.
+    #[must_use]
+    pub fn sent_on(mut self, workflow: WorkflowId, at: chrono::DateTime<chrono::Utc>) -> Self {
+        self.workflow = Some(workflow);
+        self.sent_at = Some(at);
+        self
+    }
+
+    /// The MESH data workflow the message went on, when known.
+    pub fn workflow(&self) -> Option<&WorkflowId> {
+        self.workflow.as_ref()
+    }
+
+    /// When the message was sent, when known.
+    pub fn sent_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.sent_at
+    }
+
+    /// Which requested acknowledgements are still missing later than `deadlines` after
+    /// the send, at `now`; `None` when nothing is overdue (or the outcome is final, or the
+    /// send time is unknown). Tell a person: the spec asks for it.
+    pub fn overdue(&self, now: chrono::DateTime<chrono::Utc>, deadlines: &AckDeadlines) -> Option<Overdue> {
+        if self.outcome() != DeliveryOutcome::Pending {
+            return None;
+        }
+        let waited = now.signed_duration_since(self.sent_at?).to_std().unwrap_or_default();
+        let overdue = Overdue {
+            infrastructure: self.wants_infrastructure
+                && self.infrastructure.is_none()
+                && waited > deadlines.infrastructure,
+            business: self.wants_business && self.business.is_none() && waited > deadlines.business,
+        };
+        (overdue.infrastructure || overdue.business).then_some(overdue)
     }
 
     /// The MESH workflow the answers come back on (`{workflow}_ACK`), which
@@ -356,7 +463,7 @@ impl Acknowledgements {
 }
 
 /// Why MESH could not deliver a message (a MESH `REPORT`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum NonDeliveryReason {
     /// `EPL-150` ERROR_TOO_MANY_MAILBOX_MATCHES.
@@ -371,12 +478,12 @@ pub enum NonDeliveryReason {
     NoDemographicsMatch,
     /// `14`: not downloaded in time.
     Undelivered,
-    /// Another MESH status code.
+    /// Another MESH status code (its first letters, digits and dashes, at most 9).
     Other(String),
 }
 
 /// A MESH non-delivery report (`Mex-MessageType: REPORT`), read from its metadata.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NonDeliveryReport {
     /// The report's own MESH message ID.
     pub report_message_id: MessageId,
@@ -395,8 +502,8 @@ impl fmt::Debug for NonDeliveryReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NonDeliveryReport")
             .field("linked_message_id", &self.linked_message_id)
-            .field("status_code", &self.status_code)
-            .field("reason", &self.reason)
+            .field("status_code", &crate::redact::Screened(&self.status_code))
+            .field("reason", &crate::redact::Screened(&self.reason))
             .finish_non_exhaustive()
     }
 }
@@ -428,7 +535,11 @@ impl NonDeliveryReport {
         } else if status_code == "14" {
             NonDeliveryReason::Undelivered
         } else {
-            NonDeliveryReason::Other(status_code.chars().take(20).collect())
+            // A code as MESH writes them (`EPL-153`, `14`): its leading letters, digits and
+            // dashes, too short to hold an NHS number.
+            NonDeliveryReason::Other(
+                status_code.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').take(9).collect(),
+            )
         };
         Some(NonDeliveryReport {
             report_message_id: metadata.message_id.clone(),

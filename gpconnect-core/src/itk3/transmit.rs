@@ -11,7 +11,7 @@ use super::resources::Patient;
 use super::response::{Acknowledgement, Acknowledgements, NonDeliveryReport};
 use super::Itk3Error;
 use crate::error::InvalidInput;
-use crate::mesh::{IncomingMessage, MailboxId, MeshClient, ReceiveSummary, Recipient, WorkflowFilter};
+use crate::mesh::{HandlerError, IncomingMessage, MailboxId, MeshClient, ReceiveSummary, Recipient, WorkflowFilter};
 use crate::NhsNumber;
 
 /// A patient's demographics as GP Connect messages need them: the NHS number, the
@@ -193,32 +193,102 @@ pub const ANSWER_POLL_INTERVAL: Duration = Duration::from_secs(300);
 
 /// What [`take_answer`] did with one incoming message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Taken {
     /// An acknowledgement or report for tracker `index` was recorded.
     Recorded(usize),
+    /// The same acknowledgement or report was already recorded on tracker `index` (MESH
+    /// offered it again: its acknowledgement was lost, or the process restarted before
+    /// acknowledging it).
+    Repeated(usize),
 }
 
 /// Records one incoming MESH message (an ITK3 acknowledgement, or a MESH non-delivery
 /// report) with the one of many `trackers` it answers (for one tracker:
-/// [`Acknowledgements::take`]; to wait for one message's answers:
-/// [`Acknowledgements::wait`]).
+/// [`Acknowledgements::take`]; to receive the answers of many: [`receive_answers`]).
 ///
 /// # Errors
 /// [`Itk3Error::Unmatched`] when it answers none of `trackers`, a parse error when it is
-/// not an acknowledgement, [`Itk3Error::DuplicateAck`] for a second one of a kind.
+/// not an acknowledgement, [`Itk3Error::DuplicateAck`] for a second, different one of a
+/// kind.
 pub fn take_answer(incoming: &IncomingMessage, trackers: &mut [Acknowledgements]) -> Result<Taken, Itk3Error> {
     if let Some(report) = NonDeliveryReport::from_metadata(&incoming.metadata) {
         for (i, t) in trackers.iter_mut().enumerate() {
+            let repeat = t.non_delivery.as_ref() == Some(&report);
             if t.record_report(report.clone()).is_ok() {
-                return Ok(Taken::Recorded(i));
+                return Ok(if repeat { Taken::Repeated(i) } else { Taken::Recorded(i) });
             }
         }
         return Err(Itk3Error::Unmatched);
     }
     let ack = Acknowledgement::parse(&incoming.content)?;
     let i = trackers.iter().position(|t| ack.answers(t.sent())).ok_or(Itk3Error::Unmatched)?;
+    let repeat = [&trackers[i].infrastructure, &trackers[i].business].into_iter().flatten().any(|held| *held == ack);
     trackers[i].record(ack)?;
-    Ok(Taken::Recorded(i))
+    Ok(if repeat { Taken::Repeated(i) } else { Taken::Recorded(i) })
+}
+
+/// One pass over the answers to `trackers` waiting in `mesh`'s inbox: every page of each
+/// acknowledgement workflow (`{workflow}_ACK`) and each data workflow (where MESH puts
+/// a non-delivery report, under the workflow of the message it could not deliver).
+///
+/// Each answer recorded (or offered again) is handed to `save` with the index of its
+/// tracker, *before* MESH is told it was received: acknowledge-after-store. When `save`
+/// fails the answer stays in the inbox and is offered again. Anything else (another
+/// system's answer, an unreadable one) stays in the inbox for whoever owns it, recorded in
+/// [`ReceiveSummary::handler_failed`]; data messages of the data workflows are passed over
+/// untouched. Nothing in the inbox stops the pass.
+///
+/// # Errors
+/// Listing the inbox failed.
+pub async fn receive_answers(
+    mesh: &MeshClient,
+    trackers: &mut [Acknowledgements],
+    mut save: impl FnMut(usize, &Acknowledgements) -> Result<(), HandlerError>,
+) -> crate::Result<ReceiveSummary> {
+    let mut filters: Vec<(WorkflowFilter, bool)> = Vec::new();
+    for t in trackers.iter() {
+        let ack = match t.ack_workflow() {
+            Some(workflow) => WorkflowFilter::equals(workflow),
+            None => WorkflowFilter::contains("_ACK")?,
+        };
+        let data = t.workflow().map(WorkflowFilter::equals);
+        for (filter, reports_only) in std::iter::once((ack, false)).chain(data.map(|d| (d, true))) {
+            if !filters.iter().any(|(f, _)| *f == filter) {
+                filters.push((filter, reports_only));
+            }
+        }
+    }
+    let mut total = ReceiveSummary::default();
+    let mut more = false;
+    for (filter, reports_only) in filters {
+        let mut inbox = mesh.receive().workflow(filter);
+        while let Some(message) = inbox.next().await? {
+            if reports_only && !message.metadata.is_report() {
+                continue;
+            }
+            let i = match take_answer(&message, trackers) {
+                Ok(Taken::Recorded(i) | Taken::Repeated(i)) => i,
+                Err(e) => {
+                    inbox.leave(&message, e);
+                    continue;
+                }
+            };
+            match save(i, &trackers[i]) {
+                Ok(()) => {
+                    if let Err(e) = inbox.acknowledge(&message).await {
+                        inbox.leave(&message, e);
+                    }
+                }
+                Err(e) => inbox.leave(&message, e),
+            }
+        }
+        let pass = inbox.into_summary();
+        more |= pass.more_waiting;
+        total.absorb(pass);
+    }
+    total.more_waiting = more;
+    Ok(total)
 }
 
 impl Acknowledgements {
@@ -231,49 +301,42 @@ impl Acknowledgements {
         take_answer(incoming, std::slice::from_mut(self)).map(|_| ())
     }
 
-    /// Waits up to `within` for the answers to the tracked message: reads the
-    /// acknowledgement workflow (`{workflow}_ACK`), records each acknowledgement or
-    /// non-delivery report that answers this message and acknowledges it in MESH; anything
-    /// else (another message's answer, an unreadable one) stays in the inbox for whoever
-    /// owns it. Returns as soon as the [`outcome`](Acknowledgements::outcome) is no longer
+    /// Waits up to `within` for the answers to the tracked message, as
+    /// [`wait_with`](Self::wait_with) with nothing to save first.
+    ///
+    /// # Errors
+    /// Listing the inbox failed.
+    pub async fn wait(&mut self, mesh: &MeshClient, within: Duration) -> crate::Result<ReceiveSummary> {
+        self.wait_with(mesh, within, |_| Ok(())).await
+    }
+
+    /// Waits up to `within` for the answers to the tracked message ([`receive_answers`]:
+    /// its acknowledgement workflow, and its data workflow for a non-delivery report),
+    /// handing the tracker to `save` after each answer is recorded and before MESH is told
+    /// the answer was received (save it with serde: a restart then loses nothing). Returns
+    /// as soon as the [`outcome`](Acknowledgements::outcome) is no longer
     /// [`Pending`](super::DeliveryOutcome::Pending), or when `within` has passed
     /// (`Duration::ZERO`: one look), looking again every [`ANSWER_POLL_INTERVAL`].
     ///
     /// # Errors
-    /// The MESH client's errors.
-    pub async fn wait(&mut self, mesh: &MeshClient, within: Duration) -> crate::Result<ReceiveSummary> {
+    /// Listing the inbox failed.
+    pub async fn wait_with(
+        &mut self,
+        mesh: &MeshClient,
+        within: Duration,
+        mut save: impl FnMut(&Acknowledgements) -> Result<(), HandlerError>,
+    ) -> crate::Result<ReceiveSummary> {
         let started = tokio::time::Instant::now();
-        let filter = match self.ack_workflow() {
-            Some(workflow) => WorkflowFilter::equals(workflow),
-            None => WorkflowFilter::contains("_ACK")?,
-        };
         let mut total = ReceiveSummary::default();
         loop {
-            let mut inbox = mesh.receive().workflow(filter.clone());
-            while let Some(message) = inbox.next().await? {
-                match self.take(&message) {
-                    Ok(()) => inbox.acknowledge(&message).await?,
-                    Err(e) => inbox.leave(&message, e),
-                }
-            }
-            let pass = inbox.into_summary();
-            total.acknowledged.extend(pass.acknowledged);
-            for (id, e) in pass.handler_failed {
-                if !total.handler_failed.iter().any(|(seen, _)| *seen == id) {
-                    total.handler_failed.push((id, e));
-                }
-            }
-            for id in pass.too_large {
-                if !total.too_large.contains(&id) {
-                    total.too_large.push(id);
-                }
-            }
-            total.more_waiting = pass.more_waiting;
+            let pass = receive_answers(mesh, std::slice::from_mut(self), |_, t| save(t)).await?;
+            let more = pass.more_waiting;
+            total.absorb(pass);
             let left = within.saturating_sub(started.elapsed());
             if self.outcome() != super::DeliveryOutcome::Pending || left.is_zero() {
                 return Ok(total);
             }
-            if !pass.more_waiting {
+            if !more {
                 tokio::time::sleep(left.min(ANSWER_POLL_INTERVAL)).await;
             }
         }

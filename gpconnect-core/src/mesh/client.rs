@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     /// `{base}/messageexchange`
     root: url::Url,
     pub(crate) config: MeshConfig,
+    /// When this client's last handshake succeeded.
+    pub(crate) last_handshake: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl std::fmt::Debug for MeshClient {
@@ -93,6 +95,8 @@ impl MeshClient {
         // Core's HTTP client: rustls, TLS 1.2 or later, never a redirect.
         let mut http = crate::http::http_client(config.http.connect_timeout_or(crate::http::CONNECT_TIMEOUT))
             .read_timeout(config.read_timeout)
+            // Downloads ask for gzip and decode it themselves, counting what arrives.
+            .no_gzip()
             .user_agent(config.client_info.client_version.clone());
         let trusted = config.trusted()?;
         if !trusted.is_empty() {
@@ -102,7 +106,7 @@ impl MeshClient {
             http = http.identity(identity.0.clone());
         }
         let http = http.build().map_err(|e| ConfigError::Http(e.into()))?;
-        Ok(Self { inner: Arc::new(Inner { http, root, config }) })
+        Ok(Self { inner: Arc::new(Inner { http, root, config, last_handshake: std::sync::Mutex::new(None) }) })
     }
 
     /// The mailbox this client speaks for.
@@ -196,8 +200,7 @@ impl MeshClient {
                     .headers()
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(std::time::Duration::from_secs);
+                    .and_then(|v| retry_after(v, chrono::Utc::now()));
                 let mut error = refused(resp, req.operation).await;
                 error.retry_after = retry_after;
                 Err(error)
@@ -223,12 +226,89 @@ impl MeshClient {
     }
 }
 
-/// Parses a JSON answer, or a decode error naming the JSON path (never the value).
+/// The longest `Retry-After` read (the retry policy's `max_delay` caps what is waited).
+const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// `Retry-After` as seconds or as an HTTP date, at most a day (nothing a remote writes can
+/// overflow the time arithmetic that follows); a date in the past is no wait.
+fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<std::time::Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => std::time::Duration::from_secs(seconds),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            at.signed_duration_since(now).to_std().unwrap_or_default()
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// Parses a JSON answer, or a decode error naming the JSON path by index and known field
+/// names only (never a value, never a key the remote wrote).
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], status: u16, op: MeshOperation) -> Result<T, MeshError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
-        decode(op, status, DecodeProblem::json(e.path().to_string(), e.inner()), Bytes::copy_from_slice(body))
+        decode(op, status, DecodeProblem::json(safe_path(e.path()), e.inner()), Bytes::copy_from_slice(body))
     })
+}
+
+/// The field names of the MESH answers this client reads: the only keys an error names.
+const KNOWN_FIELDS: &[&str] = &[
+    "message_id",
+    "messages",
+    "approx_inbox_count",
+    "links",
+    "next",
+    "self",
+    "status",
+    "status_success",
+    "status_code",
+    "status_event",
+    "status_description",
+    "status_timestamp",
+    "workflow_id",
+    "local_id",
+    "filename",
+    "recipient",
+    "recipient_name",
+    "recipient_ods_code",
+    "upload_timestamp",
+    "expiry_time",
+    "results",
+    "address",
+    "description",
+    "endpoint_type",
+    "mailbox_id",
+    "mailbox_name",
+    "detail",
+    "code",
+];
+
+/// A JSON path for an error text: `[3]` for an index, a known field name as itself, `?`
+/// for anything else; at most 8 segments.
+fn safe_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for (i, segment) in path.iter().enumerate() {
+        if i == 8 {
+            out.push_str(".…");
+            break;
+        }
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } if KNOWN_FIELDS.contains(&key.as_str()) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            _ => out.push_str(if out.is_empty() { "?" } else { ".?" }),
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
 }
 
 pub(crate) fn decode(op: MeshOperation, status: u16, problem: DecodeProblem, body: Bytes) -> MeshError {
@@ -344,6 +424,37 @@ mod tests {
             c.url(&req).as_str(),
             "http://127.0.0.1:8700/messageexchange/X26ABC1/inbox?workflow_filter=%21*_ACK*"
         );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates_and_never_overflows() {
+        use std::time::Duration;
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").unwrap().to_utc();
+        assert_eq!(retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after("Mon, 07 Dec 2026 10:00:30 GMT", now), Some(Duration::from_secs(30)));
+        assert_eq!(retry_after("Mon, 07 Dec 2026 09:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(retry_after("18446744073709551615", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(retry_after("soon", now), None);
+        let policy = crate::RetryPolicy { max_delay: Duration::MAX, ..Default::default() };
+        let _ = std::time::Instant::now() + policy.delay(1, retry_after("18446744073709551615", now));
+    }
+
+    #[test]
+    fn json_errors_name_no_key_the_remote_wrote() {
+        let body = br#"{"messages": ["20220228174323222_ABCDEF"], "Mr J Smith 9690937286": tru}"#;
+        let err = parse_json::<serde_json::Value>(body, 200, MeshOperation::Inbox).unwrap_err();
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Page {
+            messages: Vec<u32>,
+        }
+        let typed = parse_json::<Page>(br#"{"messages": [1, "Smith 9690937286"]}"#, 200, MeshOperation::Inbox);
+        for text in [err.to_string(), typed.unwrap_err().to_string()] {
+            assert!(!text.contains("Smith") && !text.contains("9690937286"), "{text}");
+        }
+        let typed = parse_json::<Page>(br#"{"messages": [1, "x"]}"#, 200, MeshOperation::Inbox).unwrap_err();
+        assert!(typed.to_string().contains("messages[1]"), "{typed}");
     }
 
     #[test]

@@ -119,6 +119,7 @@ pub struct MeshConfig {
     pub(crate) compression_level: u32,
     pub(crate) max_json_bytes: usize,
     pub(crate) max_receive_bytes: usize,
+    pub(crate) inbox_page_size: Option<u32>,
     pub(crate) client_info: ClientInfo,
 }
 
@@ -167,6 +168,7 @@ impl MeshConfig {
             compression_level: 1,
             max_json_bytes: 1024 * 1024,
             max_receive_bytes: 100 * 1024 * 1024,
+            inbox_page_size: None,
             client_info: ClientInfo::default(),
         }
     }
@@ -232,6 +234,14 @@ impl MeshConfig {
     /// [`MeshClient::download`](super::MeshClient::download) into a file.
     pub fn max_receive_bytes(mut self, bytes: usize) -> Self {
         self.max_receive_bytes = bytes;
+        self
+    }
+
+    /// Message IDs per inbox page that [`MeshClient::receive`](super::MeshClient::receive)
+    /// asks for (MESH allows 10..=5000; default MESH's own, 500). Every page is read
+    /// whatever the size.
+    pub fn inbox_page_size(mut self, ids: u32) -> Self {
+        self.inbox_page_size = Some(ids);
         self
     }
 

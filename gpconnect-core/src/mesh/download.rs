@@ -1,9 +1,12 @@
 //! Downloading a message chunk by chunk into any `AsyncWrite`
 //! (`GET .../inbox/{message_id}` then `.../{k}`), resumable from the chunk that broke.
 
+use std::io::Write;
 use std::time::Instant;
 
-use http::Method;
+use flate2::write::GzDecoder;
+use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+use http::{HeaderValue, Method};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::client::{transport, MeshRequest};
@@ -18,7 +21,54 @@ pub struct Download<'w, W: ?Sized> {
     pub(crate) message_id: MessageId,
     pub(crate) writer: &'w mut W,
     pub(crate) resume: Option<PartialDownload>,
+    pub(crate) limits: DownloadLimits,
 }
+
+/// Bounds on one download, checked as the bytes arrive (a sender controls what it
+/// sends: a gzip body that expands a thousandfold must not fill the disk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadLimits {
+    /// Decoded content bytes in all (default 20 GB, the largest message MESH carries).
+    pub max_bytes: u64,
+    /// Chunks in all (default 10,000).
+    pub max_chunks: u32,
+    /// Decoded bytes per byte received, once a chunk has decoded more than 16 MiB
+    /// (default 200: text and XML compress 5 to 30 times).
+    pub max_expansion: u32,
+}
+
+impl Default for DownloadLimits {
+    fn default() -> Self {
+        DownloadLimits { max_bytes: 20 * 1000 * 1000 * 1000, max_chunks: 10_000, max_expansion: 200 }
+    }
+}
+
+/// Which of the [`DownloadLimits`] a message broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DownloadLimit {
+    /// More decoded bytes than [`DownloadLimits::max_bytes`].
+    Bytes(u64),
+    /// More chunks than [`DownloadLimits::max_chunks`].
+    Chunks(u32),
+    /// A compressed chunk expanding more than [`DownloadLimits::max_expansion`] times.
+    Expansion(u32),
+}
+
+impl std::fmt::Display for DownloadLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DownloadLimit::Bytes(n) => write!(f, "larger than the limit of {n} bytes"),
+            DownloadLimit::Chunks(n) => write!(f, "more than the limit of {n} chunks"),
+            DownloadLimit::Expansion(n) => write!(f, "its compressed content expands more than {n} times"),
+        }
+    }
+}
+
+/// A chunk may decode this much before the expansion ratio is checked.
+const EXPANSION_ALLOWANCE: u64 = 16 * 1024 * 1024;
+/// Compressed bytes fed to the decoder at a time (at most about 17 MB decoded).
+const DECODE_STEP: usize = 16 * 1024;
 
 impl<W: ?Sized> std::fmt::Debug for Download<'_, W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,7 +95,13 @@ impl MeshClient {
         message_id: &MessageId,
         writer: &'w mut W,
     ) -> Download<'w, W> {
-        Download { client: self.clone(), message_id: message_id.clone(), writer, resume: None }
+        Download {
+            client: self.clone(),
+            message_id: message_id.clone(),
+            writer,
+            resume: None,
+            limits: DownloadLimits::default(),
+        }
     }
 }
 
@@ -57,14 +113,24 @@ impl<W: AsyncWrite + Unpin + Send + ?Sized> Download<'_, W> {
         self
     }
 
+    /// Bounds the download (see [`DownloadLimits`]; defaults apply otherwise).
+    pub fn limits(mut self, limits: DownloadLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Downloads every chunk, retrying a chunk that broke from where it broke.
+    ///
+    /// The client asks for gzip and decodes it itself, counting what arrives: a corrupt
+    /// gzip body fails as a decode error (not a connection failure), and a message beyond
+    /// the [`DownloadLimits`] stops with [`MeshProblem::TooLarge`] as soon as it is.
     ///
     /// # Errors
     /// `Error::Messaging`: 404 unknown, 410 expired, a transfer that could not be completed
     /// (with [`MeshError::resume_download`](super::MeshError::resume_download) set), or a
     /// write error of the writer.
     pub async fn send(self) -> crate::Result<Downloaded> {
-        let Download { client, message_id, writer, resume } = self;
+        let Download { client, message_id, writer, resume, limits } = self;
         let mut at = resume.unwrap_or(PartialDownload {
             message_id: message_id.clone(),
             chunk: 1,
@@ -93,8 +159,12 @@ impl<W: AsyncWrite + Unpin + Send + ?Sized> Download<'_, W> {
                 let metadata = MessageMetadata::from_headers(resp.headers(), &message_id);
                 total = metadata.chunks;
                 at.metadata = Some(Box::new(metadata));
+                if total > limits.max_chunks {
+                    let limit = DownloadLimit::Chunks(limits.max_chunks);
+                    return Err(fail(MeshError::new(op, MeshProblem::TooLarge(limit), Sent::No), &at));
+                }
             }
-            match copy_chunk(resp, writer, &mut at, op).await {
+            match copy_chunk(resp, writer, &mut at, op, &limits).await {
                 Ok(()) => {
                     attempt = 0;
                     if at.chunk >= total {
@@ -140,35 +210,55 @@ fn chunk_request(client: &MeshClient, id: &MessageId, chunk: u32) -> MeshRequest
     } else {
         client.mailbox_path(&["inbox", id.as_str(), &index])
     };
-    MeshRequest::new(MeshOperation::Download { index: chunk }, Method::GET, path)
+    let mut req = MeshRequest::new(MeshOperation::Download { index: chunk }, Method::GET, path);
+    req.headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+    req
 }
 
-/// Streams one chunk's (decoded) body into the writer, skipping the bytes of this chunk
-/// that an earlier attempt already wrote, and counting what it writes.
+/// Streams one chunk's body into the writer, decoding gzip when the answer says so,
+/// skipping the decoded bytes of this chunk that an earlier attempt already wrote,
+/// counting what it writes and checking the limits as it goes.
 async fn copy_chunk<W: AsyncWrite + Unpin + Send + ?Sized>(
     mut resp: reqwest::Response,
     writer: &mut W,
     at: &mut PartialDownload,
     op: MeshOperation,
+    limits: &DownloadLimits,
 ) -> Result<(), MeshError> {
     let started = Instant::now();
-    let mut skip = at.written_in_chunk;
-    let mut seen = 0u64;
-    while let Some(mut block) = resp.chunk().await.map_err(|e| transport(e, op, started))? {
-        seen += block.len() as u64;
-        if skip > 0 {
-            let drop = skip.min(block.len() as u64) as usize;
-            skip -= drop as u64;
-            let _ = block.split_to(drop);
+    let gzip = resp.headers().get(CONTENT_ENCODING).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    let mut decoder = gzip.then(|| GzDecoder::new(Vec::new()));
+    let mut out = Output { skip: at.written_in_chunk, seen: 0, wire: 0 };
+    while let Some(block) = resp.chunk().await.map_err(|e| transport(e, op, started))? {
+        out.wire += block.len() as u64;
+        match &mut decoder {
+            None => out.write(writer, at, op, limits, &block).await?,
+            Some(d) => {
+                let before = out.seen;
+                for step in block.chunks(DECODE_STEP) {
+                    d.write_all(step).map_err(|_| corrupt(op))?;
+                    let decoded = d.get_mut();
+                    out.write(writer, at, op, limits, decoded).await?;
+                    decoded.clear();
+                }
+                if out.seen == before {
+                    // The decoder held this whole block back (its buffer is 32 KiB): hand it
+                    // over so a broken answer leaves a resume point past it. A flush per
+                    // step instead halves the decoding speed.
+                    d.flush().map_err(|_| corrupt(op))?;
+                    let decoded = d.get_mut();
+                    out.write(writer, at, op, limits, decoded).await?;
+                    decoded.clear();
+                }
+            }
         }
-        if block.is_empty() {
-            continue;
-        }
-        writer.write_all(&block).await.map_err(|e| MeshError::new(op, MeshProblem::Output(e), Sent::No))?;
-        at.written_in_chunk += block.len() as u64;
-        at.written += block.len() as u64;
     }
-    if seen < at.written_in_chunk {
+    if let Some(mut d) = decoder {
+        d.try_finish().map_err(|_| corrupt(op))?;
+        let decoded = std::mem::take(d.get_mut());
+        out.write(writer, at, op, limits, &decoded).await?;
+    }
+    if out.seen < at.written_in_chunk {
         // The chunk is shorter than what an earlier attempt wrote: not the same content.
         return Err(super::client::decode(
             op,
@@ -178,4 +268,52 @@ async fn copy_chunk<W: AsyncWrite + Unpin + Send + ?Sized>(
         ));
     }
     Ok(())
+}
+
+/// The decoded side of one chunk: what to skip (written by an earlier attempt), what was
+/// decoded and what was received.
+struct Output {
+    skip: u64,
+    seen: u64,
+    wire: u64,
+}
+
+impl Output {
+    async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
+        &mut self,
+        writer: &mut W,
+        at: &mut PartialDownload,
+        op: MeshOperation,
+        limits: &DownloadLimits,
+        decoded: &[u8],
+    ) -> Result<(), MeshError> {
+        self.seen = self.seen.saturating_add(decoded.len() as u64);
+        let too_large = |limit| MeshError::new(op, MeshProblem::TooLarge(limit), Sent::No);
+        if self.seen > EXPANSION_ALLOWANCE && self.seen / self.wire.max(1) > u64::from(limits.max_expansion) {
+            return Err(too_large(DownloadLimit::Expansion(limits.max_expansion)));
+        }
+        let drop = self.skip.min(decoded.len() as u64) as usize;
+        self.skip -= drop as u64;
+        let fresh = &decoded[drop..];
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        if at.written.saturating_add(fresh.len() as u64) > limits.max_bytes {
+            return Err(too_large(DownloadLimit::Bytes(limits.max_bytes)));
+        }
+        writer.write_all(fresh).await.map_err(|e| MeshError::new(op, MeshProblem::Output(e), Sent::No))?;
+        at.written_in_chunk += fresh.len() as u64;
+        at.written += fresh.len() as u64;
+        Ok(())
+    }
+}
+
+/// A gzip body that does not decode.
+fn corrupt(op: MeshOperation) -> MeshError {
+    super::client::decode(
+        op,
+        200,
+        crate::error::DecodeProblem::Incomplete("the gzip content is corrupt".into()),
+        bytes::Bytes::new(),
+    )
 }

@@ -22,9 +22,10 @@ pub enum MeshOperation {
     /// `POST .../outbox`: a message, or chunk 1 of a chunked one. Never retried once it may
     /// have left.
     Send,
-    /// `POST .../outbox/{message_id}/{chunk}`: chunk 2 or later.
+    /// A chunk of a chunked message: chunk 1 is `POST .../outbox` (never retried once it
+    /// may have left), chunk 2 or later `POST .../outbox/{message_id}/{chunk}`.
     SendChunk {
-        /// The chunk, from 2.
+        /// The chunk, from 1.
         index: u32,
         /// How many chunks the message has.
         total: u32,
@@ -56,7 +57,7 @@ impl MeshOperation {
     /// second acknowledgement changes nothing) and chunk k >= 2 (the same chunk stored
     /// again), as NHS England's `mesh-client` does.
     pub fn is_idempotent(self) -> bool {
-        self != MeshOperation::Send
+        !matches!(self, MeshOperation::Send | MeshOperation::SendChunk { index: 1, .. })
     }
 }
 
@@ -180,6 +181,9 @@ pub enum MeshProblem {
     /// The caller's output could not be written.
     #[error("could not write the downloaded content")]
     Output(#[source] std::io::Error),
+    /// A download went beyond its [`DownloadLimits`](super::DownloadLimits).
+    #[error("the message is {0}")]
+    TooLarge(super::DownloadLimit),
 }
 
 /// Where a chunked upload stopped: the message ID MESH gave chunk 1, and the first chunk
@@ -231,11 +235,37 @@ pub struct MeshError {
     pub(crate) resume_download: Option<PartialDownload>,
     /// The answer's `Retry-After`, when it gave one.
     pub retry_after: Option<Duration>,
+    pub(crate) itk3: Option<Box<crate::itk3::MessageIds>>,
 }
 
 impl fmt::Display for MeshError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MESH {} failed: {}", self.operation, self.problem)
+        let problem = Problem(self);
+        if self.operation.is_write() && self.may_have_been_sent() {
+            return write!(
+                f,
+                "MESH {}: the outcome is unknown, the message may have been delivered ({problem}); \
+                 track it by its MESH message ID, or ask the recipient, before sending it again",
+                self.operation
+            );
+        }
+        write!(f, "MESH {} failed: {problem}", self.operation)
+    }
+}
+
+/// The problem in words, knowing whether the request may have left: a connection that
+/// broke after the request may have arrived is not "could not reach".
+struct Problem<'a>(&'a MeshError);
+
+impl fmt::Display for Problem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.0.problem, self.0.sent) {
+            (MeshProblem::Transport(_), Sent::Maybe) => f.write_str("the connection broke before MESH answered"),
+            (MeshProblem::Refused { status: 423, .. }, _) => {
+                f.write_str("MESH answered HTTP 423: it no longer takes chunks for this message")
+            }
+            (problem, _) => problem.fmt(f),
+        }
     }
 }
 
@@ -247,7 +277,16 @@ impl std::error::Error for MeshError {
 
 impl MeshError {
     pub(crate) fn new(operation: MeshOperation, problem: MeshProblem, sent: Sent) -> Self {
-        Self { operation, problem, sent, message_id: None, resume_send: None, resume_download: None, retry_after: None }
+        Self {
+            operation,
+            problem,
+            sent,
+            message_id: None,
+            resume_send: None,
+            resume_download: None,
+            retry_after: None,
+            itk3: None,
+        }
     }
 
     /// The HTTP status, when MESH answered.
@@ -271,6 +310,15 @@ impl MeshError {
         self.resume_send.as_ref()
     }
 
+    /// The ITK3 identifiers of the message whose send failed (Send Document, Update
+    /// Record), with the MESH message ID when MESH gave one. After an unknown outcome
+    /// ([`may_have_been_sent`](Self::may_have_been_sent)), track the message by them, and
+    /// resend only with the same builder (the same ids), so that the recipient's duplicate
+    /// detection (code 20007) recognises a repeat.
+    pub fn itk3_ids(&self) -> Option<&crate::itk3::MessageIds> {
+        self.itk3.as_deref()
+    }
+
     /// Where to resume a download that broke half-way.
     pub fn resume_download(&self) -> Option<&PartialDownload> {
         self.resume_download.as_ref()
@@ -281,15 +329,24 @@ impl MeshError {
     ///
     /// A send is delivered once its last request is accepted, so this is true only when
     /// that request (the single request, or the last chunk) broke without a definite
-    /// answer, or MESH failed with 500, 502 or 504 while handling it. A chunk before the
-    /// last never delivers anything: the message waits, incomplete, for the rest.
+    /// answer, MESH failed with 500, 502 or 504 while handling it, or MESH answered a
+    /// repeat of the last chunk with 423 (the message is no longer uploading: the first
+    /// try completed it, and only its answer was lost). A chunk before the last, chunk 1 of
+    /// several included, never delivers anything: the message waits, incomplete, for the
+    /// rest, and expires.
     pub fn may_have_been_sent(&self) -> bool {
         let last = match self.operation {
             MeshOperation::SendChunk { index, total } => index == total,
-            MeshOperation::Send => self.resume_send.is_none(),
             _ => true,
         };
-        last && self.ambiguous()
+        last && (self.ambiguous() || self.last_chunk_locked())
+    }
+
+    /// A 423 (`Locked`) to the last chunk of a chunked upload: MESH no longer takes chunks
+    /// for the message, which the lost answer of an earlier try of that chunk explains.
+    fn last_chunk_locked(&self) -> bool {
+        matches!(self.operation, MeshOperation::SendChunk { index, total } if index == total && index > 1)
+            && self.status() == Some(423)
     }
 
     /// The request may have arrived and its effect is unknown.
@@ -330,6 +387,7 @@ impl MeshError {
             MeshProblem::Decode { .. } => ErrorKind::Decode,
             MeshProblem::Input(_) => ErrorKind::InvalidInput,
             MeshProblem::Output(_) => ErrorKind::Output,
+            MeshProblem::TooLarge(_) => ErrorKind::Decode,
         }
     }
 }

@@ -1,11 +1,16 @@
 //! Handshake: validate the mailbox (`POST /messageexchange/{mailbox_id}`), at least once a
 //! day.
 
+use chrono::{DateTime, Utc};
 use http::{HeaderValue, Method};
 
 use super::client::MeshRequest;
 use super::error::MeshError;
 use super::{MeshClient, MeshOperation, MexHeader};
+
+/// How often MESH asks for a handshake: at least once every 24 hours. A little under,
+/// so that a daily poll at a fixed hour never runs late.
+pub const HANDSHAKE_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(23);
 
 impl MeshClient {
     /// Validates the mailbox and the credentials ("handshake"). MESH asks for one at
@@ -19,7 +24,29 @@ impl MeshClient {
     pub async fn handshake(&self) -> crate::Result<()> {
         let req = self.handshake_request()?;
         self.execute_empty(&req).await?;
+        *self.inner.last_handshake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Utc::now());
         Ok(())
+    }
+
+    /// When this client's last handshake succeeded (`None` before the first). Kept in
+    /// memory: clones of the client share it, a restart forgets it.
+    pub fn last_handshake(&self) -> Option<DateTime<Utc>> {
+        *self.inner.last_handshake.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a handshake is due at `now`: none has succeeded yet, or the last one is
+    /// [`HANDSHAKE_INTERVAL`] or more before `now` (MESH asks for one at least every
+    /// 24 hours). Call it from the polling loop:
+    ///
+    /// ```no_run
+    /// # async fn demo(mesh: gpconnect_core::mesh::MeshClient) -> gpconnect_core::Result<()> {
+    /// if mesh.handshake_due(chrono::Utc::now()) {
+    ///     mesh.handshake().await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn handshake_due(&self, now: DateTime<Utc>) -> bool {
+        self.last_handshake().is_none_or(|last| now - last >= HANDSHAKE_INTERVAL)
     }
 
     fn handshake_request(&self) -> Result<MeshRequest, MeshError> {

@@ -167,8 +167,8 @@ impl fmt::Debug for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StatusReport")
             .field("success", &self.success)
-            .field("code", &self.code)
-            .field("event", &self.event)
+            .field("code", &crate::redact::Screened(&self.code))
+            .field("event", &crate::redact::Screened(&self.event))
             .field("linked_message_id", &self.linked_message_id)
             .finish_non_exhaustive()
     }
@@ -200,7 +200,9 @@ pub struct MessageMetadata {
     pub content_type: Option<String>,
     /// `mex-Content-Checksum`.
     pub checksum: Option<String>,
-    /// `mex-Content-Compressed: Y`.
+    /// `mex-Content-Compressed: Y`: the transfer was gzip-compressed. The client has
+    /// already decoded it: the content handed over is the original, so do not gunzip it
+    /// again.
     pub compressed: bool,
     /// `mex-Content-Encrypted: Y`.
     pub encrypted: bool,

@@ -53,6 +53,19 @@ macro_rules! mesh_id {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                Self::parse(&s).map_err(|_| serde::de::Error::custom(concat!("not a MESH ", $parameter)))
+            }
+        }
+
         impl FromStr for $name {
             type Err = InvalidInput;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -148,10 +161,65 @@ impl fmt::Debug for LocalId {
     }
 }
 
-/// Checks free text for a `mex-*` header (subject, file name, content type).
+/// Checks free text for a `mex-*` header (subject, file name, content type), after
+/// [`transliterate`] (MESH headers are ASCII).
 pub(crate) fn header_text(parameter: &'static str, value: &str, max: usize) -> Result<String, InvalidInput> {
-    check(parameter, value, max, text_char)?;
-    Ok(value.to_owned())
+    let value = transliterate(value);
+    check(parameter, &value, max, text_char)?;
+    Ok(value)
+}
+
+/// Latin letters with diacritics (and a few ligatures and quotes) written as the ASCII
+/// letters MESH headers take: `Siân` as `Sian`, `Zoë` as `Zoe`, `Ó Briain` as `O Briain`,
+/// `Strauß` as `Strauss`. Other characters are kept as they are (and a header check then
+/// refuses what is not ASCII). Only `mex-*` headers are transliterated: the FHIR content
+/// keeps the names as written.
+pub fn transliterate(text: &str) -> String {
+    const TABLE: &[(&str, &str)] = &[
+        ("àáâãäåāăą", "a"),
+        ("æ", "ae"),
+        ("çćĉċč", "c"),
+        ("ďđð", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("œ", "oe"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ß", "ss"),
+        ("ţťŧț", "t"),
+        ("þ", "th"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ŵẁẃẅ", "w"),
+        ("ýÿŷỳ", "y"),
+        ("źżž", "z"),
+        ("\u{2018}\u{2019}\u{02bc}", "'"),
+        ("\u{2010}\u{2011}\u{2013}", "-"),
+    ];
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        match TABLE.iter().find(|(set, _)| set.contains(lower)) {
+            Some((_, base)) if c.is_uppercase() => {
+                let mut chars = base.chars();
+                out.extend(chars.next().map(|f| f.to_ascii_uppercase()));
+                out.extend(chars);
+            }
+            Some((_, base)) => out.push_str(base),
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// Who a message goes to (`mex-To`): a mailbox, or the registered GP practice of a
@@ -164,6 +232,9 @@ pub enum Recipient {
     Mailbox(MailboxId),
     /// `GPPROVIDER_{NHS number}_{date of birth YYYYMMDD}_{surname}` (spec section 1.8).
     GpProvider(GpProviderAddress),
+    /// A `mex-To` value given as is ([`Recipient::raw`]): the escape hatch for an address
+    /// the typed forms cannot make.
+    Raw(GpProviderAddress),
 }
 
 /// The `GPPROVIDER_...` address of a patient's registered practice.
@@ -174,10 +245,11 @@ impl Recipient {
     /// The registered GP practice of the patient with this NHS number, date of birth and
     /// surname. The date is written `YYYYMMDD` (spec 1.8: the MESH endpoint look-up
     /// guidance and the Send Document v2 guide; the older v1 page's `DDMMYYYY` is not
-    /// used). The surname must be letters, spaces, `'` or `-`, at most 35 characters.
+    /// used). The surname must be letters, spaces, `'` or `-`, at most 35 characters;
+    /// letters with diacritics are written as ASCII ([`transliterate`]).
     pub fn gp_provider(nhs: &NhsNumber, birth_date: NaiveDate, surname: &str) -> Result<Self, InvalidInput> {
-        let surname = surname.trim();
-        check("mex-To surname", surname, 35, |b| b.is_ascii_alphabetic() || b" '-".contains(&b))?;
+        let surname = transliterate(surname.trim());
+        check("mex-To surname", &surname, 35, |b| b.is_ascii_alphabetic() || b" '-".contains(&b))?;
         let address = format!("GPPROVIDER_{}_{}_{}", nhs.expose(), birth_date.format("%Y%m%d"), surname);
         if address.len() > 100 {
             return Err(InvalidInput::parameter("mex-To", "longer than 100 characters"));
@@ -185,12 +257,24 @@ impl Recipient {
         Ok(Recipient::GpProvider(GpProviderAddress(address)))
     }
 
+    /// Any `mex-To` value, sent as given: printable ASCII, at most 100 characters. For an
+    /// address the typed forms cannot make (a surname [`Recipient::gp_provider`] refuses,
+    /// written as PDS holds it). `Debug` hides it.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] when it is empty, longer or not printable ASCII.
+    pub fn raw(value: &str) -> Result<Self, InvalidInput> {
+        let value = value.trim();
+        check("mex-To", value, 100, text_char)?;
+        Ok(Recipient::Raw(GpProviderAddress(value.to_owned())))
+    }
+
     /// The value sent in `mex-To`. Holds an NHS number for a GP provider address: keep
     /// it out of logs.
     pub fn header_value(&self) -> &str {
         match self {
             Recipient::Mailbox(m) => m.as_str(),
-            Recipient::GpProvider(a) => &a.0,
+            Recipient::GpProvider(a) | Recipient::Raw(a) => &a.0,
         }
     }
 }
@@ -206,6 +290,7 @@ impl fmt::Debug for Recipient {
         match self {
             Recipient::Mailbox(m) => write!(f, "Recipient::Mailbox({m})"),
             Recipient::GpProvider(_) => f.write_str("Recipient::GpProvider(..)"),
+            Recipient::Raw(_) => f.write_str("Recipient::Raw(..)"),
         }
     }
 }
@@ -242,6 +327,23 @@ mod tests {
         assert_eq!(r.header_value(), "GPPROVIDER_9690937286_19670126_Smith");
         assert!(!format!("{r:?}").contains("969"));
         assert!(Recipient::gp_provider(&nhs, NaiveDate::from_ymd_opt(1967, 1, 26).unwrap(), "Sm\r\nith").is_err());
+    }
+
+    #[test]
+    fn names_that_are_not_ascii_are_transliterated_for_the_headers() {
+        let nhs = NhsNumber::parse("9690937286").unwrap();
+        let dob = NaiveDate::from_ymd_opt(1967, 1, 26).unwrap();
+        for (name, ascii) in [("Ó Briain", "O Briain"), ("Zoë", "Zoe"), ("Siân", "Sian"), ("Strauß", "Strauss")] {
+            let r = Recipient::gp_provider(&nhs, dob, name).unwrap();
+            assert_eq!(r.header_value(), format!("GPPROVIDER_9690937286_19670126_{ascii}"));
+        }
+        assert_eq!(transliterate("Æthelflæd Ní Bhriain’s"), "Aethelflaed Ni Bhriain's");
+        assert!(Recipient::gp_provider(&nhs, dob, "王").is_err());
+        let raw = Recipient::raw("GPPROVIDER_9690937286_19670126_O'BRIAIN").unwrap();
+        assert_eq!(raw.header_value(), "GPPROVIDER_9690937286_19670126_O'BRIAIN");
+        assert!(!format!("{raw:?}").contains("969"));
+        assert!(Recipient::raw("a\r\nb").is_err());
+        assert_eq!(header_text("mex-Subject", "Report for Siân Zoë", 500).unwrap(), "Report for Sian Zoe");
     }
 
     #[test]

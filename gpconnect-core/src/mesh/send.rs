@@ -110,6 +110,7 @@ pub struct OutgoingMessage {
     pub(crate) compress: bool,
     pub(crate) body: Option<MessageBody>,
     pub(crate) progress: Option<ProgressFn>,
+    pub(crate) chunk_size: Option<usize>,
 }
 
 impl fmt::Debug for OutgoingMessage {
@@ -137,7 +138,17 @@ impl OutgoingMessage {
             compress: true,
             body: None,
             progress: None,
+            chunk_size: None,
         }
+    }
+
+    /// Sends the message in one request when it fits MESH's single-request limit
+    /// ([`MAX_CHUNK_SIZE`](super::MAX_CHUNK_SIZE), 100 MB), whatever the client's chunk
+    /// size: for receivers that cannot take chunked messages (older ITK3 systems). The
+    /// content is held in memory for that one request.
+    pub fn unchunked(mut self) -> Self {
+        self.chunk_size = Some(super::MAX_CHUNK_SIZE);
+        self
     }
 
     /// `mex-Subject` (at most 500 printable ASCII characters; checked before sending).
@@ -243,7 +254,8 @@ impl MeshClient {
     /// [`may_have_been_sent`](crate::Error::may_have_been_sent) tells whether the message
     /// may have been delivered.
     pub async fn send(&self, message: OutgoingMessage) -> crate::Result<SentMessage> {
-        let plan = Plan::new(self, message, self.config().chunk_size)?;
+        let chunk_size = message.chunk_size.unwrap_or(self.config().chunk_size);
+        let plan = Plan::new(self, message, chunk_size)?;
         plan.run(self, None).await
     }
 
@@ -345,8 +357,7 @@ impl Plan {
         let mut wire_bytes = 0;
         let mut bytes_sent = u64::from(start - 1) * self.chunk_size as u64;
         for index in start..=self.total {
-            let operation =
-                if index == 1 { MeshOperation::Send } else { MeshOperation::SendChunk { index, total: self.total } };
+            let operation = self.operation(index);
             let raw_len = (self.len - bytes_sent).min(self.chunk_size as u64);
             let encoded = reader.next(raw_len, self.compress.then_some(self.level)).await;
             let encoded = encoded.map_err(|e| {
@@ -358,7 +369,12 @@ impl Plan {
             wire_bytes += encoded.len() as u64;
             let result = match &message_id {
                 None => self.first(client, encoded).await.map(|id| message_id = Some(id)),
-                Some(id) => self.chunk(client, id, index, encoded).await,
+                Some(id) => match self.chunk(client, id, index, encoded).await {
+                    Err(err) if err.may_have_been_sent() && err.status() == Some(423) => {
+                        confirm_delivered(client, id, err).await
+                    }
+                    other => other,
+                },
             };
             if let Err(mut err) = result {
                 if let Some(id) = &message_id {
@@ -381,6 +397,16 @@ impl Plan {
         Ok(SentMessage { message_id, chunks: self.total, bytes: self.len, wire_bytes })
     }
 
+    /// The operation of chunk `index`: the single request of a one-chunk message is a
+    /// `Send`, chunk 1 of several a `SendChunk` (it cannot deliver anything on its own).
+    fn operation(&self, index: u32) -> MeshOperation {
+        if self.total == 1 {
+            MeshOperation::Send
+        } else {
+            MeshOperation::SendChunk { index, total: self.total }
+        }
+    }
+
     fn partial(&self, message_id: &MessageId, next_chunk: u32) -> PartialSend {
         PartialSend {
             message_id: message_id.clone(),
@@ -394,7 +420,7 @@ impl Plan {
     /// `POST .../outbox`: the message, or chunk 1, with every header. Never retried once
     /// it may have left (the transport retries only a connection that was never made).
     async fn first(&self, client: &MeshClient, body: Bytes) -> Result<MessageId, MeshError> {
-        let mut req = MeshRequest::new(MeshOperation::Send, Method::POST, client.mailbox_path(&["outbox"]));
+        let mut req = MeshRequest::new(self.operation(1), Method::POST, client.mailbox_path(&["outbox"]));
         req.headers = self.first_headers.clone();
         req.body = Some(body);
         #[derive(Deserialize)]
@@ -425,6 +451,18 @@ impl Plan {
 }
 
 const OCTET_STREAM: &str = "application/octet-stream";
+
+/// After a 423 to the last chunk (MESH no longer takes chunks for the message: an earlier
+/// try completed it and only its answer was lost), asks tracking whether the message is
+/// complete. Accepted or acknowledged: the send succeeded. Anything else, or tracking
+/// failing: the 423 error, which says the message may have been delivered.
+async fn confirm_delivered(client: &MeshClient, id: &MessageId, locked: MeshError) -> Result<(), MeshError> {
+    use super::TrackingStatus;
+    match client.track(id).await {
+        Ok(t) if matches!(t.status, Some(TrackingStatus::Accepted | TrackingStatus::Acknowledged)) => Ok(()),
+        _ => Err(locked),
+    }
+}
 
 /// Reads the content chunk by chunk, compressing as it reads.
 struct ChunkSource {

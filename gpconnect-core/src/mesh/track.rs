@@ -81,13 +81,6 @@ fn status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<TrackingStatu
     Ok(Option::<String>::deserialize(d)?.map(|s| TrackingStatus::parse(&s)))
 }
 
-impl<'de> Deserialize<'de> for MessageId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        MessageId::parse(&s).map_err(|_| serde::de::Error::custom("not a MESH message ID"))
-    }
-}
-
 impl fmt::Debug for Tracking {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tracking")

@@ -58,6 +58,15 @@ pub enum Itk3Error {
     /// An acknowledgement of this kind was already recorded for the message.
     #[error("a second acknowledgement of the same kind for one message")]
     DuplicateAck,
+    /// A received message is not about exactly one patient: not exactly one Patient, or
+    /// the Composition or an item names something else as its subject.
+    #[error("`{path}`: {problem}: the message is not about one patient")]
+    WrongPatient {
+        /// The element path.
+        path: String,
+        /// What differed.
+        problem: &'static str,
+    },
 }
 
 impl Itk3Error {

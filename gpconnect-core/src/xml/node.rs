@@ -25,7 +25,7 @@ pub struct Limits {
     pub max_bytes: usize,
     /// The deepest element nesting accepted (the root is depth 1).
     pub max_depth: usize,
-    /// The most elements accepted.
+    /// The most elements accepted, attributes counted as elements.
     pub max_elements: usize,
 }
 
@@ -170,6 +170,11 @@ impl XmlNode {
                     let name: &str = local.as_ref();
                     let mut node = XmlNode::new(name);
                     for attr in e.attributes() {
+                        // Attributes count toward the element limit: each is held as a node's worth.
+                        elements += 1;
+                        if elements > limits.max_elements {
+                            return Err(Itk3Error::TooManyElements { limit: limits.max_elements });
+                        }
                         let attr = attr.map_err(|_| Itk3Error::NotXml { position })?;
                         let key: &str = attr.key.as_ref();
                         let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(bad)?;

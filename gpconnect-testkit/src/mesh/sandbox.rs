@@ -111,6 +111,100 @@ impl MeshSandbox {
         MeshClient::new(self.config(mailbox)).expect("sandbox configuration")
     }
 
+    /// Sends one message from `from` to `to` in `workflow` exactly as given: these extra
+    /// headers and these body bytes, unchecked (what a misbehaving sender could send: a
+    /// body that claims gzip but is not, a gzip bomb). Returns the MESH message ID.
+    ///
+    /// # Errors
+    /// The sandbox refused it or could not be reached.
+    pub async fn send_raw(
+        &self,
+        from: &str,
+        to: &str,
+        workflow: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> io::Result<String> {
+        use secrecy::ExposeSecret;
+        let mailbox = MailboxId::parse(from).map_err(io::Error::other)?;
+        let token = gpconnect_core::mesh::auth::authorization(
+            &mailbox,
+            &PASSWORD.to_owned().into(),
+            &SHARED_KEY.to_owned().into(),
+            uuid::Uuid::new_v4(),
+            0,
+            chrono::Utc::now(),
+        );
+        let mut all = vec![
+            ("Authorization", token.expose_secret().to_owned()),
+            ("mex-From", from.to_owned()),
+            ("mex-To", to.to_owned()),
+            ("mex-WorkflowID", workflow.to_owned()),
+            ("Content-Type", "application/octet-stream".to_owned()),
+        ];
+        all.extend(headers.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let path = format!("/messageexchange/{from}/outbox");
+        let answer = self.http("POST", &path, &all, body).await?;
+        message_id(&answer)
+    }
+
+    /// Puts a MESH non-delivery report into `mailbox`'s inbox through the sandbox's admin
+    /// endpoint, as MESH sends one: in `workflow` (the undelivered message's), linked to
+    /// `linked` (the undelivered message). `status` `undeliverable` makes the sandbox's
+    /// expiry report (code 14, whatever `code` says); `error` one with `code` and
+    /// `description` (a routing failure: `EPL-151` ...). Returns the report's message ID.
+    ///
+    /// # Errors
+    /// The sandbox refused it or could not be reached.
+    pub async fn report(
+        &self,
+        mailbox: &str,
+        workflow: &str,
+        status: &str,
+        code: &str,
+        description: &str,
+        linked: Option<&str>,
+    ) -> io::Result<String> {
+        let body = serde_json::json!({
+            "mailbox_id": mailbox,
+            "status": status,
+            "code": code,
+            "description": description,
+            "workflow_id": workflow,
+            "linked_message_id": linked,
+        })
+        .to_string();
+        let headers = [("Content-Type", "application/json".to_owned())];
+        let answer = self.http("POST", "/messageexchange/admin/report", &headers, body.as_bytes()).await?;
+        message_id(&answer)
+    }
+
+    /// One HTTP/1.1 request to the sandbox; the answer's body when it is a success.
+    async fn http(&self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> io::Result<Vec<u8>> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).await?;
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        head.push_str("Accept: application/vnd.mesh.v2+json\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body).await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| io::Error::other("no answer"))?;
+        let status = String::from_utf8_lossy(&answer[..split]).lines().next().unwrap_or_default().to_owned();
+        if !status.contains(" 200") && !status.contains(" 202") {
+            return Err(io::Error::other(format!("mesh-sandbox answered {status}")));
+        }
+        let body = answer.split_off(split + 4);
+        if String::from_utf8_lossy(&answer).to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            return Ok(dechunk(&body));
+        }
+        Ok(body)
+    }
+
     /// The virtual environment's Python (with `mesh-client` installed), for scripts.
     pub fn python() -> io::Result<PathBuf> {
         ensure_venv()
@@ -133,6 +227,27 @@ pub fn config_for(url: &str, mailbox: &str) -> MeshConfig {
         PASSWORD.to_owned().into(),
         SHARED_KEY.to_owned().into(),
     )
+}
+
+/// `message_id` of a JSON answer.
+fn message_id(answer: &[u8]) -> io::Result<String> {
+    let v: serde_json::Value = serde_json::from_slice(answer).map_err(io::Error::other)?;
+    v["message_id"].as_str().map(str::to_owned).ok_or_else(|| io::Error::other("no message_id in the answer"))
+}
+
+/// The body of a `Transfer-Encoding: chunked` answer.
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..eol]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&body[start..(start + size).min(body.len())]);
+        body = &body[(start + size + 2).min(body.len())..];
+    }
+    out
 }
 
 impl Drop for MeshSandbox {
