@@ -27,7 +27,7 @@ fn assert_hidden(shown: &str, case: usize, target: &str) {
 
 /// The spec's v1 consultation report, with the canary patient in it.
 fn message_seed() -> Vec<u8> {
-    let xml = include_str!("fixtures/itk3/v1-consultation_report.xml");
+    let xml = include_str!("../send/fixtures/v1-consultation_report.xml");
     let xml = xml.replace("9989453456", NHS);
     assert!(xml.contains(NHS) && xml.contains("Smith"), "the seed holds the canaries");
     xml.into_bytes()
