@@ -279,6 +279,54 @@ mod tests {
         }
     }
 
+    /// Every refusal of the platform's table (auth README §4), as it writes them.
+    #[test]
+    fn token_endpoint_refusals_are_read_from_the_platforms_own_answers() {
+        use TokenRefusal::*;
+        let table: &[(u16, &str, &str, TokenRefusal)] = &[
+            (415, "invalid_request", "Content-Type header must be application/x-www-form-urlencoded", Malformed),
+            (400, "invalid_request", "Missing or invalid client_assertion_type - must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'", Malformed),
+            (400, "invalid_request", "grant_type is invalid", Malformed),
+            (400, "invalid_request", "Malformed JWT in client_assertion", Malformed),
+            (400, "invalid_request", "Missing 'kid' header in client_assertion JWT", Malformed),
+            (401, "invalid_request", "Invalid 'kid' header in client_assertion JWT - no matching public key", UnknownKeyId),
+            (400, "invalid_request", "Invalid 'exp' claim in client_assertion JWT - JWT has expired", ClockSkew),
+            (400, "invalid_request", "Invalid 'exp' claim in client_assertion JWT - more than 5 minutes in future", ClockSkew),
+            (401, "invalid_request", "Invalid 'iss'/'sub' claims in client_assertion JWT", UnknownClient),
+            (400, "invalid_request", "Non-unique 'jti' claim in client_assertion JWT", Malformed),
+            (401, "invalid_request", "Missing or invalid 'aud' claim in client_assertion JWT", Malformed),
+            (401, "public_key error", "JWT signature verification failed", SignatureFailed),
+            (403, "public_key error", "You need to register a public key to use this authentication method - please contact support to configure", PublicKeyNotRegistered),
+            (403, "public_key error", "The JWKS endpoint, for your client_assertion can't be reached", PublicKeyNotRegistered),
+            (400, "invalid_request", "Invalid 'exp' claim in subject_token JWT - JWT has expired", IdTokenExpired),
+            (400, "invalid_request", "Missing or non-matching 'iss' claim in subject_token JWT", WrongIssuer),
+            (400, "invalid_request", "Malformed JWT in subject_token", IdTokenRejected),
+            (400, "invalid_request", "subject_token is invalid", IdTokenRejected),
+            (401, "invalid_request", "Invalid 'kid' header in subject_token JWT - no matching public key", IdTokenRejected),
+            (401, "unauthorized_client", "you have tried to request authorization but your application is not configured to use this authorization grant type", NoProductForProofingLevel),
+            (401, "access_denied", "The developer app associated with the API key is not approved or revoked", UnknownClient),
+            (503, "server_error", "scripted failure", Unavailable),
+            (429, "", "", Unavailable),
+            (400, "something_new", "words", Unknown),
+        ];
+        for (status, error, description, expected) in table {
+            let answer = RefusalAnswer { error: Some((*error).into()), error_description: Some((*description).into()) };
+            assert_eq!(answer.kind(*status), *expected, "{status} {error} {description}");
+            let auth = AuthError::new(AuthProblem::TokenRefused { refusal: *expected });
+            assert_eq!(auth.must_log_in_again(), *expected == IdTokenExpired, "{expected:?}");
+        }
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_to_a_day() {
+        let now = Instant::now();
+        let token = AccessToken::new(SecretString::from("t"), now, u64::MAX, Duration::from_secs(60));
+        assert!(token.fresh());
+        assert!(token.expires_at <= now + MAX_TOKEN_LIFETIME);
+        let short = AccessToken::new(SecretString::from("t"), now, 0, Duration::from_secs(60));
+        assert!(!short.fresh());
+    }
+
     #[test]
     fn the_exchange_form_has_exactly_the_five_fields() {
         let form = exchange_form("id.token.sig", "a.b.c");
