@@ -204,7 +204,10 @@ async fn read_of_another_patients_appointment_is_an_error() {
     let h = Harness::with_id_token(PlatformApi::Appointments, token).await;
     h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
     let err = h.session.appointments().read(&"1".parse().unwrap()).send().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decode);
+    // Issue 21: an answer about another patient is `WrongPatient`, not a decode error.
+    assert_eq!(err.kind(), ErrorKind::WrongPatient);
+    assert_eq!(err.trace_id(), Some(h.checked(None).await[0]));
+    assert!(!format!("{err} {err:?}").contains("9000000009"));
 }
 
 #[tokio::test]

@@ -87,9 +87,10 @@ async fn repeat_only_medication_sends_prescription_type_as_a_code() {
             { "name": "prescriptionType", "valueCode": "repeat" },
         ] })
     );
-    // The spec's example answer is about patient 9999999999: not the logged-in one.
+    // The spec's example answer is about patient 9999999999: not the logged-in one
+    // (issue 21: `WrongPatient`, not a decode error).
     let err = result.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.kind(), ErrorKind::WrongPatient);
     assert!(!err.to_string().contains("9999999999") && !err.to_string().contains(NHS));
 }
 

@@ -11,6 +11,7 @@ use fhirbolt::model::r4::Resource;
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::fhir::FhirDateTime;
 use gpconnect_core::NhsNumber;
+use gpconnect_core::PatientMismatch;
 
 use crate::answer::check_depth;
 use gpconnect_core::redacted_debug;
@@ -260,12 +261,12 @@ impl Medications {
     /// # Errors
     /// A body nested too deeply, not strict FHIR R4, not a Bundle, or holding a
     /// MedicationRequest about another patient.
-    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, DecodeProblem> {
+    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
         let bundle = read_bundle(body)?;
         let mut requests = Vec::new();
         for resource in entries(&bundle) {
             if let Resource::MedicationRequest(m) = resource {
-                check_patient(&m.subject, nhs_number, "entry.resource.subject")?;
+                check_patient(&m.subject, nhs_number)?;
                 requests.push(&**m);
             }
         }
@@ -347,13 +348,13 @@ impl PrescriptionRequest {
     ///
     /// # Errors
     /// A body nested too deeply, not strict FHIR R4, not a Task, or about another patient.
-    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, DecodeProblem> {
+    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
         match read(body)? {
             Resource::Task(task) => {
                 check_task_patient(&task, nhs_number)?;
                 Ok(request(&task, &HashMap::new()))
             }
-            _ => Err(wrong_type("Task", body)),
+            _ => Err(wrong_type("Task", body).into()),
         }
     }
 }
@@ -373,7 +374,7 @@ impl PrescriptionRequests {
     /// # Errors
     /// A body nested too deeply, not strict FHIR R4, not a Bundle, or holding a Task or
     /// MedicationRequest about another patient.
-    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, DecodeProblem> {
+    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
         let bundle = read_bundle(body)?;
         let mut tasks = Vec::new();
         let mut medication_requests = Vec::new();
@@ -384,7 +385,7 @@ impl PrescriptionRequests {
                     tasks.push(&**t);
                 }
                 Resource::MedicationRequest(m) => {
-                    check_patient(&m.subject, nhs_number, "entry.resource.subject")?;
+                    check_patient(&m.subject, nhs_number)?;
                     medication_requests.push(&**m);
                 }
                 _ => {}
@@ -502,34 +503,51 @@ fn reference_id(r: &Reference, resource_type: &str) -> Option<String> {
     (ty.rsplit('/').next() == Some(resource_type) && !id.is_empty()).then(|| id.to_owned())
 }
 
-/// An answer about another patient than the one asked for is an error: the NHS number
-/// of a reference (its identifier, or a `Patient/<10 digits>` reference) must match.
-fn check_patient(r: &Reference, nhs_number: &NhsNumber, path: &str) -> Result<(), DecodeProblem> {
+/// An answer about another patient than the one asked for is an error, and so is one
+/// that names no patient: this API names patients by NHS number (`Patient/<NHS number>`
+/// and an `nhs-number` identifier), so at least one must be there and every one must
+/// be the logged-in patient's; a `Patient/<id>` that is not the NHS number is another
+/// patient.
+fn check_patient(r: &Reference, nhs_number: &NhsNumber) -> Result<(), PatientMismatch> {
     let by_identifier = r
         .identifier
         .as_ref()
         .filter(|i| text(&i.system).as_deref() == Some(NhsNumber::SYSTEM))
         .and_then(|i| text(&i.value));
-    let by_reference = reference_id(r, "Patient").filter(|id| id.len() == 10 && id.bytes().all(|b| b.is_ascii_digit()));
+    let by_reference = reference_id(r, "Patient");
+    let mut named = false;
     for found in [by_identifier, by_reference].into_iter().flatten() {
-        if found != nhs_number.expose() {
-            return Err(DecodeProblem::Json {
-                path: path.to_owned(),
-                message: "about another patient than the one asked for".into(),
-            });
-        }
+        PatientMismatch::check(nhs_number, Some(&found))?;
+        named = true;
+    }
+    if named {
+        Ok(())
+    } else {
+        Err(PatientMismatch::NoNhsNumber)
+    }
+}
+
+/// A Task names its patient in `for` (required); a requester that is a Patient must be
+/// the same one.
+fn check_task_patient(task: &Task, nhs_number: &NhsNumber) -> Result<(), PatientMismatch> {
+    check_patient(task.r#for.as_ref().ok_or(PatientMismatch::NoNhsNumber)?, nhs_number)?;
+    if let Some(r) = task.requester.as_ref().filter(|r| reference_id(r, "Patient").is_some()) {
+        check_patient(r, nhs_number)?;
     }
     Ok(())
 }
 
-fn check_task_patient(task: &Task, nhs_number: &NhsNumber) -> Result<(), DecodeProblem> {
-    if let Some(r) = &task.r#for {
-        check_patient(r, nhs_number, "Task.for")?;
-    }
-    if let Some(r) = &task.requester {
-        check_patient(r, nhs_number, "Task.requester")?;
-    }
-    Ok(())
+/// Why a prescriptions answer could not be read into a view.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewError {
+    /// The body is not what the spec describes.
+    #[error("{0}")]
+    Decode(#[from] DecodeProblem),
+    /// A resource names another patient than the logged-in one, or none where one is
+    /// required.
+    #[error("{0}")]
+    WrongPatient(#[from] PatientMismatch),
 }
 
 fn details(m: &MedicationRequest) -> MedicationDetails {

@@ -4,14 +4,14 @@ use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::Bundle;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Request, Response, Result};
+use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, PatientMismatch, Request, Response, Result};
 use gpconnect_structured::parameters::{date, not_future, part, ParametersBody};
 use gpconnect_structured::{
     Consultations, ImmunisationOptions, ProblemOptions, Resolved, SearchPeriod, StructuredRecord,
 };
 use serde_json::{json, Value};
 
-use crate::answer::{bundle, other_patient, patient_nhs_number};
+use crate::answer::{bundle, patient_nhs_number, wrong_patient};
 
 /// Which medications to ask for (`includeMedication` and its parts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -221,13 +221,15 @@ impl GetRecord {
         Ok(request)
     }
 
-    /// Reads the answer: a `collection` Bundle whose Patient must be the logged-in one.
+    /// Reads the answer: a `collection` Bundle whose Patient must be the logged-in one. A
+    /// record with no Patient, or a Patient without an NHS number, is refused as well as
+    /// one naming another NHS number (`WrongPatient`): the spec says it always holds the
+    /// requested patient.
     fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<StructuredRecord> {
         let bundle: Bundle = bundle(response)?;
         let record = StructuredRecord::from_bundle(bundle, response.body.0.clone());
-        if record.patient().and_then(|p| p.nhs_number()).is_some_and(|n| n != nhs_number.expose()) {
-            return Err(other_patient(response, "entry.resource(Patient).identifier"));
-        }
+        PatientMismatch::check(nhs_number, record.patient().and_then(|p| p.nhs_number()))
+            .map_err(|m| wrong_patient(response, m))?;
         Ok(record)
     }
 }
