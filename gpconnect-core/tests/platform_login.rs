@@ -217,7 +217,7 @@ async fn unreachable_nhs_login_keys_are_a_configuration_problem() {
             .with_jwks_url("http://127.0.0.1:9/.well-known/jwks.json");
     let client = PlatformClient::new(tokens.config().nhs_login(login)).unwrap();
     let err = client.log_in(id_token().build(), None).await.unwrap_err();
-    assert_eq!(problem(&err), AuthProblem::NhsLoginKeysUnavailable);
+    assert_eq!(problem(&err), AuthProblem::NhsLoginUnavailable);
     assert!(!err.must_log_in_again());
     let none = PlatformClient::new(
         gpconnect_core::platform::PlatformConfig::new(

@@ -76,7 +76,7 @@ pub fn client_public_key_pem() -> &'static [u8] {
     CLIENT_PUBLIC.as_bytes()
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
@@ -519,14 +519,14 @@ fn decode_part(part: Option<&str>) -> Option<Value> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part?).ok()?).ok()
 }
 
-fn decode_unverified(jwt: &str) -> Option<(Value, Value)> {
+pub(crate) fn decode_unverified(jwt: &str) -> Option<(Value, Value)> {
     let mut parts = jwt.split('.');
     let header = decode_part(parts.next())?;
     let claims = decode_part(parts.next())?;
     (parts.next().is_some_and(|s| !s.is_empty()) && parts.next().is_none()).then_some((header, claims))
 }
 
-fn verify_signature(jwt: &str, public_pem: &str, algorithms: &[Algorithm]) -> bool {
+pub(crate) fn verify_signature(jwt: &str, public_pem: &str, algorithms: &[Algorithm]) -> bool {
     let Ok(key) = DecodingKey::from_rsa_pem(public_pem.as_bytes()) else { return false };
     let mut validation = Validation::new(algorithms[0]);
     validation.algorithms = algorithms.to_vec();

@@ -104,7 +104,7 @@ pub enum AuthProblem {
     #[error(
         "NHS login's signing keys could not be fetched or read: check the NHS login issuer address and the network"
     )]
-    NhsLoginKeysUnavailable,
+    NhsLoginUnavailable,
     /// A live session holds an identity that this verified ID token matches only in part
     /// (same NHS login subject with another NHS number, or the same NHS number under
     /// another subject): refused, never answered with the other session.
@@ -113,6 +113,22 @@ pub enum AuthProblem {
          refused; log that session out first if this is expected"
     )]
     IdentityMismatch,
+    /// The patient declined or cancelled the NHS login (`access_denied`): show the app's
+    /// no-consent screen.
+    #[error("the patient declined or cancelled the NHS login: show the no-consent screen")]
+    LoginDeclined,
+    /// The login callback's `state` is not the one sent: a forged or stale callback,
+    /// refused.
+    #[error("the login callback's state is not the one this login sent: refused; start the login again")]
+    LoginStateMismatch,
+    /// NHS login refused the authorisation or the code exchange (code expired or used,
+    /// client assertion or redirect URI not as registered): start the login again; if it
+    /// persists, check the app's NHS login registration.
+    #[error(
+        "NHS login refused the login or the code exchange: start the login again; if it persists, check the NHS \
+         login registration (client id, key, redirect URI)"
+    )]
+    NhsLoginRefused,
     /// The session was logged out: the patient must log in again.
     #[error("the session was logged out: the patient must log in again")]
     LoggedOut,

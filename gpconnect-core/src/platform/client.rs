@@ -73,7 +73,7 @@ impl PlatformClient {
     /// # Errors
     /// `Auth` with [`AuthProblem::IdTokenRejected`] naming the failed check,
     /// `IdTokenExpired`, `IdentityProofingLevel`, `IdTokenUnreadable` or
-    /// `NhsLoginKeysUnavailable`; `Config` when no NHS login is configured.
+    /// `NhsLoginUnavailable`; `Config` when no NHS login is configured.
     pub async fn verify_id_token(&self, compact: impl Into<String>, nonce: Option<&str>) -> Result<NhsLoginIdToken> {
         let config = &self.inner.config;
         let login = configured(config.nhs_login.as_ref())?;

@@ -44,6 +44,7 @@ mod config;
 mod id_token;
 mod nhs_login;
 mod registry;
+mod relying_party;
 mod request;
 mod session;
 mod token;
@@ -52,6 +53,7 @@ pub use client::PlatformClient;
 pub use config::{Environment, FhirVersion, PlatformApi, PlatformConfig};
 pub use id_token::{Identity, NhsLoginIdToken, REQUIRED_PROOFING_LEVEL};
 pub use nhs_login::{NhsLogin, P9_VECTORS_OF_TRUST};
+pub use relying_party::{Authorisation, NhsLoginClient, GP_CONNECT_SCOPES};
 pub use request::PlatformRequest;
 pub use session::PatientSession;
 

@@ -38,6 +38,7 @@ pub struct NhsLogin {
     pub(crate) issuer: String,
     pub(crate) client_id: String,
     jwks_url: Option<String>,
+    discovery_url: Option<String>,
     pub(crate) leeway: Duration,
     pub(crate) vectors_of_trust: Vec<String>,
     pub(crate) keys_max_age: Duration,
@@ -71,6 +72,7 @@ impl NhsLogin {
             issuer: issuer.into().trim_end_matches('/').to_owned(),
             client_id: client_id.into(),
             jwks_url: None,
+            discovery_url: None,
             leeway: Duration::from_secs(60),
             vectors_of_trust: P9_VECTORS_OF_TRUST.iter().map(|v| (*v).to_owned()).collect(),
             keys_max_age: Duration::from_secs(24 * 3600),
@@ -83,6 +85,18 @@ impl NhsLogin {
     pub fn with_jwks_url(mut self, url: impl Into<String>) -> Self {
         self.jwks_url = Some(url.into());
         self
+    }
+
+    /// Reads NHS login's discovery document from this URL instead of
+    /// `{issuer}/.well-known/openid-configuration` (a local mock).
+    pub fn with_discovery_url(mut self, url: impl Into<String>) -> Self {
+        self.discovery_url = Some(url.into());
+        self
+    }
+
+    /// Where the discovery document is read from.
+    pub fn discovery_url(&self) -> String {
+        self.discovery_url.clone().unwrap_or_else(|| format!("{}/.well-known/openid-configuration", self.issuer))
     }
 
     /// The clock skew allowed on `exp` and `iat` (default 60 s, at most 5 minutes).
@@ -186,7 +200,7 @@ impl KeyCache {
 
 /// Fetches a JWKS: https only (unless plain http is allowed), no redirects, bounded.
 async fn fetch(http: &reqwest::Client, settings: &HttpSettings, url: &str) -> Result<JwkSet> {
-    let unavailable = || Error::from(AuthError::new(AuthProblem::NhsLoginKeysUnavailable));
+    let unavailable = || Error::from(AuthError::new(AuthProblem::NhsLoginUnavailable));
     crate::http::check_url(url, "NHS login JWKS", settings.allow_http)?;
     let answer = http
         .get(url)
