@@ -10,16 +10,22 @@
 //! cargo run --example patient_prescriptions --features patient
 //! ```
 
+mod common;
 mod patient;
 
-use std::error::Error;
+use std::process::ExitCode;
 
 use gpconnect::patient::prescriptions::RequestStatus;
 use gpconnect::patient::PatientExt;
 use gpconnect::platform::PlatformApi;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    // What went wrong and what to do, as the SSP examples report it; never a `Debug` dump.
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let setup = patient::connect(PlatformApi::Prescriptions, "9000000009").await?;
     let prescriptions = setup.session.prescriptions();
 
