@@ -4,6 +4,8 @@
 //! testkit's mock NHS login keys and token endpoint. No path from an unverified or
 //! mismatched token reaches a session, a token exchange or the API.
 
+use std::time::Duration;
+
 use gpconnect_core::error::{AuthProblem, IdTokenCheck, TokenRefusal};
 use gpconnect_core::platform::{PlatformApi, PlatformClient, PlatformRequest};
 use gpconnect_core::{Error, ErrorKind, InteractionId, RetryPolicy};
@@ -327,4 +329,41 @@ async fn the_apps_own_keys_are_offered_as_a_jwks_for_rotation() {
     // The signing key's public half and the published public key are the same test pair.
     assert_eq!(keys[0]["n"], keys[1]["n"]);
     assert!(TokenRefusal::UnknownKeyId.to_string().contains("kid"));
+}
+
+#[tokio::test]
+async fn reserved_headers_are_never_sent_twice_and_query_names_stay_literal() {
+    use http::{HeaderName, HeaderValue};
+    let w = world().await;
+    Mock::given(method("GET")).and(path("/Task")).respond_with(bundle()).expect(1).mount(&w.api).await;
+    let session = w.client.log_in(id_token().build(), None).await.unwrap();
+    let request = tasks()
+        .query("_include:recurse", "Task:focus")
+        .header(http::header::AUTHORIZATION, HeaderValue::from_static("Bearer stolen"))
+        .header(HeaderName::from_static("x-request-id"), HeaderValue::from_static("not-a-uuid"))
+        .header(HeaderName::from_static("x-correlation-id"), HeaderValue::from_static("sneaky"))
+        .header(http::header::IF_MATCH, HeaderValue::from_static("W/\"1\""));
+    session.send(request).await.unwrap();
+    let r = &w.api.received_requests().await.unwrap()[0];
+    let all = |name: &str| r.headers.get_all(name).iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let auth = all("authorization");
+    assert_eq!(auth.len(), 1);
+    assert!(w.tokens.is_valid(auth[0].strip_prefix("Bearer ").unwrap()));
+    assert_eq!(all("x-request-id").len(), 1);
+    assert!(uuid::Uuid::parse_str(&all("x-request-id")[0]).is_ok());
+    assert!(all("x-correlation-id").is_empty());
+    assert_eq!(all("if-match"), ["W/\"1\""]);
+    assert_eq!(r.url.query(), Some("patient=9000000009&_include:recurse=Task%3Afocus"));
+}
+
+#[tokio::test]
+async fn the_token_exchange_honours_the_calls_timeout() {
+    let w = world().await;
+    w.tokens.set_delay(Duration::from_secs(5));
+    let session = w.client.log_in(id_token().build(), None).await.unwrap();
+    let started = std::time::Instant::now();
+    let err = session.send(tasks().timeout(Duration::from_millis(300))).await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(!err.may_have_been_sent(), "the API request itself was never sent");
 }
