@@ -83,7 +83,9 @@ pub use gpconnect_appointments::{CancelError, TOO_LATE_TO_CANCEL};
 /// The deepest JSON nesting accepted in an answer: core's one limit.
 pub use gpconnect_core::fhir::lenient::MAX_DEPTH;
 pub use prescriptions::{Prescriptions, RequestIssue, RequestStatusSearch, SearchMedications};
-pub use record::{AccessRecord, BinaryId, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments};
+pub use record::{
+    AccessRecord, BinaryId, FindPatient, GetRecord, MedicationQuery, PatientRecord, RetrieveDocument, SearchDocuments,
+};
 
 // The typed models and views these APIs share with the clinicians' APIs, so the `patient`
 // feature alone is enough to use them.

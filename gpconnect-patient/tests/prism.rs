@@ -86,7 +86,8 @@ async fn access_record_structured_record_against_prism() {
     let repeats = Call::new(&s.session).send(&Prefer(&op, "example=repeatOnlyResponse")).await.unwrap();
     assert_eq!(repeats.medications().len(), 2);
     let other = Call::new(&s.session).send(&Prefer(&op, "example=fullRecordResponse")).await.unwrap_err();
-    assert_eq!(other.kind(), ErrorKind::Decode, "the full record example is about 9465701947");
+    // Issue 21: an answer about another patient is `WrongPatient`, not a decode error.
+    assert_eq!(other.kind(), ErrorKind::WrongPatient, "the full record example is about 9465701947");
 }
 
 #[tokio::test]

@@ -142,3 +142,26 @@ async fn a_task_must_be_for_the_logged_in_patient() {
         assert_eq!(mismatch(&h, err).await, expected);
     }
 }
+
+#[tokio::test]
+async fn resources_not_for_the_patient_are_withheld_and_counted() {
+    let h = Harness::start(PlatformApi::AccessRecord).await;
+    let shown = Harness::start(PlatformApi::AccessRecord).await;
+    let plain = record(|_| ());
+    let labelled = record(|b| {
+        let entries = b["entry"].as_array_mut().unwrap();
+        let allergy = entries.iter_mut().find(|e| e["resource"]["resourceType"] == "AllergyIntolerance").unwrap();
+        allergy["resource"]["meta"]["security"] = json!([{ "system": "http://hl7.org/fhir/v3/ActCode", "code": "NOPAT", "display": "no disclosure to patient" }]);
+    });
+    shown.answer_once("POST", "/Patient/$gpc.getstructuredrecord", json_answer(&plain)).await;
+    h.answer_once("POST", "/Patient/$gpc.getstructuredrecord", json_answer(&labelled)).await;
+    let all = shown.session.access_record().get_record().include_allergies(gpconnect_patient::Resolved::Include);
+    let all = all.send().await.unwrap();
+    let record = h.session.access_record().get_record().include_allergies(gpconnect_patient::Resolved::Include);
+    let record = record.send().await.unwrap();
+    assert_eq!(all.withheld(), 0);
+    assert_eq!(record.withheld(), 1);
+    assert_eq!(record.allergies().len() + 1, all.allergies().len());
+    assert!(record.not_for_patient().is_empty(), "nothing labelled NOPAT reaches the view");
+    assert_eq!(record.view_problems().len(), all.view_problems().len(), "no dangling List entries left behind");
+}
