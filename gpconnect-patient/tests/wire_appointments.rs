@@ -387,3 +387,22 @@ async fn rebook_checks_both_steps_before_sending_anything() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(h.received().await.is_empty());
 }
+
+#[tokio::test]
+async fn list_filters_by_status_from_the_stu3_codes_only() {
+    let h = Harness::start(PlatformApi::Appointments).await;
+    h.answer_once(
+        "GET",
+        format!("/Patient/{NHS}/Appointment"),
+        answer(200, "appointments/appointments__GET_Patient-id-Appointment__response-200__example.json"),
+    )
+    .await;
+    let list = h.session.appointments().list(d(2020, 5, 9), d(2020, 5, 19)).without_details().status("booked");
+    list.send().await.unwrap();
+    h.checked(None).await;
+    let sent = query(&h.received().await[0]);
+    assert_eq!(sent.last(), Some(&("status".to_owned(), "booked".to_owned())));
+    let bad = h.session.appointments().list(d(2020, 5, 9), d(2020, 5, 19)).status("booked&x=1").send().await;
+    assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(h.received().await.len(), 1);
+}
