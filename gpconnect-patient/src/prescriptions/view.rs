@@ -219,9 +219,24 @@ redacted_debug!(
 );
 
 impl RepeatMedication {
-    /// Whether the patient can ask for it to be issued (status `active`).
+    /// Whether the patient can ask for it to be issued: status `active` and issues left
+    /// (fewer issued than the authorisation allows, when both are stated). Use
+    /// [`can_request_on`](Self::can_request_on) to refuse an expired authorisation too.
     pub fn can_request(&self) -> bool {
-        self.status == MedicationStatus::Active
+        let used_up = matches!((self.issued, self.repeats_allowed), (Some(issued), Some(allowed)) if issued >= allowed);
+        self.status == MedicationStatus::Active && !used_up
+    }
+
+    /// [`can_request`](Self::can_request), and the authorisation has not expired before
+    /// `today` (the patient's local date): an expired repeat needs the practice's review
+    /// first.
+    pub fn can_request_on(&self, today: chrono::NaiveDate) -> bool {
+        let end = self
+            .authorisation_expires
+            .as_ref()
+            .and_then(|d| d.to_datetime().map(|t| t.date_naive()).or_else(|| d.to_date()));
+        let expired = end.is_some_and(|end| end < today);
+        self.can_request() && !expired
     }
 }
 
