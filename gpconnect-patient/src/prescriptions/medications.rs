@@ -29,8 +29,9 @@ pub enum Intent {
 /// # Errors
 /// `InvalidInput` for a future or reversed date range, or a malformed prescription
 /// number (nothing sent); `RESOURCE_NOT_FOUND` (404), `INVALID_PARAMETER` (422);
-/// `Error::Decode` for an answer that is not strict FHIR R4 or is about another
-/// patient. Safe to retry: a read.
+/// `Error::Decode` for an answer that is not a FHIR R4 Bundle (an element of an entry
+/// that is not FHIR R4 costs that element only: see [`Medications::problems`]);
+/// `Error::WrongPatient` for one about another patient. Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SearchMedications {
@@ -172,7 +173,7 @@ impl SearchMedications {
         self.request_on(chrono::Local::now().date_naive())
     }
 
-    /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
+    /// Reads the searchset (FHIR R4, tolerantly) for the patient `nhs_number`.
     fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Medications> {
         decoded(response, Medications::from_slice(&response.body.0, nhs_number))
     }

@@ -1,8 +1,9 @@
 //! Prescriptions Management (FHIR R4, UK Core): the patient's repeat medications,
 //! requesting an issue, and the status of their requests.
 //!
-//! Answers are read with fhirbolt in strict mode (an element unknown to FHIR R4 is an
-//! error), parsed into `fhirbolt::model::r4::Resource` and matched, then turned into views
+//! Answers are read with fhirbolt into `fhirbolt::model::r4::Resource`: strictly when they
+//! are strict FHIR R4, else element by element, an unknown or malformed element costing
+//! that element only and reported in the view's `problems()`; then turned into views
 //! a patient app can show directly: [`Medications`], [`PrescriptionRequest`],
 //! [`PrescriptionRequests`].
 

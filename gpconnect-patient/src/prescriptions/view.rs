@@ -1,17 +1,22 @@
 //! Typed views of the Prescriptions Management answers (FHIR R4, UK Core), read with
-//! fhirbolt in strict mode: what a patient app shows, with references resolved once.
+//! fhirbolt: strictly when the answer is strict FHIR R4, else element by element, each
+//! element that is not costing itself only and reported as a [`Problem`] (as the SSP
+//! views report theirs): what a patient app shows, with references resolved once.
 
 use std::collections::HashMap;
 
 use fhirbolt::model::r4::resources::{
-    Bundle, MedicationRequest, MedicationRequestMedication, Task, TaskInputValue, TaskOutputValue,
+    MedicationRequest, MedicationRequestMedication, Task, TaskInputValue, TaskOutputValue,
 };
 use fhirbolt::model::r4::types::{CodeableConcept, Extension, ExtensionValue, Quantity, Reference};
 use fhirbolt::model::r4::Resource;
+use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
 use gpconnect_core::error::DecodeProblem;
+use gpconnect_core::fhir::lenient::{Problem, ProblemKind, Report};
 use gpconnect_core::fhir::FhirDateTime;
 use gpconnect_core::NhsNumber;
 use gpconnect_core::PatientMismatch;
+use serde_json::{Map, Value};
 
 use crate::answer::check_depth;
 use gpconnect_core::redacted_debug;
@@ -268,24 +273,35 @@ pub struct Medications {
     pub repeats: Vec<RepeatMedication>,
     /// The issues (`intent: order`), in the provider's order.
     pub issues: Vec<PrescriptionIssue>,
+    problems: Vec<Problem>,
 }
 
 impl Medications {
     /// Reads a `GET /Patient/{id}/MedicationRequest` searchset for the patient `nhs_number`.
     ///
+    /// An element that is not FHIR R4 (unknown, or of the wrong shape) costs that element
+    /// (or its entry, when nothing of it can be read) and is reported in
+    /// [`problems`](Self::problems).
+    ///
     /// # Errors
-    /// A body nested too deeply, not strict FHIR R4, not a Bundle, or holding a
-    /// MedicationRequest about another patient.
+    /// A body nested too deeply, not JSON, not a Bundle (or a Bundle whose own elements are
+    /// not FHIR R4), or holding a MedicationRequest about another patient or naming none.
     pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
-        let bundle = read_bundle(body)?;
+        let (resources, problems) = read_bundle(body)?;
         let mut requests = Vec::new();
-        for resource in entries(&bundle) {
+        for resource in &resources {
             if let Resource::MedicationRequest(m) = resource {
                 check_patient(&m.subject, nhs_number)?;
                 requests.push(&**m);
             }
         }
-        Ok(Self::from_requests(&requests))
+        Ok(Self { problems, ..Self::from_requests(&requests) })
+    }
+
+    /// What could not be read as FHIR R4 (entry, resource type, element path; never a
+    /// value); the rest of the answer is still read.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 
     fn from_requests(requests: &[&MedicationRequest]) -> Self {
@@ -344,6 +360,7 @@ pub struct PrescriptionRequest {
     pub pharmacy_ods: Option<String>,
     /// The EPS line item numbers of the prescription it produced (`output` `sent-to-eps`).
     pub sent_to_eps: Vec<String>,
+    problems: Vec<Problem>,
 }
 
 redacted_debug!(
@@ -355,22 +372,33 @@ redacted_debug!(
     requested_at,
     updated_at,
     pharmacy_ods,
-    sent_to_eps
+    sent_to_eps,
+    problems
 );
 
 impl PrescriptionRequest {
     /// Reads one Task (the answer to [`request_issue`](crate::Prescriptions::request_issue)).
     ///
+    /// An element that is not FHIR R4 costs that element and is reported in
+    /// [`problems`](Self::problems).
+    ///
     /// # Errors
-    /// A body nested too deeply, not strict FHIR R4, not a Task, or about another patient.
+    /// A body nested too deeply, not JSON, not a Task, or about another patient (or
+    /// naming none).
     pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
-        match read(body)? {
-            Resource::Task(task) => {
+        match read_one(body)? {
+            (Resource::Task(task), problems) => {
                 check_task_patient(&task, nhs_number)?;
-                Ok(request(&task, &HashMap::new()))
+                Ok(Self { problems, ..request(&task, &HashMap::new()) })
             }
             _ => Err(wrong_type("Task", body).into()),
         }
+    }
+
+    /// What of this Task could not be read as FHIR R4, when it was read alone (in a
+    /// list, see [`PrescriptionRequests::problems`]).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 }
 
@@ -381,19 +409,23 @@ pub struct PrescriptionRequests {
     pub requests: Vec<PrescriptionRequest>,
     /// The repeats included with `_include=Task:focus:MedicationRequest`.
     pub repeats: Vec<RepeatMedication>,
+    problems: Vec<Problem>,
 }
 
 impl PrescriptionRequests {
     /// Reads a `GET /Task` searchset for the patient `nhs_number`.
     ///
+    /// Read as tolerantly as [`Medications::from_slice`].
+    ///
     /// # Errors
-    /// A body nested too deeply, not strict FHIR R4, not a Bundle, or holding a Task or
-    /// MedicationRequest about another patient.
+    /// A body nested too deeply, not JSON, not a Bundle (or a Bundle whose own elements
+    /// are not FHIR R4), or holding a Task or MedicationRequest about another patient or
+    /// naming none.
     pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
-        let bundle = read_bundle(body)?;
+        let (resources, problems) = read_bundle(body)?;
         let mut tasks = Vec::new();
         let mut medication_requests = Vec::new();
-        for resource in entries(&bundle) {
+        for resource in &resources {
             match resource {
                 Resource::Task(t) => {
                     check_task_patient(t, nhs_number)?;
@@ -410,7 +442,13 @@ impl PrescriptionRequests {
         let names: HashMap<&str, &str> =
             included.repeats.iter().filter_map(|r| Some((r.id.as_str(), r.details.name.as_deref()?))).collect();
         let requests = tasks.iter().map(|t| request(t, &names)).collect();
-        Ok(Self { requests, repeats: included.repeats })
+        Ok(Self { requests, repeats: included.repeats, problems })
+    }
+
+    /// What could not be read as FHIR R4 (entry, resource type, element path; never a
+    /// value); the rest of the answer is still read.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 
     /// The requests the practice has not finished with.
@@ -429,11 +467,152 @@ fn read(body: &[u8]) -> Result<Resource, DecodeProblem> {
     fhirbolt::json::from_slice::<Resource>(body, None).map_err(|e| DecodeProblem::json("", &e))
 }
 
-fn read_bundle(body: &[u8]) -> Result<Bundle, DecodeProblem> {
-    match read(body)? {
-        Resource::Bundle(bundle) => Ok(*bundle),
-        _ => Err(wrong_type("Bundle", body)),
+/// Reads a Bundle's resources: strict FHIR R4 when the whole answer is; otherwise the
+/// envelope (everything but the entries' resources) strictly and each resource with
+/// [`tolerant`], so one bad element costs that element (or one entry) and is reported.
+fn read_bundle(body: &[u8]) -> Result<(Vec<Resource>, Vec<Problem>), DecodeProblem> {
+    let first = read(body);
+    if let Ok(Resource::Bundle(bundle)) = first {
+        return Ok((bundle.entry.into_iter().filter_map(|e| e.resource).collect(), Vec::new()));
     }
+    let strict_error = match first {
+        Ok(_) => return Err(wrong_type("Bundle", body)),
+        Err(e) => e,
+    };
+    let Ok(Value::Object(mut bundle)) = serde_json::from_slice::<Value>(body) else { return Err(strict_error) };
+    if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return Err(wrong_type("Bundle", body));
+    }
+    // The envelope is read strictly: a malformed one is not the searchset the spec describes.
+    let mut resources = Vec::new();
+    if let Some(Value::Array(entries)) = bundle.get_mut("entry") {
+        for entry in entries.iter_mut() {
+            resources.push(entry.as_object_mut().and_then(|e| e.remove("resource")));
+        }
+    }
+    fhirbolt::json::from_json_value::<Resource>(Value::Object(bundle), None).map_err(|_| strict_error)?;
+    let mut problems = Vec::new();
+    let read = resources.into_iter().enumerate().filter_map(|(i, r)| tolerant(r?, Some(i), &mut problems)).collect();
+    Ok((read, problems))
+}
+
+/// A single resource (not a Bundle), read as [`tolerant`]ly as a Bundle's entries.
+fn read_one(body: &[u8]) -> Result<(Resource, Vec<Problem>), DecodeProblem> {
+    let strict_error = match read(body) {
+        Ok(resource) => return Ok((resource, Vec::new())),
+        Err(e) => e,
+    };
+    let value = serde_json::from_slice::<Value>(body).map_err(|_| strict_error.clone())?;
+    let mut problems = Vec::new();
+    let resource = tolerant(value, None, &mut problems).ok_or(strict_error)?;
+    Ok((resource, problems))
+}
+
+fn mode(mode: DeserializationMode) -> Option<DeserializationConfig> {
+    Some(DeserializationConfig { mode })
+}
+
+/// The FHIR type name of a resource for a [`Problem`] (only the types this API reads are
+/// named; any other is a `resource`).
+fn type_name(value: &Map<String, Value>) -> &'static str {
+    match value.get("resourceType").and_then(Value::as_str) {
+        Some("MedicationRequest") => "MedicationRequest",
+        Some("Task") => "Task",
+        Some("OperationOutcome") => "OperationOutcome",
+        _ => "resource",
+    }
+}
+
+/// Reads one resource of an answer: strict FHIR R4 when it is; otherwise element by
+/// element (each top-level element alone, an array's items one by one when the array
+/// cannot be read whole), so an element of the wrong shape, or holding elements unknown to
+/// FHIR R4, costs that element only. Each is recorded as a
+/// [`ProblemKind::MalformedField`] (its path; never its value); a resource that cannot be
+/// read at all as [`ProblemKind::Unreadable`]. Work is linear in the resource's size:
+/// every element is read at most four times (strictly, alone, item by item, in the whole).
+///
+/// The patient checks run on what is read: a `subject` or `for` that cannot be read names
+/// no patient, which refuses the answer.
+fn tolerant(value: Value, entry: Option<usize>, problems: &mut Vec<Problem>) -> Option<Resource> {
+    let Value::Object(members) = value else {
+        problems.push(Problem::new(entry, "resource", ProblemKind::Unreadable));
+        return None;
+    };
+    let resource_type = type_name(&members);
+    let mut report = Report::new(resource_type, entry, problems);
+    let Some(ty) = members.get("resourceType").cloned() else {
+        report.push(ProblemKind::Unreadable);
+        return None;
+    };
+    let members = match fhirbolt::json::from_json_value::<Resource>(Value::Object(members.clone()), None) {
+        Ok(resource) => return Some(resource),
+        Err(_) => members,
+    };
+    // One element alone, leniently (missing required elements padded): its value as read
+    // back, or `None` when it cannot be read.
+    let lax = |members: Map<String, Value>| {
+        fhirbolt::json::from_json_value::<Resource>(Value::Object(members), mode(DeserializationMode::Lax)).ok()
+    };
+    let base = || Map::from_iter([("resourceType".to_owned(), ty.clone())]);
+    if lax(base()).is_none() {
+        // Not a FHIR R4 resource type.
+        report.push(ProblemKind::Unreadable);
+        return None;
+    }
+    // Each element alone, leniently (missing required elements padded): an element that
+    // cannot be read is left out, an array item by item.
+    let readable = |name: &str, v: &Value| {
+        let mut probe = base();
+        probe.insert(name.to_owned(), v.clone());
+        lax(probe).is_some()
+    };
+    let mut kept = base();
+    for (name, v) in members {
+        if name == "resourceType" {
+            continue;
+        }
+        if readable(&name, &v) {
+            kept.insert(name, v);
+            continue;
+        }
+        let Value::Array(items) = v else {
+            report.push(ProblemKind::MalformedField { path: name });
+            continue;
+        };
+        let mut good = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let one = Value::Array(vec![item]);
+            if !readable(&name, &one) {
+                report.push(ProblemKind::MalformedField { path: format!("{name}[{i}]") });
+            } else if let Value::Array(one) = one {
+                good.extend(one);
+            }
+        }
+        if !good.is_empty() {
+            kept.insert(name, Value::Array(good));
+        }
+    }
+    let Some(read) = lax(kept.clone()) else {
+        report.push(ProblemKind::Unreadable);
+        return None;
+    };
+    // What was read, written back: an element that differs held something unknown to FHIR
+    // R4, which was left out. (A resource missing a required element cannot be written
+    // back; its left-out elements are already reported.)
+    if let Ok(Value::Object(back)) = fhirbolt::json::to_json_value(read.clone(), None) {
+        for (name, v) in &kept {
+            match (back.get(name), v) {
+                (Some(b), v) if b == v => {}
+                (Some(Value::Array(b)), Value::Array(v)) if b.len() == v.len() => {
+                    for i in (0..v.len()).filter(|&i| b[i] != v[i]) {
+                        report.push(ProblemKind::MalformedField { path: format!("{name}[{i}]") });
+                    }
+                }
+                _ => report.push(ProblemKind::MalformedField { path: name.clone() }),
+            }
+        }
+    }
+    Some(read)
 }
 
 /// The error for a resource of another type, naming the type found (a FHIR type name,
@@ -450,10 +629,6 @@ fn wrong_type(expected: &'static str, body: &[u8]) -> DecodeProblem {
         .filter(|t| t.len() <= 64 && t.bytes().all(|b| b.is_ascii_alphabetic()))
         .unwrap_or_else(|| "(unknown)".into());
     DecodeProblem::ResourceType { expected, found }
-}
-
-fn entries(bundle: &Bundle) -> impl Iterator<Item = &Resource> {
-    bundle.entry.iter().filter_map(|e| e.resource.as_ref())
 }
 
 fn text<T: AsRefValue>(v: &Option<T>) -> Option<String> {
@@ -683,5 +858,6 @@ fn request(task: &Task, names: &HashMap<&str, &str>) -> PrescriptionRequest {
         note: (!note.is_empty()).then(|| note.join("\n")),
         pharmacy_ods,
         sent_to_eps,
+        problems: Vec::new(),
     }
 }
