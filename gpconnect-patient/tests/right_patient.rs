@@ -165,3 +165,71 @@ async fn resources_not_for_the_patient_are_withheld_and_counted() {
     assert!(record.not_for_patient().is_empty(), "nothing labelled NOPAT reaches the view");
     assert_eq!(record.view_problems().len(), all.view_problems().len(), "no dangling List entries left behind");
 }
+
+const DOCUMENTS: &str = "access-record/access-record__GET_Patient-id-DocumentReference__response-200__example.json";
+
+#[tokio::test]
+async fn a_document_must_be_about_the_logged_in_patient() {
+    let documents = |edit: &dyn Fn(&mut Value)| {
+        let mut body = fixture_json(DOCUMENTS);
+        body["entry"][0]["resource"]["identifier"][0]["value"] = json!(NHS);
+        edit(&mut body["entry"][1]["resource"]);
+        body
+    };
+    let search = |h: &Harness| {
+        h.session.access_record().search_documents(&"9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb".parse().unwrap()).send()
+    };
+    let path = "/Patient/9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb/DocumentReference";
+    let nhs_identifier = |n: &str| json!({ "system": "https://fhir.nhs.uk/Id/nhs-number", "value": n });
+
+    // The included Patient (the logged-in one), by reference, identifier or NHS number.
+    let with_number = nhs_identifier(NHS);
+    for subject in [
+        json!({ "reference": "Patient/04603d77-1a4e-4d63-b246-d7504f8bd833" }),
+        json!({ "identifier": with_number }),
+        json!({ "reference": format!("Patient/{NHS}") }),
+    ] {
+        let h = Harness::start(PlatformApi::AccessRecord).await;
+        let body = documents(&|d| d["subject"] = subject.clone());
+        h.answer_once("GET", path, json_answer(&body)).await;
+        let list = search(&h).await;
+        assert_eq!(list.map(|l| l.documents.len()).ok(), Some(1), "{subject}");
+    }
+
+    let other = nhs_identifier("9690937286");
+    for (subject, expected) in [
+        (Some(json!({ "identifier": other })), PatientMismatch::OtherPatient),
+        (
+            Some(json!({ "reference": "Patient/04603d77-1a4e-4d63-b246-d7504f8bd833", "identifier": other })),
+            PatientMismatch::OtherPatient,
+        ),
+        (Some(json!({ "reference": "Patient/9690937286" })), PatientMismatch::NoNhsNumber),
+        (Some(json!({ "reference": "Patient/not-in-the-answer" })), PatientMismatch::NoNhsNumber),
+        (Some(json!({ "display": "Jane Smith" })), PatientMismatch::NoNhsNumber),
+        (Some(json!("Patient/04603d77-1a4e-4d63-b246-d7504f8bd833")), PatientMismatch::NoNhsNumber),
+        (None, PatientMismatch::NoNhsNumber),
+    ] {
+        let h = Harness::start(PlatformApi::AccessRecord).await;
+        let body = documents(&|d| match &subject {
+            Some(s) => d["subject"] = s.clone(),
+            None => {
+                d.as_object_mut().unwrap().remove("subject");
+            }
+        });
+        h.answer_once("GET", path, json_answer(&body)).await;
+        let err = search(&h).await.unwrap_err();
+        assert_eq!(mismatch(&h, err).await, expected, "{subject:?}");
+    }
+
+    // A subject naming an included Patient of another NHS number.
+    let h = Harness::start(PlatformApi::AccessRecord).await;
+    let mut body = documents(&|d| d["subject"] = json!({ "reference": "Patient/someone-else" }));
+    let mut someone = body["entry"][0].clone();
+    someone["resource"]["id"] = json!("someone-else");
+    someone["resource"]["identifier"][0]["value"] = json!("9690937286");
+    someone.as_object_mut().unwrap().remove("fullUrl");
+    body["entry"].as_array_mut().unwrap().push(someone);
+    h.answer_once("GET", path, json_answer(&body)).await;
+    let err = search(&h).await.unwrap_err();
+    assert_eq!(mismatch(&h, err).await, PatientMismatch::OtherPatient);
+}

@@ -305,3 +305,29 @@ async fn the_one_call_options_apply_on_the_platform() {
     let received = h.received().await;
     assert_eq!(received[1].headers.get("x-request-id").and_then(|v| v.to_str().ok()), Some(again.to_string().as_str()));
 }
+
+#[tokio::test]
+async fn diary_entries_send_their_search_date_and_a_past_date_is_refused() {
+    let h = Harness::start(PlatformApi::AccessRecord).await;
+    h.answer_once("POST", "/Patient/$gpc.getstructuredrecord", answer(200, &format!("{RECORD}allergies.json"))).await;
+    let today = chrono::Local::now().date_naive();
+    let up_to = today + chrono::Days::new(30);
+    let record = h.session.access_record();
+    let past = record.get_record().include_diary_entries(Some(today - chrono::Days::new(1))).send().await;
+    assert_eq!(past.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert!(h.received().await.is_empty(), "nothing sent");
+    // The allergies example is about another patient: what matters here is the body sent.
+    let _ = record.get_record().include_diary_entries(Some(up_to)).send().await;
+    h.checked(None).await;
+    let sent = body(&h.received().await[0]);
+    assert_eq!(sent["parameter"][0]["valueIdentifier"]["value"], NHS);
+    assert_eq!(
+        sent["parameter"][1],
+        serde_json::json!({ "name": "includeDiaryEntries", "part": [
+            { "name": "diaryEntriesSearchDate", "valueDate": up_to.format("%Y-%m-%d").to_string() },
+        ] })
+    );
+    assert_eq!(sent["parameter"].as_array().unwrap().len(), 2, "diary entries alone are a clinical area");
+    let without_date = record.get_record().include_diary_entries(None).parameters(&NHS.parse().unwrap());
+    assert_eq!(without_date["parameter"][1], serde_json::json!({ "name": "includeDiaryEntries" }));
+}

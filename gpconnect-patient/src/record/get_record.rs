@@ -76,6 +76,7 @@ pub struct GetRecord {
     problems: Option<ProblemOptions>,
     immunisations: Option<ImmunisationOptions>,
     investigations: Option<Option<SearchPeriod>>,
+    diary_entries: Option<Option<NaiveDate>>,
 }
 
 gpconnect_core::builder!(GetRecord);
@@ -108,6 +109,7 @@ impl GetRecord {
             problems: None,
             immunisations: None,
             investigations: None,
+            diary_entries: None,
         }
     }
 
@@ -150,9 +152,19 @@ impl GetRecord {
         self
     }
 
+    /// Diary entries (`includeDiaryEntries`, with `diaryEntriesSearchDate`: entries on or
+    /// before that date, which must be today or later), as the clinicians' Access Record
+    /// Structured asks for them. The patient-facing spec lists `diaryEntriesSearchDate`
+    /// only in its error table and says providers do not return diary entries to
+    /// patients, so the record may hold none.
+    pub fn include_diary_entries(mut self, up_to: Option<NaiveDate>) -> Self {
+        self.diary_entries = Some(up_to);
+        self
+    }
+
     /// Checks the parameters with `today` as today (spec §1.1 error table): at least one
-    /// clinical area, dates not in the future, periods with start <= end, a positive
-    /// number of recent consultations.
+    /// clinical area, dates not in the future (the diary date not in the past), periods
+    /// with start <= end, a positive number of recent consultations.
     pub fn validate_on(&self, today: NaiveDate) -> std::result::Result<(), InvalidInput> {
         if self.allergies.is_none()
             && self.medication.is_none()
@@ -160,6 +172,7 @@ impl GetRecord {
             && self.problems.is_none()
             && self.immunisations.is_none()
             && self.investigations.is_none()
+            && self.diary_entries.is_none()
         {
             return Err(InvalidInput::parameter(
                 "Parameters",
@@ -174,6 +187,9 @@ impl GetRecord {
         }
         if let Some(Some(p)) = self.investigations {
             p.check("investigationSearchPeriod", today)?;
+        }
+        if self.diary_entries.flatten().is_some_and(|d| d < today) {
+            return Err(InvalidInput::parameter("diaryEntriesSearchDate", "must not be in the past"));
         }
         Ok(())
     }
@@ -212,6 +228,12 @@ impl GetRecord {
                 parts.push(part("prescriptionType", "valueCode", json!("repeat")));
             }
             body.push("includeMedication", parts);
+        }
+        if let Some(d) = self.diary_entries {
+            body.push(
+                "includeDiaryEntries",
+                d.map(|d| vec![part("diaryEntriesSearchDate", "valueDate", date(d))]).unwrap_or_default(),
+            );
         }
         body.build()
     }
