@@ -196,6 +196,23 @@ async fn read_gets_one_appointment() {
     let bad: gpconnect_core::Error = "1/../2".parse::<AppointmentId>().unwrap_err().into();
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
     assert_eq!(h.received().await.len(), 1);
+    assert!(h.received().await[0].url.query().is_none(), "no _include:recurse unless asked for");
+}
+
+#[tokio::test]
+async fn read_can_ask_for_the_practitioner_and_location() {
+    let h = Harness::start(PlatformApi::Appointments).await;
+    h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
+    let appointment = h.session.appointments().read(&"1".parse().unwrap()).include_details().send().await.unwrap();
+    h.checked(None).await;
+    assert_eq!(appointment.value.version_id.as_deref(), Some("1503440820000"));
+    let received = h.received().await;
+    assert_eq!(
+        query(&received[0]),
+        [("_include:recurse", "Appointment:actor:Practitioner"), ("_include:recurse", "Appointment:actor:Location")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    assert!(received[0].url.query().unwrap().contains("_include:recurse="), "the name literal, as on the SSP path");
 }
 
 #[tokio::test]

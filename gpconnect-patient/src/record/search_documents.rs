@@ -2,7 +2,9 @@
 //! search ([`gpconnect_documents::SearchDocuments`]) sent through the platform.
 
 use chrono::NaiveDate;
+use gpconnect_core::error::InvalidInput;
 use gpconnect_core::fhir::{lenient, Bundle, DocumentReference, FhirResource, Patient, Reference};
+use gpconnect_core::jwt::SDS_USER_ID_SYSTEM;
 use gpconnect_core::platform::PatientSession;
 use gpconnect_core::{
     Call, InteractionId, NhsNumber, OdsCode, Operation, PatientId, PatientMismatch, Request, Response, Result,
@@ -24,7 +26,8 @@ use crate::answer::{check_answer, patient_nhs_number, wrong_patient};
 /// answer about another patient is an error of kind `WrongPatient`.
 ///
 /// # Errors
-/// `InvalidInput` (nothing sent) for a reversed `created` range or a blank description;
+/// `InvalidInput` (nothing sent) for a reversed `created` range, a range with a single
+/// date, two authors, a malformed SDS user id or a blank description;
 /// from the provider `INVALID_PARAMETER` (400 / 422), `INVALID_NHS_NUMBER` (400),
 /// `PATIENT_NOT_FOUND` (404); `WrongPatient` for a document whose subject is another
 /// patient or cannot be matched to the logged-in one. Safe to retry: a read.
@@ -33,24 +36,45 @@ use crate::answer::{check_answer, patient_nhs_number, wrong_patient};
 pub struct SearchDocuments {
     call: Call<PatientSession>,
     search: gpconnect_documents::SearchDocuments<PatientSession>,
+    /// Whether `created_from` / `created_to` were set (not with `created_on`).
+    created_range: bool,
+    created_on: Option<NaiveDate>,
+    /// Whether `author` (an ODS code) was set (not with `author_user`).
+    author_ods: bool,
+    author_user: Option<String>,
 }
 
 gpconnect_core::builder!(SearchDocuments);
 
 impl SearchDocuments {
     pub(crate) fn new(session: &PatientSession, patient_id: &PatientId) -> Self {
-        Self { call: Call::new(session), search: gpconnect_documents::SearchDocuments::new(session, patient_id) }
+        Self {
+            call: Call::new(session),
+            search: gpconnect_documents::SearchDocuments::new(session, patient_id),
+            created_range: false,
+            created_on: None,
+            author_ods: false,
+            author_user: None,
+        }
     }
 
     /// Only documents created on or after `date` (`created=ge{date}`).
     pub fn created_from(mut self, date: NaiveDate) -> Self {
         self.search = self.search.created_from(date);
+        self.created_range = true;
         self
     }
 
     /// Only documents created on or before `date` (`created=le{date}`).
     pub fn created_to(mut self, date: NaiveDate) -> Self {
         self.search = self.search.created_to(date);
+        self.created_range = true;
+        self
+    }
+
+    /// Only documents created on `date` (`created=eq{date}`); not with a range.
+    pub fn created_on(mut self, date: NaiveDate) -> Self {
+        self.created_on = Some(date);
         self
     }
 
@@ -59,6 +83,17 @@ impl SearchDocuments {
     /// the author must be an ODS code, though the spec's example shows an SDS user id).
     pub fn author(mut self, ods: &OdsCode) -> Self {
         self.search = self.search.author(ods);
+        self.author_ods = true;
+        self
+    }
+
+    /// Only documents authored by this person
+    /// (`author=https://fhir.nhs.uk/Id/sds-user-id|{id}`, the form of the spec's example;
+    /// its error table asks for an ODS code, so a provider may refuse it with
+    /// `INVALID_PARAMETER`); not with [`author`](Self::author), which is the same
+    /// parameter. An SDS user id is 1 to 64 letters and digits.
+    pub fn author_user(mut self, sds_user_id: impl Into<String>) -> Self {
+        self.author_user = Some(sds_user_id.into());
         self
     }
 
@@ -81,7 +116,25 @@ impl Operation for SearchDocuments {
     /// session without an NHS number is refused before anything is sent.
     fn request(&self) -> Result<Request> {
         patient_nhs_number(self.call.transport())?;
-        self.search.request()
+        let invalid = |p: &'static str, m: &str| -> gpconnect_core::Error { InvalidInput::parameter(p, m).into() };
+        if self.created_on.is_some() && self.created_range {
+            return Err(invalid("created", "one date (eq) or a range (ge/le), not both"));
+        }
+        let user = match self.author_user.as_deref().map(str::trim) {
+            Some(_) if self.author_ods => return Err(invalid("author", "an ODS code or an SDS user id, not both")),
+            Some(id) if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                return Err(invalid("author", "an SDS user id is 1 to 64 letters and digits"));
+            }
+            other => other,
+        };
+        let mut request = self.search.request()?;
+        if let Some(on) = self.created_on {
+            request = request.query("created", format!("eq{}", on.format("%Y-%m-%d")));
+        }
+        if let Some(id) = user {
+            request = request.query("author", format!("{SDS_USER_ID_SYSTEM}|{id}"));
+        }
+        Ok(request)
     }
 
     /// The platform's checks (a Bundle, nested at most `MAX_DEPTH` deep, every document
