@@ -51,6 +51,15 @@ async fn run() -> Result<(), common::Failure> {
         }
     }
 
+    // What the practice's system sent that could not be read (never the values): the rest
+    // is shown; the developer sees these (stderr), the patient only that something is missing.
+    if !meds.problems().is_empty() {
+        println!("  (some details could not be shown; your GP practice has the full list)");
+        for problem in meds.problems() {
+            eprintln!("prescriptions answer: {problem}");
+        }
+    }
+
     if let Some(repeat) = meds.requestable().next() {
         let order = prescriptions
             .request_issue(repeat)
