@@ -168,3 +168,26 @@ async fn over_the_wire_problems_are_returned_and_another_patient_is_wrong_patien
     assert!(matches!(err, Error::WrongPatient { problem: PatientMismatch::OtherPatient, .. }));
     assert!(!format!("{err} {err:?}").contains("9690937286"));
 }
+
+#[test]
+fn hostile_answers_cost_work_linear_in_their_size() {
+    // Every entry off the strict path, each with an array of items that all fail.
+    let mut body = fixture_json(MEDS);
+    let template = body["entry"][0].clone();
+    let mut entries = Vec::new();
+    for _ in 0..200 {
+        let mut entry = template.clone();
+        entry["resource"]["madeUp"] = json!(1);
+        entry["resource"]["identifier"] = Value::Array(vec![json!({ "value": 5 }); 40]);
+        entries.push(entry);
+    }
+    body["entry"] = Value::Array(entries);
+    let body = serde_json::to_vec(&body).unwrap();
+    let started = std::time::Instant::now();
+    let read = Medications::from_slice(&body, &nhs()).unwrap();
+    let took = started.elapsed();
+    assert_eq!(read.issues.len(), 200);
+    assert_eq!(read.problems().len(), 200 * 41);
+    eprintln!("{} KB with {} problems read in {took:?}", body.len() / 1024, read.problems().len());
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+}
