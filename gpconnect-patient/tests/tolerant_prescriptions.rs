@@ -191,3 +191,17 @@ fn hostile_answers_cost_work_linear_in_their_size() {
     eprintln!("{} KB with {} problems read in {took:?}", body.len() / 1024, read.problems().len());
     assert!(took < std::time::Duration::from_secs(20), "{took:?}");
 }
+
+#[test]
+fn a_deep_answer_is_refused_before_the_tolerant_path() {
+    // A valid envelope, one entry nested beyond the limit: refused, not read leniently.
+    let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+    let body = meds(|b| b["entry"][0]["resource"]["madeUp"] = serde_json::from_str(&deep).unwrap());
+    let err = Medications::from_slice(&body, &nhs()).unwrap_err();
+    assert!(err.to_string().contains("nested deeper than 64"), "{err}");
+    let mut task = fixture_json(CREATED);
+    task["madeUp"] = serde_json::from_str(&deep).unwrap();
+    let err = PrescriptionRequest::from_slice(&serde_json::to_vec(&task).unwrap(), &nhs()).unwrap_err();
+    assert!(err.to_string().contains("nested deeper than 64"), "{err}");
+    assert!(matches!(Medications::from_slice(b"  ", &nhs()), Err(ViewError::Decode(_))));
+}

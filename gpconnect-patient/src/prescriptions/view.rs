@@ -459,11 +459,16 @@ impl PrescriptionRequests {
 
 // ---- reading -------------------------------------------------------------------------
 
-fn read(body: &[u8]) -> Result<Resource, DecodeProblem> {
+/// Refuses an empty body, or one nested deeper than `MAX_DEPTH`, before any parsing
+/// (strict or tolerant).
+fn precheck(body: &[u8]) -> Result<(), DecodeProblem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeProblem::Empty);
     }
-    check_depth(body)?;
+    check_depth(body)
+}
+
+fn strict(body: &[u8]) -> Result<Resource, DecodeProblem> {
     fhirbolt::json::from_slice::<Resource>(body, None).map_err(|e| DecodeProblem::json("", &e))
 }
 
@@ -471,7 +476,8 @@ fn read(body: &[u8]) -> Result<Resource, DecodeProblem> {
 /// envelope (everything but the entries' resources) strictly and each resource with
 /// [`tolerant`], so one bad element costs that element (or one entry) and is reported.
 fn read_bundle(body: &[u8]) -> Result<(Vec<Resource>, Vec<Problem>), DecodeProblem> {
-    let first = read(body);
+    precheck(body)?;
+    let first = strict(body);
     if let Ok(Resource::Bundle(bundle)) = first {
         return Ok((bundle.entry.into_iter().filter_map(|e| e.resource).collect(), Vec::new()));
     }
@@ -498,7 +504,8 @@ fn read_bundle(body: &[u8]) -> Result<(Vec<Resource>, Vec<Problem>), DecodeProbl
 
 /// A single resource (not a Bundle), read as [`tolerant`]ly as a Bundle's entries.
 fn read_one(body: &[u8]) -> Result<(Resource, Vec<Problem>), DecodeProblem> {
-    let strict_error = match read(body) {
+    precheck(body)?;
+    let strict_error = match strict(body) {
         Ok(resource) => return Ok((resource, Vec::new())),
         Err(e) => e,
     };
