@@ -555,8 +555,7 @@ fn tolerant(value: Value, entry: Option<usize>, problems: &mut Vec<Problem>) -> 
         Ok(resource) => return Some(resource),
         Err(_) => members,
     };
-    // One element alone, leniently (missing required elements padded): its value as read
-    // back, or `None` when it cannot be read.
+    // The resource read leniently (missing required elements padded, unknown ones ignored).
     let lax = |members: Map<String, Value>| {
         fhirbolt::json::from_json_value::<Resource>(Value::Object(members), mode(DeserializationMode::Lax)).ok()
     };
@@ -578,19 +577,25 @@ fn tolerant(value: Value, entry: Option<usize>, problems: &mut Vec<Problem>) -> 
         if name == "resourceType" {
             continue;
         }
+        // A name no FHIR element has is left out unread (fhirbolt's lax mode is not given
+        // names it cannot have).
+        if element(&name) != name {
+            report.push(ProblemKind::MalformedField { path: element(&name) });
+            continue;
+        }
         if readable(&name, &v) {
             kept.insert(name, v);
             continue;
         }
         let Value::Array(items) = v else {
-            report.push(ProblemKind::MalformedField { path: name });
+            report.push(ProblemKind::MalformedField { path: element(&name) });
             continue;
         };
         let mut good = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             let one = Value::Array(vec![item]);
             if !readable(&name, &one) {
-                report.push(ProblemKind::MalformedField { path: format!("{name}[{i}]") });
+                report.push(ProblemKind::MalformedField { path: format!("{}[{i}]", element(&name)) });
             } else if let Value::Array(one) = one {
                 good.extend(one);
             }
@@ -612,14 +617,29 @@ fn tolerant(value: Value, entry: Option<usize>, problems: &mut Vec<Problem>) -> 
                 (Some(b), v) if b == v => {}
                 (Some(Value::Array(b)), Value::Array(v)) if b.len() == v.len() => {
                     for i in (0..v.len()).filter(|&i| b[i] != v[i]) {
-                        report.push(ProblemKind::MalformedField { path: format!("{name}[{i}]") });
+                        report.push(ProblemKind::MalformedField { path: format!("{}[{i}]", element(&name)) });
                     }
                 }
-                _ => report.push(ProblemKind::MalformedField { path: name.clone() }),
+                _ => report.push(ProblemKind::MalformedField { path: element(name) }),
             }
         }
     }
     Some(read)
+}
+
+/// An element's name as a problem shows it: the name when it is shaped like a FHIR
+/// element name (a letter or `_`, then letters and digits; at most 64), else
+/// `(unknown element)`, so that a name a provider made up never carries what it wrote.
+fn element(name: &str) -> String {
+    let mut bytes = name.bytes();
+    let shaped = name.len() <= 64
+        && bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if shaped {
+        name.to_owned()
+    } else {
+        "(unknown element)".to_owned()
+    }
 }
 
 /// The error for a resource of another type, naming the type found (a FHIR type name,
