@@ -617,7 +617,7 @@ fn tolerant(value: Value, entry: Option<usize>, problems: &mut Vec<Problem>) -> 
                 (Some(b), v) if b == v => {}
                 (Some(Value::Array(b)), Value::Array(v)) if b.len() == v.len() => {
                     for i in (0..v.len()).filter(|&i| b[i] != v[i]) {
-                        report.push(ProblemKind::MalformedField { path: format!("{}[{i}]", element(&name)) });
+                        report.push(ProblemKind::MalformedField { path: format!("{}[{i}]", element(name)) });
                     }
                 }
                 _ => report.push(ProblemKind::MalformedField { path: element(name) }),
