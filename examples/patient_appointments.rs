@@ -10,9 +10,10 @@
 //! cargo run --example patient_appointments --features patient
 //! ```
 
+mod common;
 mod patient;
 
-use std::error::Error;
+use std::process::ExitCode;
 
 use chrono::{Duration, Utc};
 use gpconnect::patient::{Appointment, BookingOrganisation, CancelError, Held, PatientExt};
@@ -28,7 +29,12 @@ fn describe(a: &Appointment) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    // What went wrong and what to do, as the SSP examples report it; never a `Debug` dump.
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let setup = patient::connect(PlatformApi::Appointments, "9000000009").await?;
     let appointments = setup.session.appointments();
     let today = Utc::now().date_naive();
@@ -67,6 +73,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // Moving an appointment: book the new slot first, then cancel the old one.
     let booked_id: gpconnect::AppointmentId = booked.id.as_deref().ok_or("booked without an id")?.parse()?;
     let current = appointments.read(&booked_id).send().await?;
+    // What the patient holds after the move: cancel that one, never the stale copy read
+    // before the move (already cancelled when the move worked).
+    let mut held = Some((*current).clone());
     if let Some(later) = free.slots.get(1) {
         let report = appointments
             .rebook(&current, "Moved to a later time", std::slice::from_ref(later))
@@ -75,23 +84,36 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .send()
             .await?;
         let holding = report.holding();
-        match (holding.old, holding.new) {
-            (Held::No, Held::Yes) => println!("Moved to {}", report.booked().map(describe).unwrap_or_default()),
+        held = match (holding.old, holding.new) {
+            (Held::No, Held::Yes) => {
+                println!("Moved to {}", report.booked().map(describe).unwrap_or_default());
+                report.booked().cloned()
+            }
             (Held::Yes, Held::Yes) => {
-                println!("Booked the new time, but the old one could not be cancelled: you have both")
+                println!("Booked the new time, but the old one could not be cancelled: you have both");
+                Some((*current).clone())
             }
-            (Held::Yes, Held::No) => println!("Could not book the new time: your appointment is unchanged"),
+            (Held::Yes, Held::No) => {
+                println!("Could not book the new time: your appointment is unchanged");
+                Some((*current).clone())
+            }
             _ if holding.neither() => {
-                println!("The old appointment was cancelled but the new time could not be booked")
+                println!("The old appointment was cancelled but the new time could not be booked");
+                None
             }
-            _ => println!("We could not confirm what happened: please check your appointments"),
-        }
+            _ => {
+                println!("We could not confirm what happened: please check your appointments");
+                None
+            }
+        };
     }
 
-    match appointments.cancel(&current, "No longer needed").send().await {
-        Ok(cancelled) => println!("Cancelled: {}", describe(&cancelled)),
-        Err(CancelError::TooLate(_)) => println!("It is too late to cancel online: please phone your practice"),
-        Err(e) => return Err(e.into()),
+    if let Some(appointment) = held {
+        match appointments.cancel(&appointment, "No longer needed").send().await {
+            Ok(cancelled) => println!("Cancelled: {}", describe(&cancelled)),
+            Err(CancelError::TooLate(_)) => println!("It is too late to cancel online: please phone your practice"),
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }

@@ -10,16 +10,22 @@
 //! cargo run --example patient_prescriptions --features patient
 //! ```
 
+mod common;
 mod patient;
 
-use std::error::Error;
+use std::process::ExitCode;
 
 use gpconnect::patient::prescriptions::RequestStatus;
 use gpconnect::patient::PatientExt;
 use gpconnect::platform::PlatformApi;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    // What went wrong and what to do, as the SSP examples report it; never a `Debug` dump.
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let setup = patient::connect(PlatformApi::Prescriptions, "9000000009").await?;
     let prescriptions = setup.session.prescriptions();
 
@@ -42,6 +48,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
         if !repeat.can_request() {
             println!("      (cannot be ordered online: {})", repeat.status.as_str());
+        }
+    }
+
+    // What the practice's system sent that could not be read (never the values): the rest
+    // is shown; the developer sees these (stderr), the patient only that something is missing.
+    if !meds.problems().is_empty() {
+        println!("  (some details could not be shown; your GP practice has the full list)");
+        for problem in meds.problems() {
+            eprintln!("prescriptions answer: {problem}");
         }
     }
 

@@ -10,15 +10,21 @@
 //! cargo run --example patient_record --features patient
 //! ```
 
+mod common;
 mod patient;
 
-use std::error::Error;
+use std::process::ExitCode;
 
 use gpconnect::patient::{MedicationQuery, PatientExt, Resolved};
 use gpconnect::platform::PlatformApi;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    // What went wrong and what to do, as the SSP examples report it; never a `Debug` dump.
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), common::Failure> {
     let setup = patient::connect(PlatformApi::AccessRecord, "9999999999").await?;
     let record = setup.session.access_record();
 

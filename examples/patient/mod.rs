@@ -1,5 +1,6 @@
 //! Shared set-up for the patient-facing examples: a patient session on the NHS API
-//! platform from `GPCONNECT_PLATFORM_*` environment variables, or, when
+//! platform from `GPCONNECT_PLATFORM_*` and `GPCONNECT_NHS_LOGIN_*` environment variables
+//! (`_CLIENT_ID`, optional `_ISSUER` and `_NONCE`), or, when
 //! `GPCONNECT_NHS_LOGIN_ID_TOKEN` is not set, the local servers: the testkit's token
 //! endpoint (checking the client assertion and ID token as the platform does) and
 //! Stoplight Prism serving the NHS OpenAPI file of the API (installed under `target/` on
@@ -9,7 +10,7 @@
 use std::env;
 use std::error::Error;
 
-use gpconnect::patient::{Environment, NhsLoginIdToken, PatientSession, PlatformClient, PlatformConfig};
+use gpconnect::patient::{Environment, NhsLogin, PatientSession, PlatformClient, PlatformConfig};
 use gpconnect::platform::PlatformApi;
 use gpconnect_testkit::platform::{id_token, MockTokenEndpoint};
 use gpconnect_testkit::prism::Prism;
@@ -47,7 +48,16 @@ pub async fn connect(api: PlatformApi, local_nhs: &str) -> Result<Setup, Box<dyn
         if let Some(url) = var("GPCONNECT_PLATFORM_TOKEN_URL") {
             config = config.token_url(url);
         }
-        let session = PlatformClient::new(config)?.session(NhsLoginIdToken::parse(id_token_text)?)?;
+        // The ID token is verified as NHS login's relying party must before any session
+        // exists: the app's NHS login client id, and the issuer the environment pairs with.
+        let issuer = var("GPCONNECT_NHS_LOGIN_ISSUER").unwrap_or_else(|| match environment {
+            Environment::Production => NhsLogin::PRODUCTION.into(),
+            Environment::Sandbox => NhsLogin::SANDPIT.into(),
+            _ => NhsLogin::INTEGRATION.into(),
+        });
+        let config = config.nhs_login(NhsLogin::new(issuer, required("GPCONNECT_NHS_LOGIN_CLIENT_ID")?));
+        let nonce = var("GPCONNECT_NHS_LOGIN_NONCE");
+        let session = PlatformClient::new(config)?.log_in(id_token_text, nonce.as_deref()).await?;
         return Ok(Setup { session, local: None });
     }
     eprintln!("GPCONNECT_NHS_LOGIN_ID_TOKEN not set: using a local token endpoint and Prism (no credentials needed)");
@@ -55,7 +65,7 @@ pub async fn connect(api: PlatformApi, local_nhs: &str) -> Result<Setup, Box<dyn
     let prism = Prism::start(api).await;
     let client = PlatformClient::new(prism.configure(tokens.config()))?;
     let token = id_token().nhs_number(Some(local_nhs)).build();
-    let session = client.session(NhsLoginIdToken::parse(token)?)?;
+    let session = client.log_in(token, None).await?;
     Ok(Setup { session, local: Some((tokens, prism)) })
 }
 

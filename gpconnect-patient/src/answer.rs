@@ -5,7 +5,7 @@ use gpconnect_core::error::{DecodeProblem, InvalidInput};
 use gpconnect_core::fhir::lenient::{depth_exceeds, MAX_DEPTH};
 use gpconnect_core::fhir::{Bundle, FhirResource};
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{NhsNumber, Response, Result};
+use gpconnect_core::{NhsNumber, PatientMismatch, Response, Result};
 
 /// Checks that `body` never nests deeper than [`MAX_DEPTH`] (core's one limit and check).
 pub(crate) fn check_depth(body: &[u8]) -> Result<(), DecodeProblem> {
@@ -18,12 +18,10 @@ pub(crate) fn check_depth(body: &[u8]) -> Result<(), DecodeProblem> {
     Ok(())
 }
 
-/// The logged-in patient's NHS number (the ID token's `nhs_number` claim): the platform
-/// binds every call to it, so paths and bodies name it.
+/// The logged-in patient's NHS number (the verified ID token's `nhs_number` claim): the
+/// platform binds every call to it, so paths and bodies name it.
 pub(crate) fn patient_nhs_number(session: &PatientSession) -> Result<NhsNumber, InvalidInput> {
-    session.nhs_number().cloned().ok_or_else(|| {
-        InvalidInput::parameter("nhs_number", "the NHS login ID token carries no NHS number (a P9 login has one)")
-    })
+    Ok(session.nhs_number().clone())
 }
 
 /// Checks an answer before parsing: not empty, nested at most [`MAX_DEPTH`](crate::MAX_DEPTH)
@@ -58,10 +56,8 @@ pub(crate) fn bundle(response: &Response) -> Result<Bundle> {
     response.json()
 }
 
-/// The error for an answer about another patient than the logged-in one.
-pub(crate) fn other_patient(response: &Response, path: &str) -> gpconnect_core::Error {
-    response.decode_error(DecodeProblem::Json {
-        path: path.to_owned(),
-        message: "about another patient than the one logged in".into(),
-    })
+/// The error for an answer about another patient than the logged-in one (or naming none
+/// where it must): [`gpconnect_core::Error::WrongPatient`], with the request id.
+pub(crate) fn wrong_patient(response: &Response, problem: PatientMismatch) -> gpconnect_core::Error {
+    problem.error(response.interaction, response.trace_id)
 }

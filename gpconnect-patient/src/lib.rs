@@ -25,17 +25,22 @@
 //! Document's search, [`ReadAppointment`] Appointment Management's read). Each returns the
 //! typed value with its `X-Request-ID` ([`gpconnect_core::Traced`], streamed documents
 //! included) or the one [`gpconnect_core::Error`]. The platform binds every call to the
-//! logged-in patient: the SDK takes their NHS number from the ID token, and an answer
-//! about anybody else is an error.
+//! logged-in patient: the SDK takes their NHS number from the verified ID token, and an
+//! answer about anybody else is an error.
 //!
 //! ```no_run
-//! use gpconnect_core::platform::{Environment, NhsLoginIdToken, PlatformClient, PlatformConfig};
+//! use gpconnect_core::platform::{Environment, NhsLogin, PlatformClient, PlatformConfig};
 //! use gpconnect_patient::{PatientExt, MedicationQuery};
 //! use gpconnect_structured::Resolved;
 //!
-//! # async fn demo(key_pem: &[u8], id_token: String) -> gpconnect_core::Result<()> {
-//! let platform = PlatformClient::new(PlatformConfig::new(Environment::Integration, "api-key", "key-1", key_pem)?)?;
-//! let patient = platform.session(NhsLoginIdToken::parse(id_token)?)?;
+//! # async fn demo(key_pem: &[u8], id_token: String, nonce: &str) -> gpconnect_core::Result<()> {
+//! let platform = PlatformClient::new(
+//!     PlatformConfig::new(Environment::Integration, "api-key", "key-1", key_pem)?
+//!         .nhs_login(NhsLogin::new(NhsLogin::INTEGRATION, "nhs-login-client-id")),
+//! )?;
+//! // The ID token NHS login returned, verified as a relying party must (signature, issuer,
+//! // audience, expiry, nonce, P9, vot) before the session exists.
+//! let patient = platform.log_in(id_token, Some(nonce)).await?;
 //!
 //! let record = patient
 //!     .access_record()
@@ -78,7 +83,9 @@ pub use gpconnect_appointments::{CancelError, TOO_LATE_TO_CANCEL};
 /// The deepest JSON nesting accepted in an answer: core's one limit.
 pub use gpconnect_core::fhir::lenient::MAX_DEPTH;
 pub use prescriptions::{Prescriptions, RequestIssue, RequestStatusSearch, SearchMedications};
-pub use record::{AccessRecord, BinaryId, FindPatient, GetRecord, MedicationQuery, RetrieveDocument, SearchDocuments};
+pub use record::{
+    AccessRecord, BinaryId, FindPatient, GetRecord, MedicationQuery, PatientRecord, RetrieveDocument, SearchDocuments,
+};
 
 // The typed models and views these APIs share with the clinicians' APIs, so the `patient`
 // feature alone is enough to use them.
@@ -87,7 +94,9 @@ pub use gpconnect_appointments::{
     OrganisationType, SlotTime,
 };
 pub use gpconnect_core::foundations::FoundPatient;
-pub use gpconnect_core::platform::{Environment, NhsLoginIdToken, PatientSession, PlatformClient, PlatformConfig};
+pub use gpconnect_core::platform::{
+    Environment, Identity, NhsLogin, NhsLoginIdToken, PatientSession, PlatformClient, PlatformConfig,
+};
 pub use gpconnect_core::{AppointmentId, CallOptions, PatientId, Transport};
 pub use gpconnect_documents::{Document, DocumentList, Retrieved};
 pub use gpconnect_structured::{

@@ -56,6 +56,8 @@ pub mod hostile;
 #[cfg(feature = "mesh")]
 pub mod mesh;
 mod nhs;
+#[cfg(feature = "api-platform")]
+pub mod nhs_login;
 pub mod outcome;
 #[cfg(feature = "api-platform")]
 pub mod platform;

@@ -4,15 +4,15 @@
 //! The keys under `fixtures/keys/` are **test keys only**, committed in the repository.
 //!
 //! ```
-//! use gpconnect_core::platform::{NhsLoginIdToken, PlatformClient};
+//! use gpconnect_core::platform::PlatformClient;
 //! use gpconnect_testkit::platform::{id_token, MockTokenEndpoint};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let tokens = MockTokenEndpoint::start().await;
 //! let client = PlatformClient::new(tokens.config()).unwrap();
-//! let patient = client.session(NhsLoginIdToken::parse(id_token().build()).unwrap()).unwrap();
-//! assert_eq!(patient.nhs_number().unwrap().expose(), "9000000009");
+//! let patient = client.log_in(id_token().build(), None).await.unwrap();
+//! assert_eq!(patient.nhs_number().expose(), "9000000009");
 //! assert!(tokens.exchanges().is_empty()); // nothing sent until the first call
 //! # }
 //! ```
@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use gpconnect_core::platform::{Environment, PlatformConfig};
+use gpconnect_core::platform::{Environment, NhsLogin, PlatformConfig};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -37,6 +37,10 @@ pub const TEST_KID: &str = "gpconnect-rs-test-key-1";
 pub const NHS_LOGIN_KID: &str = "mock-nhs-login-key-1";
 /// The issuer of the mock NHS login ID tokens (the platform's mock NHS login realm).
 pub const NHS_LOGIN_ISSUER: &str = "https://identity.ptl.api.platform.nhs.uk/realms/NHS-Login-mock-int";
+/// The test app's NHS login client id (`aud` of the mock ID tokens).
+pub const NHS_LOGIN_CLIENT_ID: &str = "gpconnect-rs-test-nhs-login-client";
+/// The path of the mock NHS login JWKS on the mock servers.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// The NHS number of the default test patient (the sandboxes' `9000000009`).
 pub const TEST_NHS_NUMBER: &str = "9000000009";
 /// The token endpoint path on the mock.
@@ -51,6 +55,16 @@ const CLIENT_KEY: &str = include_str!("../fixtures/keys/TEST-ONLY-platform-clien
 const CLIENT_PUBLIC: &str = include_str!("../fixtures/keys/TEST-ONLY-platform-client-public.pem");
 const NHS_LOGIN_KEY: &str = include_str!("../fixtures/keys/TEST-ONLY-nhs-login-key.pem");
 const NHS_LOGIN_PUBLIC: &str = include_str!("../fixtures/keys/TEST-ONLY-nhs-login-public.pem");
+const OTHER_KEY: &str = include_str!("../fixtures/keys/TEST-ONLY-other-key.pem");
+
+/// The mock NHS login's JWKS document: its public key under [`NHS_LOGIN_KID`], RS512, `use: sig`.
+pub fn nhs_login_jwks() -> Value {
+    let key = DecodingKey::from_rsa_pem(NHS_LOGIN_PUBLIC.as_bytes()).expect("test NHS login key");
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_decoding_key(&key, Some(Algorithm::RS512)).expect("a JWK");
+    jwk.common.key_id = Some(NHS_LOGIN_KID.into());
+    jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+    json!({ "keys": [jwk] })
+}
 
 /// The test app's private key (PEM). A test key: never use it anywhere real.
 pub fn client_private_key_pem() -> &'static [u8] {
@@ -62,7 +76,7 @@ pub fn client_public_key_pem() -> &'static [u8] {
     CLIENT_PUBLIC.as_bytes()
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
@@ -75,7 +89,22 @@ pub fn id_token() -> IdTokenBuilder {
         subject: "49f470a1-cc52-49b7-beba-0f9cec937c46".into(),
         issuer: NHS_LOGIN_ISSUER.into(),
         algorithm: Algorithm::RS512,
+        audience: json!(NHS_LOGIN_CLIENT_ID),
+        nonce: None,
+        vot: "P9.Cp.Cd".into(),
+        actor: None,
+        kid: NHS_LOGIN_KID.into(),
+        issued_ago: 60,
+        signing: Signing::NhsLogin,
     }
+}
+
+/// How a test ID token is signed.
+#[derive(Debug, Clone, Copy)]
+enum Signing {
+    NhsLogin,
+    OtherKey,
+    Unsigned,
 }
 
 /// A mock NHS login ID token, signed with the test NHS login key, with the claims of the
@@ -89,9 +118,70 @@ pub struct IdTokenBuilder {
     subject: String,
     issuer: String,
     algorithm: Algorithm,
+    audience: Value,
+    nonce: Option<String>,
+    vot: String,
+    actor: Option<String>,
+    kid: String,
+    issued_ago: i64,
+    signing: Signing,
 }
 
 impl IdTokenBuilder {
+    /// The `aud` claim (default [`NHS_LOGIN_CLIENT_ID`]); a JSON string or array.
+    pub fn audience(mut self, aud: Value) -> Self {
+        self.audience = aud;
+        self
+    }
+
+    /// The `nonce` claim (default: none).
+    pub fn nonce(mut self, nonce: &str) -> Self {
+        self.nonce = Some(nonce.into());
+        self
+    }
+
+    /// The vector of trust (`vot`, default `P9.Cp.Cd`).
+    pub fn vot(mut self, vot: &str) -> Self {
+        self.vot = vot.into();
+        self
+    }
+
+    /// Proxy access: `act.sub`, the person acting for the patient.
+    pub fn acting(mut self, actor: &str) -> Self {
+        self.actor = Some(actor.into());
+        self
+    }
+
+    /// The `kid` header (default [`NHS_LOGIN_KID`]).
+    pub fn kid(mut self, kid: &str) -> Self {
+        self.kid = kid.into();
+        self
+    }
+
+    /// Seconds before now of `iat` (default 60; negative for a token issued in the future).
+    pub fn issued_ago(mut self, seconds: i64) -> Self {
+        self.issued_ago = seconds;
+        self
+    }
+
+    /// The signing algorithm (default RS512).
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// Signs with a test key nobody publishes (the header still names NHS login's `kid`).
+    pub fn signed_with_other_key(mut self) -> Self {
+        self.signing = Signing::OtherKey;
+        self
+    }
+
+    /// No signature at all: header `alg: none`, an empty signature, as an attacker would.
+    pub fn unsigned(mut self) -> Self {
+        self.signing = Signing::Unsigned;
+        self
+    }
+
     /// The `nhs_number` claim (`None`: left out).
     pub fn nhs_number(mut self, nhs: Option<&str>) -> Self {
         self.nhs_number = nhs.map(str::to_owned);
@@ -128,12 +218,12 @@ impl IdTokenBuilder {
         let mut claims = json!({
             "iss": self.issuer,
             "sub": self.subject,
-            "aud": "gpconnect-rs-test-nhs-login-client",
+            "aud": self.audience,
             "exp": now + self.expires_in,
-            "iat": now - 60,
-            "auth_time": now - 60,
+            "iat": now - self.issued_ago,
+            "auth_time": now - self.issued_ago,
             "jti": uuid::Uuid::new_v4().to_string(),
-            "vot": "P9.Cp.Cd",
+            "vot": self.vot,
             "vtm": "https://auth.sandpit.signin.nhs.uk/trustmark/auth.sandpit.signin.nhs.uk",
             "id_status": "verified",
             "token_use": "id",
@@ -144,10 +234,25 @@ impl IdTokenBuilder {
         if let Some(nhs) = self.nhs_number {
             claims["nhs_number"] = json!(nhs);
         }
+        if let Some(nonce) = self.nonce {
+            claims["nonce"] = json!(nonce);
+        }
+        if let Some(actor) = self.actor {
+            claims["act"] = json!({ "sub": actor });
+        }
+        let pem = match self.signing {
+            Signing::NhsLogin => NHS_LOGIN_KEY,
+            Signing::OtherKey => OTHER_KEY,
+            Signing::Unsigned => {
+                let header = json!({ "alg": "none", "typ": "JWT", "kid": self.kid });
+                let part = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+                return format!("{}.{}.", part(&header), part(&claims));
+            }
+        };
         let mut header = Header::new(self.algorithm);
         header.typ = Some("JWT".into());
-        header.kid = Some(NHS_LOGIN_KID.into());
-        let key = EncodingKey::from_rsa_pem(NHS_LOGIN_KEY.as_bytes()).expect("test NHS login key");
+        header.kid = Some(self.kid);
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test key");
         jsonwebtoken::encode(&header, &claims, &key).expect("signing a test ID token")
     }
 }
@@ -206,6 +311,11 @@ impl MockTokenEndpoint {
             .respond_with(TokenResponder { state: state.clone(), token_url })
             .mount(&server)
             .await;
+        Mock::given(method("GET"))
+            .and(path(JWKS_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_json(nhs_login_jwks()))
+            .mount(&server)
+            .await;
         Self { server, state }
     }
 
@@ -214,12 +324,32 @@ impl MockTokenEndpoint {
         format!("{}{TOKEN_PATH}", self.server.uri())
     }
 
-    /// A platform configuration for the test app pointed at this endpoint (plain http allowed).
+    /// A platform configuration for the test app pointed at this endpoint (plain http
+    /// allowed), verifying ID tokens as issued by the mock NHS login (issuer
+    /// [`NHS_LOGIN_ISSUER`], client id [`NHS_LOGIN_CLIENT_ID`]) with the keys this server
+    /// serves at [`JWKS_PATH`].
     pub fn config(&self) -> PlatformConfig {
         PlatformConfig::new(Environment::Integration, TEST_API_KEY, TEST_KID, client_private_key_pem())
             .expect("test key")
             .token_url(self.token_url())
+            .nhs_login(self.nhs_login())
             .http(|h| h.allow_http(true))
+    }
+
+    /// The mock NHS login as the test app is registered with it, keys from this server.
+    pub fn nhs_login(&self) -> NhsLogin {
+        NhsLogin::new(NHS_LOGIN_ISSUER, NHS_LOGIN_CLIENT_ID).with_jwks_url(self.jwks_url())
+    }
+
+    /// Where this server serves the mock NHS login's keys.
+    pub fn jwks_url(&self) -> String {
+        format!("{}{JWKS_PATH}", self.server.uri())
+    }
+
+    /// How many times NHS login's keys were fetched from this server.
+    pub async fn jwks_fetches(&self) -> usize {
+        let received = self.server.received_requests().await.unwrap_or_default();
+        received.iter().filter(|r| r.url.path() == JWKS_PATH).count()
     }
 
     /// Every token request received, in order.
@@ -389,14 +519,14 @@ fn decode_part(part: Option<&str>) -> Option<Value> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part?).ok()?).ok()
 }
 
-fn decode_unverified(jwt: &str) -> Option<(Value, Value)> {
+pub(crate) fn decode_unverified(jwt: &str) -> Option<(Value, Value)> {
     let mut parts = jwt.split('.');
     let header = decode_part(parts.next())?;
     let claims = decode_part(parts.next())?;
     (parts.next().is_some_and(|s| !s.is_empty()) && parts.next().is_none()).then_some((header, claims))
 }
 
-fn verify_signature(jwt: &str, public_pem: &str, algorithms: &[Algorithm]) -> bool {
+pub(crate) fn verify_signature(jwt: &str, public_pem: &str, algorithms: &[Algorithm]) -> bool {
     let Ok(key) = DecodingKey::from_rsa_pem(public_pem.as_bytes()) else { return false };
     let mut validation = Validation::new(algorithms[0]);
     validation.algorithms = algorithms.to_vec();

@@ -2,7 +2,7 @@
 //! with request validation on; the SDK's platform transport against it.
 #![cfg(feature = "api-platform")]
 
-use gpconnect_core::platform::{NhsLoginIdToken, PatientSession, PlatformApi, PlatformClient, PlatformRequest};
+use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformClient, PlatformRequest};
 use gpconnect_core::{InteractionId, RetryPolicy};
 use gpconnect_testkit::platform::{id_token, MockTokenEndpoint};
 use gpconnect_testkit::prism::Prism;
@@ -10,7 +10,7 @@ use gpconnect_testkit::prism::Prism;
 async fn session(prism: &Prism, tokens: &MockTokenEndpoint) -> PatientSession {
     let config = prism.configure(tokens.config()).http(|h| h.retry(RetryPolicy::none()));
     let client = PlatformClient::new(config).unwrap();
-    client.session(NhsLoginIdToken::parse(id_token().build()).unwrap()).unwrap()
+    client.log_in(id_token().build(), None).await.unwrap()
 }
 
 fn resource_type(body: &[u8]) -> String {

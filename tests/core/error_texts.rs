@@ -263,7 +263,7 @@ fn provider_and_decode_errors_never_quote_what_the_provider_said() {
 
 #[test]
 fn api_platform_errors() {
-    use gpconnect_core::error::{AuthError, AuthProblem};
+    use gpconnect_core::error::{AuthError, AuthProblem, IdTokenCheck, TokenRefusal};
     let problems = [
         AuthProblem::IdTokenExpired,
         AuthProblem::IdTokenUnreadable,
@@ -271,9 +271,13 @@ fn api_platform_errors() {
         AuthProblem::IdentityProofingLevel { level: Some(format!("{{{NHS}}}")) },
         AuthProblem::IdentityProofingLevel { level: None },
         AuthProblem::AccessTokenExpired,
-        AuthProblem::TokenRefused { error: "invalid_client".into(), subject_token: false },
-        AuthProblem::TokenRefused { error: format!("Some({NHS}) {{"), subject_token: false },
-        AuthProblem::TokenRefused { error: "invalid_request".into(), subject_token: true },
+        AuthProblem::TokenRefused { refusal: TokenRefusal::UnknownClient },
+        AuthProblem::TokenRefused { refusal: TokenRefusal::Unknown },
+        AuthProblem::TokenRefused { refusal: TokenRefusal::IdTokenExpired },
+        AuthProblem::TokenRefused { refusal: TokenRefusal::WrongIssuer },
+        AuthProblem::IdTokenRejected(IdTokenCheck::Signature),
+        AuthProblem::IdentityMismatch,
+        AuthProblem::AccessDenied,
         AuthProblem::BadTokenAnswer(DecodeProblem::Empty),
     ];
     for problem in problems {

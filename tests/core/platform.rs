@@ -5,13 +5,13 @@
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gpconnect_core::error::{AuthProblem, ConfigError, DecodeProblem};
+use gpconnect_core::error::{AuthProblem, ConfigError, DecodeProblem, IdTokenCheck, TokenRefusal};
 use gpconnect_core::platform::{
-    Environment, NhsLoginIdToken, PatientSession, PlatformApi, PlatformClient, PlatformConfig, PlatformRequest,
+    Environment, NhsLogin, PatientSession, PlatformApi, PlatformClient, PlatformConfig, PlatformRequest,
 };
 use gpconnect_core::{Error, ErrorKind, GpcCode, InteractionId, RetryPolicy};
 use gpconnect_testkit::fixture;
-use gpconnect_testkit::platform::{id_token, MockTokenEndpoint, TEST_API_KEY, TEST_KID};
+use gpconnect_testkit::platform::{id_token, MockTokenEndpoint, NHS_LOGIN_CLIENT_ID, TEST_API_KEY, TEST_KID};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -34,8 +34,8 @@ fn config(tokens: &MockTokenEndpoint, api: &MockServer) -> PlatformConfig {
         .http(|h| h.retry(fast_retries()))
 }
 
-fn patient(client: &PlatformClient) -> PatientSession {
-    client.session(NhsLoginIdToken::parse(id_token().build()).unwrap()).unwrap()
+async fn patient(client: &PlatformClient) -> PatientSession {
+    client.log_in(id_token().build(), None).await.unwrap()
 }
 
 fn fhir(status: u16, body: &str) -> ResponseTemplate {
@@ -74,7 +74,7 @@ async fn first_call_exchanges_the_id_token_with_a_signed_assertion_and_sends_the
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(1).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
     let id = id_token().build();
-    let session = client.session(NhsLoginIdToken::parse(id.clone()).unwrap()).unwrap();
+    let session = client.log_in(id.clone(), None).await.unwrap();
 
     let answer = session.send(tasks().query("_include", "Task:focus:MedicationRequest")).await.unwrap();
     assert_eq!(answer.status, 200);
@@ -104,7 +104,8 @@ async fn first_call_exchanges_the_id_token_with_a_signed_assertion_and_sends_the
     assert_eq!(claims["aud"], tokens.token_url().as_str());
     assert!(is_v4(claims["jti"].as_str().unwrap()));
     let lifetime = claims["exp"].as_i64().unwrap() - now();
-    assert!((290..=300).contains(&lifetime), "exp {lifetime} s ahead");
+    // Four minutes: room for 70 s of clock skew under the platform's 310 s limit.
+    assert!((230..=240).contains(&lifetime), "exp {lifetime} s ahead");
 
     let received = api.received_requests().await.unwrap();
     let r = &received[0];
@@ -134,6 +135,7 @@ async fn writes_carry_the_fhir_body_type_and_the_correlation_id_when_set() {
     let request_id = uuid::Uuid::new_v4();
     let body = r#"{"resourceType":"Task","status":"requested"}"#;
     let answer = patient(&client)
+        .await
         .send(
             PlatformRequest::post(InteractionId::RequestPrescription, PlatformApi::Prescriptions, "/Task", body)
                 .correlation_id("app-7f3a")
@@ -157,7 +159,7 @@ async fn every_exchange_signs_a_new_assertion_with_a_fresh_jti() {
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(3).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
     for subject in ["patient-a", "patient-b", "patient-c"] {
-        let session = client.session(NhsLoginIdToken::parse(id_token().subject(subject).build()).unwrap()).unwrap();
+        let session = client.log_in(id_token().subject(subject).build(), None).await.unwrap();
         session.send(tasks()).await.unwrap();
     }
     let jtis: HashSet<String> = tokens
@@ -176,11 +178,11 @@ async fn the_access_token_is_cached_per_patient_and_replaced_before_it_expires()
     let api = MockServer::start().await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(4).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api).refresh_margin(Duration::from_secs(2))).unwrap();
-    let session = patient(&client);
+    let session = patient(&client).await;
     session.send(tasks()).await.unwrap();
     session.send(tasks()).await.unwrap();
     // Asking again for the same patient gives the same session and token.
-    patient(&client).send(tasks()).await.unwrap();
+    patient(&client).await.send(tasks()).await.unwrap();
     assert_eq!(session.exchanges().await, 1);
     assert_eq!(tokens.exchanges().len(), 1);
 
@@ -203,7 +205,7 @@ async fn concurrent_callers_share_one_exchange() {
     let api = MockServer::start().await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(8).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
-    let session = patient(&client);
+    let session = patient(&client).await;
     let calls: Vec<_> = (0..8)
         .map(|_| {
             let s = session.clone();
@@ -227,23 +229,22 @@ async fn an_expired_or_weak_id_token_is_refused_before_anything_is_sent() {
     let api = MockServer::start().await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
 
-    let expired = client.session(NhsLoginIdToken::parse(id_token().expires_in(-5).build()).unwrap()).unwrap_err();
+    let expired = client.log_in(id_token().expires_in(-5).build(), None).await.unwrap_err();
     assert!(expired.must_log_in_again());
     assert_eq!(expired.kind(), ErrorKind::Authentication);
     assert!(matches!(&expired, Error::Auth(a) if a.problem == AuthProblem::IdTokenExpired));
 
-    let p5 =
-        client.session(NhsLoginIdToken::parse(id_token().proofing_level(Some("P5")).build()).unwrap()).unwrap_err();
+    let p5 = client.log_in(id_token().proofing_level(Some("P5")).build(), None).await.unwrap_err();
     assert!(p5.must_log_in_again());
     assert!(
         matches!(&p5, Error::Auth(a) if a.problem == AuthProblem::IdentityProofingLevel { level: Some("P5".into()) })
     );
     assert!(p5.to_string().contains("P9"));
 
-    let none = client.session(NhsLoginIdToken::parse(id_token().proofing_level(None).build()).unwrap()).unwrap_err();
+    let none = client.log_in(id_token().proofing_level(None).build(), None).await.unwrap_err();
     assert!(none.must_log_in_again());
 
-    let garbage = NhsLoginIdToken::parse("not-a-jwt").unwrap_err();
+    let garbage = client.verify_id_token("not-a-jwt", None).await.unwrap_err();
     assert!(garbage.must_log_in_again());
     assert!(matches!(&garbage, Error::Auth(a) if a.problem == AuthProblem::IdTokenUnreadable));
 
@@ -259,7 +260,7 @@ async fn once_the_id_token_expires_the_session_asks_for_a_new_login_without_send
     let api = MockServer::start().await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(2).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api).refresh_margin(Duration::ZERO)).unwrap();
-    let session = client.session(NhsLoginIdToken::parse(id_token().expires_in(2).build()).unwrap()).unwrap();
+    let session = client.log_in(id_token().expires_in(2).build(), None).await.unwrap();
     session.send(tasks()).await.unwrap();
 
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -270,12 +271,15 @@ async fn once_the_id_token_expires_the_session_asks_for_a_new_login_without_send
     assert_eq!(api.received_requests().await.unwrap().len(), 1);
 
     // After a new NHS login the same session works again.
-    session.log_in_again(NhsLoginIdToken::parse(id_token().build()).unwrap()).await.unwrap();
+    session.log_in_again(client.verify_id_token(id_token().build(), None).await.unwrap()).await.unwrap();
     session.send(tasks()).await.unwrap();
     assert_eq!(tokens.exchanges().len(), 2);
     // A token of another patient is refused.
-    let other = NhsLoginIdToken::parse(id_token().subject("someone-else").build()).unwrap();
-    assert_eq!(session.log_in_again(other).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    let other = client.verify_id_token(id_token().subject("someone-else").build(), None).await.unwrap();
+    let err = session.log_in_again(other).await.unwrap_err();
+    assert!(matches!(&err, Error::Auth(a) if a.problem == AuthProblem::IdentityMismatch), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Authentication);
+    assert!(!err.must_log_in_again());
 }
 
 #[tokio::test]
@@ -284,15 +288,28 @@ async fn token_endpoint_refusals_are_typed_and_keep_the_description_out_of_displ
     let api = MockServer::start().await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
 
-    // An ID token from an issuer the platform does not accept: a subject token problem.
+    // An ID token from another issuer than the configured NHS login: refused locally.
     let foreign = id_token().issuer("https://evil.example").build();
-    let err = client.session(NhsLoginIdToken::parse(foreign).unwrap()).unwrap().send(tasks()).await.unwrap_err();
+    let err = client.log_in(foreign.clone(), None).await.unwrap_err();
+    assert!(matches!(&err, Error::Auth(a) if a.problem == AuthProblem::IdTokenRejected(IdTokenCheck::Issuer)));
+    assert!(tokens.exchanges().is_empty());
+
+    // An app configured for another NHS login environment than the platform pairs with:
+    // the platform refuses the subject token's issuer. A configuration problem for the
+    // developer, not "log in again".
+    let elsewhere = PlatformClient::new(
+        config(&tokens, &api)
+            .nhs_login(NhsLogin::new("https://evil.example", NHS_LOGIN_CLIENT_ID).with_jwks_url(tokens.jwks_url())),
+    )
+    .unwrap();
+    let err = elsewhere.log_in(foreign, None).await.unwrap().send(tasks()).await.unwrap_err();
     let Error::Auth(auth) = &err else { panic!("{err:?}") };
-    assert_eq!(auth.problem, AuthProblem::TokenRefused { error: "invalid_request".into(), subject_token: true });
+    assert_eq!(auth.problem, AuthProblem::TokenRefused { refusal: TokenRefusal::WrongIssuer });
     assert_eq!(auth.status, Some(400));
     assert_eq!(auth.description.as_deref(), Some("Missing or non-matching 'iss' claim in subject_token JWT"));
-    assert!(err.must_log_in_again());
+    assert!(!err.must_log_in_again());
     assert!(!err.to_string().contains("iss"));
+    assert!(!format!("{err:?}").contains("non-matching"));
 
     // An app key the platform does not know: a configuration problem, not a login one.
     let other_key = PlatformConfig::new(
@@ -303,10 +320,12 @@ async fn token_endpoint_refusals_are_typed_and_keep_the_description_out_of_displ
     )
     .unwrap()
     .token_url(tokens.token_url())
+    .nhs_login(tokens.nhs_login())
     .http(|h| h.allow_http(true))
     .api_base(PlatformApi::Prescriptions, api.uri());
-    let err = patient(&PlatformClient::new(other_key).unwrap()).send(tasks()).await.unwrap_err();
+    let err = patient(&PlatformClient::new(other_key).unwrap()).await.send(tasks()).await.unwrap_err();
     let Error::Auth(auth) = &err else { panic!("{err:?}") };
+    assert_eq!(auth.problem, AuthProblem::TokenRefused { refusal: TokenRefusal::UnknownKeyId });
     assert_eq!(auth.status, Some(401));
     assert_eq!(
         auth.description.as_deref(),
@@ -324,7 +343,7 @@ async fn token_answers_with_numbers_as_numbers_are_read_too() {
     let api = MockServer::start().await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(1).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
-    patient(&client).send(tasks()).await.unwrap();
+    patient(&client).await.send(tasks()).await.unwrap();
 }
 
 #[tokio::test]
@@ -337,6 +356,7 @@ async fn a_token_endpoint_answer_that_is_not_a_token_is_a_typed_error() {
         .mount(&tokens)
         .await;
     let api = MockServer::start().await;
+    let keys = MockTokenEndpoint::start().await;
     let config = PlatformConfig::new(
         Environment::Sandbox,
         TEST_API_KEY,
@@ -345,9 +365,10 @@ async fn a_token_endpoint_answer_that_is_not_a_token_is_a_typed_error() {
     )
     .unwrap()
     .token_url(format!("{}/oauth2/token", tokens.uri()))
+    .nhs_login(keys.nhs_login())
     .api_base(PlatformApi::Prescriptions, api.uri())
     .http(|h| h.allow_http(true));
-    let err = patient(&PlatformClient::new(config).unwrap()).send(tasks()).await.unwrap_err();
+    let err = patient(&PlatformClient::new(config).unwrap()).await.send(tasks()).await.unwrap_err();
     assert!(
         matches!(&err, Error::Auth(a) if matches!(a.problem, AuthProblem::BadTokenAnswer(DecodeProblem::Json { .. })))
     );
@@ -369,7 +390,7 @@ async fn a_refused_token_is_exchanged_again_once_then_the_patient_must_log_in_ag
     let api = MockServer::start().await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(access_token_expired()).expect(2).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
-    let err = patient(&client).send(tasks()).await.unwrap_err();
+    let err = patient(&client).await.send(tasks()).await.unwrap_err();
     assert!(err.must_log_in_again());
     let Error::Auth(auth) = &err else { panic!("{err:?}") };
     assert_eq!(auth.problem, AuthProblem::AccessTokenExpired);
@@ -402,7 +423,7 @@ async fn a_revoked_token_is_replaced_and_the_call_succeeds() {
         .mount(&api)
         .await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
-    let session = patient(&client);
+    let session = patient(&client).await;
     session.send(tasks()).await.unwrap();
     tokens.revoke_all();
     session.send(tasks()).await.unwrap();
@@ -422,7 +443,7 @@ async fn reads_are_retried_with_the_same_request_id() {
         .await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(1).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
-    let answer = patient(&client).send(tasks()).await.unwrap();
+    let answer = patient(&client).await.send(tasks()).await.unwrap();
     let ids: HashSet<String> =
         api.received_requests().await.unwrap().iter().map(|r| header(r, "x-request-id").unwrap().to_owned()).collect();
     assert_eq!(ids.len(), 1);
@@ -437,6 +458,7 @@ async fn writes_are_never_retried_once_they_may_have_been_sent() {
     Mock::given(method("POST")).and(path(TASKS)).respond_with(ResponseTemplate::new(502)).expect(1).mount(&api).await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
     let err = patient(&client)
+        .await
         .send(PlatformRequest::post(InteractionId::RequestPrescription, PlatformApi::Prescriptions, "Task", "{}"))
         .await
         .unwrap_err();
@@ -466,7 +488,7 @@ async fn error_answers_keep_status_outcome_and_the_platform_codes() {
         .mount(&api)
         .await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
-    let session = patient(&client);
+    let session = patient(&client).await;
     let err = session
         .send(PlatformRequest::get(InteractionId::RetrieveDocument, PlatformApi::AccessRecord, "documents/Binary/x"))
         .await
@@ -499,7 +521,7 @@ async fn redirects_are_not_followed_and_bodies_are_bounded() {
         .mount(&api)
         .await;
     let client = PlatformClient::new(config(&tokens, &api).max_response_bytes(1000)).unwrap();
-    let session = patient(&client);
+    let session = patient(&client).await;
     let err = session.send(tasks()).await.unwrap_err();
     assert!(matches!(err, Error::Redirected { status: 302, .. }), "{err:?}");
     let err = session
@@ -530,7 +552,7 @@ async fn tokens_keys_and_patients_never_reach_debug_output() {
     let config = config(&tokens, &api);
     let client = PlatformClient::new(config.clone()).unwrap();
     let raw = id_token().build();
-    let id = NhsLoginIdToken::parse(raw.clone()).unwrap();
+    let id = client.verify_id_token(raw.clone(), None).await.unwrap();
     let session = client.session(id.clone()).unwrap();
     session.send(tasks()).await.unwrap();
     let access = tokens.exchanges()[0].access_token.clone().unwrap();
@@ -544,12 +566,14 @@ async fn tokens_keys_and_patients_never_reach_debug_output() {
 async fn the_sandbox_gets_no_token_exchange() {
     let api = MockServer::start().await;
     Mock::given(method("GET")).and(path(TASKS)).respond_with(bundle()).expect(1).mount(&api).await;
+    let keys = MockTokenEndpoint::start().await;
     let key = gpconnect_testkit::platform::client_private_key_pem();
     let config = PlatformConfig::new(Environment::Sandbox, TEST_API_KEY, TEST_KID, key)
         .unwrap()
+        .nhs_login(keys.nhs_login())
         .api_base(PlatformApi::Prescriptions, api.uri())
         .http(|h| h.allow_http(true));
-    patient(&PlatformClient::new(config).unwrap()).send(tasks()).await.unwrap();
+    patient(&PlatformClient::new(config).unwrap()).await.send(tasks()).await.unwrap();
     let r = &api.received_requests().await.unwrap()[0];
     assert_eq!(header(r, "authorization"), Some("Bearer sandbox"));
     assert!(is_v4(header(r, "x-request-id").unwrap()));
@@ -558,13 +582,16 @@ async fn the_sandbox_gets_no_token_exchange() {
 #[tokio::test]
 async fn an_unreachable_token_endpoint_is_not_an_unknown_outcome_even_for_a_write() {
     let api = MockServer::start().await;
+    let keys = MockTokenEndpoint::start().await;
     let key = gpconnect_testkit::platform::client_private_key_pem();
     let config = PlatformConfig::new(Environment::Integration, TEST_API_KEY, TEST_KID, key)
         .unwrap()
+        .nhs_login(keys.nhs_login())
         .token_url("http://127.0.0.1:9/oauth2/token")
         .api_base(PlatformApi::Prescriptions, api.uri())
         .http(|h| h.allow_http(true).retry(RetryPolicy::none()));
     let err = patient(&PlatformClient::new(config).unwrap())
+        .await
         .send(PlatformRequest::post(InteractionId::RequestPrescription, PlatformApi::Prescriptions, "Task", "{}"))
         .await
         .unwrap_err();
@@ -610,7 +637,7 @@ async fn operations_of_the_one_shape_are_sent_through_the_platform() {
         .mount(&api)
         .await;
     let client = PlatformClient::new(config(&tokens, &api)).unwrap();
-    let session = patient(&client);
+    let session = patient(&client).await;
     let body = r#"{"resourceType":"Task"}"#;
 
     let created = gpconnect_core::Call::new(&session).send(&RequestRepeat { body, url: None }).await.unwrap();

@@ -2,9 +2,9 @@
 //! path: a run with every tracing event captured at TRACE level (its own test binary, so
 //! no other test's callsites share the subscriber).
 
-use gpconnect_core::platform::{NhsLoginIdToken, PlatformApi, PlatformClient, PlatformRequest};
+use gpconnect_core::platform::{NhsLogin, PlatformApi, PlatformClient, PlatformRequest};
 use gpconnect_core::InteractionId;
-use gpconnect_testkit::platform::{id_token, MockTokenEndpoint, TEST_API_KEY};
+use gpconnect_testkit::platform::{id_token, MockTokenEndpoint, NHS_LOGIN_CLIENT_ID, TEST_API_KEY};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -51,9 +51,19 @@ async fn tokens_keys_and_patients_never_reach_logs_or_error_text() {
     Mock::given(method("GET")).and(path("/Task")).respond_with(access_token_expired()).mount(&api).await;
     let client = PlatformClient::new(tokens.config().api_base(PlatformApi::Prescriptions, api.uri())).unwrap();
     let raw = id_token().build();
-    let err = client.session(NhsLoginIdToken::parse(raw.clone()).unwrap()).unwrap().send(tasks()).await.unwrap_err();
-    let refused = client
-        .session(NhsLoginIdToken::parse(id_token().subject("b").issuer("https://evil.example").build()).unwrap())
+    let err = client.log_in(raw.clone(), None).await.unwrap().send(tasks()).await.unwrap_err();
+    // An app configured for another NHS login than the platform's: the token endpoint
+    // refuses the subject token (and its remote text must not be logged).
+    let elsewhere = PlatformClient::new(
+        tokens
+            .config()
+            .nhs_login(NhsLogin::new("https://evil.example", NHS_LOGIN_CLIENT_ID).with_jwks_url(tokens.jwks_url()))
+            .api_base(PlatformApi::Prescriptions, api.uri()),
+    )
+    .unwrap();
+    let refused = elsewhere
+        .log_in(id_token().subject("b").issuer("https://evil.example").build(), None)
+        .await
         .unwrap()
         .send(tasks())
         .await

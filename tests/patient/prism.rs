@@ -10,7 +10,7 @@ mod common;
 use chrono::NaiveDate;
 use common::fast;
 use gpconnect_appointments::BookingOrganisation;
-use gpconnect_core::platform::{NhsLoginIdToken, PatientSession, PlatformApi, PlatformClient, PlatformRequest};
+use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformClient, PlatformRequest};
 use gpconnect_core::{Call, ErrorKind, InteractionId, Operation, Request, Response};
 use gpconnect_patient::prescriptions::{Intent, RequestStatus};
 use gpconnect_patient::{MedicationQuery, PatientExt};
@@ -31,7 +31,7 @@ async fn sandbox(api: PlatformApi, nhs: &str) -> Sandbox {
     let tokens = MockTokenEndpoint::start().await;
     let client = PlatformClient::new(prism.configure(fast(tokens.config()))).unwrap();
     let token = id_token().nhs_number(Some(nhs)).subject(&format!("subject-{nhs}")).build();
-    let session = client.session(NhsLoginIdToken::parse(token).unwrap()).unwrap();
+    let session = client.log_in(token, None).await.unwrap();
     Sandbox { _tokens: tokens, session }
 }
 
@@ -86,7 +86,8 @@ async fn access_record_structured_record_against_prism() {
     let repeats = Call::new(&s.session).send(&Prefer(&op, "example=repeatOnlyResponse")).await.unwrap();
     assert_eq!(repeats.medications().len(), 2);
     let other = Call::new(&s.session).send(&Prefer(&op, "example=fullRecordResponse")).await.unwrap_err();
-    assert_eq!(other.kind(), ErrorKind::Decode, "the full record example is about 9465701947");
+    // Issue 21: an answer about another patient is `WrongPatient`, not a decode error.
+    assert_eq!(other.kind(), ErrorKind::WrongPatient, "the full record example is about 9465701947");
 }
 
 #[tokio::test]

@@ -196,6 +196,23 @@ async fn read_gets_one_appointment() {
     let bad: gpconnect_core::Error = "1/../2".parse::<AppointmentId>().unwrap_err().into();
     assert_eq!(bad.kind(), ErrorKind::InvalidInput);
     assert_eq!(h.received().await.len(), 1);
+    assert!(h.received().await[0].url.query().is_none(), "no _include:recurse unless asked for");
+}
+
+#[tokio::test]
+async fn read_can_ask_for_the_practitioner_and_location() {
+    let h = Harness::start(PlatformApi::Appointments).await;
+    h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
+    let appointment = h.session.appointments().read(&"1".parse().unwrap()).include_details().send().await.unwrap();
+    h.checked(None).await;
+    assert_eq!(appointment.value.version_id.as_deref(), Some("1503440820000"));
+    let received = h.received().await;
+    assert_eq!(
+        query(&received[0]),
+        [("_include:recurse", "Appointment:actor:Practitioner"), ("_include:recurse", "Appointment:actor:Location")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    assert!(received[0].url.query().unwrap().contains("_include:recurse="), "the name literal, as on the SSP path");
 }
 
 #[tokio::test]
@@ -204,7 +221,10 @@ async fn read_of_another_patients_appointment_is_an_error() {
     let h = Harness::with_id_token(PlatformApi::Appointments, token).await;
     h.answer_once("GET", "/Appointment/1", answer(200, READ)).await;
     let err = h.session.appointments().read(&"1".parse().unwrap()).send().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decode);
+    // Issue 21: an answer about another patient is `WrongPatient`, not a decode error.
+    assert_eq!(err.kind(), ErrorKind::WrongPatient);
+    assert_eq!(err.trace_id(), Some(h.checked(None).await[0]));
+    assert!(!format!("{err} {err:?}").contains("9000000009"));
 }
 
 #[tokio::test]
@@ -383,4 +403,23 @@ async fn rebook_checks_both_steps_before_sending_anything() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(h.received().await.is_empty());
+}
+
+#[tokio::test]
+async fn list_filters_by_status_from_the_stu3_codes_only() {
+    let h = Harness::start(PlatformApi::Appointments).await;
+    h.answer_once(
+        "GET",
+        format!("/Patient/{NHS}/Appointment"),
+        answer(200, "appointments/appointments__GET_Patient-id-Appointment__response-200__example.json"),
+    )
+    .await;
+    let list = h.session.appointments().list(d(2020, 5, 9), d(2020, 5, 19)).without_details().status("booked");
+    list.send().await.unwrap();
+    h.checked(None).await;
+    let sent = query(&h.received().await[0]);
+    assert_eq!(sent.last(), Some(&("status".to_owned(), "booked".to_owned())));
+    let bad = h.session.appointments().list(d(2020, 5, 9), d(2020, 5, 19)).status("booked&x=1").send().await;
+    assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(h.received().await.len(), 1);
 }

@@ -223,3 +223,30 @@ async fn request_status_sends_the_patient_and_filters() {
     assert_eq!(status.repeats.len(), 1);
     assert_eq!(status.pending().count(), 2);
 }
+
+#[tokio::test]
+async fn medications_by_request_uuid_and_by_one_date() {
+    let h = Harness::start(PlatformApi::Prescriptions).await;
+    h.answer_once(
+        "GET",
+        format!("/Patient/{NHS}/MedicationRequest"),
+        answer(200, &format!("{MEDS}GetResponseMethotrexate.json")),
+    )
+    .await;
+    let id = uuid::Uuid::parse_str("a54219b8-f741-4c47-b662-e4f8dfa49ab6").unwrap();
+    let on = NaiveDate::from_ymd_opt(2022, 11, 13).unwrap();
+    h.session.prescriptions().medications().identifier(id).authored_on(on).send().await.unwrap();
+    let received = h.received().await;
+    check_headers(&received[0], &h.tokens, None);
+    assert_eq!(
+        query(&received[0]),
+        pairs(&[("authoredon", "eq2022-11-13"), ("identifier", "a54219b8-f741-4c47-b662-e4f8dfa49ab6")])
+    );
+    // One date and a range, or a UUID and an order number, are refused before sending.
+    let meds = h.session.prescriptions().medications();
+    let both = meds.clone().authored_on(on).authored_from(on).send().await.unwrap_err();
+    assert_eq!(both.kind(), ErrorKind::InvalidInput);
+    let both = meds.identifier(id).order_number("CDT38E-Y765968-4FG3BQ").send().await.unwrap_err();
+    assert_eq!(both.kind(), ErrorKind::InvalidInput);
+    assert_eq!(h.received().await.len(), 1);
+}

@@ -87,9 +87,10 @@ async fn repeat_only_medication_sends_prescription_type_as_a_code() {
             { "name": "prescriptionType", "valueCode": "repeat" },
         ] })
     );
-    // The spec's example answer is about patient 9999999999: not the logged-in one.
+    // The spec's example answer is about patient 9999999999: not the logged-in one
+    // (issue 21: `WrongPatient`, not a decode error).
     let err = result.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.kind(), ErrorKind::WrongPatient);
     assert!(!err.to_string().contains("9999999999") && !err.to_string().contains(NHS));
 }
 
@@ -303,4 +304,65 @@ async fn the_one_call_options_apply_on_the_platform() {
     let _ = h.session.access_record().find_patient().retry(once).request_id(again).send().await;
     let received = h.received().await;
     assert_eq!(received[1].headers.get("x-request-id").and_then(|v| v.to_str().ok()), Some(again.to_string().as_str()));
+}
+
+#[tokio::test]
+async fn diary_entries_send_their_search_date_and_a_past_date_is_refused() {
+    let h = Harness::start(PlatformApi::AccessRecord).await;
+    h.answer_once("POST", "/Patient/$gpc.getstructuredrecord", answer(200, &format!("{RECORD}allergies.json"))).await;
+    let today = chrono::Local::now().date_naive();
+    let up_to = today + chrono::Days::new(30);
+    let record = h.session.access_record();
+    let past = record.get_record().include_diary_entries(Some(today - chrono::Days::new(1))).send().await;
+    assert_eq!(past.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert!(h.received().await.is_empty(), "nothing sent");
+    // The allergies example is about another patient: what matters here is the body sent.
+    let _ = record.get_record().include_diary_entries(Some(up_to)).send().await;
+    h.checked(None).await;
+    let sent = body(&h.received().await[0]);
+    assert_eq!(sent["parameter"][0]["valueIdentifier"]["value"], NHS);
+    assert_eq!(
+        sent["parameter"][1],
+        serde_json::json!({ "name": "includeDiaryEntries", "part": [
+            { "name": "diaryEntriesSearchDate", "valueDate": up_to.format("%Y-%m-%d").to_string() },
+        ] })
+    );
+    assert_eq!(sent["parameter"].as_array().unwrap().len(), 2, "diary entries alone are a clinical area");
+    let without_date = record.get_record().include_diary_entries(None).parameters(&NHS.parse().unwrap());
+    assert_eq!(without_date["parameter"][1], serde_json::json!({ "name": "includeDiaryEntries" }));
+}
+
+#[tokio::test]
+async fn search_documents_by_one_date_and_by_sds_user_id() {
+    let token = gpconnect_testkit::platform::id_token().nhs_number(Some("9999999999")).build();
+    let h = Harness::with_id_token(PlatformApi::AccessRecord, token).await;
+    h.answer_once(
+        "GET",
+        "/Patient/9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb/DocumentReference",
+        answer(200, "access-record/access-record__GET_Patient-id-DocumentReference__response-200__example.json"),
+    )
+    .await;
+    let patient = "9d43831b-b2c7-4f8f-b5b5-1d9429acf5fb".parse().unwrap();
+    let records = h.session.access_record();
+    let list = records.search_documents(&patient).created_on(d(2019, 6, 24)).author_user("G13579135").send().await;
+    assert_eq!(list.unwrap().documents.len(), 1);
+    h.checked(None).await;
+    let q = query(&h.received().await[0]);
+    let tail: Vec<(String, String)> = q.into_iter().skip(6).collect();
+    assert_eq!(
+        tail,
+        [("created", "eq2019-06-24"), ("author", "https://fhir.nhs.uk/Id/sds-user-id|G13579135")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+
+    let refused = [
+        records.search_documents(&patient).created_on(d(2019, 6, 24)).created_from(d(2019, 1, 1)),
+        records.search_documents(&patient).author(&"A20047".parse().unwrap()).author_user("G13579135"),
+        records.search_documents(&patient).author_user("G1357|x"),
+        records.search_documents(&patient).author_user(" "),
+    ];
+    for search in refused {
+        assert_eq!(search.send().await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    }
+    assert_eq!(h.received().await.len(), 1, "nothing more sent");
 }

@@ -21,7 +21,7 @@ mod provider;
 mod transport;
 
 pub use answer::{DecodeError, PatientMismatch, RawBody};
-pub use auth::{AuthError, AuthProblem};
+pub use auth::{AuthError, AuthProblem, IdTokenCheck, TokenRefusal};
 pub use code::GpcCode;
 pub use directory::{DirectoryError, DirectoryProblem};
 pub use input::{ConfigError, InvalidInput};

@@ -7,8 +7,10 @@ use uuid::Uuid;
 use super::PlatformConfig;
 use crate::error::ConfigError;
 
-/// Seconds from now to the assertion's `exp`: the platform accepts at most five minutes.
-pub(crate) const ASSERTION_LIFETIME_SECS: i64 = 300;
+/// Seconds from now to the assertion's `exp`. The platform accepts at most five minutes
+/// with a 10 s allowance (310 s); four minutes leaves 70 s for this server's clock to run
+/// ahead of the platform's, and as much behind before the assertion is expired on arrival.
+pub(crate) const ASSERTION_LIFETIME_SECS: i64 = 240;
 
 /// The client assertion's claims, exactly those the platform checks.
 #[derive(Serialize)]
@@ -22,7 +24,7 @@ pub(crate) struct AssertionClaims<'a> {
 
 /// Signs a new client assertion for `token_url` at `now` (epoch seconds): header
 /// `{"alg":"RS512","typ":"JWT","kid":...}`, `iss` = `sub` = the API key, `aud` = the token
-/// URL, a fresh UUID v4 `jti`, `exp` = now + 300 s.
+/// URL, a fresh UUID v4 `jti`, `exp` = now + 240 s.
 pub(crate) fn client_assertion(
     config: &PlatformConfig,
     token_url: &str,
@@ -36,7 +38,7 @@ pub(crate) fn client_assertion(
         sub: &config.api_key,
         aud: token_url,
         jti: Uuid::new_v4().to_string(),
-        exp: now + ASSERTION_LIFETIME_SECS,
+        exp: now.saturating_add(ASSERTION_LIFETIME_SECS),
     };
     jsonwebtoken::encode(&header, &claims, &config.signing_key.0)
         .map(SecretString::from)

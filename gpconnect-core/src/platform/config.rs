@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
+use super::NhsLogin;
 use crate::error::ConfigError;
 use crate::HttpSettings;
 
@@ -142,6 +143,9 @@ pub struct PlatformConfig {
     pub(crate) api_key: String,
     pub(crate) kid: String,
     pub(crate) signing_key: SigningKey,
+    /// Public keys published beside the signing key (rotation), by `kid`.
+    pub(crate) published: Vec<(String, jsonwebtoken::DecodingKey)>,
+    pub(crate) nhs_login: Option<NhsLogin>,
     pub(crate) token_url: Option<String>,
     pub(crate) api_bases: HashMap<PlatformApi, String>,
     pub(crate) http: HttpSettings,
@@ -149,7 +153,8 @@ pub struct PlatformConfig {
     pub(crate) refresh_margin: Duration,
 }
 
-/// The RSA private key that signs client assertions. `Debug` shows nothing of it.
+/// The RSA private key that signs client assertions. `Debug` shows nothing of it; the key
+/// bytes are zeroed when dropped (jsonwebtoken's `EncodingKey` zeroizes itself).
 #[derive(Clone)]
 pub(crate) struct SigningKey(pub(crate) jsonwebtoken::EncodingKey);
 
@@ -164,6 +169,7 @@ impl fmt::Debug for PlatformConfig {
         f.debug_struct("PlatformConfig")
             .field("environment", &self.environment)
             .field("kid", &self.kid)
+            .field("nhs_login", &self.nhs_login)
             .field("apis_overridden", &self.api_bases.keys().collect::<Vec<_>>())
             .field("allow_http", &self.http.allow_http)
             .finish_non_exhaustive()
@@ -194,12 +200,55 @@ impl PlatformConfig {
             api_key,
             kid,
             signing_key: SigningKey(key),
+            published: Vec::new(),
+            nhs_login: None,
             token_url: None,
             api_bases: HashMap::new(),
             http: HttpSettings::default(),
             max_response_bytes: 16 * 1024 * 1024,
             refresh_margin: Duration::from_secs(60),
         })
+    }
+
+    /// The NHS login the app is registered with: its ID tokens are verified against it
+    /// before any session exists ([`PlatformClient::verify_id_token`](super::PlatformClient::verify_id_token)).
+    /// Required for sessions.
+    pub fn nhs_login(mut self, login: NhsLogin) -> Self {
+        self.nhs_login = Some(login);
+        self
+    }
+
+    /// Publishes another public key (PEM, RSA) under `kid` in [`jwks`](Self::jwks), beside
+    /// the signing key: for rotation, publish the new key first, wait for the platform's
+    /// cache (an hour, auth README §5), then sign with it.
+    pub fn publish_key(mut self, kid: impl Into<String>, public_key_pem: &[u8]) -> Result<Self, ConfigError> {
+        let key = jsonwebtoken::DecodingKey::from_rsa_pem(public_key_pem)
+            .map_err(|_| ConfigError::Identity { reason: "a published key is not an RSA public key in PEM".into() })?;
+        self.published.push((kid.into(), key));
+        Ok(self)
+    }
+
+    /// The JWKS document to publish at the URL registered for the app (auth README §5):
+    /// the signing key's public half and every [`publish_key`](Self::publish_key), each
+    /// with its `kid`, `alg: RS512`, `use: sig`.
+    pub fn jwks(&self) -> Result<String, ConfigError> {
+        use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+        use jsonwebtoken::Algorithm::RS512;
+        let unusable = || ConfigError::Identity { reason: "a key could not be written as a JWK".into() };
+        let mut keys =
+            vec![(self.kid.clone(), Jwk::from_encoding_key(&self.signing_key.0, RS512).map_err(|_| unusable())?)];
+        for (kid, key) in &self.published {
+            keys.push((kid.clone(), Jwk::from_decoding_key(key, Some(RS512)).map_err(|_| unusable())?));
+        }
+        let keys = keys
+            .into_iter()
+            .map(|(kid, mut jwk)| {
+                jwk.common.key_id = Some(kid);
+                jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+                jwk
+            })
+            .collect();
+        serde_json::to_string(&JwkSet { keys }).map_err(|_| unusable())
     }
 
     /// Posts token requests here instead of the environment's token endpoint (for the

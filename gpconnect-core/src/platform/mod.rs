@@ -4,8 +4,11 @@
 //! A patient app logs the patient in with NHS login itself (its own NHS login client, P9
 //! journey) and hands the resulting ID token to the SDK. The SDK then:
 //!
-//! 1. checks the ID token locally before anything is sent: identity proofing level `P9`
-//!    and not expired, else [`Error::must_log_in_again`](crate::Error::must_log_in_again);
+//! 1. verifies the ID token as NHS login's relying party must, before any session exists:
+//!    signature against NHS login's published keys, issuer, audience (the app's NHS login
+//!    client id), expiry and issue time, nonce, vector of trust, proofing level `P9` and
+//!    an NHS number ([`PlatformClient::verify_id_token`]); a session is keyed by the whole
+//!    verified identity ([`Identity`]) and never handed to a token that matches it in part;
 //! 2. exchanges it at the platform's token endpoint for an access token (token exchange,
 //!    with a signed RS512 client assertion, a fresh `jti` every time);
 //! 3. caches the access token per patient ([`PatientSession`]), exchanges again before it
@@ -21,13 +24,14 @@
 //! a raw [`PlatformRequest`].
 //!
 //! ```no_run
-//! use gpconnect_core::platform::{Environment, NhsLoginIdToken, PlatformApi, PlatformClient, PlatformConfig, PlatformRequest};
+//! use gpconnect_core::platform::{Environment, NhsLogin, PlatformApi, PlatformClient, PlatformConfig, PlatformRequest};
 //! use gpconnect_core::InteractionId;
-//! # async fn demo(key_pem: &[u8], id_token_from_nhs_login: String) -> gpconnect_core::Result<()> {
+//! # async fn demo(key_pem: &[u8], id_token_from_nhs_login: String, nonce: &str) -> gpconnect_core::Result<()> {
 //! let platform = PlatformClient::new(
-//!     PlatformConfig::new(Environment::Integration, "my-api-key", "key-1", key_pem)?,
+//!     PlatformConfig::new(Environment::Integration, "my-api-key", "key-1", key_pem)?
+//!         .nhs_login(NhsLogin::new(NhsLogin::INTEGRATION, "my-nhs-login-client-id")),
 //! )?;
-//! let patient = platform.session(NhsLoginIdToken::parse(id_token_from_nhs_login)?)?;
+//! let patient = platform.log_in(id_token_from_nhs_login, Some(nonce)).await?;
 //! let answer = patient
 //!     .send(PlatformRequest::get(InteractionId::ReadAppointment, PlatformApi::Appointments, "Appointment/1"))
 //!     .await?;
@@ -38,13 +42,18 @@ mod assertion;
 mod client;
 mod config;
 mod id_token;
+mod nhs_login;
+mod registry;
+mod relying_party;
 mod request;
 mod session;
 mod token;
 
 pub use client::PlatformClient;
 pub use config::{Environment, FhirVersion, PlatformApi, PlatformConfig};
-pub use id_token::NhsLoginIdToken;
+pub use id_token::{Identity, NhsLoginIdToken, REQUIRED_PROOFING_LEVEL};
+pub use nhs_login::{NhsLogin, P9_VECTORS_OF_TRUST};
+pub use relying_party::{Authorisation, NhsLoginClient, GP_CONNECT_SCOPES};
 pub use request::PlatformRequest;
 pub use session::PatientSession;
 

@@ -3,12 +3,13 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::header::{ACCEPT, CONTENT_TYPE};
+use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
 use super::assertion::client_assertion;
 use super::{NhsLoginIdToken, PlatformConfig};
-use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody, Sent};
+use crate::error::{AuthError, AuthProblem, DecodeProblem, RawBody, Sent, TokenRefusal};
 use crate::http::{read_body, BodyProblem};
 use crate::{Error, InteractionId, Result};
 
@@ -32,6 +33,9 @@ pub(crate) const SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id
 pub(crate) const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The largest token endpoint answer read.
 const MAX_TOKEN_ANSWER: usize = 64 * 1024;
+/// The longest access token lifetime believed: a day. The platform gives 599 s; a larger
+/// `expires_in` (however large) is clamped, never added to an `Instant` as it is.
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// An access token and when it stops being usable.
 #[derive(Clone)]
@@ -46,7 +50,14 @@ pub(crate) struct AccessToken {
 impl AccessToken {
     /// Whether it is still good for longer than its replacement margin.
     pub(crate) fn fresh(&self) -> bool {
-        Instant::now() + self.margin < self.expires_at
+        Instant::now().checked_add(self.margin).is_some_and(|t| t < self.expires_at)
+    }
+
+    /// A token issued at `started` living `expires_in` seconds (clamped to
+    /// [`MAX_TOKEN_LIFETIME`]), replaced `margin` before expiry (at most half its life).
+    pub(crate) fn new(token: SecretString, started: Instant, expires_in: u64, margin: Duration) -> Self {
+        let lifetime = Duration::from_secs(expires_in).min(MAX_TOKEN_LIFETIME);
+        Self { token, expires_at: started.checked_add(lifetime).unwrap_or(started), margin: margin.min(lifetime / 2) }
     }
 }
 
@@ -63,11 +74,54 @@ struct TokenAnswer {
 
 /// The token endpoint's error answer.
 #[derive(Deserialize)]
-struct TokenRefusal {
+struct RefusalAnswer {
     #[serde(default)]
     error: Option<String>,
     #[serde(default)]
     error_description: Option<String>,
+}
+
+impl RefusalAnswer {
+    /// The refusal, read from the platform's published statuses, codes and literal
+    /// descriptions (auth README §4); the remote text is matched, never kept in the kind.
+    fn kind(&self, status: u16) -> TokenRefusal {
+        let error = self.error.as_deref().unwrap_or("");
+        let d = self.error_description.as_deref().unwrap_or("");
+        let has = |needle: &str| d.contains(needle);
+        if status == 429 || status >= 500 {
+            return TokenRefusal::Unavailable;
+        }
+        match error {
+            "unauthorized_client" => return TokenRefusal::NoProductForProofingLevel,
+            "access_denied" | "invalid_client" => return TokenRefusal::UnknownClient,
+            "public_key error" if has("signature") => return TokenRefusal::SignatureFailed,
+            "public_key error" => return TokenRefusal::PublicKeyNotRegistered,
+            _ => {}
+        }
+        if has("subject_token") {
+            if has("JWT has expired") {
+                TokenRefusal::IdTokenExpired
+            } else if has("'iss'") {
+                TokenRefusal::WrongIssuer
+            } else {
+                TokenRefusal::IdTokenRejected
+            }
+        } else if has("client_assertion") {
+            if has("'kid'") && has("no matching public key") {
+                TokenRefusal::UnknownKeyId
+            } else if has("'exp'") && (has("expired") || has("in future")) {
+                TokenRefusal::ClockSkew
+            } else if has("Invalid 'iss'/'sub'") {
+                TokenRefusal::UnknownClient
+            } else {
+                TokenRefusal::Malformed
+            }
+        } else if error == "invalid_request" || error == "unsupported_grant_type" {
+            TokenRefusal::Malformed
+        } else {
+            TokenRefusal::Unknown
+        }
+    }
 }
 
 /// A non-negative integer written as a JSON number or a string of digits.
@@ -84,15 +138,17 @@ pub(crate) fn number_or_string<'de, D: Deserializer<'de>>(de: D) -> Result<u64, 
     }
 }
 
-/// The form of the token exchange, exactly the five fields the platform expects.
-pub(crate) fn exchange_form(id_token: &str, assertion: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
+/// The form of the token exchange, exactly the five fields the platform expects; zeroed
+/// when dropped (it holds the ID token and the assertion).
+pub(crate) fn exchange_form(id_token: &str, assertion: &str) -> Zeroizing<String> {
+    let form = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", GRANT_TYPE)
         .append_pair("subject_token_type", SUBJECT_TOKEN_TYPE)
         .append_pair("subject_token", id_token)
         .append_pair("client_assertion_type", CLIENT_ASSERTION_TYPE)
         .append_pair("client_assertion", assertion)
-        .finish()
+        .finish();
+    Zeroizing::new(form)
 }
 
 fn now_secs() -> i64 {
@@ -106,6 +162,7 @@ pub(crate) async fn exchange(
     config: &PlatformConfig,
     id_token: &NhsLoginIdToken,
     interaction: InteractionId,
+    timeout: Option<Duration>,
 ) -> Result<AccessToken> {
     id_token.check(SystemTime::now())?;
     let token_url = config.effective_token_url();
@@ -119,10 +176,11 @@ pub(crate) async fn exchange(
     let started = Instant::now();
     let answer = http
         .post(token_url)
-        .timeout(config.http.request_timeout_or(crate::http::REQUEST_TIMEOUT))
+        .timeout(timeout.unwrap_or(config.http.request_timeout_or(crate::http::REQUEST_TIMEOUT)))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(ACCEPT, "application/json")
-        .body(form)
+        // reqwest keeps its own copy until sent; ours is zeroed when dropped.
+        .body(form.as_bytes().to_vec())
         .send()
         .await
         .map_err(|e| unreachable(e, started, interaction))?;
@@ -136,28 +194,26 @@ pub(crate) async fn exchange(
         Err(BodyProblem::Http(e)) => return Err(unreachable(e, started, interaction)),
     };
     if status != 200 {
-        let refusal: Option<TokenRefusal> = serde_json::from_slice(&body).ok();
-        let error = refusal.as_ref().and_then(|r| r.error.clone()).unwrap_or_else(|| "(none)".into());
-        let description = refusal.and_then(|r| r.error_description);
-        let subject_token = description.as_deref().is_some_and(|d| d.contains("subject_token"));
-        span.in_scope(|| tracing::warn!(error = %error, "token exchange refused"));
+        let refusal: Option<TokenRefusal> = serde_json::from_slice::<RefusalAnswer>(&body).ok().map(|r| r.kind(status));
+        let refusal = refusal.unwrap_or(if status == 429 || status >= 500 {
+            TokenRefusal::Unavailable
+        } else {
+            TokenRefusal::Unknown
+        });
+        let description = serde_json::from_slice::<RefusalAnswer>(&body).ok().and_then(|r| r.error_description);
+        span.in_scope(|| tracing::warn!(refusal = ?refusal, status, "token exchange refused"));
         return Err(AuthError {
             status: Some(status),
             description,
             interaction: Some(interaction),
             body: RawBody::new(body),
-            ..AuthError::new(AuthProblem::TokenRefused { error: error.chars().take(64).collect(), subject_token })
+            ..AuthError::new(AuthProblem::TokenRefused { refusal })
         }
         .into());
     }
     let parsed = parse_answer(&body).map_err(|problem| bad_answer(problem, status, interaction))?;
     span.in_scope(|| tracing::info!(expires_in = parsed.expires_in, "access token issued"));
-    let lifetime = Duration::from_secs(parsed.expires_in);
-    Ok(AccessToken {
-        token: SecretString::from(parsed.access_token),
-        expires_at: started + lifetime,
-        margin: config.refresh_margin.min(lifetime / 2),
-    })
+    Ok(AccessToken::new(SecretString::from(parsed.access_token), started, parsed.expires_in, config.refresh_margin))
 }
 
 /// The token endpoint could not be reached or broke off. The API request itself was not
@@ -221,6 +277,54 @@ mod tests {
             bytes.truncate(rng.usize(..=bytes.len()));
             let _ = parse_answer(&bytes);
         }
+    }
+
+    /// Every refusal of the platform's table (auth README §4), as it writes them.
+    #[test]
+    fn token_endpoint_refusals_are_read_from_the_platforms_own_answers() {
+        use TokenRefusal::*;
+        let table: &[(u16, &str, &str, TokenRefusal)] = &[
+            (415, "invalid_request", "Content-Type header must be application/x-www-form-urlencoded", Malformed),
+            (400, "invalid_request", "Missing or invalid client_assertion_type - must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'", Malformed),
+            (400, "invalid_request", "grant_type is invalid", Malformed),
+            (400, "invalid_request", "Malformed JWT in client_assertion", Malformed),
+            (400, "invalid_request", "Missing 'kid' header in client_assertion JWT", Malformed),
+            (401, "invalid_request", "Invalid 'kid' header in client_assertion JWT - no matching public key", UnknownKeyId),
+            (400, "invalid_request", "Invalid 'exp' claim in client_assertion JWT - JWT has expired", ClockSkew),
+            (400, "invalid_request", "Invalid 'exp' claim in client_assertion JWT - more than 5 minutes in future", ClockSkew),
+            (401, "invalid_request", "Invalid 'iss'/'sub' claims in client_assertion JWT", UnknownClient),
+            (400, "invalid_request", "Non-unique 'jti' claim in client_assertion JWT", Malformed),
+            (401, "invalid_request", "Missing or invalid 'aud' claim in client_assertion JWT", Malformed),
+            (401, "public_key error", "JWT signature verification failed", SignatureFailed),
+            (403, "public_key error", "You need to register a public key to use this authentication method - please contact support to configure", PublicKeyNotRegistered),
+            (403, "public_key error", "The JWKS endpoint, for your client_assertion can't be reached", PublicKeyNotRegistered),
+            (400, "invalid_request", "Invalid 'exp' claim in subject_token JWT - JWT has expired", IdTokenExpired),
+            (400, "invalid_request", "Missing or non-matching 'iss' claim in subject_token JWT", WrongIssuer),
+            (400, "invalid_request", "Malformed JWT in subject_token", IdTokenRejected),
+            (400, "invalid_request", "subject_token is invalid", IdTokenRejected),
+            (401, "invalid_request", "Invalid 'kid' header in subject_token JWT - no matching public key", IdTokenRejected),
+            (401, "unauthorized_client", "you have tried to request authorization but your application is not configured to use this authorization grant type", NoProductForProofingLevel),
+            (401, "access_denied", "The developer app associated with the API key is not approved or revoked", UnknownClient),
+            (503, "server_error", "scripted failure", Unavailable),
+            (429, "", "", Unavailable),
+            (400, "something_new", "words", Unknown),
+        ];
+        for (status, error, description, expected) in table {
+            let answer = RefusalAnswer { error: Some((*error).into()), error_description: Some((*description).into()) };
+            assert_eq!(answer.kind(*status), *expected, "{status} {error} {description}");
+            let auth = AuthError::new(AuthProblem::TokenRefused { refusal: *expected });
+            assert_eq!(auth.must_log_in_again(), *expected == IdTokenExpired, "{expected:?}");
+        }
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_to_a_day() {
+        let now = Instant::now();
+        let token = AccessToken::new(SecretString::from("t"), now, u64::MAX, Duration::from_secs(60));
+        assert!(token.fresh());
+        assert!(token.expires_at <= now + MAX_TOKEN_LIFETIME);
+        let short = AccessToken::new(SecretString::from("t"), now, 0, Duration::from_secs(60));
+        assert!(!short.fresh());
     }
 
     #[test]

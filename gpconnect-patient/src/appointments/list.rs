@@ -62,7 +62,12 @@ pub struct ListAppointments {
     to: NaiveDate,
     include_details: bool,
     past_limit: Option<u32>,
+    status: Option<String>,
 }
+
+/// The STU3 appointment status codes the `status` search takes.
+const STATUS_CODES: [&str; 8] =
+    ["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error"];
 
 gpconnect_core::builder!(ListAppointments);
 
@@ -86,7 +91,7 @@ impl Operation for ListAppointments {
 
 impl ListAppointments {
     pub(crate) fn new(session: &PatientSession, from: NaiveDate, to: NaiveDate) -> Self {
-        Self { call: Call::new(session), from, to, include_details: true, past_limit: None }
+        Self { call: Call::new(session), from, to, include_details: true, past_limit: None, status: None }
     }
 
     /// Leaves out `_include:recurse=Appointment:actor:Practitioner` and
@@ -99,6 +104,14 @@ impl ListAppointments {
     /// At most `count` past appointments, counting back from `to` (`past-appt-limit`).
     pub fn past_limit(mut self, count: u32) -> Self {
         self.past_limit = Some(count);
+        self
+    }
+
+    /// Only appointments with this FHIR STU3 status (`status=booked`, ...; one of
+    /// `proposed`, `pending`, `booked`, `arrived`, `fulfilled`, `cancelled`, `noshow`,
+    /// `entered-in-error`, else `InvalidInput` before sending).
+    pub fn status(mut self, code: impl Into<String>) -> Self {
+        self.status = Some(code.into());
         self
     }
 
@@ -119,6 +132,12 @@ impl ListAppointments {
         }
         if let Some(n) = self.past_limit {
             request = request.query("past-appt-limit", n.to_string());
+        }
+        if let Some(code) = &self.status {
+            if !STATUS_CODES.contains(&code.as_str()) {
+                return Err(InvalidInput::parameter("status", "not an STU3 appointment status code").into());
+            }
+            request = request.query("status", code.as_str());
         }
         Ok(request)
     }

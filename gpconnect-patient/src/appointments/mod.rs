@@ -19,9 +19,9 @@ use chrono::NaiveDate;
 use gpconnect_appointments::{Appointment, FreeSlot, SlotTime};
 use gpconnect_core::error::DecodeProblem;
 use gpconnect_core::platform::PatientSession;
-use gpconnect_core::{AppointmentId, NhsNumber, Response, Result};
+use gpconnect_core::{AppointmentId, NhsNumber, PatientMismatch, Response, Result};
 
-use crate::answer::{check_answer, other_patient};
+use crate::answer::{check_answer, wrong_patient};
 
 /// The Appointments Management operations for the logged-in patient; from
 /// [`PatientExt::appointments`](crate::PatientExt::appointments).
@@ -68,21 +68,21 @@ impl Appointments {
     }
 }
 
-/// Whether a `Patient/{id}` participant names another NHS number than the logged-in
-/// patient's (this API names patients by NHS number; other ids are not compared).
-fn names_other_patient(appointment: &Appointment, nhs_number: &NhsNumber) -> bool {
-    appointment
-        .patient_id
-        .as_deref()
-        .is_some_and(|id| id.len() == 10 && id.bytes().all(|b| b.is_ascii_digit()) && id != nhs_number.expose())
+/// The appointment's patient against the logged-in one: this API names patients as
+/// `Patient/{NHS number}`, so the participant must be exactly that; an appointment with
+/// no patient participant, or any other id, is refused.
+fn patient_of(appointment: &Appointment, nhs_number: &NhsNumber) -> std::result::Result<(), PatientMismatch> {
+    match appointment.patient_id.as_deref() {
+        None => Err(PatientMismatch::NoNhsNumber),
+        Some(id) if id == nhs_number.expose() => Ok(()),
+        Some(_) => Err(PatientMismatch::OtherPatient),
+    }
 }
 
 /// Reads an Appointment from JSON text of an answer, checking its patient.
 fn appointment_from(response: &Response, json: &str, path: &str, nhs_number: &NhsNumber) -> Result<Appointment> {
     let appointment = Appointment::from_json(json).map_err(|e| response.decode_error(DecodeProblem::json(path, &e)))?;
-    if names_other_patient(&appointment, nhs_number) {
-        return Err(other_patient(response, "participant.actor"));
-    }
+    patient_of(&appointment, nhs_number).map_err(|m| wrong_patient(response, m))?;
     Ok(appointment)
 }
 

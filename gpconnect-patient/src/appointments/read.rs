@@ -24,13 +24,28 @@ use crate::answer::patient_nhs_number;
 pub struct ReadAppointment {
     call: Call<PatientSession>,
     read: gpconnect_appointments::ReadAppointment<PatientSession>,
+    include_details: bool,
 }
 
 gpconnect_core::builder!(ReadAppointment);
 
 impl ReadAppointment {
     pub(crate) fn new(session: &PatientSession, id: &AppointmentId) -> Self {
-        Self { call: Call::new(session), read: gpconnect_appointments::ReadAppointment::new(session, id) }
+        Self {
+            call: Call::new(session),
+            read: gpconnect_appointments::ReadAppointment::new(session, id),
+            include_details: false,
+        }
+    }
+
+    /// Also sends `_include:recurse=Appointment:actor:Practitioner` and
+    /// `_include:recurse=Appointment:actor:Location`, which the spec allows on a read (off
+    /// by default). The spec's answer is a bare Appointment, which has no room for
+    /// included resources, so the answer read is the Appointment alone either way; the
+    /// parameters are there for a provider that needs them.
+    pub fn include_details(mut self) -> Self {
+        self.include_details = true;
+        self
     }
 }
 
@@ -43,7 +58,14 @@ impl Operation for ReadAppointment {
     }
 
     fn request(&self) -> Result<Request> {
-        self.read.request()
+        let request = self.read.request()?;
+        Ok(if self.include_details {
+            request
+                .query("_include:recurse", "Appointment:actor:Practitioner")
+                .query("_include:recurse", "Appointment:actor:Location")
+        } else {
+            request
+        })
     }
 
     /// The platform's checks (an Appointment, bounded depth, the logged-in patient), then

@@ -29,8 +29,9 @@ pub enum Intent {
 /// # Errors
 /// `InvalidInput` for a future or reversed date range, or a malformed prescription
 /// number (nothing sent); `RESOURCE_NOT_FOUND` (404), `INVALID_PARAMETER` (422);
-/// `Error::Decode` for an answer that is not strict FHIR R4 or is about another
-/// patient. Safe to retry: a read.
+/// `Error::Decode` for an answer that is not a FHIR R4 Bundle (an element of an entry
+/// that is not FHIR R4 costs that element only: see [`Medications::problems`]);
+/// `Error::WrongPatient` for one about another patient. Safe to retry: a read.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SearchMedications {
@@ -40,6 +41,8 @@ pub struct SearchMedications {
     authored_from: Option<NaiveDate>,
     authored_to: Option<NaiveDate>,
     order_number: Option<String>,
+    request_uuid: Option<uuid::Uuid>,
+    authored_on: Option<NaiveDate>,
 }
 
 gpconnect_core::builder!(SearchMedications);
@@ -71,6 +74,8 @@ impl SearchMedications {
             authored_from: None,
             authored_to: None,
             order_number: None,
+            request_uuid: None,
+            authored_on: None,
         }
     }
 
@@ -105,6 +110,20 @@ impl SearchMedications {
         self
     }
 
+    /// Only the request with this UUID identifier (`identifier={uuid}`); not with
+    /// [`order_number`](Self::order_number), which is the same parameter.
+    pub fn identifier(mut self, uuid: uuid::Uuid) -> Self {
+        self.request_uuid = Some(uuid);
+        self
+    }
+
+    /// Only requests authored on `date` (`authoredon=eq{date}`; not in the future); not
+    /// with a range.
+    pub fn authored_on(mut self, date: NaiveDate) -> Self {
+        self.authored_on = Some(date);
+        self
+    }
+
     /// Validates and builds the wire request with `today` as today (nothing is sent).
     pub fn request_on(&self, today: NaiveDate) -> Result<Request> {
         let nhs = patient_nhs_number(self.call.transport())?;
@@ -113,6 +132,17 @@ impl SearchMedications {
             return Err(invalid("authoredon", "the date must not be in the future"));
         }
         check_range("authoredon", self.authored_from, self.authored_to)?;
+        if let Some(on) = self.authored_on {
+            if self.authored_from.is_some() || self.authored_to.is_some() {
+                return Err(invalid("authoredon", "one date (eq) or a range (ge/le), not both"));
+            }
+            if on > today {
+                return Err(invalid("authoredon", "the date must not be in the future"));
+            }
+        }
+        if self.order_number.is_some() && self.request_uuid.is_some() {
+            return Err(invalid("identifier", "a UUID or an EPS prescription number, not both"));
+        }
         let mut request =
             Request::get(InteractionId::ReadMedicationRequests, format!("Patient/{}/MedicationRequest", nhs.expose()));
         if let Some(intent) = self.intent {
@@ -122,6 +152,12 @@ impl SearchMedications {
             request = request.query("status", status_code(status.as_str(), "not a MedicationRequest status code")?);
         }
         request = date_range(request, "authoredon", self.authored_from, self.authored_to);
+        if let Some(on) = self.authored_on {
+            request = request.query("authoredon", format!("eq{}", on.format("%Y-%m-%d")));
+        }
+        if let Some(uuid) = self.request_uuid {
+            request = request.query("identifier", uuid.to_string());
+        }
         if let Some(number) = &self.order_number {
             let number = number.trim();
             if number.is_empty() || number.contains(['|', ',']) || number.contains(char::is_whitespace) {
@@ -137,7 +173,7 @@ impl SearchMedications {
         self.request_on(chrono::Local::now().date_naive())
     }
 
-    /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
+    /// Reads the searchset (FHIR R4, tolerantly) for the patient `nhs_number`.
     fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<Medications> {
         decoded(response, Medications::from_slice(&response.body.0, nhs_number))
     }

@@ -1,8 +1,9 @@
 //! Prescriptions Management (FHIR R4, UK Core): the patient's repeat medications,
 //! requesting an issue, and the status of their requests.
 //!
-//! Answers are read with fhirbolt in strict mode (an element unknown to FHIR R4 is an
-//! error), parsed into `fhirbolt::model::r4::Resource` and matched, then turned into views
+//! Answers are read with fhirbolt into `fhirbolt::model::r4::Resource`: strictly when they
+//! are strict FHIR R4, else element by element, an unknown or malformed element costing
+//! that element only and reported in the view's `problems()`; then turned into views
 //! a patient app can show directly: [`Medications`], [`PrescriptionRequest`],
 //! [`PrescriptionRequests`].
 
@@ -16,8 +17,8 @@ pub use request_issue::RequestIssue;
 pub use request_status::RequestStatusSearch;
 pub use view::{
     MedicationDetails, MedicationStatus, Medications, PrescriptionIssue, PrescriptionRequest, PrescriptionRequests,
-    RepeatMedication, RequestStatus, ORDERING_PARAMETER_SYSTEM, ORDER_ITEM_NUMBER_SYSTEM, ORDER_NUMBER_SYSTEM,
-    REPEAT_INFORMATION_URL, UUID_SYSTEM,
+    RepeatMedication, RequestStatus, ViewError, ORDERING_PARAMETER_SYSTEM, ORDER_ITEM_NUMBER_SYSTEM,
+    ORDER_NUMBER_SYSTEM, REPEAT_INFORMATION_URL, UUID_SYSTEM,
 };
 
 use chrono::NaiveDate;
@@ -52,11 +53,11 @@ impl Prescriptions {
 }
 
 /// Turns a view's decode problem into the error of `response`.
-pub(crate) fn decoded<T>(
-    response: &gpconnect_core::Response,
-    view: Result<T, gpconnect_core::error::DecodeProblem>,
-) -> gpconnect_core::Result<T> {
-    view.map_err(|p| response.decode_error(p))
+pub(crate) fn decoded<T>(response: &gpconnect_core::Response, view: Result<T, ViewError>) -> gpconnect_core::Result<T> {
+    view.map_err(|e| match e {
+        ViewError::Decode(p) => response.decode_error(p),
+        ViewError::WrongPatient(m) => crate::answer::wrong_patient(response, m),
+    })
 }
 
 /// A status search value: lower-case letters and `-` only, so that it cannot change the

@@ -176,7 +176,7 @@ impl RequestIssue {
         Ok(request)
     }
 
-    /// Reads the created Task (strict FHIR R4, about the patient `nhs_number`).
+    /// Reads the created Task (FHIR R4, tolerantly, about the patient `nhs_number`).
     fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequest> {
         decoded(response, PrescriptionRequest::from_slice(&response.body.0, nhs_number))
     }

@@ -114,7 +114,7 @@ impl RequestStatusSearch {
         Ok(request)
     }
 
-    /// Reads the searchset (strict FHIR R4) for the patient `nhs_number`.
+    /// Reads the searchset (FHIR R4, tolerantly) for the patient `nhs_number`.
     fn read_answer(response: &Response, nhs_number: &NhsNumber) -> Result<PrescriptionRequests> {
         decoded(response, PrescriptionRequests::from_slice(&response.body.0, nhs_number))
     }

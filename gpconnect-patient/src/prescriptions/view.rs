@@ -1,16 +1,22 @@
 //! Typed views of the Prescriptions Management answers (FHIR R4, UK Core), read with
-//! fhirbolt in strict mode: what a patient app shows, with references resolved once.
+//! fhirbolt: strictly when the answer is strict FHIR R4, else element by element, each
+//! element that is not costing itself only and reported as a [`Problem`] (as the SSP
+//! views report theirs): what a patient app shows, with references resolved once.
 
 use std::collections::HashMap;
 
 use fhirbolt::model::r4::resources::{
-    Bundle, MedicationRequest, MedicationRequestMedication, Task, TaskInputValue, TaskOutputValue,
+    MedicationRequest, MedicationRequestMedication, Task, TaskInputValue, TaskOutputValue,
 };
 use fhirbolt::model::r4::types::{CodeableConcept, Extension, ExtensionValue, Quantity, Reference};
 use fhirbolt::model::r4::Resource;
+use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
 use gpconnect_core::error::DecodeProblem;
+use gpconnect_core::fhir::lenient::{Problem, ProblemKind, Report};
 use gpconnect_core::fhir::FhirDateTime;
 use gpconnect_core::NhsNumber;
+use gpconnect_core::PatientMismatch;
+use serde_json::{Map, Value};
 
 use crate::answer::check_depth;
 use gpconnect_core::redacted_debug;
@@ -218,9 +224,24 @@ redacted_debug!(
 );
 
 impl RepeatMedication {
-    /// Whether the patient can ask for it to be issued (status `active`).
+    /// Whether the patient can ask for it to be issued: status `active` and issues left
+    /// (fewer issued than the authorisation allows, when both are stated). Use
+    /// [`can_request_on`](Self::can_request_on) to refuse an expired authorisation too.
     pub fn can_request(&self) -> bool {
-        self.status == MedicationStatus::Active
+        let used_up = matches!((self.issued, self.repeats_allowed), (Some(issued), Some(allowed)) if issued >= allowed);
+        self.status == MedicationStatus::Active && !used_up
+    }
+
+    /// [`can_request`](Self::can_request), and the authorisation has not expired before
+    /// `today` (the patient's local date): an expired repeat needs the practice's review
+    /// first.
+    pub fn can_request_on(&self, today: chrono::NaiveDate) -> bool {
+        let end = self
+            .authorisation_expires
+            .as_ref()
+            .and_then(|d| d.to_datetime().map(|t| t.date_naive()).or_else(|| d.to_date()));
+        let expired = end.is_some_and(|end| end < today);
+        self.can_request() && !expired
     }
 }
 
@@ -252,24 +273,35 @@ pub struct Medications {
     pub repeats: Vec<RepeatMedication>,
     /// The issues (`intent: order`), in the provider's order.
     pub issues: Vec<PrescriptionIssue>,
+    problems: Vec<Problem>,
 }
 
 impl Medications {
     /// Reads a `GET /Patient/{id}/MedicationRequest` searchset for the patient `nhs_number`.
     ///
+    /// An element that is not FHIR R4 (unknown, or of the wrong shape) costs that element
+    /// (or its entry, when nothing of it can be read) and is reported in
+    /// [`problems`](Self::problems).
+    ///
     /// # Errors
-    /// A body nested too deeply, not strict FHIR R4, not a Bundle, or holding a
-    /// MedicationRequest about another patient.
-    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, DecodeProblem> {
-        let bundle = read_bundle(body)?;
+    /// A body nested too deeply, not JSON, not a Bundle (or a Bundle whose own elements are
+    /// not FHIR R4), or holding a MedicationRequest about another patient or naming none.
+    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
+        let (resources, problems) = read_bundle(body)?;
         let mut requests = Vec::new();
-        for resource in entries(&bundle) {
+        for resource in &resources {
             if let Resource::MedicationRequest(m) = resource {
-                check_patient(&m.subject, nhs_number, "entry.resource.subject")?;
+                check_patient(&m.subject, nhs_number)?;
                 requests.push(&**m);
             }
         }
-        Ok(Self::from_requests(&requests))
+        Ok(Self { problems, ..Self::from_requests(&requests) })
+    }
+
+    /// What could not be read as FHIR R4 (entry, resource type, element path; never a
+    /// value); the rest of the answer is still read.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 
     fn from_requests(requests: &[&MedicationRequest]) -> Self {
@@ -328,6 +360,7 @@ pub struct PrescriptionRequest {
     pub pharmacy_ods: Option<String>,
     /// The EPS line item numbers of the prescription it produced (`output` `sent-to-eps`).
     pub sent_to_eps: Vec<String>,
+    problems: Vec<Problem>,
 }
 
 redacted_debug!(
@@ -339,22 +372,33 @@ redacted_debug!(
     requested_at,
     updated_at,
     pharmacy_ods,
-    sent_to_eps
+    sent_to_eps,
+    problems
 );
 
 impl PrescriptionRequest {
     /// Reads one Task (the answer to [`request_issue`](crate::Prescriptions::request_issue)).
     ///
+    /// An element that is not FHIR R4 costs that element and is reported in
+    /// [`problems`](Self::problems).
+    ///
     /// # Errors
-    /// A body nested too deeply, not strict FHIR R4, not a Task, or about another patient.
-    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, DecodeProblem> {
-        match read(body)? {
-            Resource::Task(task) => {
+    /// A body nested too deeply, not JSON, not a Task, or about another patient (or
+    /// naming none).
+    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
+        match read_one(body)? {
+            (Resource::Task(task), problems) => {
                 check_task_patient(&task, nhs_number)?;
-                Ok(request(&task, &HashMap::new()))
+                Ok(Self { problems, ..request(&task, &HashMap::new()) })
             }
-            _ => Err(wrong_type("Task", body)),
+            _ => Err(wrong_type("Task", body).into()),
         }
+    }
+
+    /// What of this Task could not be read as FHIR R4, when it was read alone (in a
+    /// list, see [`PrescriptionRequests::problems`]).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 }
 
@@ -365,26 +409,30 @@ pub struct PrescriptionRequests {
     pub requests: Vec<PrescriptionRequest>,
     /// The repeats included with `_include=Task:focus:MedicationRequest`.
     pub repeats: Vec<RepeatMedication>,
+    problems: Vec<Problem>,
 }
 
 impl PrescriptionRequests {
     /// Reads a `GET /Task` searchset for the patient `nhs_number`.
     ///
+    /// Read as tolerantly as [`Medications::from_slice`].
+    ///
     /// # Errors
-    /// A body nested too deeply, not strict FHIR R4, not a Bundle, or holding a Task or
-    /// MedicationRequest about another patient.
-    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, DecodeProblem> {
-        let bundle = read_bundle(body)?;
+    /// A body nested too deeply, not JSON, not a Bundle (or a Bundle whose own elements
+    /// are not FHIR R4), or holding a Task or MedicationRequest about another patient or
+    /// naming none.
+    pub fn from_slice(body: &[u8], nhs_number: &NhsNumber) -> Result<Self, ViewError> {
+        let (resources, problems) = read_bundle(body)?;
         let mut tasks = Vec::new();
         let mut medication_requests = Vec::new();
-        for resource in entries(&bundle) {
+        for resource in &resources {
             match resource {
                 Resource::Task(t) => {
                     check_task_patient(t, nhs_number)?;
                     tasks.push(&**t);
                 }
                 Resource::MedicationRequest(m) => {
-                    check_patient(&m.subject, nhs_number, "entry.resource.subject")?;
+                    check_patient(&m.subject, nhs_number)?;
                     medication_requests.push(&**m);
                 }
                 _ => {}
@@ -394,7 +442,13 @@ impl PrescriptionRequests {
         let names: HashMap<&str, &str> =
             included.repeats.iter().filter_map(|r| Some((r.id.as_str(), r.details.name.as_deref()?))).collect();
         let requests = tasks.iter().map(|t| request(t, &names)).collect();
-        Ok(Self { requests, repeats: included.repeats })
+        Ok(Self { requests, repeats: included.repeats, problems })
+    }
+
+    /// What could not be read as FHIR R4 (entry, resource type, element path; never a
+    /// value); the rest of the answer is still read.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
     }
 
     /// The requests the practice has not finished with.
@@ -405,18 +459,186 @@ impl PrescriptionRequests {
 
 // ---- reading -------------------------------------------------------------------------
 
-fn read(body: &[u8]) -> Result<Resource, DecodeProblem> {
+/// Refuses an empty body, or one nested deeper than `MAX_DEPTH`, before any parsing
+/// (strict or tolerant).
+fn precheck(body: &[u8]) -> Result<(), DecodeProblem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeProblem::Empty);
     }
-    check_depth(body)?;
+    check_depth(body)
+}
+
+fn strict(body: &[u8]) -> Result<Resource, DecodeProblem> {
     fhirbolt::json::from_slice::<Resource>(body, None).map_err(|e| DecodeProblem::json("", &e))
 }
 
-fn read_bundle(body: &[u8]) -> Result<Bundle, DecodeProblem> {
-    match read(body)? {
-        Resource::Bundle(bundle) => Ok(*bundle),
-        _ => Err(wrong_type("Bundle", body)),
+/// Reads a Bundle's resources: strict FHIR R4 when the whole answer is; otherwise the
+/// envelope (everything but the entries' resources) strictly and each resource with
+/// [`tolerant`], so one bad element costs that element (or one entry) and is reported.
+fn read_bundle(body: &[u8]) -> Result<(Vec<Resource>, Vec<Problem>), DecodeProblem> {
+    precheck(body)?;
+    let first = strict(body);
+    if let Ok(Resource::Bundle(bundle)) = first {
+        return Ok((bundle.entry.into_iter().filter_map(|e| e.resource).collect(), Vec::new()));
+    }
+    let strict_error = match first {
+        Ok(_) => return Err(wrong_type("Bundle", body)),
+        Err(e) => e,
+    };
+    let Ok(Value::Object(mut bundle)) = serde_json::from_slice::<Value>(body) else { return Err(strict_error) };
+    if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return Err(wrong_type("Bundle", body));
+    }
+    // The envelope is read strictly: a malformed one is not the searchset the spec describes.
+    let mut resources = Vec::new();
+    if let Some(Value::Array(entries)) = bundle.get_mut("entry") {
+        for entry in entries.iter_mut() {
+            resources.push(entry.as_object_mut().and_then(|e| e.remove("resource")));
+        }
+    }
+    fhirbolt::json::from_json_value::<Resource>(Value::Object(bundle), None).map_err(|_| strict_error)?;
+    let mut problems = Vec::new();
+    let read = resources.into_iter().enumerate().filter_map(|(i, r)| tolerant(r?, Some(i), &mut problems)).collect();
+    Ok((read, problems))
+}
+
+/// A single resource (not a Bundle), read as [`tolerant`]ly as a Bundle's entries.
+fn read_one(body: &[u8]) -> Result<(Resource, Vec<Problem>), DecodeProblem> {
+    precheck(body)?;
+    let strict_error = match strict(body) {
+        Ok(resource) => return Ok((resource, Vec::new())),
+        Err(e) => e,
+    };
+    let value = serde_json::from_slice::<Value>(body).map_err(|_| strict_error.clone())?;
+    let mut problems = Vec::new();
+    let resource = tolerant(value, None, &mut problems).ok_or(strict_error)?;
+    Ok((resource, problems))
+}
+
+fn mode(mode: DeserializationMode) -> Option<DeserializationConfig> {
+    Some(DeserializationConfig { mode })
+}
+
+/// The FHIR type name of a resource for a [`Problem`] (only the types this API reads are
+/// named; any other is a `resource`).
+fn type_name(value: &Map<String, Value>) -> &'static str {
+    match value.get("resourceType").and_then(Value::as_str) {
+        Some("MedicationRequest") => "MedicationRequest",
+        Some("Task") => "Task",
+        Some("OperationOutcome") => "OperationOutcome",
+        _ => "resource",
+    }
+}
+
+/// Reads one resource of an answer: strict FHIR R4 when it is; otherwise element by
+/// element (each top-level element alone, an array's items one by one when the array
+/// cannot be read whole), so an element of the wrong shape, or holding elements unknown to
+/// FHIR R4, costs that element only. Each is recorded as a
+/// [`ProblemKind::MalformedField`] (its path; never its value); a resource that cannot be
+/// read at all as [`ProblemKind::Unreadable`]. Work is linear in the resource's size:
+/// every element is read at most four times (strictly, alone, item by item, in the whole).
+///
+/// The patient checks run on what is read: a `subject` or `for` that cannot be read names
+/// no patient, which refuses the answer.
+fn tolerant(value: Value, entry: Option<usize>, problems: &mut Vec<Problem>) -> Option<Resource> {
+    let Value::Object(members) = value else {
+        problems.push(Problem::new(entry, "resource", ProblemKind::Unreadable));
+        return None;
+    };
+    let resource_type = type_name(&members);
+    let mut report = Report::new(resource_type, entry, problems);
+    let Some(ty) = members.get("resourceType").cloned() else {
+        report.push(ProblemKind::Unreadable);
+        return None;
+    };
+    let members = match fhirbolt::json::from_json_value::<Resource>(Value::Object(members.clone()), None) {
+        Ok(resource) => return Some(resource),
+        Err(_) => members,
+    };
+    // The resource read leniently (missing required elements padded, unknown ones ignored).
+    let lax = |members: Map<String, Value>| {
+        fhirbolt::json::from_json_value::<Resource>(Value::Object(members), mode(DeserializationMode::Lax)).ok()
+    };
+    let base = || Map::from_iter([("resourceType".to_owned(), ty.clone())]);
+    if lax(base()).is_none() {
+        // Not a FHIR R4 resource type.
+        report.push(ProblemKind::Unreadable);
+        return None;
+    }
+    // Each element alone, leniently (missing required elements padded): an element that
+    // cannot be read is left out, an array item by item.
+    let readable = |name: &str, v: &Value| {
+        let mut probe = base();
+        probe.insert(name.to_owned(), v.clone());
+        lax(probe).is_some()
+    };
+    let mut kept = base();
+    for (name, v) in members {
+        if name == "resourceType" {
+            continue;
+        }
+        // A name no FHIR element has is left out unread (fhirbolt's lax mode is not given
+        // names it cannot have).
+        if element(&name) != name {
+            report.push(ProblemKind::MalformedField { path: element(&name) });
+            continue;
+        }
+        if readable(&name, &v) {
+            kept.insert(name, v);
+            continue;
+        }
+        let Value::Array(items) = v else {
+            report.push(ProblemKind::MalformedField { path: element(&name) });
+            continue;
+        };
+        let mut good = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let one = Value::Array(vec![item]);
+            if !readable(&name, &one) {
+                report.push(ProblemKind::MalformedField { path: format!("{}[{i}]", element(&name)) });
+            } else if let Value::Array(one) = one {
+                good.extend(one);
+            }
+        }
+        if !good.is_empty() {
+            kept.insert(name, Value::Array(good));
+        }
+    }
+    let Some(read) = lax(kept.clone()) else {
+        report.push(ProblemKind::Unreadable);
+        return None;
+    };
+    // What was read, written back: an element that differs held something unknown to FHIR
+    // R4, which was left out. (A resource missing a required element cannot be written
+    // back; its left-out elements are already reported.)
+    if let Ok(Value::Object(back)) = fhirbolt::json::to_json_value(read.clone(), None) {
+        for (name, v) in &kept {
+            match (back.get(name), v) {
+                (Some(b), v) if b == v => {}
+                (Some(Value::Array(b)), Value::Array(v)) if b.len() == v.len() => {
+                    for i in (0..v.len()).filter(|&i| b[i] != v[i]) {
+                        report.push(ProblemKind::MalformedField { path: format!("{}[{i}]", element(name)) });
+                    }
+                }
+                _ => report.push(ProblemKind::MalformedField { path: element(name) }),
+            }
+        }
+    }
+    Some(read)
+}
+
+/// An element's name as a problem shows it: the name when it is shaped like a FHIR
+/// element name (a letter or `_`, then letters and digits; at most 64), else
+/// `(unknown element)`, so that a name a provider made up never carries what it wrote.
+fn element(name: &str) -> String {
+    let mut bytes = name.bytes();
+    let shaped = name.len() <= 64
+        && bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if shaped {
+        name.to_owned()
+    } else {
+        "(unknown element)".to_owned()
     }
 }
 
@@ -434,10 +656,6 @@ fn wrong_type(expected: &'static str, body: &[u8]) -> DecodeProblem {
         .filter(|t| t.len() <= 64 && t.bytes().all(|b| b.is_ascii_alphabetic()))
         .unwrap_or_else(|| "(unknown)".into());
     DecodeProblem::ResourceType { expected, found }
-}
-
-fn entries(bundle: &Bundle) -> impl Iterator<Item = &Resource> {
-    bundle.entry.iter().filter_map(|e| e.resource.as_ref())
 }
 
 fn text<T: AsRefValue>(v: &Option<T>) -> Option<String> {
@@ -502,34 +720,51 @@ fn reference_id(r: &Reference, resource_type: &str) -> Option<String> {
     (ty.rsplit('/').next() == Some(resource_type) && !id.is_empty()).then(|| id.to_owned())
 }
 
-/// An answer about another patient than the one asked for is an error: the NHS number
-/// of a reference (its identifier, or a `Patient/<10 digits>` reference) must match.
-fn check_patient(r: &Reference, nhs_number: &NhsNumber, path: &str) -> Result<(), DecodeProblem> {
+/// An answer about another patient than the one asked for is an error, and so is one
+/// that names no patient: this API names patients by NHS number (`Patient/<NHS number>`
+/// and an `nhs-number` identifier), so at least one must be there and every one must
+/// be the logged-in patient's; a `Patient/<id>` that is not the NHS number is another
+/// patient.
+fn check_patient(r: &Reference, nhs_number: &NhsNumber) -> Result<(), PatientMismatch> {
     let by_identifier = r
         .identifier
         .as_ref()
         .filter(|i| text(&i.system).as_deref() == Some(NhsNumber::SYSTEM))
         .and_then(|i| text(&i.value));
-    let by_reference = reference_id(r, "Patient").filter(|id| id.len() == 10 && id.bytes().all(|b| b.is_ascii_digit()));
+    let by_reference = reference_id(r, "Patient");
+    let mut named = false;
     for found in [by_identifier, by_reference].into_iter().flatten() {
-        if found != nhs_number.expose() {
-            return Err(DecodeProblem::Json {
-                path: path.to_owned(),
-                message: "about another patient than the one asked for".into(),
-            });
-        }
+        PatientMismatch::check(nhs_number, Some(&found))?;
+        named = true;
+    }
+    if named {
+        Ok(())
+    } else {
+        Err(PatientMismatch::NoNhsNumber)
+    }
+}
+
+/// A Task names its patient in `for` (required); a requester that is a Patient must be
+/// the same one.
+fn check_task_patient(task: &Task, nhs_number: &NhsNumber) -> Result<(), PatientMismatch> {
+    check_patient(task.r#for.as_ref().ok_or(PatientMismatch::NoNhsNumber)?, nhs_number)?;
+    if let Some(r) = task.requester.as_ref().filter(|r| reference_id(r, "Patient").is_some()) {
+        check_patient(r, nhs_number)?;
     }
     Ok(())
 }
 
-fn check_task_patient(task: &Task, nhs_number: &NhsNumber) -> Result<(), DecodeProblem> {
-    if let Some(r) = &task.r#for {
-        check_patient(r, nhs_number, "Task.for")?;
-    }
-    if let Some(r) = &task.requester {
-        check_patient(r, nhs_number, "Task.requester")?;
-    }
-    Ok(())
+/// Why a prescriptions answer could not be read into a view.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewError {
+    /// The body is not what the spec describes.
+    #[error("{0}")]
+    Decode(#[from] DecodeProblem),
+    /// A resource names another patient than the logged-in one, or none where one is
+    /// required.
+    #[error("{0}")]
+    WrongPatient(#[from] PatientMismatch),
 }
 
 fn details(m: &MedicationRequest) -> MedicationDetails {
@@ -650,5 +885,6 @@ fn request(task: &Task, names: &HashMap<&str, &str>) -> PrescriptionRequest {
         note: (!note.is_empty()).then(|| note.join("\n")),
         pharmacy_ods,
         sent_to_eps,
+        problems: Vec::new(),
     }
 }

@@ -6,7 +6,7 @@ mod retrieve;
 mod search_documents;
 
 pub use find_patient::FindPatient;
-pub use get_record::{GetRecord, MedicationQuery};
+pub use get_record::{GetRecord, MedicationQuery, PatientRecord};
 pub use retrieve::{BinaryId, RetrieveDocument};
 pub use search_documents::SearchDocuments;
 

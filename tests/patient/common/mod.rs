@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gpconnect_core::platform::{NhsLoginIdToken, PatientSession, PlatformApi, PlatformClient, PlatformConfig};
+use gpconnect_core::platform::{PatientSession, PlatformApi, PlatformClient, PlatformConfig};
 use gpconnect_core::RetryPolicy;
 use gpconnect_testkit::platform::{id_token, MockTokenEndpoint, TEST_NHS_NUMBER};
 use serde_json::Value;
@@ -31,7 +31,7 @@ impl Harness {
         let server = MockServer::start().await;
         let config = fast(tokens.config()).api_base(api, server.uri());
         let client = PlatformClient::new(config).unwrap();
-        let session = client.session(NhsLoginIdToken::parse(token).unwrap()).unwrap();
+        let session = client.log_in(token, None).await.unwrap();
         Self { tokens, api: server, session }
     }
 
