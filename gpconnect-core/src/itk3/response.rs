@@ -15,28 +15,7 @@ use crate::mesh::{MessageId, MessageMetadata, WorkflowId};
 pub const RESPONSE_OUTCOME_PROFILE: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/ITK-Response-OperationOutcome-1";
 
-/// What identifies a sent message to the responses that answer it.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MessageIds {
-    /// `MessageHeader.id`: what a response names in `response.identifier`.
-    pub header_id: String,
-    /// `Bundle.id` of the message bundle.
-    pub bundle_id: String,
-    /// The handling specification's `SenderReference`, echoed by every response.
-    pub sender_reference: String,
-    /// The MESH message ID the send returned (what a non-delivery report links to).
-    pub mesh_message_id: Option<MessageId>,
-}
-
-impl fmt::Debug for MessageIds {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MessageIds")
-            .field("header_id", &self.header_id)
-            .field("bundle_id", &self.bundle_id)
-            .field("mesh_message_id", &self.mesh_message_id)
-            .finish_non_exhaustive()
-    }
-}
+pub use crate::mesh::ids::MessageIds;
 
 impl MessageIds {
     /// The identifiers of `message`.

@@ -181,9 +181,9 @@ pub enum MeshProblem {
     /// The caller's output could not be written.
     #[error("could not write the downloaded content")]
     Output(#[source] std::io::Error),
-    /// A download went beyond its [`DownloadLimits`](super::DownloadLimits).
+    /// A download went beyond its [`DownloadLimits`](super::limits::DownloadLimits).
     #[error("the message is {0}")]
-    TooLarge(super::DownloadLimit),
+    TooLarge(super::limits::DownloadLimit),
 }
 
 /// Where a chunked upload stopped: the message ID MESH gave chunk 1, and the first chunk
@@ -235,7 +235,7 @@ pub struct MeshError {
     pub(crate) resume_download: Option<PartialDownload>,
     /// The answer's `Retry-After`, when it gave one.
     pub retry_after: Option<Duration>,
-    pub(crate) itk3: Option<Box<crate::itk3::MessageIds>>,
+    pub(crate) itk3: Option<Box<super::ids::MessageIds>>,
 }
 
 impl fmt::Display for MeshError {
@@ -315,7 +315,7 @@ impl MeshError {
     /// ([`may_have_been_sent`](Self::may_have_been_sent)), track the message by them, and
     /// resend only with the same builder (the same ids), so that the recipient's duplicate
     /// detection (code 20007) recognises a repeat.
-    pub fn itk3_ids(&self) -> Option<&crate::itk3::MessageIds> {
+    pub fn itk3_ids(&self) -> Option<&super::ids::MessageIds> {
         self.itk3.as_deref()
     }
 

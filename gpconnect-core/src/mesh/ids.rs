@@ -358,3 +358,28 @@ mod tests {
         assert!(LocalId::parse("a\nb").is_err());
     }
 }
+
+/// What identifies a sent ITK3 message to the responses that answer it (declared here, beside
+/// the MESH ids, because a [`MeshError`](super::MeshError) carries them; made by
+/// [`MessageIds::of`](crate::itk3::MessageIds::of) with the `itk3` module).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MessageIds {
+    /// `MessageHeader.id`: what a response names in `response.identifier`.
+    pub header_id: String,
+    /// `Bundle.id` of the message bundle.
+    pub bundle_id: String,
+    /// The handling specification's `SenderReference`, echoed by every response.
+    pub sender_reference: String,
+    /// The MESH message ID the send returned (what a non-delivery report links to).
+    pub mesh_message_id: Option<MessageId>,
+}
+
+impl std::fmt::Debug for MessageIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessageIds")
+            .field("header_id", &self.header_id)
+            .field("bundle_id", &self.bundle_id)
+            .field("mesh_message_id", &self.mesh_message_id)
+            .finish_non_exhaustive()
+    }
+}
