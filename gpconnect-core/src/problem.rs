@@ -7,7 +7,7 @@ use std::fmt;
 /// What was wrong with a success answer.
 ///
 /// `Display` and `Debug` quote nothing the remote party wrote: a JSON path shows indexes
-/// and field-name-shaped keys only ([`DecodeProblem::shown_path`]), bounded; a resource
+/// and field-name-shaped keys only (`shown_path`), bounded; a resource
 /// type and a content type only from a closed list.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

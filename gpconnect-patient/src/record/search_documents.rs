@@ -138,7 +138,7 @@ impl Operation for SearchDocuments {
     }
 
     /// The platform's checks (a Bundle, nested at most `MAX_DEPTH` deep, every document
-    /// about the logged-in patient: [`check_subjects`]), then Access Document's reading,
+    /// about the logged-in patient: `check_subjects`), then Access Document's reading,
     /// which checks every included Patient by the session's NHS number (another patient
     /// is `WrongPatient`).
     fn parse(&self, response: Response) -> Result<DocumentList> {
