@@ -233,11 +233,9 @@ fn views_leave_nhs_numbers_and_free_text_out_of_debug() {
 #[test]
 fn a_repeat_with_no_issues_left_or_an_expired_authorisation_cannot_be_requested() {
     let nhs = gpconnect_core::NhsNumber::parse("9000000009").unwrap();
-    let body = std::fs::read(format!(
-        "{}/tests/fixtures/prescriptions/prescriptions__GET_Patient-id-MedicationRequest__response-200__GetResponseMultiplePrescriptions.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let body = fixture(
+        "prescriptions/prescriptions__GET_Patient-id-MedicationRequest__response-200__GetResponseMultiplePrescriptions.json",
+    );
     let meds = gpconnect_patient::prescriptions::Medications::from_slice(&body, &nhs).unwrap();
     let mut repeat =
         meds.repeats.iter().find(|r| r.authorisation_expires.is_some() && r.can_request()).unwrap().clone();
