@@ -14,9 +14,7 @@
 //! `RedactedStruct`), which the scan recognises as not derived.
 #![cfg(all(feature = "structured", feature = "documents", feature = "appointments"))]
 
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use gpconnect::documents::DocumentsExt;
 use gpconnect::structured::StructuredExt;
@@ -26,6 +24,10 @@ use gpconnect_testkit::MockSpine;
 use serde_json::Value;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
+
+#[path = "support/logs.rs"]
+mod logs;
+use logs::Logs;
 
 #[path = "support/parsers.rs"]
 #[allow(dead_code)]
@@ -130,21 +132,6 @@ fn no_canary_in_the_debug_or_display_of_any_parser_result_or_error() {
     assert!(checked > 100, "{checked} hostile bodies");
 }
 
-/// Captured log output.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Serves `body` (status 200, FHIR JSON) to every SSP request, before the mock's own
 /// answers (SDS look-ups keep the mock's).
 async fn serve(spine: &MockSpine, body: Vec<u8>) {
@@ -200,7 +187,7 @@ async fn no_canary_in_trace_logs_results_or_errors_of_calls_answered_with_hostil
             assert_clean("search_documents", &e.to_string());
         }
     }
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("gpconnect.request"), "the SDK's spans are captured: {logs}");
     assert_clean("logs", &logs);
 }

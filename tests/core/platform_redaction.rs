@@ -22,22 +22,13 @@ fn tasks() -> PlatformRequest {
         .query("patient", "9000000009")
 }
 
-#[derive(Clone, Default)]
-struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "../support/logs.rs"]
+mod logs;
+use logs::Logs;
 
 #[tokio::test]
 async fn tokens_keys_and_patients_never_reach_logs_or_error_text() {
-    let capture = Capture::default();
+    let capture = Logs::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -69,7 +60,7 @@ async fn tokens_keys_and_patients_never_reach_logs_or_error_text() {
         .await
         .unwrap_err();
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("gpconnect.platform.request"), "spans are logged: {logs}");
     let texts = format!("{logs} {err} {err:?} {refused} {refused:?}");
     let access: Vec<String> = tokens.exchanges().iter().filter_map(|e| e.access_token.clone()).collect();

@@ -1,28 +1,16 @@
 //! Personal data never reaches logs or `Debug` output: a full run with a known NHS number,
 //! all tracing output captured at TRACE level, every result and error formatted with `Debug`.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use gpconnect_core::{InteractionId, NhsNumber, Request};
 use gpconnect_testkit::MockSpine;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "../support/logs.rs"]
+mod logs;
+use logs::Logs;
 
 #[tokio::test]
 async fn nhs_numbers_names_and_tokens_never_reach_logs_or_debug() {
-    let capture = Capture::default();
+    let capture = Logs::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -63,7 +51,7 @@ async fn nhs_numbers_names_and_tokens_never_reach_logs_or_debug() {
     debug.push(format!("{:?}", gpconnect_testkit::test_user()));
     debug.push(format!("{:?}", spine.received().await));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("gpconnect.request"), "the request span was logged");
     assert!(logs.contains(InteractionId::SearchPatient.urn()), "spans carry the interaction");
     let everything = format!("{logs}\n{}", debug.join("\n"));
