@@ -25,6 +25,10 @@
 //! cargo test --test module_cycles
 //! MODULE_GRAPH=1 cargo test --test module_cycles -- --nocapture   # every edge, per directory
 //! ```
+//!
+//! It also checks the layout of the test files ([`every_test_file_is_part_of_a_test_binary`]):
+//! with one test binary per folder, a file its folder's `main.rs` does not declare would
+//! never be built nor run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -604,9 +608,8 @@ fn crate_sources(root: &Path, dir: &Path) -> Vec<Source> {
         .collect()
 }
 
-#[test]
-fn no_crate_has_a_module_import_circle() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+/// The root crate's folder, then every member crate's folder.
+fn workspace_crates(root: &Path) -> Vec<PathBuf> {
     let mut crates = vec![root.to_path_buf()];
     let mut dirs: Vec<PathBuf> = fs::read_dir(root)
         .unwrap()
@@ -617,6 +620,13 @@ fn no_crate_has_a_module_import_circle() {
     dirs.sort();
     crates.extend(dirs);
     assert!(crates.len() > 5, "the workspace's crates were not found: {crates:?}");
+    crates
+}
+
+#[test]
+fn no_crate_has_a_module_import_circle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let crates = workspace_crates(root);
     let mut report = Vec::new();
     let mut stale = Vec::new();
     for dir in &crates {
@@ -675,4 +685,50 @@ fn the_check_finds_circles() {
     assert!(stale.is_empty(), "{stale:?}");
     circles(&clean, &[("", "a", "b")], &mut stale);
     assert_eq!(stale, [": a -> b"]);
+}
+
+/// Every `.rs` file under a crate's `tests/` is built into a test binary: a file of
+/// `tests/` itself (cargo finds it), a file named by `path = "tests/..."` in the crate's
+/// `Cargo.toml`, a folder's `main.rs`, a module that `main.rs` declares (`mod name;`, for
+/// `name.rs` or `name/mod.rs`), or a shared helper some test file includes through
+/// `#[path = ".../support/name.rs"]`.
+#[test]
+fn every_test_file_is_part_of_a_test_binary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut orphans = Vec::new();
+    let mut checked = 0;
+    for dir in workspace_crates(root) {
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        assert!(!manifest.contains("autotests = false"), "{}: cargo finds tests/*.rs", dir.display());
+        let tests = dir.join("tests");
+        let mut files = Vec::new();
+        rust_files(&tests, &mut files);
+        let texts: Vec<String> = files.iter().map(|f| fs::read_to_string(f).unwrap_or_default()).collect();
+        for file in &files {
+            checked += 1;
+            let relative = file.strip_prefix(&tests).unwrap();
+            let parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+            let slashed = parts.join("/");
+            let declared_in_main = |name: &str| {
+                let main = fs::read_to_string(tests.join(&parts[0]).join("main.rs")).unwrap_or_default();
+                main.lines().any(|l| l.trim() == format!("mod {name};") || l.trim() == format!("pub mod {name};"))
+            };
+            let built = match parts.as_slice() {
+                [_] => true,
+                [_, main] if main == "main.rs" => true,
+                [_, module] => declared_in_main(module.trim_end_matches(".rs")),
+                [_, module, file] if file == "mod.rs" => declared_in_main(module),
+                _ => false,
+            } || manifest.contains(&format!("path = \"tests/{slashed}\""))
+                || texts.iter().any(|t| t.contains(&format!("{slashed}\"]")));
+            if !built {
+                orphans.push(file.strip_prefix(root).unwrap_or(file).display().to_string());
+            }
+        }
+    }
+    assert!(checked > 50, "the test files were not found: {checked}");
+    assert!(
+        orphans.is_empty(),
+        "test files no test binary builds (declare each as a `mod` of its folder's main.rs): {orphans:?}"
+    );
 }

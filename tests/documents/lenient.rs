@@ -2,7 +2,7 @@
 //! an item without identity or repeated is left out and reported, and an answer about
 //! another patient is a typed patient-safety error. Hand-made bodies served by the mock.
 
-mod common;
+use crate::common;
 
 use common::ssp_requests;
 use gpconnect_core::fhir::lenient::{Problem, ProblemKind};

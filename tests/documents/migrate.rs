@@ -1,7 +1,7 @@
 //! Wire tests for migrate document (`migrate:binary-1`), the content types a Binary comes
 //! labelled with, and `http://` attachment URLs.
 
-mod common;
+use crate::common;
 
 use common::{example_document, ssp_requests};
 use gpconnect_core::{Capability, Error, ErrorKind};

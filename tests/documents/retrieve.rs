@@ -1,6 +1,6 @@
 //! Wire tests for step 3: document retrieval, streamed and decoded.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Wire tests for steps 1 and 2: documents patient search and document search.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{assert_documents_request, ssp_requests};

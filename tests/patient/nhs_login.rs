@@ -4,7 +4,7 @@
 //! token endpoint, and the patient's prescriptions read from Prism serving NHS's
 //! OpenAPI file.
 
-mod common;
+use crate::common;
 
 use common::fast;
 use gpconnect_core::error::AuthProblem;

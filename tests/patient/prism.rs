@@ -5,7 +5,7 @@
 //!
 //! Prism is installed (pinned, `npm ci` under `target/`) and started by the testkit.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::fast;

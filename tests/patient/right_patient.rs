@@ -2,7 +2,7 @@
 //! prescription or task that names another patient, or none where one is required, is
 //! `Error::WrongPatient` with the request's `X-Request-ID`, and nothing of it is returned.
 
-mod common;
+use crate::common;
 
 use common::{fixture_json, Harness, FHIR_JSON, NHS};
 use gpconnect_core::platform::PlatformApi;

@@ -2,7 +2,7 @@
 //! that element (or its entry) only and is reported as a `Problem`, as the SSP views report
 //! theirs; the right-patient checks still refuse an answer about another patient.
 
-mod common;
+use crate::common;
 
 use common::{fixture_json, Harness, FHIR_JSON, NHS};
 use gpconnect_core::fhir::lenient::{Problem, ProblemKind};

@@ -1,7 +1,7 @@
 //! Appointments wire tests: method, path, query, every header, body, answers from the
 //! spec's examples, writes never sent twice, and cancel-and-rebook reporting each step.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::*;

@@ -1,7 +1,7 @@
 //! Prescriptions wire tests: method, path, query, every header, the Task body, answers
 //! from the spec's examples read with fhirbolt, and requests never sent twice.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::*;

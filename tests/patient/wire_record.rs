@@ -1,7 +1,7 @@
 //! Access Record wire tests: method, path, query, every header, body, and the answers
 //! read from the spec's examples.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::*;

@@ -1,6 +1,6 @@
 //! The mock provider checks `$gpc.getstructuredrecord` Parameters the way providers do.
 
-mod common;
+use crate::common;
 
 use common::Call;
 use gpconnect_core::InteractionId;

@@ -7,7 +7,7 @@ use gpconnect_testkit::platform::{client_private_key_pem, id_token, MockTokenEnd
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-const NHS_LOGIN_KEY: &[u8] = include_bytes!("../fixtures/keys/TEST-ONLY-nhs-login-key.pem");
+const NHS_LOGIN_KEY: &[u8] = include_bytes!("../../fixtures/keys/TEST-ONLY-nhs-login-key.pem");
 
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64

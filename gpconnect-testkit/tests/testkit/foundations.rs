@@ -1,4 +1,4 @@
-mod common;
+use crate::common;
 
 use common::{Call, FHIR_JSON};
 use gpconnect_core::{Capability, InteractionId};
