@@ -62,6 +62,7 @@ pub mod retry;
 pub mod sds;
 mod service_root;
 mod ssp;
+mod tls;
 pub mod uk;
 #[cfg(feature = "mesh")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mesh")))]
