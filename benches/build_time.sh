@@ -26,8 +26,8 @@ trap 'rm -rf "$work"' EXIT
 # The versions the repository is tested with; the dependency lines are the workspace's.
 # The SDK hands reqwest its provider (`rustls-no-provider`); a bare program asks reqwest
 # for its own (`rustls`: aws-lc-rs) or is given ring.
-reqwest_line="$(grep -E '^reqwest *=' "$repo/Cargo.toml" | sed 's/"rustls-no-provider"/"rustls"/')"
-reqwest_ring_line="$(grep -E '^reqwest *=' "$repo/Cargo.toml")
+reqwest_line="$(grep -m1 -E '^reqwest *=' "$repo/Cargo.toml" | sed 's/"rustls-no-provider"/"rustls"/')"
+reqwest_ring_line="$(grep -m1 -E '^reqwest *=' "$repo/Cargo.toml")
 rustls = { version = \"0.23\", default-features = false, features = [\"std\", \"tls12\", \"ring\"] }"
 tokio_line="$(grep -E '^tokio *=' "$repo/Cargo.toml")"
 serde_json_line="$(grep -E '^serde_json *=' "$repo/Cargo.toml")"
