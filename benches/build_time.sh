@@ -8,6 +8,12 @@
 #   benches/build_time.sh                    # one build of each
 #   ROUNDS=3 benches/build_time.sh           # three of each, alternated; the medians' ratio
 #   BASELINE=<commit> benches/build_time.sh  # also the SDK as of <commit>, in the same run
+#   FEATURES=ring benches/build_time.sh      # also both programs with the ring crypto provider
+#                                            # (the SDK's `ring` feature; bare reqwest without
+#                                            # its aws-lc-rs provider, given ring), same run
+#
+# Each SDK program is compared with the bare program of the same crypto provider: the
+# default SDK with bare reqwest (`rustls`: aws-lc-rs), sdk-ring with bare-ring.
 #
 # Everything it builds lives in one temporary folder, removed on exit; the timings page
 # of each SDK build is kept as target/build_time/cargo-timing-<program>.html.
@@ -18,11 +24,15 @@ work="$(mktemp -d /tmp/gpconnect-build-time.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
 # The versions the repository is tested with; the dependency lines are the workspace's.
-reqwest_line="$(grep -E '^reqwest *=' "$repo/Cargo.toml")"
+# The SDK hands reqwest its provider (`rustls-no-provider`); a bare program asks reqwest
+# for its own (`rustls`: aws-lc-rs) or is given ring.
+reqwest_line="$(grep -m1 -E '^reqwest *=' "$repo/Cargo.toml" | sed 's/"rustls-no-provider"/"rustls"/')"
+reqwest_ring_line="$(grep -m1 -E '^reqwest *=' "$repo/Cargo.toml")
+rustls = { version = \"0.23\", default-features = false, features = [\"std\", \"tls12\", \"ring\"] }"
 tokio_line="$(grep -E '^tokio *=' "$repo/Cargo.toml")"
 serde_json_line="$(grep -E '^serde_json *=' "$repo/Cargo.toml")"
 
-# A program using the SDK at $2 (default features), in $work/$1.
+# A program using the SDK at $2 (default features, or as $3 adds), in $work/$1.
 sdk_program() {
 mkdir -p "$work/$1/src"
 cat >"$work/$1/Cargo.toml" <<EOF
@@ -33,7 +43,7 @@ edition = "2021"
 publish = false
 
 [dependencies]
-gpconnect = { path = "$2" }
+gpconnect = { path = "$2"${3:-} }
 $tokio_line
 
 [workspace]
@@ -68,9 +78,15 @@ if [ -n "${BASELINE:-}" ]; then
     sdk_program sdk-baseline "$work/baseline-src"
     programs="bare sdk-baseline sdk"
 fi
+if [ "${FEATURES:-}" = ring ]; then
+    sdk_program sdk-ring "$repo" ', default-features = false, features = ["structured", "ring"]'
+    programs="$programs bare-ring sdk-ring"
+fi
 
-mkdir -p "$work/bare/src"
-cat >"$work/bare/Cargo.toml" <<EOF
+# A bare program in $work/$1 with the reqwest line $2; $3 is Rust run first in main.
+bare_program() {
+mkdir -p "$work/$1/src"
+cat >"$work/$1/Cargo.toml" <<EOF
 [package]
 name = "bare"
 version = "0.0.0"
@@ -78,15 +94,16 @@ edition = "2021"
 publish = false
 
 [dependencies]
-$reqwest_line
+$2
 $tokio_line
 $serde_json_line
 
 [workspace]
 EOF
-cat >"$work/bare/src/main.rs" <<'EOF'
+cat >"$work/$1/src/main.rs" <<EOF
 #[tokio::main]
 async fn main() {
+    $3
     if let Some(path) = std::env::args().nth(1) {
         let bytes = std::fs::read(path).expect("a saved record");
         let record: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
@@ -99,8 +116,13 @@ async fn main() {
 }
 EOF
 # The same dependency versions as the repository's lock file, for both.
-cp "$repo/Cargo.lock" "$work/bare/Cargo.lock"
-(cd "$work/bare" && cargo fetch --quiet)
+cp "$repo/Cargo.lock" "$work/$1/Cargo.lock"
+(cd "$work/$1" && cargo fetch --quiet)
+}
+bare_program bare "$reqwest_line" ""
+if [ "${FEATURES:-}" = ring ]; then
+    bare_program bare-ring "$reqwest_ring_line" "let _ = rustls::crypto::ring::default_provider().install_default();"
+fi
 
 # One clean release build of $1 into a fresh target folder; prints the seconds taken.
 build() {
@@ -129,12 +151,14 @@ done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # shellcheck disable=SC2086
-bare="$(median ${times[bare]})"
 for which in $programs; do
-    [ "$which" = bare ] && continue
+    case "$which" in bare*) continue ;; esac
+    # The bare program of the same crypto provider.
+    # shellcheck disable=SC2086
+    if [ "$which" = sdk-ring ]; then bare="$(median ${times[bare-ring]})"; else bare="$(median ${times[bare]})"; fi
     # shellcheck disable=SC2086
     t="$(median ${times[$which]})"
-    echo "clean release build: $which (default features) ${t} s, bare reqwest+tokio+serde_json ${bare} s, ratio $(awk -v a="$t" -v b="$bare" 'BEGIN {printf "%.2f", a / b}') (target at most 1.25)"
+    echo "clean release build: $which ${t} s, bare reqwest+tokio+serde_json ${bare} s, ratio $(awk -v a="$t" -v b="$bare" 'BEGIN {printf "%.2f", a / b}') (target at most 1.25)"
     # The SDK's own crates, from the timings page of its last build.
     page="$(ls "$work/target-$which"/cargo-timings/cargo-timing-*.html 2>/dev/null | tail -1 || true)"
     [ -n "$page" ] || continue

@@ -74,7 +74,7 @@ impl SspConfig {
 
 /// The client certificate and private key for mutual TLS with the SSP. `Debug` shows nothing of either.
 #[derive(Clone)]
-pub struct Identity(pub(crate) reqwest::Identity);
+pub struct Identity(pub(crate) crate::tls::ClientCert);
 
 impl Identity {
     /// Builds an identity from a PEM certificate (chain) and a PEM private key.
@@ -90,21 +90,16 @@ impl Identity {
                 reason: "no PEM private key (-----BEGIN ... PRIVATE KEY-----) in the key".into(),
             });
         }
-        // Zeroized when dropped: the copy holds the private key.
-        let mut both = Zeroizing::new(Vec::with_capacity(cert_pem.len() + key_pem.len() + 1));
-        both.extend_from_slice(cert_pem);
-        both.push(b'\n');
-        both.extend_from_slice(key_pem);
-        let unusable = |_: reqwest::Error| ConfigError::Identity {
-            reason: "the TLS library refused them together: the key does not belong to the certificate, or is \
-                     not a PKCS#8, PKCS#1 or SEC1 PEM key"
-                .into(),
-        };
-        let identity = reqwest::Identity::from_pem(&both).map_err(unusable)?;
-        // rustls checks the key only when a TLS configuration is built: do it now, not
-        // at the first request.
-        reqwest::Client::builder().identity(identity.clone()).build().map_err(unusable)?;
-        Ok(Identity(identity))
+        // Loaded by the crypto provider now, checked against the certificate: an unusable
+        // key is an error here, not at the first request.
+        match crate::tls::ClientCert::from_pem(cert_pem, key_pem)? {
+            Some(cert) => Ok(Identity(cert)),
+            None => Err(ConfigError::Identity {
+                reason: "the TLS library refused them together: the key does not belong to the certificate, or is \
+                         not a PKCS#8, PKCS#1 or SEC1 PEM key"
+                    .into(),
+            }),
+        }
     }
 
     /// Reads the PEM certificate and key from files (the buffers are zeroized after use).

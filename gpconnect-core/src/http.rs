@@ -1,9 +1,9 @@
 //! The HTTP plumbing every transport shares (the SSP, SDS, MESH and the API platform):
-//! the transport settings ([`HttpSettings`]), the HTTP client (rustls, TLS 1.2 or later,
-//! never a redirect), base URL checks, the one query encoder, bounded body reading, and
+//! the transport settings ([`HttpSettings`]), the HTTP client (rustls configured by
+//! `tls`: TLS 1.2 or later; never a redirect), base URL checks, the one query encoder, bounded body reading, and
 //! how a failure or an answer that is not a success becomes an [`Error`].
 //!
-//! A leaf: it knows the error types, the FHIR `OperationOutcome` and the retry policy,
+//! A leaf: it knows the error types, `tls`, the FHIR `OperationOutcome` and the retry policy,
 //! never a transport, a request, a resolver or an operation.
 
 use std::fmt;
@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use rustls::pki_types::CertificateDer;
 use uuid::Uuid;
 
 use crate::error::{ConfigError, Error, ProviderError, RawBody, Result, Sent, TransportError, MAX_ERROR_BODY};
 use crate::fhir::OperationOutcome;
 use crate::retry::RetryPolicy;
+use crate::tls::{self, ClientCert, Roots};
 use crate::{GpcCode, InteractionId};
 
 /// How a transport reaches its server: timeouts, the retry policy, extra trusted CAs and
@@ -39,7 +41,7 @@ pub struct HttpSettings {
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) request_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
-    pub(crate) ca_roots: Vec<reqwest::Certificate>,
+    pub(crate) ca_roots: Vec<CertificateDer<'static>>,
     pub(crate) trust: Trust,
     pub(crate) allow_http: bool,
 }
@@ -101,8 +103,7 @@ impl HttpSettings {
     /// Adds a CA certificate (PEM) to trust, such as the Spine root and sub CAs or a local
     /// test server's own certificate.
     pub fn add_ca_pem(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
-        self.ca_roots
-            .extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))?);
+        self.ca_roots.extend(tls::certificates(pem)?);
         Ok(self)
     }
 
@@ -128,6 +129,16 @@ impl HttpSettings {
     /// The request timeout, or `default` when none was set.
     pub(crate) fn request_timeout_or(&self, default: Duration) -> Duration {
         self.request_timeout.unwrap_or(default)
+    }
+
+    /// The CAs a client with these settings trusts, as [`trust`](Self::trust) says.
+    /// [`Trust::AddedOnly`] with no CA added is [`ConfigError::NoTrustedCa`].
+    pub(crate) fn roots(&self) -> Result<Roots<'_>, ConfigError> {
+        match self.trust {
+            Trust::PlatformAndAdded => Ok(Roots::PlatformAnd(&self.ca_roots)),
+            Trust::AddedOnly if self.ca_roots.is_empty() => Err(ConfigError::NoTrustedCa),
+            Trust::AddedOnly => Ok(Roots::Only(&self.ca_roots)),
+        }
     }
 }
 
@@ -190,15 +201,21 @@ pub(crate) fn append_query(
     }
 }
 
-/// An HTTP client that never follows a redirect: a 3xx is handed back as it is, and
-/// [`error_from_response`] makes it an [`Error::Redirected`].
-pub(crate) fn http_client(connect_timeout: Duration) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+/// An HTTP client that never follows a redirect (a 3xx is handed back as it is, and
+/// [`error_from_response`] makes it an [`Error::Redirected`]), speaking TLS as
+/// [`tls::client_config`] sets it up: TLS 1.2 or later with the crate's crypto provider,
+/// trusting `roots`, presenting `client_cert` when given.
+pub(crate) fn http_client(
+    connect_timeout: Duration,
+    roots: Roots<'_>,
+    client_cert: Option<&ClientCert>,
+) -> Result<reqwest::ClientBuilder, ConfigError> {
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls::client_config(roots, client_cert)?)
         .connect_timeout(connect_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
-        .tls_version_min(reqwest::tls::Version::TLS_1_2)
-        .user_agent(concat!("gpconnect-rust/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("gpconnect-rust/", env!("CARGO_PKG_VERSION"))))
 }
 
 /// Parses a base URL, insisting on https unless plain http is allowed; returns it

@@ -24,7 +24,7 @@
 //! retries, and the operation parses the answer into a [`Traced`] value or an [`Error`].
 //!
 //! Modules depend downwards only (the repository's `tests/module_cycles.rs` checks it):
-//! leaves (`redact`, the error type, `retry`, the shared HTTP plumbing `http`,
+//! leaves (`redact`, the error type, `retry`, TLS `tls`, the shared HTTP plumbing `http`,
 //! `service_root`, `call_options`) at the bottom; `ssp` (the SSP on the wire), `sds` and
 //! the resolver on them; `client` (the dispatcher) knows those, never a provider or an
 //! operation; `provider` knows the client; `operation` knows the provider; the
@@ -62,6 +62,7 @@ pub mod retry;
 pub mod sds;
 mod service_root;
 mod ssp;
+mod tls;
 pub mod uk;
 #[cfg(feature = "mesh")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mesh")))]

@@ -18,6 +18,7 @@ use crate::fhir::one_or_many;
 use crate::http::{http_client, read_body, BodyProblem};
 use crate::retry::{retrying, RetryPolicy};
 use crate::service_root::ServiceRoot;
+use crate::tls::Roots;
 use crate::{Asid, Effect, Error, InteractionId, OdsCode, Result};
 
 /// The identifier system of interaction IDs in SDS.
@@ -134,8 +135,10 @@ impl SdsClient {
         retry: RetryPolicy,
         max_body: usize,
     ) -> Result<Self, ConfigError> {
-        let http =
-            http_client(connect_timeout).timeout(config.timeout).build().map_err(|e| ConfigError::Http(e.into()))?;
+        let http = http_client(connect_timeout, Roots::PlatformAnd(&[]), None)?
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self {
             http,
             config: SdsConfig { url: config.url.trim_end_matches('/').to_owned(), ..config },

@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::config::SspConfig;
 use crate::error::{ConfigError, InvalidInput, Result};
-use crate::http::Trust;
 use crate::http::{
     append_query, check_url, error_from_response, http_client, transport_error, CONNECT_TIMEOUT, QUERY_NAME,
     REQUEST_TIMEOUT,
@@ -51,16 +50,10 @@ impl Ssp {
     pub(crate) fn new(config: &SspConfig) -> Result<Self, ConfigError> {
         let settings = &config.http;
         let base = check_url(&config.url, "ssp", settings.allow_http)?;
-        let http = http_client(settings.connect_timeout_or(CONNECT_TIMEOUT));
-        let mut http = match settings.trust {
-            Trust::PlatformAndAdded => http.tls_certs_merge(settings.ca_roots.clone()),
-            Trust::AddedOnly if settings.ca_roots.is_empty() => return Err(ConfigError::NoTrustedCa),
-            Trust::AddedOnly => http.tls_certs_only(settings.ca_roots.clone()),
-        };
-        if let Some(identity) = &config.identity {
-            http = http.identity(identity.0.clone());
-        }
-        let http = http.build().map_err(|e| ConfigError::Http(e.into()))?;
+        let client_cert = config.identity.as_ref().map(|identity| &identity.0);
+        let http = http_client(settings.connect_timeout_or(CONNECT_TIMEOUT), settings.roots()?, client_cert)?
+            .build()
+            .map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self {
             http,
             base,

@@ -137,10 +137,28 @@ impl MockNhsLogin {
     /// callback NHS login redirects to (`code=..&state=..` or `error=..&state=..`).
     /// Panics when the issuer does not redirect to the registered URI.
     pub async fn log_in(&self, authorisation_url: &str) -> String {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let answer = client.get(authorisation_url).send().await.expect("the mock NHS login answers");
-        assert_eq!(answer.status().as_u16(), 302, "NHS login redirects back to the app");
-        let location = answer.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default();
+        // One plain HTTP/1.1 GET to the local mock, so that the testkit needs no TLS
+        // stack (nor a crypto provider) of its own.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let url = url::Url::parse(authorisation_url).expect("an authorisation URL");
+        assert_eq!(url.scheme(), "http", "the mock NHS login listens on plain http");
+        let (host, port) = (url.host_str().expect("a host"), url.port_or_known_default().expect("a port"));
+        let mut tcp = tokio::net::TcpStream::connect((host, port)).await.expect("the mock NHS login answers");
+        let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        let request = format!("GET {target} HTTP/1.1\r\nhost: {host}:{port}\r\nconnection: close\r\n\r\n");
+        tcp.write_all(request.as_bytes()).await.expect("the mock NHS login answers");
+        let mut answer = Vec::new();
+        tcp.read_to_end(&mut answer).await.expect("the mock NHS login answers");
+        let answer = String::from_utf8_lossy(&answer);
+        let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+        let status = head.lines().next().and_then(|line| line.split(' ').nth(1));
+        assert_eq!(status, Some("302"), "NHS login redirects back to the app");
+        let location = head
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("location"))
+            .map(|(_, value)| value.trim())
+            .unwrap_or_default();
         let (to, query) = location.split_once('?').expect("a callback with a query");
         assert_eq!(to, REDIRECT_URI);
         query.to_owned()

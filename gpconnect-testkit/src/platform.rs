@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use gpconnect_core::platform::{Environment, NhsLogin, PlatformConfig};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -57,9 +57,16 @@ const NHS_LOGIN_KEY: &str = include_str!("../fixtures/keys/TEST-ONLY-nhs-login-k
 const NHS_LOGIN_PUBLIC: &str = include_str!("../fixtures/keys/TEST-ONLY-nhs-login-public.pem");
 const OTHER_KEY: &str = include_str!("../fixtures/keys/TEST-ONLY-other-key.pem");
 
+/// The mock's JWT backend, named explicitly: jsonwebtoken's process default panics when
+/// the SDK's backend is compiled in beside it.
+const JWT: &jsonwebtoken::crypto::CryptoProvider = &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
+
 /// The mock NHS login's JWKS document: its public key under [`NHS_LOGIN_KID`], RS512, `use: sig`.
 pub fn nhs_login_jwks() -> Value {
     let key = DecodingKey::from_rsa_pem(NHS_LOGIN_PUBLIC.as_bytes()).expect("test NHS login key");
+    let der = key.try_get_as_bytes().expect("an RSA public key");
+    let (n, e) = (JWT.key_utils.rsa_pub_components_from_public_key)(der).expect("RSA components");
+    let key = DecodingKey::from_rsa_raw_components(&n, &e);
     let mut jwk = jsonwebtoken::jwk::Jwk::from_decoding_key(&key, Some(Algorithm::RS512)).expect("a JWK");
     jwk.common.key_id = Some(NHS_LOGIN_KID.into());
     jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
@@ -253,7 +260,11 @@ impl IdTokenBuilder {
         header.typ = Some("JWT".into());
         header.kid = Some(self.kid);
         let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test key");
-        jsonwebtoken::encode(&header, &claims, &key).expect("signing a test ID token")
+        let header_json = serde_json::to_vec(&header).expect("a header");
+        let message = format!("{}.{}", URL_SAFE_NO_PAD.encode(header_json), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let signer = (JWT.signer_factory)(&header.alg, &key).expect("a signer for the test key");
+        let signature = signer.try_sign(message.as_bytes()).expect("signing a test ID token");
+        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 }
 
@@ -528,12 +539,13 @@ pub(crate) fn decode_unverified(jwt: &str) -> Option<(Value, Value)> {
 
 pub(crate) fn verify_signature(jwt: &str, public_pem: &str, algorithms: &[Algorithm]) -> bool {
     let Ok(key) = DecodingKey::from_rsa_pem(public_pem.as_bytes()) else { return false };
-    let mut validation = Validation::new(algorithms[0]);
-    validation.algorithms = algorithms.to_vec();
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(jwt, &key, &validation).is_ok()
+    let Ok(header) = jsonwebtoken::decode_header(jwt) else { return false };
+    let Some((message, signature)) = jwt.rsplit_once('.') else { return false };
+    let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else { return false };
+    let Ok(verifier) = (JWT.verifier_factory)(&header.alg, &key) else { return false };
+    algorithms.contains(&header.alg)
+        && verifier.verify(message.as_bytes(), &signature).is_ok()
+        && jsonwebtoken::dangerous::insecure_decode_claims::<Value>(jwt).is_ok()
 }
 
 fn check_assertion(jwt: &str, token_url: &str, state: &mut State, exchange: &mut Exchange) -> Result<(), Refusal> {

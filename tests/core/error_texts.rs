@@ -103,6 +103,7 @@ fn configuration_errors() {
         ConfigError::NotHttps { what: "ssp" },
         ConfigError::NotHttps { what: "sds" },
         ConfigError::NotHttps { what: "provider endpoint" },
+        ConfigError::NoCryptoProvider,
         Identity::from_pem(b"", b"").unwrap_err(),
         Identity::from_pem(b"-----BEGIN CERTIFICATE-----", b"").unwrap_err(),
         Identity::from_pem_files("/nonexistent/client.crt", "/nonexistent/client.key").unwrap_err(),

@@ -92,6 +92,13 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be set up: check the client certificate, key and CA certificates")]
     Http(#[source] TransportError),
+    /// No crypto provider for TLS and JWTs: the `aws-lc-rs` and `ring` features are both
+    /// off and the application installed no process-default rustls provider.
+    #[error(
+        "no crypto provider for TLS: turn on the `aws-lc-rs` (default) or `ring` feature of gpconnect, or install \
+         a process-default rustls provider"
+    )]
+    NoCryptoProvider,
 }
 
 /// What a [`ConfigError`]'s `what` names, in words.

@@ -36,7 +36,7 @@ impl TransportError {
         self.category
     }
 
-    #[cfg(test)]
+    /// A failure to set up TLS or the HTTP client.
     pub(crate) fn setup(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self { category: TransportCategory::Setup, source: Some(Box::new(source)) }
     }

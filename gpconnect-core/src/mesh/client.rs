@@ -15,6 +15,7 @@ use tracing::Instrument;
 use super::error::{MeshError, MeshErrorCode, MeshOperation, MeshProblem};
 use super::{auth, MailboxId, MeshConfig, MeshEnvironment};
 use crate::error::{ConfigError, DecodeProblem, Error, MessagingError, RawBody, Sent, MAX_ERROR_BODY};
+use crate::tls::Roots;
 use crate::Effect;
 
 /// `Accept` for the v2 API (snake_case answers, paging).
@@ -92,20 +93,22 @@ impl MeshClient {
         }
         let root = url::Url::parse(&format!("{}/messageexchange/", base.as_str().trim_end_matches('/')))
             .map_err(|_| ConfigError::Url { what: "mesh" })?;
-        // Core's HTTP client: rustls, TLS 1.2 or later, never a redirect.
-        let mut http = crate::http::http_client(config.http.connect_timeout_or(crate::http::CONNECT_TIMEOUT))
-            .read_timeout(config.read_timeout)
-            // Downloads ask for gzip and decode it themselves, counting what arrives.
-            .no_gzip()
-            .user_agent(config.client_info.client_version.clone());
+        // The environment's NHS CAs and the added ones alone; the platform's for a local
+        // sandbox with none.
         let trusted = config.trusted()?;
-        if !trusted.is_empty() {
-            http = http.tls_certs_only(trusted);
-        }
-        if let Some(identity) = &config.identity {
-            http = http.identity(identity.0.clone());
-        }
-        let http = http.build().map_err(|e| ConfigError::Http(e.into()))?;
+        let roots = if trusted.is_empty() { Roots::PlatformAnd(&[]) } else { Roots::Only(&trusted) };
+        // Core's HTTP client: rustls, TLS 1.2 or later, never a redirect.
+        let http = crate::http::http_client(
+            config.http.connect_timeout_or(crate::http::CONNECT_TIMEOUT),
+            roots,
+            config.identity.as_ref().map(|identity| &identity.0),
+        )?
+        .read_timeout(config.read_timeout)
+        // Downloads ask for gzip and decode it themselves, counting what arrives.
+        .no_gzip()
+        .user_agent(config.client_info.client_version.clone())
+        .build()
+        .map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self { inner: Arc::new(Inner { http, root, config, last_handshake: std::sync::Mutex::new(None) }) })
     }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::MailboxId;
+use rustls::pki_types::CertificateDer;
+
 use crate::error::ConfigError;
 use crate::{HttpSettings, Identity, OdsCode};
 
@@ -267,11 +269,9 @@ impl MeshConfig {
     }
 
     /// The CA certificates to trust: the environment's NHS bundle and any added ones.
-    pub(crate) fn trusted(&self) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+    pub(crate) fn trusted(&self) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
         let mut certs = match self.environment.ca_bundle() {
-            Some(pem) => {
-                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::CaCertificate(e.into()))?
-            }
+            Some(pem) => crate::tls::certificates(pem)?,
             None => Vec::new(),
         };
         certs.extend(self.http.ca_roots.iter().cloned());
@@ -296,6 +296,15 @@ mod tests {
         assert!(config(MeshEnvironment::LocalSandbox("http://127.0.0.1:1".into())).trusted().unwrap().is_empty());
         assert_eq!(MeshEnvironment::Integration.base_url(), "https://msg.intspineservices.nhs.uk");
         assert_eq!(MeshEnvironment::Production.base_url(), "https://mesh-sync.spineservices.nhs.uk");
+    }
+
+    #[test]
+    fn the_bundled_nhs_cas_load_as_the_only_roots_with_the_chosen_provider() {
+        for env in [MeshEnvironment::Integration, MeshEnvironment::Production, MeshEnvironment::Deployment] {
+            let trusted = config(env.clone()).trusted().unwrap();
+            let tls = crate::tls::client_config(crate::tls::Roots::Only(&trusted), None);
+            assert!(tls.is_ok(), "{env:?}: {:?}", tls.err());
+        }
     }
 
     #[test]

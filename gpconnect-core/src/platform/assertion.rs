@@ -40,7 +40,7 @@ pub(crate) fn client_assertion(
         jti: Uuid::new_v4().to_string(),
         exp: now.saturating_add(ASSERTION_LIFETIME_SECS),
     };
-    jsonwebtoken::encode(&header, &claims, &config.signing_key.0)
+    super::jws::sign(&header, &claims, &config.signing_key.0)
         .map(SecretString::from)
         .map_err(|_| ConfigError::Identity { reason: "the client assertion could not be signed with this key".into() })
 }

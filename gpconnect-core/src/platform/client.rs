@@ -15,6 +15,7 @@ use super::registry::Registry;
 use super::{NhsLoginIdToken, PlatformConfig, PlatformRequest};
 use crate::error::{AuthError, AuthProblem, ConfigError, DecodeProblem};
 use crate::http::{append_query, check_url, http_client, CONNECT_TIMEOUT, QUERY_NAME, REQUEST_TIMEOUT};
+use crate::tls::Roots;
 use crate::Result;
 
 pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -54,10 +55,13 @@ impl PlatformClient {
         if let Some(login) = &config.nhs_login {
             check_url(&login.jwks_url(), "NHS login JWKS", config.http.allow_http)?;
         }
-        let http = http_client(config.http.connect_timeout_or(CONNECT_TIMEOUT))
-            .tls_certs_merge(config.http.ca_roots.clone())
-            .build()
-            .map_err(|e| ConfigError::Http(e.into()))?;
+        let http = http_client(
+            config.http.connect_timeout_or(CONNECT_TIMEOUT),
+            Roots::PlatformAnd(&config.http.ca_roots),
+            None,
+        )?
+        .build()
+        .map_err(|e| ConfigError::Http(e.into()))?;
         Ok(Self {
             inner: Arc::new(ClientInner { http, config, keys: KeyCache::default(), sessions: Registry::default() }),
         })

@@ -185,6 +185,7 @@ impl PlatformConfig {
         kid: impl Into<String>,
         private_key_pem: &[u8],
     ) -> Result<Self, ConfigError> {
+        super::jws::check_backend()?;
         let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem).map_err(|_| ConfigError::Identity {
             reason: "the client assertion key is not an RSA private key in PEM".into(),
         })?;
@@ -232,13 +233,15 @@ impl PlatformConfig {
     /// the signing key's public half and every [`publish_key`](Self::publish_key), each
     /// with its `kid`, `alg: RS512`, `use: sig`.
     pub fn jwks(&self) -> Result<String, ConfigError> {
-        use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+        use jsonwebtoken::jwk::{JwkSet, PublicKeyUse};
         use jsonwebtoken::Algorithm::RS512;
         let unusable = || ConfigError::Identity { reason: "a key could not be written as a JWK".into() };
-        let mut keys =
-            vec![(self.kid.clone(), Jwk::from_encoding_key(&self.signing_key.0, RS512).map_err(|_| unusable())?)];
+        let mut keys = vec![(
+            self.kid.clone(),
+            super::jws::rsa_jwk_of_private(&self.signing_key.0, RS512).map_err(|_| unusable())?,
+        )];
         for (kid, key) in &self.published {
-            keys.push((kid.clone(), Jwk::from_decoding_key(key, Some(RS512)).map_err(|_| unusable())?));
+            keys.push((kid.clone(), super::jws::rsa_jwk_of_public(key, RS512).map_err(|_| unusable())?));
         }
         let keys = keys
             .into_iter()

@@ -42,6 +42,7 @@ mod assertion;
 mod client;
 mod config;
 mod id_token;
+mod jws;
 mod nhs_login;
 mod registry;
 mod relying_party;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::id_token::{rejected, unreadable, IdClaims, MAX_ID_TOKEN};
@@ -239,12 +239,8 @@ pub(crate) async fn verify(
     let kid =
         header.kid.filter(|k| !k.is_empty() && k.len() <= 256).ok_or_else(|| rejected(IdTokenCheck::UnknownKey))?;
     let key = keys.key(http, settings, login, &kid).await?;
-    let mut validation = Validation::new(Algorithm::RS512);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    let claims: IdClaims = match jsonwebtoken::decode(raw, &key, &validation) {
-        Ok(data) => data.claims,
+    let claims: IdClaims = match super::jws::verify(raw, &key, Algorithm::RS512) {
+        Ok(claims) => claims,
         Err(e) => {
             use jsonwebtoken::errors::ErrorKind as K;
             return Err(match e.kind() {

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::NhsLogin;
 use crate::error::{AuthError, AuthProblem, ConfigError};
 use crate::http::{check_url, http_client, read_body, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+use crate::tls::Roots;
 use crate::{Error, HttpSettings, Result};
 
 /// The scopes GP Connect's patient-facing APIs need: `openid` and `profile` (NHS number
@@ -132,6 +133,7 @@ impl NhsLoginClient {
         private_key_pem: &[u8],
         settings: HttpSettings,
     ) -> Result<Self> {
+        super::jws::check_backend()?;
         let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem).map_err(|_| ConfigError::Identity {
             reason: "the NHS login client key is not an RSA private key in PEM".into(),
         })?;
@@ -139,10 +141,10 @@ impl NhsLoginClient {
         check_url(&redirect_uri, "redirect URI", settings.allow_http)?;
         let url = login.discovery_url();
         check_url(&url, "NHS login discovery", settings.allow_http)?;
-        let http = http_client(settings.connect_timeout_or(CONNECT_TIMEOUT))
-            .tls_certs_merge(settings.ca_roots.clone())
-            .build()
-            .map_err(|e| ConfigError::Http(e.into()))?;
+        let http =
+            http_client(settings.connect_timeout_or(CONNECT_TIMEOUT), Roots::PlatformAnd(&settings.ca_roots), None)?
+                .build()
+                .map_err(|e| ConfigError::Http(e.into()))?;
         let unavailable = || Error::from(AuthError::new(AuthProblem::NhsLoginUnavailable));
         let answer = http
             .get(&url)
@@ -248,7 +250,7 @@ impl NhsLoginClient {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS512);
         header.typ = Some("JWT".into());
         header.kid = self.kid.clone();
-        let assertion = Zeroizing::new(jsonwebtoken::encode(&header, &claims, &self.key).map_err(|_| {
+        let assertion = Zeroizing::new(super::jws::sign(&header, &claims, &self.key).map_err(|_| {
             ConfigError::Identity { reason: "the NHS login client assertion could not be signed with this key".into() }
         })?);
         let mut form = url::form_urlencoded::Serializer::new(String::new());

@@ -9,6 +9,21 @@ use serde_json::{json, Value};
 
 const NHS_LOGIN_KEY: &[u8] = include_bytes!("../../fixtures/keys/TEST-ONLY-nhs-login-key.pem");
 
+/// `jsonwebtoken::encode` with the backend named (its process default panics when the
+/// SDK's backend is compiled in beside the testkit's `rust_crypto`).
+fn encode(header: &Header, claims: &Value, key: &EncodingKey) -> jsonwebtoken::errors::Result<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    if key.family() != header.alg.family() {
+        return Err(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm.into());
+    }
+    let signer = (jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.signer_factory)(&header.alg, key)?;
+    let header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap());
+    let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signature = signer.try_sign(message.as_bytes()).unwrap();
+    Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
+}
+
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
@@ -32,7 +47,7 @@ fn assertion(tokens: &MockTokenEndpoint) -> Assertion {
 
 impl Assertion {
     fn sign(&self) -> String {
-        jsonwebtoken::encode(&self.header, &self.claims, &EncodingKey::from_rsa_pem(self.key).unwrap()).unwrap()
+        encode(&self.header, &self.claims, &EncodingKey::from_rsa_pem(self.key).unwrap()).unwrap()
     }
 }
 
@@ -162,7 +177,7 @@ async fn the_form_and_the_id_token_are_checked_too() {
     // An ID token signed with the app's key instead of NHS login's.
     let mut header = Header::new(Algorithm::RS512);
     header.kid = Some(gpconnect_testkit::platform::NHS_LOGIN_KID.into());
-    let forged = jsonwebtoken::encode(
+    let forged = encode(
         &header,
         &json!({"iss": gpconnect_testkit::platform::NHS_LOGIN_ISSUER, "aud": "x", "exp": now() + 600,
                 "identity_proofing_level": "P9"}),
