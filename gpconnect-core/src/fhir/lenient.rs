@@ -41,37 +41,55 @@ pub const MAX_DEPTH: usize = 64;
 /// Field repairs tried on one resource before it is kept with its identity only.
 const MAX_REPAIRS: usize = 8;
 
+/// What [`depth_exceeds`] looks at in a byte outside strings (0: nothing).
+const OUTSIDE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 1;
+    t[b'[' as usize] = 2;
+    t[b'{' as usize] = 2;
+    t[b']' as usize] = 3;
+    t[b'}' as usize] = 3;
+    t
+};
+
+/// Whether a byte inside a string ends it or escapes the next one.
+const INSIDE: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Whether `json` nests arrays and objects more than `limit` levels deep (strings are
-/// skipped with `memchr`, so this costs a fraction of a parse).
+/// skipped; one table look-up a byte, a fraction of a parse).
 pub fn depth_exceeds(json: &[u8], limit: usize) -> bool {
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(at) = memchr::memchr3(b'"', b'[', b'{', &json[i..]).map(|j| i + j) {
-        // Closers between the last stop and this one.
-        depth = depth.saturating_sub(json[i..at].iter().filter(|&&b| b == b']' || b == b'}').count());
-        if json[at] == b'"' {
-            let mut k = at + 1;
-            loop {
-                match memchr::memchr2(b'"', b'\\', &json[k..]) {
-                    Some(j) if json[k + j] == b'\\' => k += j + 2,
-                    Some(j) => {
-                        k += j + 1;
-                        break;
+    while i < json.len() {
+        match OUTSIDE[usize::from(json[i])] {
+            0 => {}
+            1 => {
+                // A string: its end is the next quote not escaped by a backslash.
+                i += 1;
+                while i < json.len() {
+                    if INSIDE[usize::from(json[i])] {
+                        if json[i] == b'"' {
+                            break;
+                        }
+                        i += 1;
                     }
-                    None => return false,
-                }
-                if k >= json.len() {
-                    return false;
+                    i += 1;
                 }
             }
-            i = k;
-        } else {
-            depth += 1;
-            if depth > limit {
-                return true;
+            2 => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
             }
-            i = at + 1;
+            _ => depth = depth.saturating_sub(1),
         }
+        i += 1;
     }
     false
 }
@@ -337,5 +355,20 @@ mod tests {
         assert!(matches!(parse::<Thing>("[1]"), Err(Unreadable::NotAnObject { .. })));
         let deep = format!(r#"{{"id": "d", "name": {}1{}}}"#, "[".repeat(70), "]".repeat(70));
         assert!(matches!(parse::<Thing>(&deep), Err(Unreadable::TooDeep)));
+    }
+
+    #[test]
+    fn resources_checked_once_for_depth_still_refuse_a_deep_one() {
+        let shallow = r#"{"id": "s", "name": "n"}"#;
+        let deep = format!(r#"{{"id": "d", "name": {}1{}}}"#, "[".repeat(70), "]".repeat(70));
+        // All shallow: no text needs a check of its own.
+        let mut all_shallow = Repairer::for_resources([shallow, shallow]);
+        assert!(!all_shallow.too_deep(shallow));
+        assert_eq!(all_shallow.parse::<Thing>(shallow).unwrap().0.id.as_deref(), Some("s"));
+        // One deep: each text is checked on its own, so only the deep one is refused.
+        let mut one_deep = Repairer::for_resources([shallow, deep.as_str()]);
+        assert!(one_deep.too_deep(&deep) && !one_deep.too_deep(shallow));
+        assert!(matches!(one_deep.parse::<Thing>(&deep), Err(Unreadable::TooDeep)));
+        assert_eq!(one_deep.parse::<Thing>(shallow).unwrap().0.id.as_deref(), Some("s"));
     }
 }
