@@ -7,6 +7,9 @@
 //! cargo bench --features structured --bench structured_parse
 //! cargo bench --features structured --bench structured_parse -- --test   # once each (CI)
 //! ```
+//!
+//! `PROFILE=view` (or `PROFILE=value`) parses the 630 KB record that way `PROFILE_RUNS`
+//! times (default 5) and nothing else, for `valgrind --tool=callgrind` on the bench binary.
 
 use std::time::{Duration, Instant};
 
@@ -94,6 +97,14 @@ fn big_bundle(min_bytes: usize) -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let small = gpconnect_testkit::fixture(FULL).as_bytes().to_vec();
+    if let Ok(way) = std::env::var("PROFILE") {
+        let runs = std::env::var("PROFILE_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(5);
+        let parse = if way == "value" { value } else { view };
+        for _ in 0..runs {
+            parse(&small);
+        }
+        return;
+    }
     let big = big_bundle(5 * 1024 * 1024);
     // In criterion's test mode (`-- --test`, as CI runs it) a few runs are enough.
     let test_mode = std::env::args().any(|a| a == "--test");

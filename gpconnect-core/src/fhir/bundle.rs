@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -21,9 +22,37 @@ use crate::redact::Screened;
 /// [`Decimal`](super::Decimal), it can only be deserialized from JSON text with serde_json.
 #[derive(Clone)]
 pub struct RawResource {
-    raw: Box<RawValue>,
+    raw: Text,
     resource_type: String,
     id: Option<String>,
+}
+
+/// The JSON text of a resource: its own copy, or a stretch of a body shared by every
+/// resource of a Bundle read with [`Bundle::from_text`].
+#[derive(Clone)]
+enum Text {
+    Own(Box<RawValue>),
+    Shared { body: Arc<str>, start: usize, end: usize },
+}
+
+impl Text {
+    fn get(&self) -> &str {
+        match self {
+            Text::Own(raw) => raw.get(),
+            Text::Shared { body, start, end } => &body[*start..*end],
+        }
+    }
+
+    /// `raw`, a value borrowed from `body`, as a stretch of it (a copy if it is not in it).
+    fn shared(body: &Arc<str>, raw: &RawValue) -> Self {
+        let start = (raw.get().as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        let end = start.wrapping_add(raw.get().len());
+        if body.get(start..end).is_some_and(|t| std::ptr::eq(t.as_ptr(), raw.get().as_ptr())) {
+            Text::Shared { body: body.clone(), start, end }
+        } else {
+            Text::Own(raw.to_owned())
+        }
+    }
 }
 
 impl RawResource {
@@ -45,6 +74,12 @@ impl RawResource {
     /// The raw JSON text, exactly as received.
     pub fn raw(&self) -> &str {
         self.raw.get()
+    }
+
+    /// A resource borrowed from `body` (see [`Bundle::from_text`]).
+    fn shared(body: &Arc<str>, raw: &RawValue) -> Self {
+        let (resource_type, id) = peek(raw.get());
+        Self { raw: Text::shared(body, raw), resource_type, id }
     }
 
     /// Whether this is a `T`.
@@ -71,7 +106,14 @@ impl fmt::Debug for RawResource {
 
 impl Serialize for RawResource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(s)
+        match &self.raw {
+            Text::Own(raw) => raw.serialize(s),
+            // Read when the Bundle was, so valid JSON: borrowed again to be written verbatim.
+            Text::Shared { .. } => {
+                let raw: &RawValue = serde_json::from_str(self.raw()).map_err(serde::ser::Error::custom)?;
+                raw.serialize(s)
+            }
+        }
     }
 }
 
@@ -79,7 +121,7 @@ impl<'de> Deserialize<'de> for RawResource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
         let (resource_type, id) = peek(raw.get());
-        Ok(Self { raw, resource_type, id })
+        Ok(Self { raw: Text::Own(raw), resource_type, id })
     }
 }
 
@@ -273,6 +315,15 @@ impl Bundle {
         serde_json::from_slice(json).map_err(|e| crate::problem::DecodeProblem::json("$", &e))
     }
 
+    /// Parse a Bundle from JSON text that its entries share: each entry's resource is a
+    /// stretch of `text`, not a copy of it (one allocation for the whole body). Errors as
+    /// [`from_slice`](Self::from_slice).
+    pub fn from_text(text: Arc<str>) -> Result<Self, crate::problem::DecodeProblem> {
+        let shared: SharedBundle<'_> =
+            serde_json::from_str(&text).map_err(|e| crate::problem::DecodeProblem::json("$", &e))?;
+        Ok(shared.into_bundle(&text))
+    }
+
     /// Every entry resource, raw.
     pub fn resources(&self) -> impl Iterator<Item = &RawResource> {
         self.entry.iter().filter_map(|e| e.resource.as_ref())
@@ -302,6 +353,71 @@ impl Bundle {
     /// Build an index for O(1) reference resolution.
     pub fn index(&self) -> ResourceIndex<'_> {
         ResourceIndex::new(self)
+    }
+}
+
+/// A [`Bundle`] whose resources are borrowed from the text it is read from (see
+/// [`Bundle::from_text`]); the same fields, read the same way.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct SharedBundle<'a> {
+    id: Option<String>,
+    meta: Option<Meta>,
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    total: Option<u64>,
+    #[serde(deserialize_with = "one_or_many")]
+    link: Vec<BundleLink>,
+    #[serde(borrow, deserialize_with = "one_or_many")]
+    entry: Vec<SharedEntry<'a>>,
+}
+
+/// A [`BundleEntry`] of a [`SharedBundle`].
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct SharedEntry<'a> {
+    full_url: Option<String>,
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
+    search: Option<BundleEntrySearch>,
+    request: Option<BundleEntryRequest>,
+    #[serde(borrow)]
+    response: Option<SharedResponse<'a>>,
+}
+
+/// A [`BundleEntryResponse`] of a [`SharedEntry`].
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct SharedResponse<'a> {
+    status: Option<String>,
+    location: Option<String>,
+    etag: Option<String>,
+    last_modified: Option<FhirDateTime>,
+    #[serde(borrow)]
+    outcome: Option<&'a RawValue>,
+}
+
+impl SharedBundle<'_> {
+    fn into_bundle(self, body: &Arc<str>) -> Bundle {
+        let shared = |raw: Option<&RawValue>| raw.map(|r| RawResource::shared(body, r));
+        let entry = self
+            .entry
+            .into_iter()
+            .map(|e| BundleEntry {
+                full_url: e.full_url,
+                resource: shared(e.resource),
+                search: e.search,
+                request: e.request,
+                response: e.response.map(|r| BundleEntryResponse {
+                    status: r.status,
+                    location: r.location,
+                    etag: r.etag,
+                    last_modified: r.last_modified,
+                    outcome: shared(r.outcome),
+                }),
+            })
+            .collect();
+        Bundle { id: self.id, meta: self.meta, type_: self.type_, total: self.total, link: self.link, entry }
     }
 }
 
@@ -416,6 +532,30 @@ mod tests {
         assert!(obs.raw().contains("10864}"));
         let out = serde_json::to_string(&b).unwrap();
         assert!(out.contains(r#""value": 10864}"#), "raw kept verbatim");
+    }
+
+    #[test]
+    fn from_text_shares_the_body_and_reads_as_from_slice() {
+        let with_outcome = BUNDLE.replace(
+            r#"{"search": {"mode": "include"}}"#,
+            r#"{"search": {"mode": "include"}, "response": {"status": "200", "outcome": {"resourceType": "OperationOutcome", "id": "oo"}}}"#,
+        );
+        let text: Arc<str> = Arc::from(with_outcome.as_str());
+        let shared = Bundle::from_text(text.clone()).unwrap();
+        let copied = Bundle::from_slice(with_outcome.as_bytes()).unwrap();
+        assert_eq!(format!("{shared:?}"), format!("{copied:?}"));
+        assert_eq!(serde_json::to_string(&shared).unwrap(), serde_json::to_string(&copied).unwrap());
+        let pairs = shared.resources().zip(copied.resources());
+        for (s, c) in pairs {
+            assert_eq!((s.raw(), s.resource_type(), s.id()), (c.raw(), c.resource_type(), c.id()));
+            let at = s.raw().as_ptr() as usize - text.as_ptr() as usize;
+            assert_eq!(&text[at..at + s.raw().len()], s.raw(), "a stretch of the body, not a copy");
+        }
+        let outcome = shared.entry[4].response.as_ref().and_then(|r| r.outcome.as_ref()).unwrap();
+        assert_eq!((outcome.resource_type(), outcome.id()), ("OperationOutcome", Some("oo")));
+        assert_eq!(shared.index().len(), 4);
+        assert!(Bundle::from_text(Arc::from(r#"{"entry": [{"resource": {"id": }]}"#)).is_err());
+        assert!(Bundle::from_text(Arc::from("[1]")).is_err());
     }
 
     #[test]

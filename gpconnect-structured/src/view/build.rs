@@ -1,8 +1,8 @@
 //! Building the view: classify the Lists, resolve every reference once, keep what cannot
 //! be used as a reported problem.
 //!
-//! Bounded work whatever the body: every resource is checked for depth before it is parsed
-//! ([`gpconnect_core::fhir::lenient`]); each target of a reference is parsed once and shared (authors,
+//! Bounded work whatever the body: the nesting of every resource is checked once, before
+//! any is parsed ([`Repairer::for_resources`]); each target of a reference is parsed once and shared (authors,
 //! linked items and test results are remembered by target); a reference that leads back
 //! into itself is reported as a cycle; and everything copied from a shared target is
 //! charged to a budget proportional to the body, so no fan-out can grow the view beyond a
@@ -25,7 +25,7 @@ use super::{
     ViewProblem, ViewProblemKind,
 };
 use crate::resources::Observation;
-use gpconnect_core::fhir::lenient::{self, Repairer, Unreadable};
+use gpconnect_core::fhir::lenient::{Repairer, Unreadable};
 
 mod text;
 pub(super) use text::{
@@ -96,8 +96,9 @@ impl<'s> Found<'s> {
 pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
     // Every List first: they own contained resources and give the structure.
     let mut problems = Vec::new();
+    // Every resource's nesting checked once, here, not again at each parse.
+    let mut repairer = Repairer::for_resources(bundle.resources().map(RawResource::raw));
     let body: usize = bundle.resources().map(|r| r.raw().len()).sum();
-    let mut repairer = Repairer::for_body(body);
     let lists: Vec<List> = bundle
         .resources_of(List::TYPE)
         .filter_map(|raw| parse_reporting(raw, false, None, &mut problems, &mut repairer))
@@ -412,8 +413,9 @@ impl<'a> Builder<'a> {
         let mut item = LinkedItem { reference, name: r.display.clone(), ..LinkedItem::default() };
         let Some(found) = self.find(scope, from, r, false) else { return Some(item) };
         let key = found.key();
+        let repairer = &self.repairer;
         let named = |raw: &RawResource| {
-            let deep = lenient::depth_exceeds(raw.raw().as_bytes(), lenient::MAX_DEPTH);
+            let deep = repairer.too_deep(raw.raw());
             (raw.resource_type().to_owned(), if deep { None } else { item_name(raw) })
         };
         let fresh = match key {

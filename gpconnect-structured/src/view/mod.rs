@@ -16,6 +16,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use gpconnect_core::fhir::lenient;
@@ -136,7 +137,7 @@ fn empty_section<T: SectionItem>() -> Box<dyn AnySection> {
 ///
 /// Its `Debug` shows counts only.
 pub struct StructuredRecord {
-    raw: Bytes,
+    raw: Body,
     bundle: Bundle,
     patient: Option<Patient>,
     registered_practice: Option<Organization>,
@@ -149,7 +150,7 @@ pub struct StructuredRecord {
 impl Default for StructuredRecord {
     fn default() -> Self {
         Self {
-            raw: Bytes::new(),
+            raw: Body::Bytes(Bytes::new()),
             bundle: Bundle::default(),
             patient: None,
             registered_practice: None,
@@ -179,7 +180,7 @@ impl Clone for StructuredRecord {
 impl fmt::Debug for StructuredRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("StructuredRecord");
-        d.field("bytes", &self.raw.len());
+        d.field("bytes", &self.raw().len());
         for kind in SectionKind::ALL {
             let s = self.section_summary(kind);
             d.field(kind.name(), &(s.items, s.unresolved, s.problems));
@@ -193,15 +194,25 @@ impl StructuredRecord {
     /// are not a Bundle (the error names where, never a value); every resource problem is
     /// reported in [`view_problems`](Self::view_problems) instead.
     pub fn from_slice(json: &[u8]) -> Result<Self, gpconnect_core::error::DecodeProblem> {
-        let bundle = Bundle::from_slice(json)?;
-        Ok(Self::from_bundle(bundle, Bytes::copy_from_slice(json)))
+        // One copy of the body, shared by every resource of the bundle; bytes that are not
+        // UTF-8 are not JSON, and `Bundle::from_slice` says where.
+        let Ok(text) = std::str::from_utf8(json) else {
+            let bundle = Bundle::from_slice(json)?;
+            return Ok(Self::from_bundle(bundle, Bytes::copy_from_slice(json)));
+        };
+        let text: Arc<str> = Arc::from(text);
+        let bundle = Bundle::from_text(text.clone())?;
+        let mut record = build(&bundle);
+        record.bundle = bundle;
+        record.raw = Body::Text(text);
+        Ok(record)
     }
 
     /// Builds the view from a parsed Bundle and its raw bytes.
     pub fn from_bundle(bundle: Bundle, raw: Bytes) -> Self {
         let mut record = build(&bundle);
         record.bundle = bundle;
-        record.raw = raw;
+        record.raw = Body::Bytes(raw);
         record
     }
 
@@ -214,7 +225,10 @@ impl StructuredRecord {
 
     /// The raw response bytes. Patient data: keep out of logs.
     pub fn raw(&self) -> &[u8] {
-        &self.raw
+        match &self.raw {
+            Body::Bytes(b) => b,
+            Body::Text(t) => t.as_bytes(),
+        }
     }
 
     /// The Bundle, entries raw (for anything the view does not surface).
@@ -352,6 +366,13 @@ impl StructuredRecord {
     pub fn view_problems(&self) -> &[ViewProblem] {
         &self.view_problems
     }
+}
+
+/// The response body: as received, or the text the bundle's resources share.
+#[derive(Clone)]
+enum Body {
+    Bytes(Bytes),
+    Text(Arc<str>),
 }
 
 /// `found`, or an empty section of item type `T` that lives for the whole program (one per

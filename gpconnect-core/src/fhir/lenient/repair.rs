@@ -29,6 +29,9 @@ const MAX_LEARNED: usize = 16;
 pub struct Repairer {
     learned: HashMap<TypeId, Vec<Learned>>,
     budget: usize,
+    /// Set by [`for_resources`](Self::for_resources) when none of the resources nests too
+    /// deeply: a text taken from them needs no check of its own.
+    shallow: bool,
 }
 
 /// A repair learned from one resource, for the next of its type.
@@ -83,12 +86,33 @@ enum Action {
 impl Repairer {
     /// A repairer whose parses after a failed one may read `budget` bytes in all.
     pub fn new(budget: usize) -> Self {
-        Self { learned: HashMap::new(), budget }
+        Self { learned: HashMap::new(), budget, shallow: false }
     }
 
     /// A repairer for a body of `bytes`: [`REPARSE_PER_BYTE`] times it plus [`REPARSE_FLOOR`].
     pub fn for_body(bytes: usize) -> Self {
         Self::new(bytes.saturating_mul(REPARSE_PER_BYTE).saturating_add(REPARSE_FLOOR))
+    }
+
+    /// A repairer for the resources `texts` (a Bundle's entries): its budget is
+    /// [`for_body`](Self::for_body) of their total size, and their nesting is checked here in
+    /// one pass, so that when none nests deeper than [`MAX_DEPTH`], parsing one of them (or a
+    /// part of one, such as a contained resource) costs no check of its own. Give it only
+    /// those texts and parts of them; when one of them is too deep, every text is checked on
+    /// its own, as with [`for_body`](Self::for_body).
+    pub fn for_resources<'t>(texts: impl IntoIterator<Item = &'t str>) -> Self {
+        let (mut bytes, mut shallow) = (0usize, true);
+        for text in texts {
+            bytes = bytes.saturating_add(text.len());
+            shallow = shallow && !depth_exceeds(text.as_bytes(), MAX_DEPTH);
+        }
+        Self { shallow, ..Self::for_body(bytes) }
+    }
+
+    /// Whether `json` nests deeper than [`MAX_DEPTH`] (known without a look when it comes
+    /// from resources [`for_resources`](Self::for_resources) found shallow).
+    pub fn too_deep(&self, json: &str) -> bool {
+        !self.shallow && depth_exceeds(json.as_bytes(), MAX_DEPTH)
     }
 
     /// Takes `bytes` from the budget; `false` when it is spent.
@@ -103,7 +127,7 @@ impl Repairer {
     /// from a string, or dropped). After eight repairs, or once the budget is
     /// spent, only `resourceType` and `id` are kept (path `*`).
     pub fn parse<T: DeserializeOwned + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
-        if depth_exceeds(json.as_bytes(), MAX_DEPTH) {
+        if self.too_deep(json) {
             return Err(Unreadable::TooDeep);
         }
         let first = match serde_json::from_str::<T>(json) {
