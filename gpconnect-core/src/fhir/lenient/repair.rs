@@ -270,7 +270,7 @@ impl Step {
     }
 }
 
-fn display(path: &[Step]) -> String {
+pub(super) fn display(path: &[Step]) -> String {
     let mut out = String::new();
     for s in path {
         match s {
