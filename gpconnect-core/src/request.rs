@@ -376,13 +376,14 @@ impl std::fmt::Debug for RawBytes {
 }
 
 impl Response {
-    /// Parses the body as `T`, or a [`DecodeError`] naming the offending JSON path.
+    /// Parses the body as `T`, or a [`DecodeError`] naming the offending JSON path. The
+    /// body must be UTF-8 (see [`crate::fhir::from_json_slice`]).
     ///
     /// The body is parsed once; when that fails, the path is found from the error's
     /// position by a walk over the text (not a second, path-tracking parse: that would
     /// compile a second deserialiser for every `T`).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body.0).map_err(|e| self.json_failure(&e))
+        crate::fhir::from_json_slice(&self.body.0).map_err(|e| self.json_failure(&e))
     }
 
     /// The decode error for a failed [`Response::json`] (one copy, whatever the `T`).
