@@ -40,6 +40,16 @@ where
 
 struct OneOrManyVisitor<T>(PhantomData<T>);
 
+impl<T> OneOrManyVisitor<T> {
+    /// A lone scalar, as the array of it (one copy per element type for every kind).
+    fn lone<'de, E: serde::de::Error>(scalar: Scalar<'_, 'de, E>) -> Result<Vec<T>, E>
+    where
+        T: Deserialize<'de>,
+    {
+        T::deserialize(scalar).map(|v| vec![v])
+    }
+}
+
 impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     type Value = Vec<T>;
 
@@ -60,31 +70,31 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::Str(v, PhantomData)).map(|v| vec![v])
+        Self::lone(Scalar::Str(v, PhantomData))
     }
 
     fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::Borrowed(v)).map(|v| vec![v])
+        Self::lone(Scalar::Borrowed(v))
     }
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::String(v)).map(|v| vec![v])
+        Self::lone(Scalar::String(v))
     }
 
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::Bool(v)).map(|v| vec![v])
+        Self::lone(Scalar::Bool(v))
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::I64(v)).map(|v| vec![v])
+        Self::lone(Scalar::I64(v))
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::U64(v)).map(|v| vec![v])
+        Self::lone(Scalar::U64(v))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::F64(v)).map(|v| vec![v])
+        Self::lone(Scalar::F64(v))
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
@@ -114,6 +124,16 @@ where
 
 struct OneOrFirstVisitor<T>(PhantomData<T>);
 
+impl<T> OneOrFirstVisitor<T> {
+    /// A lone scalar (one copy per element type for every kind).
+    fn lone<'de, E: serde::de::Error>(scalar: Scalar<'_, 'de, E>) -> Result<Option<T>, E>
+    where
+        T: Deserialize<'de>,
+    {
+        T::deserialize(scalar).map(Some)
+    }
+}
+
 impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrFirstVisitor<T> {
     type Value = Option<T>;
 
@@ -132,31 +152,31 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrFirstVisitor<T> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::Str(v, PhantomData)).map(Some)
+        Self::lone(Scalar::Str(v, PhantomData))
     }
 
     fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::Borrowed(v)).map(Some)
+        Self::lone(Scalar::Borrowed(v))
     }
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::String(v)).map(Some)
+        Self::lone(Scalar::String(v))
     }
 
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::Bool(v)).map(Some)
+        Self::lone(Scalar::Bool(v))
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::I64(v)).map(Some)
+        Self::lone(Scalar::I64(v))
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::U64(v)).map(Some)
+        Self::lone(Scalar::U64(v))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::deserialize(Scalar::F64(v)).map(Some)
+        Self::lone(Scalar::F64(v))
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
