@@ -1,7 +1,8 @@
 //! The one way to declare an STU3 type: [`fhir_type!`](crate::fhir_type).
 //!
-//! From one declaration a type gets its struct (with doc comments), serde JSON reading and
-//! writing with the SDK's leniency, XML reading (`xml::FromXml`) and writing
+//! From one declaration a type gets its struct (with doc comments), JSON reading (a
+//! `Deserialize` through one shared key lookup, [`json`], not serde's derive) and writing
+//! (serde's `Serialize` derive) with the SDK's leniency, XML reading (`xml::FromXml`) and writing
 //! (`xml::ToXml`) with the `mesh` feature only, and a `Debug` by the SDK's one redaction
 //! rule ([`crate::redact`]): the `id` screened, the other fields named when set, never
 //! their values.
@@ -152,9 +153,10 @@ mod xml {
 /// }
 /// ```
 ///
-/// Each field is `name: CARD [("deserialize_with path")] Type = "wire name"`; the wire
-/// name is the JSON member and the XML element. The cardinality is `one` (`Option<T>`),
-/// `many` (`Vec<T>`, read with `one_or_many` unless a path is given) or `first`
+/// Each field is `name: CARD [(reader path)] Type = "wire name"`; the wire name is the
+/// JSON member and the XML element. The cardinality is `one` (`Option<T>`), `many`
+/// (`Vec<T>`, read with `one_or_many` unless a reader, a `deserialize_with`-style
+/// function, is given) or `first`
 /// (`Option<T>`, read with `one_or_first`: an array keeps its first element). Fields are
 /// written in the order declared, which is the FHIR order.
 ///
