@@ -299,7 +299,7 @@ fn parse_outcome(body: &[u8]) -> Option<OperationOutcome> {
         resource_type: Option<String>,
     }
     let peek: Peek = serde_json::from_slice(body).ok()?;
-    (peek.resource_type.as_deref() == Some("OperationOutcome")).then(|| serde_json::from_slice(body).ok())?
+    (peek.resource_type.as_deref() == Some("OperationOutcome")).then(|| crate::fhir::from_json_slice(body).ok())?
 }
 
 /// `Retry-After` as delay-seconds or an HTTP date.

@@ -376,17 +376,19 @@ impl std::fmt::Debug for RawBytes {
 }
 
 impl Response {
-    /// Parses the body as `T`, or a [`DecodeError`] naming the offending JSON path.
+    /// Parses the body as `T`, or a [`DecodeError`] naming the offending JSON path. The
+    /// body must be UTF-8 (see [`crate::fhir::from_json_slice`]).
     ///
-    /// The body is parsed once; only when that fails is it read again to find the path.
+    /// The body is parsed once; when that fails, the path is found from the error's
+    /// position by a walk over the text (not a second, path-tracking parse: that would
+    /// compile a second deserialiser for every `T`).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body.0).map_err(|plain| {
-            let de = &mut serde_json::Deserializer::from_slice(&self.body.0);
-            match serde_path_to_error::deserialize::<_, T>(de) {
-                Err(e) => self.decode_error(DecodeProblem::json(e.path().to_string(), e.inner())),
-                Ok(_) => self.decode_error(DecodeProblem::json("", &plain)),
-            }
-        })
+        crate::fhir::from_json_slice(&self.body.0).map_err(|e| self.json_failure(&e))
+    }
+
+    /// The decode error for a failed [`Response::json`] (one copy, whatever the `T`).
+    fn json_failure(&self, e: &serde_json::Error) -> Error {
+        self.decode_error(DecodeProblem::json(crate::fhir::lenient::error_path(&self.body.0, e), e))
     }
 
     /// Parses the body as a FHIR resource of the given type, checking `resourceType`.
@@ -467,5 +469,46 @@ mod tests {
         assert_eq!(rt(b"}}}"), None);
         assert_eq!(rt(br#"{"resourceType":"#), None);
         assert_eq!(rt(b""), None);
+    }
+
+    /// The failing field's path, found from the error's position, is the path a
+    /// path-tracking parse names, on one line or many.
+    #[test]
+    fn a_failed_parse_names_the_field_path() {
+        use crate::fhir::Location;
+        let response = |body: &str| super::Response {
+            status: 200,
+            headers: http::HeaderMap::new(),
+            body: super::RawBytes(bytes::Bytes::copy_from_slice(body.as_bytes())),
+            trace_id: uuid::Uuid::nil(),
+            interaction: crate::InteractionId::ReadLocation,
+        };
+        let path_of = |body: &str| match response(body).resource::<Location>() {
+            Err(crate::Error::Decode(d)) => match d.problem {
+                super::DecodeProblem::Json { path, .. } => path,
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        };
+        // What a path-tracking parse (serde_path_to_error, used here before) names.
+        let tracked = |body: &str| {
+            let de = &mut serde_json::Deserializer::from_str(body);
+            let e = serde_path_to_error::deserialize::<_, Location>(de).expect_err("a failing body");
+            // It writes the top level as `.`; the error text has always used `` for it.
+            Some(e.path().to_string()).filter(|p| p != ".").unwrap_or_default()
+        };
+        let bodies = [
+            r#"{"resourceType":"Location","name":42}"#,
+            "{\n  \"resourceType\": \"Location\",\n  \"name\": \"A\",\n  \"alias\": [\"b\", 7]\n}",
+            "{\"resourceType\":\"Location\",\r\n\"telecom\":[{\"system\":\"phone\"},\n {\"value\":\n  {\"x\":1}}]}",
+            "{\"resourceType\":\"Location\",\n\"address\":{\"line\":[\"1\",\n[2]]}}",
+            "{\"resourceType\":\"Location\",\n\"name\":\"A\",\n\"name\":\"B\"}",
+            "{\"resourceType\":\"Location\",\n\"name\" \"x\"}",
+        ];
+        let expected = ["name", "alias[1]", "telecom[1].value", "address.line[1]", "name", ""];
+        for (body, expected) in bodies.into_iter().zip(expected) {
+            assert_eq!(tracked(body), expected, "{body}");
+            assert_eq!(path_of(body), expected, "{body}");
+        }
     }
 }

@@ -88,7 +88,7 @@ pub fn parse_answer(body: &[u8]) -> Result<impl fmt::Debug, DirectoryProblem> {
 }
 
 fn identified(body: &[u8]) -> Result<Vec<Identified>, DirectoryProblem> {
-    let bundle: Bundle = serde_json::from_slice(body).map_err(|_| DirectoryProblem::BadAnswer)?;
+    let bundle: Bundle = crate::fhir::from_json_slice(body).map_err(|_| DirectoryProblem::BadAnswer)?;
     Ok(bundle.entry.into_iter().filter_map(|e| e.resource).collect())
 }
 

@@ -23,7 +23,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -97,7 +97,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -108,7 +108,7 @@ fhir_type! {
         /// Verification status.
         verification_status: one String = "verificationStatus",
         /// Category (`problem-list-item`; a bare code string is read as its coding).
-        category: many("lenient_concepts") CodeableConcept = "category",
+        category: many(lenient_concepts) CodeableConcept = "category",
         /// Severity.
         severity: one CodeableConcept = "severity",
         /// The problem.
@@ -150,7 +150,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -213,7 +213,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -311,7 +311,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -338,7 +338,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -388,7 +388,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -468,7 +468,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -594,7 +594,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -657,7 +657,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -710,7 +710,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",
@@ -767,7 +767,7 @@ fhir_type! {
         meta: one Meta = "meta",
         /// Extensions. One that does not fit STU3 (e.g. `valueCode` sent as an array)
         /// keeps its `url` and nested extensions and loses only its value.
-        extension: many("crate::view::lenient_extensions") Extension = "extension",
+        extension: many(gpconnect_core::fhir::lenient::lenient_extensions) Extension = "extension",
         /// Contained resources (kept raw): the targets of this resource's `#id`
         /// references.
         contained: many RawResource = "contained",

@@ -312,7 +312,7 @@ impl Bundle {
     /// Parse a Bundle from JSON bytes. The error names the line and column, never a value
     /// from the body (serde_json's own messages quote them).
     pub fn from_slice(json: &[u8]) -> Result<Self, crate::problem::DecodeProblem> {
-        serde_json::from_slice(json).map_err(|e| crate::problem::DecodeProblem::json("$", &e))
+        super::from_json_slice(json).map_err(|e| crate::problem::DecodeProblem::json("$", &e))
     }
 
     /// Parse a Bundle from JSON text that its entries share: each entry's resource is a

@@ -1,8 +1,5 @@
 //! FHIR STU3 complex datatypes shared by every GP Connect API.
 
-use serde::Deserialize;
-
-use super::one_or_many::one_or_many;
 use super::primitives::{Decimal, FhirDateTime};
 
 /// NHS number identifier system.
@@ -85,40 +82,17 @@ impl Coding {
 crate::fhir_type! {
     /// A concept: codings plus free text.
     ///
-    /// Read from a JSON object only: serde's derive would also read an array by position,
-    /// taking `[{"text": "x"}]` as a concept with one empty coding and losing its text
-    /// silently; an array where one concept belongs is an error, which the lenient readers
-    /// ([`lenient`](super::lenient)) repair by reading its single element and report.
+    /// Read from a JSON object only, like every declared type: serde's derive would also
+    /// read an array by position, taking `[{"text": "x"}]` as a concept with one empty
+    /// coding and losing its text silently; an array where one concept belongs is an
+    /// error, which the lenient readers ([`lenient`](super::lenient)) repair by reading its
+    /// single element and report.
     #[derive(PartialEq)]
-    pub struct CodeableConcept [custom_deserialize] {
+    pub struct CodeableConcept {
         /// Codings.
         coding: many Coding = "coding",
         /// Plain text representation.
         text: one String = "text",
-    }
-}
-
-impl<'de> Deserialize<'de> for CodeableConcept {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize, Default)]
-        #[serde(rename_all = "camelCase", default)]
-        struct Fields {
-            #[serde(deserialize_with = "one_or_many")]
-            coding: Vec<Coding>,
-            text: Option<String>,
-        }
-        struct ObjectOnly;
-        impl<'de> serde::de::Visitor<'de> for ObjectOnly {
-            type Value = Fields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a CodeableConcept object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Fields, A::Error> {
-                Fields::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        let Fields { coding, text } = d.deserialize_map(ObjectOnly)?;
-        Ok(CodeableConcept { coding, text })
     }
 }
 

@@ -1,7 +1,8 @@
 //! The one way to declare an STU3 type: [`fhir_type!`](crate::fhir_type).
 //!
-//! From one declaration a type gets its struct (with doc comments), serde JSON reading and
-//! writing with the SDK's leniency, XML reading (`xml::FromXml`) and writing
+//! From one declaration a type gets its struct (with doc comments), JSON reading (a
+//! `Deserialize` through one shared key lookup, [`json`], not serde's derive) and writing
+//! (serde's `Serialize` derive) with the SDK's leniency, XML reading (`xml::FromXml`) and writing
 //! (`xml::ToXml`) with the `mesh` feature only, and a `Debug` by the SDK's one redaction
 //! rule ([`crate::redact`]): the `id` screened, the other fields named when set, never
 //! their values.
@@ -10,11 +11,69 @@
 //! `gpconnect-structured` declares its resources with the same macro.
 #![doc(hidden)]
 
-/// The serde helpers a declaration names by default, under names no module uses for
-/// anything else (every expansion glob-imports this module).
-pub mod serde_paths {
-    pub use crate::fhir::one_or_first as __fhir_one_or_first;
-    pub use crate::fhir::one_or_many as __fhir_one_or_many;
+/// Reading a declared type from JSON, shared by every declaration: the key lookup (with
+/// serde's duplicate-field check) and the lenient array readers are one copy each, not
+/// a derive per type (which compiles a field enum, a positional sequence visitor and a
+/// wrapper type per lenient field, for every type and deserialiser).
+pub mod json {
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+    use serde::Deserialize;
+
+    /// Reads one key of a declared type's JSON object: its index in `names` (`None` for a
+    /// key the type does not have), or serde's `duplicate_field` error for a key seen
+    /// before (`seen` holds one bit per name).
+    pub struct KeySeed<'a> {
+        /// The wire names, in declaration order (at most 128).
+        pub names: &'static [&'static str],
+        /// The names read so far.
+        pub seen: &'a mut u128,
+    }
+
+    impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+        type Value = Option<usize>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+            d.deserialize_identifier(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for KeySeed<'_> {
+        type Value = Option<usize>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a field name")
+        }
+
+        fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+            let Some(i) = self.names.iter().position(|n| *n == key) else { return Ok(None) };
+            let bit = 1u128 << i;
+            if *self.seen & bit != 0 {
+                return Err(E::duplicate_field(self.names[i]));
+            }
+            *self.seen |= bit;
+            Ok(Some(i))
+        }
+    }
+
+    /// A `many` field: read with [`one_or_many`](crate::fhir::one_or_many).
+    pub struct OneOrMany<T>(pub Vec<T>);
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::fhir::one_or_many(d).map(OneOrMany)
+        }
+    }
+
+    /// A `first` field: read with [`one_or_first`](crate::fhir::one_or_first).
+    pub struct OneOrFirst<T>(pub Option<T>);
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrFirst<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::fhir::one_or_first(d).map(OneOrFirst)
+        }
+    }
 }
 
 /// Whether a field is set, for `Debug`: the one rule's ([`crate::redact`]).
@@ -94,9 +153,10 @@ mod xml {
 /// }
 /// ```
 ///
-/// Each field is `name: CARD [("deserialize_with path")] Type = "wire name"`; the wire
-/// name is the JSON member and the XML element. The cardinality is `one` (`Option<T>`),
-/// `many` (`Vec<T>`, read with `one_or_many` unless a path is given) or `first`
+/// Each field is `name: CARD [(reader path)] Type = "wire name"`; the wire name is the
+/// JSON member and the XML element. The cardinality is `one` (`Option<T>`), `many`
+/// (`Vec<T>`, read with `one_or_many` unless a reader, a `deserialize_with`-style
+/// function, is given) or `first`
 /// (`Option<T>`, read with `one_or_first`: an array keeps its first element). Fields are
 /// written in the order declared, which is the FHIR order.
 ///
@@ -138,66 +198,63 @@ macro_rules! fhir_type {
     // Fields, one at a time: the struct fields with their serde attributes, and the list
     // of (field, wire name) for Debug and XML.
     (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
-        $(#[$fm:meta])* $field:ident : one ($with:literal) $ty:ty = $wire:literal $(, $($rest:tt)*)?
+        $(#[$fm:meta])* $field:ident : one ($with:path) $ty:ty = $wire:literal $(, $($rest:tt)*)?
     ) => {
         $crate::fhir_type!(@field [$ser $de $json $xml] $head
             [$($acc)* $(#[$fm])*
-             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = $with, skip_serializing_if = "Option::is_none"))]
+             #[cfg_attr($ser(), serde(rename = $wire, skip_serializing_if = "Option::is_none"))]
              pub $field: Option<$ty>,]
-            [$($list)* ($field $wire)] $($($rest)*)?);
+            [$($list)* ($field $wire (one_with $with) $ty)] $($($rest)*)?);
     };
     (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
         $(#[$fm:meta])* $field:ident : one $ty:ty = $wire:literal $(, $($rest:tt)*)?
     ) => {
         $crate::fhir_type!(@field [$ser $de $json $xml] $head
             [$($acc)* $(#[$fm])*
-             #[cfg_attr($json(), serde(rename = $wire, skip_serializing_if = "Option::is_none"))]
+             #[cfg_attr($ser(), serde(rename = $wire, skip_serializing_if = "Option::is_none"))]
              pub $field: Option<$ty>,]
-            [$($list)* ($field $wire)] $($($rest)*)?);
+            [$($list)* ($field $wire (one) $ty)] $($($rest)*)?);
     };
     (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
-        $(#[$fm:meta])* $field:ident : many ($with:literal) $ty:ty = $wire:literal $(, $($rest:tt)*)?
+        $(#[$fm:meta])* $field:ident : many ($with:path) $ty:ty = $wire:literal $(, $($rest:tt)*)?
     ) => {
         $crate::fhir_type!(@field [$ser $de $json $xml] $head
             [$($acc)* $(#[$fm])*
-             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = $with, skip_serializing_if = "Vec::is_empty"))]
+             #[cfg_attr($ser(), serde(rename = $wire, skip_serializing_if = "Vec::is_empty"))]
              pub $field: Vec<$ty>,]
-            [$($list)* ($field $wire)] $($($rest)*)?);
+            [$($list)* ($field $wire (many_with $with) $ty)] $($($rest)*)?);
     };
     (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
         $(#[$fm:meta])* $field:ident : many $ty:ty = $wire:literal $(, $($rest:tt)*)?
     ) => {
         $crate::fhir_type!(@field [$ser $de $json $xml] $head
             [$($acc)* $(#[$fm])*
-             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = "__fhir_one_or_many", skip_serializing_if = "Vec::is_empty"))]
+             #[cfg_attr($ser(), serde(rename = $wire, skip_serializing_if = "Vec::is_empty"))]
              pub $field: Vec<$ty>,]
-            [$($list)* ($field $wire)] $($($rest)*)?);
+            [$($list)* ($field $wire (many) $ty)] $($($rest)*)?);
     };
     (@field [$ser:ident $de:ident $json:ident $xml:ident] $head:tt [$($acc:tt)*] [$($list:tt)*]
         $(#[$fm:meta])* $field:ident : first $ty:ty = $wire:literal $(, $($rest:tt)*)?
     ) => {
         $crate::fhir_type!(@field [$ser $de $json $xml] $head
             [$($acc)* $(#[$fm])*
-             #[cfg_attr($json(), serde(rename = $wire, deserialize_with = "__fhir_one_or_first", skip_serializing_if = "Option::is_none"))]
+             #[cfg_attr($ser(), serde(rename = $wire, skip_serializing_if = "Option::is_none"))]
              pub $field: Option<$ty>,]
-            [$($list)* ($field $wire)] $($($rest)*)?);
+            [$($list)* ($field $wire (first) $ty)] $($($rest)*)?);
     };
 
     // All fields read: the struct and its impls.
     (@field [$ser:ident $de:ident $json:ident $xml:ident] { $(#[$m:meta])* $vis:vis $name:ident }
-        [$($acc:tt)*] [$(($f:ident $w:literal))*]
+        [$($acc:tt)*] [$(($f:ident $w:literal $k:tt $t:ty))*]
     ) => {
         $(#[$m])*
         #[derive(Clone, Default)]
         #[cfg_attr($ser(), derive(serde::Serialize))]
-        #[cfg_attr($de(), derive(serde::Deserialize))]
-        #[cfg_attr($json(), serde(default))]
         $vis struct $name {
             $($acc)*
         }
 
-        #[allow(unused_imports)]
-        use $crate::fhir::declare::serde_paths::*;
+        $crate::__fhir_json!($de $name $(($f $w $k $t))*);
 
         impl ::core::fmt::Debug for $name {
             /// By [the one rule](crate::redact): the type's name, its `id` screened and the
@@ -213,6 +270,93 @@ macro_rules! fhir_type {
 
         $crate::__fhir_xml!($xml $name $(($f $w))*);
     };
+}
+
+/// The JSON reading half of [`fhir_type!`](crate::fhir_type): a `Deserialize` from a JSON
+/// object only, through the shared key lookup ([`json::KeySeed`]); unknown keys skipped,
+/// a repeated key serde's `duplicate_field` error, absent fields left empty.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __fhir_json {
+    (all $name:ident $(($f:ident $w:literal $k:tt $t:ty))*) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                /// Only a JSON object reads as a declared type: serde's derive would also
+                /// read an array by position, taking `[{"text": "x"}]` as a value of the
+                /// first field and losing the rest silently (the lenient readers repair
+                /// an array where one value belongs by reading its single element).
+                struct Object;
+                impl<'de> ::serde::de::Visitor<'de> for Object {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::core::result::Result<$name, A::Error> {
+                        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+                        enum Field {
+                            $($f,)*
+                        }
+                        const NAMES: &[&str] = &[$($w),*];
+                        const _: () = assert!(NAMES.len() <= 128, "at most 128 fields");
+                        let mut out = <$name as ::core::default::Default>::default();
+                        let mut seen = 0u128;
+                        while let Some(key) = ::serde::de::MapAccess::next_key_seed(
+                            &mut map,
+                            $crate::fhir::declare::json::KeySeed { names: NAMES, seen: &mut seen },
+                        )? {
+                            match key {
+                                $(Some(i) if i == Field::$f as usize => out.$f = $crate::__fhir_read!(map $k $t),)*
+                                _ => {
+                                    ::serde::de::MapAccess::next_value::<::serde::de::IgnoredAny>(&mut map)?;
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_map(Object)
+            }
+        }
+    };
+    (any $($t:tt)*) => {};
+}
+
+/// One field's value in [`__fhir_json!`](crate::__fhir_json), by its cardinality.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __fhir_read {
+    ($map:ident (one) $t:ty) => {
+        ::serde::de::MapAccess::next_value::<::core::option::Option<$t>>(&mut $map)?
+    };
+    ($map:ident (many) $t:ty) => {
+        ::serde::de::MapAccess::next_value::<$crate::fhir::declare::json::OneOrMany<$t>>(&mut $map)?.0
+    };
+    ($map:ident (first) $t:ty) => {
+        ::serde::de::MapAccess::next_value::<$crate::fhir::declare::json::OneOrFirst<$t>>(&mut $map)?.0
+    };
+    ($map:ident (one_with $with:path) $t:ty) => {{
+        struct With(::core::option::Option<$t>);
+        impl<'de> ::serde::Deserialize<'de> for With {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                $with(d).map(With)
+            }
+        }
+        ::serde::de::MapAccess::next_value::<With>(&mut $map)?.0
+    }};
+    ($map:ident (many_with $with:path) $t:ty) => {{
+        struct With(::std::vec::Vec<$t>);
+        impl<'de> ::serde::Deserialize<'de> for With {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                $with(d).map(With)
+            }
+        }
+        ::serde::de::MapAccess::next_value::<With>(&mut $map)?.0
+    }};
 }
 
 /// The XML half of [`fhir_type!`](crate::fhir_type): `FromXml` and `ToXml` from the field
@@ -261,7 +405,7 @@ macro_rules! __fhir_xml {
 
 #[cfg(test)]
 mod tests {
-    use crate::fhir::{Coding, Extension, Meta, Patient, Quantity};
+    use crate::fhir::{Coding, Meta, Patient};
 
     #[test]
     fn debug_names_the_fields_set_and_no_value() {
@@ -287,9 +431,31 @@ mod tests {
         assert!(out.contains(r#""birthDate":"1950-02-01""#) && out.contains(r#""generalPractitioner":[{"#), "{out}");
     }
 
+    #[test]
+    fn json_reads_objects_only_skips_unknown_keys_and_refuses_repeated_ones() {
+        use crate::fhir::{CodeableConcept, Period};
+        // Escaped keys are the same keys; unknown ones are skipped whatever their shape.
+        let c: Coding =
+            serde_json::from_str(r#"{"x":[{"y":1}],"sys\u0074em":"s","code":"c","extension":{"url":"u"}}"#).unwrap();
+        assert_eq!((c.system.as_deref(), c.code.as_deref(), c.extension.len()), (Some("s"), Some("c"), 1));
+        // From a `Value` too (the right-patient checks read references from one).
+        let v = serde_json::json!({"coding": {"code": "c"}, "text": "t"});
+        let cc: CodeableConcept = serde_json::from_value(v).unwrap();
+        assert_eq!((cc.coding.len(), cc.text.as_deref()), (1, Some("t")));
+        // An array where one value belongs is an error (never read by position), at its
+        // bracket; a repeated key is serde's duplicate-field error, after the key.
+        let e = serde_json::from_str::<Period>(r#"["2020","2021"]"#).unwrap_err();
+        assert_eq!((e.classify(), e.column()), (serde_json::error::Category::Data, 0));
+        let e = serde_json::from_str::<Period>(r#"{"start":"2020","start":"2021"}"#).unwrap_err();
+        assert!(e.to_string().starts_with("duplicate field `start`"), "{e}");
+        assert!(serde_json::from_str::<Patient>(r#""p""#).is_err());
+        assert_eq!(serde_json::from_str::<Meta>("{}").unwrap().profile.len(), 0);
+    }
+
     #[cfg(feature = "mesh")]
     #[test]
     fn xml_reads_and_writes_typed_primitives() {
+        use crate::fhir::{Extension, Quantity};
         use crate::xml::{differences, FromXml, Limits, ReadContext, ToXml, XmlNode};
         let xml = br#"<Patient><id value="p1"/><meta><lastUpdated value="2023-08-01T10:00:00+00:00"/></meta><extension url="https://example.org/e"><valueBoolean value="true"/></extension><active value="true"/><birthDate value="1957-01-09"/></Patient>"#;
         let node = XmlNode::parse(xml, &Limits::RESPONSE).unwrap();

@@ -31,6 +31,7 @@ mod locate;
 mod node;
 mod repair;
 pub use items::{Problem, ProblemKind, Report, Targets, COPY_BUDGET_PER_BYTE};
+pub(crate) use repair::error_path;
 pub use repair::Repairer;
 
 /// How deeply one resource may nest arrays and objects. The spec's deepest resources nest

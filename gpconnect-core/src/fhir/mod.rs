@@ -114,6 +114,28 @@ pub trait FhirResource {
     const TYPE: &'static str;
 }
 
+/// Parses JSON bytes as `T` through serde_json's text reader, the one the lenient readers
+/// use, so each type's deserialiser is compiled once rather than once for bytes and once
+/// for text. JSON exchanged between systems must be UTF-8 (RFC 8259, and FHIR's JSON
+/// format): bytes that are not are refused as a whole, with serde_json's error for the
+/// first string that is not (its position, never a value).
+pub fn from_json_slice<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(json) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => Err(not_utf8(json)),
+    }
+}
+
+/// serde_json's error for bytes that are not UTF-8 (one copy, whatever the `T`).
+#[cold]
+#[inline(never)]
+fn not_utf8(json: &[u8]) -> serde_json::Error {
+    match serde_json::from_slice::<serde_json::Value>(json) {
+        Err(e) => e,
+        Ok(_) => <serde_json::Error as serde::de::Error>::custom("not UTF-8"),
+    }
+}
+
 /// Serialize a resource to JSON with `"resourceType"` as its first member.
 ///
 /// The resource structs do not carry `resourceType` as a field; use this (or [`Typed`])
@@ -145,6 +167,17 @@ impl<T: FhirResource + Serialize> Serialize for Typed<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_bytes_parse_as_text_and_must_be_utf8() {
+        let p: Patient = from_json_slice(br#"{"id":"p1","active":true}"#).unwrap();
+        assert_eq!((p.id.as_deref(), p.active), (Some("p1"), Some(true)));
+        // A Latin-1 byte in a string: serde_json's syntax error at that string.
+        let e = from_json_slice::<Patient>(b"{\"id\":\"p1\",\n\"gender\":\"caf\xe9\"}").unwrap_err();
+        assert_eq!((e.classify(), e.line()), (serde_json::error::Category::Syntax, 2));
+        assert!(from_json_slice::<Patient>(b"{\"id\":\"p1\"} \xff").is_err());
+        assert_eq!(from_json_slice::<Patient>(b"[1]").unwrap_err().classify(), serde_json::error::Category::Data);
+    }
 
     #[test]
     fn to_json_adds_resource_type() {

@@ -3,10 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{
-    BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
-    StrDeserializer, StringDeserializer, U64Deserializer,
-};
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StrDeserializer, StringDeserializer};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// Deserialize an STU3 array element leniently.
@@ -43,6 +40,16 @@ where
 
 struct OneOrManyVisitor<T>(PhantomData<T>);
 
+impl<T> OneOrManyVisitor<T> {
+    /// A lone scalar, as the array of it (one copy per element type for every kind).
+    fn lone<'de, E: serde::de::Error>(scalar: Scalar<'_, 'de, E>) -> Result<Vec<T>, E>
+    where
+        T: Deserialize<'de>,
+    {
+        T::deserialize(scalar).map(|v| vec![v])
+    }
+}
+
 impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     type Value = Vec<T>;
 
@@ -63,31 +70,31 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        T::deserialize(StrDeserializer::<E>::new(v)).map(|v| vec![v])
+        Self::lone(Scalar::Str(v, PhantomData))
     }
 
     fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        T::deserialize(BorrowedStrDeserializer::<E>::new(v)).map(|v| vec![v])
+        Self::lone(Scalar::Borrowed(v))
     }
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-        T::deserialize(StringDeserializer::<E>::new(v)).map(|v| vec![v])
+        Self::lone(Scalar::String(v))
     }
 
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::deserialize(BoolDeserializer::<E>::new(v)).map(|v| vec![v])
+        Self::lone(Scalar::Bool(v))
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::deserialize(I64Deserializer::<E>::new(v)).map(|v| vec![v])
+        Self::lone(Scalar::I64(v))
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::deserialize(U64Deserializer::<E>::new(v)).map(|v| vec![v])
+        Self::lone(Scalar::U64(v))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::deserialize(F64Deserializer::<E>::new(v)).map(|v| vec![v])
+        Self::lone(Scalar::F64(v))
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
@@ -117,6 +124,16 @@ where
 
 struct OneOrFirstVisitor<T>(PhantomData<T>);
 
+impl<T> OneOrFirstVisitor<T> {
+    /// A lone scalar (one copy per element type for every kind).
+    fn lone<'de, E: serde::de::Error>(scalar: Scalar<'_, 'de, E>) -> Result<Option<T>, E>
+    where
+        T: Deserialize<'de>,
+    {
+        T::deserialize(scalar).map(Some)
+    }
+}
+
 impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrFirstVisitor<T> {
     type Value = Option<T>;
 
@@ -135,31 +152,31 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrFirstVisitor<T> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        T::deserialize(StrDeserializer::<E>::new(v)).map(Some)
+        Self::lone(Scalar::Str(v, PhantomData))
     }
 
     fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        T::deserialize(BorrowedStrDeserializer::<E>::new(v)).map(Some)
+        Self::lone(Scalar::Borrowed(v))
     }
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-        T::deserialize(StringDeserializer::<E>::new(v)).map(Some)
+        Self::lone(Scalar::String(v))
     }
 
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::deserialize(BoolDeserializer::<E>::new(v)).map(Some)
+        Self::lone(Scalar::Bool(v))
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::deserialize(I64Deserializer::<E>::new(v)).map(Some)
+        Self::lone(Scalar::I64(v))
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::deserialize(U64Deserializer::<E>::new(v)).map(Some)
+        Self::lone(Scalar::U64(v))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::deserialize(F64Deserializer::<E>::new(v)).map(Some)
+        Self::lone(Scalar::F64(v))
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
@@ -172,6 +189,57 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrFirstVisitor<T> {
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
+    }
+}
+
+/// A lone scalar where an array (or its first element) belongs, handed to the element's
+/// own `Deserialize` exactly as serde's value deserialisers would (`StrDeserializer` and
+/// its kin: everything but enums forwarded to `deserialize_any`), as one deserialiser for
+/// every kind of scalar: each element type compiles one copy of this path, not seven.
+enum Scalar<'a, 'de, E> {
+    Str(&'a str, PhantomData<E>),
+    Borrowed(&'de str),
+    String(String),
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+}
+
+impl<'de, E: serde::de::Error> Deserializer<'de> for Scalar<'_, 'de, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self {
+            Scalar::Str(v, _) => visitor.visit_str(v),
+            Scalar::Borrowed(v) => visitor.visit_borrowed_str(v),
+            Scalar::String(v) => visitor.visit_string(v),
+            Scalar::Bool(v) => visitor.visit_bool(v),
+            Scalar::I64(v) => visitor.visit_i64(v),
+            Scalar::U64(v) => visitor.visit_u64(v),
+            Scalar::F64(v) => visitor.visit_f64(v),
+        }
+    }
+
+    /// A string names a unit variant, as with serde's string deserialisers.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        match self {
+            Scalar::Str(v, _) => StrDeserializer::<E>::new(v).deserialize_enum(name, variants, visitor),
+            Scalar::Borrowed(v) => BorrowedStrDeserializer::<E>::new(v).deserialize_enum(name, variants, visitor),
+            Scalar::String(v) => StringDeserializer::<E>::new(v).deserialize_enum(name, variants, visitor),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
     }
 }
 
@@ -231,6 +299,44 @@ mod tests {
         assert_eq!(h.family.as_deref(), Some("Jones"));
         let h: H = serde_json::from_str(r#"{"item":[],"family":null}"#).unwrap();
         assert!(h.item.is_none() && h.family.is_none());
+    }
+
+    #[test]
+    fn lone_scalars_of_every_kind() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        enum Kind {
+            A,
+            B,
+        }
+        #[derive(Deserialize)]
+        struct H {
+            #[serde(default, deserialize_with = "one_or_many")]
+            b: Vec<bool>,
+            #[serde(default, deserialize_with = "one_or_many")]
+            u: Vec<u64>,
+            #[serde(default, deserialize_with = "one_or_many")]
+            i: Vec<i64>,
+            #[serde(default, deserialize_with = "one_or_many")]
+            k: Vec<Kind>,
+            #[serde(default, deserialize_with = "one_or_first")]
+            first: Option<Kind>,
+            #[serde(default, deserialize_with = "one_or_many")]
+            items: Vec<Item>,
+        }
+        // (No float here: with serde_json's `arbitrary_precision`, which a workspace build
+        // turns on, a number reaches a visitor as a map.)
+        let h: H = serde_json::from_str(r#"{"b":true,"u":7,"i":-2,"k":"B","first":"A"}"#).unwrap();
+        assert_eq!((h.b, h.u, h.i), (vec![true], vec![7], vec![-2]));
+        assert_eq!((h.k, h.first), (vec![Kind::B], Some(Kind::A)));
+        // Owned strings (from a `Value`) and escaped ones name variants too.
+        let h: H = serde_json::from_value(serde_json::json!({"k": "A", "first": "B"})).unwrap();
+        assert_eq!((h.k, h.first), (vec![Kind::A], Some(Kind::B)));
+        let h: H = serde_json::from_str(r#"{"k":"\u0041","items":{"code":"c"}}"#).unwrap();
+        assert_eq!((h.k, h.items), (vec![Kind::A], vec![Item { code: "c".into() }]));
+        // A scalar where an object belongs is still an error.
+        assert!(serde_json::from_str::<H>(r#"{"items":"a"}"#).is_err());
+        assert!(serde_json::from_str::<H>(r#"{"k":"C"}"#).is_err());
+        assert!(serde_json::from_str::<H>(r#"{"b":"true"}"#).is_err());
     }
 
     #[test]

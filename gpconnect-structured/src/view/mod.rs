@@ -19,7 +19,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use gpconnect_core::fhir::lenient;
 use gpconnect_core::fhir::{Bundle, Organization, Patient};
 use gpconnect_core::{NhsNumber, PatientMismatch};
 
@@ -54,8 +53,6 @@ pub use uncategorised::Uncategorised;
 pub use warnings::{ListInfo, ListWarning, RecordWarning, RecordWarningKind, Warning};
 
 use build::{build, Builder, Found};
-
-pub(crate) use lenient::lenient_extensions;
 
 /// What one section file declares: its kind, codes, name and titles, and its item type.
 struct SectionSpec {

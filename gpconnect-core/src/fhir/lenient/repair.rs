@@ -294,6 +294,22 @@ impl Step {
     }
 }
 
+/// The path (`entry[0].resource.name`) of the value where `error` stopped a typed parse of
+/// `body`, from the error's line and column alone (a multi-line body too); empty at the top
+/// level or when the text before it is not well-formed JSON.
+pub(crate) fn error_path(body: &[u8], error: &serde_json::Error) -> String {
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    // serde_json counts lines from 1 and columns as bytes after the line's newline.
+    let line_start = match error.line() {
+        0 | 1 => 0,
+        n => memchr::memchr_iter(b'\n', text.as_bytes()).nth(n - 2).map_or(text.len(), |i| i + 1),
+    };
+    locate::path_at(text, line_start + error.column()).map(|p| display(&p)).unwrap_or_default()
+}
+
 fn display(path: &[Step]) -> String {
     let mut out = String::new();
     for s in path {
