@@ -71,6 +71,12 @@ impl ClientCert {
     }
 }
 
+// The loaded key is never changed after loading (rustls's signing keys are `dyn` trait
+// objects, which carry no unwind-safety marker), so a panic cannot leave it half-updated:
+// the configurations holding it stay unwind safe, as they were before rustls held the key.
+impl std::panic::UnwindSafe for ClientCert {}
+impl std::panic::RefUnwindSafe for ClientCert {}
+
 impl fmt::Debug for ClientCert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ClientCert(..)")
