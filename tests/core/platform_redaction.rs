@@ -28,14 +28,7 @@ use logs::Logs;
 
 #[tokio::test]
 async fn tokens_keys_and_patients_never_reach_logs_or_error_text() {
-    let capture = Logs::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Logs::capture_trace();
 
     let tokens = MockTokenEndpoint::start().await;
     let api = MockServer::start().await;

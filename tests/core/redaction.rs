@@ -10,14 +10,7 @@ use logs::Logs;
 
 #[tokio::test]
 async fn nhs_numbers_names_and_tokens_never_reach_logs_or_debug() {
-    let capture = Logs::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Logs::capture_trace();
 
     let spine = MockSpine::start().await;
     let provider = spine.provider();

@@ -9,6 +9,19 @@ use std::sync::{Arc, Mutex};
 pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Logs {
+    /// Captures every event at TRACE level on this thread until the guard is dropped.
+    #[allow(dead_code)] // not every test binary including this file captures at TRACE
+    pub fn capture_trace() -> (Logs, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
     /// Everything written so far.
     pub fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
