@@ -61,6 +61,29 @@ pub fn bundle(b: &[u8]) -> Outcome {
     }))
 }
 
+/// A Bundle read from shared text (`Bundle::from_text`: one pass that splits the body), checked
+/// against the general reader (`Bundle::from_slice`) on the same bytes: the same answer (every
+/// field, every resource's text, type and id) or the same error.
+pub fn bundle_text(b: &[u8]) -> Outcome {
+    let general = Bundle::from_slice(b);
+    let Ok(text) = std::str::from_utf8(b) else { return boxed(general) };
+    let shared = Bundle::from_text(std::sync::Arc::from(text));
+    match (&shared, &general) {
+        (Ok(s), Ok(g)) => {
+            assert_eq!(serde_json::to_string(s).ok(), serde_json::to_string(g).ok(), "the split changed the Bundle");
+            let each = |b: &Bundle| {
+                b.resources()
+                    .map(|r| (r.raw().to_owned(), r.resource_type().to_owned(), r.id().map(str::to_owned)))
+                    .collect::<Vec<_>>()
+            };
+            assert!(each(s) == each(g), "the split changed a resource");
+        }
+        (Err(s), Err(g)) => assert_eq!(s.to_string(), g.to_string(), "the split changed the error"),
+        _ => panic!("the split changed whether the body reads: {:?} {:?}", shared.is_ok(), general.is_ok()),
+    }
+    boxed(shared.map(|bundle| bundle.resources().count()))
+}
+
 /// A document search answer.
 pub fn document_list(b: &[u8]) -> Outcome {
     match Bundle::from_slice(b) {

@@ -15,6 +15,8 @@ use super::primitives::FhirDateTime;
 use super::FhirResource;
 use crate::redact::Screened;
 
+mod split;
+
 /// One resource kept as raw JSON, with its `resourceType` and `id` peeked.
 ///
 /// Entries are not parsed until asked ([`RawResource::parse`]), so one malformed or
@@ -25,6 +27,8 @@ pub struct RawResource {
     raw: Text,
     resource_type: String,
     id: Option<String>,
+    /// How deep it nests, when measured as it was read.
+    depth: Option<usize>,
 }
 
 /// The JSON text of a resource: its own copy, or a stretch of a body shared by every
@@ -79,7 +83,23 @@ impl RawResource {
     /// A resource borrowed from `body` (see [`Bundle::from_text`]).
     fn shared(body: &Arc<str>, raw: &RawValue) -> Self {
         let (resource_type, id) = peek(raw.get());
-        Self { raw: Text::shared(body, raw), resource_type, id }
+        Self { raw: Text::shared(body, raw), resource_type, id, depth: None }
+    }
+
+    /// A resource the one-pass split of `body` found (see [`Bundle::from_text`]).
+    fn split(body: &Arc<str>, found: split::Resource<'_>) -> Self {
+        let (resource_type, id) = match found.peeked {
+            split::Peeked::Known(resource_type, id) => (resource_type.to_owned(), id.map(str::to_owned)),
+            split::Peeked::Unknown => peek(found.text),
+        };
+        let raw = Text::Shared { body: body.clone(), start: found.start, end: found.start + found.text.len() };
+        Self { raw, resource_type, id, depth: Some(found.depth) }
+    }
+
+    /// How deeply it nests arrays and objects (a flat object is 1), when that was measured
+    /// as the Bundle was read ([`Bundle::from_text`]).
+    pub(crate) fn measured_depth(&self) -> Option<usize> {
+        self.depth
     }
 
     /// Whether this is a `T`.
@@ -121,7 +141,7 @@ impl<'de> Deserialize<'de> for RawResource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
         let (resource_type, id) = peek(raw.get());
-        Ok(Self { raw: Text::Own(raw), resource_type, id })
+        Ok(Self { raw: Text::Own(raw), resource_type, id, depth: None })
     }
 }
 
@@ -318,10 +338,60 @@ impl Bundle {
     /// Parse a Bundle from JSON text that its entries share: each entry's resource is a
     /// stretch of `text`, not a copy of it (one allocation for the whole body). Errors as
     /// [`from_slice`](Self::from_slice).
+    ///
+    /// One pass over the text checks its syntax and finds every entry, its resource and the
+    /// resource's nesting, `resourceType` and `id`; what it cannot take (see `bundle/split.rs`)
+    /// is read the general way, with the same answer.
     pub fn from_text(text: Arc<str>) -> Result<Self, crate::problem::DecodeProblem> {
+        if let Some(bundle) = Self::from_split(&text) {
+            return Ok(bundle);
+        }
         let shared: SharedBundle<'_> =
             serde_json::from_str(&text).map_err(|e| crate::problem::DecodeProblem::json("$", &e))?;
         Ok(shared.into_bundle(&text))
+    }
+
+    /// The Bundle [`split`] found in `text`, each field read from its own stretch as serde
+    /// would read it in place; `None` (read the general way) if the split or a field fails.
+    fn from_split(text: &Arc<str>) -> Option<Self> {
+        const FIELDS: [&str; 5] = ["id", "meta", "type", "total", "link"];
+        const ENTRY_FIELDS: [&str; 4] = ["fullUrl", "search", "request", "response"];
+        fn read<'t, T: Deserialize<'t>>(value: &'t str) -> Option<T> {
+            serde_json::from_str(value).ok()
+        }
+        let skeleton = split::split(text, &FIELDS, &ENTRY_FIELDS)?;
+        let mut bundle = Bundle::default();
+        for (name, value) in skeleton.fields {
+            match name {
+                "id" => bundle.id = read(value)?,
+                "meta" => bundle.meta = read(value)?,
+                "type" => bundle.type_ = read(value)?,
+                "total" => bundle.total = read(value)?,
+                _ => {
+                    let mut d = serde_json::Deserializer::from_str(value);
+                    bundle.link = one_or_many(&mut d).ok()?;
+                    d.end().ok()?;
+                }
+            }
+        }
+        bundle.entry.reserve_exact(skeleton.entries.len());
+        for found in skeleton.entries {
+            let mut entry =
+                BundleEntry { resource: found.resource.map(|r| RawResource::split(text, r)), ..Default::default() };
+            for (name, value) in found.fields {
+                match name {
+                    "fullUrl" => entry.full_url = read(value)?,
+                    "search" => entry.search = read(value)?,
+                    "request" => entry.request = read(value)?,
+                    _ => {
+                        let response: Option<SharedResponse<'_>> = read(value)?;
+                        entry.response = response.map(|r| r.into_response(text));
+                    }
+                }
+            }
+            bundle.entry.push(entry);
+        }
+        Some(bundle)
     }
 
     /// Every entry resource, raw.
@@ -408,16 +478,22 @@ impl SharedBundle<'_> {
                 resource: shared(e.resource),
                 search: e.search,
                 request: e.request,
-                response: e.response.map(|r| BundleEntryResponse {
-                    status: r.status,
-                    location: r.location,
-                    etag: r.etag,
-                    last_modified: r.last_modified,
-                    outcome: shared(r.outcome),
-                }),
+                response: e.response.map(|r| r.into_response(body)),
             })
             .collect();
         Bundle { id: self.id, meta: self.meta, type_: self.type_, total: self.total, link: self.link, entry }
+    }
+}
+
+impl SharedResponse<'_> {
+    fn into_response(self, body: &Arc<str>) -> BundleEntryResponse {
+        BundleEntryResponse {
+            status: self.status,
+            location: self.location,
+            etag: self.etag,
+            last_modified: self.last_modified,
+            outcome: self.outcome.map(|r| RawResource::shared(body, r)),
+        }
     }
 }
 
@@ -556,6 +632,21 @@ mod tests {
         assert_eq!(shared.index().len(), 4);
         assert!(Bundle::from_text(Arc::from(r#"{"entry": [{"resource": {"id": }]}"#)).is_err());
         assert!(Bundle::from_text(Arc::from("[1]")).is_err());
+    }
+
+    #[test]
+    fn from_text_measures_each_resource_as_the_depth_check_does() {
+        let resources =
+            [r#"{"a": "[{\"[", "b": [[{}], []]}"#, "{}", r#"{"x": {"y": {"z": [1]}}}"#, r#""[[""#, "[[[]]]"];
+        let entries: Vec<String> = resources.iter().map(|r| format!(r#"{{"resource": {r}}}"#)).collect();
+        let text: Arc<str> = Arc::from(format!(r#"{{"entry": [{}]}}"#, entries.join(",")));
+        let bundle = Bundle::from_text(text).unwrap();
+        for r in bundle.resources() {
+            let depth = r.measured_depth().expect("measured by the split");
+            let json = r.raw().as_bytes();
+            assert!(!crate::fhir::lenient::depth_exceeds(json, depth), "{}", r.raw());
+            assert!(depth == 0 || crate::fhir::lenient::depth_exceeds(json, depth - 1), "{}", r.raw());
+        }
     }
 
     #[test]

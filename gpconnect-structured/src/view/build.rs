@@ -2,7 +2,7 @@
 //! be used as a reported problem.
 //!
 //! Bounded work whatever the body: the nesting of every resource is checked once, before
-//! any is parsed ([`Repairer::for_resources`]); each target of a reference is parsed once and shared (authors,
+//! any is parsed ([`Repairer::for_bundle`]: measured as the body was read); each target of a reference is parsed once and shared (authors,
 //! linked items and test results are remembered by target); a reference that leads back
 //! into itself is reported as a cycle; and everything copied from a shared target is
 //! charged to a budget proportional to the body, so no fan-out can grow the view beyond a
@@ -97,7 +97,7 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
     // Every List first: they own contained resources and give the structure.
     let mut problems = Vec::new();
     // Every resource's nesting checked once, here, not again at each parse.
-    let mut repairer = Repairer::for_resources(bundle.resources().map(RawResource::raw));
+    let mut repairer = Repairer::for_bundle(bundle);
     let body: usize = bundle.resources().map(|r| r.raw().len()).sum();
     let lists: Vec<List> = bundle
         .resources_of(List::TYPE)

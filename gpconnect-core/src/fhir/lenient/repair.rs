@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::locate::{self, Step};
 use super::node::Node;
 use super::{depth_exceeds, Unreadable, MAX_DEPTH, MAX_REPAIRS, REPARSE_FLOOR, REPARSE_PER_BYTE};
+use crate::fhir::Bundle;
 
 /// Learned repairs kept per resource type, at most.
 const MAX_LEARNED: usize = 16;
@@ -105,6 +106,22 @@ impl Repairer {
         for text in texts {
             bytes = bytes.saturating_add(text.len());
             shallow = shallow && !depth_exceeds(text.as_bytes(), MAX_DEPTH);
+        }
+        Self { shallow, ..Self::for_body(bytes) }
+    }
+
+    /// [`for_resources`](Self::for_resources) of a Bundle's resources; a resource whose
+    /// nesting was measured as the Bundle was read ([`Bundle::from_text`]) is not scanned
+    /// again.
+    pub fn for_bundle(bundle: &Bundle) -> Self {
+        let (mut bytes, mut shallow) = (0usize, true);
+        for r in bundle.resources() {
+            bytes = bytes.saturating_add(r.raw().len());
+            shallow = shallow
+                && match r.measured_depth() {
+                    Some(depth) => depth <= MAX_DEPTH,
+                    None => !depth_exceeds(r.raw().as_bytes(), MAX_DEPTH),
+                };
         }
         Self { shallow, ..Self::for_body(bytes) }
     }

@@ -1,0 +1,496 @@
+//! One pass over a Bundle's JSON text that checks its syntax and finds what
+//! [`Bundle::from_text`](super::Bundle::from_text) needs: the Bundle's own fields, each
+//! entry's fields and its resource, with the resource's nesting depth, `resourceType` and
+//! `id`. Resources are then never scanned again, neither to be captured nor for the depth
+//! check.
+//!
+//! The syntax check is at least as strict as serde_json's (RFC 8259: strings without raw
+//! control characters and with valid escapes, numbers by the grammar, no trailing commas,
+//! only whitespace after the value). Anything out of the ordinary (a key written with
+//! escapes, a repeated field, entries that are not an array of objects, nesting near
+//! serde_json's own limit, or any syntax error) gives `None`, and the caller reads the body
+//! the general way, which keeps every answer, and every error, as it was.
+
+/// Nesting beyond this (counted from the body's top) is left to the general reader:
+/// serde_json itself stops at 128.
+const MAX_NESTING: usize = 120;
+
+/// What [`split`] found: the wanted fields of the Bundle and of its entries, as their
+/// names and raw value texts (in body order), and each entry's resource.
+pub(super) struct Skeleton<'t> {
+    pub(super) fields: Vec<(&'t str, &'t str)>,
+    pub(super) entries: Vec<Entry<'t>>,
+}
+
+/// One entry: its wanted fields, and its `resource` unless absent or `null`.
+pub(super) struct Entry<'t> {
+    pub(super) fields: Vec<(&'t str, &'t str)>,
+    pub(super) resource: Option<Resource<'t>>,
+}
+
+/// A resource's text, where it starts in the body, how deep it nests (a flat object is
+/// 1) and what a look at its top-level `resourceType` and `id` gave.
+pub(super) struct Resource<'t> {
+    pub(super) text: &'t str,
+    pub(super) start: usize,
+    pub(super) depth: usize,
+    pub(super) peeked: Peeked<'t>,
+}
+
+/// The `resourceType` and `id` of a resource, as `bundle::peek` reads them.
+pub(super) enum Peeked<'t> {
+    /// Read here: the `resourceType` (empty if none) and the `id`.
+    Known(&'t str, Option<&'t str>),
+    /// Escapes in a key or value, or not an object: for `peek` to read.
+    Unknown,
+}
+
+/// Splits `text`, a Bundle, keeping the Bundle fields named in `fields` (besides `entry`)
+/// and the entry fields named in `entry_fields` (besides `resource`); `None` when the text
+/// is not plain enough (see the module documentation).
+pub(super) fn split<'t>(text: &'t str, fields: &[&str], entry_fields: &[&str]) -> Option<Skeleton<'t>> {
+    let mut s = Scanner { text, b: text.as_bytes(), i: 0 };
+    let mut skeleton = Skeleton { fields: Vec::new(), entries: Vec::new() };
+    let mut seen_entry = false;
+    s.open(b'{')?;
+    if !s.close(b'}') {
+        loop {
+            let key = s.key()?;
+            if key == "entry" {
+                if std::mem::replace(&mut seen_entry, true) {
+                    return None;
+                }
+                s.entries(entry_fields, &mut skeleton.entries)?;
+            } else if fields.contains(&key) {
+                let value = s.value(1)?.0;
+                if skeleton.fields.iter().any(|(k, _)| *k == key) {
+                    return None;
+                }
+                skeleton.fields.push((key, value));
+            } else {
+                s.value(1)?;
+            }
+            if !s.next_member(b'}')? {
+                break;
+            }
+        }
+    }
+    s.ws();
+    (s.i == s.b.len()).then_some(skeleton)
+}
+
+struct Scanner<'t> {
+    text: &'t str,
+    b: &'t [u8],
+    i: usize,
+}
+
+impl<'t> Scanner<'t> {
+    /// Whitespace; runs of spaces (indentation) eight at a time.
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+            while self.b.get(self.i..self.i + 8) == Some(b"        ") {
+                self.i += 8;
+            }
+        }
+    }
+
+    /// Whitespace, then `c`.
+    #[inline]
+    fn open(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    /// Whitespace, then `c` if it comes next (an empty object or array).
+    #[inline]
+    fn close(&mut self, c: u8) -> bool {
+        self.open(c).is_some()
+    }
+
+    /// After a member or element: `true` at a comma, `false` at `close`.
+    #[inline]
+    fn next_member(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = *self.b.get(self.i)?;
+        self.i += 1;
+        match c {
+            b',' => Some(true),
+            c if c == close => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A member's key and its colon; `None` for a key written with escapes.
+    fn key(&mut self) -> Option<&'t str> {
+        let (key, escaped) = self.key_escaped()?;
+        (!escaped).then_some(key)
+    }
+
+    /// A member's key (as written, between its quotes), whether it has escapes, and its colon.
+    #[inline]
+    fn key_escaped(&mut self) -> Option<(&'t str, bool)> {
+        self.open(b'"')?;
+        let start = self.i;
+        let escaped = self.string_rest()?;
+        let key = &self.text[start..self.i - 1];
+        self.open(b':')?;
+        Some((key, escaped))
+    }
+
+    /// The rest of a string after its opening quote, through its closing one; whether it
+    /// had escapes.
+    #[inline]
+    fn string_rest(&mut self) -> Option<bool> {
+        let mut escaped = false;
+        loop {
+            self.i = next_special(self.b, self.i)?;
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Some(escaped);
+                }
+                b'\\' => {
+                    escaped = true;
+                    match *self.b.get(self.i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 2..self.i + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.i += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                // A raw control character.
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number by RFC 8259's grammar.
+    fn number(&mut self) -> Option<()> {
+        let digits = |s: &mut Self| {
+            let from = s.i;
+            while s.b.get(s.i).is_some_and(u8::is_ascii_digit) {
+                s.i += 1;
+            }
+            (s.i > from).then_some(())
+        };
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i)? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => digits(self)?,
+            _ => return None,
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            digits(self)?;
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            digits(self)?;
+        }
+        Some(())
+    }
+
+    /// One JSON value, checked, inside `outer` levels of nesting: its text and how deep
+    /// it nests (0 for a scalar, 1 for a flat object or array). Iterative: a stack of
+    /// open containers, one bit each (set for an object).
+    fn value(&mut self, outer: usize) -> Option<(&'t str, usize)> {
+        self.ws();
+        let start = self.i;
+        let (mut depth, mut deepest, mut objects) = (0usize, 0usize, 0u128);
+        'value: loop {
+            match *self.b.get(self.i)? {
+                c @ (b'{' | b'[') => {
+                    self.i += 1;
+                    depth += 1;
+                    if outer + depth > MAX_NESTING {
+                        return None;
+                    }
+                    deepest = deepest.max(depth);
+                    let object = c == b'{';
+                    objects = objects << 1 | u128::from(object);
+                    if !self.close(if object { b'}' } else { b']' }) {
+                        if object {
+                            self.key_escaped()?;
+                        }
+                        self.ws();
+                        continue 'value;
+                    }
+                    depth -= 1;
+                    objects >>= 1;
+                }
+                b'"' => {
+                    self.i += 1;
+                    self.string_rest()?;
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                _ => self.number()?,
+            }
+            // After a value: close what it ends, or go on to the next member or element.
+            while depth > 0 {
+                let object = objects & 1 == 1;
+                if self.next_member(if object { b'}' } else { b']' })? {
+                    if object {
+                        self.key_escaped()?;
+                    }
+                    self.ws();
+                    continue 'value;
+                }
+                depth -= 1;
+                objects >>= 1;
+            }
+            return Some((&self.text[start..self.i], deepest));
+        }
+    }
+
+    #[inline]
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        (self.b.get(self.i..self.i + word.len()) == Some(word)).then(|| self.i += word.len())
+    }
+
+    /// The `entry` array: every element an object.
+    fn entries(&mut self, wanted: &[&str], out: &mut Vec<Entry<'t>>) -> Option<()> {
+        self.open(b'[')?;
+        if self.close(b']') {
+            return Some(());
+        }
+        loop {
+            out.push(self.entry(wanted)?);
+            if !self.next_member(b']')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// One entry object (nesting level 3: the Bundle, `entry`, the entry).
+    fn entry(&mut self, wanted: &[&str]) -> Option<Entry<'t>> {
+        let mut entry = Entry { fields: Vec::new(), resource: None };
+        let mut seen_resource = false;
+        self.open(b'{')?;
+        if self.close(b'}') {
+            return Some(entry);
+        }
+        loop {
+            let key = self.key()?;
+            if key == "resource" {
+                if std::mem::replace(&mut seen_resource, true) {
+                    return None;
+                }
+                self.ws();
+                let start = self.i;
+                entry.resource = match self.b.get(self.i)? {
+                    b'{' => Some(self.resource(start)?),
+                    _ => {
+                        let (text, depth) = self.value(3)?;
+                        (text != "null").then_some(Resource { text, start, depth, peeked: Peeked::Unknown })
+                    }
+                };
+            } else if wanted.contains(&key) {
+                let value = self.value(3)?.0;
+                if entry.fields.iter().any(|(k, _)| *k == key) {
+                    return None;
+                }
+                entry.fields.push((key, value));
+            } else {
+                self.value(3)?;
+            }
+            if !self.next_member(b'}')? {
+                return Some(entry);
+            }
+        }
+    }
+
+    /// A resource object starting at `start`: its members checked one by one, reading
+    /// `resourceType` and `id` as `bundle::peek` does (stopping once both are read; a
+    /// repeated one, or one that is neither a string nor null, gives the empty answer).
+    fn resource(&mut self, start: usize) -> Option<Resource<'t>> {
+        self.i += 1;
+        let (mut resource_type, mut id) = (None::<Option<&str>>, None::<Option<&str>>);
+        let mut peeked = None;
+        let mut deepest = 0;
+        if !self.close(b'}') {
+            loop {
+                let (key, escaped) = self.key_escaped()?;
+                let (value, depth) = self.value(4)?;
+                deepest = deepest.max(depth);
+                if peeked.is_none() {
+                    let slot = match key {
+                        _ if escaped => {
+                            peeked = Some(Peeked::Unknown);
+                            None
+                        }
+                        "resourceType" => Some(&mut resource_type),
+                        "id" => Some(&mut id),
+                        _ => None,
+                    };
+                    if let Some(slot) = slot {
+                        peeked = match (slot.is_some(), value.as_bytes()) {
+                            (true, _) => Some(Peeked::Known("", None)),
+                            (false, b"null") => {
+                                *slot = Some(None);
+                                None
+                            }
+                            (false, [b'"', inner @ .., b'"']) if !inner.contains(&b'\\') => {
+                                *slot = Some(Some(&value[1..value.len() - 1]));
+                                None
+                            }
+                            (false, [b'"', ..]) => Some(Peeked::Unknown),
+                            (false, _) => Some(Peeked::Known("", None)),
+                        };
+                        if let (None, Some(t), Some(i)) = (&peeked, resource_type, id) {
+                            peeked = Some(Peeked::Known(t.unwrap_or_default(), i));
+                        }
+                    }
+                }
+                if !self.next_member(b'}')? {
+                    break;
+                }
+            }
+        }
+        let peeked = peeked.unwrap_or_else(|| Peeked::Known(resource_type.flatten().unwrap_or_default(), id.flatten()));
+        Some(Resource { text: &self.text[start..self.i], start, depth: deepest + 1, peeked })
+    }
+}
+
+/// The first place from `from` holding a quote, a backslash or a control character.
+/// Eight bytes at a time.
+#[inline]
+fn next_special(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // A high bit in each byte that is a quote, a backslash or below 0x20; exact up to
+        // the first such byte, which is the only one used.
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let found = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | x.wrapping_sub(ONES * 0x20) & !x)
+            & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syntax_ok(text: &str) -> bool {
+        let wrapped = format!(r#"{{"x": {text}}}"#);
+        split(&wrapped, &[], &[]).is_some()
+    }
+
+    #[test]
+    fn checks_syntax_as_strictly_as_serde_json() {
+        let cases = [
+            "1",
+            "-0",
+            "0.5",
+            "1e5",
+            "1E+5",
+            "-1.5e-3",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "+1",
+            "0x1",
+            "\"a\"",
+            "\"\\u00e9\\n\\\"\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\ud800\"",
+            "\"a\tb\"",
+            "\"a\u{1}b\"",
+            "true",
+            "tru",
+            "null",
+            "nul",
+            "[]",
+            "[1,]",
+            "[,1]",
+            "[1 2]",
+            "{}",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{1:1}",
+            "{\"a\":}",
+            "[[[]]]",
+            "[{\"a\":[{}]}]",
+            "\"é\"",
+            "[1]]",
+            "{\"a\\u0062\":1}",
+        ];
+        for case in cases {
+            let serde = serde_json::from_str::<serde::de::IgnoredAny>(case).is_ok();
+            assert_eq!(syntax_ok(case), serde, "{case}");
+        }
+        assert!(split("{} x", &[], &[]).is_none());
+        assert!(split(" {} \n", &[], &[]).is_some());
+    }
+
+    #[test]
+    fn special_bytes_are_found_wherever_they_are() {
+        for at in 0..20 {
+            for special in [b'"', b'\\', 0x1f, 0] {
+                let mut bytes = vec![b'a'; 20];
+                bytes.extend_from_slice("é~\u{7f}".as_bytes());
+                bytes[at] = special;
+                assert_eq!(next_special(&bytes, 0), Some(at));
+                assert_eq!(next_special(&bytes, at + 1), None);
+            }
+        }
+    }
+
+    #[test]
+    fn measures_depth_and_peeks() {
+        let text = r#"{"entry": [{"resource": {"resourceType": "List", "a": [[1]], "id": "l1"}},
+            {"resource": {"id": "x", "id": "y"}}, {"resource": {"resourceType": "Pat\u0069ent"}},
+            {"resource": null}, {"resource": "text"}, {"fullUrl": "u", "other": [1]}]}"#;
+        let s = split(text, &[], &["fullUrl"]).unwrap();
+        let r = |n: usize| s.entries[n].resource.as_ref();
+        let first = r(0).unwrap();
+        assert_eq!((first.depth, &text[first.start..first.start + first.text.len()]), (3, first.text));
+        assert!(matches!(first.peeked, Peeked::Known("List", Some("l1"))));
+        assert!(matches!(r(1).unwrap().peeked, Peeked::Known("", None)));
+        assert!(matches!(r(2).unwrap().peeked, Peeked::Unknown));
+        assert!(r(3).is_none());
+        assert!(matches!(r(4).unwrap().peeked, Peeked::Unknown));
+        assert_eq!(s.entries[5].fields, [("fullUrl", "\"u\"")]);
+        for plain_enough_not in [
+            r#"{"entry": {}}"#,
+            r#"{"entry": [1]}"#,
+            r#"{"entry": [], "entry": []}"#,
+            r#"{"entry": [{"resource": {}, "resource": {}}]}"#,
+            r#"{"\u0065ntry": []}"#,
+            r#"[]"#,
+        ] {
+            assert!(split(plain_enough_not, &[], &[]).is_none(), "{plain_enough_not}");
+        }
+        let deep = format!(r#"{{"entry": [{{"resource": {}1{}}}]}}"#, "[".repeat(130), "]".repeat(130));
+        assert!(split(&deep, &[], &[]).is_none());
+    }
+}
