@@ -1,6 +1,7 @@
 //! The one request shape every operation produces, and the raw response it gets back.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -414,6 +415,26 @@ impl Response {
         self.json()
     }
 
+    /// Parses the body as a FHIR Bundle whose resources are stretches of one shared copy of
+    /// the body, returned beside it, rather than a copy each (see
+    /// [`Bundle::from_text`](crate::fhir::Bundle::from_text)). Checks `resourceType`, and
+    /// fails as [`resource`](Self::resource) does.
+    pub fn shared_bundle(&self) -> Result<(crate::fhir::Bundle, Arc<str>), Error> {
+        use crate::fhir::{Bundle, FhirResource};
+        if top_level_resource_type(&self.body.0) == Some(Bundle::TYPE) {
+            if let Ok(text) = std::str::from_utf8(&self.body.0) {
+                let text: Arc<str> = Arc::from(text);
+                if let Ok(bundle) = Bundle::from_text(text.clone()) {
+                    return Ok((bundle, text));
+                }
+            }
+        }
+        // Anything else is read the general way: for its error (which names the path), or
+        // for the same Bundle.
+        let bundle = self.resource::<Bundle>()?;
+        Ok((bundle, Arc::from(String::from_utf8_lossy(&self.body.0))))
+    }
+
     fn wrong_type(&self, expected: &'static str, found: Option<&str>) -> Error {
         self.decode_error(DecodeProblem::ResourceType { expected, found: found.unwrap_or("(none)").to_owned() })
     }
@@ -509,6 +530,38 @@ mod tests {
         for (body, expected) in bodies.into_iter().zip(expected) {
             assert_eq!(tracked(body), expected, "{body}");
             assert_eq!(path_of(body), expected, "{body}");
+        }
+    }
+
+    /// `shared_bundle` answers as `resource::<Bundle>()` does, with the resources sharing the
+    /// body it returns.
+    #[test]
+    fn a_shared_bundle_reads_as_a_resource_and_shares_the_body() {
+        use crate::fhir::Bundle;
+        let response = |body: &str| super::Response {
+            status: 200,
+            headers: http::HeaderMap::new(),
+            body: super::RawBytes(bytes::Bytes::copy_from_slice(body.as_bytes())),
+            trace_id: uuid::Uuid::nil(),
+            interaction: crate::InteractionId::GetStructuredRecord,
+        };
+        let good = r#"{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "List", "id": "l"}}]}"#;
+        let (bundle, text) = response(good).shared_bundle().unwrap();
+        let list = bundle.resources().next().unwrap();
+        assert_eq!((list.resource_type(), list.id()), ("List", Some("l")));
+        assert!(text.as_bytes().as_ptr_range().contains(&list.raw().as_ptr()), "a stretch of the body");
+        let general = response(good).resource::<Bundle>().unwrap();
+        assert_eq!(serde_json::to_string(&bundle).unwrap(), serde_json::to_string(&general).unwrap());
+        for bad in [
+            r#"{"resourceType": "List"}"#,
+            r#"{"resourceType": "Bundle", "entry": [{"resource": {"id": }}]}"#,
+            r#"{"resourceType": "Bundle", "total": "many"}"#,
+            r#"{"entry": [], "resourceType": "Bundle", "id": 7}"#,
+            "[]",
+        ] {
+            let shared = response(bad).shared_bundle().map(|_| ()).unwrap_err();
+            let general = response(bad).resource::<Bundle>().map(|_| ()).unwrap_err();
+            assert_eq!(format!("{shared:?}"), format!("{general:?}"), "{bad}");
         }
     }
 }

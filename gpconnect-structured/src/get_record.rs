@@ -2,7 +2,6 @@
 
 use chrono::NaiveDate;
 use gpconnect_core::error::InvalidInput;
-use gpconnect_core::fhir::Bundle;
 use gpconnect_core::{Call, InteractionId, NhsNumber, Operation, Provider, Request, Response, Result};
 use serde_json::{json, Value};
 
@@ -332,8 +331,7 @@ impl Operation for GetRecord {
     }
 
     fn parse(&self, response: Response) -> Result<StructuredRecord> {
-        let bundle: Bundle = response.resource()?;
-        let record = StructuredRecord::from_bundle(bundle, response.body.0.clone());
+        let record = StructuredRecord::from_response(&response)?;
         record
             .check_patient(&self.nhs_number)
             .map_err(|m| m.error(InteractionId::GetStructuredRecord, response.trace_id))?;

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use gpconnect_core::fhir::{Bundle, Organization, Patient};
-use gpconnect_core::{NhsNumber, PatientMismatch};
+use gpconnect_core::{NhsNumber, PatientMismatch, Response};
 
 mod allergies;
 mod author;
@@ -199,10 +199,22 @@ impl StructuredRecord {
         };
         let text: Arc<str> = Arc::from(text);
         let bundle = Bundle::from_text(text.clone())?;
+        Ok(Self::from_shared(bundle, text))
+    }
+
+    /// Reads a `$gpc.getstructuredrecord` (or migrate) answer: its Bundle shares the one
+    /// copy of the body the record keeps ([`Response::shared_bundle`]).
+    pub(crate) fn from_response(response: &Response) -> gpconnect_core::Result<Self> {
+        let (bundle, text) = response.shared_bundle()?;
+        Ok(Self::from_shared(bundle, text))
+    }
+
+    /// Builds the view from a Bundle whose resources are stretches of `text`.
+    fn from_shared(bundle: Bundle, text: Arc<str>) -> Self {
         let mut record = build(&bundle);
         record.bundle = bundle;
         record.raw = Body::Text(text);
-        Ok(record)
+        record
     }
 
     /// Builds the view from a parsed Bundle and its raw bytes.
