@@ -453,6 +453,26 @@ mod tests {
     }
 
     #[test]
+    fn strings_and_scalars_at_every_offset() {
+        for pad in 0..20 {
+            let filler = "x".repeat(pad);
+            let ok = format!(r#"{{"a": "{filler}\"\\", "b": [12345678901234567890, -1.5e3, true], "c": "é{filler}"}}"#);
+            assert!(split(&ok, &[], &[]).is_some(), "{ok}");
+            for bad in [
+                format!(r#"{{"a": "{filler}\x"}}"#),
+                format!("{{\"a\": \"{filler}\u{1}\"}}"),
+                format!(r#"{{"a": "{filler}"#),
+                format!(r#"{{"a": {filler}1 2}}"#),
+                format!(r#"{{"a": "{filler}" 1}}"#),
+                format!(r#"{{"a": tru{filler}}}"#),
+                format!("{{\"a\": 1{filler}\u{1}}}"),
+            ] {
+                assert!(split(&bad, &[], &[]).is_none(), "{bad}");
+            }
+        }
+    }
+
+    #[test]
     fn special_bytes_are_found_wherever_they_are() {
         for at in 0..20 {
             for special in [b'"', b'\\', 0x1f, 0] {
