@@ -46,17 +46,6 @@ impl Text {
             Text::Shared { body, start, end } => &body[*start..*end],
         }
     }
-
-    /// `raw`, a value borrowed from `body`, as a stretch of it (a copy if it is not in it).
-    fn shared(body: &Arc<str>, raw: &RawValue) -> Self {
-        let start = (raw.get().as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
-        let end = start.wrapping_add(raw.get().len());
-        if body.get(start..end).is_some_and(|t| std::ptr::eq(t.as_ptr(), raw.get().as_ptr())) {
-            Text::Shared { body: body.clone(), start, end }
-        } else {
-            Text::Own(raw.to_owned())
-        }
-    }
 }
 
 impl RawResource {
@@ -78,12 +67,6 @@ impl RawResource {
     /// The raw JSON text, exactly as received.
     pub fn raw(&self) -> &str {
         self.raw.get()
-    }
-
-    /// A resource borrowed from `body` (see [`Bundle::from_text`]).
-    fn shared(body: &Arc<str>, raw: &RawValue) -> Self {
-        let (resource_type, id) = peek(raw.get());
-        Self { raw: Text::shared(body, raw), resource_type, id, depth: None }
     }
 
     /// A resource the one-pass split of `body` found (see [`Bundle::from_text`]).
@@ -340,15 +323,15 @@ impl Bundle {
     /// [`from_slice`](Self::from_slice).
     ///
     /// One pass over the text checks its syntax and finds every entry, its resource and the
-    /// resource's nesting, `resourceType` and `id`; what it cannot take (see `bundle/split.rs`)
-    /// is read the general way, with the same answer.
+    /// resource's nesting, `resourceType` and `id`. What it does not take (see
+    /// `bundle/split.rs`: keys written with escapes, repeated fields, a lone entry) is read as
+    /// [`from_slice`](Self::from_slice) reads it, each resource then its own copy: the same
+    /// answer, or the same error.
     pub fn from_text(text: Arc<str>) -> Result<Self, crate::problem::DecodeProblem> {
-        if let Some(bundle) = Self::from_split(&text) {
-            return Ok(bundle);
+        match Self::from_split(&text) {
+            Some(bundle) => Ok(bundle),
+            None => Self::from_slice(text.as_bytes()),
         }
-        let shared: SharedBundle<'_> =
-            serde_json::from_str(&text).map_err(|e| crate::problem::DecodeProblem::json("$", &e))?;
-        Ok(shared.into_bundle(&text))
     }
 
     /// The Bundle [`split`] found in `text`, each field read from its own stretch as serde
@@ -383,10 +366,7 @@ impl Bundle {
                     "fullUrl" => entry.full_url = read(value)?,
                     "search" => entry.search = read(value)?,
                     "request" => entry.request = read(value)?,
-                    _ => {
-                        let response: Option<SharedResponse<'_>> = read(value)?;
-                        entry.response = response.map(|r| r.into_response(text));
-                    }
+                    _ => entry.response = read(value)?,
                 }
             }
             bundle.entry.push(entry);
@@ -423,77 +403,6 @@ impl Bundle {
     /// Build an index for O(1) reference resolution.
     pub fn index(&self) -> ResourceIndex<'_> {
         ResourceIndex::new(self)
-    }
-}
-
-/// A [`Bundle`] whose resources are borrowed from the text it is read from (see
-/// [`Bundle::from_text`]); the same fields, read the same way.
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct SharedBundle<'a> {
-    id: Option<String>,
-    meta: Option<Meta>,
-    #[serde(rename = "type")]
-    type_: Option<String>,
-    total: Option<u64>,
-    #[serde(deserialize_with = "one_or_many")]
-    link: Vec<BundleLink>,
-    #[serde(borrow, deserialize_with = "one_or_many")]
-    entry: Vec<SharedEntry<'a>>,
-}
-
-/// A [`BundleEntry`] of a [`SharedBundle`].
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct SharedEntry<'a> {
-    full_url: Option<String>,
-    #[serde(borrow)]
-    resource: Option<&'a RawValue>,
-    search: Option<BundleEntrySearch>,
-    request: Option<BundleEntryRequest>,
-    #[serde(borrow)]
-    response: Option<SharedResponse<'a>>,
-}
-
-/// A [`BundleEntryResponse`] of a [`SharedEntry`].
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct SharedResponse<'a> {
-    status: Option<String>,
-    location: Option<String>,
-    etag: Option<String>,
-    last_modified: Option<FhirDateTime>,
-    #[serde(borrow)]
-    outcome: Option<&'a RawValue>,
-}
-
-impl SharedBundle<'_> {
-    fn into_bundle(self, body: &Arc<str>) -> Bundle {
-        let shared = |raw: Option<&RawValue>| raw.map(|r| RawResource::shared(body, r));
-        let entry = self
-            .entry
-            .into_iter()
-            .map(|e| BundleEntry {
-                full_url: e.full_url,
-                resource: shared(e.resource),
-                search: e.search,
-                request: e.request,
-                response: e.response.map(|r| r.into_response(body)),
-            })
-            .collect();
-        Bundle { id: self.id, meta: self.meta, type_: self.type_, total: self.total, link: self.link, entry }
-    }
-}
-
-impl SharedResponse<'_> {
-    fn into_response(self, body: &Arc<str>) -> BundleEntryResponse {
-        BundleEntryResponse {
-            status: self.status,
-            location: self.location,
-            etag: self.etag,
-            last_modified: self.last_modified,
-            outcome: self.outcome.map(|r| RawResource::shared(body, r)),
-        }
     }
 }
 
