@@ -409,16 +409,30 @@ mod tests {
 
     #[test]
     fn resources_checked_once_for_depth_still_refuse_a_deep_one() {
+        use crate::fhir::Bundle;
         let shallow = r#"{"id": "s", "name": "n"}"#;
         let deep = format!(r#"{{"id": "d", "name": {}1{}}}"#, "[".repeat(70), "]".repeat(70));
-        // All shallow: no text needs a check of its own.
-        let mut all_shallow = Repairer::for_resources([shallow, shallow]);
-        assert!(!all_shallow.too_deep(shallow));
-        assert_eq!(all_shallow.parse::<Thing>(shallow).unwrap().0.id.as_deref(), Some("s"));
-        // One deep: each text is checked on its own, so only the deep one is refused.
-        let mut one_deep = Repairer::for_resources([shallow, deep.as_str()]);
-        assert!(one_deep.too_deep(&deep) && !one_deep.too_deep(shallow));
-        assert!(matches!(one_deep.parse::<Thing>(&deep), Err(Unreadable::TooDeep)));
-        assert_eq!(one_deep.parse::<Thing>(shallow).unwrap().0.id.as_deref(), Some("s"));
+        let bundle = |resources: &[&str]| {
+            let entries: Vec<String> = resources.iter().map(|r| format!(r#"{{"resource": {r}}}"#)).collect();
+            let text = format!(r#"{{"entry": [{}]}}"#, entries.join(","));
+            // Measured as it is split, and (read the general way) not measured.
+            [
+                Bundle::from_text(std::sync::Arc::from(text.as_str())).unwrap(),
+                Bundle::from_slice(text.as_bytes()).unwrap(),
+            ]
+        };
+        for all_shallow in bundle(&[shallow, shallow]) {
+            // All shallow: no text needs a check of its own.
+            let mut all_shallow = Repairer::for_bundle(&all_shallow);
+            assert!(!all_shallow.too_deep(shallow));
+            assert_eq!(all_shallow.parse::<Thing>(shallow).unwrap().0.id.as_deref(), Some("s"));
+        }
+        for one_deep in bundle(&[shallow, deep.as_str()]) {
+            // One deep: each text is checked on its own, so only the deep one is refused.
+            let mut one_deep = Repairer::for_bundle(&one_deep);
+            assert!(one_deep.too_deep(&deep) && !one_deep.too_deep(shallow));
+            assert!(matches!(one_deep.parse::<Thing>(&deep), Err(Unreadable::TooDeep)));
+            assert_eq!(one_deep.parse::<Thing>(shallow).unwrap().0.id.as_deref(), Some("s"));
+        }
     }
 }

@@ -30,7 +30,7 @@ const MAX_LEARNED: usize = 16;
 pub struct Repairer {
     learned: HashMap<TypeId, Vec<Learned>>,
     budget: usize,
-    /// Set by [`for_resources`](Self::for_resources) when none of the resources nests too
+    /// Set by [`for_bundle`](Self::for_bundle) when none of the resources nests too
     /// deeply: a text taken from them needs no check of its own.
     shallow: bool,
 }
@@ -95,24 +95,13 @@ impl Repairer {
         Self::new(bytes.saturating_mul(REPARSE_PER_BYTE).saturating_add(REPARSE_FLOOR))
     }
 
-    /// A repairer for the resources `texts` (a Bundle's entries): its budget is
-    /// [`for_body`](Self::for_body) of their total size, and their nesting is checked here in
-    /// one pass, so that when none nests deeper than [`MAX_DEPTH`], parsing one of them (or a
-    /// part of one, such as a contained resource) costs no check of its own. Give it only
-    /// those texts and parts of them; when one of them is too deep, every text is checked on
+    /// A repairer for a Bundle's resources: its budget is [`for_body`](Self::for_body) of
+    /// their total size, and their nesting is checked here, once, so that when none nests
+    /// deeper than [`MAX_DEPTH`], parsing one of them (or a part of one, such as a contained
+    /// resource) costs no check of its own. A resource whose nesting was measured as the
+    /// Bundle was read ([`Bundle::from_text`]) is not scanned again. Give it only those
+    /// resources and parts of them; when one of them is too deep, every text is checked on
     /// its own, as with [`for_body`](Self::for_body).
-    pub fn for_resources<'t>(texts: impl IntoIterator<Item = &'t str>) -> Self {
-        let (mut bytes, mut shallow) = (0usize, true);
-        for text in texts {
-            bytes = bytes.saturating_add(text.len());
-            shallow = shallow && !depth_exceeds(text.as_bytes(), MAX_DEPTH);
-        }
-        Self { shallow, ..Self::for_body(bytes) }
-    }
-
-    /// [`for_resources`](Self::for_resources) of a Bundle's resources; a resource whose
-    /// nesting was measured as the Bundle was read ([`Bundle::from_text`]) is not scanned
-    /// again.
     pub fn for_bundle(bundle: &Bundle) -> Self {
         let (mut bytes, mut shallow) = (0usize, true);
         for r in bundle.resources() {
@@ -127,7 +116,7 @@ impl Repairer {
     }
 
     /// Whether `json` nests deeper than [`MAX_DEPTH`] (known without a look when it comes
-    /// from resources [`for_resources`](Self::for_resources) found shallow).
+    /// from resources [`for_bundle`](Self::for_bundle) found shallow).
     pub fn too_deep(&self, json: &str) -> bool {
         !self.shallow && depth_exceeds(json.as_bytes(), MAX_DEPTH)
     }
