@@ -11,6 +11,9 @@
 //! serde_json's own limit, or any syntax error) gives `None`, and the caller reads the body
 //! the general way, which keeps every answer, and every error, as it was.
 
+/// One in each byte of a word read eight bytes at a time.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
 /// Nesting beyond this (counted from the body's top) is left to the general reader:
 /// serde_json itself stops at 128.
 const MAX_NESTING: usize = 120;
@@ -89,10 +92,26 @@ impl<'t> Scanner<'t> {
     /// Whitespace; runs of spaces (indentation) eight at a time.
     #[inline]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
-            self.i += 1;
-            while self.b.get(self.i..self.i + 8) == Some(b"        ") {
-                self.i += 8;
+        loop {
+            match self.b.get(self.i) {
+                Some(b' ') => {
+                    while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+                        let mut word = [0u8; 8];
+                        word.copy_from_slice(chunk);
+                        // Zero bytes where there are spaces: the first other byte ends the run.
+                        let rest = u64::from_le_bytes(word) ^ (ONES * u64::from(b' '));
+                        if rest != 0 {
+                            self.i += (rest.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                        self.i += 8;
+                    }
+                    while self.b.get(self.i) == Some(&b' ') {
+                        self.i += 1;
+                    }
+                }
+                Some(b'\n' | b'\r' | b'\t') => self.i += 1,
+                _ => return,
             }
         }
     }
@@ -370,7 +389,6 @@ impl<'t> Scanner<'t> {
 /// Eight bytes at a time.
 #[inline]
 fn next_special(b: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = ONES << 7;
     let mut i = from;
     while let Some(chunk) = b.get(i..i + 8) {
@@ -447,6 +465,12 @@ mod tests {
         for case in cases {
             let serde = serde_json::from_str::<serde::de::IgnoredAny>(case).is_ok();
             assert_eq!(syntax_ok(case), serde, "{case}");
+        }
+        for n in 0..20 {
+            let spaces = format!("\n{}\t{}\r\n", " ".repeat(n), " ".repeat(n % 9));
+            let text = format!("{{{spaces}\"a\"{spaces}:{spaces}[{spaces}1{spaces},{spaces}{{}}{spaces}]{spaces}}}");
+            assert!(split(&text, &[], &[]).is_some(), "{text:?}");
+            assert!(split(&format!("{text}{spaces}x"), &[], &[]).is_none());
         }
         assert!(split("{} x", &[], &[]).is_none());
         assert!(split(" {} \n", &[], &[]).is_some());
