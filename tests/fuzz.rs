@@ -265,7 +265,7 @@ fn sds_seeds() -> Vec<Vec<u8>> {
 /// Every parser of provider bytes reachable from the public API, and its seed bodies.
 fn targets() -> Vec<(&'static str, Vec<Vec<u8>>, Parser)> {
     vec![
-        ("structured_view", fixtures("getstructuredrecord__response-200"), parsers::structured_view),
+        ("structured_view", fixtures("getstructuredrecord__response-200"), parsers::structured_view_checked),
         ("bundle", fixtures("response"), parsers::bundle),
         ("bundle_text", fixtures("response"), parsers::bundle_text),
         ("document_list", fixtures("DocumentReference"), parsers::document_list),

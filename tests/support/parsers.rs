@@ -52,6 +52,17 @@ pub fn structured_view(b: &[u8]) -> Outcome {
     boxed(StructuredRecord::from_slice(b).map(Record))
 }
 
+/// [`structured_view`], checked against the view of the same Bundle read the general way
+/// (`Bundle::from_slice`: no shared body, nesting not measured by the split).
+pub fn structured_view_checked(b: &[u8]) -> Outcome {
+    let view = StructuredRecord::from_slice(b).map(Record);
+    if let (Ok(view), Ok(bundle)) = (&view, Bundle::from_slice(b)) {
+        let general = Record(StructuredRecord::from_bundle(bundle, bytes::Bytes::copy_from_slice(b)));
+        assert_eq!(format!("{view:?}"), format!("{general:?}"), "the shared body changed the view");
+    }
+    boxed(view)
+}
+
 /// A Bundle, indexed, each resource looked up by type and id.
 pub fn bundle(b: &[u8]) -> Outcome {
     boxed(Bundle::from_slice(b).map(|bundle| {
