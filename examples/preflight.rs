@@ -12,7 +12,7 @@
 //! Runs against the in-process testkit mock unless `GPCONNECT_SSP_URL` is set.
 //!
 //! ```text
-//! cargo run --example preflight
+//! cargo run --example preflight --features foundations
 //! ```
 
 mod common;
@@ -63,7 +63,10 @@ async fn main() -> ExitCode {
     check(&mut list).await;
     println!();
     if list.failed == 0 {
-        println!("All {} checks passed: try `cargo run --example quickstart` next.", list.passed);
+        println!(
+            "All {} checks passed: try `cargo run --example quickstart --features foundations` next.",
+            list.passed
+        );
         ExitCode::SUCCESS
     } else {
         println!(

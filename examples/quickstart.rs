@@ -4,7 +4,7 @@
 //! `GPCONNECT_*` variables, see the README) point at a real Spine Security Proxy.
 //!
 //! ```text
-//! cargo run --example quickstart
+//! cargo run --example quickstart --features foundations
 //! ```
 
 mod common;

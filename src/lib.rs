@@ -9,6 +9,7 @@
 //! | feature | module | API |
 //! | --- | --- | --- |
 //! | `structured` (default) | [`structured`] | Access Record Structured |
+//! | `foundations` | `foundations`, `preflight` | find a patient; read a practitioner, organisation or location; register a patient; the pre-flight check (turned on by `documents`, `appointments` and `patient`) |
 //! | `documents` | `documents` | Access Document |
 //! | `appointments` | `appointments` | Appointment Management |
 //! | `send` | `send` | Send Document (ITK3 over MESH; also turns on `mesh` and `itk3`) |
@@ -19,6 +20,7 @@
 //! ```no_run
 //! use gpconnect::{Client, Consumer, Device, Identity, NhsNumber, SspConfig, User};
 //!
+//! # #[cfg(feature = "foundations")] // find_patient
 //! # async fn demo(cert: &[u8], key: &[u8]) -> gpconnect::Result<()> {
 //! let gp = Client::builder()
 //!     .ssp(SspConfig::new("https://proxy.intspineservices.nhs.uk", "200000000115".parse()?)
@@ -52,13 +54,18 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use gpconnect_core::{
-    error, fhir, foundations, ids, jwt, preflight, sds, AppointmentId, Asid, Capability, Client, ClientBuilder,
-    Consumer, ConsumerBuilder, Device, DeviceBuilder, DocumentId, Effect, Error, ErrorKind, GpcCode,
-    HealthcareServiceId, HttpSettings, Id, IdError, Identity, InteractionId, LocationId, NhsNumber, OdsCode,
-    OrganizationId, PatientId, PractitionerId, Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig,
-    Traced, Transport, User,
+    error, fhir, ids, jwt, sds, AppointmentId, Asid, Capability, Client, ClientBuilder, Consumer, ConsumerBuilder,
+    Device, DeviceBuilder, DocumentId, Effect, Error, ErrorKind, GpcCode, HealthcareServiceId, HttpSettings, Id,
+    IdError, Identity, InteractionId, LocationId, NhsNumber, OdsCode, OrganizationId, PatientId, PractitionerId,
+    Provider, Result, RetryPolicy, Scope, ServiceRoot, SlotId, SspConfig, Traced, Transport, User,
 };
 pub use gpconnect_core::{Call, CallOptions, Operation};
+
+/// The foundations operations and the pre-flight check (feature `foundations`, turned on by
+/// `documents`, `appointments` and `patient`).
+#[cfg(feature = "foundations")]
+#[cfg_attr(docsrs, doc(cfg(feature = "foundations")))]
+pub use gpconnect_core::{foundations, preflight};
 
 /// The MESH client and the ITK3 envelope (feature `mesh`, turned on by `send` and `update`).
 #[cfg(feature = "mesh")]

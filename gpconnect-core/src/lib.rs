@@ -39,6 +39,8 @@ mod client;
 pub mod config;
 pub mod error;
 pub mod fhir;
+#[cfg(feature = "foundations")]
+#[cfg_attr(docsrs, doc(cfg(feature = "foundations")))]
 pub mod foundations;
 mod http;
 pub mod ids;
@@ -52,6 +54,8 @@ mod operation;
 #[cfg(feature = "api-platform")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api-platform")))]
 pub mod platform;
+#[cfg(feature = "foundations")]
+#[cfg_attr(docsrs, doc(cfg(feature = "foundations")))]
 pub mod preflight;
 mod problem;
 mod provider;

@@ -12,7 +12,10 @@ const BAD_NHS: &str = "1234567890";
 
 /// The examples built with the features this test was built with.
 fn examples() -> Vec<&'static str> {
-    let mut names = vec!["quickstart", "preflight"];
+    let mut names = Vec::new();
+    if cfg!(feature = "foundations") {
+        names.extend(["quickstart", "preflight"]);
+    }
     if cfg!(feature = "structured") {
         names.push("structured_record");
     }
@@ -140,6 +143,7 @@ fn a_provider_without_sds_or_endpoints_says_how_to_configure_one() {
     }
 }
 
+#[cfg(feature = "foundations")]
 #[test]
 fn preflight_prints_a_full_checklist_against_the_mock() {
     let (code, text) = run("preflight", &[]);
@@ -159,6 +163,7 @@ fn preflight_prints_a_full_checklist_against_the_mock() {
     assert!(!text.contains("[FAIL]"), "{text}");
 }
 
+#[cfg(feature = "foundations")]
 #[test]
 fn preflight_checks_the_certificate_and_key() {
     let dir = std::env::temp_dir().join(format!("gpconnect-preflight-{}", std::process::id()));

@@ -2,4 +2,6 @@
 //! `target/<profile>/examples/`): one test binary, each file of this folder a module.
 
 mod broken_config;
+// Runs quickstart, which needs the `foundations` feature.
+#[cfg(feature = "foundations")]
 mod logging;

@@ -13,7 +13,7 @@
 use gpconnect_core::fhir::lenient;
 use gpconnect_core::fhir::{Bundle, FhirResource, Identifier, Patient, Reference, ResourceIndex, NHS_NUMBER_SYSTEM};
 use gpconnect_core::{NhsNumber, PatientMismatch};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Checks that the record in `bundle` is about `asked` (see the module documentation).
 pub(crate) fn check_patient(bundle: &Bundle, asked: &NhsNumber) -> Result<(), PatientMismatch> {
@@ -43,13 +43,25 @@ pub(crate) fn check_patient(bundle: &Bundle, asked: &NhsNumber) -> Result<(), Pa
     })
 }
 
-/// The members of a resource that name its patient, and its contained resources.
+/// The members of a resource that name its patient, and its contained resources, kept as
+/// their JSON text and read by the same typed readers as the rest of the view (no
+/// `serde_json::Value`, whose deserialiser would be a second copy of each type's).
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct Subjects {
-    subject: Value,
-    patient: Value,
-    contained: Value,
+    subject: Option<Box<RawValue>>,
+    patient: Option<Box<RawValue>>,
+    contained: Option<Box<RawValue>>,
+}
+
+/// The elements of `raw` when it is a JSON array (whatever they are), `raw` itself when it
+/// is an object, else nothing.
+fn elements(raw: &RawValue) -> Vec<&RawValue> {
+    match raw.get().as_bytes().first() {
+        Some(b'[') => serde_json::from_str(raw.get()).unwrap_or_default(),
+        Some(b'{') => vec![raw],
+        _ => Vec::new(),
+    }
 }
 
 struct Judge<'a> {
@@ -62,28 +74,25 @@ impl Judge<'_> {
     /// Checks an item's `subject` and `patient`, then its contained resources (one level
     /// deep, as STU3 allows).
     fn item(&self, item: &Subjects, depth: u8) -> Result<(), PatientMismatch> {
-        self.names(&item.subject)?;
-        self.names(&item.patient)?;
+        item.subject.as_deref().map_or(Ok(()), |v| self.names(v))?;
+        item.patient.as_deref().map_or(Ok(()), |v| self.names(v))?;
         if depth > 0 {
             return Ok(());
         }
-        let contained = match &item.contained {
-            Value::Array(all) => all.as_slice(),
-            one @ Value::Object(_) => std::slice::from_ref(one),
-            _ => &[],
-        };
-        contained.iter().try_for_each(|c| match serde_json::from_value::<Subjects>(c.clone()) {
-            Ok(c) => self.item(&c, depth + 1),
+        let contained = item.contained.as_deref().map(elements).unwrap_or_default();
+        contained.into_iter().try_for_each(|c| match lenient::parse::<Subjects>(c.get()) {
+            Ok((c, _)) => self.item(&c, depth + 1),
             Err(_) => Ok(()),
         })
     }
 
-    /// Checks one `subject`/`patient` value: a reference, an array of them, or nothing.
-    fn names(&self, value: &Value) -> Result<(), PatientMismatch> {
-        match value {
-            Value::Array(all) => all.iter().try_for_each(|v| self.names(v)),
-            Value::Object(_) => match serde_json::from_value::<Reference>(value.clone()) {
-                Ok(r) => self.reference(&r),
+    /// Checks one `subject`/`patient` value: a reference, an array of them (nested arrays
+    /// too), or nothing.
+    fn names(&self, value: &RawValue) -> Result<(), PatientMismatch> {
+        match value.get().as_bytes().first() {
+            Some(b'[') => elements(value).into_iter().try_for_each(|v| self.names(v)),
+            Some(b'{') => match lenient::parse::<Reference>(value.get()) {
+                Ok((r, _)) => self.reference(&r),
                 Err(_) => Ok(()),
             },
             _ => Ok(()),

@@ -133,20 +133,31 @@ impl Repairer {
     /// from a string, or dropped). After eight repairs, or once the budget is
     /// spent, only `resourceType` and `id` are kept (path `*`).
     pub fn parse<T: DeserializeOwned + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
+        // A thin shim: everything but the typed parse itself is compiled once for all types,
+        // in `parse_typed`; `T` is only behind this closure.
+        let mut out: Option<T> = None;
+        let repaired = self
+            .parse_typed(TypeId::of::<T>(), json, &mut |text| serde_json::from_str::<T>(text).map(|v| out = Some(v)))?;
+        // `parse_typed` is `Ok` only once `typed` has kept a value: the error is never made.
+        out.map(|v| (v, repaired)).ok_or(Unreadable::NotAnObject { line: 1, column: 0 })
+    }
+
+    /// [`parse`](Self::parse) for the type `ty`, whatever it is: `typed` parses a text as
+    /// that type (keeping the result). `Ok` only once `typed` has succeeded, with the paths
+    /// repaired.
+    fn parse_typed(
+        &mut self,
+        ty: TypeId,
+        json: &str,
+        typed: &mut dyn FnMut(&str) -> Result<(), serde_json::Error>,
+    ) -> Result<Vec<String>, Unreadable> {
         if self.too_deep(json) {
             return Err(Unreadable::TooDeep);
         }
-        let first = match serde_json::from_str::<T>(json) {
-            Ok(v) => return Ok((v, Vec::new())),
-            Err(e) => e,
-        };
-        // The slow path, compiled once for all types: `T` only behind this closure.
-        let mut out: Option<T> = None;
-        let repaired = self.repair_loop(TypeId::of::<T>(), json, &first, &mut |text| {
-            serde_json::from_str::<T>(text).map(|v| out = Some(v))
-        })?;
-        let not_an_object = Unreadable::NotAnObject { line: first.line(), column: first.column() };
-        out.map(|v| (v, repaired)).ok_or(not_an_object)
+        match typed(json) {
+            Ok(()) => Ok(Vec::new()),
+            Err(first) => self.repair_loop(ty, json, &first, typed),
+        }
     }
 
     /// The repair loop of [`parse`](Self::parse) for a resource whose typed parse failed
