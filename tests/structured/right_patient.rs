@@ -91,6 +91,13 @@ async fn an_item_about_another_patient_refuses_the_whole_record_naming_what_diff
             PatientMismatch::OtherPatient,
         ),
         (Box::new(contained_other), PatientMismatch::OtherPatientId),
+        (
+            // Not FHIR, but looked into: arrays nested in a subject.
+            Box::new(|r| {
+                first(r, "MedicationStatement")["subject"] = json!([[{ "reference": "Patient/someone-else" }]])
+            }),
+            PatientMismatch::OtherPatientId,
+        ),
     ];
     for (change, expected) in cases {
         let mut record = fixture_json(RECORD);

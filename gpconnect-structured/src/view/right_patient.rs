@@ -64,6 +64,9 @@ fn elements(raw: &RawValue) -> Vec<&RawValue> {
     }
 }
 
+/// Arrays nested in a `subject` or `patient` that are looked into (FHIR has one).
+const MAX_ARRAYS: u8 = 4;
+
 struct Judge<'a> {
     asked: &'a NhsNumber,
     ids: &'a [&'a str],
@@ -74,8 +77,8 @@ impl Judge<'_> {
     /// Checks an item's `subject` and `patient`, then its contained resources (one level
     /// deep, as STU3 allows).
     fn item(&self, item: &Subjects, depth: u8) -> Result<(), PatientMismatch> {
-        item.subject.as_deref().map_or(Ok(()), |v| self.names(v))?;
-        item.patient.as_deref().map_or(Ok(()), |v| self.names(v))?;
+        item.subject.as_deref().map_or(Ok(()), |v| self.names(v, 0))?;
+        item.patient.as_deref().map_or(Ok(()), |v| self.names(v, 0))?;
         if depth > 0 {
             return Ok(());
         }
@@ -86,11 +89,14 @@ impl Judge<'_> {
         })
     }
 
-    /// Checks one `subject`/`patient` value: a reference, an array of them (nested arrays
-    /// too), or nothing.
-    fn names(&self, value: &RawValue) -> Result<(), PatientMismatch> {
+    /// Checks one `subject`/`patient` value: a reference, an array of them (arrays nested
+    /// up to [`MAX_ARRAYS`] deep: each level is read again, so the work stays a small
+    /// multiple of the text), or nothing.
+    fn names(&self, value: &RawValue, arrays: u8) -> Result<(), PatientMismatch> {
         match value.get().as_bytes().first() {
-            Some(b'[') => elements(value).into_iter().try_for_each(|v| self.names(v)),
+            Some(b'[') if arrays < MAX_ARRAYS => {
+                elements(value).into_iter().try_for_each(|v| self.names(v, arrays + 1))
+            }
             Some(b'{') => match lenient::parse::<Reference>(value.get()) {
                 Ok((r, _)) => self.reference(&r),
                 Err(_) => Ok(()),
