@@ -492,18 +492,22 @@ mod tests {
         assert_eq!(rt(b""), None);
     }
 
+    /// A success answer with `body`.
+    fn response(body: &str) -> super::Response {
+        super::Response {
+            status: 200,
+            headers: http::HeaderMap::new(),
+            body: super::RawBytes(bytes::Bytes::copy_from_slice(body.as_bytes())),
+            trace_id: uuid::Uuid::nil(),
+            interaction: crate::InteractionId::GetStructuredRecord,
+        }
+    }
+
     /// The failing field's path, found from the error's position, is the path a
     /// path-tracking parse names, on one line or many.
     #[test]
     fn a_failed_parse_names_the_field_path() {
         use crate::fhir::Location;
-        let response = |body: &str| super::Response {
-            status: 200,
-            headers: http::HeaderMap::new(),
-            body: super::RawBytes(bytes::Bytes::copy_from_slice(body.as_bytes())),
-            trace_id: uuid::Uuid::nil(),
-            interaction: crate::InteractionId::ReadLocation,
-        };
         let path_of = |body: &str| match response(body).resource::<Location>() {
             Err(crate::Error::Decode(d)) => match d.problem {
                 super::DecodeProblem::Json { path, .. } => path,
@@ -538,13 +542,6 @@ mod tests {
     #[test]
     fn a_shared_bundle_reads_as_a_resource_and_shares_the_body() {
         use crate::fhir::Bundle;
-        let response = |body: &str| super::Response {
-            status: 200,
-            headers: http::HeaderMap::new(),
-            body: super::RawBytes(bytes::Bytes::copy_from_slice(body.as_bytes())),
-            trace_id: uuid::Uuid::nil(),
-            interaction: crate::InteractionId::GetStructuredRecord,
-        };
         let good = r#"{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "List", "id": "l"}}]}"#;
         let (bundle, text) = response(good).shared_bundle().unwrap();
         let list = bundle.resources().next().unwrap();

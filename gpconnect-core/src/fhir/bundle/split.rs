@@ -64,14 +64,8 @@ pub(super) fn split<'t>(text: &'t str, fields: &[&str], entry_fields: &[&str]) -
                     return None;
                 }
                 s.entries(entry_fields, &mut skeleton.entries)?;
-            } else if fields.contains(&key) {
-                let value = s.value(1)?.0;
-                if skeleton.fields.iter().any(|(k, _)| *k == key) {
-                    return None;
-                }
-                skeleton.fields.push((key, value));
             } else {
-                s.value(1)?;
+                s.field(key, fields, 1, &mut skeleton.fields)?;
             }
             if !s.next_member(b'}')? {
                 break;
@@ -241,10 +235,7 @@ impl<'t> Scanner<'t> {
                     let object = c == b'{';
                     objects = objects << 1 | u128::from(object);
                     if !self.close(if object { b'}' } else { b']' }) {
-                        if object {
-                            self.key_escaped()?;
-                        }
-                        self.ws();
+                        self.member_start(object)?;
                         continue 'value;
                     }
                     depth -= 1;
@@ -263,10 +254,7 @@ impl<'t> Scanner<'t> {
             while depth > 0 {
                 let object = objects & 1 == 1;
                 if self.next_member(if object { b'}' } else { b']' })? {
-                    if object {
-                        self.key_escaped()?;
-                    }
-                    self.ws();
+                    self.member_start(object)?;
                     continue 'value;
                 }
                 depth -= 1;
@@ -276,9 +264,32 @@ impl<'t> Scanner<'t> {
         }
     }
 
+    /// In an object, a member's key and colon; then (in either) up to its value.
+    #[inline]
+    fn member_start(&mut self, object: bool) -> Option<()> {
+        if object {
+            self.key_escaped()?;
+        }
+        self.ws();
+        Some(())
+    }
+
     #[inline]
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         (self.b.get(self.i..self.i + word.len()) == Some(word)).then(|| self.i += word.len())
+    }
+
+    /// The value of member `key`, inside `outer` levels: kept in `out` when `wanted` names
+    /// it (`None` the second time: serde refuses a repeated field), else checked and skipped.
+    fn field(&mut self, key: &'t str, wanted: &[&str], outer: usize, out: &mut Vec<(&'t str, &'t str)>) -> Option<()> {
+        let value = self.value(outer)?.0;
+        if wanted.contains(&key) {
+            if out.iter().any(|(k, _)| *k == key) {
+                return None;
+            }
+            out.push((key, value));
+        }
+        Some(())
     }
 
     /// The `entry` array: every element an object.
@@ -318,14 +329,8 @@ impl<'t> Scanner<'t> {
                         (text != "null").then_some(Resource { text, start, depth, peeked: Peeked::Unknown })
                     }
                 };
-            } else if wanted.contains(&key) {
-                let value = self.value(3)?.0;
-                if entry.fields.iter().any(|(k, _)| *k == key) {
-                    return None;
-                }
-                entry.fields.push((key, value));
             } else {
-                self.value(3)?;
+                self.field(key, wanted, 3, &mut entry.fields)?;
             }
             if !self.next_member(b'}')? {
                 return Some(entry);
