@@ -7,6 +7,8 @@
 //! `Cargo.toml`): each captures every tracing event of its thread at TRACE level, and no
 //! other test's callsites may share that subscriber.
 
+#[cfg(feature = "structured")]
+mod checked_reader;
 mod error_texts;
 mod fhir_examples;
 mod foundations;

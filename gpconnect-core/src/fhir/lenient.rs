@@ -26,6 +26,8 @@ use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+#[doc(hidden)]
+pub mod checked;
 mod items;
 mod locate;
 mod node;
@@ -219,7 +221,7 @@ enum Key {
 /// more on its own (a leaf type, never an extension, so no recursion).
 fn value<'de, A: MapAccess<'de>, T: DeserializeOwned>(map: &mut A) -> Result<Option<T>, A::Error> {
     let raw: &'de RawValue = map.next_value()?;
-    Ok(serde_json::from_str::<Option<T>>(raw.get()).ok().flatten())
+    Ok(checked::from_str::<Option<T>>(raw.get()).ok().flatten())
 }
 
 impl<'de> Visitor<'de> for ExtensionVisitor {

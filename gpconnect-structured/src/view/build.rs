@@ -17,15 +17,15 @@ use gpconnect_core::fhir::{
     List, Location, OperationOutcome, Organization, Patient, Period, Practitioner, PractitionerRole, Quantity,
     RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
 };
-use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer as _};
+use serde::de::{DeserializeOwned, DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use super::{
     Author, LinkedItem, ListInfo, ListWarning, RecordWarning, RecordWarningKind, SectionKind, StructuredRecord,
     ViewProblem, ViewProblemKind,
 };
 use crate::resources::Observation;
-use gpconnect_core::fhir::lenient::{Repairer, Unreadable};
+use gpconnect_core::fhir::lenient::{checked, Repairer, Unreadable};
 
 mod text;
 pub(super) use text::{
@@ -692,10 +692,20 @@ fn item_name(raw: &RawResource) -> Option<String> {
         }
     }
 
+    struct ReadNamed<'n>(&'n mut Named);
+
+    impl<'de> DeserializeSeed<'de> for ReadNamed<'_> {
+        type Value = ();
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self.0)
+        }
+    }
+
     let mut named = Named::default();
-    // Stopping early leaves the object unfinished, which the deserializer reports as an
-    // error: whether the name is known is what counts.
-    let _ = serde_json::Deserializer::from_str(raw.raw()).deserialize_map(&mut named);
+    // Stopping early leaves the object unfinished, which the reader reports as an error:
+    // whether the name is known is what counts. The text was checked as the Bundle was read.
+    let _ = checked::from_str_seed(raw.raw(), ReadNamed(&mut named));
     named.done.flatten()
 }
 

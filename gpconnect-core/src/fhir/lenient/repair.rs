@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::checked;
 use super::locate::{self, Step};
 use super::node::Node;
 use super::{depth_exceeds, Unreadable, MAX_DEPTH, MAX_REPAIRS, REPARSE_FLOOR, REPARSE_PER_BYTE};
@@ -136,8 +137,8 @@ impl Repairer {
         // A thin shim: everything but the typed parse itself is compiled once for all types,
         // in `parse_typed`; `T` is only behind this closure.
         let mut out: Option<T> = None;
-        let repaired = self
-            .parse_typed(TypeId::of::<T>(), json, &mut |text| serde_json::from_str::<T>(text).map(|v| out = Some(v)))?;
+        let repaired =
+            self.parse_typed(TypeId::of::<T>(), json, &mut |text| checked::from_str::<T>(text).map(|v| out = Some(v)))?;
         // `parse_typed` is `Ok` only once `typed` has kept a value: the error is never made.
         out.map(|v| (v, repaired)).ok_or(Unreadable::NotAnObject { line: 1, column: 0 })
     }
@@ -149,10 +150,17 @@ impl Repairer {
         &mut self,
         ty: TypeId,
         json: &str,
-        typed: &mut dyn FnMut(&str) -> Result<(), serde_json::Error>,
+        typed: &mut dyn FnMut(&str) -> Result<(), checked::Error>,
     ) -> Result<Vec<String>, Unreadable> {
         if self.too_deep(json) {
             return Err(Unreadable::TooDeep);
+        }
+        // The typed read trusts the syntax: a text not taken from a Bundle's resources is
+        // checked first.
+        if !self.shallow {
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(json) {
+                return Err(Unreadable::NotAnObject { line: e.line(), column: e.column() });
+            }
         }
         match typed(json) {
             Ok(()) => Ok(Vec::new()),
@@ -167,10 +175,11 @@ impl Repairer {
         &mut self,
         ty: TypeId,
         json: &str,
-        first: &serde_json::Error,
-        typed: &mut dyn FnMut(&str) -> Result<(), serde_json::Error>,
+        first: &checked::Error,
+        typed: &mut dyn FnMut(&str) -> Result<(), checked::Error>,
     ) -> Result<Vec<String>, Unreadable> {
-        let not_an_object = Unreadable::NotAnObject { line: first.line(), column: first.column() };
+        let (line, column) = first.line_column(json);
+        let not_an_object = Unreadable::NotAnObject { line, column };
         let mut value: Node = match serde_json::from_str(json) {
             Ok(v @ Node::Object(_)) => v,
             _ => return Err(not_an_object),
@@ -193,9 +202,8 @@ impl Repairer {
                 Ok(()) => return Ok(repaired),
                 Err(e) => e,
             };
-            let Some(path) = locate::path_at(&text, error.column()) else { break };
-            let message = error.to_string();
-            let learnable = message.starts_with("invalid type") || message.starts_with("invalid length");
+            let Some(path) = locate::path_at(&text, error.offset()) else { break };
+            let learnable = error.is_kind_error();
             if repairs == MAX_REPAIRS {
                 break;
             }

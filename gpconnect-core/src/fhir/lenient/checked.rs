@@ -1,0 +1,695 @@
+//! Reading a typed value from JSON text already known to be well-formed (a resource of a
+//! Bundle, or a part of one): the one deserializer behind [`Repairer`](super::Repairer).
+//!
+//! It gives what serde_json gives for the same text, value for value and error place for
+//! error place (an error lies just after the scalar it concerns, or at the bracket of the
+//! array or object it did not expect), so that [`locate`](super::locate) finds the field
+//! that failed. Because the syntax was checked when the text was first read, it checks
+//! none again: a skipped value is passed over eight bytes at a time, a string without
+//! escapes is lent, not copied. Its generic methods only hand values to the visitor;
+//! everything else is one copy, not one per resource type.
+//!
+//! Give it only checked text: on anything else it returns an error or a value, never
+//! panics, but which is not defined. Public (hidden) for `gpconnect-structured` and for
+//! the test that holds it to serde_json (`tests/core/checked_reader.rs`).
+
+use std::fmt;
+
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{self, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor};
+
+/// serde_json's name for its raw value (`Box<RawValue>`, `&RawValue`), which asks the
+/// deserializer for the text of the next value as it is.
+const RAW_VALUE: &str = "$serde_json::private::RawValue";
+
+/// serde_json's name for a number as written (with its `arbitrary_precision` feature).
+const NUMBER: &str = "$serde_json::private::Number";
+
+/// How deep values may nest (serde_json's limit).
+const RECURSION_LIMIT: u8 = 128;
+
+/// A failed typed read: serde's message, and the byte offset it concerns.
+pub struct Error {
+    message: String,
+    at: Option<usize>,
+}
+
+impl Error {
+    /// The byte offset of the error (as serde_json's column on one line of text).
+    pub fn offset(&self) -> usize {
+        self.at.unwrap_or(0)
+    }
+
+    /// The line and column of the error in `text`, as serde_json counts them.
+    pub fn line_column(&self, text: &str) -> (usize, usize) {
+        let at = self.offset().min(text.len());
+        let before = &text.as_bytes()[..at];
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        (1 + before[..line_start].iter().filter(|&&b| b == b'\n').count(), at - line_start)
+    }
+
+    /// Whether the value had the wrong kind or length (not the wrong content).
+    pub fn is_kind_error(&self) -> bool {
+        self.message.starts_with("invalid type") || self.message.starts_with("invalid length")
+    }
+
+    fn at(message: &str, at: usize) -> Self {
+        Error { message: message.to_owned(), at: Some(at) }
+    }
+
+    /// Places an error that has no place yet (a visitor's) at `at`.
+    fn placed(mut self, at: usize) -> Self {
+        self.at.get_or_insert(at);
+        self
+    }
+}
+
+impl de::Error for Error {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        Error { message: message.to_string(), at: None }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message can quote a value (serde's `invalid type: string "..."`): it is
+        // never shown, only asked whether it is a kind error.
+        write!(f, "typed read failed at byte {}", self.offset())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Reads `T` from `text`, which must be well-formed JSON; only whitespace may follow the
+/// value.
+pub fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T, Error> {
+    from_str_seed(text, std::marker::PhantomData::<T>)
+}
+
+/// [`from_str`] with a seed (a visitor with state of its own).
+pub fn from_str_seed<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value, Error> {
+    let mut reader = Reader { text, at: 0, depth: RECURSION_LIMIT };
+    let value = seed.deserialize(&mut reader)?;
+    match reader.peek() {
+        None => Ok(value),
+        Some(_) => Err(reader.peek_error("trailing characters")),
+    }
+}
+
+struct Reader<'de> {
+    text: &'de str,
+    at: usize,
+    depth: u8,
+}
+
+/// A scalar read by [`Reader::scalar`].
+enum Scalar<'de> {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Borrowed(&'de str),
+    Copied(String),
+}
+
+impl<'de> Reader<'de> {
+    fn bytes(&self) -> &'de [u8] {
+        self.text.as_bytes()
+    }
+
+    /// Skips whitespace; the next byte, if any.
+    fn peek(&mut self) -> Option<u8> {
+        let b = self.bytes();
+        loop {
+            // Indentation comes in runs of spaces: eight at a time.
+            while b.get(self.at..self.at + 8) == Some(b"        ") {
+                self.at += 8;
+            }
+            match b.get(self.at) {
+                Some(b' ' | b'\n' | b'\t' | b'\r') => self.at += 1,
+                other => return other.copied(),
+            }
+        }
+    }
+
+    /// An error at the byte after the next one (serde_json's `peek_error`).
+    fn peek_error(&self, message: &str) -> Error {
+        Error::at(message, (self.at + 1).min(self.text.len()))
+    }
+
+    /// Reads the string whose opening quote is at `self.at`.
+    fn string(&mut self) -> Result<Scalar<'de>, Error> {
+        let b = self.bytes();
+        let start = self.at + 1;
+        let mut i = start;
+        let mut copied: Option<String> = None;
+        loop {
+            let Some(p) = super::next_that_matters(b, i, true) else {
+                return Err(Error::at("EOF while parsing a string", b.len()));
+            };
+            if b[p] == b'"' {
+                self.at = p + 1;
+                let tail = &self.text[i..p];
+                return Ok(match copied {
+                    None => Scalar::Borrowed(tail),
+                    Some(mut s) => {
+                        s.push_str(tail);
+                        Scalar::Copied(s)
+                    }
+                });
+            }
+            let s = copied.get_or_insert_with(String::new);
+            s.push_str(&self.text[i..p]);
+            i = self.escape(p, s)?;
+        }
+    }
+
+    /// Decodes the escape at `p` (a backslash) into `out`; where reading goes on.
+    fn escape(&self, p: usize, out: &mut String) -> Result<usize, Error> {
+        let b = self.bytes();
+        let invalid = || Error::at("invalid escape", p + 2);
+        let c = match b.get(p + 1).ok_or_else(invalid)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hex = |at: usize| {
+                    self.text.get(at..at + 4).and_then(|h| u16::from_str_radix(h, 16).ok()).ok_or_else(invalid)
+                };
+                let first = hex(p + 2)?;
+                let (code, next) = match first {
+                    0xD800..=0xDBFF => {
+                        // A leading surrogate must be followed by its trailing one.
+                        if b.get(p + 6..p + 8) != Some(b"\\u") {
+                            return Err(Error::at("lone leading surrogate in hex escape", p + 6));
+                        }
+                        let second = hex(p + 8)?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return Err(Error::at("lone leading surrogate in hex escape", p + 12));
+                        }
+                        (0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00), p + 12)
+                    }
+                    0xDC00..=0xDFFF => return Err(Error::at("lone trailing surrogate in hex escape", p + 6)),
+                    _ => (u32::from(first), p + 6),
+                };
+                out.push(char::from_u32(code).ok_or_else(invalid)?);
+                return Ok(next);
+            }
+            _ => return Err(invalid()),
+        };
+        out.push(c);
+        Ok(p + 2)
+    }
+
+    /// Reads the number starting at `self.at` as serde_json does: an integer as `u64`
+    /// (or `i64` when negative) while it fits, anything else as `f64`.
+    fn number(&mut self) -> Result<Scalar<'de>, Error> {
+        let b = self.bytes();
+        let start = self.at;
+        let end = start
+            + b[start..]
+                .iter()
+                .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .unwrap_or(b.len() - start);
+        self.at = end;
+        let text = &self.text[start..end];
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, text),
+        };
+        if digits.bytes().all(|c| c.is_ascii_digit()) {
+            if let Ok(n) = digits.parse::<u64>() {
+                if !negative {
+                    return Ok(Scalar::Unsigned(n));
+                }
+                let neg = (n as i64).wrapping_neg();
+                // serde_json reads `-0` and what is below `i64::MIN` as floats.
+                return Ok(if neg >= 0 { Scalar::Float(-(n as f64)) } else { Scalar::Signed(neg) });
+            }
+        }
+        // serde_json's own float reading (not always the nearest float): the same value.
+        serde_json::from_str::<f64>(text).map(Scalar::Float).map_err(|_| Error::at("invalid number", end))
+    }
+
+    /// Reads the scalar at `self.at` (whose first byte is `first`); `None` at a bracket.
+    fn scalar(&mut self, first: u8) -> Result<Option<Scalar<'de>>, Error> {
+        let word = |r: &mut Self, w: &str, s: Scalar<'de>| {
+            if r.text[r.at..].starts_with(w) {
+                r.at += w.len();
+                Ok(Some(s))
+            } else {
+                Err(r.peek_error("expected ident"))
+            }
+        };
+        match first {
+            b'"' => self.string().map(Some),
+            b'-' | b'0'..=b'9' => self.number().map(Some),
+            b'n' => word(self, "null", Scalar::Null),
+            b't' => word(self, "true", Scalar::Bool(true)),
+            b'f' => word(self, "false", Scalar::Bool(false)),
+            b'[' | b'{' => Ok(None),
+            _ => Err(self.peek_error("expected value")),
+        }
+    }
+
+    /// Passes over the value at `self.at` (whose first byte is `first`).
+    fn skip(&mut self, first: u8) -> Result<(), Error> {
+        if !matches!(first, b'"' | b'[' | b'{') {
+            return self.scalar(first).map(drop);
+        }
+        let b = self.bytes();
+        let eof = || Error::at("EOF while parsing a value", b.len());
+        let mut depth = 0usize;
+        let mut i = self.at;
+        loop {
+            let p = super::next_that_matters(b, i, false).ok_or_else(eof)?;
+            i = p + 1;
+            match b[p] {
+                b'"' => loop {
+                    let q = super::next_that_matters(b, i, true).ok_or_else(eof)?;
+                    i = q + if b[q] == b'\\' { 2 } else { 1 };
+                    if b[q] == b'"' {
+                        break;
+                    }
+                },
+                b'[' | b'{' => depth += 1,
+                _ => depth = depth.checked_sub(1).ok_or_else(eof)?,
+            }
+            if depth == 0 {
+                self.at = i;
+                return Ok(());
+            }
+        }
+    }
+
+    /// The error for a value of the wrong kind, placed as serde_json places it: after a
+    /// scalar (which is read), at a bracket.
+    fn invalid_type(&mut self, first: u8, expected: &dyn Expected) -> Error {
+        let unexpected = match self.scalar(first) {
+            Err(e) => return e,
+            Ok(None) if first == b'[' => Unexpected::Seq,
+            Ok(None) => Unexpected::Map,
+            Ok(Some(s)) => return self.scalar_error(&s, expected),
+        };
+        <Error as de::Error>::invalid_type(unexpected, expected).placed(self.at)
+    }
+
+    fn scalar_error(&self, s: &Scalar<'_>, expected: &dyn Expected) -> Error {
+        let unexpected = match s {
+            Scalar::Null => Unexpected::Unit,
+            Scalar::Bool(v) => Unexpected::Bool(*v),
+            Scalar::Unsigned(v) => Unexpected::Unsigned(*v),
+            Scalar::Signed(v) => Unexpected::Signed(*v),
+            Scalar::Float(v) => Unexpected::Float(*v),
+            Scalar::Borrowed(v) => Unexpected::Str(v),
+            Scalar::Copied(v) => Unexpected::Str(v),
+        };
+        <Error as de::Error>::invalid_type(unexpected, expected).placed(self.at)
+    }
+
+    /// The next value's first byte (an error at the end of the text).
+    fn first(&mut self) -> Result<u8, Error> {
+        self.peek().ok_or_else(|| self.peek_error("EOF while parsing a value"))
+    }
+
+    /// One level deeper, for `f`.
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        self.depth = self.depth.checked_sub(1).ok_or_else(|| self.peek_error("recursion limit exceeded"))?;
+        let out = f(self);
+        self.depth += 1;
+        out
+    }
+
+    /// After an array a visitor read: its closing bracket.
+    fn end_seq(&mut self) -> Result<(), Error> {
+        match self.peek() {
+            Some(b']') => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(b',') => {
+                self.at += 1;
+                self.peek();
+                Err(self.peek_error("trailing characters"))
+            }
+            _ => Err(self.peek_error("trailing characters")),
+        }
+    }
+
+    /// After an object a visitor read: its closing brace.
+    fn end_map(&mut self) -> Result<(), Error> {
+        match self.peek() {
+            Some(b'}') => {
+                self.at += 1;
+                Ok(())
+            }
+            _ => Err(self.peek_error("trailing characters")),
+        }
+    }
+
+    /// The array at `self.at`, given to `visitor`.
+    fn seq<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
+        let value = self.nested(|r| {
+            r.at += 1;
+            visitor.visit_seq(Elements { reader: r, first: true })
+        });
+        let end = self.end_seq();
+        value.and_then(|v| end.map(|()| v))
+    }
+
+    /// The object at `self.at`, given to `visitor`.
+    fn map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
+        let value = self.nested(|r| {
+            r.at += 1;
+            visitor.visit_map(Members { reader: r, first: true })
+        });
+        let end = self.end_map();
+        value.and_then(|v| end.map(|()| v))
+    }
+}
+
+/// Hands a scalar to a visitor.
+fn visit_scalar<'de, V: Visitor<'de>>(s: Scalar<'de>, visitor: V) -> Result<V::Value, Error> {
+    match s {
+        Scalar::Null => visitor.visit_unit(),
+        Scalar::Bool(v) => visitor.visit_bool(v),
+        Scalar::Unsigned(v) => visitor.visit_u64(v),
+        Scalar::Signed(v) => visitor.visit_i64(v),
+        Scalar::Float(v) => visitor.visit_f64(v),
+        Scalar::Borrowed(v) => visitor.visit_borrowed_str(v),
+        Scalar::Copied(v) => visitor.visit_str(&v),
+    }
+}
+
+/// Deserializer methods that read as another does (as serde_json's do: every number kind
+/// as a number, every string kind as a string).
+macro_rules! forward {
+    ($($to:ident: $($method:ident)*;)*) => {$($(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.$to(visitor)
+        }
+    )*)*};
+}
+
+impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let start = self.at;
+        let value = match self.scalar(first)? {
+            // As serde_json hands such a number on when a crate in the build turns on its
+            // `arbitrary_precision` feature: as written.
+            Some(Scalar::Float(_)) if arbitrary_precision() => {
+                visitor.visit_map(OneMember { key: NUMBER, value: Some(&self.text[start..self.at]) })
+            }
+            Some(s) => visit_scalar(s, visitor),
+            None if first == b'[' => self.seq(visitor),
+            None => self.map(visitor),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b't' | b'f' => match self.scalar(first)? {
+                Some(Scalar::Bool(v)) => visitor.visit_bool(v),
+                _ => Err(self.peek_error("expected ident")),
+            },
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'-' | b'0'..=b'9' => match self.number()? {
+                s @ (Scalar::Unsigned(_) | Scalar::Signed(_) | Scalar::Float(_)) => visit_scalar(s, visitor),
+                _ => Err(self.peek_error("invalid number")),
+            },
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'"' => match self.string()? {
+                s @ (Scalar::Borrowed(_) | Scalar::Copied(_)) => visit_scalar(s, visitor),
+                _ => Err(self.peek_error("expected string")),
+            },
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            // serde_json gives a string's bytes as they are written, escapes undecoded.
+            b'"' => {
+                let start = self.at + 1;
+                self.skip(first)?;
+                visitor.visit_borrowed_bytes(&self.bytes()[start..self.at - 1])
+            }
+            b'[' => self.seq(visitor),
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.first()? {
+            b'n' => {
+                self.scalar(b'n')?;
+                visitor.visit_none()
+            }
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'n' => {
+                self.scalar(first)?;
+                visitor.visit_unit()
+            }
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        if name != RAW_VALUE {
+            return visitor.visit_newtype_struct(self);
+        }
+        // The text of the next value, as written.
+        let first = self.first()?;
+        let start = self.at;
+        self.skip(first)?;
+        visitor.visit_map(OneMember { key: RAW_VALUE, value: Some(&self.text[start..self.at]) })
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'[' => self.seq(visitor),
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'{' => self.map(visitor),
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'[' => self.seq(visitor),
+            b'{' => self.map(visitor),
+            _ => Err(self.invalid_type(first, &visitor)),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'"' => match self.string()? {
+                Scalar::Borrowed(s) => visitor.visit_enum(BorrowedStrDeserializer::new(s)),
+                Scalar::Copied(s) => visitor.visit_enum(s.into_deserializer()),
+                _ => Err(self.peek_error("expected string")),
+            },
+            b'{' => {
+                // `{"Variant": value}`: the one member, then the brace.
+                let value = self.nested(|r| {
+                    r.at += 1;
+                    let members = Members { reader: r, first: true };
+                    visitor.visit_enum(de::value::MapAccessDeserializer::new(members))
+                });
+                let end = self.end_map();
+                value.and_then(|v| end.map(|()| v))
+            }
+            _ => Err(self.peek_error("expected value")),
+        };
+        value.map_err(|e| e.placed(self.at))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let first = self.first()?;
+        self.skip(first)?;
+        visitor.visit_unit()
+    }
+
+    forward! {
+        deserialize_f64: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+            deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128 deserialize_f32;
+        deserialize_str: deserialize_string deserialize_char deserialize_identifier;
+        deserialize_bytes: deserialize_byte_buf;
+    }
+}
+
+/// The elements of an array.
+struct Elements<'r, 'de> {
+    reader: &'r mut Reader<'de>,
+    first: bool,
+}
+
+impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+        match self.reader.peek() {
+            Some(b']') => return Ok(None),
+            Some(b',') if !self.first => {
+                self.reader.at += 1;
+                self.reader.peek();
+            }
+            _ if self.first => {}
+            _ => return Err(self.reader.peek_error("expected `,` or `]`")),
+        }
+        self.first = false;
+        seed.deserialize(&mut *self.reader).map(Some)
+    }
+}
+
+/// The members of an object.
+struct Members<'r, 'de> {
+    reader: &'r mut Reader<'de>,
+    first: bool,
+}
+
+impl<'de> de::MapAccess<'de> for Members<'_, 'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        match self.reader.peek() {
+            Some(b'}') => return Ok(None),
+            Some(b',') if !self.first => {
+                self.reader.at += 1;
+                self.reader.peek();
+            }
+            _ if self.first => {}
+            _ => return Err(self.reader.peek_error("expected `,` or `}`")),
+        }
+        self.first = false;
+        if self.reader.peek() != Some(b'"') {
+            return Err(self.reader.peek_error("key must be a string"));
+        }
+        let key = self.reader.string()?;
+        match key {
+            Scalar::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
+            Scalar::Copied(k) => seed.deserialize(k.into_deserializer()),
+            _ => Err(self.reader.peek_error("key must be a string")),
+        }
+        .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        if self.reader.peek() != Some(b':') {
+            return Err(self.reader.peek_error("expected `:`"));
+        }
+        self.reader.at += 1;
+        seed.deserialize(&mut *self.reader)
+    }
+}
+
+/// serde_json's protocol for a raw value or a number as written: a map of one member,
+/// named `key`, whose value is the text.
+struct OneMember<'de> {
+    key: &'static str,
+    value: Option<&'de str>,
+}
+
+impl<'de> de::MapAccess<'de> for OneMember<'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        match self.value {
+            Some(_) => seed.deserialize(BorrowedStrDeserializer::new(self.key)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let value = self.value.take().ok_or_else(|| <Error as de::Error>::custom("value read twice"))?;
+        seed.deserialize(BorrowedStrDeserializer::new(value))
+    }
+}
+
+/// Whether serde_json's `arbitrary_precision` feature is on in this build (a crate of the
+/// build may turn it on): then it hands a number that is not a 64-bit integer to
+/// `deserialize_any` as its text.
+fn arbitrary_precision() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| serde_json::from_str::<serde_json::Number>("0.10").is_ok_and(|n| n.to_string() == "0.10"))
+}
