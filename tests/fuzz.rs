@@ -9,7 +9,7 @@
 //! present in the input in the `Debug`/`Display` of the result or error.
 //!
 //! CI (`cargo test --workspace --all-features`) runs each target for a few seconds
-//! (`FUZZ_SECONDS`, default 5; nine targets, about 45 s). A million cases per target:
+//! (`FUZZ_SECONDS`, default 5; ten targets, about 50 s). A million cases per target:
 //!
 //! ```text
 //! FUZZ_CASES=1000000 cargo test --release --all-features --test fuzz -- --nocapture --test-threads 1
@@ -268,6 +268,7 @@ fn targets() -> Vec<(&'static str, Vec<Vec<u8>>, Parser)> {
         ("structured_view", fixtures("getstructuredrecord__response-200"), parsers::structured_view_checked),
         ("bundle", fixtures("response"), parsers::bundle),
         ("bundle_text", fixtures("response"), parsers::bundle_text),
+        ("checked_reader", fixtures("response"), parsers::checked_reader),
         ("document_list", fixtures("DocumentReference"), parsers::document_list),
         ("binary_scanner", binary_seeds(), binary_split_invariant),
         ("appointment", fixtures("appt-response"), parsers::appointment),

@@ -7,7 +7,7 @@
 //! that failed. Because the syntax was checked when the text was first read, it checks
 //! none again: a skipped value is passed over eight bytes at a time, a string without
 //! escapes is lent, not copied. Its generic methods only hand values to the visitor;
-//! everything else is one copy, not one per resource type.
+//! everything else is one copy (`#[inline(never)]`), not one per type read.
 //!
 //! Give it only checked text: on anything else it returns an error or a value, never
 //! panics, but which is not defined. Public (hidden) for `gpconnect-structured` and for
@@ -28,16 +28,20 @@ const NUMBER: &str = "$serde_json::private::Number";
 /// How deep values may nest (serde_json's limit).
 const RECURSION_LIMIT: u8 = 128;
 
-/// A failed typed read: serde's message, and the byte offset it concerns.
-pub struct Error {
-    message: String,
-    at: Option<usize>,
-}
+/// A failed typed read: where, and whether the value had the wrong kind or length. One
+/// word, never a message (serde's would quote the value), so a failure costs no
+/// allocation and a `Result` of it stays small.
+#[derive(Clone, Copy)]
+pub struct Error(u64);
+
+/// The bit of [`Error`] set for a kind error, and the one set once it has a place.
+const KIND: u64 = 1 << 63;
+const PLACED: u64 = 1 << 62;
 
 impl Error {
     /// The byte offset of the error (as serde_json's column on one line of text).
     pub fn offset(&self) -> usize {
-        self.at.unwrap_or(0)
+        (self.0 & !(KIND | PLACED)) as usize
     }
 
     /// The line and column of the error in `text`, as serde_json counts them.
@@ -48,25 +52,36 @@ impl Error {
         (1 + before[..line_start].iter().filter(|&&b| b == b'\n').count(), at - line_start)
     }
 
-    /// Whether the value had the wrong kind or length (not the wrong content).
+    /// Whether the value had the wrong kind or length (not the wrong content): serde's
+    /// `invalid type` and `invalid length`.
     pub fn is_kind_error(&self) -> bool {
-        self.message.starts_with("invalid type") || self.message.starts_with("invalid length")
+        self.0 & KIND != 0
     }
 
-    fn at(message: &str, at: usize) -> Self {
-        Error { message: message.to_owned(), at: Some(at) }
+    fn at(at: usize) -> Self {
+        Error(PLACED | (at as u64 & !(KIND | PLACED)))
     }
 
     /// Places an error that has no place yet (a visitor's) at `at`.
-    fn placed(mut self, at: usize) -> Self {
-        self.at.get_or_insert(at);
-        self
+    fn placed(self, at: usize) -> Self {
+        if self.0 & PLACED != 0 {
+            return self;
+        }
+        Error(self.0 | Error::at(at).0)
     }
 }
 
 impl de::Error for Error {
-    fn custom<T: fmt::Display>(message: T) -> Self {
-        Error { message: message.to_string(), at: None }
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Error(0)
+    }
+
+    fn invalid_type(_: Unexpected<'_>, _: &dyn Expected) -> Self {
+        Error(KIND)
+    }
+
+    fn invalid_length(_: usize, _: &dyn Expected) -> Self {
+        Error(KIND)
     }
 }
 
@@ -94,18 +109,17 @@ pub fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T, Error
 
 /// [`from_str`] with a seed (a visitor with state of its own).
 pub fn from_str_seed<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value, Error> {
-    let mut reader = Reader { text, at: 0, depth: RECURSION_LIMIT };
+    let mut reader = Reader { text, at: 0, depth: RECURSION_LIMIT, pending: None };
     let value = seed.deserialize(&mut reader)?;
-    match reader.peek() {
-        None => Ok(value),
-        Some(_) => Err(reader.peek_error("trailing characters")),
-    }
+    reader.end().map(|()| value)
 }
 
 struct Reader<'de> {
     text: &'de str,
     at: usize,
     depth: u8,
+    /// A string to give as the next value instead of reading one (see [`Members`]).
+    pending: Option<&'de str>,
 }
 
 /// A scalar read by [`Reader::scalar`].
@@ -139,20 +153,34 @@ impl<'de> Reader<'de> {
         }
     }
 
-    /// An error at the byte after the next one (serde_json's `peek_error`).
-    fn peek_error(&self, message: &str) -> Error {
-        Error::at(message, (self.at + 1).min(self.text.len()))
+    /// After the value: nothing but whitespace.
+    #[inline(never)]
+    fn end(&mut self) -> Result<(), Error> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.peek_error()),
+        }
     }
 
-    /// Reads the string whose opening quote is at `self.at`.
+    /// An error at the byte after the next one (serde_json's `peek_error`).
+    #[inline(never)]
+    fn peek_error(&self) -> Error {
+        Error::at((self.at + 1).min(self.text.len()))
+    }
+
+    /// Reads the string whose opening quote is at `self.at` (or the pending one).
+    #[inline(never)]
     fn string(&mut self) -> Result<Scalar<'de>, Error> {
+        if let Some(pending) = self.pending.take() {
+            return Ok(Scalar::Borrowed(pending));
+        }
         let b = self.bytes();
         let start = self.at + 1;
         let mut i = start;
         let mut copied: Option<String> = None;
         loop {
             let Some(p) = super::next_that_matters(b, i, true) else {
-                return Err(Error::at("EOF while parsing a string", b.len()));
+                return Err(Error::at(b.len()));
             };
             if b[p] == b'"' {
                 self.at = p + 1;
@@ -172,9 +200,10 @@ impl<'de> Reader<'de> {
     }
 
     /// Decodes the escape at `p` (a backslash) into `out`; where reading goes on.
+    #[inline(never)]
     fn escape(&self, p: usize, out: &mut String) -> Result<usize, Error> {
         let b = self.bytes();
-        let invalid = || Error::at("invalid escape", p + 2);
+        let invalid = || Error::at(p + 2);
         let c = match b.get(p + 1).ok_or_else(invalid)? {
             b'"' => '"',
             b'\\' => '\\',
@@ -193,15 +222,15 @@ impl<'de> Reader<'de> {
                     0xD800..=0xDBFF => {
                         // A leading surrogate must be followed by its trailing one.
                         if b.get(p + 6..p + 8) != Some(b"\\u") {
-                            return Err(Error::at("lone leading surrogate in hex escape", p + 6));
+                            return Err(Error::at(p + 6));
                         }
                         let second = hex(p + 8)?;
                         if !(0xDC00..=0xDFFF).contains(&second) {
-                            return Err(Error::at("lone leading surrogate in hex escape", p + 12));
+                            return Err(Error::at(p + 12));
                         }
                         (0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00), p + 12)
                     }
-                    0xDC00..=0xDFFF => return Err(Error::at("lone trailing surrogate in hex escape", p + 6)),
+                    0xDC00..=0xDFFF => return Err(Error::at(p + 6)),
                     _ => (u32::from(first), p + 6),
                 };
                 out.push(char::from_u32(code).ok_or_else(invalid)?);
@@ -215,6 +244,7 @@ impl<'de> Reader<'de> {
 
     /// Reads the number starting at `self.at` as serde_json does: an integer as `u64`
     /// (or `i64` when negative) while it fits, anything else as `f64`.
+    #[inline(never)]
     fn number(&mut self) -> Result<Scalar<'de>, Error> {
         let b = self.bytes();
         let start = self.at;
@@ -240,17 +270,18 @@ impl<'de> Reader<'de> {
             }
         }
         // serde_json's own float reading (not always the nearest float): the same value.
-        serde_json::from_str::<f64>(text).map(Scalar::Float).map_err(|_| Error::at("invalid number", end))
+        serde_json::from_str::<f64>(text).map(Scalar::Float).map_err(|_| Error::at(end))
     }
 
     /// Reads the scalar at `self.at` (whose first byte is `first`); `None` at a bracket.
+    #[inline(never)]
     fn scalar(&mut self, first: u8) -> Result<Option<Scalar<'de>>, Error> {
         let word = |r: &mut Self, w: &str, s: Scalar<'de>| {
             if r.text[r.at..].starts_with(w) {
                 r.at += w.len();
                 Ok(Some(s))
             } else {
-                Err(r.peek_error("expected ident"))
+                Err(r.peek_error())
             }
         };
         match first {
@@ -260,17 +291,21 @@ impl<'de> Reader<'de> {
             b't' => word(self, "true", Scalar::Bool(true)),
             b'f' => word(self, "false", Scalar::Bool(false)),
             b'[' | b'{' => Ok(None),
-            _ => Err(self.peek_error("expected value")),
+            _ => Err(self.peek_error()),
         }
     }
 
     /// Passes over the value at `self.at` (whose first byte is `first`).
+    #[inline(never)]
     fn skip(&mut self, first: u8) -> Result<(), Error> {
+        if self.pending.take().is_some() {
+            return Ok(());
+        }
         if !matches!(first, b'"' | b'[' | b'{') {
             return self.scalar(first).map(drop);
         }
         let b = self.bytes();
-        let eof = || Error::at("EOF while parsing a value", b.len());
+        let eof = || Error::at(b.len());
         let mut depth = 0usize;
         let mut i = self.at;
         loop {
@@ -296,43 +331,49 @@ impl<'de> Reader<'de> {
 
     /// The error for a value of the wrong kind, placed as serde_json places it: after a
     /// scalar (which is read), at a bracket.
-    fn invalid_type(&mut self, first: u8, expected: &dyn Expected) -> Error {
-        let unexpected = match self.scalar(first) {
-            Err(e) => return e,
-            Ok(None) if first == b'[' => Unexpected::Seq,
-            Ok(None) => Unexpected::Map,
-            Ok(Some(s)) => return self.scalar_error(&s, expected),
-        };
-        <Error as de::Error>::invalid_type(unexpected, expected).placed(self.at)
+    #[inline(never)]
+    fn invalid_type(&mut self, first: u8) -> Error {
+        match self.scalar(first) {
+            Err(e) => e,
+            Ok(_) => Error(KIND).placed(self.at),
+        }
     }
 
-    fn scalar_error(&self, s: &Scalar<'_>, expected: &dyn Expected) -> Error {
-        let unexpected = match s {
-            Scalar::Null => Unexpected::Unit,
-            Scalar::Bool(v) => Unexpected::Bool(*v),
-            Scalar::Unsigned(v) => Unexpected::Unsigned(*v),
-            Scalar::Signed(v) => Unexpected::Signed(*v),
-            Scalar::Float(v) => Unexpected::Float(*v),
-            Scalar::Borrowed(v) => Unexpected::Str(v),
-            Scalar::Copied(v) => Unexpected::Str(v),
-        };
-        <Error as de::Error>::invalid_type(unexpected, expected).placed(self.at)
-    }
-
-    /// The next value's first byte (an error at the end of the text).
+    /// The next value's first byte (an error at the end of the text); a quote for a
+    /// pending string.
+    #[inline(never)]
     fn first(&mut self) -> Result<u8, Error> {
-        self.peek().ok_or_else(|| self.peek_error("EOF while parsing a value"))
+        if self.pending.is_some() {
+            return Ok(b'"');
+        }
+        self.peek().ok_or_else(|| self.peek_error())
     }
 
-    /// One level deeper, for `f`.
-    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
-        self.depth = self.depth.checked_sub(1).ok_or_else(|| self.peek_error("recursion limit exceeded"))?;
-        let out = f(self);
+    /// Steps into the array or object at `self.at` (past its bracket).
+    #[inline(never)]
+    fn enter(&mut self) -> Result<(), Error> {
+        self.depth = match self.depth.checked_sub(1) {
+            Some(d) => d,
+            None => return Err(self.peek_error()),
+        };
+        self.at += 1;
+        Ok(())
+    }
+
+    /// Steps out of an array (`close` is `]`) or object after a visitor read it: past
+    /// its closing bracket.
+    #[inline(never)]
+    fn leave(&mut self, close: u8) -> Result<(), Error> {
         self.depth += 1;
-        out
+        if close == b']' {
+            self.end_seq()
+        } else {
+            self.end_map()
+        }
     }
 
     /// After an array a visitor read: its closing bracket.
+    #[inline(never)]
     fn end_seq(&mut self) -> Result<(), Error> {
         match self.peek() {
             Some(b']') => {
@@ -342,41 +383,66 @@ impl<'de> Reader<'de> {
             Some(b',') => {
                 self.at += 1;
                 self.peek();
-                Err(self.peek_error("trailing characters"))
+                Err(self.peek_error())
             }
-            _ => Err(self.peek_error("trailing characters")),
+            _ => Err(self.peek_error()),
         }
     }
 
     /// After an object a visitor read: its closing brace.
+    #[inline(never)]
     fn end_map(&mut self) -> Result<(), Error> {
         match self.peek() {
             Some(b'}') => {
                 self.at += 1;
                 Ok(())
             }
-            _ => Err(self.peek_error("trailing characters")),
+            _ => Err(self.peek_error()),
         }
     }
 
     /// The array at `self.at`, given to `visitor`.
     fn seq<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        let value = self.nested(|r| {
-            r.at += 1;
-            visitor.visit_seq(Elements { reader: r, first: true })
-        });
-        let end = self.end_seq();
-        value.and_then(|v| end.map(|()| v))
+        self.enter()?;
+        let visited = visitor.visit_seq(Elements { reader: self, first: true });
+        // serde_json looks for the bracket even after the visitor failed; its error wins.
+        let end = self.leave(b']');
+        visited.and_then(|v| end.map(|()| v))
     }
 
     /// The object at `self.at`, given to `visitor`.
     fn map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        let value = self.nested(|r| {
-            r.at += 1;
-            visitor.visit_map(Members { reader: r, first: true })
-        });
-        let end = self.end_map();
-        value.and_then(|v| end.map(|()| v))
+        self.enter()?;
+        let visited = visitor.visit_map(Members::Object { reader: self, first: true });
+        let end = self.leave(b'}');
+        visited.and_then(|v| end.map(|()| v))
+    }
+
+    /// The colon after a key.
+    #[inline(never)]
+    fn colon(&mut self) -> Result<(), Error> {
+        if self.peek() != Some(b':') {
+            return Err(self.peek_error());
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    /// Before an element or member: `false` at the closing bracket `close`, else past the
+    /// comma that must come before any but the first.
+    #[inline(never)]
+    fn next_item(&mut self, close: u8, first: &mut bool) -> Result<bool, Error> {
+        match self.peek() {
+            Some(c) if c == close => return Ok(false),
+            Some(b',') if !*first => {
+                self.at += 1;
+                self.peek();
+            }
+            _ if *first => {}
+            _ => return Err(self.peek_error()),
+        }
+        *first = false;
+        Ok(true)
     }
 }
 
@@ -413,7 +479,8 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
             // As serde_json hands such a number on when a crate in the build turns on its
             // `arbitrary_precision` feature: as written.
             Some(Scalar::Float(_)) if arbitrary_precision() => {
-                visitor.visit_map(OneMember { key: NUMBER, value: Some(&self.text[start..self.at]) })
+                let value = Some(&self.text[start..self.at]);
+                visitor.visit_map(Members::One { reader: self, key: NUMBER, value })
             }
             Some(s) => visit_scalar(s, visitor),
             None if first == b'[' => self.seq(visitor),
@@ -427,9 +494,9 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         let value = match first {
             b't' | b'f' => match self.scalar(first)? {
                 Some(Scalar::Bool(v)) => visitor.visit_bool(v),
-                _ => Err(self.peek_error("expected ident")),
+                _ => Err(self.peek_error()),
             },
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -439,9 +506,9 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         let value = match first {
             b'-' | b'0'..=b'9' => match self.number()? {
                 s @ (Scalar::Unsigned(_) | Scalar::Signed(_) | Scalar::Float(_)) => visit_scalar(s, visitor),
-                _ => Err(self.peek_error("invalid number")),
+                _ => Err(self.peek_error()),
             },
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -451,9 +518,9 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         let value = match first {
             b'"' => match self.string()? {
                 s @ (Scalar::Borrowed(_) | Scalar::Copied(_)) => visit_scalar(s, visitor),
-                _ => Err(self.peek_error("expected string")),
+                _ => Err(self.peek_error()),
             },
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -462,13 +529,16 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         let first = self.first()?;
         let value = match first {
             // serde_json gives a string's bytes as they are written, escapes undecoded.
-            b'"' => {
-                let start = self.at + 1;
-                self.skip(first)?;
-                visitor.visit_borrowed_bytes(&self.bytes()[start..self.at - 1])
-            }
+            b'"' => match self.pending.take() {
+                Some(pending) => visitor.visit_borrowed_bytes(pending.as_bytes()),
+                None => {
+                    let start = self.at + 1;
+                    self.skip(first)?;
+                    visitor.visit_borrowed_bytes(&self.bytes()[start..self.at - 1])
+                }
+            },
             b'[' => self.seq(visitor),
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -490,7 +560,7 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
                 self.scalar(first)?;
                 visitor.visit_unit()
             }
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -507,14 +577,15 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         let first = self.first()?;
         let start = self.at;
         self.skip(first)?;
-        visitor.visit_map(OneMember { key: RAW_VALUE, value: Some(&self.text[start..self.at]) })
+        let value = Some(&self.text[start..self.at]);
+        visitor.visit_map(Members::One { reader: self, key: RAW_VALUE, value })
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let first = self.first()?;
         let value = match first {
             b'[' => self.seq(visitor),
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -536,7 +607,7 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         let first = self.first()?;
         let value = match first {
             b'{' => self.map(visitor),
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -551,7 +622,7 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         let value = match first {
             b'[' => self.seq(visitor),
             b'{' => self.map(visitor),
-            _ => Err(self.invalid_type(first, &visitor)),
+            _ => Err(self.invalid_type(first)),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -567,19 +638,17 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
             b'"' => match self.string()? {
                 Scalar::Borrowed(s) => visitor.visit_enum(BorrowedStrDeserializer::new(s)),
                 Scalar::Copied(s) => visitor.visit_enum(s.into_deserializer()),
-                _ => Err(self.peek_error("expected string")),
+                _ => Err(self.peek_error()),
             },
             b'{' => {
                 // `{"Variant": value}`: the one member, then the brace.
-                let value = self.nested(|r| {
-                    r.at += 1;
-                    let members = Members { reader: r, first: true };
-                    visitor.visit_enum(de::value::MapAccessDeserializer::new(members))
-                });
-                let end = self.end_map();
-                value.and_then(|v| end.map(|()| v))
+                self.enter()?;
+                let members = Members::Object { reader: self, first: true };
+                let visited = visitor.visit_enum(de::value::MapAccessDeserializer::new(members));
+                let end = self.leave(b'}');
+                visited.and_then(|v| end.map(|()| v))
             }
-            _ => Err(self.peek_error("expected value")),
+            _ => Err(self.peek_error()),
         };
         value.map_err(|e| e.placed(self.at))
     }
@@ -608,81 +677,72 @@ impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        match self.reader.peek() {
-            Some(b']') => return Ok(None),
-            Some(b',') if !self.first => {
-                self.reader.at += 1;
-                self.reader.peek();
-            }
-            _ if self.first => {}
-            _ => return Err(self.reader.peek_error("expected `,` or `]`")),
+        match self.reader.next_item(b']', &mut self.first)? {
+            true => seed.deserialize(&mut *self.reader).map(Some),
+            false => Ok(None),
         }
-        self.first = false;
-        seed.deserialize(&mut *self.reader).map(Some)
     }
 }
 
-/// The members of an object.
-struct Members<'r, 'de> {
-    reader: &'r mut Reader<'de>,
-    first: bool,
+/// The members of an object; or, in serde_json's protocol for a raw value or a number as
+/// written, one member named `key` whose value is the text. Keys and values are read by
+/// the reader itself (the protocol's texts handed to it as [`Reader::pending`]), so that a
+/// visitor's `visit_map`, and each field's reading, is compiled once.
+enum Members<'r, 'de> {
+    Object { reader: &'r mut Reader<'de>, first: bool },
+    One { reader: &'r mut Reader<'de>, key: &'static str, value: Option<&'de str> },
+}
+
+impl<'r, 'de> Members<'r, 'de> {
+    /// The reader, before the next key (`None` after the last member).
+    #[inline(never)]
+    fn before_key(&mut self) -> Result<Option<&mut Reader<'de>>, Error> {
+        Ok(Some(match self {
+            Members::Object { reader, first } => {
+                if !reader.next_item(b'}', first)? {
+                    return Ok(None);
+                }
+                if reader.peek() != Some(b'"') {
+                    return Err(reader.peek_error());
+                }
+                reader
+            }
+            Members::One { value: None, .. } => return Ok(None),
+            Members::One { reader, key, .. } => {
+                reader.pending = Some(key);
+                reader
+            }
+        }))
+    }
+
+    /// The reader, before the value of the key just read.
+    #[inline(never)]
+    fn before_value(&mut self) -> Result<&mut Reader<'de>, Error> {
+        Ok(match self {
+            Members::Object { reader, .. } => {
+                reader.colon()?;
+                reader
+            }
+            Members::One { reader, value, .. } => {
+                reader.pending = Some(value.take().ok_or(Error(0))?);
+                reader
+            }
+        })
+    }
 }
 
 impl<'de> de::MapAccess<'de> for Members<'_, 'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        match self.reader.peek() {
-            Some(b'}') => return Ok(None),
-            Some(b',') if !self.first => {
-                self.reader.at += 1;
-                self.reader.peek();
-            }
-            _ if self.first => {}
-            _ => return Err(self.reader.peek_error("expected `,` or `}`")),
-        }
-        self.first = false;
-        if self.reader.peek() != Some(b'"') {
-            return Err(self.reader.peek_error("key must be a string"));
-        }
-        let key = self.reader.string()?;
-        match key {
-            Scalar::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
-            Scalar::Copied(k) => seed.deserialize(k.into_deserializer()),
-            _ => Err(self.reader.peek_error("key must be a string")),
-        }
-        .map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        if self.reader.peek() != Some(b':') {
-            return Err(self.reader.peek_error("expected `:`"));
-        }
-        self.reader.at += 1;
-        seed.deserialize(&mut *self.reader)
-    }
-}
-
-/// serde_json's protocol for a raw value or a number as written: a map of one member,
-/// named `key`, whose value is the text.
-struct OneMember<'de> {
-    key: &'static str,
-    value: Option<&'de str>,
-}
-
-impl<'de> de::MapAccess<'de> for OneMember<'de> {
-    type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        match self.value {
-            Some(_) => seed.deserialize(BorrowedStrDeserializer::new(self.key)).map(Some),
+        match self.before_key()? {
+            Some(reader) => seed.deserialize(reader).map(Some),
             None => Ok(None),
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let value = self.value.take().ok_or_else(|| <Error as de::Error>::custom("value read twice"))?;
-        seed.deserialize(BorrowedStrDeserializer::new(value))
+        seed.deserialize(self.before_value()?)
     }
 }
 
