@@ -9,6 +9,9 @@
 //!   as a string, or else drops the field, naming each repaired field's path; repairs are
 //!   learned per resource type and applied up front to the next resource, and re-parses
 //!   are charged to a budget proportional to the body ([`parse`] for one resource alone);
+//!   every typed read goes through [`checked`], a reader of JSON text whose syntax was
+//!   checked when the body was read (a text from elsewhere is checked first), which gives
+//!   serde_json's values and error places for less work;
 //! * [`Report::read`]: [`parse`] for one item of an answer, recording each repaired field (and an
 //!   unreadable item) as a [`Problem`] that names the field's path and nothing the
 //!   provider wrote;
@@ -66,6 +69,35 @@ pub fn depth_exceeds(json: &[u8], limit: usize) -> bool {
         }
     }
     false
+}
+
+/// Where the whitespace starting at `from` ends; runs of spaces (indentation) are passed
+/// over eight bytes at a time. Shared by the Bundle split and the checked reader.
+#[inline]
+pub(crate) fn whitespace_end(b: &[u8], mut from: usize) -> usize {
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    loop {
+        match b.get(from) {
+            Some(b' ') => {
+                while let Some(chunk) = b.get(from..from + 8) {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(chunk);
+                    // Zero bytes where there are spaces: the first other byte ends the run.
+                    let rest = u64::from_le_bytes(word) ^ SPACES;
+                    if rest != 0 {
+                        from += (rest.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    from += 8;
+                }
+                while b.get(from) == Some(&b' ') {
+                    from += 1;
+                }
+            }
+            Some(b'\n' | b'\r' | b'\t') => from += 1,
+            _ => return from,
+        }
+    }
 }
 
 /// The first place from `from` holding a byte that matters to [`depth_exceeds`]: in a

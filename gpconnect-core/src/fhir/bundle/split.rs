@@ -86,28 +86,7 @@ impl<'t> Scanner<'t> {
     /// Whitespace; runs of spaces (indentation) eight at a time.
     #[inline]
     fn ws(&mut self) {
-        loop {
-            match self.b.get(self.i) {
-                Some(b' ') => {
-                    while let Some(chunk) = self.b.get(self.i..self.i + 8) {
-                        let mut word = [0u8; 8];
-                        word.copy_from_slice(chunk);
-                        // Zero bytes where there are spaces: the first other byte ends the run.
-                        let rest = u64::from_le_bytes(word) ^ (ONES * u64::from(b' '));
-                        if rest != 0 {
-                            self.i += (rest.trailing_zeros() / 8) as usize;
-                            break;
-                        }
-                        self.i += 8;
-                    }
-                    while self.b.get(self.i) == Some(&b' ') {
-                        self.i += 1;
-                    }
-                }
-                Some(b'\n' | b'\r' | b'\t') => self.i += 1,
-                _ => return,
-            }
-        }
+        self.i = crate::fhir::lenient::whitespace_end(self.b, self.i);
     }
 
     /// Whitespace, then `c`.

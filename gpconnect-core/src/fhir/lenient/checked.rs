@@ -140,17 +140,8 @@ impl<'de> Reader<'de> {
 
     /// Skips whitespace; the next byte, if any.
     fn peek(&mut self) -> Option<u8> {
-        let b = self.bytes();
-        loop {
-            // Indentation comes in runs of spaces: eight at a time.
-            while b.get(self.at..self.at + 8) == Some(b"        ") {
-                self.at += 8;
-            }
-            match b.get(self.at) {
-                Some(b' ' | b'\n' | b'\t' | b'\r') => self.at += 1,
-                other => return other.copied(),
-            }
-        }
+        self.at = super::whitespace_end(self.bytes(), self.at);
+        self.bytes().get(self.at).copied()
     }
 
     /// After the value: nothing but whitespace.
@@ -169,7 +160,6 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads the string whose opening quote is at `self.at` (or the pending one).
-    #[inline(never)]
     fn string(&mut self) -> Result<Scalar<'de>, Error> {
         if let Some(pending) = self.pending.take() {
             return Ok(Scalar::Borrowed(pending));
@@ -274,7 +264,6 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads the scalar at `self.at` (whose first byte is `first`); `None` at a bracket.
-    #[inline(never)]
     fn scalar(&mut self, first: u8) -> Result<Option<Scalar<'de>>, Error> {
         let word = |r: &mut Self, w: &str, s: Scalar<'de>| {
             if r.text[r.at..].starts_with(w) {
@@ -296,7 +285,6 @@ impl<'de> Reader<'de> {
     }
 
     /// Passes over the value at `self.at` (whose first byte is `first`).
-    #[inline(never)]
     fn skip(&mut self, first: u8) -> Result<(), Error> {
         if self.pending.take().is_some() {
             return Ok(());
@@ -341,7 +329,6 @@ impl<'de> Reader<'de> {
 
     /// The next value's first byte (an error at the end of the text); a quote for a
     /// pending string.
-    #[inline(never)]
     fn first(&mut self) -> Result<u8, Error> {
         if self.pending.is_some() {
             return Ok(b'"');
@@ -350,7 +337,6 @@ impl<'de> Reader<'de> {
     }
 
     /// Steps into the array or object at `self.at` (past its bracket).
-    #[inline(never)]
     fn enter(&mut self) -> Result<(), Error> {
         self.depth = match self.depth.checked_sub(1) {
             Some(d) => d,
@@ -362,7 +348,6 @@ impl<'de> Reader<'de> {
 
     /// Steps out of an array (`close` is `]`) or object after a visitor read it: past
     /// its closing bracket.
-    #[inline(never)]
     fn leave(&mut self, close: u8) -> Result<(), Error> {
         self.depth += 1;
         if close == b']' {
@@ -419,7 +404,6 @@ impl<'de> Reader<'de> {
     }
 
     /// The colon after a key.
-    #[inline(never)]
     fn colon(&mut self) -> Result<(), Error> {
         if self.peek() != Some(b':') {
             return Err(self.peek_error());
@@ -430,7 +414,6 @@ impl<'de> Reader<'de> {
 
     /// Before an element or member: `false` at the closing bracket `close`, else past the
     /// comma that must come before any but the first.
-    #[inline(never)]
     fn next_item(&mut self, close: u8, first: &mut bool) -> Result<bool, Error> {
         match self.peek() {
             Some(c) if c == close => return Ok(false),
