@@ -6,8 +6,8 @@
 //! array or object it did not expect), so that [`locate`](super::locate) finds the field
 //! that failed. Because the syntax was checked when the text was first read, it checks
 //! none again: a skipped value is passed over eight bytes at a time, a string without
-//! escapes is lent, not copied. Its generic methods only hand values to the visitor;
-//! everything else is one copy (`#[inline(never)]`), not one per type read.
+//! escapes is lent, not copied. Its generic methods only hand values to the visitor: the
+//! reading itself is not generic, one copy for every type read.
 //!
 //! Give it only checked text: on anything else it returns an error or a value, never
 //! panics, but which is not defined. Public (hidden) for `gpconnect-structured` and for
@@ -114,6 +114,7 @@ pub fn from_str_seed<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> R
     reader.end().map(|()| value)
 }
 
+/// Where reading is in the text.
 struct Reader<'de> {
     text: &'de str,
     at: usize,
