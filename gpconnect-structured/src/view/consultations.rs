@@ -116,9 +116,10 @@ impl SectionItem for Consultation {
 }
 
 /// The topics of a consultation List: topic Lists (with their headings), or flat items
-/// each as its own untitled topic.
+/// each as its own untitled topic. Every list is sized to what it holds (an entry with a
+/// reference is one topic, one heading item), not grown by doubling.
 fn topics(b: &mut Builder<'_>, from: &str, list: &RecordList) -> Vec<ConsultationTopic> {
-    let mut topics = Vec::new();
+    let mut topics = Vec::with_capacity(list.references().count());
     for entry in list.entries.iter().flatten() {
         let Some(topic_list) = b.list(entry.reference.as_deref()) else {
             if let Some(l) = b.linked(Scope::of_list(list), from, entry) {
@@ -133,14 +134,16 @@ fn topics(b: &mut Builder<'_>, from: &str, list: &RecordList) -> Vec<Consultatio
         for item in topic_list.entries.iter().flatten() {
             match b.list(item.reference.as_deref()) {
                 Some(h) if b.charge(64) => {
-                    let items =
-                        h.entries.iter().flatten().filter_map(|r| b.linked(Scope::of_list(h), from, r)).collect();
+                    let mut items = Vec::with_capacity(h.references().count());
+                    items.extend(h.entries.iter().flatten().filter_map(|r| b.linked(Scope::of_list(h), from, r)));
                     topic.headings.push(ConsultationHeading { title: h.title.clone(), items });
                 }
                 Some(_) => {}
                 None => topic.items.extend(b.linked(Scope::of_list(topic_list), from, item)),
             }
         }
+        topic.items.shrink_to_fit();
+        topic.headings.shrink_to_fit();
         topics.push(topic);
     }
     topics
