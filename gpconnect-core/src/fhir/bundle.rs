@@ -411,19 +411,18 @@ impl Bundle {
 /// If ids repeat, the first entry wins.
 #[derive(Debug, Default, Clone)]
 pub struct ResourceIndex<'a> {
+    /// The first resource with each id: also the first of its `(type, id)`.
+    by_id: HashMap<&'a str, &'a RawResource>,
+    /// The first resource of each `(type, id)` whose id an earlier resource of another
+    /// type has (rare: one map holds the usual case).
     by_key: HashMap<(&'a str, &'a str), &'a RawResource>,
     by_full_url: HashMap<&'a str, &'a RawResource>,
-    by_id: HashMap<&'a str, &'a RawResource>,
 }
 
 impl<'a> ResourceIndex<'a> {
     /// Index every entry of `bundle`.
     pub fn new(bundle: &'a Bundle) -> Self {
-        let mut idx = Self {
-            by_key: HashMap::with_capacity(bundle.entry.len()),
-            by_full_url: HashMap::with_capacity(bundle.entry.len()),
-            by_id: HashMap::with_capacity(bundle.entry.len()),
-        };
+        let mut idx = Self { by_id: HashMap::with_capacity(bundle.entry.len()), ..Self::default() };
         for e in &bundle.entry {
             let Some(r) = e.resource.as_ref() else {
                 continue;
@@ -438,25 +437,35 @@ impl<'a> ResourceIndex<'a> {
 
     /// Add a resource (e.g. a contained one) to the index.
     pub fn insert(&mut self, r: &'a RawResource) {
-        if let Some(id) = r.id() {
-            self.by_key.entry((r.resource_type(), id)).or_insert(r);
-            self.by_id.entry(id).or_insert(r);
+        let Some(id) = r.id() else { return };
+        match self.by_id.get(id) {
+            None => {
+                self.by_id.insert(id, r);
+            }
+            Some(first) if first.resource_type() != r.resource_type() => {
+                self.by_key.entry((r.resource_type(), id)).or_insert(r);
+            }
+            Some(_) => {}
         }
     }
 
     /// Number of resources indexed by `(type, id)`.
     pub fn len(&self) -> usize {
-        self.by_key.len()
+        self.by_id.len() + self.by_key.len()
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.by_id.is_empty()
     }
 
     /// Look up by type and id.
     pub fn get(&self, resource_type: &str, id: &str) -> Option<&'a RawResource> {
-        self.by_key.get(&(resource_type, id)).copied()
+        match self.by_id.get(id) {
+            Some(first) if first.resource_type() == resource_type => Some(first),
+            Some(_) => self.by_key.get(&(resource_type, id)).copied(),
+            None => None,
+        }
     }
 
     /// Resolve a reference string: `fullUrl` match, `Type/id` (relative or absolute URL),
