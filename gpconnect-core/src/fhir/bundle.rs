@@ -245,15 +245,16 @@ pub struct BundleEntry {
     /// The resource, raw.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<RawResource>,
-    /// Search information.
+    /// Search information (boxed, as are `request` and `response`: rarely sent, and every
+    /// entry would otherwise carry their room).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub search: Option<BundleEntrySearch>,
+    pub search: Option<Box<BundleEntrySearch>>,
     /// Transaction request information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request: Option<BundleEntryRequest>,
+    pub request: Option<Box<BundleEntryRequest>>,
     /// Transaction response information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response: Option<BundleEntryResponse>,
+    pub response: Option<Box<BundleEntryResponse>>,
 }
 
 /// `Bundle.entry.search`.
