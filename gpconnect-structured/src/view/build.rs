@@ -201,7 +201,8 @@ pub(super) struct Builder<'a> {
     section: Option<SectionKind>,
     /// What was built from a target, by target address.
     authors: HashMap<usize, (Author, usize)>,
-    linked: HashMap<usize, (String, Option<String>)>,
+    /// The name of each linked target (its type is the target's own).
+    linked: HashMap<usize, Option<String>>,
     /// What [`memoised`](Self::memoised) built, by type and target address.
     memo: HashMap<(TypeId, usize), Box<dyn Any>>,
     /// Targets being built by [`memoised`](Self::memoised) (a reference to one of them is a cycle).
@@ -415,10 +416,7 @@ impl<'a> Builder<'a> {
         let Some(found) = self.find(scope, from, r, false) else { return Some(item) };
         let key = found.key();
         let repairer = &self.repairer;
-        let named = |raw: &RawResource| {
-            let deep = repairer.too_deep(raw.raw());
-            (raw.resource_type().to_owned(), if deep { None } else { item_name(raw) })
-        };
+        let named = |raw: &RawResource| if repairer.too_deep(raw.raw()) { None } else { item_name(raw) };
         let fresh = match key {
             Some(k) if self.linked.contains_key(&k) => None,
             Some(k) => {
@@ -428,7 +426,8 @@ impl<'a> Builder<'a> {
             }
             None => Some(named(found.raw)),
         };
-        let weight = |(t, n): &(String, Option<String>)| t.len() + n.as_ref().map_or(0, String::len) + 32;
+        let resource_type = found.raw.resource_type();
+        let weight = |n: &Option<String>| resource_type.len() + n.as_ref().map_or(0, String::len) + 32;
         let cost = match (&fresh, key.and_then(|k| self.linked.get(&k))) {
             (Some(v), _) | (None, Some(v)) => weight(v) + item.reference.len(),
             (None, None) => return Some(item),
@@ -436,7 +435,7 @@ impl<'a> Builder<'a> {
         if !self.charge(cost) {
             return Some(item);
         }
-        let (resource_type, name) = match fresh {
+        let name = match fresh {
             Some(v) => v,
             None => match key.and_then(|k| self.linked.get(&k)) {
                 Some(v) => v.clone(),
@@ -444,7 +443,7 @@ impl<'a> Builder<'a> {
             },
         };
         item.resolved = true;
-        item.resource_type = Some(resource_type);
+        item.resource_type = Some(resource_type.to_owned());
         item.name = name.or(item.name);
         Some(item)
     }
