@@ -25,10 +25,44 @@ mod split;
 #[derive(Clone)]
 pub struct RawResource {
     raw: Text,
-    resource_type: String,
-    id: Option<String>,
+    names: Names,
     /// How deep it nests, when measured as it was read.
     depth: Option<usize>,
+}
+
+/// Where a resource's `resourceType` and `id` are: stretches of its own text (the usual
+/// case, read by the split of [`Bundle::from_text`]: no copy of either), else copies.
+#[derive(Clone)]
+enum Names {
+    /// `(start, len)` in the resource's text of each, as written (no escapes in them).
+    At { resource_type: (u32, u32), id: Option<(u32, u32)> },
+    /// Their own copies (read the general way, or written with escapes).
+    Own(Box<(String, Option<String>)>),
+}
+
+impl Names {
+    /// The names `peek` read.
+    fn own((resource_type, id): (String, Option<String>)) -> Self {
+        Names::Own(Box::new((resource_type, id)))
+    }
+
+    /// Where `resource_type` and `id`, slices of `text`, are in it (`None` if either is not
+    /// a slice of it, or too far in for the compact form).
+    fn within(text: &str, resource_type: &str, id: Option<&str>) -> Option<Self> {
+        let at = |part: &str| -> Option<(u32, u32)> {
+            if part.is_empty() {
+                return Some((0, 0));
+            }
+            let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            (text.get(start..start + part.len())? == part).then_some(())?;
+            Some((u32::try_from(start).ok()?, u32::try_from(part.len()).ok()?))
+        };
+        let id = match id {
+            Some(id) => Some(at(id)?),
+            None => None,
+        };
+        Some(Names::At { resource_type: at(resource_type)?, id })
+    }
 }
 
 /// The JSON text of a resource: its own copy, or a stretch of a body shared by every
@@ -56,12 +90,24 @@ impl RawResource {
 
     /// The `resourceType` (empty if the value had none or was not an object).
     pub fn resource_type(&self) -> &str {
-        &self.resource_type
+        match &self.names {
+            Names::At { resource_type, .. } => self.stretch(*resource_type),
+            Names::Own(own) => &own.0,
+        }
     }
 
     /// The resource `id`, if any.
     pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
+        match &self.names {
+            Names::At { id, .. } => id.map(|at| self.stretch(at)),
+            Names::Own(own) => own.1.as_deref(),
+        }
+    }
+
+    /// `len` bytes of the text from `start` (see [`Names::At`]).
+    fn stretch(&self, (start, len): (u32, u32)) -> &str {
+        let start = start as usize;
+        self.raw().get(start..start + len as usize).unwrap_or_default()
     }
 
     /// The raw JSON text, exactly as received.
@@ -71,12 +117,13 @@ impl RawResource {
 
     /// A resource the one-pass split of `body` found (see [`Bundle::from_text`]).
     fn split(body: &Arc<str>, found: split::Resource<'_>) -> Self {
-        let (resource_type, id) = match found.peeked {
-            split::Peeked::Known(resource_type, id) => (resource_type.to_owned(), id.map(str::to_owned)),
-            split::Peeked::Unknown => peek(found.text),
+        let names = match found.peeked {
+            split::Peeked::Known(resource_type, id) => Names::within(found.text, resource_type, id)
+                .unwrap_or_else(|| Names::own((resource_type.to_owned(), id.map(str::to_owned)))),
+            split::Peeked::Unknown => Names::own(peek(found.text)),
         };
         let raw = Text::Shared { body: body.clone(), start: found.start, end: found.start + found.text.len() };
-        Self { raw, resource_type, id, depth: Some(found.depth) }
+        Self { raw, names, depth: Some(found.depth) }
     }
 
     /// How deeply it nests arrays and objects (a flat object is 1), when that was measured
@@ -87,7 +134,7 @@ impl RawResource {
 
     /// Whether this is a `T`.
     pub fn is<T: FhirResource>(&self) -> bool {
-        self.resource_type == T::TYPE
+        self.resource_type() == T::TYPE
     }
 
     /// Parse into a typed resource (does not check `resourceType`; see [`is`](Self::is)).
@@ -100,8 +147,8 @@ impl fmt::Debug for RawResource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never print the body: it may hold patient data.
         f.debug_struct("RawResource")
-            .field("resource_type", &Screened(&self.resource_type))
-            .field("id", &Screened(&self.id))
+            .field("resource_type", &Screened(self.resource_type()))
+            .field("id", &Screened(self.id()))
             .field("len", &self.raw.get().len())
             .finish()
     }
@@ -123,8 +170,8 @@ impl Serialize for RawResource {
 impl<'de> Deserialize<'de> for RawResource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
-        let (resource_type, id) = peek(raw.get());
-        Ok(Self { raw: Text::Own(raw), resource_type, id, depth: None })
+        let names = Names::own(peek(raw.get()));
+        Ok(Self { raw: Text::Own(raw), names, depth: None })
     }
 }
 
@@ -245,15 +292,16 @@ pub struct BundleEntry {
     /// The resource, raw.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<RawResource>,
-    /// Search information.
+    /// Search information (boxed, as are `request` and `response`: rarely sent, and every
+    /// entry would otherwise carry their room).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub search: Option<BundleEntrySearch>,
+    pub search: Option<Box<BundleEntrySearch>>,
     /// Transaction request information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request: Option<BundleEntryRequest>,
+    pub request: Option<Box<BundleEntryRequest>>,
     /// Transaction response information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response: Option<BundleEntryResponse>,
+    pub response: Option<Box<BundleEntryResponse>>,
 }
 
 /// `Bundle.entry.search`.
@@ -381,7 +429,7 @@ impl Bundle {
 
     /// Entry resources whose `resourceType` is `type_name`.
     pub fn resources_of<'a>(&'a self, type_name: &'a str) -> impl Iterator<Item = &'a RawResource> + 'a {
-        self.resources().filter(move |r| r.resource_type == type_name)
+        self.resources().filter(move |r| r.resource_type() == type_name)
     }
 
     /// Parse every entry of type `T`, one result per entry, so a bad entry never loses
@@ -411,19 +459,18 @@ impl Bundle {
 /// If ids repeat, the first entry wins.
 #[derive(Debug, Default, Clone)]
 pub struct ResourceIndex<'a> {
+    /// The first resource with each id: also the first of its `(type, id)`.
+    by_id: HashMap<&'a str, &'a RawResource>,
+    /// The first resource of each `(type, id)` whose id an earlier resource of another
+    /// type has (rare: one map holds the usual case).
     by_key: HashMap<(&'a str, &'a str), &'a RawResource>,
     by_full_url: HashMap<&'a str, &'a RawResource>,
-    by_id: HashMap<&'a str, &'a RawResource>,
 }
 
 impl<'a> ResourceIndex<'a> {
     /// Index every entry of `bundle`.
     pub fn new(bundle: &'a Bundle) -> Self {
-        let mut idx = Self {
-            by_key: HashMap::with_capacity(bundle.entry.len()),
-            by_full_url: HashMap::with_capacity(bundle.entry.len()),
-            by_id: HashMap::with_capacity(bundle.entry.len()),
-        };
+        let mut idx = Self { by_id: HashMap::with_capacity(bundle.entry.len()), ..Self::default() };
         for e in &bundle.entry {
             let Some(r) = e.resource.as_ref() else {
                 continue;
@@ -438,25 +485,35 @@ impl<'a> ResourceIndex<'a> {
 
     /// Add a resource (e.g. a contained one) to the index.
     pub fn insert(&mut self, r: &'a RawResource) {
-        if let Some(id) = r.id() {
-            self.by_key.entry((r.resource_type(), id)).or_insert(r);
-            self.by_id.entry(id).or_insert(r);
+        let Some(id) = r.id() else { return };
+        match self.by_id.get(id) {
+            None => {
+                self.by_id.insert(id, r);
+            }
+            Some(first) if first.resource_type() != r.resource_type() => {
+                self.by_key.entry((r.resource_type(), id)).or_insert(r);
+            }
+            Some(_) => {}
         }
     }
 
     /// Number of resources indexed by `(type, id)`.
     pub fn len(&self) -> usize {
-        self.by_key.len()
+        self.by_id.len() + self.by_key.len()
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.by_id.is_empty()
     }
 
     /// Look up by type and id.
     pub fn get(&self, resource_type: &str, id: &str) -> Option<&'a RawResource> {
-        self.by_key.get(&(resource_type, id)).copied()
+        match self.by_id.get(id) {
+            Some(first) if first.resource_type() == resource_type => Some(first),
+            Some(_) => self.by_key.get(&(resource_type, id)).copied(),
+            None => None,
+        }
     }
 
     /// Resolve a reference string: `fullUrl` match, `Type/id` (relative or absolute URL),

@@ -21,13 +21,15 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Error as _, IgnoredAny, MapAc
 use serde::{Deserialize, Deserializer};
 
 use super::{
-    Author, LinkedItem, ListInfo, ListWarning, RecordWarning, RecordWarningKind, SectionKind, StructuredRecord,
-    ViewProblem, ViewProblemKind,
+    Author, LinkedItem, RecordWarning, RecordWarningKind, SectionKind, StructuredRecord, ViewProblem, ViewProblemKind,
 };
 use crate::resources::Observation;
 use gpconnect_core::fhir::lenient::{checked, Repairer, Unreadable};
 
+mod lists;
 mod text;
+use lists::ListClass;
+pub(super) use lists::RecordList;
 pub(super) use text::{
     code_of, ext, ext_code, name_of, notes, observation_value, practitioner_name, quantity_of, quantity_text,
     range_text,
@@ -54,7 +56,7 @@ impl<'s> Scope<'s> {
     pub(super) const BUNDLE: Scope<'static> = Scope { contained: &[], stable: true };
 
     /// References written in a List of the bundle.
-    pub(super) fn of_list(list: &'s List) -> Self {
+    pub(super) fn of_list(list: &'s RecordList) -> Self {
         Scope { contained: &list.contained, stable: true }
     }
 }
@@ -99,10 +101,14 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
     // Every resource's nesting checked once, here, not again at each parse.
     let mut repairer = Repairer::for_bundle(bundle);
     let body: usize = bundle.resources().map(|r| r.raw().len()).sum();
-    let lists: Vec<List> = bundle
-        .resources_of(List::TYPE)
-        .filter_map(|raw| parse_reporting(raw, false, None, &mut problems, &mut repairer))
-        .collect();
+    // Each parsed List is reduced at once to what the view reads of it.
+    let mut lists = Vec::with_capacity(bundle.resources_of(List::TYPE).count());
+    lists.extend(
+        bundle
+            .resources_of(List::TYPE)
+            .filter_map(|raw| parse_reporting::<List>(raw, false, None, &mut problems, &mut repairer))
+            .map(RecordList::new),
+    );
     let budget = BUDGET_PER_BYTE * body + BUDGET_FLOOR;
     let mut lists_by_id = HashMap::new();
     let mut consultation_lists = HashMap::new();
@@ -110,9 +116,7 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
         if let Some(id) = l.id.as_deref() {
             lists_by_id.entry(id).or_insert(i);
         }
-        let is_consultation =
-            l.code.iter().flat_map(|c| c.coding.iter()).any(|c| c.code.as_deref() == Some(CONSULTATION_LIST));
-        if let (true, Some(enc)) = (is_consultation, l.encounter.as_ref().and_then(|e| e.reference.as_deref())) {
+        if let Some(enc) = l.consultation_of() {
             consultation_lists.entry(enc).or_insert(i);
         }
     }
@@ -184,14 +188,11 @@ fn report_parse(
     }
 }
 
-/// The code of a consultation List.
-const CONSULTATION_LIST: &str = "325851000000107";
-
 /// Reads a bundle into a record; see the module documentation for the bounds.
 pub(super) struct Builder<'a> {
     bundle: &'a Bundle,
     index: ResourceIndex<'a>,
-    lists: &'a [List],
+    lists: &'a [RecordList],
     lists_by_id: HashMap<&'a str, usize>,
     consultation_lists: HashMap<&'a str, usize>,
     problems: Vec<ViewProblem>,
@@ -200,7 +201,8 @@ pub(super) struct Builder<'a> {
     section: Option<SectionKind>,
     /// What was built from a target, by target address.
     authors: HashMap<usize, (Author, usize)>,
-    linked: HashMap<usize, (String, Option<String>)>,
+    /// The name of each linked target (its type is the target's own).
+    linked: HashMap<usize, Option<String>>,
     /// What [`memoised`](Self::memoised) built, by type and target address.
     memo: HashMap<(TypeId, usize), Box<dyn Any>>,
     /// Targets being built by [`memoised`](Self::memoised) (a reference to one of them is a cycle).
@@ -414,10 +416,7 @@ impl<'a> Builder<'a> {
         let Some(found) = self.find(scope, from, r, false) else { return Some(item) };
         let key = found.key();
         let repairer = &self.repairer;
-        let named = |raw: &RawResource| {
-            let deep = repairer.too_deep(raw.raw());
-            (raw.resource_type().to_owned(), if deep { None } else { item_name(raw) })
-        };
+        let named = |raw: &RawResource| if repairer.too_deep(raw.raw()) { None } else { item_name(raw) };
         let fresh = match key {
             Some(k) if self.linked.contains_key(&k) => None,
             Some(k) => {
@@ -427,7 +426,8 @@ impl<'a> Builder<'a> {
             }
             None => Some(named(found.raw)),
         };
-        let weight = |(t, n): &(String, Option<String>)| t.len() + n.as_ref().map_or(0, String::len) + 32;
+        let resource_type = found.raw.resource_type();
+        let weight = |n: &Option<String>| resource_type.len() + n.as_ref().map_or(0, String::len) + 32;
         let cost = match (&fresh, key.and_then(|k| self.linked.get(&k))) {
             (Some(v), _) | (None, Some(v)) => weight(v) + item.reference.len(),
             (None, None) => return Some(item),
@@ -435,7 +435,7 @@ impl<'a> Builder<'a> {
         if !self.charge(cost) {
             return Some(item);
         }
-        let (resource_type, name) = match fresh {
+        let name = match fresh {
             Some(v) => v,
             None => match key.and_then(|k| self.linked.get(&k)) {
                 Some(v) => v.clone(),
@@ -443,7 +443,7 @@ impl<'a> Builder<'a> {
             },
         };
         item.resolved = true;
-        item.resource_type = Some(resource_type);
+        item.resource_type = Some(resource_type.to_owned());
         item.name = name.or(item.name);
         Some(item)
     }
@@ -515,7 +515,7 @@ impl<'a> Builder<'a> {
         // Lists referenced from other Lists are structure (topics, headings).
         let referenced: HashSet<&str> = lists
             .iter()
-            .flat_map(|l| l.entry.iter().filter_map(|e| e.item.as_ref()?.reference.as_deref()))
+            .flat_map(RecordList::references)
             .filter_map(|r| match parse_reference(r) {
                 Some(("List", id)) => Some(id),
                 _ => None,
@@ -527,27 +527,26 @@ impl<'a> Builder<'a> {
         let mut seen_unresolved: HashSet<(SectionKind, &str)> = HashSet::new();
         for list in lists {
             let is_referenced = list.id.as_deref().is_some_and(|id| referenced.contains(id));
-            let kind = match classify(list, is_referenced) {
+            let kind = match list.class(is_referenced) {
                 ListClass::Primary(k) => k,
                 ListClass::Secondary => {
-                    rec.secondary_lists.push(list_info(list));
+                    rec.secondary_lists.push(list.info());
                     continue;
                 }
                 ListClass::Structure => continue,
                 ListClass::Unknown => {
                     self.section = None;
-                    let code = list.code.as_ref().and_then(|c| c.coding.first()).and_then(|c| c.code.clone());
-                    self.problem(false, ViewProblemKind::UnknownList { title: list.title.clone(), code });
-                    rec.secondary_lists.push(list_info(list));
+                    self.problem(false, ViewProblemKind::UnknownList { title: list.title.clone(), code: list.code() });
+                    rec.secondary_lists.push(list.info());
                     continue;
                 }
             };
             self.section = Some(kind);
-            let scope = Scope { contained: &list.contained, stable: true };
+            let scope = Scope::of_list(list);
             let Some(section) = rec.sections.get_mut(&kind) else { continue };
             let mut lost = 0;
-            for entry in &list.entry {
-                let Some(item) = entry.item.as_ref().filter(|i| i.reference.is_some()) else {
+            for entry in &list.entries {
+                let Some(item) = entry.as_ref().filter(|i| i.reference.is_some()) else {
                     self.problem(true, ViewProblemKind::EntryWithoutItem);
                     lost += 1;
                     continue;
@@ -567,7 +566,7 @@ impl<'a> Builder<'a> {
                     lost += 1;
                 }
             }
-            section.attach(list_info(list), lost);
+            section.attach(list.info(), lost);
         }
         self.states.clear();
         rec.view_problems = self.problems;
@@ -597,12 +596,12 @@ impl<'a> Builder<'a> {
     }
 
     /// The consultation List of an encounter (`Encounter/id` as the Lists write it).
-    pub(super) fn consultation_list(&self, encounter: &str) -> Option<&'a List> {
+    pub(super) fn consultation_list(&self, encounter: &str) -> Option<&'a RecordList> {
         self.consultation_lists.get(encounter).and_then(|&i| self.lists.get(i))
     }
 
     /// The List a reference names, if it is `List/id`.
-    pub(super) fn list(&self, reference: Option<&str>) -> Option<&'a List> {
+    pub(super) fn list(&self, reference: Option<&str>) -> Option<&'a RecordList> {
         match parse_reference(reference?) {
             Some(("List", id)) => self.lists_by_id.get(id).and_then(|&i| self.lists.get(i)),
             _ => None,
@@ -733,74 +732,6 @@ impl NameConcept {
         self.text
             .or_else(|| snomed.and_then(|i| coding[i].display.take()))
             .or_else(|| coding.into_iter().find_map(|c| c.display))
-    }
-}
-
-enum ListClass {
-    Primary(SectionKind),
-    Secondary,
-    Structure,
-    Unknown,
-}
-
-const STRUCTURE_CODES: [&str; 3] = ["325851000000107", "25851000000105", "24781000000107"];
-
-fn classify(list: &List, referenced: bool) -> ListClass {
-    let codes: Vec<&str> = list
-        .code
-        .iter()
-        .flat_map(|c| c.coding.iter())
-        .filter_map(|c| c.code.as_deref())
-        .chain(list.extension.iter().filter_map(|e| {
-            e.value_codeable_concept
-                .as_deref()
-                .and_then(|c| c.coding.first())
-                .and_then(|c| c.code.as_deref())
-                .or_else(|| e.value_coding.as_deref().and_then(|c| c.code.as_deref()))
-        }))
-        .collect();
-    if referenced || codes.iter().any(|c| STRUCTURE_CODES.contains(c)) {
-        return ListClass::Structure;
-    }
-    if let Some(k) = codes.iter().find_map(|c| SectionKind::from_code(c)) {
-        return ListClass::Primary(k);
-    }
-    let secondary_system = "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1";
-    if list.code.iter().flat_map(|c| c.coding.iter()).any(|c| c.is_system(secondary_system))
-        || codes.iter().any(|c| c.starts_with("consultations-") || c.starts_with("problems-"))
-    {
-        return ListClass::Secondary;
-    }
-    if let Some(k) = list.title.as_deref().and_then(SectionKind::from_title) {
-        return ListClass::Primary(k);
-    }
-    let title = list.title.as_deref().unwrap_or("").to_ascii_lowercase();
-    if ["linked to", "referenced from", "related to", "contained in"].iter().any(|p| title.contains(p)) {
-        return ListClass::Secondary;
-    }
-    if list.encounter.is_some() {
-        return ListClass::Structure;
-    }
-    ListClass::Unknown
-}
-
-fn list_info(list: &List) -> ListInfo {
-    let warnings = list
-        .extension
-        .iter()
-        .filter(|e| e.url.as_deref().is_some_and(|u| u.ends_with("ListWarningCode-1")))
-        .filter_map(ext_code)
-        .map(|c| ListWarning::from_code(&c))
-        .collect();
-    ListInfo {
-        id: list.id.clone(),
-        title: list.title.clone(),
-        code: list.code.as_ref().and_then(|c| c.coding.first().cloned()),
-        empty_reason: list.empty_reason.clone(),
-        warnings,
-        notes: notes(&list.note),
-        date: list.date.clone(),
-        items: list.entry.iter().filter_map(|e| e.item.as_ref()?.reference.clone()).collect(),
     }
 }
 

@@ -1,9 +1,9 @@
 //! Consultations: the `Encounter` and its consultation List, with topics, headings and the
 //! items under them.
 
-use gpconnect_core::fhir::{FhirDateTime, List};
+use gpconnect_core::fhir::FhirDateTime;
 
-use super::build::{ext, name_of, Builder, Found, Scope};
+use super::build::{name_of, Builder, Found, RecordList, Scope};
 use super::{empty_section, Author, LinkedItem, SectionItem, SectionKind, SectionSpec};
 use crate::resources::Encounter;
 
@@ -116,10 +116,11 @@ impl SectionItem for Consultation {
 }
 
 /// The topics of a consultation List: topic Lists (with their headings), or flat items
-/// each as its own untitled topic.
-fn topics(b: &mut Builder<'_>, from: &str, list: &List) -> Vec<ConsultationTopic> {
-    let mut topics = Vec::new();
-    for entry in list.entry.iter().filter_map(|x| x.item.as_ref()) {
+/// each as its own untitled topic. Every list is sized to what it holds (an entry with a
+/// reference is one topic, one heading item), not grown by doubling.
+fn topics(b: &mut Builder<'_>, from: &str, list: &RecordList) -> Vec<ConsultationTopic> {
+    let mut topics = Vec::with_capacity(list.references().count());
+    for entry in list.entries.iter().flatten() {
         let Some(topic_list) = b.list(entry.reference.as_deref()) else {
             if let Some(l) = b.linked(Scope::of_list(list), from, entry) {
                 topics.push(ConsultationTopic { items: vec![l], ..ConsultationTopic::default() });
@@ -127,25 +128,22 @@ fn topics(b: &mut Builder<'_>, from: &str, list: &List) -> Vec<ConsultationTopic
             continue;
         };
         let mut topic = ConsultationTopic { title: topic_list.title.clone(), ..ConsultationTopic::default() };
-        if let Some(x) = ext(&topic_list.extension, "Extension-CareConnect-RelatedProblemHeader-1") {
-            let target = x.sub("target").and_then(|t| t.value_reference.as_deref()).or(x.value_reference.as_deref());
-            topic.problem = target.and_then(|r| b.linked(Scope::of_list(topic_list), from, r));
+        if let Some(r) = topic_list.related_problem.as_deref() {
+            topic.problem = b.linked(Scope::of_list(topic_list), from, r);
         }
-        for item in topic_list.entry.iter().filter_map(|x| x.item.as_ref()) {
+        for item in topic_list.entries.iter().flatten() {
             match b.list(item.reference.as_deref()) {
                 Some(h) if b.charge(64) => {
-                    let items = h
-                        .entry
-                        .iter()
-                        .filter_map(|e| e.item.as_ref())
-                        .filter_map(|r| b.linked(Scope::of_list(h), from, r))
-                        .collect();
+                    let mut items = Vec::with_capacity(h.references().count());
+                    items.extend(h.entries.iter().flatten().filter_map(|r| b.linked(Scope::of_list(h), from, r)));
                     topic.headings.push(ConsultationHeading { title: h.title.clone(), items });
                 }
                 Some(_) => {}
                 None => topic.items.extend(b.linked(Scope::of_list(topic_list), from, item)),
             }
         }
+        topic.items.shrink_to_fit();
+        topic.headings.shrink_to_fit();
         topics.push(topic);
     }
     topics

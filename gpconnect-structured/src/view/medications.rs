@@ -103,21 +103,26 @@ pub struct MedicationIssue {
 
 gpconnect_core::redacted_debug!(MedicationItem, id; MedicationIssue, id);
 
-/// Every `MedicationRequest` parsed once per record: plans by id, issues by plan id
-/// (indices, so an issue based on several plans is not copied).
+/// Every `MedicationRequest` parsed once per record, each kept as what an item reads of
+/// it ([`Request`]): plans by id, issues by plan id (indices, so an issue based on several
+/// plans is not copied).
 #[derive(Default)]
 struct MedIndex {
     built: bool,
-    /// Each request with its size (charged whenever it is used by an item).
-    requests: Vec<(MedicationRequest, usize)>,
+    requests: Vec<Request>,
     plans: HashMap<String, usize>,
     orders: HashMap<String, Vec<usize>>,
 }
 
 impl MedIndex {
     fn build(b: &mut Builder<'_>) -> Self {
-        let mut index = MedIndex { built: true, ..MedIndex::default() };
-        for raw in b.bundle().resources_of(MedicationRequest::TYPE) {
+        let bundle = b.bundle();
+        let mut index = MedIndex {
+            built: true,
+            requests: Vec::with_capacity(bundle.resources_of(MedicationRequest::TYPE).count()),
+            ..MedIndex::default()
+        };
+        for raw in bundle.resources_of(MedicationRequest::TYPE) {
             let Some(req) = b.parse::<MedicationRequest>(raw, false) else { continue };
             let i = index.requests.len();
             if req.intent.as_deref() == Some("order") {
@@ -127,9 +132,81 @@ impl MedIndex {
             } else if let Some(id) = req.id.clone() {
                 index.plans.entry(id).or_insert(i);
             }
-            index.requests.push((req, raw.raw().len()));
+            index.requests.push(Request::new(req, raw.raw().len()));
         }
         index
+    }
+}
+
+/// What an item reads of a `MedicationRequest`, a plan or an issue (the rest of it is
+/// dropped once it is parsed).
+struct Request {
+    id: Option<String>,
+    /// Its size in the body, charged whenever an item uses it.
+    weight: usize,
+    status: Option<String>,
+    authored_on: Option<FhirDateTime>,
+    medication_reference: Option<Reference>,
+    medication_codeable_concept: Option<CodeableConcept>,
+    /// The first dosage instruction's text and patient instruction, if there is one.
+    dosage: Option<(Option<String>, Option<String>)>,
+    quantity: Option<String>,
+    supply_duration: Option<String>,
+    prescription_type: Option<PrescriptionType>,
+    repeats_allowed: Option<u64>,
+    repeats_issued: Option<u64>,
+    /// `requester.agent`, else `recorder`.
+    prescriber: Option<Reference>,
+}
+
+impl Request {
+    fn new(p: MedicationRequest, weight: usize) -> Self {
+        let dispense = p.dispense_request.as_ref();
+        let supply_duration = dispense.and_then(|d| d.expected_supply_duration.as_ref()).and_then(|q| {
+            let v = q.value.as_ref()?.as_str();
+            Some(match q.unit.as_deref().or(q.code.as_deref()) {
+                Some(u) => format!("{v} {u}"),
+                None => v.to_owned(),
+            })
+        });
+        let prescription_type = ext(&p.extension, "Extension-CareConnect-GPC-PrescriptionType-1")
+            .and_then(ext_code)
+            .map(|c| match c.as_str() {
+                "acute" => PrescriptionType::Acute,
+                "repeat" => PrescriptionType::Repeat,
+                "repeat-dispensing" => PrescriptionType::RepeatDispensing,
+                "delayed-prescribing" => PrescriptionType::DelayedPrescribing,
+                _ => PrescriptionType::Other(c),
+            });
+        let (mut repeats_allowed, mut repeats_issued) = (None, None);
+        if let Some(r) = ext(&p.extension, "Extension-CareConnect-GPC-MedicationRepeatInformation-1") {
+            // A count sent as a signed integer is read as one: a negative count is no count.
+            let num = |e: &Extension| {
+                e.value_unsigned_int.or(e.value_positive_int).or(e.value_integer.and_then(|i| u64::try_from(i).ok()))
+            };
+            repeats_allowed = r.sub("numberOfRepeatPrescriptionsAllowed").and_then(num);
+            repeats_issued = r.sub("numberOfRepeatPrescriptionsIssued").and_then(num);
+        }
+        if repeats_allowed.is_none() {
+            repeats_allowed = dispense.and_then(|d| d.number_of_repeats_allowed).map(u64::from);
+        }
+        let quantity = dispense.and_then(|d| d.quantity.as_ref()).and_then(quantity_of);
+        let dosage = p.dosage_instruction.into_iter().next().map(|d| (d.text, d.patient_instruction));
+        Request {
+            id: p.id,
+            weight,
+            status: p.status,
+            authored_on: p.authored_on,
+            medication_reference: p.medication_reference,
+            medication_codeable_concept: p.medication_codeable_concept,
+            dosage,
+            quantity,
+            supply_duration,
+            prescription_type,
+            repeats_allowed,
+            repeats_issued,
+            prescriber: p.requester.and_then(|r| r.agent).or(p.recorder),
+        }
     }
 }
 
@@ -152,8 +229,7 @@ impl MedicationItem {
         let plan = plan_ref
             .and_then(|r| meds.plans.get(r.id().or(r.reference.as_deref())?))
             .map(|&i| &meds.requests[i])
-            .filter(|(_, weight)| b.charge(*weight))
-            .map(|(p, _)| p);
+            .filter(|p| b.charge(p.weight));
         if let (None, Some(r)) = (plan, plan_ref) {
             b.find(scope, &from, r, false); // reported when it points at nothing
         }
@@ -173,12 +249,15 @@ impl MedicationItem {
                 s.medication_codeable_concept.as_ref(),
             ),
         };
-        let dosage = s.dosage.first().or_else(|| plan.and_then(|p| p.dosage_instruction.first()));
+        let (dosage, patient_instruction) = match s.dosage.first() {
+            Some(d) => (d.text.clone(), d.patient_instruction.clone()),
+            None => plan.and_then(|p| p.dosage.clone()).unwrap_or_default(),
+        };
         let mut item = MedicationItem {
             name,
             code,
-            dosage: dosage.and_then(|d| d.text.clone()),
-            patient_instruction: dosage.and_then(|d| d.patient_instruction.clone()),
+            dosage,
+            patient_instruction,
             status: s.status.clone(),
             start: s.effective_period.as_ref().and_then(|p| p.start.clone()).or(s.effective_date_time.clone()),
             end: s.effective_period.as_ref().and_then(|p| p.end.clone()),
@@ -192,62 +271,33 @@ impl MedicationItem {
         if let Some(p) = plan {
             let pfrom = format!("MedicationRequest/{}", p.id.as_deref().unwrap_or(""));
             item.plan_id = p.id.clone();
-            item.quantity = p.dispense_request.as_ref().and_then(|d| d.quantity.as_ref()).and_then(quantity_of);
-            item.supply_duration =
-                p.dispense_request.as_ref().and_then(|d| d.expected_supply_duration.as_ref()).and_then(|q| {
-                    let v = q.value.as_ref()?.as_str();
-                    Some(match q.unit.as_deref().or(q.code.as_deref()) {
-                        Some(u) => format!("{v} {u}"),
-                        None => v.to_owned(),
-                    })
-                });
-            item.prescription_type = ext(&p.extension, "Extension-CareConnect-GPC-PrescriptionType-1")
-                .and_then(ext_code)
-                .map(|c| match c.as_str() {
-                    "acute" => PrescriptionType::Acute,
-                    "repeat" => PrescriptionType::Repeat,
-                    "repeat-dispensing" => PrescriptionType::RepeatDispensing,
-                    "delayed-prescribing" => PrescriptionType::DelayedPrescribing,
-                    _ => PrescriptionType::Other(c),
-                });
-            if let Some(r) = ext(&p.extension, "Extension-CareConnect-GPC-MedicationRepeatInformation-1") {
-                // A count sent as a signed integer is read as one: a negative count is no count.
-                let num = |e: &Extension| {
-                    e.value_unsigned_int
-                        .or(e.value_positive_int)
-                        .or(e.value_integer.and_then(|i| u64::try_from(i).ok()))
-                };
-                item.repeats_allowed = r.sub("numberOfRepeatPrescriptionsAllowed").and_then(num);
-                item.repeats_issued = r.sub("numberOfRepeatPrescriptionsIssued").and_then(num);
-            }
-            if item.repeats_allowed.is_none() {
-                item.repeats_allowed =
-                    p.dispense_request.as_ref().and_then(|d| d.number_of_repeats_allowed).map(u64::from);
-            }
-            let who = p.requester.as_ref().and_then(|r| r.agent.as_ref()).or(p.recorder.as_ref());
-            item.prescriber = b.author(Scope::BUNDLE, &pfrom, who);
-            let mut issues: Vec<&(MedicationRequest, usize)> =
+            item.quantity = p.quantity.clone();
+            item.supply_duration = p.supply_duration.clone();
+            item.prescription_type = p.prescription_type.clone();
+            item.repeats_allowed = p.repeats_allowed;
+            item.repeats_issued = p.repeats_issued;
+            item.prescriber = b.author(Scope::BUNDLE, &pfrom, p.prescriber.as_ref());
+            let mut issues: Vec<&Request> =
                 p.id.as_deref()
                     .and_then(|id| meds.orders.get(id))
                     .into_iter()
                     .flatten()
                     .map(|&i| &meds.requests[i])
                     .collect();
-            issues.sort_by(|(a, _), (b, _)| {
+            issues.sort_by(|a, b| {
                 a.authored_on.as_ref().map(|d| d.as_str()).cmp(&b.authored_on.as_ref().map(|d| d.as_str()))
             });
-            for (o, weight) in issues {
-                if !b.charge(*weight) {
+            for o in issues {
+                if !b.charge(o.weight) {
                     break;
                 }
                 let ofrom = format!("MedicationRequest/{}", o.id.as_deref().unwrap_or(""));
-                let who = o.requester.as_ref().and_then(|r| r.agent.as_ref()).or(o.recorder.as_ref());
                 item.issues.push(MedicationIssue {
                     id: o.id.clone(),
                     date: o.authored_on.clone(),
                     status: o.status.clone(),
-                    quantity: o.dispense_request.as_ref().and_then(|d| d.quantity.as_ref()).and_then(quantity_of),
-                    prescriber: b.author(Scope::BUNDLE, &ofrom, who),
+                    quantity: o.quantity.clone(),
+                    prescriber: b.author(Scope::BUNDLE, &ofrom, o.prescriber.as_ref()),
                 });
             }
         }

@@ -5,8 +5,9 @@
 //! ([`SECTIONS`]) and the two traits a section's item type implements; what every section
 //! shares is one file per job: `section.rs` ([`Section`], [`SectionKind`], the summary),
 //! `warnings.rs` (List and record warnings), `problem.rs` (what the view could not use),
-//! `author.rs` (authors and linked items). `build.rs` reads the Lists and resolves
-//! references (each target parsed once through one memo, cycles and fan-out bounded);
+//! `author.rs` (authors and linked items). `build.rs` reads the Lists (each kept only as
+//! what the view reads of it, `build/lists.rs`) and resolves references (each target parsed
+//! once through one memo, cycles and fan-out bounded);
 //! core's `fhir::lenient` reads a resource field by field when one field has the wrong
 //! shape. Each clinical area is one file (`allergies.rs`, `medications.rs`, ...) holding
 //! its item type and how an item is built; adding an area is adding one file and one line
