@@ -22,6 +22,7 @@
 
 use std::fmt;
 
+use super::scan;
 use super::{
     CodeableConcept, Coding, Decimal, Extension, FhirDateTime, Identifier, Period, Quantity, Reference, ResourceIndex,
 };
@@ -53,7 +54,7 @@ const MAX_REPAIRS: usize = 8;
 pub fn depth_exceeds(json: &[u8], limit: usize) -> bool {
     let mut depth = 0usize;
     let (mut i, mut in_string) = (0, false);
-    while let Some(at) = next_that_matters(json, i, in_string) {
+    while let Some(at) = scan::next_that_matters(json, i, in_string) {
         i = at + 1;
         match (in_string, json[at]) {
             // A backslash escapes the byte after it.
@@ -69,68 +70,6 @@ pub fn depth_exceeds(json: &[u8], limit: usize) -> bool {
         }
     }
     false
-}
-
-/// Where the whitespace starting at `from` ends; runs of spaces (indentation) are passed
-/// over eight bytes at a time. Shared by the Bundle split and the checked reader.
-#[inline]
-pub(crate) fn whitespace_end(b: &[u8], mut from: usize) -> usize {
-    const SPACES: u64 = 0x2020_2020_2020_2020;
-    loop {
-        match b.get(from) {
-            Some(b' ') => {
-                while let Some(chunk) = b.get(from..from + 8) {
-                    let mut word = [0u8; 8];
-                    word.copy_from_slice(chunk);
-                    // Zero bytes where there are spaces: the first other byte ends the run.
-                    let rest = u64::from_le_bytes(word) ^ SPACES;
-                    if rest != 0 {
-                        from += (rest.trailing_zeros() / 8) as usize;
-                        break;
-                    }
-                    from += 8;
-                }
-                while b.get(from) == Some(&b' ') {
-                    from += 1;
-                }
-            }
-            Some(b'\n' | b'\r' | b'\t') => from += 1,
-            _ => return from,
-        }
-    }
-}
-
-/// The first place from `from` holding a byte that matters to [`depth_exceeds`]: in a
-/// string, a quote or a backslash; outside one, a quote or a bracket.
-fn next_that_matters(json: &[u8], from: usize, in_string: bool) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    /// A high bit in each byte of `v` that is zero, exact up to the first such byte
-    /// (only bytes after it can be flagged wrongly, and only the first is used).
-    fn zeros(v: u64) -> u64 {
-        v.wrapping_sub(ONES) & !v & (ONES << 7)
-    }
-    let matters =
-        |b: u8| if in_string { b == b'"' || b == b'\\' } else { matches!(b, b'"' | b'[' | b']' | b'{' | b'}') };
-    let mut i = from;
-    while let Some(chunk) = json.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let found = if in_string {
-            zeros(x ^ (ONES * u64::from(b'"'))) | zeros(x ^ (ONES * u64::from(b'\\')))
-        } else {
-            // `[` and `{`, `]` and `}` differ only in the 0x20 bit.
-            let folded = x | (ONES * 0x20);
-            zeros(x ^ (ONES * u64::from(b'"')))
-                | zeros(folded ^ (ONES * u64::from(b'{')))
-                | zeros(folded ^ (ONES * u64::from(b'}')))
-        };
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    json.get(i..)?.iter().position(|&b| matters(b)).map(|p| i + p)
 }
 
 /// Why a resource could not be read at all.

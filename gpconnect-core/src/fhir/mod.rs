@@ -74,6 +74,7 @@ mod one_or_many;
 pub mod outcome;
 mod primitives;
 mod resources;
+mod scan;
 
 use serde::Serialize;
 use serde_json::value::RawValue;

@@ -11,8 +11,7 @@
 //! serde_json's own limit, or any syntax error) gives `None`, and the caller reads the body
 //! the general way, which keeps every answer, and every error, as it was.
 
-/// One in each byte of a word read eight bytes at a time.
-const ONES: u64 = 0x0101_0101_0101_0101;
+use crate::fhir::scan;
 
 /// Nesting beyond this (counted from the body's top) is left to the general reader:
 /// serde_json itself stops at 128.
@@ -86,7 +85,7 @@ impl<'t> Scanner<'t> {
     /// Whitespace; runs of spaces (indentation) eight at a time.
     #[inline]
     fn ws(&mut self) {
-        self.i = crate::fhir::lenient::whitespace_end(self.b, self.i);
+        self.i = scan::whitespace_end(self.b, self.i);
     }
 
     /// Whitespace, then `c`.
@@ -138,7 +137,7 @@ impl<'t> Scanner<'t> {
     fn string_rest(&mut self) -> Option<bool> {
         let mut escaped = false;
         loop {
-            self.i = next_special(self.b, self.i)?;
+            self.i = scan::next_special(self.b, self.i)?;
             match self.b[self.i] {
                 b'"' => {
                     self.i += 1;
@@ -369,32 +368,6 @@ impl<'t> Scanner<'t> {
     }
 }
 
-/// The first place from `from` holding a quote, a backslash or a control character.
-/// Eight bytes at a time.
-#[inline]
-fn next_special(b: &[u8], from: usize) -> Option<usize> {
-    const HIGH: u64 = ONES << 7;
-    let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // A high bit in each byte that is a quote, a backslash or below 0x20; exact up to
-        // the first such byte, which is the only one used.
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let found = (quote.wrapping_sub(ONES) & !quote
-            | backslash.wrapping_sub(ONES) & !backslash
-            | x.wrapping_sub(ONES * 0x20) & !x)
-            & HIGH;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,19 +449,6 @@ mod tests {
                 format!("{{\"a\": 1{filler}\u{1}}}"),
             ] {
                 assert!(split(&bad, &[], &[]).is_none(), "{bad}");
-            }
-        }
-    }
-
-    #[test]
-    fn special_bytes_are_found_wherever_they_are() {
-        for at in 0..20 {
-            for special in [b'"', b'\\', 0x1f, 0] {
-                let mut bytes = vec![b'a'; 20];
-                bytes.extend_from_slice("é~\u{7f}".as_bytes());
-                bytes[at] = special;
-                assert_eq!(next_special(&bytes, 0), Some(at));
-                assert_eq!(next_special(&bytes, at + 1), None);
             }
         }
     }

@@ -15,6 +15,8 @@
 
 use std::fmt;
 
+use crate::fhir::scan;
+
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor};
 
@@ -141,7 +143,7 @@ impl<'de> Reader<'de> {
 
     /// Skips whitespace; the next byte, if any.
     fn peek(&mut self) -> Option<u8> {
-        self.at = super::whitespace_end(self.bytes(), self.at);
+        self.at = scan::whitespace_end(self.bytes(), self.at);
         self.bytes().get(self.at).copied()
     }
 
@@ -170,7 +172,7 @@ impl<'de> Reader<'de> {
         let mut i = start;
         let mut copied: Option<String> = None;
         loop {
-            let Some(p) = super::next_that_matters(b, i, true) else {
+            let Some(p) = scan::next_that_matters(b, i, true) else {
                 return Err(Error::at(b.len()));
             };
             if b[p] == b'"' {
@@ -298,11 +300,11 @@ impl<'de> Reader<'de> {
         let mut depth = 0usize;
         let mut i = self.at;
         loop {
-            let p = super::next_that_matters(b, i, false).ok_or_else(eof)?;
+            let p = scan::next_that_matters(b, i, false).ok_or_else(eof)?;
             i = p + 1;
             match b[p] {
                 b'"' => loop {
-                    let q = super::next_that_matters(b, i, true).ok_or_else(eof)?;
+                    let q = scan::next_that_matters(b, i, true).ok_or_else(eof)?;
                     i = q + if b[q] == b'\\' { 2 } else { 1 };
                     if b[q] == b'"' {
                         break;
