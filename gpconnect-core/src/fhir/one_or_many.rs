@@ -58,7 +58,12 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        // Most arrays of a resource hold one element: room for exactly that, and the usual
+        // growth only once a second one comes (a `Vec` grown by a push starts at four).
+        let Some(first) = seq.next_element()? else { return Ok(Vec::new()) };
+        let Some(second) = seq.next_element()? else { return Ok(vec![first]) };
+        let mut out = Vec::with_capacity(seq.size_hint().map_or(4, |rest| rest.saturating_add(2)).min(4096));
+        out.extend([first, second]);
         while let Some(item) = seq.next_element()? {
             out.push(item);
         }
