@@ -194,6 +194,8 @@ fn places_a_body_that_is_no_object_or_has_escapes_as_serde_json_does() {
         // Escapes, kept as written by the examples' round trip above.
         r#"{"id": "a\u00e9\n\"b\/", "active": true, "name": [{"text": "\ud83d\ude00 \\"}], "x\u0041": 1}"#,
         r#"{"id": "a", "id": "b"}"#,
+        // Numbers beyond f64, and a float serde_json reads its own way.
+        r#"{"id": "a", "valueQuantity": {"value": 1e400}, "x": [-1e400, 2.5e-400, 0.1e1, 123456789012345678901234]}"#,
         r#"{"resourceType": "Observation", "valueQuantity": {"value": 1e2}, "code": {"text": "\t"}}"#,
     ] {
         agree_as_its_type("Patient", text);

@@ -3,7 +3,7 @@
 //!
 //! It gives what serde_json gives for the same text, value for value and error place for
 //! error place (an error lies just after the scalar it concerns, or at the bracket of the
-//! array or object it did not expect), so that [`locate`](super::locate) finds the field
+//! array or object it did not expect), so that the repair (`lenient/locate.rs`) finds the field
 //! that failed. Because the syntax was checked when the text was first read, it checks
 //! none again: a skipped value is passed over eight bytes at a time, a string without
 //! escapes is lent, not copied. Its generic methods only hand values to the visitor: the
@@ -132,6 +132,8 @@ enum Scalar<'de> {
     Unsigned(u64),
     Signed(i64),
     Float(f64),
+    /// A number as written (serde_json's `arbitrary_precision`).
+    Number(&'de str),
     Borrowed(&'de str),
     Copied(String),
 }
@@ -235,35 +237,24 @@ impl<'de> Reader<'de> {
         Ok(p + 2)
     }
 
+    /// Where the number starting at `self.at` ends.
+    fn number_end(&self) -> usize {
+        let b = &self.bytes()[self.at..];
+        self.at + b.iter().position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')).unwrap_or(b.len())
+    }
+
     /// Reads the number starting at `self.at` as serde_json does: an integer as `u64`
     /// (or `i64` when negative) while it fits, anything else as `f64`.
     #[inline(never)]
     fn number(&mut self) -> Result<Scalar<'de>, Error> {
-        let b = self.bytes();
-        let start = self.at;
-        let end = start
-            + b[start..]
-                .iter()
-                .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-                .unwrap_or(b.len() - start);
+        let (start, end) = (self.at, self.number_end());
         self.at = end;
         let text = &self.text[start..end];
-        let (negative, digits) = match text.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, text),
-        };
-        if digits.bytes().all(|c| c.is_ascii_digit()) {
-            if let Ok(n) = digits.parse::<u64>() {
-                if !negative {
-                    return Ok(Scalar::Unsigned(n));
-                }
-                let neg = (n as i64).wrapping_neg();
-                // serde_json reads `-0` and what is below `i64::MIN` as floats.
-                return Ok(if neg >= 0 { Scalar::Float(-(n as f64)) } else { Scalar::Signed(neg) });
-            }
+        match integer(text) {
+            Some(n) => Ok(n),
+            // serde_json's own float reading (not always the nearest float): the same value.
+            None => serde_json::from_str::<f64>(text).map(Scalar::Float).map_err(|_| Error::at(end)),
         }
-        // serde_json's own float reading (not always the nearest float): the same value.
-        serde_json::from_str::<f64>(text).map(Scalar::Float).map_err(|_| Error::at(end))
     }
 
     /// Reads the scalar at `self.at` (whose first byte is `first`); `None` at a bracket.
@@ -287,9 +278,27 @@ impl<'de> Reader<'de> {
         }
     }
 
+    /// [`scalar`](Self::scalar), but a number that is not a 64-bit integer as its text
+    /// when serde_json's `arbitrary_precision` feature is on (it reads such a number's
+    /// value only when asked for one, as `deserialize_any` does not).
+    fn scalar_or_number_text(&mut self, first: u8) -> Result<Option<Scalar<'de>>, Error> {
+        if !matches!(first, b'-' | b'0'..=b'9') || !arbitrary_precision() {
+            return self.scalar(first);
+        }
+        let (start, end) = (self.at, self.number_end());
+        self.at = end;
+        let text = &self.text[start..end];
+        Ok(Some(integer(text).unwrap_or(Scalar::Number(text))))
+    }
+
     /// Passes over the value at `self.at` (whose first byte is `first`).
     fn skip(&mut self, first: u8) -> Result<(), Error> {
         if self.pending.take().is_some() {
+            return Ok(());
+        }
+        if matches!(first, b'-' | b'0'..=b'9') {
+            // Passed over, not read: serde_json takes `1e400` where its value is not asked for.
+            self.at = self.number_end();
             return Ok(());
         }
         if !matches!(first, b'"' | b'[' | b'{') {
@@ -324,7 +333,7 @@ impl<'de> Reader<'de> {
     /// scalar (which is read), at a bracket.
     #[inline(never)]
     fn invalid_type(&mut self, first: u8) -> Error {
-        match self.scalar(first) {
+        match self.scalar_or_number_text(first) {
             Err(e) => e,
             Ok(_) => Error(KIND).placed(self.at),
         }
@@ -432,6 +441,24 @@ impl<'de> Reader<'de> {
     }
 }
 
+/// A number's text as the integer serde_json reads it as (`u64`, or `i64` when negative);
+/// `None` for one it reads as a float (a fraction, an exponent, `-0`, or out of range).
+fn integer(text: &str) -> Option<Scalar<'static>> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text),
+    };
+    if !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n = digits.parse::<u64>().ok()?;
+    if !negative {
+        return Some(Scalar::Unsigned(n));
+    }
+    let neg = (n as i64).wrapping_neg();
+    (neg < 0).then_some(Scalar::Signed(neg))
+}
+
 /// Hands a scalar to a visitor.
 fn visit_scalar<'de, V: Visitor<'de>>(s: Scalar<'de>, visitor: V) -> Result<V::Value, Error> {
     match s {
@@ -440,6 +467,8 @@ fn visit_scalar<'de, V: Visitor<'de>>(s: Scalar<'de>, visitor: V) -> Result<V::V
         Scalar::Unsigned(v) => visitor.visit_u64(v),
         Scalar::Signed(v) => visitor.visit_i64(v),
         Scalar::Float(v) => visitor.visit_f64(v),
+        // Only `deserialize_any` meets one, and hands it on itself.
+        Scalar::Number(_) => Err(Error(0)),
         Scalar::Borrowed(v) => visitor.visit_borrowed_str(v),
         Scalar::Copied(v) => visitor.visit_str(&v),
     }
@@ -460,13 +489,11 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let first = self.first()?;
-        let start = self.at;
-        let value = match self.scalar(first)? {
-            // As serde_json hands such a number on when a crate in the build turns on its
-            // `arbitrary_precision` feature: as written.
-            Some(Scalar::Float(_)) if arbitrary_precision() => {
-                let value = Some(&self.text[start..self.at]);
-                visitor.visit_map(Members::One { reader: self, key: NUMBER, value })
+        let value = match self.scalar_or_number_text(first)? {
+            // As serde_json hands a number that is not a 64-bit integer on when a crate in
+            // the build turns on its `arbitrary_precision` feature: as written.
+            Some(Scalar::Number(text)) => {
+                visitor.visit_map(Members::One { reader: self, key: NUMBER, value: Some(text) })
             }
             Some(s) => visit_scalar(s, visitor),
             None if first == b'[' => self.seq(visitor),
