@@ -244,7 +244,7 @@ impl<'a> Targets<'a> {
             problems: Vec::new(),
             copy_budget: body.saturating_mul(COPY_BUDGET_PER_BYTE).saturating_add(256 * 1024),
             copies_refused: false,
-            repairer: Repairer::for_body(body),
+            repairer: Repairer::for_bundle(bundle),
         }
     }
 

@@ -32,7 +32,8 @@ pub struct Repairer {
     learned: HashMap<TypeId, Vec<Learned>>,
     budget: usize,
     /// Set by [`for_bundle`](Self::for_bundle) when none of the resources nests too
-    /// deeply: a text taken from them needs no check of its own.
+    /// deeply: a text taken from them needs no check of its own, of nesting or (read as
+    /// the Bundle was) of syntax.
     shallow: bool,
 }
 
@@ -100,9 +101,9 @@ impl Repairer {
     /// their total size, and their nesting is checked here, once, so that when none nests
     /// deeper than [`MAX_DEPTH`], parsing one of them (or a part of one, such as a contained
     /// resource) costs no check of its own. A resource whose nesting was measured as the
-    /// Bundle was read ([`Bundle::from_text`]) is not scanned again. Give it only those
-    /// resources and parts of them; when one of them is too deep, every text is checked on
-    /// its own, as with [`for_body`](Self::for_body).
+    /// Bundle was read ([`Bundle::from_text`]) is not scanned again, and no text's syntax
+    /// is checked again. Give it only those resources and parts of them; when one of them
+    /// is too deep, every text is checked on its own, as with [`for_body`](Self::for_body).
     pub fn for_bundle(bundle: &Bundle) -> Self {
         let (mut bytes, mut shallow) = (0usize, true);
         for r in bundle.resources() {
