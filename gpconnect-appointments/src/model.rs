@@ -384,7 +384,7 @@ impl Appointment {
             .iter()
             .filter(|r| r.resource_type() == Organization::TYPE)
             .find(|r| booking_ref.is_none() || r.id() == booking_ref.as_deref())
-            .and_then(|r| lenient::parse::<Organization>(r.raw()).ok().map(|(o, _)| o));
+            .and_then(|r| lenient::parse_read::<Organization>(r.raw()).ok().map(|(o, _)| o));
         Appointment {
             id: wire.id.clone(),
             version_id: wire.meta.as_ref().and_then(|m| m.version_id.clone()),

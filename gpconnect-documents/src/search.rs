@@ -268,7 +268,7 @@ impl<T: Transport> Operation for SearchDocuments<T> {
 fn check_bound_patient(bundle: &Bundle, nhs: &NhsNumber) -> Result<(), PatientMismatch> {
     use gpconnect_core::fhir::lenient;
     for raw in bundle.resources_of(Patient::TYPE) {
-        let found = lenient::parse::<Patient>(raw.raw()).ok().and_then(|(p, _)| p.nhs_number().map(digits));
+        let found = lenient::parse_read::<Patient>(raw.raw()).ok().and_then(|(p, _)| p.nhs_number().map(digits));
         if found.is_some_and(|n| n != nhs.expose()) {
             return Err(PatientMismatch::OtherPatient);
         }
@@ -315,7 +315,7 @@ pub(crate) fn check_patient(
         if raw.id().is_some_and(|id| id.trim() != asked) {
             return Err(PatientMismatch::OtherPatientId);
         }
-        let found = lenient::parse::<Patient>(raw.raw()).ok().and_then(|(p, _)| p.nhs_number().map(digits));
+        let found = lenient::parse_read::<Patient>(raw.raw()).ok().and_then(|(p, _)| p.nhs_number().map(digits));
         match (&asked_nhs, found) {
             (Some(a), Some(b)) if *a != b => return Err(PatientMismatch::OtherPatient),
             (None, Some(b)) if raw.id().is_some() => asked_nhs = Some(b),
@@ -355,7 +355,7 @@ pub(crate) fn check_patient(
         }
     };
     for raw in bundle.resources_of(DocumentReference::TYPE) {
-        let Ok((doc, _)) = lenient::parse::<Subject>(raw.raw()) else { continue };
+        let Ok((doc, _)) = lenient::parse_read::<Subject>(raw.raw()) else { continue };
         match doc.subject {
             // Read strictly: every reference of a subject sent as an array must name the patient.
             Some(Value::Array(all)) if !all.is_empty() => all.iter().try_for_each(names_asked)?,

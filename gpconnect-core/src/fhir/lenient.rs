@@ -99,6 +99,12 @@ pub fn parse<T: DeserializeOwned + 'static>(json: &str) -> Result<(T, Vec<String
     Repairer::for_body(json.len()).parse(json)
 }
 
+/// [`parse`] for the text of JSON already read (a `RawResource`'s or a `RawValue`'s, or a
+/// part of one): its syntax is not checked a second time ([`Repairer::for_read_text`]).
+pub fn parse_read<T: DeserializeOwned + 'static>(json: &str) -> Result<(T, Vec<String>), Unreadable> {
+    Repairer::for_read_text(json.len()).parse(json)
+}
+
 /// Reads `extension` in the same pass as its resource: an array, a single object, or
 /// anything else (ignored). Each extension keeps its `url` and nested extensions even
 /// when its value does not fit STU3 (e.g. `valueCode` sent as an array).
@@ -275,6 +281,23 @@ impl<'de> Deserialize<'de> for Extensions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_not_known_to_be_json_is_checked_before_the_typed_read() {
+        use crate::fhir::Patient;
+        // JSON the checked reader alone would take (it checks no syntax): a leading zero,
+        // a raw control character; `parse` refuses each at its syntax error.
+        assert_eq!(
+            parse::<Patient>(r#"{"id": "a", "x": 01}"#).err(),
+            Some(Unreadable::NotAnObject { line: 1, column: 19 })
+        );
+        assert!(matches!(parse::<Patient>("{\"id\": \"a\u{1}\"}"), Err(Unreadable::NotAnObject { line: 1, .. })));
+        // Read JSON reads the same either way.
+        let text = r#"{"resourceType": "Patient", "id": "p", "active": "true", "name": {"family": "X"}}"#;
+        let (a, repaired_a) = parse::<Patient>(text).unwrap();
+        let (b, repaired_b) = parse_read::<Patient>(text).unwrap();
+        assert_eq!((serde_json::to_value(a).unwrap(), repaired_a), (serde_json::to_value(b).unwrap(), repaired_b));
+    }
 
     #[test]
     fn depth_is_counted_outside_strings_only() {

@@ -167,7 +167,7 @@ fn check_subjects(bundle: &Bundle, nhs: &NhsNumber) -> std::result::Result<(), P
     }
     let index = bundle.index();
     for raw in bundle.resources_of(DocumentReference::TYPE) {
-        let subject = lenient::parse::<Subject>(raw.raw())
+        let subject = lenient::parse_read::<Subject>(raw.raw())
             .ok()
             .and_then(|(s, _)| s.subject)
             .ok_or(PatientMismatch::NoNhsNumber)?;
@@ -180,7 +180,7 @@ fn check_subjects(bundle: &Bundle, nhs: &NhsNumber) -> std::result::Result<(), P
             match index.resolve(&subject).filter(|r| r.is::<Patient>()) {
                 Some(patient) => {
                     let (patient, _) =
-                        lenient::parse::<Patient>(patient.raw()).map_err(|_| PatientMismatch::NoNhsNumber)?;
+                        lenient::parse_read::<Patient>(patient.raw()).map_err(|_| PatientMismatch::NoNhsNumber)?;
                     PatientMismatch::check(nhs, patient.nhs_number())?;
                 }
                 None if subject.resource_type() == Some(Patient::TYPE) && subject.id() == Some(nhs.expose()) => {}

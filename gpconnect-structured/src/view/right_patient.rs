@@ -25,7 +25,7 @@ pub(crate) fn check_patient(bundle: &Bundle, asked: &NhsNumber) -> Result<(), Pa
     }
     let mut ids = Vec::new();
     for raw in bundle.resources_of(Patient::TYPE) {
-        let found: Identified = lenient::parse(raw.raw()).map(|(v, _)| v).unwrap_or_default();
+        let found: Identified = lenient::parse_read(raw.raw()).map(|(v, _)| v).unwrap_or_default();
         let nhs = found.identifier.iter().find(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
         PatientMismatch::check(asked, nhs.and_then(|i| i.value.as_deref()))?;
         ids.extend(raw.id().map(str::trim));
@@ -35,7 +35,7 @@ pub(crate) fn check_patient(bundle: &Bundle, asked: &NhsNumber) -> Result<(), Pa
     }
     let judge = Judge { asked, ids: &ids, index: bundle.index() };
     bundle.resources().filter(|raw| raw.resource_type() != Patient::TYPE).try_for_each(|raw| {
-        match lenient::parse::<Subjects>(raw.raw()) {
+        match lenient::parse_read::<Subjects>(raw.raw()) {
             Ok((item, _)) => judge.item(&item, 0),
             // Unreadable: the view reports it and shows nothing of it.
             Err(_) => Ok(()),
@@ -83,7 +83,7 @@ impl Judge<'_> {
             return Ok(());
         }
         let contained = item.contained.as_deref().map(elements).unwrap_or_default();
-        contained.into_iter().try_for_each(|c| match lenient::parse::<Subjects>(c.get()) {
+        contained.into_iter().try_for_each(|c| match lenient::parse_read::<Subjects>(c.get()) {
             Ok((c, _)) => self.item(&c, depth + 1),
             Err(_) => Ok(()),
         })
@@ -97,7 +97,7 @@ impl Judge<'_> {
             Some(b'[') if arrays < MAX_ARRAYS => {
                 elements(value).into_iter().try_for_each(|v| self.names(v, arrays + 1))
             }
-            Some(b'{') => match lenient::parse::<Reference>(value.get()) {
+            Some(b'{') => match lenient::parse_read::<Reference>(value.get()) {
                 Ok((r, _)) => self.reference(&r),
                 Err(_) => Ok(()),
             },

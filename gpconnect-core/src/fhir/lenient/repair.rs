@@ -32,9 +32,11 @@ pub struct Repairer {
     learned: HashMap<TypeId, Vec<Learned>>,
     budget: usize,
     /// Set by [`for_bundle`](Self::for_bundle) when none of the resources nests too
-    /// deeply: a text taken from them needs no check of its own, of nesting or (read as
-    /// the Bundle was) of syntax.
+    /// deeply: a text taken from them needs no nesting check of its own.
     shallow: bool,
+    /// Set when every text given comes from JSON already read (a Bundle's resources, a
+    /// `RawResource`'s or a `RawValue`'s text): its syntax is not checked again.
+    syntax_checked: bool,
 }
 
 /// A repair learned from one resource, for the next of its type.
@@ -89,12 +91,19 @@ enum Action {
 impl Repairer {
     /// A repairer whose parses after a failed one may read `budget` bytes in all.
     pub fn new(budget: usize) -> Self {
-        Self { learned: HashMap::new(), budget, shallow: false }
+        Self { learned: HashMap::new(), budget, shallow: false, syntax_checked: false }
     }
 
     /// A repairer for a body of `bytes`: [`REPARSE_PER_BYTE`] times it plus [`REPARSE_FLOOR`].
     pub fn for_body(bytes: usize) -> Self {
         Self::new(bytes.saturating_mul(REPARSE_PER_BYTE).saturating_add(REPARSE_FLOOR))
+    }
+
+    /// [`for_body`](Self::for_body) for text taken from JSON already read: a
+    /// `RawResource`'s or a `RawValue`'s (or a part of one). Its syntax is not checked
+    /// again (its nesting is); give it no other text.
+    pub fn for_read_text(bytes: usize) -> Self {
+        Self { syntax_checked: true, ..Self::for_body(bytes) }
     }
 
     /// A repairer for a Bundle's resources: its budget is [`for_body`](Self::for_body) of
@@ -114,7 +123,7 @@ impl Repairer {
                     None => !depth_exceeds(r.raw().as_bytes(), MAX_DEPTH),
                 };
         }
-        Self { shallow, ..Self::for_body(bytes) }
+        Self { shallow, syntax_checked: true, ..Self::for_body(bytes) }
     }
 
     /// Whether `json` nests deeper than [`MAX_DEPTH`] (known without a look when it comes
@@ -156,9 +165,8 @@ impl Repairer {
         if self.too_deep(json) {
             return Err(Unreadable::TooDeep);
         }
-        // The typed read trusts the syntax: a text not taken from a Bundle's resources is
-        // checked first.
-        if !self.shallow {
+        // The typed read trusts the syntax: a text not known to be read JSON is checked first.
+        if !self.syntax_checked {
             if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(json) {
                 return Err(Unreadable::NotAnObject { line: e.line(), column: e.column() });
             }
