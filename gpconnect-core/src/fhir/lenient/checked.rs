@@ -144,9 +144,16 @@ impl<'de> Reader<'de> {
     }
 
     /// Skips whitespace; the next byte, if any.
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
-        self.at = scan::whitespace_end(self.bytes(), self.at);
-        self.bytes().get(self.at).copied()
+        match self.bytes().get(self.at) {
+            // Most often no whitespace at all (compact JSON, or between a key and its colon).
+            Some(&c) if c > b' ' => Some(c),
+            _ => {
+                self.at = scan::whitespace_end(self.bytes(), self.at);
+                self.bytes().get(self.at).copied()
+            }
+        }
     }
 
     /// After the value: nothing but whitespace.
