@@ -28,8 +28,8 @@ use gpconnect_core::fhir::lenient::{checked, Repairer, Unreadable};
 
 mod lists;
 mod text;
-use lists::ListClass;
 pub(super) use lists::RecordList;
+use lists::{ListClass, ViewList};
 pub(super) use text::{
     code_of, ext, ext_code, name_of, notes, observation_value, practitioner_name, quantity_of, quantity_text,
     range_text,
@@ -106,7 +106,7 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
     lists.extend(
         bundle
             .resources_of(List::TYPE)
-            .filter_map(|raw| parse_reporting::<List>(raw, false, None, &mut problems, &mut repairer))
+            .filter_map(|raw| parse_reporting::<ViewList>(raw, false, None, &mut problems, &mut repairer))
             .map(RecordList::new),
     );
     let budget = BUDGET_PER_BYTE * body + BUDGET_FLOOR;

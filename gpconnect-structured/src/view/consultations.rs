@@ -1,11 +1,38 @@
 //! Consultations: the `Encounter` and its consultation List, with topics, headings and the
 //! items under them.
 
-use gpconnect_core::fhir::FhirDateTime;
+use gpconnect_core::fhir::{CodeableConcept, FhirDateTime, FhirResource, Period, RawResource};
+use gpconnect_core::fhir_type;
 
 use super::build::{name_of, Builder, Found, RecordList, Scope};
 use super::{empty_section, Author, LinkedItem, SectionItem, SectionKind, SectionSpec};
-use crate::resources::Encounter;
+use crate::resources::{EncounterLocation, EncounterParticipant};
+
+fhir_type! {
+    /// The elements of an `Encounter` a consultation shows; the others (`meta`,
+    /// `extension`, `subject`, `reason`...) are passed over unread (so a malformed one is
+    /// no problem of the view's). The whole resource is [`crate::resources::Encounter`].
+    struct ConsultationEncounter [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Contained resources (kept raw): the targets of its `#id` references.
+        contained: many RawResource = "contained",
+        /// `planned | finished | ...`.
+        status: one String = "status",
+        /// Consultation type.
+        type_: many CodeableConcept = "type",
+        /// Clinicians taking part.
+        participant: many EncounterParticipant = "participant",
+        /// When.
+        period: one Period = "period",
+        /// Where.
+        location: many EncounterLocation = "location",
+    }
+}
+
+impl FhirResource for ConsultationEncounter {
+    const TYPE: &'static str = "Encounter";
+}
 
 pub(super) const SPEC: SectionSpec = SectionSpec {
     kind: SectionKind::Consultations,
@@ -83,7 +110,7 @@ impl std::fmt::Debug for ConsultationHeading {
 
 impl SectionItem for Consultation {
     fn build(b: &mut Builder<'_>, found: Found<'_>, _: SectionKind) -> Option<Self> {
-        let e: Encounter = b.entry(found)?;
+        let e: ConsultationEncounter = b.entry(found)?;
         let scope = found.scope(&e.contained);
         let from = format!("Encounter/{}", e.id.as_deref().unwrap_or(""));
         let performer = e

@@ -1,9 +1,10 @@
 //! The record's Lists as the view keeps them while it is built: each List is parsed once
-//! (leniently, its problems reported in bundle order) and at once reduced to what the
-//! sections read of it ([`RecordList`]), so the whole parsed `List`s (hundreds of bytes
-//! each before their strings) are never held all at once.
+//! (leniently, its problems reported in bundle order) as only the elements the view reads
+//! ([`ViewList`]: a List's `meta`, `subject`, `orderedBy` and the like are passed over, not
+//! read), and at once reduced to what the sections read of it ([`RecordList`]).
 
-use gpconnect_core::fhir::{List, RawResource, Reference};
+use gpconnect_core::fhir::{Annotation, CodeableConcept, Extension, FhirDateTime, RawResource, Reference};
+use gpconnect_core::fhir_type;
 
 use super::text::{ext, ext_code, notes};
 use crate::view::{ListInfo, ListWarning, SectionKind};
@@ -12,7 +13,42 @@ use crate::view::{ListInfo, ListWarning, SectionKind};
 const CONSULTATION_LIST: &str = "325851000000107";
 
 /// Codes of Lists that only give structure (consultations, topics, headings).
-const STRUCTURE_CODES: [&str; 3] = ["325851000000107", "25851000000105", "24781000000107"];
+const STRUCTURE_CODES: [&str; 3] = [CONSULTATION_LIST, "25851000000105", "24781000000107"];
+
+fhir_type! {
+    /// The elements of a `List` the view reads; the others are passed over unread (so a
+    /// malformed one is no problem of the view's).
+    pub(in crate::view) struct ViewList [no_serialize, no_xml] {
+        /// Logical id.
+        id: one String = "id",
+        /// Extensions (list warning codes, the related problem of a topic).
+        extension: many Extension = "extension",
+        /// Contained resources, kept raw.
+        contained: many RawResource = "contained",
+        /// Title.
+        title: one String = "title",
+        /// What the list is.
+        code: one CodeableConcept = "code",
+        /// The consultation's encounter.
+        encounter: one Reference = "encounter",
+        /// When prepared.
+        date: one FhirDateTime = "date",
+        /// Notes.
+        note: many Annotation = "note",
+        /// Entries.
+        entry: many ViewListEntry = "entry",
+        /// Why the list is empty.
+        empty_reason: one CodeableConcept = "emptyReason",
+    }
+}
+
+fhir_type! {
+    /// The element of a List entry the view reads.
+    pub(in crate::view) struct ViewListEntry [no_serialize, no_xml] {
+        /// The referenced resource.
+        item: one Reference = "item",
+    }
+}
 
 /// What a List is in the record.
 #[derive(Clone, Copy)]
@@ -50,7 +86,7 @@ pub(in crate::view) struct RecordList {
 
 impl RecordList {
     /// Keeps what the view uses of `list`, moving it out rather than copying it.
-    pub(in crate::view) fn new(mut list: List) -> Self {
+    pub(in crate::view) fn new(mut list: ViewList) -> Self {
         let class = classify(&list);
         let is_consultation =
             list.code.iter().flat_map(|c| c.coding.iter()).any(|c| c.code.as_deref() == Some(CONSULTATION_LIST));
@@ -108,7 +144,7 @@ impl RecordList {
 }
 
 /// The class of a List that no other List references.
-fn classify(list: &List) -> ListClass {
+fn classify(list: &ViewList) -> ListClass {
     let codes: Vec<&str> = list
         .code
         .iter()
@@ -149,7 +185,7 @@ fn classify(list: &List) -> ListClass {
 
 /// The parts of [`ListInfo`] taken from `list` alone (id, title and items are added when
 /// it is shown).
-fn info(list: &mut List) -> ListInfo {
+fn info(list: &mut ViewList) -> ListInfo {
     let warnings = list
         .extension
         .iter()
