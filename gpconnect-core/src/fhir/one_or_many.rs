@@ -60,11 +60,11 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         // Most arrays of a resource hold one element: room for exactly that, and the usual
         // growth only once a second one comes (a `Vec` grown by a push starts at four).
-        let Some(first) = seq.next_element()? else { return Ok(Vec::new()) };
-        let Some(second) = seq.next_element()? else { return Ok(vec![first]) };
-        let mut out = Vec::with_capacity(seq.size_hint().map_or(4, |rest| rest.saturating_add(2)).min(4096));
-        out.extend([first, second]);
+        let mut out = Vec::new();
         while let Some(item) = seq.next_element()? {
+            if out.is_empty() {
+                out.reserve_exact(1);
+            }
             out.push(item);
         }
         Ok(out)
