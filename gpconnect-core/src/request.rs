@@ -424,13 +424,13 @@ impl Response {
         if top_level_resource_type(&self.body.0) == Some(Bundle::TYPE) {
             if let Ok(text) = std::str::from_utf8(&self.body.0) {
                 let text: Arc<str> = Arc::from(text);
-                if let Ok(bundle) = Bundle::from_text(text.clone()) {
+                if let Some(bundle) = Bundle::from_split(&text) {
                     return Ok((bundle, text));
                 }
             }
         }
-        // Anything else is read the general way: for its error (which names the path), or
-        // for the same Bundle.
+        // Anything else is read the general way, once: for its error (which names the
+        // path), or for the same Bundle.
         let bundle = self.resource::<Bundle>()?;
         Ok((bundle, Arc::from(String::from_utf8_lossy(&self.body.0))))
     }

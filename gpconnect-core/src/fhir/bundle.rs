@@ -384,7 +384,7 @@ impl Bundle {
 
     /// The Bundle [`split`] found in `text`, each field read from its own stretch as serde
     /// would read it in place; `None` (read the general way) if the split or a field fails.
-    fn from_split(text: &Arc<str>) -> Option<Self> {
+    pub(crate) fn from_split(text: &Arc<str>) -> Option<Self> {
         const FIELDS: [&str; 5] = ["id", "meta", "type", "total", "link"];
         const ENTRY_FIELDS: [&str; 4] = ["fullUrl", "search", "request", "response"];
         fn read<'t, T: Deserialize<'t>>(value: &'t str) -> Option<T> {
