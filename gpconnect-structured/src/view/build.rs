@@ -630,15 +630,16 @@ fn item_name(raw: &RawResource) -> Option<String> {
     }
 
     #[derive(Deserialize)]
-    struct Types(#[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<NameConcept>);
+    struct Types<'t>(#[serde(borrow, deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<NameConcept<'t>>);
 
+    /// What is read so far; strings without escapes are lent from the resource's text.
     #[derive(Default)]
-    struct Named {
-        code: Option<Option<NameConcept>>,
-        vaccine_code: Option<Option<NameConcept>>,
-        title: Option<Option<String>>,
-        description: Option<Option<String>>,
-        type_: Option<Types>,
+    struct Named<'t> {
+        code: Option<Option<NameConcept<'t>>>,
+        vaccine_code: Option<Option<NameConcept<'t>>>,
+        title: Option<Option<Text<'t>>>,
+        description: Option<Option<Text<'t>>>,
+        type_: Option<Types<'t>>,
         /// Set once the name is known (reading may stop before the end of the resource).
         done: Option<Option<String>>,
     }
@@ -651,7 +652,7 @@ fn item_name(raw: &RawResource) -> Option<String> {
         Ok(())
     }
 
-    impl<'de> Visitor<'de> for &mut Named {
+    impl<'de> Visitor<'de> for &mut Named<'de> {
         type Value = ();
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -683,17 +684,17 @@ fn item_name(raw: &RawResource) -> Option<String> {
                     .take()
                     .flatten()
                     .and_then(NameConcept::name)
-                    .or(self.title.take().flatten())
-                    .or(self.description.take().flatten())
+                    .or(self.title.take().flatten().map(Text::into_string))
+                    .or(self.description.take().flatten().map(Text::into_string))
                     .or_else(|| self.type_.take()?.0.into_iter().next().and_then(NameConcept::name)),
             );
             Ok(())
         }
     }
 
-    struct ReadNamed<'n>(&'n mut Named);
+    struct ReadNamed<'n, 't>(&'n mut Named<'t>);
 
-    impl<'de> DeserializeSeed<'de> for ReadNamed<'_> {
+    impl<'de> DeserializeSeed<'de> for ReadNamed<'_, 'de> {
         type Value = ();
 
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -711,27 +712,76 @@ fn item_name(raw: &RawResource) -> Option<String> {
 /// The parts of a `CodeableConcept` that name it.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct NameConcept {
-    #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
-    coding: Vec<NameCoding>,
-    text: Option<String>,
+struct NameConcept<'t> {
+    #[serde(borrow, deserialize_with = "gpconnect_core::fhir::one_or_many")]
+    coding: Vec<NameCoding<'t>>,
+    #[serde(borrow)]
+    text: Option<Text<'t>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct NameCoding {
-    system: Option<String>,
-    display: Option<String>,
+struct NameCoding<'t> {
+    #[serde(borrow)]
+    system: Option<Text<'t>>,
+    #[serde(borrow)]
+    display: Option<Text<'t>>,
 }
 
-impl NameConcept {
+impl NameConcept<'_> {
     /// Same choice as [`name_of`]: text, else the SNOMED display, else any display.
     fn name(self) -> Option<String> {
         let mut coding = self.coding;
-        let snomed = coding.iter().position(|c| c.system.as_deref().is_some_and(|s| same_url(s, SNOMED_SYSTEM)));
+        let snomed = coding.iter().position(|c| c.system.as_ref().is_some_and(|s| same_url(&s.0, SNOMED_SYSTEM)));
         self.text
             .or_else(|| snomed.and_then(|i| coding[i].display.take()))
             .or_else(|| coding.into_iter().find_map(|c| c.display))
+            .map(Text::into_string)
+    }
+}
+
+/// A string read as `String` reads it, but lent from the text when it has no escapes
+/// (most are never kept: a coding's system, the displays not chosen).
+struct Text<'t>(std::borrow::Cow<'t, str>);
+
+impl Text<'_> {
+    fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 't, 't> Deserialize<'de> for Text<'t> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(v.into()))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(v.to_owned().into()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(v.into()))
+            }
+
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                match std::str::from_utf8(v) {
+                    Ok(s) => Ok(Text(s.to_owned().into())),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+                }
+            }
+        }
+
+        d.deserialize_string(TextVisitor)
     }
 }
 
@@ -770,5 +820,14 @@ mod tests {
         assert_eq!(name(r#"{"title": 5, "code": {"text": "C"}}"#), None);
         assert_eq!(name(r#"{"title": "A", "title": "B"}"#), None);
         assert_eq!(name(r#""text""#), None);
+        // Escapes in names and values are read as written; a name of the wrong kind is no name.
+        assert_eq!(name(r#"{"code": {"text": "A\u00e9\"b"}}"#).as_deref(), Some("Aé\"b"));
+        assert_eq!(
+            name(r#"{"c\u006fde": {"coding": [{"system": "http://snomed.info\/sct", "display": "S\/n"}, {"display": "x"}]}}"#)
+                .as_deref(),
+            Some("S/n")
+        );
+        assert_eq!(name(r#"{"code": {"coding": [{"display": 5}]}, "title": "T"}"#), None);
+        assert_eq!(name(r#"{"description": "D\n", "title": null}"#).as_deref(), Some("D\n"));
     }
 }
