@@ -243,9 +243,16 @@ impl<'t> Scanner<'t> {
     /// it nests (0 for a scalar, 1 for a flat object or array). Iterative: a stack of
     /// open containers, one bit each (set for an object).
     fn value(&mut self, outer: usize) -> Option<(&'t str, usize)> {
+        self.ws();
+        let start = self.i;
+        let depth = self.value_depth(outer)?;
+        Some((&self.text[start..self.i], depth))
+    }
+
+    /// [`value`](Self::value) at the current place (after whitespace), without its text.
+    fn value_depth(&mut self, outer: usize) -> Option<usize> {
         let b = self.b;
-        let mut i = ws(b, self.i);
-        let start = i;
+        let mut i = self.i;
         let (mut depth, mut deepest, mut objects) = (0usize, 0usize, 0u128);
         'value: loop {
             match byte(b, i) {
@@ -290,7 +297,7 @@ impl<'t> Scanner<'t> {
                 objects >>= 1;
             }
             self.i = i;
-            return Some((&self.text[start..i], deepest));
+            return Some(deepest);
         }
     }
 
@@ -364,9 +371,18 @@ impl<'t> Scanner<'t> {
         if !self.close(b'}') {
             loop {
                 let (key, escaped) = self.key_escaped()?;
-                let (value, depth) = self.value(4)?;
+                self.ws();
+                let at = self.i;
+                // Most members are strings: read here, not by the general scan.
+                let depth = if byte(self.b, at) == b'"' {
+                    self.i = string_end(self.b, at + 1)?.0;
+                    0
+                } else {
+                    self.value_depth(4)?
+                };
                 deepest = deepest.max(depth);
                 if peeked.is_none() {
+                    let value = &self.text[at..self.i];
                     let slot = match key {
                         _ if escaped => {
                             peeked = Some(Peeked::Unknown);
