@@ -793,6 +793,186 @@ mod tests {
         item_name(&RawResource::from_json(json).unwrap())
     }
 
+    /// `item_name` as it was before its strings were lent: every name copied. It must
+    /// answer as this does.
+    fn item_name_by_serde(text: &str) -> Option<String> {
+        use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess};
+
+        #[derive(Deserialize)]
+        #[serde(field_identifier, rename_all = "camelCase")]
+        enum Key {
+            Code,
+            VaccineCode,
+            Title,
+            Description,
+            Type,
+            #[serde(other)]
+            Other,
+        }
+
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Concept {
+            #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
+            coding: Vec<Coding>,
+            text: Option<String>,
+        }
+
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Coding {
+            system: Option<String>,
+            display: Option<String>,
+        }
+
+        fn name(c: Concept) -> Option<String> {
+            let mut coding = c.coding;
+            let snomed = coding.iter().position(|c| c.system.as_deref().is_some_and(|s| same_url(s, SNOMED_SYSTEM)));
+            c.text
+                .or_else(|| snomed.and_then(|i| coding[i].display.take()))
+                .or_else(|| coding.into_iter().find_map(|c| c.display))
+        }
+
+        #[derive(Deserialize)]
+        struct Types(#[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<Concept>);
+
+        #[derive(Default)]
+        struct Named {
+            code: Option<Option<Concept>>,
+            vaccine_code: Option<Option<Concept>>,
+            title: Option<Option<String>>,
+            description: Option<Option<String>>,
+            type_: Option<Types>,
+            done: Option<Option<String>>,
+        }
+
+        fn read<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+            map: &mut A,
+            slot: &mut Option<T>,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(A::Error::custom("repeated element"));
+            }
+            *slot = Some(map.next_value()?);
+            Ok(())
+        }
+
+        impl<'de> Visitor<'de> for &mut Named {
+            type Value = ();
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a resource object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            read(&mut map, &mut self.code)?;
+                            if let Some(name) = self.code.take().flatten().and_then(name) {
+                                self.done = Some(Some(name));
+                                return Ok(());
+                            }
+                            self.code = Some(None);
+                        }
+                        Key::VaccineCode => read(&mut map, &mut self.vaccine_code)?,
+                        Key::Title => read(&mut map, &mut self.title)?,
+                        Key::Description => read(&mut map, &mut self.description)?,
+                        Key::Type => read(&mut map, &mut self.type_)?,
+                        Key::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                self.done = Some(
+                    self.vaccine_code
+                        .take()
+                        .flatten()
+                        .and_then(name)
+                        .or(self.title.take().flatten())
+                        .or(self.description.take().flatten())
+                        .or_else(|| self.type_.take()?.0.into_iter().next().and_then(name)),
+                );
+                Ok(())
+            }
+        }
+
+        struct ReadNamed<'n>(&'n mut Named);
+
+        impl<'de> DeserializeSeed<'de> for ReadNamed<'_> {
+            type Value = ();
+
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_map(self.0)
+            }
+        }
+
+        let mut named = Named::default();
+        let _ = checked::from_str_seed(text, ReadNamed(&mut named));
+        named.done.flatten()
+    }
+
+    #[test]
+    fn item_name_answers_as_copying_every_name_did() {
+        let members = [
+            r#""code": {"text": "C"}"#,
+            r#""code": null"#,
+            r#""code": {"coding": [{"system": "http://snomed.info/sct", "display": "S"}, {"display": "A"}]}"#,
+            r#""code": {"coding": {"display": "One"}, "extension": [{"url": "u", "valueId": "}]"}]}"#,
+            r#""code": {"coding": []}"#,
+            r#""code": {"coding": [{"system": "https://snomed.info/sct", "display": 3}]}"#,
+            r#""code": {"text": null, "coding": null}"#,
+            r#""code": {"text": "A\u00e9\"b", "extra": {"deep": [[[]]]}}"#,
+            r#""code": 5"#,
+            r#""code": "x""#,
+            r#""code": [{"text": "in an array"}]"#,
+            r#""c\u006fde": {"text": "E"}"#,
+            r#""vaccineCode": {"text": "V"}"#,
+            r#""vaccineCode": [1]"#,
+            r#""vaccineCode": {"coding": [{"display": "VD"}]}"#,
+            r#""title": "T""#,
+            r#""title": null"#,
+            r#""title": 5"#,
+            r#""t\u0069tle": "ET""#,
+            r#""description": "D\n""#,
+            r#""description": {"text": "no"}"#,
+            r#""type": [{"text": "Ty"}, {"text": "2"}]"#,
+            r#""type": {"coding": [{"display": "Ty"}]}"#,
+            r#""type": null"#,
+            r#""type": "str""#,
+            r#""type": []"#,
+            r#""other": {"code": {"text": "no"}, "a": [1, {"b": "}"}]}"#,
+            r#""resourceType": "Observation""#,
+            r#""id": "x""#,
+            r#""n": -1.5e3"#,
+            r#""l": [true, false, null]"#,
+            r#""s": "a\"b\\c""#,
+            r#""\\": "backslash key""#,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let spaces = ["", " ", "\n  ", "\n\t\r\n    "];
+        for case in 0..20_000 {
+            let ws = spaces[next(spaces.len())];
+            let chosen: Vec<&str> = (0..next(7)).map(|_| members[next(members.len())]).collect();
+            let text = format!("{ws}{{{ws}{}{ws}}}{ws}", chosen.join(&format!(",{ws}")));
+            assert!(serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(), "{text}");
+            assert_eq!(
+                item_name(&RawResource::from_json(&text).unwrap()),
+                item_name_by_serde(&text),
+                "case {case}: {text}"
+            );
+        }
+        for text in [r#""text""#, "[]", "null", "5", r#"[{"code": {"text": "C"}}]"#] {
+            assert_eq!(item_name(&RawResource::from_json(text).unwrap()), item_name_by_serde(text), "{text}");
+        }
+    }
+
     #[test]
     fn item_name_follows_name_of_order() {
         let snomed = r#"{"coding": [{"system": "http://x", "display": "Other"},
