@@ -40,18 +40,27 @@ fn last_word(b: &[u8], i: usize) -> u64 {
 #[inline(always)]
 pub(crate) fn next_special(b: &[u8], mut from: usize) -> usize {
     loop {
-        let x = word_or_zeros(b, from);
-        // A quote is the one byte above 0x1f that the XOR takes below 0x21 (to 0x20).
-        let quote_or_control = x ^ (ONES * 0x02);
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let found = (quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control
-            | backslash.wrapping_sub(ONES) & !backslash)
-            & (ONES << 7);
+        let found = specials(word_or_zeros(b, from));
         if found != 0 {
             return from + (found.trailing_zeros() / 8) as usize;
         }
-        from += 8;
+        let found = specials(word_or_zeros(b, from + 8));
+        if found != 0 {
+            return from + 8 + (found.trailing_zeros() / 8) as usize;
+        }
+        from += 16;
     }
+}
+
+/// A high bit in each byte of `x` that is a quote, a backslash or a control character,
+/// exact up to the first such byte (see [`zeros`]).
+#[inline(always)]
+fn specials(x: u64) -> u64 {
+    // A quote is the one byte above 0x1f that the XOR takes below 0x21 (to 0x20).
+    let quote_or_control = x ^ (ONES * 0x02);
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    (quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control | backslash.wrapping_sub(ONES) & !backslash)
+        & (ONES << 7)
 }
 
 /// A high bit in each byte of `v` that is zero, exact up to the first such byte (only
