@@ -630,15 +630,16 @@ fn item_name(raw: &RawResource) -> Option<String> {
     }
 
     #[derive(Deserialize)]
-    struct Types(#[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<NameConcept>);
+    struct Types<'t>(#[serde(borrow, deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<NameConcept<'t>>);
 
+    /// What is read so far; strings without escapes are lent from the resource's text.
     #[derive(Default)]
-    struct Named {
-        code: Option<Option<NameConcept>>,
-        vaccine_code: Option<Option<NameConcept>>,
-        title: Option<Option<String>>,
-        description: Option<Option<String>>,
-        type_: Option<Types>,
+    struct Named<'t> {
+        code: Option<Option<NameConcept<'t>>>,
+        vaccine_code: Option<Option<NameConcept<'t>>>,
+        title: Option<Option<Text<'t>>>,
+        description: Option<Option<Text<'t>>>,
+        type_: Option<Types<'t>>,
         /// Set once the name is known (reading may stop before the end of the resource).
         done: Option<Option<String>>,
     }
@@ -651,7 +652,7 @@ fn item_name(raw: &RawResource) -> Option<String> {
         Ok(())
     }
 
-    impl<'de> Visitor<'de> for &mut Named {
+    impl<'de> Visitor<'de> for &mut Named<'de> {
         type Value = ();
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -683,17 +684,17 @@ fn item_name(raw: &RawResource) -> Option<String> {
                     .take()
                     .flatten()
                     .and_then(NameConcept::name)
-                    .or(self.title.take().flatten())
-                    .or(self.description.take().flatten())
+                    .or(self.title.take().flatten().map(Text::into_string))
+                    .or(self.description.take().flatten().map(Text::into_string))
                     .or_else(|| self.type_.take()?.0.into_iter().next().and_then(NameConcept::name)),
             );
             Ok(())
         }
     }
 
-    struct ReadNamed<'n>(&'n mut Named);
+    struct ReadNamed<'n, 't>(&'n mut Named<'t>);
 
-    impl<'de> DeserializeSeed<'de> for ReadNamed<'_> {
+    impl<'de> DeserializeSeed<'de> for ReadNamed<'_, 'de> {
         type Value = ();
 
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -711,27 +712,76 @@ fn item_name(raw: &RawResource) -> Option<String> {
 /// The parts of a `CodeableConcept` that name it.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct NameConcept {
-    #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
-    coding: Vec<NameCoding>,
-    text: Option<String>,
+struct NameConcept<'t> {
+    #[serde(borrow, deserialize_with = "gpconnect_core::fhir::one_or_many")]
+    coding: Vec<NameCoding<'t>>,
+    #[serde(borrow)]
+    text: Option<Text<'t>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct NameCoding {
-    system: Option<String>,
-    display: Option<String>,
+struct NameCoding<'t> {
+    #[serde(borrow)]
+    system: Option<Text<'t>>,
+    #[serde(borrow)]
+    display: Option<Text<'t>>,
 }
 
-impl NameConcept {
+impl NameConcept<'_> {
     /// Same choice as [`name_of`]: text, else the SNOMED display, else any display.
     fn name(self) -> Option<String> {
         let mut coding = self.coding;
-        let snomed = coding.iter().position(|c| c.system.as_deref().is_some_and(|s| same_url(s, SNOMED_SYSTEM)));
+        let snomed = coding.iter().position(|c| c.system.as_ref().is_some_and(|s| same_url(&s.0, SNOMED_SYSTEM)));
         self.text
             .or_else(|| snomed.and_then(|i| coding[i].display.take()))
             .or_else(|| coding.into_iter().find_map(|c| c.display))
+            .map(Text::into_string)
+    }
+}
+
+/// A string read as `String` reads it, but lent from the text when it has no escapes
+/// (most are never kept: a coding's system, the displays not chosen).
+struct Text<'t>(std::borrow::Cow<'t, str>);
+
+impl Text<'_> {
+    fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 't, 't> Deserialize<'de> for Text<'t> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(v.into()))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(v.to_owned().into()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(v.into()))
+            }
+
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                match std::str::from_utf8(v) {
+                    Ok(s) => Ok(Text(s.to_owned().into())),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+                }
+            }
+        }
+
+        d.deserialize_string(TextVisitor)
     }
 }
 
@@ -741,6 +791,186 @@ mod tests {
 
     fn name(json: &str) -> Option<String> {
         item_name(&RawResource::from_json(json).unwrap())
+    }
+
+    /// `item_name` as it was before its strings were lent: every name copied. It must
+    /// answer as this does.
+    fn item_name_by_serde(text: &str) -> Option<String> {
+        use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess};
+
+        #[derive(Deserialize)]
+        #[serde(field_identifier, rename_all = "camelCase")]
+        enum Key {
+            Code,
+            VaccineCode,
+            Title,
+            Description,
+            Type,
+            #[serde(other)]
+            Other,
+        }
+
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Concept {
+            #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
+            coding: Vec<Coding>,
+            text: Option<String>,
+        }
+
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Coding {
+            system: Option<String>,
+            display: Option<String>,
+        }
+
+        fn name(c: Concept) -> Option<String> {
+            let mut coding = c.coding;
+            let snomed = coding.iter().position(|c| c.system.as_deref().is_some_and(|s| same_url(s, SNOMED_SYSTEM)));
+            c.text
+                .or_else(|| snomed.and_then(|i| coding[i].display.take()))
+                .or_else(|| coding.into_iter().find_map(|c| c.display))
+        }
+
+        #[derive(Deserialize)]
+        struct Types(#[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<Concept>);
+
+        #[derive(Default)]
+        struct Named {
+            code: Option<Option<Concept>>,
+            vaccine_code: Option<Option<Concept>>,
+            title: Option<Option<String>>,
+            description: Option<Option<String>>,
+            type_: Option<Types>,
+            done: Option<Option<String>>,
+        }
+
+        fn read<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+            map: &mut A,
+            slot: &mut Option<T>,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(A::Error::custom("repeated element"));
+            }
+            *slot = Some(map.next_value()?);
+            Ok(())
+        }
+
+        impl<'de> Visitor<'de> for &mut Named {
+            type Value = ();
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a resource object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Code => {
+                            read(&mut map, &mut self.code)?;
+                            if let Some(name) = self.code.take().flatten().and_then(name) {
+                                self.done = Some(Some(name));
+                                return Ok(());
+                            }
+                            self.code = Some(None);
+                        }
+                        Key::VaccineCode => read(&mut map, &mut self.vaccine_code)?,
+                        Key::Title => read(&mut map, &mut self.title)?,
+                        Key::Description => read(&mut map, &mut self.description)?,
+                        Key::Type => read(&mut map, &mut self.type_)?,
+                        Key::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                self.done = Some(
+                    self.vaccine_code
+                        .take()
+                        .flatten()
+                        .and_then(name)
+                        .or(self.title.take().flatten())
+                        .or(self.description.take().flatten())
+                        .or_else(|| self.type_.take()?.0.into_iter().next().and_then(name)),
+                );
+                Ok(())
+            }
+        }
+
+        struct ReadNamed<'n>(&'n mut Named);
+
+        impl<'de> DeserializeSeed<'de> for ReadNamed<'_> {
+            type Value = ();
+
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_map(self.0)
+            }
+        }
+
+        let mut named = Named::default();
+        let _ = checked::from_str_seed(text, ReadNamed(&mut named));
+        named.done.flatten()
+    }
+
+    #[test]
+    fn item_name_answers_as_copying_every_name_did() {
+        let members = [
+            r#""code": {"text": "C"}"#,
+            r#""code": null"#,
+            r#""code": {"coding": [{"system": "http://snomed.info/sct", "display": "S"}, {"display": "A"}]}"#,
+            r#""code": {"coding": {"display": "One"}, "extension": [{"url": "u", "valueId": "}]"}]}"#,
+            r#""code": {"coding": []}"#,
+            r#""code": {"coding": [{"system": "https://snomed.info/sct", "display": 3}]}"#,
+            r#""code": {"text": null, "coding": null}"#,
+            r#""code": {"text": "A\u00e9\"b", "extra": {"deep": [[[]]]}}"#,
+            r#""code": 5"#,
+            r#""code": "x""#,
+            r#""code": [{"text": "in an array"}]"#,
+            r#""c\u006fde": {"text": "E"}"#,
+            r#""vaccineCode": {"text": "V"}"#,
+            r#""vaccineCode": [1]"#,
+            r#""vaccineCode": {"coding": [{"display": "VD"}]}"#,
+            r#""title": "T""#,
+            r#""title": null"#,
+            r#""title": 5"#,
+            r#""t\u0069tle": "ET""#,
+            r#""description": "D\n""#,
+            r#""description": {"text": "no"}"#,
+            r#""type": [{"text": "Ty"}, {"text": "2"}]"#,
+            r#""type": {"coding": [{"display": "Ty"}]}"#,
+            r#""type": null"#,
+            r#""type": "str""#,
+            r#""type": []"#,
+            r#""other": {"code": {"text": "no"}, "a": [1, {"b": "}"}]}"#,
+            r#""resourceType": "Observation""#,
+            r#""id": "x""#,
+            r#""n": -1.5e3"#,
+            r#""l": [true, false, null]"#,
+            r#""s": "a\"b\\c""#,
+            r#""\\": "backslash key""#,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let spaces = ["", " ", "\n  ", "\n\t\r\n    "];
+        for case in 0..20_000 {
+            let ws = spaces[next(spaces.len())];
+            let chosen: Vec<&str> = (0..next(7)).map(|_| members[next(members.len())]).collect();
+            let text = format!("{ws}{{{ws}{}{ws}}}{ws}", chosen.join(&format!(",{ws}")));
+            assert!(serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(), "{text}");
+            assert_eq!(
+                item_name(&RawResource::from_json(&text).unwrap()),
+                item_name_by_serde(&text),
+                "case {case}: {text}"
+            );
+        }
+        for text in [r#""text""#, "[]", "null", "5", r#"[{"code": {"text": "C"}}]"#] {
+            assert_eq!(item_name(&RawResource::from_json(text).unwrap()), item_name_by_serde(text), "{text}");
+        }
     }
 
     #[test]
@@ -770,5 +1000,14 @@ mod tests {
         assert_eq!(name(r#"{"title": 5, "code": {"text": "C"}}"#), None);
         assert_eq!(name(r#"{"title": "A", "title": "B"}"#), None);
         assert_eq!(name(r#""text""#), None);
+        // Escapes in names and values are read as written; a name of the wrong kind is no name.
+        assert_eq!(name(r#"{"code": {"text": "A\u00e9\"b"}}"#).as_deref(), Some("Aé\"b"));
+        assert_eq!(
+            name(r#"{"c\u006fde": {"coding": [{"system": "http://snomed.info\/sct", "display": "S\/n"}, {"display": "x"}]}}"#)
+                .as_deref(),
+            Some("S/n")
+        );
+        assert_eq!(name(r#"{"code": {"coding": [{"display": 5}]}, "title": "T"}"#), None);
+        assert_eq!(name(r#"{"description": "D\n", "title": null}"#).as_deref(), Some("D\n"));
     }
 }

@@ -81,31 +81,138 @@ struct Scanner<'t> {
     i: usize,
 }
 
+/// The byte at `i`; a zero byte past the end (never valid JSON there, so every check fails).
+#[inline(always)]
+fn byte(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+/// Where the whitespace at `i` ends.
+#[inline(always)]
+fn ws(b: &[u8], i: usize) -> usize {
+    match byte(b, i) {
+        c if c > b' ' => i,
+        // One space between a colon and a value.
+        b' ' if byte(b, i + 1) > b' ' => i + 1,
+        _ => scan::whitespace_end(b, i),
+    }
+}
+
+/// Where the string whose text starts at `i` (after its opening quote) ends, past its
+/// closing quote, and whether it has escapes; `None` for an invalid string.
+#[inline(always)]
+fn string_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let p = scan::next_special(b, i);
+    if byte(b, p) == b'"' {
+        return Some((p + 1, false));
+    }
+    escaped_string_end(b, p).map(|end| (end, true))
+}
+
+/// [`string_end`] from the string's first backslash (or control character, or the end of
+/// the text, which are errors).
+#[inline(never)]
+fn escaped_string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match byte(b, i) {
+            b'"' => return Some(i + 1),
+            b'\\' => match byte(b, i + 1) {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                b'u' => {
+                    let hex = b.get(i + 2..i + 6)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    i += 6;
+                }
+                _ => return None,
+            },
+            // A raw control character, or the end of the text.
+            _ => return None,
+        }
+        i = scan::next_special(b, i);
+    }
+}
+
+/// Where the number at `i` ends, by RFC 8259's grammar.
+#[inline(never)]
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |mut i: usize| {
+        let from = i;
+        while byte(b, i).is_ascii_digit() {
+            i += 1;
+        }
+        (i > from).then_some(i)
+    };
+    if byte(b, i) == b'-' {
+        i += 1;
+    }
+    i = match byte(b, i) {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(i)?,
+        _ => return None,
+    };
+    if byte(b, i) == b'.' {
+        i = digits(i + 1)?;
+    }
+    if let b'e' | b'E' = byte(b, i) {
+        i += 1;
+        if let b'+' | b'-' = byte(b, i) {
+            i += 1;
+        }
+        i = digits(i)?;
+    }
+    Some(i)
+}
+
+/// Where the literal `word` at `i` ends.
+#[inline(never)]
+fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    (b.get(i..i + word.len()) == Some(word)).then_some(i + word.len())
+}
+
+/// From `i` (after whitespace), in an object, a member's key and colon; then (in either)
+/// up to the member's or element's value.
+#[inline(always)]
+fn member_start(b: &[u8], i: usize, object: bool) -> Option<usize> {
+    if !object {
+        return Some(i);
+    }
+    if byte(b, i) != b'"' {
+        return None;
+    }
+    let i = ws(b, string_end(b, i + 1)?.0);
+    if byte(b, i) != b':' {
+        return None;
+    }
+    Some(ws(b, i + 1))
+}
+
 impl<'t> Scanner<'t> {
-    /// Whitespace; runs of spaces (indentation) eight at a time.
-    #[inline]
+    /// Whitespace.
+    #[inline(always)]
     fn ws(&mut self) {
-        self.i = scan::whitespace_end(self.b, self.i);
+        self.i = ws(self.b, self.i);
     }
 
     /// Whitespace, then `c`.
-    #[inline]
+    #[inline(always)]
     fn open(&mut self, c: u8) -> Option<()> {
         self.ws();
-        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+        (byte(self.b, self.i) == c).then(|| self.i += 1)
     }
 
     /// Whitespace, then `c` if it comes next (an empty object or array).
-    #[inline]
+    #[inline(always)]
     fn close(&mut self, c: u8) -> bool {
         self.open(c).is_some()
     }
 
     /// After a member or element: `true` at a comma, `false` at `close`.
-    #[inline]
+    #[inline(always)]
     fn next_member(&mut self, close: u8) -> Option<bool> {
         self.ws();
-        let c = *self.b.get(self.i)?;
+        let c = byte(self.b, self.i);
         self.i += 1;
         match c {
             b',' => Some(true),
@@ -121,77 +228,15 @@ impl<'t> Scanner<'t> {
     }
 
     /// A member's key (as written, between its quotes), whether it has escapes, and its colon.
-    #[inline]
+    #[inline(always)]
     fn key_escaped(&mut self) -> Option<(&'t str, bool)> {
         self.open(b'"')?;
         let start = self.i;
-        let escaped = self.string_rest()?;
-        let key = &self.text[start..self.i - 1];
+        let (end, escaped) = string_end(self.b, start)?;
+        self.i = end;
+        let key = &self.text[start..end - 1];
         self.open(b':')?;
         Some((key, escaped))
-    }
-
-    /// The rest of a string after its opening quote, through its closing one; whether it
-    /// had escapes.
-    #[inline]
-    fn string_rest(&mut self) -> Option<bool> {
-        let mut escaped = false;
-        loop {
-            self.i = scan::next_special(self.b, self.i)?;
-            match self.b[self.i] {
-                b'"' => {
-                    self.i += 1;
-                    return Some(escaped);
-                }
-                b'\\' => {
-                    escaped = true;
-                    match *self.b.get(self.i + 1)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
-                        b'u' => {
-                            let hex = self.b.get(self.i + 2..self.i + 6)?;
-                            if !hex.iter().all(u8::is_ascii_hexdigit) {
-                                return None;
-                            }
-                            self.i += 6;
-                        }
-                        _ => return None,
-                    }
-                }
-                // A raw control character.
-                _ => return None,
-            }
-        }
-    }
-
-    /// A number by RFC 8259's grammar.
-    fn number(&mut self) -> Option<()> {
-        let digits = |s: &mut Self| {
-            let from = s.i;
-            while s.b.get(s.i).is_some_and(u8::is_ascii_digit) {
-                s.i += 1;
-            }
-            (s.i > from).then_some(())
-        };
-        if self.b.get(self.i) == Some(&b'-') {
-            self.i += 1;
-        }
-        match self.b.get(self.i)? {
-            b'0' => self.i += 1,
-            b'1'..=b'9' => digits(self)?,
-            _ => return None,
-        }
-        if self.b.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            digits(self)?;
-        }
-        if let Some(b'e' | b'E') = self.b.get(self.i) {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            digits(self)?;
-        }
-        Some(())
     }
 
     /// One JSON value, checked, inside `outer` levels of nesting: its text and how deep
@@ -200,61 +245,60 @@ impl<'t> Scanner<'t> {
     fn value(&mut self, outer: usize) -> Option<(&'t str, usize)> {
         self.ws();
         let start = self.i;
+        let depth = self.value_depth(outer)?;
+        Some((&self.text[start..self.i], depth))
+    }
+
+    /// [`value`](Self::value) at the current place (after whitespace), without its text.
+    fn value_depth(&mut self, outer: usize) -> Option<usize> {
+        let b = self.b;
+        let mut i = self.i;
         let (mut depth, mut deepest, mut objects) = (0usize, 0usize, 0u128);
         'value: loop {
-            match *self.b.get(self.i)? {
-                c @ (b'{' | b'[') => {
-                    self.i += 1;
+            match byte(b, i) {
+                b'"' => i = string_end(b, i + 1)?.0,
+                open @ (b'{' | b'[') => {
                     depth += 1;
                     if outer + depth > MAX_NESTING {
                         return None;
                     }
                     deepest = deepest.max(depth);
-                    let object = c == b'{';
+                    let object = open == b'{';
                     objects = objects << 1 | u128::from(object);
-                    if !self.close(if object { b'}' } else { b']' }) {
-                        self.member_start(object)?;
+                    i = ws(b, i + 1);
+                    // `}` and `]` each come two after their opening bracket.
+                    if byte(b, i) != open + 2 {
+                        i = member_start(b, i, object)?;
                         continue 'value;
                     }
+                    i += 1;
                     depth -= 1;
                     objects >>= 1;
                 }
-                b'"' => {
-                    self.i += 1;
-                    self.string_rest()?;
-                }
-                b't' => self.literal(b"true")?,
-                b'f' => self.literal(b"false")?,
-                b'n' => self.literal(b"null")?,
-                _ => self.number()?,
+                b't' => i = literal_end(b, i, b"true")?,
+                b'f' => i = literal_end(b, i, b"false")?,
+                b'n' => i = literal_end(b, i, b"null")?,
+                _ => i = number_end(b, i)?,
             }
             // After a value: close what it ends, or go on to the next member or element.
             while depth > 0 {
+                i = ws(b, i);
                 let object = objects & 1 == 1;
-                if self.next_member(if object { b'}' } else { b']' })? {
-                    self.member_start(object)?;
+                let c = byte(b, i);
+                i += 1;
+                if c == b',' {
+                    i = member_start(b, ws(b, i), object)?;
                     continue 'value;
+                }
+                if c != if object { b'}' } else { b']' } {
+                    return None;
                 }
                 depth -= 1;
                 objects >>= 1;
             }
-            return Some((&self.text[start..self.i], deepest));
+            self.i = i;
+            return Some(deepest);
         }
-    }
-
-    /// In an object, a member's key and colon; then (in either) up to its value.
-    #[inline]
-    fn member_start(&mut self, object: bool) -> Option<()> {
-        if object {
-            self.key_escaped()?;
-        }
-        self.ws();
-        Some(())
-    }
-
-    #[inline]
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        (self.b.get(self.i..self.i + word.len()) == Some(word)).then(|| self.i += word.len())
     }
 
     /// The value of member `key`, inside `outer` levels: kept in `out` when `wanted` names
@@ -327,9 +371,18 @@ impl<'t> Scanner<'t> {
         if !self.close(b'}') {
             loop {
                 let (key, escaped) = self.key_escaped()?;
-                let (value, depth) = self.value(4)?;
+                self.ws();
+                let at = self.i;
+                // Most members are strings: read here, not by the general scan.
+                let depth = if byte(self.b, at) == b'"' {
+                    self.i = string_end(self.b, at + 1)?.0;
+                    0
+                } else {
+                    self.value_depth(4)?
+                };
                 deepest = deepest.max(depth);
                 if peeked.is_none() {
+                    let value = &self.text[at..self.i];
                     let slot = match key {
                         _ if escaped => {
                             peeked = Some(Peeked::Unknown);
@@ -450,6 +503,16 @@ mod tests {
             ] {
                 assert!(split(&bad, &[], &[]).is_none(), "{bad}");
             }
+        }
+    }
+
+    #[test]
+    fn every_cut_of_a_bundle_is_refused() {
+        let text = "{\n  \"entry\": [\n    {\n      \"resource\": {\"resourceType\": \"List\", \"id\": \"l\", \"n\": -1.5e3, \
+            \"t\": [true, false, null], \"s\": \"a\\\"b\\u00e9\", \"o\": {\"deeper\": [0]}}\n    }\n  ],\n  \"total\": 10\n}";
+        assert!(split(text, &["total"], &[]).is_some());
+        for cut in 0..text.len() {
+            assert!(split(&text[..cut], &["total"], &[]).is_none(), "{:?}", &text[..cut]);
         }
     }
 
