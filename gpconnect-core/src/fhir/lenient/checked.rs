@@ -143,17 +143,30 @@ impl<'de> Reader<'de> {
         self.text.as_bytes()
     }
 
-    /// Skips whitespace; the next byte, if any.
+    /// Skips whitespace; the next byte, if any. Small enough to inline everywhere: no
+    /// whitespace (compact JSON, a key before its colon) or one space (after a colon) is
+    /// seen here, anything else by [`Reader::peek_past_whitespace`].
     #[inline]
     fn peek(&mut self) -> Option<u8> {
-        match self.bytes().get(self.at) {
-            // Most often no whitespace at all (compact JSON, or between a key and its colon).
-            Some(&c) if c > b' ' => Some(c),
-            _ => {
-                self.at = scan::whitespace_end(self.bytes(), self.at);
-                self.bytes().get(self.at).copied()
+        let b = self.bytes();
+        match b.get(self.at) {
+            Some(&c) if c > b' ' => return Some(c),
+            Some(b' ') => {
+                if let Some(&c) = b.get(self.at + 1).filter(|&&c| c > b' ') {
+                    self.at += 1;
+                    return Some(c);
+                }
             }
+            _ => {}
         }
+        self.peek_past_whitespace()
+    }
+
+    /// [`Reader::peek`] at whitespace: a line break and its indentation, or any other run.
+    #[inline(never)]
+    fn peek_past_whitespace(&mut self) -> Option<u8> {
+        self.at = scan::whitespace_end(self.bytes(), self.at);
+        self.bytes().get(self.at).copied()
     }
 
     /// After the value: nothing but whitespace.
