@@ -111,6 +111,19 @@ pub(crate) fn next_that_matters(b: &[u8], from: usize, in_string: bool) -> Optio
     )
 }
 
+/// Where the whitespace at `i` ends when there is none or a single space (a key before its
+/// colon, the space after one): the cases a reader should see inline; `None` for any other
+/// run (see [`whitespace_end`]).
+#[inline(always)]
+pub(crate) fn short_whitespace_end(b: &[u8], i: usize) -> Option<usize> {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    match at(i) {
+        c if c > b' ' => Some(i),
+        b' ' if at(i + 1) > b' ' => Some(i + 1),
+        _ => None,
+    }
+}
+
 /// Where the whitespace starting at `from` ends. A line break and the indentation after
 /// it (the usual whitespace of pretty-printed JSON) are passed over here, eight spaces at
 /// a time; any other run by [`whitespace_run_end`].
@@ -137,7 +150,7 @@ fn whitespace_run_end(b: &[u8], mut from: usize) -> usize {
 
 /// Where the run of spaces starting at `from` (perhaps none) ends, eight bytes at a time.
 #[inline(always)]
-pub(crate) fn spaces_end(b: &[u8], mut from: usize) -> usize {
+fn spaces_end(b: &[u8], mut from: usize) -> usize {
     loop {
         // Zero bytes where there are spaces: the first other byte ends the run.
         let others = word_or_zeros(b, from) ^ (ONES * u64::from(b' '));

@@ -90,12 +90,7 @@ fn byte(b: &[u8], i: usize) -> u8 {
 /// Where the whitespace at `i` ends.
 #[inline(always)]
 fn ws(b: &[u8], i: usize) -> usize {
-    match byte(b, i) {
-        c if c > b' ' => i,
-        // One space between a colon and a value.
-        b' ' if byte(b, i + 1) > b' ' => i + 1,
-        _ => scan::whitespace_end(b, i),
-    }
+    scan::short_whitespace_end(b, i).unwrap_or_else(|| scan::whitespace_end(b, i))
 }
 
 /// Where the string whose text starts at `i` (after its opening quote) ends, past its
@@ -171,6 +166,18 @@ fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
     (b.get(i..i + word.len()) == Some(word)).then_some(i + word.len())
 }
 
+/// After a member or element at `i`: whitespace, then past a comma (`true`) or `close`
+/// (`false`); `None` for anything else.
+#[inline(always)]
+fn after_item(b: &[u8], i: usize, close: u8) -> Option<(usize, bool)> {
+    let i = ws(b, i);
+    match byte(b, i) {
+        b',' => Some((i + 1, true)),
+        c if c == close => Some((i + 1, false)),
+        _ => None,
+    }
+}
+
 /// From `i` (after whitespace), in an object, a member's key and colon; then (in either)
 /// up to the member's or element's value.
 #[inline(always)]
@@ -211,14 +218,9 @@ impl<'t> Scanner<'t> {
     /// After a member or element: `true` at a comma, `false` at `close`.
     #[inline(always)]
     fn next_member(&mut self, close: u8) -> Option<bool> {
-        self.ws();
-        let c = byte(self.b, self.i);
-        self.i += 1;
-        match c {
-            b',' => Some(true),
-            c if c == close => Some(false),
-            _ => None,
-        }
+        let (i, more) = after_item(self.b, self.i, close)?;
+        self.i = i;
+        Some(more)
     }
 
     /// A member's key and its colon; `None` for a key written with escapes.
@@ -282,16 +284,12 @@ impl<'t> Scanner<'t> {
             }
             // After a value: close what it ends, or go on to the next member or element.
             while depth > 0 {
-                i = ws(b, i);
                 let object = objects & 1 == 1;
-                let c = byte(b, i);
-                i += 1;
-                if c == b',' {
+                let (next, more) = after_item(b, i, if object { b'}' } else { b']' })?;
+                i = next;
+                if more {
                     i = member_start(b, ws(b, i), object)?;
                     continue 'value;
-                }
-                if c != if object { b'}' } else { b']' } {
-                    return None;
                 }
                 depth -= 1;
                 objects >>= 1;

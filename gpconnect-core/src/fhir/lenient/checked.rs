@@ -144,22 +144,17 @@ impl<'de> Reader<'de> {
     }
 
     /// Skips whitespace; the next byte, if any. Small enough to inline everywhere: no
-    /// whitespace (compact JSON, a key before its colon) or one space (after a colon) is
-    /// seen here, anything else by [`Reader::peek_past_whitespace`].
+    /// whitespace or one space is seen here ([`scan::short_whitespace_end`]), any other
+    /// run by [`Reader::peek_past_whitespace`].
     #[inline]
     fn peek(&mut self) -> Option<u8> {
-        let b = self.bytes();
-        match b.get(self.at) {
-            Some(&c) if c > b' ' => return Some(c),
-            Some(b' ') => {
-                if let Some(&c) = b.get(self.at + 1).filter(|&&c| c > b' ') {
-                    self.at += 1;
-                    return Some(c);
-                }
+        match scan::short_whitespace_end(self.bytes(), self.at) {
+            Some(end) => {
+                self.at = end;
+                self.bytes().get(end).copied()
             }
-            _ => {}
+            None => self.peek_past_whitespace(),
         }
-        self.peek_past_whitespace()
     }
 
     /// [`Reader::peek`] at whitespace: a line break and its indentation, or any other run.
