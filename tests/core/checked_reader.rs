@@ -1,5 +1,6 @@
-//! The reader behind every lenient typed parse (`fhir::lenient::checked`) against
-//! serde_json, which it replaces: for the spec's example resources, and for every value of
+//! The reader behind every lenient typed parse (`fhir::checked`) against serde_json,
+//! which it replaces, through each type's `Deserialize` and through its own `FromChecked`
+//! reading: for the spec's example resources, and for every value of
 //! each of them swapped for a value of another kind, both give the same value, or both
 //! fail at the same place with the same kind of error (the place is how the repair finds
 //! the field that failed).
@@ -8,7 +9,7 @@ use gpconnect::structured::resources::{
     AllergyIntolerance, Condition, DiagnosticReport, Encounter, Immunization, Medication, MedicationRequest,
     MedicationStatement, Observation, ProcedureRequest, ReferralRequest, Specimen,
 };
-use gpconnect_core::fhir::lenient::checked;
+use gpconnect_core::fhir::checked::{self, FromChecked};
 use gpconnect_core::fhir::{Bundle, HealthcareService, List, Location, Organization, Patient, Practitioner};
 use gpconnect_core::fhir::{PractitionerRole, RawResource};
 use gpconnect_testkit::fixtures::{fixture, NAMES};
@@ -34,8 +35,9 @@ fn by_serde_json<T: DeserializeOwned>(text: &str, write: fn(&T) -> Option<Value>
     }
 }
 
-fn by_checked<T: DeserializeOwned>(text: &str, write: fn(&T) -> Option<Value>) -> Outcome {
-    match checked::from_str::<T>(text) {
+/// Read by the checked reader, through `read`.
+fn by_checked<T>(text: &str, read: fn(&str) -> Result<T, checked::Error>, write: fn(&T) -> Option<Value>) -> Outcome {
+    match read(text) {
         Ok(v) => Outcome::Read(write(&v)),
         Err(e) => {
             let (line, column) = e.line_column(text);
@@ -48,19 +50,24 @@ fn written<T: Serialize>(v: &T) -> Option<Value> {
     serde_json::to_value(v).ok()
 }
 
-fn unwritten<T>(_: &T) -> Option<Value> {
-    None
+/// A type that is read only: which of its fields are set (its `Debug` names them).
+fn unwritten<T: std::fmt::Debug>(v: &T) -> Option<Value> {
+    Some(Value::String(format!("{v:?}")))
 }
 
-/// Both readers agree on `text` read as `T`.
-fn agree<T: DeserializeOwned>(text: &str, write: fn(&T) -> Option<Value>) {
-    let (expected, got) = (by_serde_json(text, write), by_checked(text, write));
-    assert_eq!(got, expected, "{} from {text}", std::any::type_name::<T>());
+/// Both readers agree on `text` read as `T`, through its `Deserialize` and through its own
+/// reading.
+fn agree<T: DeserializeOwned + FromChecked>(text: &str, write: fn(&T) -> Option<Value>) {
+    let expected = by_serde_json(text, write);
+    let name = std::any::type_name::<T>();
+    assert_eq!(by_checked(text, |t| checked::from_str(t), write), expected, "{name} (Deserialize) from {text}");
+    assert_eq!(by_checked(text, checked::read, write), expected, "{name} (FromChecked) from {text}");
 }
 
 /// Reads `text` as the type its `resourceType` names (and as a JSON tree).
 fn agree_as_its_type(resource_type: &str, text: &str) {
-    agree::<Value>(text, |v| Some(v.clone()));
+    let tree = |v: &Value| Some(v.clone());
+    assert_eq!(by_checked(text, |t| checked::from_str(t), tree), by_serde_json(text, tree), "a tree from {text}");
     match resource_type {
         "Patient" => agree::<Patient>(text, written),
         "Organization" => agree::<Organization>(text, written),

@@ -96,31 +96,36 @@ pub fn bundle_text(b: &[u8]) -> Outcome {
 }
 
 /// The reader of checked JSON text behind every lenient typed parse, against serde_json:
-/// on a well-formed body both give the same tree and, read as a Patient and as a List,
+/// on a well-formed body both give the same tree and, read as a Patient and as a List
+/// (through their `Deserialize` and through their own [`checked::FromChecked`] reading),
 /// the same value or an error at the same place; on any other body (which it is never
 /// given) it must still not panic.
 pub fn checked_reader(b: &[u8]) -> Outcome {
-    use gpconnect::fhir::lenient::checked;
+    use gpconnect::fhir::checked;
     use gpconnect::fhir::{List, Patient};
     use serde_json::Value;
     let Ok(text) = std::str::from_utf8(b) else { return boxed(Err::<(), _>("not UTF-8")) };
     if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
         return boxed(checked::from_str::<Value>(text).map(|_| "read"));
     }
-    fn same<T: serde::de::DeserializeOwned + serde::Serialize>(text: &str) {
+    fn same<T: serde::de::DeserializeOwned + serde::Serialize>(
+        text: &str,
+        checked: fn(&str) -> Result<T, checked::Error>,
+    ) {
         let by_serde_json =
             serde_json::from_str::<T>(text).map(|v| serde_json::to_value(v).ok()).map_err(|e| (e.line(), e.column()));
-        let by_checked =
-            checked::from_str::<T>(text).map(|v| serde_json::to_value(v).ok()).map_err(|e| e.line_column(text));
+        let by_checked = checked(text).map(|v| serde_json::to_value(v).ok()).map_err(|e| e.line_column(text));
         assert!(
             by_serde_json == by_checked,
             "the checked reader differs from serde_json on {}",
             std::any::type_name::<T>()
         );
     }
-    same::<Value>(text);
-    same::<Patient>(text);
-    same::<List>(text);
+    same::<Value>(text, |t| checked::from_str(t));
+    same::<Patient>(text, |t| checked::from_str(t));
+    same::<Patient>(text, checked::read);
+    same::<List>(text, |t| checked::from_str(t));
+    same::<List>(text, checked::read);
     boxed(checked::from_str::<Value>(text).map(|v| v.is_object()))
 }
 

@@ -167,6 +167,8 @@ impl Serialize for RawResource {
     }
 }
 
+crate::__checked_via_serde!(RawResource);
+
 impl<'de> Deserialize<'de> for RawResource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;

@@ -1,7 +1,8 @@
 //! The one way to declare an STU3 type: [`fhir_type!`](crate::fhir_type).
 //!
 //! From one declaration a type gets its struct (with doc comments), JSON reading (a
-//! `Deserialize` through one shared key lookup, [`json`], not serde's derive) and writing
+//! `Deserialize` through one shared key lookup, [`json`], not serde's derive, and the same
+//! reading over checked text, [`FromChecked`](crate::fhir::checked::FromChecked)) and writing
 //! (serde's `Serialize` derive) with the SDK's leniency, XML reading (`xml::FromXml`) and writing
 //! (`xml::ToXml`) with the `mesh` feature only, and a `Debug` by the SDK's one redaction
 //! rule ([`crate::redact`]): the `id` screened, the other fields named when set, never
@@ -322,8 +323,84 @@ macro_rules! __fhir_json {
                 d.deserialize_map(Object)
             }
         }
+
+        $crate::__fhir_checked!($name $(($f $w $k $t))*);
     };
     (any $($t:tt)*) => {};
+}
+
+/// The checked half of [`__fhir_json!`](crate::__fhir_json): [`FromChecked`], reading as
+/// the `Deserialize` does through the checked reader, in one function per type that is
+/// not generic (compiled once, here, not once per deserializer in every crate that reads
+/// the type).
+///
+/// [`FromChecked`]: crate::fhir::checked::FromChecked
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __fhir_checked {
+    ($name:ident $(($f:ident $w:literal $k:tt $t:ty))*) => {
+        impl $crate::fhir::checked::FromChecked for $name {
+            fn from_checked(
+                r: &mut $crate::fhir::checked::Reader<'_>,
+            ) -> ::core::result::Result<Self, $crate::fhir::checked::Error> {
+                #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+                enum Field {
+                    $($f,)*
+                }
+                const NAMES: &[&str] = &[$($w),*];
+                #[allow(unused_mut)]
+                let mut out = <$name as ::core::default::Default>::default();
+                r.object(NAMES, &mut |r, i| {
+                    let _ = (&r, i);
+                    match i {
+                        $(i if i == Field::$f as usize => out.$f = $crate::__fhir_read_checked!(r $k $t),)*
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+                Ok(out)
+            }
+
+            // Not inlined where a field of the type is read: the reading stays here.
+            #[inline(never)]
+            fn many_from_checked(
+                r: &mut $crate::fhir::checked::Reader<'_>,
+            ) -> ::core::result::Result<::std::vec::Vec<Self>, $crate::fhir::checked::Error> {
+                r.many(Self::from_checked)
+            }
+
+            #[inline(never)]
+            fn first_from_checked(
+                r: &mut $crate::fhir::checked::Reader<'_>,
+            ) -> ::core::result::Result<::core::option::Option<Self>, $crate::fhir::checked::Error> {
+                r.first_of(Self::from_checked)
+            }
+        }
+    };
+}
+
+/// One field's value in [`__fhir_checked!`](crate::__fhir_checked), by its cardinality.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __fhir_read_checked {
+    ($r:ident (one) $t:ty) => {
+        match $r.null()? {
+            true => None,
+            false => Some(<$t as $crate::fhir::checked::FromChecked>::from_checked($r)?),
+        }
+    };
+    ($r:ident (many) $t:ty) => {
+        <$t as $crate::fhir::checked::FromChecked>::many_from_checked($r)?
+    };
+    ($r:ident (first) $t:ty) => {
+        <$t as $crate::fhir::checked::FromChecked>::first_from_checked($r)?
+    };
+    ($r:ident (one_with $with:path) $t:ty) => {
+        $with(&mut *$r)?
+    };
+    ($r:ident (many_with $with:path) $t:ty) => {
+        $with(&mut *$r)?
+    };
 }
 
 /// One field's value in [`__fhir_json!`](crate::__fhir_json), by its cardinality.

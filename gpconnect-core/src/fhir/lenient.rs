@@ -22,6 +22,7 @@
 
 use std::fmt;
 
+use super::checked;
 use super::scan;
 use super::{
     CodeableConcept, Coding, Decimal, Extension, FhirDateTime, Identifier, Period, Quantity, Reference, ResourceIndex,
@@ -30,8 +31,6 @@ use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-#[doc(hidden)]
-pub mod checked;
 mod items;
 mod locate;
 mod node;

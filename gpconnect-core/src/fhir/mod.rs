@@ -66,6 +66,8 @@
 #![deny(missing_docs)]
 
 mod bundle;
+#[doc(hidden)]
+pub mod checked;
 mod datatypes;
 #[doc(hidden)]
 pub mod declare;

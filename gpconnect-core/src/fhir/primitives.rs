@@ -174,6 +174,8 @@ impl Serialize for FhirDateTime {
     }
 }
 
+crate::__checked_via_serde!(FhirDateTime, Decimal);
+
 impl<'de> Deserialize<'de> for FhirDateTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         String::deserialize(d).map(Self)

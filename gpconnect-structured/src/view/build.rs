@@ -17,14 +17,15 @@ use gpconnect_core::fhir::{
     List, Location, OperationOutcome, Organization, Patient, Period, Practitioner, PractitionerRole, Quantity,
     RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
 };
-use serde::de::{DeserializeOwned, DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::{
     Author, LinkedItem, RecordWarning, RecordWarningKind, SectionKind, StructuredRecord, ViewProblem, ViewProblemKind,
 };
 use crate::resources::Observation;
-use gpconnect_core::fhir::lenient::{checked, Repairer, Unreadable};
+use gpconnect_core::fhir::checked::{self, FromChecked};
+use gpconnect_core::fhir::lenient::{Repairer, Unreadable};
 
 mod lists;
 mod text;
@@ -142,14 +143,14 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
 
 /// Parses a resource leniently: malformed fields are reported and left empty, a resource
 /// with no identity (or nested too deep) is reported and `None`.
-fn parse_reporting<T: DeserializeOwned + 'static>(
+fn parse_reporting<T: FromChecked + 'static>(
     raw: &RawResource,
     lost_entry: bool,
     section: Option<SectionKind>,
     problems: &mut Vec<ViewProblem>,
     repairer: &mut Repairer,
 ) -> Option<T> {
-    match repairer.parse::<T>(raw.raw()) {
+    match repairer.read::<T>(raw.raw()) {
         Ok((v, repaired)) => {
             report_parse(raw, lost_entry, section, problems, Ok(repaired));
             Some(v)
@@ -292,13 +293,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Parses a resource leniently (see [`parse_reporting`]).
-    pub(super) fn parse<T: DeserializeOwned + 'static>(&mut self, raw: &RawResource, lost_entry: bool) -> Option<T> {
+    pub(super) fn parse<T: FromChecked + 'static>(&mut self, raw: &RawResource, lost_entry: bool) -> Option<T> {
         parse_reporting(raw, lost_entry, self.section, &mut self.problems, &mut self.repairer)
     }
 
     /// Parses a List entry's target as `T`, reporting a wrong type or no identity as a
     /// lost entry.
-    pub(super) fn entry<T: DeserializeOwned + FhirResource + 'static>(&mut self, found: Found<'_>) -> Option<T> {
+    pub(super) fn entry<T: FromChecked + FhirResource + 'static>(&mut self, found: Found<'_>) -> Option<T> {
         let raw = found.raw;
         if !raw.is::<T>() {
             self.problem(
@@ -314,7 +315,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Resolves and parses a reference of type `T` (charged to the copy budget).
-    pub(super) fn resolve_as<T: DeserializeOwned + FhirResource + 'static>(
+    pub(super) fn resolve_as<T: FromChecked + FhirResource + 'static>(
         &mut self,
         scope: Scope<'_>,
         from: &str,

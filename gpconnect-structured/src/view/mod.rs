@@ -362,7 +362,7 @@ impl StructuredRecord {
         self.bundle
             .resources()
             .filter(|r| {
-                gpconnect_core::fhir::lenient::checked::from_str::<Labelled>(r.raw())
+                gpconnect_core::fhir::checked::from_str::<Labelled>(r.raw())
                     .ok()
                     .and_then(|l| l.meta)
                     .is_some_and(|m| m.security.iter().any(|c| c.is_not_for_patient()))

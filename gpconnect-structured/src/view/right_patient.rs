@@ -58,7 +58,7 @@ struct Subjects {
 /// is an object, else nothing.
 fn elements(raw: &RawValue) -> Vec<&RawValue> {
     match raw.get().as_bytes().first() {
-        Some(b'[') => lenient::checked::from_str(raw.get()).unwrap_or_default(),
+        Some(b'[') => gpconnect_core::fhir::checked::from_str(raw.get()).unwrap_or_default(),
         Some(b'{') => vec![raw],
         _ => Vec::new(),
     }

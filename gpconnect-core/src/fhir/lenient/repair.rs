@@ -9,10 +9,10 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::checked;
 use super::locate::{self, Step};
 use super::node::Node;
 use super::{depth_exceeds, Unreadable, MAX_DEPTH, MAX_REPAIRS, REPARSE_FLOOR, REPARSE_PER_BYTE};
+use crate::fhir::checked::{self, FromChecked};
 use crate::fhir::Bundle;
 
 /// Learned repairs kept per resource type, at most.
@@ -144,11 +144,27 @@ impl Repairer {
     /// from a string, or dropped). After eight repairs, or once the budget is
     /// spent, only `resourceType` and `id` are kept (path `*`).
     pub fn parse<T: DeserializeOwned + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
+        self.parse_with(json, |text| checked::from_str::<T>(text))
+    }
+
+    /// [`parse`](Self::parse) of a type declared with [`fhir_type!`](crate::fhir_type) (or
+    /// with a [`FromChecked`] of its own): the same values and repairs, read by the type's
+    /// own reading, which is compiled once where the type is declared, not for each crate
+    /// that parses it.
+    pub fn read<T: FromChecked + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
+        self.parse_with(json, checked::read::<T>)
+    }
+
+    /// [`parse`](Self::parse) with `typed` reading a text as `T`.
+    fn parse_with<T: 'static>(
+        &mut self,
+        json: &str,
+        typed: fn(&str) -> Result<T, checked::Error>,
+    ) -> Result<(T, Vec<String>), Unreadable> {
         // A thin shim: everything but the typed parse itself is compiled once for all types,
         // in `parse_typed`; `T` is only behind this closure.
         let mut out: Option<T> = None;
-        let repaired =
-            self.parse_typed(TypeId::of::<T>(), json, &mut |text| checked::from_str::<T>(text).map(|v| out = Some(v)))?;
+        let repaired = self.parse_typed(TypeId::of::<T>(), json, &mut |text| typed(text).map(|v| out = Some(v)))?;
         // `parse_typed` is `Ok` only once `typed` has kept a value: the error is never made.
         out.map(|v| (v, repaired)).ok_or(Unreadable::NotAnObject { line: 1, column: 0 })
     }

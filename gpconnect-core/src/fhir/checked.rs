@@ -1,5 +1,5 @@
 //! Reading a typed value from JSON text already known to be well-formed (a resource of a
-//! Bundle, or a part of one): the one deserializer behind [`Repairer`](super::Repairer).
+//! Bundle, or a part of one): the one deserializer behind [`Repairer`](super::lenient::Repairer).
 //!
 //! It gives what serde_json gives for the same text, value for value and error place for
 //! error place (an error lies just after the scalar it concerns, or at the bracket of the
@@ -8,6 +8,12 @@
 //! none again: a skipped value is passed over eight bytes at a time, a string without
 //! escapes is lent, not copied. Its generic methods only hand values to the visitor: the
 //! reading itself is not generic, one copy for every type read.
+//!
+//! A type declared with [`fhir_type!`](crate::fhir_type) is also read without serde's
+//! visitors, by [`FromChecked`] (the declaration writes it over the reader's
+//! [`object`](Reader::object), [`null`](Reader::null), [`many`](Reader::many) and
+//! [`first_of`](Reader::first_of)): the same values and error places, in one function per
+//! type compiled where the type is declared.
 //!
 //! Give it only checked text: on anything else it returns an error or a value, never
 //! panics, but which is not defined. Public (hidden) for `gpconnect-structured` and for
@@ -116,8 +122,90 @@ pub fn from_str_seed<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> R
     reader.end().map(|()| value)
 }
 
-/// Where reading is in the text.
-struct Reader<'de> {
+/// A type read from checked text by functions of its own, not generic over a
+/// deserializer: compiled once, in the crate that declares the type.
+/// [`fhir_type!`](crate::fhir_type) writes it for every declared type, reading exactly as
+/// the type's `Deserialize` does through this reader (values and error places alike);
+/// [`via_serde!`](crate::__checked_via_serde) writes it for a type read by its
+/// `Deserialize` (strings, numbers, hand-written readers).
+pub trait FromChecked: Sized {
+    /// Reads the value at the reader.
+    ///
+    /// # Errors
+    /// As the type's `Deserialize` through this reader.
+    fn from_checked(r: &mut Reader<'_>) -> Result<Self, Error>;
+
+    /// Reads an array of values, a lone value, or `null`, as
+    /// [`one_or_many`](crate::fhir::one_or_many) does.
+    ///
+    /// # Errors
+    /// As [`one_or_many`](crate::fhir::one_or_many) through this reader.
+    fn many_from_checked(r: &mut Reader<'_>) -> Result<Vec<Self>, Error>;
+
+    /// Reads a value, the first of an array, or `null`, as
+    /// [`one_or_first`](crate::fhir::one_or_first) does.
+    ///
+    /// # Errors
+    /// As [`one_or_first`](crate::fhir::one_or_first) through this reader.
+    fn first_from_checked(r: &mut Reader<'_>) -> Result<Option<Self>, Error>;
+}
+
+/// Reads `T` from `text` by [`FromChecked`], which must be well-formed JSON; only
+/// whitespace may follow the value.
+pub fn read<T: FromChecked>(text: &str) -> Result<T, Error> {
+    let mut reader = Reader { text, at: 0, depth: RECURSION_LIMIT, pending: None };
+    let value = T::from_checked(&mut reader)?;
+    reader.end().map(|()| value)
+}
+
+impl<T: FromChecked> FromChecked for Box<T> {
+    fn from_checked(r: &mut Reader<'_>) -> Result<Self, Error> {
+        T::from_checked(r).map(Box::new)
+    }
+
+    fn many_from_checked(r: &mut Reader<'_>) -> Result<Vec<Self>, Error> {
+        T::many_from_checked(r).map(|v| v.into_iter().map(Box::new).collect())
+    }
+
+    fn first_from_checked(r: &mut Reader<'_>) -> Result<Option<Self>, Error> {
+        T::first_from_checked(r).map(|v| v.map(Box::new))
+    }
+}
+
+/// [`FromChecked`] for types read by their `Deserialize` (one copy of it each, for this
+/// reader): `$crate::__checked_via_serde!(String, bool);`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __checked_via_serde {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::fhir::checked::FromChecked for $t {
+            fn from_checked(
+                r: &mut $crate::fhir::checked::Reader<'_>,
+            ) -> ::core::result::Result<Self, $crate::fhir::checked::Error> {
+                <$t as ::serde::Deserialize>::deserialize(r)
+            }
+
+            fn many_from_checked(
+                r: &mut $crate::fhir::checked::Reader<'_>,
+            ) -> ::core::result::Result<::std::vec::Vec<Self>, $crate::fhir::checked::Error> {
+                $crate::fhir::one_or_many(r)
+            }
+
+            fn first_from_checked(
+                r: &mut $crate::fhir::checked::Reader<'_>,
+            ) -> ::core::result::Result<::core::option::Option<Self>, $crate::fhir::checked::Error> {
+                $crate::fhir::one_or_first(r)
+            }
+        }
+    )*};
+}
+
+crate::__checked_via_serde!(String, bool, u32, u64, i64);
+
+/// Where reading is in the text. Public (hidden) for the readers
+/// [`fhir_type!`](crate::fhir_type) writes: [`object`](Reader::object),
+/// [`null`](Reader::null), [`many`](Reader::many) and [`first_of`](Reader::first_of).
+pub struct Reader<'de> {
     text: &'de str,
     at: usize,
     depth: u8,
@@ -453,6 +541,165 @@ impl<'de> Reader<'de> {
         }
         *first = false;
         Ok(true)
+    }
+}
+
+/// The reading [`fhir_type!`](crate::fhir_type) writes for a declared type, one step at a
+/// time, each as its `Deserialize` does it through this reader (the same values, the
+/// same error places).
+impl<'de> Reader<'de> {
+    /// A JSON object (as `deserialize_map` with the declared type's visitor): each member
+    /// whose key is in `names` (at most 128) is given to `field` with its index, past the
+    /// colon; any other is skipped; a repeated key is serde's `duplicate_field` error,
+    /// placed after the key.
+    ///
+    /// # Errors
+    /// Anything but an object (a kind error), or what `field` returns.
+    pub fn object(
+        &mut self,
+        names: &'static [&'static str],
+        field: &mut dyn FnMut(&mut Self, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let first = self.first()?;
+        if first != b'{' {
+            return Err(self.invalid_type(first));
+        }
+        self.enter()?;
+        let visited = self.members(names, field);
+        let end = self.leave(b'}');
+        visited.and(end).map_err(|e| e.placed(self.at))
+    }
+
+    /// The members of the object just entered (see [`object`](Self::object)).
+    fn members(
+        &mut self,
+        names: &'static [&'static str],
+        field: &mut dyn FnMut(&mut Self, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let (mut first, mut seen) = (true, 0u128);
+        while self.next_item(b'}', &mut first)? {
+            if self.peek() != Some(b'"') {
+                return Err(self.peek_error());
+            }
+            let index = match self.string()? {
+                Scalar::Borrowed(key) => names.iter().position(|n| *n == key),
+                Scalar::Copied(key) => names.iter().position(|n| *n == key),
+                _ => return Err(self.peek_error()),
+            };
+            if let Some(i) = index {
+                let bit = 1u128 << i;
+                if seen & bit != 0 {
+                    return Err(Error(0).placed(self.at));
+                }
+                seen |= bit;
+            }
+            self.colon()?;
+            match index {
+                Some(i) => field(self, i)?,
+                None => {
+                    let first = self.first()?;
+                    self.skip(first)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a `one` field's value (read as `Option<T>`): whether it is `null`, which is
+    /// then passed over (`None`); else the value is read as `T`.
+    ///
+    /// # Errors
+    /// A word that starts as `null` but is not.
+    pub fn null(&mut self) -> Result<bool, Error> {
+        if self.first()? != b'n' {
+            return Ok(false);
+        }
+        self.scalar(b'n')?;
+        Ok(true)
+    }
+
+    /// [`one_or_many`](crate::fhir::one_or_many) of a declared type, read by `read`: an
+    /// array, a lone object, or `null`; a lone scalar is a kind error (a number as written,
+    /// with serde_json's `arbitrary_precision`, reads as an empty object, as serde's
+    /// protocol for it hands the declared type no member it knows).
+    ///
+    /// # Errors
+    /// A scalar, or what `read` returns.
+    pub fn many<T: Default>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        self.items(false, &mut |r| {
+            let item = match r {
+                Some(r) => read(r)?,
+                None => T::default(),
+            };
+            if out.is_empty() {
+                out.reserve_exact(1);
+            }
+            out.push(item);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`one_or_first`](crate::fhir::one_or_first) of a declared type, read by `read`: an
+    /// object, the first element of an array (the rest skipped), or `null`; a lone scalar as
+    /// in [`many`](Self::many).
+    ///
+    /// # Errors
+    /// A scalar, or what `read` returns.
+    pub fn first_of<T: Default>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Option<T>, Error> {
+        let mut out = None;
+        self.items(true, &mut |r| {
+            out = Some(match r {
+                Some(r) => read(r)?,
+                None => T::default(),
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The reading behind [`many`](Self::many) and [`first_of`](Self::first_of), for every
+    /// type: `item` reads a value from the reader it is given, or (given none) makes an
+    /// empty one; only the first element of an array when `first_only`.
+    fn items(
+        &mut self,
+        first_only: bool,
+        item: &mut dyn FnMut(Option<&mut Self>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let first = self.first()?;
+        match first {
+            b'[' => {}
+            b'{' => return item(Some(self)),
+            _ => {
+                return match self.scalar_or_number_text(first)? {
+                    Some(Scalar::Null) => Ok(()),
+                    Some(Scalar::Number(_)) => item(None),
+                    _ => Err(Error(KIND).placed(self.at)),
+                }
+            }
+        }
+        self.enter()?;
+        let (mut first, mut read) = (true, true);
+        let visited = loop {
+            match self.next_item(b']', &mut first) {
+                Ok(true) if read => {
+                    read = !first_only;
+                    if let Err(e) = item(Some(self)) {
+                        break Err(e);
+                    }
+                }
+                Ok(true) => {
+                    if let Err(e) = self.first().and_then(|b| self.skip(b)) {
+                        break Err(e);
+                    }
+                }
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        let end = self.leave(b']');
+        visited.and(end).map_err(|e| e.placed(self.at))
     }
 }
 
