@@ -109,17 +109,10 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
-/// Reads `T` from `text`, which must be well-formed JSON; only whitespace may follow the
-/// value.
+/// Reads `T` from `text` through its `Deserialize`; `text` must be well-formed JSON, and
+/// only whitespace may follow the value.
 pub fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T, Error> {
-    from_str_seed(text, std::marker::PhantomData::<T>)
-}
-
-/// [`from_str`] with a seed (a visitor with state of its own).
-pub fn from_str_seed<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value, Error> {
-    let mut reader = Reader { text, at: 0, depth: RECURSION_LIMIT, pending: None };
-    let value = seed.deserialize(&mut reader)?;
-    reader.end().map(|()| value)
+    with_reader(text, |r| T::deserialize(r))
 }
 
 /// A type read from checked text by functions of its own, not generic over a
@@ -153,9 +146,24 @@ pub trait FromChecked: Sized {
 /// Reads `T` from `text` by [`FromChecked`], which must be well-formed JSON; only
 /// whitespace may follow the value.
 pub fn read<T: FromChecked>(text: &str) -> Result<T, Error> {
-    let mut reader = Reader { text, at: 0, depth: RECURSION_LIMIT, pending: None };
-    let value = T::from_checked(&mut reader)?;
+    with_reader(text, T::from_checked)
+}
+
+/// Runs `read` over `text`, which must be well-formed JSON; only whitespace may follow
+/// what it reads. For a reading of its own (one that lends strings from the text, or stops
+/// early) over the steps [`fhir_type!`](crate::fhir_type) uses.
+pub fn with_reader<'de, T>(
+    text: &'de str,
+    read: impl FnOnce(&mut Reader<'de>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut reader = Reader::new(text);
+    let value = read(&mut reader)?;
     reader.end().map(|()| value)
+}
+
+/// [`read`] of a value that may be `null` (then `None`), as `Option<T>` reads.
+pub fn read_nullable<T: FromChecked>(text: &str) -> Result<Option<T>, Error> {
+    with_reader(text, |r| if r.null()? { Ok(None) } else { T::from_checked(r).map(Some) })
 }
 
 impl<T: FromChecked> FromChecked for Box<T> {
@@ -227,6 +235,11 @@ enum Scalar<'de> {
 }
 
 impl<'de> Reader<'de> {
+    /// A reader at the start of `text`.
+    fn new(text: &'de str) -> Self {
+        Reader { text, at: 0, depth: RECURSION_LIMIT, pending: None }
+    }
+
     fn bytes(&self) -> &'de [u8] {
         self.text.as_bytes()
     }
@@ -603,6 +616,24 @@ impl<'de> Reader<'de> {
             }
         }
         Ok(())
+    }
+
+    /// A string (as `String` reads one: anything else is a kind error), lent from the text
+    /// when it has no escapes.
+    ///
+    /// # Errors
+    /// Anything but a string.
+    pub fn text(&mut self) -> Result<std::borrow::Cow<'de, str>, Error> {
+        let first = self.first()?;
+        let value = match first {
+            b'"' => match self.string()? {
+                Scalar::Borrowed(s) => Ok(s.into()),
+                Scalar::Copied(s) => Ok(s.into()),
+                _ => Err(self.peek_error()),
+            },
+            _ => Err(self.invalid_type(first)),
+        };
+        value.map_err(|e| e.placed(self.at))
     }
 
     /// Before a `one` field's value (read as `Option<T>`): whether it is `null`, which is

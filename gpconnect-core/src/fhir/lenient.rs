@@ -193,11 +193,12 @@ enum Key {
     Other,
 }
 
-/// A value read as `T` if it fits, else `None`: the raw text is borrowed and parsed once
-/// more on its own (a leaf type, never an extension, so no recursion).
-fn value<'de, A: MapAccess<'de>, T: DeserializeOwned>(map: &mut A) -> Result<Option<T>, A::Error> {
+/// A value read as `T` if it fits, else `None`: the raw text is borrowed and read once
+/// more on its own, by `T`'s own reading (a leaf type, never an extension, so no
+/// recursion).
+fn value<'de, A: MapAccess<'de>, T: checked::FromChecked>(map: &mut A) -> Result<Option<T>, A::Error> {
     let raw: &'de RawValue = map.next_value()?;
-    Ok(checked::from_str::<Option<T>>(raw.get()).ok().flatten())
+    Ok(checked::read_nullable::<T>(raw.get()).ok().flatten())
 }
 
 impl<'de> Visitor<'de> for ExtensionVisitor {

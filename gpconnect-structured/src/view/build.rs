@@ -9,22 +9,20 @@
 //! constant times the bytes received.
 
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use gpconnect_core::fhir::{
     parse_reference, same_url, Annotation, Bundle, CodeableConcept, Coding, Extension, FhirResource, HealthcareService,
     List, Location, OperationOutcome, Organization, Patient, Period, Practitioner, PractitionerRole, Quantity,
     RawResource, Reference, ResourceIndex, SNOMED_SYSTEM,
 };
-use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
 
 use super::{
     Author, LinkedItem, RecordWarning, RecordWarningKind, SectionKind, StructuredRecord, ViewProblem, ViewProblemKind,
 };
 use crate::resources::Observation;
-use gpconnect_core::fhir::checked::{self, FromChecked};
+use gpconnect_core::fhir::checked::{self, FromChecked, Reader};
 use gpconnect_core::fhir::lenient::{Repairer, Unreadable};
 
 mod lists;
@@ -618,171 +616,123 @@ impl<'a> Builder<'a> {
 /// it gives a name (it wins over everything else), so most of a clinical item is never
 /// read again after the Bundle was.
 fn item_name(raw: &RawResource) -> Option<String> {
-    #[derive(Deserialize)]
-    #[serde(field_identifier, rename_all = "camelCase")]
-    enum Key {
-        Code,
-        VaccineCode,
-        Title,
-        Description,
-        Type,
-        #[serde(other)]
-        Other,
+    let mut named = Named::default();
+    // Stopping once the name is known leaves the object unfinished, which the reader
+    // reports as an error: whether the name is known is what counts. The text was checked
+    // as the Bundle was read.
+    let read = checked::with_reader(raw.raw(), |r| r.object(Named::KEYS, &mut |r, i| named.member(r, i)));
+    match named.done.take() {
+        Some(name) => Some(name),
+        None => read.ok().and_then(|()| named.after_all()),
     }
+}
 
-    #[derive(Deserialize)]
-    struct Types<'t>(#[serde(borrow, deserialize_with = "gpconnect_core::fhir::one_or_many")] Vec<NameConcept<'t>>);
+/// What [`item_name`] has read so far; strings without escapes are lent from the
+/// resource's text.
+#[derive(Default)]
+struct Named<'t> {
+    vaccine_code: Option<NameConcept<'t>>,
+    title: Option<Cow<'t, str>>,
+    description: Option<Cow<'t, str>>,
+    type_: Vec<NameConcept<'t>>,
+    /// The name, once `code` gave one (reading stops there).
+    done: Option<String>,
+}
 
-    /// What is read so far; strings without escapes are lent from the resource's text.
-    #[derive(Default)]
-    struct Named<'t> {
-        code: Option<Option<NameConcept<'t>>>,
-        vaccine_code: Option<Option<NameConcept<'t>>>,
-        title: Option<Option<Text<'t>>>,
-        description: Option<Option<Text<'t>>>,
-        type_: Option<Types<'t>>,
-        /// Set once the name is known (reading may stop before the end of the resource).
-        done: Option<Option<String>>,
-    }
+impl<'t> Named<'t> {
+    /// The members read, by index (each at most once: the reader refuses a repeated one).
+    const KEYS: &'static [&'static str] = &["code", "vaccineCode", "title", "description", "type"];
 
-    fn read<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A, slot: &mut Option<T>) -> Result<(), A::Error> {
-        if slot.is_some() {
-            return Err(A::Error::custom("repeated element"));
+    fn member(&mut self, r: &mut Reader<'t>, key: usize) -> Result<(), checked::Error> {
+        match key {
+            0 => {
+                if let Some(name) = nullable(r, NameConcept::read)?.and_then(NameConcept::name) {
+                    self.done = Some(name);
+                    // Code wins over everything else: nothing more to read.
+                    return Err(serde::de::Error::custom("named"));
+                }
+            }
+            1 => self.vaccine_code = nullable(r, NameConcept::read)?,
+            2 => self.title = nullable(r, Reader::text)?,
+            3 => self.description = nullable(r, Reader::text)?,
+            _ => self.type_ = r.many(NameConcept::read)?,
         }
-        *slot = Some(map.next_value()?);
         Ok(())
     }
 
-    impl<'de> Visitor<'de> for &mut Named<'de> {
-        type Value = ();
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a resource object")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<Key>()? {
-                match key {
-                    Key::Code => {
-                        read(&mut map, &mut self.code)?;
-                        if let Some(name) = self.code.take().flatten().and_then(NameConcept::name) {
-                            self.done = Some(Some(name));
-                            return Ok(());
-                        }
-                        self.code = Some(None);
-                    }
-                    Key::VaccineCode => read(&mut map, &mut self.vaccine_code)?,
-                    Key::Title => read(&mut map, &mut self.title)?,
-                    Key::Description => read(&mut map, &mut self.description)?,
-                    Key::Type => read(&mut map, &mut self.type_)?,
-                    Key::Other => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
-            self.done = Some(
-                self.vaccine_code
-                    .take()
-                    .flatten()
-                    .and_then(NameConcept::name)
-                    .or(self.title.take().flatten().map(Text::into_string))
-                    .or(self.description.take().flatten().map(Text::into_string))
-                    .or_else(|| self.type_.take()?.0.into_iter().next().and_then(NameConcept::name)),
-            );
-            Ok(())
-        }
+    /// The name when `code` gave none.
+    fn after_all(&mut self) -> Option<String> {
+        self.vaccine_code
+            .take()
+            .and_then(NameConcept::name)
+            .or(self.title.take().map(Cow::into_owned))
+            .or(self.description.take().map(Cow::into_owned))
+            .or_else(|| std::mem::take(&mut self.type_).into_iter().next().and_then(NameConcept::name))
     }
+}
 
-    struct ReadNamed<'n, 't>(&'n mut Named<'t>);
-
-    impl<'de> DeserializeSeed<'de> for ReadNamed<'_, 'de> {
-        type Value = ();
-
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_map(self.0)
-        }
+/// A value that may be `null` (`None`), else read by `read`.
+fn nullable<'t, T>(
+    r: &mut Reader<'t>,
+    read: fn(&mut Reader<'t>) -> Result<T, checked::Error>,
+) -> Result<Option<T>, checked::Error> {
+    if r.null()? {
+        return Ok(None);
     }
-
-    let mut named = Named::default();
-    // Stopping early leaves the object unfinished, which the reader reports as an error:
-    // whether the name is known is what counts. The text was checked as the Bundle was read.
-    let _ = checked::from_str_seed(raw.raw(), ReadNamed(&mut named));
-    named.done.flatten()
+    read(r).map(Some)
 }
 
 /// The parts of a `CodeableConcept` that name it.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct NameConcept<'t> {
-    #[serde(borrow, deserialize_with = "gpconnect_core::fhir::one_or_many")]
     coding: Vec<NameCoding<'t>>,
-    #[serde(borrow)]
-    text: Option<Text<'t>>,
+    text: Option<Cow<'t, str>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct NameCoding<'t> {
-    #[serde(borrow)]
-    system: Option<Text<'t>>,
-    #[serde(borrow)]
-    display: Option<Text<'t>>,
+    system: Option<Cow<'t, str>>,
+    display: Option<Cow<'t, str>>,
 }
 
-impl NameConcept<'_> {
+impl<'t> NameConcept<'t> {
+    /// Read as a `CodeableConcept` is (an object; `coding` one or many).
+    fn read(r: &mut Reader<'t>) -> Result<Self, checked::Error> {
+        let mut c = NameConcept::default();
+        r.object(&["coding", "text"], &mut |r, key| {
+            match key {
+                0 => c.coding = r.many(NameCoding::read)?,
+                _ => c.text = nullable(r, Reader::text)?,
+            }
+            Ok(())
+        })?;
+        Ok(c)
+    }
+
     /// Same choice as [`name_of`]: text, else the SNOMED display, else any display.
     fn name(self) -> Option<String> {
         let mut coding = self.coding;
-        let snomed = coding.iter().position(|c| c.system.as_ref().is_some_and(|s| same_url(&s.0, SNOMED_SYSTEM)));
+        let snomed = coding.iter().position(|c| c.system.as_deref().is_some_and(|s| same_url(s, SNOMED_SYSTEM)));
         self.text
             .or_else(|| snomed.and_then(|i| coding[i].display.take()))
             .or_else(|| coding.into_iter().find_map(|c| c.display))
-            .map(Text::into_string)
+            .map(Cow::into_owned)
     }
 }
 
-/// A string read as `String` reads it, but lent from the text when it has no escapes
-/// (most are never kept: a coding's system, the displays not chosen).
-struct Text<'t>(std::borrow::Cow<'t, str>);
-
-impl Text<'_> {
-    fn into_string(self) -> String {
-        self.0.into_owned()
-    }
-}
-
-impl<'de: 't, 't> Deserialize<'de> for Text<'t> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
+impl<'t> NameCoding<'t> {
+    /// Read as a `Coding` is (an object).
+    fn read(r: &mut Reader<'t>) -> Result<Self, checked::Error> {
+        let mut c = NameCoding::default();
+        r.object(&["system", "display"], &mut |r, key| {
+            let text = nullable(r, Reader::text)?;
+            match key {
+                0 => c.system = text,
+                _ => c.display = text,
             }
-
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(v.into()))
-            }
-
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(v.to_owned().into()))
-            }
-
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(v.into()))
-            }
-
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-                match std::str::from_utf8(v) {
-                    Ok(s) => Ok(Text(s.to_owned().into())),
-                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
-                }
-            }
-        }
-
-        d.deserialize_string(TextVisitor)
+            Ok(())
+        })?;
+        Ok(c)
     }
 }
 

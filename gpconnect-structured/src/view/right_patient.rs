@@ -10,22 +10,24 @@
 //! whose subject is absent or names no Patient (a `Group`, an unresolved `urn:uuid:`) is
 //! not about another patient and is kept.
 
-use gpconnect_core::fhir::lenient;
+use gpconnect_core::fhir::checked::FromChecked;
+use gpconnect_core::fhir::lenient::{self, Repairer};
 use gpconnect_core::fhir::{Bundle, FhirResource, Identifier, Patient, Reference, ResourceIndex, NHS_NUMBER_SYSTEM};
 use gpconnect_core::{NhsNumber, PatientMismatch};
 use serde_json::value::RawValue;
 
 /// Checks that the record in `bundle` is about `asked` (see the module documentation).
 pub(crate) fn check_patient(bundle: &Bundle, asked: &NhsNumber) -> Result<(), PatientMismatch> {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(default)]
-    struct Identified {
-        #[serde(deserialize_with = "gpconnect_core::fhir::one_or_many")]
-        identifier: Vec<Identifier>,
+    gpconnect_core::fhir_type! {
+        /// What identifies a Patient.
+        struct Identified [no_serialize, no_xml] {
+            /// Its identifiers.
+            identifier: many Identifier = "identifier",
+        }
     }
     let mut ids = Vec::new();
     for raw in bundle.resources_of(Patient::TYPE) {
-        let found: Identified = lenient::parse_read(raw.raw()).map(|(v, _)| v).unwrap_or_default();
+        let found: Identified = read(raw.raw()).unwrap_or_default();
         let nhs = found.identifier.iter().find(|i| i.system.as_deref() == Some(NHS_NUMBER_SYSTEM));
         PatientMismatch::check(asked, nhs.and_then(|i| i.value.as_deref()))?;
         ids.extend(raw.id().map(str::trim));
@@ -41,6 +43,12 @@ pub(crate) fn check_patient(bundle: &Bundle, asked: &NhsNumber) -> Result<(), Pa
             Err(_) => Ok(()),
         }
     })
+}
+
+/// Reads `text` (a resource's, or a part of one) leniently as a declared type, by its own
+/// reading; `None` when it cannot be read.
+fn read<T: FromChecked + 'static>(text: &str) -> Option<T> {
+    Repairer::for_read_text(text.len()).read(text).ok().map(|(v, _)| v)
 }
 
 /// The members of a resource that name its patient, and its contained resources, kept as
@@ -97,9 +105,9 @@ impl Judge<'_> {
             Some(b'[') if arrays < MAX_ARRAYS => {
                 elements(value).into_iter().try_for_each(|v| self.names(v, arrays + 1))
             }
-            Some(b'{') => match lenient::parse_read::<Reference>(value.get()) {
-                Ok((r, _)) => self.reference(&r),
-                Err(_) => Ok(()),
+            Some(b'{') => match read::<Reference>(value.get()) {
+                Some(r) => self.reference(&r),
+                None => Ok(()),
             },
             _ => Ok(()),
         }
