@@ -12,8 +12,7 @@
 //! A type declared with [`fhir_type!`](crate::fhir_type) is also read without serde's
 //! visitors, by [`FromChecked`] (the declaration writes it over the reader's
 //! [`object`](Reader::object), [`null`](Reader::null), [`many`](Reader::many) and
-//! [`first_of`](Reader::first_of)): the same values and error places, in one function per
-//! type compiled where the type is declared.
+//! [`first_of`](Reader::first_of)): the same values and error places, for less work.
 //!
 //! Give it only checked text: on anything else it returns an error or a value, never
 //! panics, but which is not defined. Public (hidden) for `gpconnect-structured` and for
@@ -115,8 +114,8 @@ pub fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T, Error
     with_reader(text, |r| T::deserialize(r))
 }
 
-/// A type read from checked text by functions of its own, not generic over a
-/// deserializer: compiled once, in the crate that declares the type.
+/// A type read from checked text by functions of its own over the reader's steps, not
+/// through serde's visitors.
 /// [`fhir_type!`](crate::fhir_type) writes it for every declared type, reading exactly as
 /// the type's `Deserialize` does through this reader (values and error places alike);
 /// [`via_serde!`](crate::__checked_via_serde) writes it for a type read by its
@@ -129,18 +128,23 @@ pub trait FromChecked: Sized {
     fn from_checked(r: &mut Reader<'_>) -> Result<Self, Error>;
 
     /// Reads an array of values, a lone value, or `null`, as
-    /// [`one_or_many`](crate::fhir::one_or_many) does.
+    /// [`one_or_many`](crate::fhir::one_or_many) does (for a declared type: only where a
+    /// field of it is read so, as it is generic).
     ///
     /// # Errors
     /// As [`one_or_many`](crate::fhir::one_or_many) through this reader.
-    fn many_from_checked(r: &mut Reader<'_>) -> Result<Vec<Self>, Error>;
+    fn many_from_checked(r: &mut Reader<'_>) -> Result<Vec<Self>, Error> {
+        r.many(Self::from_checked)
+    }
 
     /// Reads a value, the first of an array, or `null`, as
     /// [`one_or_first`](crate::fhir::one_or_first) does.
     ///
     /// # Errors
     /// As [`one_or_first`](crate::fhir::one_or_first) through this reader.
-    fn first_from_checked(r: &mut Reader<'_>) -> Result<Option<Self>, Error>;
+    fn first_from_checked(r: &mut Reader<'_>) -> Result<Option<Self>, Error> {
+        r.first_of(Self::from_checked)
+    }
 }
 
 /// Reads `T` from `text` by [`FromChecked`], which must be well-formed JSON; only
@@ -170,35 +174,31 @@ impl<T: FromChecked> FromChecked for Box<T> {
     fn from_checked(r: &mut Reader<'_>) -> Result<Self, Error> {
         T::from_checked(r).map(Box::new)
     }
-
-    fn many_from_checked(r: &mut Reader<'_>) -> Result<Vec<Self>, Error> {
-        T::many_from_checked(r).map(|v| v.into_iter().map(Box::new).collect())
-    }
-
-    fn first_from_checked(r: &mut Reader<'_>) -> Result<Option<Self>, Error> {
-        T::first_from_checked(r).map(|v| v.map(Box::new))
-    }
 }
 
-/// [`FromChecked`] for types read by their `Deserialize` (one copy of it each, for this
-/// reader): `$crate::__checked_via_serde!(String, bool);`.
+/// [`FromChecked`] for types read by their `Deserialize` through this reader
+/// (`#[inline]`: compiled where a field of the type is read):
+/// `$crate::__checked_via_serde!(String, bool);`.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __checked_via_serde {
     ($($t:ty),* $(,)?) => {$(
         impl $crate::fhir::checked::FromChecked for $t {
+            #[inline]
             fn from_checked(
                 r: &mut $crate::fhir::checked::Reader<'_>,
             ) -> ::core::result::Result<Self, $crate::fhir::checked::Error> {
                 <$t as ::serde::Deserialize>::deserialize(r)
             }
 
+            #[inline]
             fn many_from_checked(
                 r: &mut $crate::fhir::checked::Reader<'_>,
             ) -> ::core::result::Result<::std::vec::Vec<Self>, $crate::fhir::checked::Error> {
                 $crate::fhir::one_or_many(r)
             }
 
+            #[inline]
             fn first_from_checked(
                 r: &mut $crate::fhir::checked::Reader<'_>,
             ) -> ::core::result::Result<::core::option::Option<Self>, $crate::fhir::checked::Error> {
@@ -656,12 +656,12 @@ impl<'de> Reader<'de> {
     ///
     /// # Errors
     /// A scalar, or what `read` returns.
-    pub fn many<T: Default>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Vec<T>, Error> {
+    pub fn many<T>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         self.items(false, &mut |r| {
             let item = match r {
                 Some(r) => read(r)?,
-                None => T::default(),
+                None => read(&mut Reader::new("{}"))?,
             };
             if out.is_empty() {
                 out.reserve_exact(1);
@@ -678,12 +678,12 @@ impl<'de> Reader<'de> {
     ///
     /// # Errors
     /// A scalar, or what `read` returns.
-    pub fn first_of<T: Default>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Option<T>, Error> {
+    pub fn first_of<T>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Option<T>, Error> {
         let mut out = None;
         self.items(true, &mut |r| {
             out = Some(match r {
                 Some(r) => read(r)?,
-                None => T::default(),
+                None => read(&mut Reader::new("{}"))?,
             });
             Ok(())
         })?;
@@ -691,8 +691,8 @@ impl<'de> Reader<'de> {
     }
 
     /// The reading behind [`many`](Self::many) and [`first_of`](Self::first_of), for every
-    /// type: `item` reads a value from the reader it is given, or (given none) makes an
-    /// empty one; only the first element of an array when `first_only`.
+    /// type: `item` reads a value from the reader it is given, or (given none) reads it from
+    /// `{}`; only the first element of an array when `first_only`.
     fn items(
         &mut self,
         first_only: bool,

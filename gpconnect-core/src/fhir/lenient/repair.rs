@@ -149,8 +149,8 @@ impl Repairer {
 
     /// [`parse`](Self::parse) of a type declared with [`fhir_type!`](crate::fhir_type) (or
     /// with a [`FromChecked`] of its own): the same values and repairs, read by the type's
-    /// own reading, which is compiled once where the type is declared, not for each crate
-    /// that parses it.
+    /// own reading over the checked reader's steps, without serde's visitor layers (less
+    /// work per value).
     pub fn read<T: FromChecked + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
         self.parse_with(json, checked::read::<T>)
     }
