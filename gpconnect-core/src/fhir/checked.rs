@@ -128,8 +128,7 @@ pub trait FromChecked: Sized {
     fn from_checked(r: &mut Reader<'_>) -> Result<Self, Error>;
 
     /// Reads an array of values, a lone value, or `null`, as
-    /// [`one_or_many`](crate::fhir::one_or_many) does (for a declared type: only where a
-    /// field of it is read so, as it is generic).
+    /// [`one_or_many`](crate::fhir::one_or_many) does.
     ///
     /// # Errors
     /// As [`one_or_many`](crate::fhir::one_or_many) through this reader.

@@ -362,7 +362,6 @@ macro_rules! __fhir_checked {
                 })?;
                 Ok(out)
             }
-
         }
     };
 }
