@@ -12,6 +12,9 @@
 #                                            # (the SDK's `ring` feature; bare reqwest without
 #                                            # its aws-lc-rs provider, given ring), same run
 #
+# The SDK is built from this working tree: run it from a clean worktree (git worktree add)
+# when you go on editing meanwhile.
+#
 # Each SDK program is compared with the bare program of the same crypto provider: the
 # default SDK with bare reqwest (`rustls`: aws-lc-rs), sdk-ring with bare-ring.
 #
