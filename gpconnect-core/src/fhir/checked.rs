@@ -11,13 +11,14 @@
 //!
 //! A type declared with [`fhir_type!`](crate::fhir_type) is also read without serde's
 //! visitors, by [`FromChecked`] (the declaration writes it over the reader's
-//! [`object`](Reader::object), [`null`](Reader::null), [`many`](Reader::many) and
+//! [`object`](Reader::object), [`nullable`](Reader::nullable), [`many`](Reader::many) and
 //! [`first_of`](Reader::first_of)): the same values and error places, for less work.
 //!
 //! Give it only checked text: on anything else it returns an error or a value, never
 //! panics, but which is not defined. Public (hidden) for `gpconnect-structured` and for
 //! the test that holds it to serde_json (`tests/core/checked_reader.rs`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::fhir::scan;
@@ -166,7 +167,7 @@ pub fn with_reader<'de, T>(
 
 /// [`read`] of a value that may be `null` (then `None`), as `Option<T>` reads.
 pub fn read_nullable<T: FromChecked>(text: &str) -> Result<Option<T>, Error> {
-    with_reader(text, |r| if r.null()? { Ok(None) } else { T::from_checked(r).map(Some) })
+    with_reader(text, |r| r.nullable(T::from_checked))
 }
 
 impl<T: FromChecked> FromChecked for Box<T> {
@@ -211,7 +212,7 @@ crate::__checked_via_serde!(String, bool, u32, u64, i64);
 
 /// Where reading is in the text. Public (hidden) for the readers
 /// [`fhir_type!`](crate::fhir_type) writes: [`object`](Reader::object),
-/// [`null`](Reader::null), [`many`](Reader::many) and [`first_of`](Reader::first_of).
+/// [`nullable`](Reader::nullable), [`many`](Reader::many) and [`first_of`](Reader::first_of).
 pub struct Reader<'de> {
     text: &'de str,
     at: usize,
@@ -513,21 +514,24 @@ impl<'de> Reader<'de> {
         }
     }
 
+    /// The array or object at `self.at` (`close` is its closing bracket), read by
+    /// `inside`, then past its closing bracket. serde_json looks for the bracket even after
+    /// the reading inside failed; that failure wins.
+    fn container<T>(&mut self, close: u8, inside: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        self.enter()?;
+        let visited = inside(self);
+        let end = self.leave(close);
+        visited.and_then(|v| end.map(|()| v))
+    }
+
     /// The array at `self.at`, given to `visitor`.
     fn seq<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        self.enter()?;
-        let visited = visitor.visit_seq(Elements { reader: self, first: true });
-        // serde_json looks for the bracket even after the visitor failed; its error wins.
-        let end = self.leave(b']');
-        visited.and_then(|v| end.map(|()| v))
+        self.container(b']', |r| visitor.visit_seq(Elements { reader: r, first: true }))
     }
 
     /// The object at `self.at`, given to `visitor`.
     fn map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        self.enter()?;
-        let visited = visitor.visit_map(Members::Object { reader: self, first: true });
-        let end = self.leave(b'}');
-        visited.and_then(|v| end.map(|()| v))
+        self.container(b'}', |r| visitor.visit_map(Members::Object { reader: r, first: true }))
     }
 
     /// The colon after a key.
@@ -576,10 +580,7 @@ impl<'de> Reader<'de> {
         if first != b'{' {
             return Err(self.invalid_type(first));
         }
-        self.enter()?;
-        let visited = self.members(names, field);
-        let end = self.leave(b'}');
-        visited.and(end).map_err(|e| e.placed(self.at))
+        self.container(b'}', |r| r.members(names, field)).map_err(|e| e.placed(self.at))
     }
 
     /// The members of the object just entered (see [`object`](Self::object)).
@@ -622,7 +623,7 @@ impl<'de> Reader<'de> {
     ///
     /// # Errors
     /// Anything but a string.
-    pub fn text(&mut self) -> Result<std::borrow::Cow<'de, str>, Error> {
+    pub fn text(&mut self) -> Result<Cow<'de, str>, Error> {
         let first = self.first()?;
         let value = match first {
             b'"' => match self.string()? {
@@ -635,17 +636,17 @@ impl<'de> Reader<'de> {
         value.map_err(|e| e.placed(self.at))
     }
 
-    /// Before a `one` field's value (read as `Option<T>`): whether it is `null`, which is
-    /// then passed over (`None`); else the value is read as `T`.
+    /// A value that may be `null` (then `None`, passed over), else read by `read`: as
+    /// `Option<T>` reads (a `one` field).
     ///
     /// # Errors
-    /// A word that starts as `null` but is not.
-    pub fn null(&mut self) -> Result<bool, Error> {
+    /// A word that starts as `null` but is not, or what `read` returns.
+    pub fn nullable<T>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Option<T>, Error> {
         if self.first()? != b'n' {
-            return Ok(false);
+            return read(self).map(Some);
         }
         self.scalar(b'n')?;
-        Ok(true)
+        Ok(None)
     }
 
     /// [`one_or_many`](crate::fhir::one_or_many) of a declared type, read by `read`: an
@@ -658,10 +659,7 @@ impl<'de> Reader<'de> {
     pub fn many<T>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         self.items(false, &mut |r| {
-            let item = match r {
-                Some(r) => read(r)?,
-                None => read(&mut Reader::new("{}"))?,
-            };
+            let item = read(r)?;
             if out.is_empty() {
                 out.reserve_exact(1);
             }
@@ -680,56 +678,42 @@ impl<'de> Reader<'de> {
     pub fn first_of<T>(&mut self, read: fn(&mut Self) -> Result<T, Error>) -> Result<Option<T>, Error> {
         let mut out = None;
         self.items(true, &mut |r| {
-            out = Some(match r {
-                Some(r) => read(r)?,
-                None => read(&mut Reader::new("{}"))?,
-            });
+            out = Some(read(r)?);
             Ok(())
         })?;
         Ok(out)
     }
 
     /// The reading behind [`many`](Self::many) and [`first_of`](Self::first_of), for every
-    /// type: `item` reads a value from the reader it is given, or (given none) reads it from
-    /// `{}`; only the first element of an array when `first_only`.
-    fn items(
-        &mut self,
-        first_only: bool,
-        item: &mut dyn FnMut(Option<&mut Self>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    /// type: `item` reads a value from the reader it is given (for a number as written, a
+    /// reader over `{}`); only the first element of an array when `first_only`.
+    fn items(&mut self, first_only: bool, item: &mut dyn FnMut(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
         let first = self.first()?;
         match first {
             b'[' => {}
-            b'{' => return item(Some(self)),
+            b'{' => return item(self),
             _ => {
                 return match self.scalar_or_number_text(first)? {
                     Some(Scalar::Null) => Ok(()),
-                    Some(Scalar::Number(_)) => item(None),
+                    Some(Scalar::Number(_)) => item(&mut Reader::new("{}")),
                     _ => Err(Error(KIND).placed(self.at)),
                 }
             }
         }
-        self.enter()?;
-        let (mut first, mut read) = (true, true);
-        let visited = loop {
-            match self.next_item(b']', &mut first) {
-                Ok(true) if read => {
+        let read = self.container(b']', |r| {
+            let (mut first, mut read) = (true, true);
+            while r.next_item(b']', &mut first)? {
+                if read {
                     read = !first_only;
-                    if let Err(e) = item(Some(self)) {
-                        break Err(e);
-                    }
+                    item(r)?;
+                } else {
+                    let first = r.first()?;
+                    r.skip(first)?;
                 }
-                Ok(true) => {
-                    if let Err(e) = self.first().and_then(|b| self.skip(b)) {
-                        break Err(e);
-                    }
-                }
-                Ok(false) => break Ok(()),
-                Err(e) => break Err(e),
             }
-        };
-        let end = self.leave(b']');
-        visited.and(end).map_err(|e| e.placed(self.at))
+            Ok(())
+        });
+        read.map_err(|e| e.placed(self.at))
     }
 }
 
@@ -819,15 +803,11 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let first = self.first()?;
-        let value = match first {
-            b'"' => match self.string()? {
-                s @ (Scalar::Borrowed(_) | Scalar::Copied(_)) => visit_scalar(s, visitor),
-                _ => Err(self.peek_error()),
-            },
-            _ => Err(self.invalid_type(first)),
+        let value = match self.text()? {
+            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+            Cow::Owned(s) => visitor.visit_str(&s),
         };
-        value.map_err(|e| e.placed(self.at))
+        value.map_err(|e: Error| e.placed(self.at))
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -947,11 +927,10 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
             },
             b'{' => {
                 // `{"Variant": value}`: the one member, then the brace.
-                self.enter()?;
-                let members = Members::Object { reader: self, first: true };
-                let visited = visitor.visit_enum(de::value::MapAccessDeserializer::new(members));
-                let end = self.leave(b'}');
-                visited.and_then(|v| end.map(|()| v))
+                self.container(b'}', |r| {
+                    visitor
+                        .visit_enum(de::value::MapAccessDeserializer::new(Members::Object { reader: r, first: true }))
+                })
             }
             _ => Err(self.peek_error()),
         };

@@ -371,10 +371,7 @@ macro_rules! __fhir_checked {
 #[doc(hidden)]
 macro_rules! __fhir_read_checked {
     ($r:ident (one) $t:ty) => {
-        match $r.null()? {
-            true => None,
-            false => Some(<$t as $crate::fhir::checked::FromChecked>::from_checked($r)?),
-        }
+        $r.nullable(<$t as $crate::fhir::checked::FromChecked>::from_checked)?
     };
     ($r:ident (many) $t:ty) => {
         <$t as $crate::fhir::checked::FromChecked>::many_from_checked($r)?

@@ -646,15 +646,15 @@ impl<'t> Named<'t> {
     fn member(&mut self, r: &mut Reader<'t>, key: usize) -> Result<(), checked::Error> {
         match key {
             0 => {
-                if let Some(name) = nullable(r, NameConcept::read)?.and_then(NameConcept::name) {
+                if let Some(name) = r.nullable(NameConcept::read)?.and_then(NameConcept::name) {
                     self.done = Some(name);
                     // Code wins over everything else: nothing more to read.
                     return Err(serde::de::Error::custom("named"));
                 }
             }
-            1 => self.vaccine_code = nullable(r, NameConcept::read)?,
-            2 => self.title = nullable(r, Reader::text)?,
-            3 => self.description = nullable(r, Reader::text)?,
+            1 => self.vaccine_code = r.nullable(NameConcept::read)?,
+            2 => self.title = r.nullable(Reader::text)?,
+            3 => self.description = r.nullable(Reader::text)?,
             _ => self.type_ = r.many(NameConcept::read)?,
         }
         Ok(())
@@ -669,17 +669,6 @@ impl<'t> Named<'t> {
             .or(self.description.take().map(Cow::into_owned))
             .or_else(|| std::mem::take(&mut self.type_).into_iter().next().and_then(NameConcept::name))
     }
-}
-
-/// A value that may be `null` (`None`), else read by `read`.
-fn nullable<'t, T>(
-    r: &mut Reader<'t>,
-    read: fn(&mut Reader<'t>) -> Result<T, checked::Error>,
-) -> Result<Option<T>, checked::Error> {
-    if r.null()? {
-        return Ok(None);
-    }
-    read(r).map(Some)
 }
 
 /// The parts of a `CodeableConcept` that name it.
@@ -702,7 +691,7 @@ impl<'t> NameConcept<'t> {
         r.object(&["coding", "text"], &mut |r, key| {
             match key {
                 0 => c.coding = r.many(NameCoding::read)?,
-                _ => c.text = nullable(r, Reader::text)?,
+                _ => c.text = r.nullable(Reader::text)?,
             }
             Ok(())
         })?;
@@ -725,7 +714,7 @@ impl<'t> NameCoding<'t> {
     fn read(r: &mut Reader<'t>) -> Result<Self, checked::Error> {
         let mut c = NameCoding::default();
         r.object(&["system", "display"], &mut |r, key| {
-            let text = nullable(r, Reader::text)?;
+            let text = r.nullable(Reader::text)?;
             match key {
                 0 => c.system = text,
                 _ => c.display = text,
