@@ -215,6 +215,9 @@ impl Reference {
 }
 
 /// Split a reference string into `(type, id)`; see [`Reference::parse`].
+///
+/// Byte by byte (a `/` is never part of a UTF-8 sequence): the view resolves every
+/// reference of a record through it.
 pub fn parse_reference(r: &str) -> Option<(&str, &str)> {
     let r = r.trim();
     if let Some(id) = r.strip_prefix('#') {
@@ -223,17 +226,34 @@ pub fn parse_reference(r: &str) -> Option<(&str, &str)> {
     if r.starts_with("urn:") {
         return None;
     }
-    let r = r.trim_end_matches('/');
-    let mut segs = r.rsplit('/');
-    let mut id = segs.next()?;
-    let mut ty = segs.next()?;
+    let mut segments = Segments(Some(r.trim_end_matches('/')));
+    let mut id = segments.next()?;
+    let mut ty = segments.next()?;
     if ty == "_history" {
-        id = segs.next()?;
-        ty = segs.next()?;
+        id = segments.next()?;
+        ty = segments.next()?;
     }
     let type_ok =
-        ty.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && ty.chars().all(|c| c.is_ascii_alphanumeric());
+        ty.as_bytes().first().is_some_and(u8::is_ascii_uppercase) && ty.bytes().all(|c| c.is_ascii_alphanumeric());
     (type_ok && !id.is_empty()).then_some((ty, id))
+}
+
+/// The `/`-separated segments of a string from the last (`str::rsplit('/')`).
+struct Segments<'a>(Option<&'a str>);
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.0?;
+        match memchr::memrchr(b'/', rest.as_bytes()) {
+            Some(slash) => {
+                self.0 = Some(&rest[..slash]);
+                Some(&rest[slash + 1..])
+            }
+            None => self.0.take(),
+        }
+    }
 }
 
 crate::fhir_type! {
@@ -632,6 +652,50 @@ mod tests {
         assert_eq!(r("patient/123").parse(), None);
         assert_eq!(Reference::default().parse(), None);
         assert_eq!(Reference::to("Location", "1").id(), Some("1"));
+    }
+
+    /// The reading `parse_reference` had before it went byte by byte (`rsplit` over chars).
+    fn parse_reference_by_chars(r: &str) -> Option<(&str, &str)> {
+        let r = r.trim();
+        if let Some(id) = r.strip_prefix('#') {
+            return (!id.is_empty()).then_some(("", id));
+        }
+        if r.starts_with("urn:") {
+            return None;
+        }
+        let mut segs = r.trim_end_matches('/').rsplit('/');
+        let mut id = segs.next()?;
+        let mut ty = segs.next()?;
+        if ty == "_history" {
+            id = segs.next()?;
+            ty = segs.next()?;
+        }
+        let type_ok =
+            ty.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && ty.chars().all(|c| c.is_ascii_alphanumeric());
+        (type_ok && !id.is_empty()).then_some((ty, id))
+    }
+
+    #[test]
+    fn reference_parse_by_bytes_reads_as_by_chars() {
+        let parts = [
+            "", "/", "//", "Patient", "patient", "P\u{e9}", "É", "1", "é1", "_history", "#", "urn:", " ", "\u{a0}",
+            "a b",
+        ];
+        let mut cases = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in ["", "/", "2", "/_history/3/"] {
+                        let text = format!("{a}{b}/{c}{d}");
+                        for s in [text.clone(), format!("{a}/{b}/{c}{d}"), format!("{a}{b}{c}{d}")] {
+                            assert_eq!(parse_reference(&s), parse_reference_by_chars(&s), "{s:?}");
+                            cases += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(cases > 10_000);
     }
 
     #[test]
