@@ -269,6 +269,9 @@ const REVIEWED: &[&str] = &[
     "Interaction",
     "InvalidInput",
     "Itk3Error",
+    // Places in a body (numbers only) and a table of them.
+    "Jump",
+    "Jumps",
     "Limits",
     "ListAppointments",
     "MailboxEntry",

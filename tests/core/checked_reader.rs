@@ -36,7 +36,11 @@ fn by_serde_json<T: DeserializeOwned>(text: &str, write: fn(&T) -> Option<Value>
 }
 
 /// Read by the checked reader, through `read`.
-fn by_checked<T>(text: &str, read: fn(&str) -> Result<T, checked::Error>, write: fn(&T) -> Option<Value>) -> Outcome {
+fn by_checked<T>(
+    text: &str,
+    read: impl FnOnce(&str) -> Result<T, checked::Error>,
+    write: fn(&T) -> Option<Value>,
+) -> Outcome {
     match read(text) {
         Ok(v) => Outcome::Read(write(&v)),
         Err(e) => {
@@ -62,6 +66,21 @@ fn agree<T: DeserializeOwned + FromChecked>(text: &str, write: fn(&T) -> Option<
     let name = std::any::type_name::<T>();
     assert_eq!(by_checked(text, |t| checked::from_str(t), write), expected, "{name} (Deserialize) from {text}");
     assert_eq!(by_checked(text, checked::read, write), expected, "{name} (FromChecked) from {text}");
+    // And as the resource of a Bundle read by its split, passing over what it does not
+    // read by the split's jumps.
+    if let Some(raw) = in_a_bundle(text) {
+        let by_jumps = by_checked(raw.raw(), |t| checked::with_reader(t, raw.jumps(), T::from_checked), write);
+        assert_eq!(by_jumps, expected, "{name} (FromChecked, jumping) from {text}");
+    }
+}
+
+/// `text` as the resource of a Bundle read by its split (which notes its jumps), when it
+/// is an object.
+fn in_a_bundle(text: &str) -> Option<RawResource> {
+    let body = format!(r#"{{"resourceType": "Bundle", "entry": [{{"resource": {text}}}]}}"#);
+    let bundle = Bundle::from_text(body.into()).ok()?;
+    let raw = bundle.resources().next()?.clone();
+    (raw.raw() == text).then_some(raw)
 }
 
 /// Reads `text` as the type its `resourceType` names (and as a JSON tree).
@@ -109,6 +128,9 @@ fn reads_every_example_resource_as_serde_json_does() {
     for r in &resources {
         agree_as_its_type(r.resource_type(), r.raw());
     }
+    // The jumping reads above passed over something.
+    let jumps: usize = resources.iter().filter_map(|r| in_a_bundle(r.raw())).map(|r| r.jumps().table.len()).sum();
+    assert!(jumps > 1_000, "{jumps}");
 }
 
 /// Values of every kind, some with escapes and numbers serde_json reads its own way.

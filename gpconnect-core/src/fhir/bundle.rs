@@ -8,6 +8,7 @@ use serde::de::{DeserializeOwned, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use super::checked::{Jump, Jumps};
 use super::datatypes::{parse_reference, Meta, Reference};
 use super::one_or_many;
 use super::outcome::OperationOutcome;
@@ -66,18 +67,19 @@ impl Names {
 }
 
 /// The JSON text of a resource: its own copy, or a stretch of a body shared by every
-/// resource of a Bundle read with [`Bundle::from_text`].
+/// resource of a Bundle read with [`Bundle::from_text`], with the jumps over the body's
+/// arrays and objects (`jumps` those inside this stretch).
 #[derive(Clone)]
 enum Text {
     Own(Box<RawValue>),
-    Shared { body: Arc<str>, start: usize, end: usize },
+    Shared { body: Arc<str>, start: usize, end: usize, table: Arc<Vec<Jump>>, jumps: (u32, u32) },
 }
 
 impl Text {
     fn get(&self) -> &str {
         match self {
             Text::Own(raw) => raw.get(),
-            Text::Shared { body, start, end } => &body[*start..*end],
+            Text::Shared { body, start, end, .. } => &body[*start..*end],
         }
     }
 }
@@ -115,14 +117,30 @@ impl RawResource {
         self.raw.get()
     }
 
-    /// A resource the one-pass split of `body` found (see [`Bundle::from_text`]).
-    fn split(body: &Arc<str>, found: split::Resource<'_>) -> Self {
+    /// The jumps over this resource's arrays and objects that the Bundle's split noted
+    /// (none for a resource with a text of its own), for the checked reader.
+    #[doc(hidden)]
+    pub fn jumps(&self) -> Jumps<'_> {
+        match &self.raw {
+            Text::Shared { start, table, jumps: (from, to), .. } => {
+                Jumps { table: table.get(*from as usize..*to as usize).unwrap_or_default(), base: *start }
+            }
+            Text::Own(_) => Jumps::NONE,
+        }
+    }
+
+    /// A resource the one-pass split of `body` found (see [`Bundle::from_text`]), with the
+    /// split's jumps.
+    fn split(body: &Arc<str>, table: &Arc<Vec<Jump>>, found: split::Resource<'_>) -> Self {
         let names = match found.peeked {
             split::Peeked::Known(resource_type, id) => Names::within(found.text, resource_type, id)
                 .unwrap_or_else(|| Names::own((resource_type.to_owned(), id.map(str::to_owned)))),
             split::Peeked::Unknown => Names::own(peek(found.text)),
         };
-        let raw = Text::Shared { body: body.clone(), start: found.start, end: found.start + found.text.len() };
+        // The split takes no text longer than `u32::MAX`.
+        let jumps = (found.jumps.start as u32, found.jumps.end as u32);
+        let (start, end) = (found.start, found.start + found.text.len());
+        let raw = Text::Shared { body: body.clone(), start, end, table: table.clone(), jumps };
         Self { raw, names, depth: Some(found.depth) }
     }
 
@@ -393,6 +411,7 @@ impl Bundle {
             serde_json::from_str(value).ok()
         }
         let skeleton = split::split(text, &FIELDS, &ENTRY_FIELDS)?;
+        let jumps = Arc::new(skeleton.jumps);
         let mut bundle = Bundle::default();
         for (name, value) in skeleton.fields {
             match name {
@@ -409,8 +428,10 @@ impl Bundle {
         }
         bundle.entry.reserve_exact(skeleton.entries.len());
         for found in skeleton.entries {
-            let mut entry =
-                BundleEntry { resource: found.resource.map(|r| RawResource::split(text, r)), ..Default::default() };
+            let mut entry = BundleEntry {
+                resource: found.resource.map(|r| RawResource::split(text, &jumps, r)),
+                ..Default::default()
+            };
             for (name, value) in found.fields {
                 match name {
                     "fullUrl" => entry.full_url = read(value)?,

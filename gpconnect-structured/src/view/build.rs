@@ -148,7 +148,7 @@ fn parse_reporting<T: FromChecked + 'static>(
     problems: &mut Vec<ViewProblem>,
     repairer: &mut Repairer,
 ) -> Option<T> {
-    match repairer.read::<T>(raw.raw()) {
+    match repairer.read_resource::<T>(raw) {
         Ok((v, repaired)) => {
             report_parse(raw, lost_entry, section, problems, Ok(repaired));
             Some(v)
@@ -620,7 +620,7 @@ fn item_name(raw: &RawResource) -> Option<String> {
     // Stopping once the name is known leaves the object unfinished, which the reader
     // reports as an error: whether the name is known is what counts. The text was checked
     // as the Bundle was read.
-    let read = checked::with_reader(raw.raw(), |r| r.object(Named::KEYS, &mut |r, i| named.member(r, i)));
+    let read = checked::with_reader(raw.raw(), raw.jumps(), |r| r.object(Named::KEYS, &mut |r, i| named.member(r, i)));
     match named.done.take() {
         Some(name) => Some(name),
         None => read.ok().and_then(|()| named.after_all()),

@@ -10,18 +10,33 @@
 //! escapes, a repeated field, entries that are not an array of objects, nesting near
 //! serde_json's own limit, or any syntax error) gives `None`, and the caller reads the body
 //! the general way, which keeps every answer, and every error, as it was.
+//!
+//! It also notes where each array and object inside a resource ends (but the smallest):
+//! the checked reader then passes over one it does not read in one step (a [`Jump`]).
 
+use crate::fhir::checked::Jump;
 use crate::fhir::scan;
 
 /// Nesting beyond this (counted from the body's top) is left to the general reader:
 /// serde_json itself stops at 128.
 const MAX_NESTING: usize = 120;
 
+/// Arrays and objects shorter than this (in bytes, brackets included) get no [`Jump`]:
+/// the reader passes over them about as fast as it would look one up (a few lines of
+/// pretty-printed JSON), and fewer jumps take less memory.
+const SHORTEST_JUMP: usize = 128;
+
+/// Room for the jump index of every open array and object (a power of two above
+/// [`MAX_NESTING`], so that a level is kept in range by a mask).
+const OPEN_LEVELS: usize = 128;
+
 /// What [`split`] found: the wanted fields of the Bundle and of its entries, as their
-/// names and raw value texts (in body order), and each entry's resource.
+/// names and raw value texts (in body order), each entry's resource, and the [`Jump`]s
+/// over the arrays and objects inside the resources (in body order).
 pub(super) struct Skeleton<'t> {
     pub(super) fields: Vec<(&'t str, &'t str)>,
     pub(super) entries: Vec<Entry<'t>>,
+    pub(super) jumps: Vec<Jump>,
 }
 
 /// One entry: its wanted fields, and its `resource` unless absent or `null`.
@@ -31,12 +46,14 @@ pub(super) struct Entry<'t> {
 }
 
 /// A resource's text, where it starts in the body, how deep it nests (a flat object is
-/// 1) and what a look at its top-level `resourceType` and `id` gave.
+/// 1), what a look at its top-level `resourceType` and `id` gave, and which of the
+/// skeleton's jumps lie inside it.
 pub(super) struct Resource<'t> {
     pub(super) text: &'t str,
     pub(super) start: usize,
     pub(super) depth: usize,
     pub(super) peeked: Peeked<'t>,
+    pub(super) jumps: std::ops::Range<usize>,
 }
 
 /// The `resourceType` and `id` of a resource, as `bundle::peek` reads them.
@@ -51,8 +68,11 @@ pub(super) enum Peeked<'t> {
 /// and the entry fields named in `entry_fields` (besides `resource`); `None` when the text
 /// is not plain enough (see the module documentation).
 pub(super) fn split<'t>(text: &'t str, fields: &[&str], entry_fields: &[&str]) -> Option<Skeleton<'t>> {
-    let mut s = Scanner { text, b: text.as_bytes(), i: 0 };
-    let mut skeleton = Skeleton { fields: Vec::new(), entries: Vec::new() };
+    // Jumps hold 32-bit places: a longer body is read the general way.
+    u32::try_from(text.len()).ok()?;
+    let jumps = Vec::with_capacity(text.len() / 128);
+    let mut s = Scanner { text, b: text.as_bytes(), i: 0, jumps, open: [0; OPEN_LEVELS] };
+    let mut skeleton = Skeleton { fields: Vec::new(), entries: Vec::new(), jumps: Vec::new() };
     let mut seen_entry = false;
     s.open(b'{')?;
     if !s.close(b'}') {
@@ -72,6 +92,7 @@ pub(super) fn split<'t>(text: &'t str, fields: &[&str], entry_fields: &[&str]) -
         }
     }
     s.ws();
+    skeleton.jumps = s.jumps;
     (s.i == s.b.len()).then_some(skeleton)
 }
 
@@ -79,6 +100,10 @@ struct Scanner<'t> {
     text: &'t str,
     b: &'t [u8],
     i: usize,
+    /// Jumps over the arrays and objects passed so far (one being passed has `end` 0).
+    jumps: Vec<Jump>,
+    /// For each array or object being passed, by its nesting, the index of its jump.
+    open: [u32; OPEN_LEVELS],
 }
 
 /// The byte at `i`; a zero byte past the end (never valid JSON there, so every check fails).
@@ -267,9 +292,14 @@ impl<'t> Scanner<'t> {
                     deepest = deepest.max(depth);
                     let object = open == b'{';
                     objects = objects << 1 | u128::from(object);
+                    let start = i;
                     i = ws(b, i + 1);
                     // `}` and `]` each come two after their opening bracket.
                     if byte(b, i) != open + 2 {
+                        // `outer + depth` is at most `MAX_NESTING` (checked above).
+                        self.open[(outer + depth) % OPEN_LEVELS] = self.jumps.len() as u32;
+                        // Places fit in 32 bits: `split` takes no longer text.
+                        self.jumps.push(Jump { start: start as u32, end: 0 });
                         i = member_start(b, i, object)?;
                         continue 'value;
                     }
@@ -291,11 +321,24 @@ impl<'t> Scanner<'t> {
                     i = member_start(b, ws(b, i), object)?;
                     continue 'value;
                 }
+                self.close_jump(outer + depth, i);
                 depth -= 1;
                 objects >>= 1;
             }
             self.i = i;
             return Some(deepest);
+        }
+    }
+
+    /// The array or object at nesting `level` has ended at `end` (past its closing
+    /// bracket): its jump gets that end, or goes when it is short (then nothing inside it
+    /// has one).
+    #[inline(always)]
+    fn close_jump(&mut self, level: usize, end: usize) {
+        let k = self.open[level % OPEN_LEVELS] as usize;
+        match self.jumps.get_mut(k) {
+            Some(jump) if end - jump.start as usize >= SHORTEST_JUMP => jump.end = end as u32,
+            _ => self.jumps.truncate(k),
         }
     }
 
@@ -346,7 +389,8 @@ impl<'t> Scanner<'t> {
                     b'{' => Some(self.resource(start)?),
                     _ => {
                         let (text, depth) = self.value(3)?;
-                        (text != "null").then_some(Resource { text, start, depth, peeked: Peeked::Unknown })
+                        let jumps = self.jumps.len()..self.jumps.len();
+                        (text != "null").then_some(Resource { text, start, depth, peeked: Peeked::Unknown, jumps })
                     }
                 };
             } else {
@@ -362,6 +406,7 @@ impl<'t> Scanner<'t> {
     /// `resourceType` and `id` as `bundle::peek` does (stopping once both are read; a
     /// repeated one, or one that is neither a string nor null, gives the empty answer).
     fn resource(&mut self, start: usize) -> Option<Resource<'t>> {
+        let first_jump = self.jumps.len();
         self.i += 1;
         let (mut resource_type, mut id) = (None::<Option<&str>>, None::<Option<&str>>);
         let mut peeked = None;
@@ -415,7 +460,8 @@ impl<'t> Scanner<'t> {
             }
         }
         let peeked = peeked.unwrap_or_else(|| Peeked::Known(resource_type.flatten().unwrap_or_default(), id.flatten()));
-        Some(Resource { text: &self.text[start..self.i], start, depth: deepest + 1, peeked })
+        let jumps = first_jump..self.jumps.len();
+        Some(Resource { text: &self.text[start..self.i], start, depth: deepest + 1, peeked, jumps })
     }
 }
 
@@ -512,6 +558,34 @@ mod tests {
         for cut in 0..text.len() {
             assert!(split(&text[..cut], &["total"], &[]).is_none(), "{:?}", &text[..cut]);
         }
+    }
+
+    #[test]
+    fn notes_where_each_long_array_and_object_of_a_resource_ends() {
+        let inner = r#"{"coding": [{"system": "http://snomed.info/sct", "code": "1", "display": "A \"quoted\" name, long enough for its coding to be longer than the shortest jump"}]}"#;
+        let resource = format!(
+            r#"{{"resourceType": "Observation", "code": {inner}, "short": [1, {{}}], "deep": [[[{inner}]]], "e": []}}"#
+        );
+        let text = format!(r#"{{"entry": [{{"resource": {resource}}}, {{"resource": {{"id": "x", "a": {inner}}}}}]}}"#);
+        let s = split(&text, &[], &[]).unwrap();
+        let mut noted = Vec::new();
+        for (n, entry) in s.entries.iter().enumerate() {
+            let r = entry.resource.as_ref().unwrap();
+            for jump in &s.jumps[r.jumps.clone()] {
+                let (start, end) = (jump.start as usize, jump.end as usize);
+                assert!(start > r.start && end < r.start + r.text.len(), "inside resource {n}");
+                let value: &serde_json::value::RawValue = serde_json::from_str(&text[start..end]).unwrap();
+                assert!(value.get().starts_with(['[', '{']));
+                assert!(end - start >= SHORTEST_JUMP);
+                noted.push(&text[start..end]);
+            }
+        }
+        // In body order, each concept with its coding array and coding: the code (3), the
+        // deep arrays (3) and their concept (3), the second resource's concept (3). Nothing
+        // short: not `short`, `{}`, `e`.
+        assert_eq!(noted.len(), 12, "{noted:?}");
+        assert!(noted.windows(2).all(|w| w[0].as_ptr() < w[1].as_ptr()));
+        assert_eq!(s.jumps.len(), 12);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::{with_reader, Error, Reader, Scalar, KIND};
+use super::{with_reader, Error, Jumps, Reader, Scalar, KIND};
 
 /// A type read from checked text by functions of its own over the reader's steps, not
 /// through serde's visitors.
@@ -41,11 +41,11 @@ pub trait FromChecked: Sized {
 /// Reads `T` from `text` by [`FromChecked`], which must be well-formed JSON; only
 /// whitespace may follow the value.
 pub fn read<T: FromChecked>(text: &str) -> Result<T, Error> {
-    with_reader(text, T::from_checked)
+    with_reader(text, Jumps::NONE, T::from_checked)
 }
 /// [`read`] of a value that may be `null` (then `None`), as `Option<T>` reads.
 pub fn read_nullable<T: FromChecked>(text: &str) -> Result<Option<T>, Error> {
-    with_reader(text, |r| r.nullable(T::from_checked))
+    with_reader(text, Jumps::NONE, |r| r.nullable(T::from_checked))
 }
 
 impl<T: FromChecked> FromChecked for Box<T> {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::{with_reader, Error, Reader, Scalar};
+use super::{with_reader, Error, Jumps, Reader, Scalar};
 
 /// serde_json's name for its raw value (`Box<RawValue>`, `&RawValue`), which asks the
 /// deserializer for the text of the next value as it is.
@@ -18,7 +18,7 @@ const NUMBER: &str = "$serde_json::private::Number";
 /// Reads `T` from `text` through its `Deserialize`; `text` must be well-formed JSON, and
 /// only whitespace may follow the value.
 pub fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T, Error> {
-    with_reader(text, |r| T::deserialize(r))
+    with_reader(text, Jumps::NONE, |r| T::deserialize(r))
 }
 impl<'de> Reader<'de> {
     /// The array at `self.at`, given to `visitor`.

@@ -111,14 +111,43 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {}
 /// Runs `read` over `text`, which must be well-formed JSON; only whitespace may follow
 /// what it reads. For a reading of its own (one that lends strings from the text, or stops
-/// early) over the steps [`fhir_type!`](crate::fhir_type) uses.
+/// early) over the steps [`fhir_type!`](crate::fhir_type) uses. `jumps` are those the
+/// Bundle's split noted for this text ([`RawResource::jumps`](crate::fhir::RawResource::jumps)),
+/// or none.
 pub fn with_reader<'de, T>(
     text: &'de str,
+    jumps: Jumps<'de>,
     read: impl FnOnce(&mut Reader<'de>) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let mut reader = Reader::new(text);
+    let mut reader = Reader { jumps, ..Reader::new(text) };
     let value = read(&mut reader)?;
     reader.end().map(|()| value)
+}
+
+/// Where an array or object of a Bundle's text ends: `start` is the place of its opening
+/// bracket in the body, `end` the place just past its closing one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Jump {
+    /// Where it opens.
+    pub start: u32,
+    /// Just past where it closes.
+    pub end: u32,
+}
+
+/// The [`Jump`]s inside one text, in order, and where that text starts in the body they
+/// count places in: the reader passes over a value it skips in one step when it finds
+/// the value's jump, else byte by byte.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Jumps<'a> {
+    /// The jumps, by `start`.
+    pub table: &'a [Jump],
+    /// Where the text starts in the body.
+    pub base: usize,
+}
+
+impl Jumps<'_> {
+    /// No jumps: every skipped value is passed over byte by byte.
+    pub const NONE: Jumps<'static> = Jumps { table: &[], base: 0 };
 }
 
 /// Where reading is in the text. Public (hidden) for the readers
@@ -131,6 +160,10 @@ pub struct Reader<'de> {
     /// A string to give as the next value instead of reading one (serde_json's protocols
     /// for a raw value and a number as written, in `deserializer.rs`).
     pending: Option<&'de str>,
+    /// Jumps over the text's arrays and objects; those before `jumps_passed` lie behind
+    /// the reader (it only goes forward).
+    jumps: Jumps<'de>,
+    jumps_passed: usize,
 }
 
 /// A scalar read by [`Reader::scalar`].
@@ -149,7 +182,7 @@ enum Scalar<'de> {
 impl<'de> Reader<'de> {
     /// A reader at the start of `text`.
     fn new(text: &'de str) -> Self {
-        Reader { text, at: 0, depth: RECURSION_LIMIT, pending: None }
+        Reader { text, at: 0, depth: RECURSION_LIMIT, pending: None, jumps: Jumps::NONE, jumps_passed: 0 }
     }
 
     fn bytes(&self) -> &'de [u8] {
@@ -332,6 +365,12 @@ impl<'de> Reader<'de> {
         if !matches!(first, b'"' | b'[' | b'{') {
             return self.scalar(first).map(drop);
         }
+        if first != b'"' {
+            if let Some(end) = self.jump() {
+                self.at = end;
+                return Ok(());
+            }
+        }
         let b = self.bytes();
         let eof = || Error::at(b.len());
         let mut depth = 0usize;
@@ -355,6 +394,20 @@ impl<'de> Reader<'de> {
                 return Ok(());
             }
         }
+    }
+
+    /// Where the array or object at `self.at` ends, if it has a jump (only ever forward).
+    #[inline]
+    fn jump(&mut self) -> Option<usize> {
+        let at = self.jumps.base + self.at;
+        while let Some(jump) = self.jumps.table.get(self.jumps_passed) {
+            if jump.start as usize >= at {
+                let end = (jump.end as usize).checked_sub(self.jumps.base)?.min(self.text.len());
+                return (jump.start as usize == at && end > self.at).then_some(end);
+            }
+            self.jumps_passed += 1;
+        }
+        None
     }
 
     /// The error for a value of the wrong kind, placed as serde_json places it: after a

@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::locate::{self, Step};
 use super::node::Node;
 use super::{depth_exceeds, Unreadable, MAX_DEPTH, MAX_REPAIRS, REPARSE_FLOOR, REPARSE_PER_BYTE};
-use crate::fhir::checked::{self, FromChecked};
-use crate::fhir::Bundle;
+use crate::fhir::checked::{self, FromChecked, Jumps};
+use crate::fhir::{Bundle, RawResource};
 
 /// Learned repairs kept per resource type, at most.
 const MAX_LEARNED: usize = 16;
@@ -144,7 +144,7 @@ impl Repairer {
     /// from a string, or dropped). After eight repairs, or once the budget is
     /// spent, only `resourceType` and `id` are kept (path `*`).
     pub fn parse<T: DeserializeOwned + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
-        self.parse_with(json, |text| checked::from_str::<T>(text))
+        self.parse_with(json, Jumps::NONE, |text, _| checked::from_str::<T>(text))
     }
 
     /// [`parse`](Self::parse) of a type declared with [`fhir_type!`](crate::fhir_type) (or
@@ -152,19 +152,33 @@ impl Repairer {
     /// own reading over the checked reader's steps, without serde's visitor layers (less
     /// work per value).
     pub fn read<T: FromChecked + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
-        self.parse_with(json, checked::read::<T>)
+        self.parse_with(json, Jumps::NONE, |text, jumps| checked::with_reader(text, jumps, T::from_checked))
     }
 
-    /// [`parse`](Self::parse) with `typed` reading a text as `T`.
+    /// [`read`](Self::read) of a Bundle's resource: a value it does not read is passed
+    /// over in one step where the Bundle's split noted its end ([`RawResource::jumps`]).
+    pub fn read_resource<T: FromChecked + 'static>(
+        &mut self,
+        raw: &RawResource,
+    ) -> Result<(T, Vec<String>), Unreadable> {
+        self.parse_with(raw.raw(), raw.jumps(), |text, jumps| checked::with_reader(text, jumps, T::from_checked))
+    }
+
+    /// [`parse`](Self::parse) with `typed` reading a text as `T`; `jumps` are the original
+    /// text's (a repaired copy is read without them).
     fn parse_with<T: 'static>(
         &mut self,
         json: &str,
-        typed: fn(&str) -> Result<T, checked::Error>,
+        jumps: Jumps<'_>,
+        typed: for<'t> fn(&'t str, Jumps<'t>) -> Result<T, checked::Error>,
     ) -> Result<(T, Vec<String>), Unreadable> {
         // A thin shim: everything but the typed parse itself is compiled once for all types,
         // in `parse_typed`; `T` is only behind this closure.
         let mut out: Option<T> = None;
-        let repaired = self.parse_typed(TypeId::of::<T>(), json, &mut |text| typed(text).map(|v| out = Some(v)))?;
+        let repaired = self.parse_typed(TypeId::of::<T>(), json, &mut |text| {
+            let jumps = if std::ptr::eq(text, json) { jumps } else { Jumps::NONE };
+            typed(text, jumps).map(|v| out = Some(v))
+        })?;
         // `parse_typed` is `Ok` only once `typed` has kept a value: the error is never made.
         out.map(|v| (v, repaired)).ok_or(Unreadable::NotAnObject { line: 1, column: 0 })
     }
