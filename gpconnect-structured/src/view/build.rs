@@ -11,6 +11,9 @@
 use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+use rustc_hash::FxHasher;
 
 use gpconnect_core::fhir::{
     parse_reference, same_url, Annotation, Bundle, CodeableConcept, Coding, Extension, FhirResource, HealthcareService,
@@ -36,6 +39,13 @@ pub(super) use text::{
 
 const EXT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/";
 const UK_EXT: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/";
+
+/// A map keyed by where a resource lives in memory (with what else the key needs): no
+/// provider chooses such a key, so a plain fast hash is safe. Maps keyed by what a
+/// provider wrote (ids, references) keep std's keyed hash.
+type ByAddress<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// The set of [`ByAddress`].
+type AddressSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// Bytes that may be copied out of shared targets: this many times the body, plus a floor.
 const BUDGET_PER_BYTE: usize = 4;
@@ -128,10 +138,10 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
         problems,
         repairer,
         section: None,
-        authors: HashMap::new(),
-        linked: HashMap::new(),
-        memo: HashMap::new(),
-        in_progress: HashSet::new(),
+        authors: ByAddress::default(),
+        linked: ByAddress::with_capacity_and_hasher(bundle.entry.len(), Default::default()),
+        memo: ByAddress::default(),
+        in_progress: AddressSet::default(),
         budget,
         budget_spent: false,
         states: HashMap::new(),
@@ -199,13 +209,13 @@ pub(super) struct Builder<'a> {
     repairer: Repairer,
     section: Option<SectionKind>,
     /// What was built from a target, by target address.
-    authors: HashMap<usize, (Author, usize)>,
+    authors: ByAddress<usize, (Author, usize)>,
     /// The name of each linked target (its type is the target's own).
-    linked: HashMap<usize, Option<String>>,
+    linked: ByAddress<usize, Option<String>>,
     /// What [`memoised`](Self::memoised) built, by type and target address.
-    memo: HashMap<(TypeId, usize), Box<dyn Any>>,
+    memo: ByAddress<(TypeId, usize), Box<dyn Any>>,
     /// Targets being built by [`memoised`](Self::memoised) (a reference to one of them is a cycle).
-    in_progress: HashSet<usize>,
+    in_progress: AddressSet<usize>,
     /// Bytes that may still be copied out of shared targets.
     budget: usize,
     budget_spent: bool,
@@ -416,30 +426,24 @@ impl<'a> Builder<'a> {
         let key = found.key();
         let repairer = &self.repairer;
         let named = |raw: &RawResource| if repairer.too_deep(raw.raw()) { None } else { item_name(raw) };
-        let fresh = match key {
-            Some(k) if self.linked.contains_key(&k) => None,
-            Some(k) => {
-                let v = named(found.raw);
-                self.linked.insert(k, v);
-                None
-            }
-            None => Some(named(found.raw)),
-        };
         let resource_type = found.raw.resource_type();
         let weight = |n: &Option<String>| resource_type.len() + n.as_ref().map_or(0, String::len) + 32;
-        let cost = match (&fresh, key.and_then(|k| self.linked.get(&k))) {
-            (Some(v), _) | (None, Some(v)) => weight(v) + item.reference.len(),
-            (None, None) => return Some(item),
+        // Named once per target (remembered by address), charged at every use.
+        let (fresh, cost) = match key {
+            Some(k) => (None, weight(self.linked.entry(k).or_insert_with(|| named(found.raw)))),
+            None => {
+                let name = named(found.raw);
+                let cost = weight(&name);
+                (Some(name), cost)
+            }
         };
-        if !self.charge(cost) {
+        if !self.charge(cost + item.reference.len()) {
             return Some(item);
         }
-        let name = match fresh {
-            Some(v) => v,
-            None => match key.and_then(|k| self.linked.get(&k)) {
-                Some(v) => v.clone(),
-                None => return Some(item),
-            },
+        let name = match (fresh, key) {
+            (Some(name), _) => name,
+            (None, Some(k)) => self.linked.get(&k).cloned().flatten(),
+            (None, None) => None,
         };
         item.resolved = true;
         item.resource_type = Some(resource_type.to_owned());
@@ -522,7 +526,7 @@ impl<'a> Builder<'a> {
             .collect();
 
         // Every item once per area, whatever the form of the reference.
-        let mut seen: HashSet<(SectionKind, usize)> = HashSet::new();
+        let mut seen: AddressSet<(SectionKind, usize)> = AddressSet::default();
         let mut seen_unresolved: HashSet<(SectionKind, &str)> = HashSet::new();
         for list in lists {
             let is_referenced = list.id.as_deref().is_some_and(|id| referenced.contains(id));
