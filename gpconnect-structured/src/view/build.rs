@@ -119,8 +119,9 @@ pub(super) fn build(bundle: &Bundle) -> StructuredRecord {
             .map(RecordList::new),
     );
     let budget = BUDGET_PER_BYTE * body + BUDGET_FLOOR;
-    let mut lists_by_id = HashMap::new();
-    let mut consultation_lists = HashMap::new();
+    // Maps are sized for what they can hold (no growing, no rehashing of their keys).
+    let mut lists_by_id = HashMap::with_capacity(lists.len());
+    let mut consultation_lists = HashMap::with_capacity(lists.len());
     for (i, l) in lists.iter().enumerate() {
         if let Some(id) = l.id.as_deref() {
             lists_by_id.entry(id).or_insert(i);
@@ -516,17 +517,15 @@ impl<'a> Builder<'a> {
         rec.warnings = self.record_warnings();
 
         // Lists referenced from other Lists are structure (topics, headings).
-        let referenced: HashSet<&str> = lists
-            .iter()
-            .flat_map(RecordList::references)
-            .filter_map(|r| match parse_reference(r) {
-                Some(("List", id)) => Some(id),
-                _ => None,
-            })
-            .collect();
+        let mut referenced: HashSet<&str> = HashSet::with_capacity(lists.len());
+        referenced.extend(lists.iter().flat_map(RecordList::references).filter_map(|r| match parse_reference(r) {
+            Some(("List", id)) => Some(id),
+            _ => None,
+        }));
 
         // Every item once per area, whatever the form of the reference.
-        let mut seen: AddressSet<(SectionKind, usize)> = AddressSet::default();
+        let mut seen: AddressSet<(SectionKind, usize)> =
+            AddressSet::with_capacity_and_hasher(bundle.entry.len(), Default::default());
         let mut seen_unresolved: HashSet<(SectionKind, &str)> = HashSet::new();
         for list in lists {
             let is_referenced = list.id.as_deref().is_some_and(|id| referenced.contains(id));
