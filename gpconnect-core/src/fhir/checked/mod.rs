@@ -5,8 +5,9 @@
 //! error place (an error lies just after the scalar it concerns, or at the bracket of the
 //! array or object it did not expect), so that the repair (`lenient/locate.rs`) finds the field
 //! that failed. Because the syntax was checked when the text was first read, it checks
-//! none again: a skipped value is passed over eight bytes at a time, a string without
-//! escapes is lent, not copied. Its generic methods only hand values to the visitor: the
+//! none again: a skipped value is passed over eight bytes at a time (or in one step, where
+//! the Bundle's split noted where it ends: a [`Jump`]), a string without escapes is lent,
+//! not copied. Its generic methods only hand values to the visitor: the
 //! reading itself is not generic, one copy for every type read.
 //!
 //! A type declared with [`fhir_type!`](crate::fhir_type) is also read without serde's
