@@ -204,8 +204,9 @@ impl<'de> Reader<'de> {
         }
     }
 
-    /// [`Reader::peek`] at whitespace: a line break and its indentation, or any other run.
-    #[inline(never)]
+    /// [`Reader::peek`] at whitespace: a line break and its indentation, or any other run
+    /// (`#[inline]`: pretty-printed JSON has one before every member, so it is no rare path).
+    #[inline]
     fn peek_past_whitespace(&mut self) -> Option<u8> {
         self.at = scan::whitespace_end(self.bytes(), self.at);
         self.bytes().get(self.at).copied()
