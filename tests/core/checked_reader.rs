@@ -69,7 +69,7 @@ fn agree<T: DeserializeOwned + FromChecked>(text: &str, write: fn(&T) -> Option<
     // And as the resource of a Bundle read by its split, passing over what it does not
     // read by the split's jumps.
     if let Some(raw) = in_a_bundle(text) {
-        let by_jumps = by_checked(raw.raw(), |t| checked::with_reader(t, raw.jumps(), T::from_checked), write);
+        let by_jumps = by_checked(raw.raw(), |t| checked::read_jumping(t, raw.jumps()), write);
         assert_eq!(by_jumps, expected, "{name} (FromChecked, jumping) from {text}");
     }
 }

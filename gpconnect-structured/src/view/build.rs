@@ -441,11 +441,8 @@ impl<'a> Builder<'a> {
         if !self.charge(cost + item.reference.len()) {
             return Some(item);
         }
-        let name = match (fresh, key) {
-            (Some(name), _) => name,
-            (None, Some(k)) => self.linked.get(&k).cloned().flatten(),
-            (None, None) => None,
-        };
+        // Copied only once charged: a fresh name (a target without a key), else the remembered one.
+        let name = fresh.unwrap_or_else(|| key.and_then(|k| self.linked.get(&k).cloned()).flatten());
         item.resolved = true;
         item.resource_type = Some(resource_type.to_owned());
         item.name = name.or(item.name);

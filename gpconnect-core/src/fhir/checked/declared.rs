@@ -41,7 +41,11 @@ pub trait FromChecked: Sized {
 /// Reads `T` from `text` by [`FromChecked`], which must be well-formed JSON; only
 /// whitespace may follow the value.
 pub fn read<T: FromChecked>(text: &str) -> Result<T, Error> {
-    with_reader(text, Jumps::NONE, T::from_checked)
+    read_jumping(text, Jumps::NONE)
+}
+/// [`read`], passing over what it does not read where `jumps` (those of `text`) say.
+pub fn read_jumping<'t, T: FromChecked>(text: &'t str, jumps: Jumps<'t>) -> Result<T, Error> {
+    with_reader(text, jumps, T::from_checked)
 }
 /// [`read`] of a value that may be `null` (then `None`), as `Option<T>` reads.
 pub fn read_nullable<T: FromChecked>(text: &str) -> Result<Option<T>, Error> {

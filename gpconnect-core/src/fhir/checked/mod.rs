@@ -32,7 +32,7 @@ use serde::de::{self, Expected, Unexpected};
 mod declared;
 mod deserializer;
 
-pub use declared::{read, read_nullable, FromChecked};
+pub use declared::{read, read_jumping, read_nullable, FromChecked};
 pub use deserializer::from_str;
 
 /// How deep values may nest (serde_json's limit).
@@ -138,7 +138,7 @@ pub struct Jump {
 /// The [`Jump`]s inside one text, in order, and where that text starts in the body they
 /// count places in: the reader passes over a value it skips in one step when it finds
 /// the value's jump, else byte by byte.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Jumps<'a> {
     /// The jumps, by `start`.
     pub table: &'a [Jump],

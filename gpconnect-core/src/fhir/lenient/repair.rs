@@ -88,11 +88,6 @@ enum Action {
     Drop,
 }
 
-/// Reads a declared type by its own reading, passing over what it does not read by `jumps`.
-fn read_declared<'t, T: FromChecked>(text: &'t str, jumps: Jumps<'t>) -> Result<T, checked::Error> {
-    checked::with_reader(text, jumps, T::from_checked)
-}
-
 impl Repairer {
     /// A repairer whose parses after a failed one may read `budget` bytes in all.
     pub fn new(budget: usize) -> Self {
@@ -157,7 +152,7 @@ impl Repairer {
     /// own reading over the checked reader's steps, without serde's visitor layers (less
     /// work per value).
     pub fn read<T: FromChecked + 'static>(&mut self, json: &str) -> Result<(T, Vec<String>), Unreadable> {
-        self.parse_with(json, Jumps::NONE, read_declared::<T>)
+        self.parse_with(json, Jumps::NONE, checked::read_jumping::<T>)
     }
 
     /// [`read`](Self::read) of a Bundle's resource: a value it does not read is passed
@@ -166,7 +161,7 @@ impl Repairer {
         &mut self,
         raw: &RawResource,
     ) -> Result<(T, Vec<String>), Unreadable> {
-        self.parse_with(raw.raw(), raw.jumps(), read_declared::<T>)
+        self.parse_with(raw.raw(), raw.jumps(), checked::read_jumping::<T>)
     }
 
     /// [`parse`](Self::parse) with `typed` reading a text as `T`; `jumps` are the original
