@@ -70,7 +70,8 @@ pub(super) enum Peeked<'t> {
 pub(super) fn split<'t>(text: &'t str, fields: &[&str], entry_fields: &[&str]) -> Option<Skeleton<'t>> {
     // Jumps hold 32-bit places: a longer body is read the general way.
     u32::try_from(text.len()).ok()?;
-    let jumps = Vec::with_capacity(text.len() / 128);
+    // About one jump per shortest jump's length of text: rarely grown.
+    let jumps = Vec::with_capacity(text.len() / SHORTEST_JUMP);
     let mut s = Scanner { text, b: text.as_bytes(), i: 0, jumps, open: [0; OPEN_LEVELS] };
     let mut skeleton = Skeleton { fields: Vec::new(), entries: Vec::new(), jumps: Vec::new() };
     let mut seen_entry = false;
